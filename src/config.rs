@@ -1,0 +1,149 @@
+//! The service's settings, read from wrangler vars and secrets once per request.
+
+use std::fmt;
+
+/// Who may create an account.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Registration {
+    Open,
+    Closed,
+    /// Only with this token, sent as the field `registration_token`.
+    Token(String),
+}
+
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Open => f.write_str("Open"),
+            Self::Closed => f.write_str("Closed"),
+            Self::Token(_) => f.write_str("Token(<redacted>)"),
+        }
+    }
+}
+
+impl Registration {
+    /// Whether a sign-up that sent `token` (the field `registration_token`) may go ahead.
+    pub fn admits(&self, token: Option<&str>) -> bool {
+        match self {
+            Self::Open => true,
+            Self::Closed => false,
+            Self::Token(expected) => {
+                token.is_some_and(|token| crate::auth::constant_time_eq(token.as_bytes(), expected.as_bytes()))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub registration: Registration,
+    pub session_ttl_seconds: u64,
+    pub pbkdf2_iterations: u32,
+}
+
+impl Config {
+    pub const DEFAULT_SESSION_TTL_SECONDS: u64 = 604_800;
+    /// Workers KV refuses a shorter expiration.
+    pub const MIN_SESSION_TTL_SECONDS: u64 = 60;
+    /// OWASP's figure for PBKDF2-HMAC-SHA256.
+    pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 600_000;
+    pub const MIN_PBKDF2_ITERATIONS: u32 = 1_000;
+
+    /// `lookup` answers a var or secret by name. A malformed setting is an error, never
+    /// silently replaced by its default.
+    pub fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let registration = match lookup("REGISTRATION").as_deref() {
+            None | Some("open") => Registration::Open,
+            Some("closed") => Registration::Closed,
+            Some("token") => match lookup("REGISTRATION_TOKEN") {
+                Some(token) if !token.is_empty() => Registration::Token(token),
+                _ => return Err("REGISTRATION is token but the secret REGISTRATION_TOKEN is not set".into()),
+            },
+            Some(other) => return Err(format!("REGISTRATION must be open, closed or token, not {other:?}")),
+        };
+        let session_ttl_seconds = number(&lookup, "SESSION_TTL_SECONDS", Self::DEFAULT_SESSION_TTL_SECONDS)?;
+        if session_ttl_seconds < Self::MIN_SESSION_TTL_SECONDS {
+            return Err(format!("SESSION_TTL_SECONDS must be at least {}", Self::MIN_SESSION_TTL_SECONDS));
+        }
+        let pbkdf2_iterations = number(&lookup, "PBKDF2_ITERATIONS", Self::DEFAULT_PBKDF2_ITERATIONS)?;
+        if pbkdf2_iterations < Self::MIN_PBKDF2_ITERATIONS {
+            return Err(format!("PBKDF2_ITERATIONS must be at least {}", Self::MIN_PBKDF2_ITERATIONS));
+        }
+        Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations })
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> Result<T, String> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(text) => text.trim().parse().map_err(|_| format!("{name} must be a positive integer, not {text:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Config, String> {
+        Config::parse(|name| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string()))
+    }
+
+    #[test]
+    fn no_settings_give_the_documented_defaults() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.registration, Registration::Open);
+        assert_eq!(config.session_ttl_seconds, 604_800);
+        assert_eq!(config.pbkdf2_iterations, 600_000);
+    }
+
+    #[test]
+    fn registration_by_token_needs_the_secret() {
+        assert!(parse(&[("REGISTRATION", "token")]).is_err());
+        let config = parse(&[("REGISTRATION", "token"), ("REGISTRATION_TOKEN", "s3cret")]).unwrap();
+        assert_eq!(config.registration, Registration::Token("s3cret".into()));
+    }
+
+    #[test]
+    fn open_registration_admits_everyone_and_closed_no_one() {
+        assert!(Registration::Open.admits(None));
+        assert!(!Registration::Closed.admits(None));
+        assert!(!Registration::Closed.admits(Some("anything")));
+    }
+
+    #[test]
+    fn token_registration_admits_only_the_exact_token() {
+        let registration = Registration::Token("s3cret".into());
+        assert!(registration.admits(Some("s3cret")));
+        for wrong in [None, Some(""), Some("s3cre"), Some("s3cret "), Some("S3CRET")] {
+            assert!(!registration.admits(wrong), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_registration_mode_is_an_error() {
+        assert!(parse(&[("REGISTRATION", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn a_session_ttl_under_kvs_minimum_is_an_error() {
+        assert!(parse(&[("SESSION_TTL_SECONDS", "59")]).is_err());
+        assert_eq!(parse(&[("SESSION_TTL_SECONDS", "60")]).unwrap().session_ttl_seconds, 60);
+    }
+
+    #[test]
+    fn malformed_numbers_are_errors_not_defaults() {
+        assert!(parse(&[("PBKDF2_ITERATIONS", "lots")]).is_err());
+        assert!(parse(&[("PBKDF2_ITERATIONS", "999")]).is_err());
+        assert!(parse(&[("SESSION_TTL_SECONDS", "-1")]).is_err());
+    }
+
+    #[test]
+    fn the_registration_token_never_shows_in_debug_output() {
+        let config = parse(&[("REGISTRATION", "token"), ("REGISTRATION_TOKEN", "s3cret")]).unwrap();
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+}

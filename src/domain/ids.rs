@@ -1,0 +1,117 @@
+//! User and room identifiers: random (v4) UUIDs, written in their canonical lowercase form.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use uuid::Uuid;
+
+use super::Invalid;
+
+/// A UUID that knows what it identifies, so a `RoomId` cannot be passed where a `UserId` is due.
+pub struct Id<Kind> {
+    uuid: Uuid,
+    kind: PhantomData<Kind>,
+}
+
+pub trait IdKind {
+    /// The field name used in error messages.
+    const FIELD: &'static str;
+}
+
+pub enum UserKind {}
+pub enum RoomKind {}
+
+impl IdKind for UserKind {
+    const FIELD: &'static str = "user_id";
+}
+impl IdKind for RoomKind {
+    const FIELD: &'static str = "room_id";
+}
+
+pub type UserId = Id<UserKind>;
+pub type RoomId = Id<RoomKind>;
+
+impl<Kind: IdKind> Id<Kind> {
+    /// Accepts only the 36-character hyphenated form, in either case.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let invalid = || Invalid(format!("{} must be a UUID", Kind::FIELD));
+        if text.len() != 36 {
+            return Err(invalid());
+        }
+        let uuid = Uuid::try_parse(text).map_err(|_| invalid())?;
+        Ok(Self { uuid, kind: PhantomData })
+    }
+
+    /// A fresh random (version 4) identifier from 16 random bytes.
+    pub fn from_random_bytes(bytes: [u8; 16]) -> Self {
+        Self { uuid: uuid::Builder::from_random_bytes(bytes).into_uuid(), kind: PhantomData }
+    }
+
+    /// The canonical text form, as stored and as returned.
+    pub fn as_string(&self) -> String {
+        self.uuid.hyphenated().to_string()
+    }
+}
+
+impl<Kind> Clone for Id<Kind> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<Kind> Copy for Id<Kind> {}
+impl<Kind> PartialEq for Id<Kind> {
+    fn eq(&self, other: &Self) -> bool {
+        self.uuid == other.uuid
+    }
+}
+impl<Kind> Eq for Id<Kind> {}
+
+impl<Kind> fmt::Display for Id<Kind> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.uuid.hyphenated(), f)
+    }
+}
+
+impl<Kind> fmt::Debug for Id<Kind> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hyphenated_uuid_is_accepted_and_written_in_lowercase() {
+        let id = UserId::parse("67E55044-10B1-426F-9247-BB680E5FE0C8").unwrap();
+        assert_eq!(id.to_string(), "67e55044-10b1-426f-9247-bb680e5fe0c8");
+    }
+
+    #[test]
+    fn other_spellings_of_a_uuid_are_rejected() {
+        for text in [
+            "67e5504410b1426f9247bb680e5fe0c8",
+            "{67e55044-10b1-426f-9247-bb680e5fe0c8}",
+            "urn:uuid:67e55044-10b1-426f-9247-bb680e5fe0c8",
+            "67e55044-10b1-426f-9247-bb680e5fe0cg",
+            "",
+            "' OR 1=1 --",
+        ] {
+            assert!(RoomId::parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_error_names_the_field() {
+        assert_eq!(RoomId::parse("x").unwrap_err(), Invalid("room_id must be a UUID".into()));
+        assert_eq!(UserId::parse("x").unwrap_err(), Invalid("user_id must be a UUID".into()));
+    }
+
+    #[test]
+    fn random_ids_are_version_4() {
+        let id = UserId::from_random_bytes([0xff; 16]);
+        assert_eq!(id.uuid.get_version_num(), 4);
+        assert_eq!(UserId::parse(&id.as_string()).unwrap(), id);
+    }
+}

@@ -1,0 +1,153 @@
+//! Free text a person types: usernames, passwords and room names, with their length rules.
+//! Lengths count Unicode scalar values ("characters"), the same unit SQLite's `length()` uses.
+
+use std::fmt;
+
+use super::Invalid;
+
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// 1 to 64 characters of any script, without control characters. Not unique.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let chars = text.chars().count();
+        if chars == 0 || chars > Self::MAX_CHARS {
+            return Err(Invalid(format!("username must be 1 to {} characters", Self::MAX_CHARS)));
+        }
+        if has_control(text) {
+            return Err(Invalid("username must not contain control characters".into()));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 8 to 1024 characters. Never printed: its `Debug` is redacted.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 1024;
+
+    /// `field` names the input in the error (`password`, `new_password`).
+    pub fn parse(field: &str, text: &str) -> Result<Self, Invalid> {
+        let chars = text.chars().count();
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
+            return Err(Invalid(format!(
+                "{field} must be {} to {} characters",
+                Self::MIN_CHARS,
+                Self::MAX_CHARS
+            )));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// 0 to 100 characters, without control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(Invalid(format!("name must be at most {} characters", Self::MAX_CHARS)));
+        }
+        if has_control(text) {
+            return Err(Invalid("name must not contain control characters".into()));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_username_of_any_script_is_accepted() {
+        for name in ["ana", "Zoë", "名前", "مرحبا", "🦀", "Robert'); DROP TABLE users;--"] {
+            assert_eq!(Username::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn an_empty_username_is_rejected() {
+        assert!(Username::parse("").is_err());
+    }
+
+    #[test]
+    fn a_username_of_64_characters_is_accepted_and_65_rejected() {
+        assert!(Username::parse(&"é".repeat(64)).is_ok());
+        assert!(Username::parse(&"é".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_username_with_a_control_character_is_rejected() {
+        for name in ["a\nb", "a\u{0}b", "tab\t", "\u{7f}", "\u{85}"] {
+            assert!(Username::parse(name).is_err(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_password_of_7_characters_is_rejected_and_8_accepted() {
+        assert!(Password::parse("password", "1234567").is_err());
+        assert!(Password::parse("password", "12345678").is_ok());
+    }
+
+    #[test]
+    fn a_password_of_1024_characters_is_accepted_and_1025_rejected() {
+        assert!(Password::parse("password", &"ü".repeat(1024)).is_ok());
+        assert!(Password::parse("password", &"ü".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn a_password_error_names_its_field() {
+        let error = Password::parse("new_password", "short").unwrap_err();
+        assert_eq!(error.0, "new_password must be 8 to 1024 characters");
+    }
+
+    #[test]
+    fn a_password_never_shows_in_debug_output() {
+        let password = Password::parse("password", "hunter22hunter22").unwrap();
+        assert!(!format!("{password:?}").contains("hunter22"));
+    }
+
+    #[test]
+    fn a_room_name_may_be_empty_and_up_to_100_characters() {
+        assert_eq!(RoomName::parse("").unwrap().as_str(), "");
+        assert!(RoomName::parse(&"😀".repeat(100)).is_ok());
+        assert!(RoomName::parse(&"😀".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn a_room_name_with_a_control_character_is_rejected() {
+        assert!(RoomName::parse("line\nbreak").is_err());
+    }
+}

@@ -1,0 +1,128 @@
+//! The one error type of the API, and its mapping to an HTTP status and a JSON body.
+
+use std::fmt;
+
+/// Every way a request can fail. Handlers return `Result<_, ApiError>` and use `?`;
+/// `into_response` is the only place that turns a failure into HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    BadRequest(String),
+    Unauthorized(&'static str),
+    Forbidden(&'static str),
+    NotFound(&'static str),
+    MethodNotAllowed,
+    Conflict(&'static str),
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    TooManyRequests { message: &'static str, retry_after: u64 },
+    /// Something broke on our side; the detail goes to the log, never to the client.
+    Internal(String),
+    /// A binding (D1, KV) is missing or refused to answer; the detail goes to the log.
+    Unavailable(String),
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        Self::Internal(detail.to_string())
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict(_) => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::TooManyRequests { .. } => 429,
+            Self::Internal(_) => 500,
+            Self::Unavailable(_) => 503,
+        }
+    }
+
+    /// The message the client sees.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::BadRequest(message) => message,
+            Self::Unauthorized(message)
+            | Self::Forbidden(message)
+            | Self::NotFound(message)
+            | Self::Conflict(message)
+            | Self::TooManyRequests { message, .. } => message,
+            Self::MethodNotAllowed => "method not allowed",
+            Self::PayloadTooLarge => "request body is larger than 64 KiB",
+            Self::UnsupportedMediaType => {
+                "body must be application/json or application/x-www-form-urlencoded"
+            }
+            Self::Internal(_) => "internal error",
+            Self::Unavailable(_) => "service temporarily unavailable",
+        }
+    }
+
+    /// What the operator should see in the log, if anything.
+    pub fn log_detail(&self) -> Option<&str> {
+        match self {
+            Self::Internal(detail) | Self::Unavailable(detail) => Some(detail),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status(), self.message())
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(error: worker::Error) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
+impl From<worker::kv::KvError> for ApiError {
+    fn from(error: worker::kv::KvError) -> Self {
+        Self::Internal(format!("kv: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_detail_from_the_client() {
+        let error = ApiError::internal("no such table: users");
+        assert_eq!(error.status(), 500);
+        assert_eq!(error.message(), "internal error");
+        assert_eq!(error.log_detail(), Some("no such table: users"));
+    }
+
+    #[test]
+    fn client_errors_carry_their_message_and_nothing_to_log() {
+        let error = ApiError::bad_request("name must be a string");
+        assert_eq!(error.status(), 400);
+        assert_eq!(error.message(), "name must be a string");
+        assert_eq!(error.log_detail(), None);
+    }
+
+    #[test]
+    fn throttling_says_when_to_come_back() {
+        let error = ApiError::TooManyRequests { message: "slow down", retry_after: 42 };
+        assert_eq!(error.status(), 429);
+        assert_eq!(error.retry_after(), Some(42));
+    }
+}

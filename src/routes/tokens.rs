@@ -1,0 +1,60 @@
+//! `/token`: logging in (a new session key) and revoking a key.
+
+use serde_json::json;
+use worker::{Request, Response};
+
+use super::{db, sessions, Ctx};
+use crate::auth::password::PasswordHash;
+use crate::auth::random_bytes;
+use crate::auth::session::SessionKey;
+use crate::domain::UserId;
+use crate::error::ApiError;
+use crate::http::{json, no_content, read_input};
+use crate::store::sessions::NewSession;
+use crate::store::{now_millis, users};
+
+/// The same answer for an unknown user and a wrong password.
+const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized("wrong user_id or password");
+
+/// `GET /token?user_id&password` → 200 `{key}`, a new key for every login.
+pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let input = read_input(&mut req).await?;
+    let user_id = UserId::parse(input.required_text("user_id")?)?;
+    let password = input.required_text("password")?.as_bytes();
+    let config = &ctx.data.config;
+    let db = db(&ctx)?;
+
+    let stored = match users::password_hash(&db, &user_id).await? {
+        Some(stored) => Some(
+            PasswordHash::parse(&stored)
+                .ok_or_else(|| ApiError::internal(format!("user {user_id} has an unreadable password hash")))?,
+        ),
+        None => None,
+    };
+    let verified = match &stored {
+        Some(hash) => hash.verify(password),
+        None => PasswordHash::verify_against_dummy(password, config.pbkdf2_iterations),
+    };
+    let Some(stored) = stored.filter(|_| verified) else {
+        return Err(BAD_CREDENTIALS);
+    };
+
+    // The iteration count changed since this hash was stored: store it anew at the new count.
+    let rehashed = (stored.iterations() != config.pbkdf2_iterations)
+        .then(|| random_bytes().map(|salt| PasswordHash::new(password, config.pbkdf2_iterations, salt).encode()))
+        .transpose()?;
+    let key = SessionKey::generate()?;
+    let session = NewSession::new(&key, user_id, now_millis(), config.session_ttl_seconds);
+    users::log_in(&db, &user_id, rehashed.as_deref(), &session).await?;
+    sessions(&ctx)?.activate(&session).await?;
+    json(200, &json!({ "key": key.reveal() }))
+}
+
+/// `DELETE /token {key, user_id}` → 204; the key stops working at once.
+pub async fn revoke(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let input = read_input(&mut req).await?;
+    let key = input.required_key()?;
+    let user_id = UserId::parse(input.required_text("user_id")?)?;
+    sessions(&ctx)?.revoke(&db(&ctx)?, key, &user_id).await?;
+    no_content()
+}

@@ -1,0 +1,81 @@
+//! Live sessions. Workers KV is the fast path: one entry per key, named by the key's hash,
+//! holding the user id and expiring with the session. D1 keeps a row per session too, so
+//! that all of one user's sessions can be found and revoked.
+
+use worker::{Env, KvStore};
+
+use super::{int, text, Db};
+use crate::auth::session::{KeyHash, SessionKey};
+use crate::domain::UserId;
+use crate::error::ApiError;
+use crate::trips::Trips;
+
+const UNAUTHORIZED: ApiError = ApiError::Unauthorized("invalid or expired key");
+
+/// A session about to be recorded.
+pub struct NewSession {
+    pub hash: KeyHash,
+    pub user_id: UserId,
+    pub created_at: i64,
+    pub ttl_seconds: u64,
+}
+
+impl NewSession {
+    pub fn new(key: &SessionKey, user_id: UserId, now: i64, ttl_seconds: u64) -> Self {
+        Self { hash: key.hash(), user_id, created_at: now, ttl_seconds }
+    }
+
+    fn expires_at(&self) -> i64 {
+        let ttl_millis = i64::try_from(self.ttl_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
+        self.created_at.saturating_add(ttl_millis)
+    }
+
+    pub(super) fn insert_row(&self, db: &Db) -> Result<worker::D1PreparedStatement, ApiError> {
+        db.prepare(
+            "INSERT INTO sessions (key_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            &[text(self.hash.as_str()), text(&self.user_id.as_string()), int(self.expires_at())],
+        )
+    }
+}
+
+/// The KV namespace of live keys, counting its operations.
+pub struct Sessions {
+    kv: KvStore,
+    trips: Trips,
+}
+
+impl Sessions {
+    pub fn open(env: &Env, trips: &Trips) -> Result<Self, ApiError> {
+        let kv = env.kv("SESSIONS").map_err(|error| ApiError::Unavailable(format!("KV binding SESSIONS: {error}")))?;
+        Ok(Self { kv, trips: trips.clone() })
+    }
+
+    /// Makes the key usable until its session expires.
+    pub async fn activate(&self, session: &NewSession) -> Result<(), ApiError> {
+        self.trips.kv_write();
+        let put = self.kv.put(session.hash.as_str(), session.user_id.as_string())?;
+        put.expiration_ttl(session.ttl_seconds).execute().await?;
+        Ok(())
+    }
+
+    /// The user a key belongs to; 401 for a malformed, unknown, expired or revoked key.
+    pub async fn user_of(&self, key: &str) -> Result<UserId, ApiError> {
+        let hash = SessionKey::parse(key).ok_or(UNAUTHORIZED)?.hash();
+        self.trips.kv_read();
+        let user_id = self.kv.get(hash.as_str()).text().await?.ok_or(UNAUTHORIZED)?;
+        UserId::parse(&user_id).map_err(|_| ApiError::internal(format!("session {} holds {user_id:?}", hash.as_str())))
+    }
+
+    /// Revokes `key` if it is a live key of `user_id`; 401 (and nothing revoked) otherwise.
+    pub async fn revoke(&self, db: &Db, key: &str, user_id: &UserId) -> Result<(), ApiError> {
+        if self.user_of(key).await? != *user_id {
+            return Err(UNAUTHORIZED);
+        }
+        let hash = SessionKey::parse(key).ok_or(UNAUTHORIZED)?.hash();
+        self.trips.kv_write();
+        self.kv.delete(hash.as_str()).await?;
+        let statement = db.prepare("DELETE FROM sessions WHERE key_hash = ?1", &[text(hash.as_str())])?;
+        db.batch(vec![statement]).await?;
+        Ok(())
+    }
+}
