@@ -1,0 +1,29 @@
+#!/bin/sh
+# Runs every test, installing whatever is missing first:
+#   lints, unit tests (native), the wasm build, a deploy dry run, and the integration tests
+#   against a real `wrangler dev`.
+set -eu
+. "$(dirname -- "$0")/env.sh"
+cd "$ROOT"
+started=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$*" "$(($(date +%s) - started))" >&2; }
+
+step "setup"
+sh scripts/setup.sh
+
+step "clippy"
+cargo clippy --quiet --all-targets -- -D warnings
+
+step "unit tests"
+cargo test --quiet --lib
+
+step "build the worker (wasm32)"
+sh scripts/build.sh
+
+step "wrangler deploy --dry-run"
+CHATROOMS_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/dry-run 2>&1 | grep -E "Total Upload|dry-run" >&2
+
+step "integration tests against wrangler dev"
+CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api
+
+step "all tests passed"

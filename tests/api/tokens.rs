@@ -1,0 +1,145 @@
+//! `GET /token` (log in) and `DELETE /token` (revoke).
+
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::helpers::{app, TestApp, PASSWORD};
+
+fn log_in(user_id: &str, password: &str) -> crate::helpers::Resp {
+    app().get("/token").query("user_id", user_id).query("password", password).send()
+}
+
+#[test]
+fn logging_in_answers_a_new_key_each_time() {
+    let user = app().sign_up("ana");
+    let first = log_in(&user.id, PASSWORD);
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body.as_object().unwrap().len(), 1);
+    let second = log_in(&user.id, PASSWORD);
+    assert_ne!(first.str("key"), second.str("key"));
+    assert_ne!(first.str("key"), user.key);
+}
+
+#[test]
+fn every_key_of_a_user_works_side_by_side() {
+    let user = app().sign_up("ana");
+    let second = log_in(&user.id, PASSWORD).str("key");
+    for key in [&user.key, &second] {
+        assert_eq!(app().post("/room/").bearer(key).json(json!({})).status, 200);
+    }
+}
+
+#[test]
+fn a_wrong_password_and_an_unknown_user_get_the_same_401() {
+    let user = app().sign_up("ana");
+    let wrong = log_in(&user.id, "not the password");
+    let unknown = log_in("00000000-0000-4000-8000-000000000000", PASSWORD);
+    wrong.assert_error(401);
+    unknown.assert_error(401);
+    assert_eq!(wrong.body, unknown.body);
+}
+
+#[test]
+fn logging_in_without_fields_or_with_a_malformed_id_is_400() {
+    let user = app().sign_up("ana");
+    app().get("/token").query("user_id", &user.id).send().assert_error(400);
+    app().get("/token").query("password", PASSWORD).send().assert_error(400);
+    log_in("not-a-uuid", PASSWORD).assert_error(400);
+}
+
+#[test]
+fn an_unknown_user_takes_about_as_long_as_a_wrong_password() {
+    // Enough iterations that hashing dominates a request: without the dummy hash an unknown
+    // user would answer many times faster than a known one.
+    let slow = TestApp::spawn(&[("PBKDF2_ITERATIONS", "100000")]);
+    let user = slow.sign_up("ana");
+    let median = |user_id: &str| {
+        let mut times: Vec<f64> = (0..7)
+            .map(|_| {
+                let start = Instant::now();
+                slow.get("/token").query("user_id", user_id).query("password", "wrong password").send().assert_error(401);
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[3]
+    };
+    let known = median(&user.id);
+    let unknown = median("00000000-0000-4000-8000-000000000000");
+    let ratio = known.max(unknown) / known.min(unknown);
+    assert!(ratio < 1.5, "known {known:.4}s, unknown {unknown:.4}s");
+}
+
+#[test]
+fn a_login_after_the_iteration_count_changed_stores_the_hash_anew() {
+    let mut app = TestApp::spawn(&[("PBKDF2_ITERATIONS", "1000")]);
+    let user = app.sign_up("ana");
+    let stored = |app: &TestApp| {
+        app.sql(&format!("SELECT password FROM users WHERE user_id = '{}'", user.id))[0]["password"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let before = stored(&app);
+    assert!(before.starts_with("pbkdf2-sha256$1000$"), "{before}");
+
+    app.restart(&[("PBKDF2_ITERATIONS", "2000")]);
+    app.get("/token").query("user_id", &user.id).query("password", "wrong password").send().assert_error(401);
+    assert_eq!(stored(&app), before, "a failed login must not rewrite the hash");
+    let login = app.get("/token").query("user_id", &user.id).query("password", PASSWORD).send();
+    assert_eq!(login.status, 200, "{}", login.text);
+    let after = stored(&app);
+    assert!(after.starts_with("pbkdf2-sha256$2000$"), "{after}");
+    assert!(!after.contains(PASSWORD));
+    // The new hash still verifies, and a login at the same count leaves it alone.
+    assert_eq!(app.get("/token").query("user_id", &user.id).query("password", PASSWORD).send().status, 200);
+    assert_eq!(stored(&app), after);
+}
+
+#[test]
+fn revoking_a_key_answers_204_and_the_key_stops_working_at_once() {
+    let user = app().sign_up("ana");
+    let response = app().delete("/token").json(json!({ "key": user.key, "user_id": user.id }));
+    assert_eq!(response.status, 204, "{}", response.text);
+    app().post("/room/").bearer(&user.key).json(json!({})).assert_error(401);
+    app().get("/room/00000000-0000-4000-8000-000000000000").bearer(&user.key).send().assert_error(401);
+}
+
+#[test]
+fn revoking_one_key_leaves_the_others_working() {
+    let user = app().sign_up("ana");
+    let other = log_in(&user.id, PASSWORD).str("key");
+    assert_eq!(app().delete("/token").bearer(&user.key).json(json!({ "user_id": user.id })).status, 204);
+    assert_eq!(app().post("/room/").bearer(&other).json(json!({})).status, 200);
+}
+
+#[test]
+fn revoking_needs_a_live_key_of_that_very_user() {
+    let ana = app().sign_up("ana");
+    let bo = app().sign_up("bo");
+    // Bo's key with Ana's id: 401, and Bo's key still works.
+    app().delete("/token").json(json!({ "key": bo.key, "user_id": ana.id })).assert_error(401);
+    assert_eq!(app().post("/room/").bearer(&bo.key).json(json!({})).status, 200);
+    // An unknown key, a malformed key, a key revoked already.
+    app().delete("/token").json(json!({ "key": "ab".repeat(32), "user_id": ana.id })).assert_error(401);
+    app().delete("/token").json(json!({ "key": "nope", "user_id": ana.id })).assert_error(401);
+    assert_eq!(app().delete("/token").json(json!({ "key": ana.key, "user_id": ana.id })).status, 204);
+    app().delete("/token").json(json!({ "key": ana.key, "user_id": ana.id })).assert_error(401);
+}
+
+#[test]
+fn revoking_without_fields_is_400() {
+    let user = app().sign_up("ana");
+    app().delete("/token").json(json!({ "user_id": user.id })).assert_error(400);
+    app().delete("/token").json(json!({ "key": user.key })).assert_error(400);
+    app().delete("/token").json(json!({ "key": user.key, "user_id": "x" })).assert_error(400);
+}
+
+#[test]
+fn revoking_works_from_a_form_body_and_from_the_query_string() {
+    let user = app().sign_up("ana");
+    let second = log_in(&user.id, PASSWORD).str("key");
+    assert_eq!(app().delete("/token").form(&[("key", &user.key), ("user_id", &user.id)]).status, 204);
+    assert_eq!(app().delete("/token").query("key", &second).query("user_id", &user.id).send().status, 204);
+}

@@ -1,0 +1,112 @@
+//! `POST /user` and `GET /user/{id}`.
+
+use serde_json::json;
+
+use crate::helpers::{app, TestApp, PASSWORD};
+
+#[test]
+fn signing_up_answers_202_with_a_user_id_and_a_key() {
+    let response = app().post("/user").json(json!({ "username": "ana", "password": PASSWORD }));
+    assert_eq!(response.status, 202, "{}", response.text);
+    let body = response.body.as_object().unwrap();
+    assert_eq!(body.len(), 2);
+    let user_id = response.str("user_id");
+    assert_eq!(user_id.len(), 36);
+    assert_eq!(&user_id[14..15], "4", "a version 4 UUID");
+    let key = response.str("key");
+    assert_eq!(key.len(), 64);
+    assert!(key.bytes().all(|byte| byte.is_ascii_hexdigit()));
+}
+
+#[test]
+fn the_key_from_sign_up_works_at_once() {
+    let user = app().sign_up("bo");
+    let room = app().post("/room/").bearer(&user.key).json(json!({}));
+    assert_eq!(room.status, 200, "{}", room.text);
+}
+
+#[test]
+fn a_user_reads_back_with_username_and_id() {
+    let user = app().sign_up("Zoë 名前 🦀");
+    app().get(&format!("/user/{}", user.id)).send().assert_ok(200, json!({ "username": "Zoë 名前 🦀", "user_id": user.id }));
+}
+
+#[test]
+fn usernames_need_not_be_unique() {
+    let first = app().sign_up("twin");
+    let second = app().sign_up("twin");
+    assert_ne!(first.id, second.id);
+}
+
+#[test]
+fn a_form_encoded_sign_up_works_too() {
+    let response = app().post("/user").form(&[("username", "form user"), ("password", PASSWORD)]);
+    assert_eq!(response.status, 202, "{}", response.text);
+}
+
+#[test]
+fn sign_up_fields_may_come_from_the_query_string() {
+    let response = app().post("/user").query("username", "query user").query("password", PASSWORD).send();
+    assert_eq!(response.status, 202, "{}", response.text);
+}
+
+#[test]
+fn an_unknown_user_is_404() {
+    app().get("/user/00000000-0000-4000-8000-000000000000").send().assert_error(404);
+}
+
+#[test]
+fn a_malformed_user_id_is_400() {
+    app().get("/user/not-a-uuid").send().assert_error(400);
+    app().get("/user/00000000-0000-4000-8000-00000000000").send().assert_error(400);
+}
+
+#[test]
+fn sign_up_refuses_bad_usernames_and_passwords() {
+    let cases = [
+        json!({ "password": PASSWORD }),
+        json!({ "username": "ana" }),
+        json!({ "username": "", "password": PASSWORD }),
+        json!({ "username": "x".repeat(65), "password": PASSWORD }),
+        json!({ "username": "line\nbreak", "password": PASSWORD }),
+        json!({ "username": 42, "password": PASSWORD }),
+        json!({ "username": "ana", "password": "short" }),
+        json!({ "username": "ana", "password": "p".repeat(1025) }),
+        json!({ "username": "ana", "password": ["list"] }),
+    ];
+    for body in cases {
+        let response = app().post("/user").json(body.clone());
+        assert_eq!(response.status, 400, "{body}: {}", response.text);
+        response.assert_error(400);
+    }
+}
+
+#[test]
+fn limits_are_inclusive() {
+    let response = app().post("/user").json(json!({ "username": "é".repeat(64), "password": "ü".repeat(1024) }));
+    assert_eq!(response.status, 202, "{}", response.text);
+    let short = app().post("/user").json(json!({ "username": "a", "password": "12345678" }));
+    assert_eq!(short.status, 202, "{}", short.text);
+}
+
+#[test]
+fn closed_registration_answers_403() {
+    let closed = TestApp::spawn(&[("REGISTRATION", "closed")]);
+    closed.post("/user").json(json!({ "username": "ana", "password": PASSWORD })).assert_error(403);
+}
+
+#[test]
+fn token_registration_needs_the_exact_token() {
+    let gated = TestApp::spawn(&[("REGISTRATION", "token"), ("REGISTRATION_TOKEN", "let-me-in")]);
+    let sign_up = |token: Option<&str>| {
+        let mut body = json!({ "username": "ana", "password": PASSWORD });
+        if let Some(token) = token {
+            body["registration_token"] = json!(token);
+        }
+        gated.post("/user").json(body)
+    };
+    sign_up(None).assert_error(403);
+    sign_up(Some("let-me-i")).assert_error(403);
+    sign_up(Some("let-me-in ")).assert_error(403);
+    assert_eq!(sign_up(Some("let-me-in")).status, 202);
+}
