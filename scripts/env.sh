@@ -9,9 +9,12 @@ export WRANGLER_SEND_METRICS=false
 export CI="${CI:-}"
 
 # The wasm32 standard library comes from rustup when it could download it, else from the
-# Debian toolchain that setup.sh linked as `debian-web`.
+# Debian toolchain that setup.sh linked as `debian-web`. CHATROOMS_WASM_TOOLCHAIN=debian-web
+# forces the Debian route (to test it where rustup works).
 wasm_toolchain() {
-    if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    if [ -n "${CHATROOMS_WASM_TOOLCHAIN:-}" ]; then
+        echo "$CHATROOMS_WASM_TOOLCHAIN"
+    elif rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
         echo stable
     elif [ -d /usr/lib/rustlib/wasm32-unknown-unknown/lib ] && rustup toolchain list | grep -q '^debian-web'; then
         echo debian-web
