@@ -1,5 +1,8 @@
 //! Integration tests: every endpoint over HTTP against a real `wrangler dev`.
 
+// Tests may panic: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 mod helpers;
 
 mod input;
