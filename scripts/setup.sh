@@ -47,18 +47,23 @@ debian_wasm_toolchain() {
     as_root mkdir -p "$sysroot/x86_64-unknown-linux-gnu/bin" "$sysroot/wasm32-unknown-unknown/lib"
     [ -e "$sysroot/x86_64-unknown-linux-gnu/bin/rust-lld" ] ||
         as_root ln -s /usr/lib/llvm-16/bin/lld "$sysroot/x86_64-unknown-linux-gnu/bin/rust-lld"
-    if ! ls "$sysroot"/wasm32-unknown-unknown/lib/libstd-*.rlib >/dev/null 2>&1; then
+    # Rebuilt whenever Debian's rustc changes: rlibs from another compiler version are refused.
+    stamp="$sysroot/wasm32-unknown-unknown/lib/.built-by"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$(/usr/bin/rustc --version)" ]; then
         step "building the wasm32 standard library from Debian's sources (about 40 s)"
+        as_root rm -f "$sysroot"/wasm32-unknown-unknown/lib/*.rlib
         scratch=$(mktemp -d)
         mkdir "$scratch/src"
         printf '[package]\nname = "wasm-std"\nversion = "0.0.0"\nedition = "2021"\n' >"$scratch/Cargo.toml"
         echo '#![no_std]' >"$scratch/src/lib.rs"
-        (cd "$scratch" && RUSTFLAGS="-Cembed-bitcode=yes" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+        (cd "$scratch" && unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR &&
+            RUSTFLAGS="-Cembed-bitcode=yes" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
             /usr/bin/cargo build -q --release --target wasm32-unknown-unknown \
             -Zbuild-std=std,panic_abort,panic_unwind)
         rm -f "$scratch"/target/wasm32-unknown-unknown/release/deps/libwasm_std-*.rlib
         as_root cp "$scratch"/target/wasm32-unknown-unknown/release/deps/*.rlib "$sysroot/wasm32-unknown-unknown/lib/"
         rm -rf "$scratch"
+        /usr/bin/rustc --version | as_root tee "$stamp" >/dev/null
     fi
 }
 

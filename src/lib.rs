@@ -19,7 +19,7 @@ use worker::{event, Context, Env, Request, Response, Router};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::routes::{members, rooms, tokens, users};
+use crate::routes::{admins, bans, directory, members, messages, rooms, tokens, users};
 use crate::trips::Trips;
 
 /// What every handler gets beside the request: the settings and the round-trip counter.
@@ -46,17 +46,29 @@ fn router<'a>(shared: Shared) -> Router<'a, Shared> {
     Router::with_data(shared)
         .post_async("/user", |req, ctx| answer(users::create(req, ctx)))
         .get_async("/user/:user_id", |req, ctx| answer(users::get(req, ctx)))
+        .get_async("/user/:user_id/rooms", |req, ctx| answer(directory::rooms_of_user(req, ctx)))
         .get_async("/token", |req, ctx| answer(tokens::create(req, ctx)))
         .delete_async("/token", |req, ctx| answer(tokens::revoke(req, ctx)))
+        .get_async("/rooms", |req, ctx| answer(directory::open_rooms(req, ctx)))
         .post_async("/room", |req, ctx| answer(rooms::create(req, ctx)))
         .post_async("/room/", |req, ctx| answer(rooms::create(req, ctx)))
         .get_async("/room/:room_id", |req, ctx| answer(rooms::get(req, ctx)))
+        .patch_async("/room/:room_id", |req, ctx| answer(rooms::update(req, ctx)))
+        .delete_async("/room/:room_id", |req, ctx| answer(rooms::delete(req, ctx)))
         .get_async("/room/:room_id/owner", |req, ctx| answer(rooms::owner(req, ctx)))
+        .put_async("/room/:room_id/owner", |req, ctx| answer(rooms::transfer(req, ctx)))
         .get_async("/room/:room_id/members", |req, ctx| answer(members::list(req, ctx)))
-        .post_async("/room/:room_id/members", |req, ctx| answer(members::join(req, ctx)))
+        .post_async("/room/:room_id/members", |req, ctx| answer(members::add(req, ctx)))
         .get_async("/room/:room_id/members/:user_id", |req, ctx| answer(members::get(req, ctx)))
         .delete_async("/room/:room_id/members/:user_id", |req, ctx| answer(members::remove(req, ctx)))
         .get_async("/room/:room_id/admins", |req, ctx| answer(members::list_admins(req, ctx)))
+        .post_async("/room/:room_id/admins", |req, ctx| answer(admins::promote(req, ctx)))
+        .delete_async("/room/:room_id/admins/:user_id", |req, ctx| answer(admins::demote(req, ctx)))
+        .get_async("/room/:room_id/bans", |req, ctx| answer(members::list_bans(req, ctx)))
+        .put_async("/room/:room_id/bans/:user_id", |req, ctx| answer(bans::ban(req, ctx)))
+        .delete_async("/room/:room_id/bans/:user_id", |req, ctx| answer(bans::unban(req, ctx)))
+        .get_async("/room/:room_id/messages", |req, ctx| answer(messages::list(req, ctx)))
+        .post_async("/room/:room_id/messages", |req, ctx| answer(messages::post(req, ctx)))
 }
 
 /// Adapts a handler's `Result<Response, ApiError>` to the router's `worker::Result` by

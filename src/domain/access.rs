@@ -1,11 +1,12 @@
-//! Who may see and do what in a room: the one place that decides it.
+//! Who may see and do what in a room: the one place that decides it. The store's SQL guards
+//! (`store::rooms::guard`) enforce the same rules inside each write's transaction.
 
 /// A user's standing in one room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
     /// No key, or a user who was never a member.
     Stranger,
-    /// Was a member once and left (the membership row stays, `present = false`).
+    /// Was a member once and left or was removed (the row stays, `present = false`).
     Former,
     Member,
     Admin,
@@ -27,26 +28,145 @@ impl Role {
     pub fn is_present(self) -> bool {
         self >= Self::Member
     }
+
+    pub fn is_admin(self) -> bool {
+        self >= Self::Admin
+    }
 }
 
-/// What a request needs to know about a room to decide what its caller may do.
+/// One user's standing in a room, bans included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoomAccess {
-    pub open: bool,
-    pub caller: Role,
+pub struct Standing {
+    pub role: Role,
+    pub banned: bool,
 }
 
-impl RoomAccess {
+impl Standing {
+    pub const STRANGER: Self = Self { role: Role::Stranger, banned: false };
+}
+
+/// What a request on a room knows: the room's openness, and the standing of the caller and of
+/// the user the request is about (the target, if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Situation {
+    pub open: bool,
+    pub caller: Standing,
+    pub target: Standing,
+    /// Whether the target is an existing user at all.
+    pub target_exists: bool,
+    pub caller_is_target: bool,
+}
+
+/// Everything a caller can ask to do in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the room, its members, admins, owner and messages.
+    View,
+    /// Become a member oneself.
+    Join,
+    /// Add another user.
+    Add,
+    /// Leave (target = caller) or remove someone else.
+    Remove,
+    Ban,
+    Unban,
+    ListBans,
+    /// Make a present member an admin.
+    Promote,
+    /// Take admin away from someone, or step down oneself.
+    Demote,
+    TransferOwnership,
+    /// Rename, open or close.
+    Update,
+    Delete,
+    Post,
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The room does not exist, or the caller may not see it: the same answer for both.
+    RoomNotFound,
+    UserNotFound,
+    /// The target is not (or never was) a member, where the action needs one.
+    NotAMember,
+    Banned,
+    Forbidden(&'static str),
+}
+
+use Refusal::{Banned, Forbidden, NotAMember, RoomNotFound, UserNotFound};
+
+impl Situation {
     /// An open room is visible to anyone; a closed one only to its present members.
-    /// Everyone else is told it does not exist.
-    pub fn visible(self) -> bool {
-        self.open || self.caller.is_present()
+    pub fn visible(&self) -> bool {
+        self.open || self.caller.role.is_present()
     }
 
-    /// Anyone who can see an open room may join it; a closed room is entered only by
-    /// being added (and its members are already in).
-    pub fn may_join(self) -> bool {
-        self.open || self.caller.is_present()
+    /// Whether the caller may do `action`, and if not, why.
+    pub fn check(&self, action: Action) -> Result<(), Refusal> {
+        if !self.visible() {
+            return Err(RoomNotFound);
+        }
+        let caller = self.caller.role;
+        let target = self.target.role;
+        match action {
+            Action::View => Ok(()),
+            Action::Join if self.caller.banned => Err(Banned),
+            Action::Join => Ok(()),
+            Action::Add if self.caller_is_target => self.check(Action::Join),
+            Action::Add if !caller.is_admin() => Err(Forbidden("only admins may add members")),
+            Action::Add if !self.target_exists => Err(UserNotFound),
+            Action::Add if self.target.banned => Err(Banned),
+            Action::Add => Ok(()),
+            Action::Remove if self.caller_is_target => match target {
+                Role::Owner => Err(Forbidden("the owner cannot leave the room: transfer ownership first")),
+                Role::Stranger => Err(NotAMember),
+                _ => Ok(()),
+            },
+            Action::Remove | Action::Ban => self.check_moderation(action),
+            Action::Unban | Action::ListBans | Action::Update if !caller.is_admin() => {
+                Err(Forbidden("only admins may do that"))
+            }
+            Action::Unban | Action::ListBans | Action::Update => Ok(()),
+            Action::Promote if caller != Role::Owner => Err(Forbidden("only the owner may appoint admins")),
+            Action::Promote if !target.is_present() => Err(NotAMember),
+            Action::Promote => Ok(()),
+            Action::Demote if target == Role::Owner => Err(Forbidden("the owner cannot be demoted")),
+            Action::Demote if !self.caller_is_target && caller != Role::Owner => {
+                Err(Forbidden("only the owner may demote admins"))
+            }
+            Action::Demote if !target.is_present() => Err(NotAMember),
+            Action::Demote => Ok(()),
+            Action::TransferOwnership if caller != Role::Owner => Err(Forbidden("only the owner may hand over the room")),
+            Action::TransferOwnership if !target.is_present() => Err(NotAMember),
+            Action::TransferOwnership => Ok(()),
+            Action::Delete if caller != Role::Owner => Err(Forbidden("only the owner may delete the room")),
+            Action::Delete => Ok(()),
+            Action::Post if !caller.is_present() => Err(Forbidden("only present members may post")),
+            Action::Post => Ok(()),
+        }
+    }
+
+    /// Removing or banning someone else: admins act on plain members (and, for bans, on
+    /// anyone outside the room); the owner on anyone but themself.
+    fn check_moderation(&self, action: Action) -> Result<(), Refusal> {
+        let (caller, target) = (self.caller.role, self.target.role);
+        if self.caller_is_target {
+            return Err(Forbidden("you cannot ban yourself"));
+        }
+        if !caller.is_admin() {
+            return Err(Forbidden("only admins may remove or ban members"));
+        }
+        if !self.target_exists {
+            return Err(UserNotFound);
+        }
+        if target == Role::Owner || (target.is_admin() && caller != Role::Owner) {
+            return Err(Forbidden("only the owner may remove or ban an admin, and nobody the owner"));
+        }
+        if action == Action::Remove && target == Role::Stranger {
+            return Err(NotAMember);
+        }
+        Ok(())
     }
 }
 
@@ -56,24 +176,132 @@ mod tests {
 
     const ROLES: [Role; 5] = [Role::Stranger, Role::Former, Role::Member, Role::Admin, Role::Owner];
 
+    fn standing(role: Role) -> Standing {
+        Standing { role, banned: false }
+    }
+
+    /// `caller` acting on a distinct, existing `target` in a room.
+    fn situation(open: bool, caller: Role, target: Role) -> Situation {
+        Situation { open, caller: standing(caller), target: standing(target), target_exists: true, caller_is_target: false }
+    }
+
+    /// `role` acting on themself.
+    fn own(open: bool, role: Role) -> Situation {
+        Situation { open, caller: standing(role), target: standing(role), target_exists: true, caller_is_target: true }
+    }
+
+    fn allowed(situation: Situation, action: Action) -> bool {
+        situation.check(action).is_ok()
+    }
+
+    /// The callers for whom `action` on `target` is allowed.
+    fn who_may(open: bool, action: Action, target: Role) -> Vec<Role> {
+        ROLES.into_iter().filter(|caller| allowed(situation(open, *caller, target), action)).collect()
+    }
+
     #[test]
     fn an_open_room_is_visible_to_everyone() {
         for caller in ROLES {
-            assert!(RoomAccess { open: true, caller }.visible(), "{caller:?}");
+            assert!(own(true, caller).visible(), "{caller:?}");
         }
     }
 
     #[test]
     fn a_closed_room_is_visible_only_to_present_members() {
-        let visible: Vec<Role> =
-            ROLES.into_iter().filter(|caller| RoomAccess { open: false, caller: *caller }.visible()).collect();
+        let visible: Vec<Role> = ROLES.into_iter().filter(|caller| own(false, *caller).visible()).collect();
         assert_eq!(visible, [Role::Member, Role::Admin, Role::Owner]);
     }
 
     #[test]
-    fn a_former_member_cannot_rejoin_a_closed_room() {
-        assert!(!RoomAccess { open: false, caller: Role::Former }.may_join());
-        assert!(RoomAccess { open: true, caller: Role::Former }.may_join());
+    fn everything_in_a_closed_room_is_room_not_found_to_outsiders() {
+        for action in [Action::View, Action::Join, Action::Add, Action::Post, Action::ListBans, Action::Delete] {
+            assert_eq!(situation(false, Role::Former, Role::Member).check(action), Err(RoomNotFound));
+            assert_eq!(situation(false, Role::Stranger, Role::Member).check(action), Err(RoomNotFound));
+        }
+    }
+
+    #[test]
+    fn anyone_may_join_an_open_room_but_the_banned() {
+        assert!(allowed(own(true, Role::Stranger), Action::Join));
+        assert!(allowed(own(true, Role::Former), Action::Join));
+        let banned = Situation { caller: Standing { role: Role::Former, banned: true }, ..own(true, Role::Former) };
+        assert_eq!(banned.check(Action::Join), Err(Banned));
+    }
+
+    #[test]
+    fn only_admins_add_others_and_never_the_banned() {
+        assert_eq!(who_may(true, Action::Add, Role::Stranger), [Role::Admin, Role::Owner]);
+        assert_eq!(situation(true, Role::Member, Role::Stranger).check(Action::Add), Err(Forbidden("only admins may add members")));
+        let banned = Situation { target: Standing { role: Role::Former, banned: true }, ..situation(false, Role::Admin, Role::Former) };
+        assert_eq!(banned.check(Action::Add), Err(Banned));
+        let ghost = Situation { target_exists: false, ..situation(false, Role::Owner, Role::Stranger) };
+        assert_eq!(ghost.check(Action::Add), Err(UserNotFound));
+    }
+
+    #[test]
+    fn members_leave_but_the_owner_must_hand_over_first() {
+        assert!(allowed(own(true, Role::Member), Action::Remove));
+        assert!(allowed(own(true, Role::Admin), Action::Remove));
+        assert!(allowed(own(true, Role::Former), Action::Remove));
+        assert!(matches!(own(true, Role::Owner).check(Action::Remove), Err(Forbidden(_))));
+        assert_eq!(own(true, Role::Stranger).check(Action::Remove), Err(NotAMember));
+    }
+
+    #[test]
+    fn admins_remove_plain_members_and_the_owner_removes_admins() {
+        assert_eq!(who_may(true, Action::Remove, Role::Member), [Role::Admin, Role::Owner]);
+        assert_eq!(who_may(true, Action::Remove, Role::Former), [Role::Admin, Role::Owner]);
+        assert_eq!(who_may(true, Action::Remove, Role::Admin), [Role::Owner]);
+        assert_eq!(who_may(true, Action::Remove, Role::Owner), []);
+        assert_eq!(situation(true, Role::Owner, Role::Stranger).check(Action::Remove), Err(NotAMember));
+    }
+
+    #[test]
+    fn bans_follow_removal_and_reach_outsiders_too() {
+        assert_eq!(who_may(true, Action::Ban, Role::Member), [Role::Admin, Role::Owner]);
+        assert_eq!(who_may(true, Action::Ban, Role::Stranger), [Role::Admin, Role::Owner]);
+        assert_eq!(who_may(true, Action::Ban, Role::Admin), [Role::Owner]);
+        assert_eq!(who_may(true, Action::Ban, Role::Owner), []);
+        assert!(!allowed(own(true, Role::Admin), Action::Ban));
+    }
+
+    #[test]
+    fn only_admins_unban_list_bans_and_update() {
+        for action in [Action::Unban, Action::ListBans, Action::Update] {
+            assert_eq!(who_may(true, action, Role::Stranger), [Role::Admin, Role::Owner], "{action:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_owner_promotes_and_only_present_members() {
+        assert_eq!(who_may(true, Action::Promote, Role::Member), [Role::Owner]);
+        assert_eq!(situation(true, Role::Owner, Role::Former).check(Action::Promote), Err(NotAMember));
+        assert_eq!(situation(true, Role::Owner, Role::Stranger).check(Action::Promote), Err(NotAMember));
+    }
+
+    #[test]
+    fn the_owner_demotes_admins_and_admins_step_down_but_the_owner_stays() {
+        assert_eq!(who_may(true, Action::Demote, Role::Admin), [Role::Owner]);
+        assert!(allowed(own(true, Role::Admin), Action::Demote));
+        assert!(matches!(own(true, Role::Owner).check(Action::Demote), Err(Forbidden(_))));
+        assert!(matches!(situation(true, Role::Admin, Role::Owner).check(Action::Demote), Err(Forbidden(_))));
+    }
+
+    #[test]
+    fn only_the_owner_hands_over_and_only_to_a_present_member() {
+        assert_eq!(who_may(true, Action::TransferOwnership, Role::Member), [Role::Owner]);
+        assert_eq!(situation(true, Role::Owner, Role::Former).check(Action::TransferOwnership), Err(NotAMember));
+    }
+
+    #[test]
+    fn only_the_owner_deletes() {
+        assert_eq!(who_may(true, Action::Delete, Role::Stranger), [Role::Owner]);
+    }
+
+    #[test]
+    fn only_present_members_post() {
+        let posters: Vec<Role> = ROLES.into_iter().filter(|role| allowed(own(true, *role), Action::Post)).collect();
+        assert_eq!(posters, [Role::Member, Role::Admin, Role::Owner]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub trait IdKind {
 
 pub enum UserKind {}
 pub enum RoomKind {}
+pub enum MessageKind {}
 
 impl IdKind for UserKind {
     const FIELD: &'static str = "user_id";
@@ -27,14 +28,23 @@ impl IdKind for UserKind {
 impl IdKind for RoomKind {
     const FIELD: &'static str = "room_id";
 }
+impl IdKind for MessageKind {
+    const FIELD: &'static str = "message_id";
+}
 
 pub type UserId = Id<UserKind>;
 pub type RoomId = Id<RoomKind>;
+pub type MessageId = Id<MessageKind>;
 
 impl<Kind: IdKind> Id<Kind> {
     /// Accepts only the 36-character hyphenated form, in either case.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        let invalid = || Invalid(format!("{} must be a UUID", Kind::FIELD));
+        Self::parse_field(Kind::FIELD, text)
+    }
+
+    /// The same, for an input field of another name (`before`, `after`).
+    pub fn parse_field(field: &str, text: &str) -> Result<Self, Invalid> {
+        let invalid = || Invalid(format!("{field} must be a UUID"));
         if text.len() != 36 {
             return Err(invalid());
         }

@@ -5,11 +5,12 @@ mod access;
 mod ids;
 mod page;
 mod text;
+pub mod time;
 
-pub use access::{Role, RoomAccess};
-pub use ids::{RoomId, UserId};
+pub use access::{Action, Refusal, Role, Situation, Standing};
+pub use ids::{MessageId, RoomId, UserId};
 pub use page::Page;
-pub use text::{Password, RoomName, Username};
+pub use text::{search_form, MessageText, Password, RoomName, Username};
 
 use crate::error::ApiError;
 
@@ -20,5 +21,17 @@ pub struct Invalid(pub String);
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
         ApiError::BadRequest(invalid.0)
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::RoomNotFound => ApiError::NotFound("room not found"),
+            Refusal::UserNotFound => ApiError::NotFound("user not found"),
+            Refusal::NotAMember => ApiError::NotFound("user is not a member of this room"),
+            Refusal::Banned => ApiError::Forbidden("banned from this room"),
+            Refusal::Forbidden(reason) => ApiError::Forbidden(reason),
+        }
     }
 }

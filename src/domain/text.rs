@@ -86,6 +86,36 @@ impl RoomName {
     }
 }
 
+/// A chat message: 1 to 4000 characters. Line breaks and tabs are text; other control
+/// characters are not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageText(String);
+
+impl MessageText {
+    pub const MAX_CHARS: usize = 4000;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let chars = text.chars().count();
+        if chars == 0 || chars > Self::MAX_CHARS {
+            return Err(Invalid(format!("text must be 1 to {} characters", Self::MAX_CHARS)));
+        }
+        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(Invalid("text must not contain control characters other than line breaks and tabs".into()));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The lower-case form of a room name that directory searches match against: Unicode-aware,
+/// unlike SQLite's ASCII-only `lower()`.
+pub fn search_form(text: &str) -> String {
+    text.to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +174,26 @@ mod tests {
         assert_eq!(RoomName::parse("").unwrap().as_str(), "");
         assert!(RoomName::parse(&"😀".repeat(100)).is_ok());
         assert!(RoomName::parse(&"😀".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn a_message_is_1_to_4000_characters() {
+        assert!(MessageText::parse("").is_err());
+        assert!(MessageText::parse("é").is_ok());
+        assert!(MessageText::parse(&"é".repeat(4000)).is_ok());
+        assert!(MessageText::parse(&"é".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn a_message_keeps_line_breaks_and_tabs_but_no_other_control_characters() {
+        assert_eq!(MessageText::parse("line\r\nnext\tcol").unwrap().as_str(), "line\r\nnext\tcol");
+        assert!(MessageText::parse("bell\u{7}").is_err());
+        assert!(MessageText::parse("nul\u{0}").is_err());
+    }
+
+    #[test]
+    fn the_search_form_folds_case_in_any_script() {
+        assert_eq!(search_form("Ünïcode ROOM Σ"), "ünïcode room σ");
     }
 
     #[test]

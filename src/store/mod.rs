@@ -1,6 +1,8 @@
 //! Every SQL statement and KV call of the service, one function per query or batch, with
 //! typed results. Handlers never see SQL.
 
+pub mod directory;
+pub mod messages;
 pub mod rooms;
 pub mod sessions;
 pub mod users;

@@ -1,0 +1,25 @@
+//! `/room/{room_id}/bans/{user_id}`: keeping a user out of a room (the list is in `members`).
+
+use serde_json::json;
+use worker::{Request, Response};
+
+use super::{allowed, db, Ctx, RoomRequest};
+use crate::domain::Action;
+use crate::error::ApiError;
+use crate::http::json;
+use crate::store::{now_millis, rooms};
+
+/// `PUT /room/{room_id}/bans/{user_id} {key}` → 200 `{banned: true}`: an admin removes the
+/// user and keeps them out until the ban is lifted.
+pub async fn ban(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let request = RoomRequest::write(req, &ctx).await?;
+    allowed(rooms::ban(&db(&ctx)?, request.lookup(), now_millis()).await?, Action::Ban)?;
+    json(200, &json!({ "banned": true }))
+}
+
+/// `DELETE /room/{room_id}/bans/{user_id} {key}` → 200 `{banned: false}`.
+pub async fn unban(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let request = RoomRequest::write(req, &ctx).await?;
+    allowed(rooms::unban(&db(&ctx)?, request.lookup()).await?, Action::Unban)?;
+    json(200, &json!({ "banned": false }))
+}

@@ -1,0 +1,34 @@
+//! `/rooms` and `/user/{user_id}/rooms`: finding rooms.
+
+use serde_json::json;
+use worker::{Request, Response};
+
+use super::{db, optional_caller, Ctx};
+use crate::domain::{Page, UserId};
+use crate::error::ApiError;
+use crate::http::{json, param, read_input};
+use crate::store::directory;
+
+/// `GET /rooms?limit&offset&q` → 200 `{rooms, index, room_count}`: open rooms, most members
+/// first, whose names contain `q` in any case.
+pub async fn open_rooms(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let input = read_input(&mut req).await?;
+    let page = Page::parse(input.uint("limit")?, input.uint("offset")?)?;
+    let query = input.text("q")?.filter(|query| !query.is_empty());
+    let (rooms, room_count) = directory::open_rooms(&db(&ctx)?, query, page).await?;
+    json(200, &json!({ "rooms": rooms, "index": page.offset, "room_count": room_count }))
+}
+
+/// `GET /user/{user_id}/rooms?key&limit&offset` → the rooms the user is a present member of,
+/// in the order they joined; only with that user's own key.
+pub async fn rooms_of_user(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let input = read_input(&mut req).await?;
+    let user_id = param(&ctx, "user_id", UserId::parse)?;
+    let page = Page::parse(input.uint("limit")?, input.uint("offset")?)?;
+    if optional_caller(&ctx, &input).await? != Some(user_id) {
+        return Err(ApiError::Forbidden("only the user themself may list their rooms"));
+    }
+    let (rooms, room_count) =
+        directory::rooms_of(&db(&ctx)?, &user_id, page).await?.ok_or(ApiError::NotFound("user not found"))?;
+    json(200, &json!({ "rooms": rooms, "index": page.offset, "room_count": room_count }))
+}
