@@ -19,7 +19,7 @@ use worker::{event, Context, Env, Request, Response, Router};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::routes::{admins, bans, directory, members, messages, rooms, tokens, users};
+use crate::routes::{admins, bans, directory, members, messages, meta, rooms, tokens, users};
 use crate::trips::Trips;
 
 /// What every handler gets beside the request: the settings and the round-trip counter.
@@ -44,6 +44,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 
 fn router<'a>(shared: Shared) -> Router<'a, Shared> {
     Router::with_data(shared)
+        .get_async("/openapi.json", |req, ctx| answer(meta::openapi(req, ctx)))
         .post_async("/user", |req, ctx| answer(users::create(req, ctx)))
         .get_async("/user/:user_id", |req, ctx| answer(users::get(req, ctx)))
         .get_async("/user/:user_id/rooms", |req, ctx| answer(directory::rooms_of_user(req, ctx)))
