@@ -9,4 +9,5 @@ if [ "${1:-}" = --fresh ]; then
     rm -rf .wrangler/state
 fi
 CI=1 wrangler d1 migrations apply DB --local
-exec wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}"
+# Locally every user comes from 127.0.0.1: no cap on sign-ups per address.
+exec wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}" --var SIGNUPS_PER_HOUR:off

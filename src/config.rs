@@ -39,6 +39,10 @@ pub struct Config {
     pub registration: Registration,
     pub session_ttl_seconds: u64,
     pub pbkdf2_iterations: u32,
+    /// Sign-ups allowed per client address per clock hour; `None` is no cap.
+    pub signups_per_hour: Option<u32>,
+    /// Origins whose pages may call the API from a browser (`*` for any).
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -48,6 +52,7 @@ impl Config {
     /// OWASP's figure for PBKDF2-HMAC-SHA256.
     pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 600_000;
     pub const MIN_PBKDF2_ITERATIONS: u32 = 1_000;
+    pub const DEFAULT_SIGNUPS_PER_HOUR: u32 = 20;
 
     /// `lookup` answers a var or secret by name. A malformed setting is an error, never
     /// silently replaced by its default.
@@ -69,7 +74,17 @@ impl Config {
         if pbkdf2_iterations < Self::MIN_PBKDF2_ITERATIONS {
             return Err(format!("PBKDF2_ITERATIONS must be at least {}", Self::MIN_PBKDF2_ITERATIONS));
         }
-        Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations })
+        let signups_per_hour = match lookup("SIGNUPS_PER_HOUR").as_deref().map(str::trim) {
+            Some("off") => None,
+            _ => Some(number(&lookup, "SIGNUPS_PER_HOUR", Self::DEFAULT_SIGNUPS_PER_HOUR)?),
+        };
+        let cors_origins = lookup("CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations, signups_per_hour, cors_origins })
     }
 }
 
@@ -98,6 +113,21 @@ mod tests {
         assert_eq!(config.registration, Registration::Open);
         assert_eq!(config.session_ttl_seconds, 604_800);
         assert_eq!(config.pbkdf2_iterations, 600_000);
+        assert_eq!(config.signups_per_hour, Some(20));
+        assert!(config.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn the_sign_up_cap_can_be_set_or_turned_off() {
+        assert_eq!(parse(&[("SIGNUPS_PER_HOUR", "3")]).unwrap().signups_per_hour, Some(3));
+        assert_eq!(parse(&[("SIGNUPS_PER_HOUR", "off")]).unwrap().signups_per_hour, None);
+        assert!(parse(&[("SIGNUPS_PER_HOUR", "many")]).is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_list() {
+        let config = parse(&[("CORS_ORIGINS", " https://a.example, https://b.example/ ,,")]).unwrap();
+        assert_eq!(config.cors_origins, ["https://a.example", "https://b.example"]);
     }
 
     #[test]

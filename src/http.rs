@@ -53,9 +53,16 @@ pub fn no_content() -> Result<Response, ApiError> {
     Ok(Response::empty()?.with_status(204))
 }
 
+/// The CORS side of an answer.
+pub struct Cors<'a> {
+    /// The request's `Origin`, if `CORS_ORIGINS` allows it.
+    pub allowed_origin: Option<&'a str>,
+    pub preflight: bool,
+}
+
 /// Turns a handler's outcome into the response sent: errors become JSON bodies (their detail
 /// logged, not sent), and the router's own plain-text 404 and 405 become JSON too.
-pub fn finish(outcome: Result<Response, ApiError>, trips: &Trips) -> worker::Result<Response> {
+pub fn finish(outcome: Result<Response, ApiError>, trips: &Trips, cors: Cors<'_>) -> worker::Result<Response> {
     let outcome = outcome.and_then(|response| match response.status_code() {
         404 | 405 if !is_json(&response) => Err(if response.status_code() == 404 {
             ApiError::NotFound("no such route")
@@ -74,6 +81,16 @@ pub fn finish(outcome: Result<Response, ApiError>, trips: &Trips) -> worker::Res
     headers.set("Cache-Control", "no-store")?;
     if let Some(counts) = trips.report() {
         headers.set("X-Round-Trips", &counts)?;
+    }
+    headers.set("Vary", "Origin")?;
+    if let Some(origin) = cors.allowed_origin {
+        headers.set("Access-Control-Allow-Origin", origin)?;
+        headers.set("Access-Control-Expose-Headers", crate::cors::EXPOSE_HEADERS)?;
+        if cors.preflight {
+            headers.set("Access-Control-Allow-Methods", crate::cors::ALLOW_METHODS)?;
+            headers.set("Access-Control-Allow-Headers", crate::cors::ALLOW_HEADERS)?;
+            headers.set("Access-Control-Max-Age", crate::cors::MAX_AGE)?;
+        }
     }
     Ok(response)
 }

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -15,7 +16,7 @@ pub mod trips;
 
 use std::future::Future;
 
-use worker::{event, Context, Env, Request, Response, Router};
+use worker::{event, Context, Env, Method, Request, Response, Router};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -35,11 +36,16 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let config = Config::parse(|name| {
         env.var(name).map(|var| var.to_string()).or_else(|_| env.secret(name).map(|secret| secret.to_string())).ok()
     });
-    let outcome = match config {
-        Ok(config) => router(Shared { config, trips: trips.clone() }).run(req, env).await.map_err(ApiError::from),
+    let origin = req.headers().get("Origin").ok().flatten();
+    let preflight = req.method() == Method::Options;
+    let outcome = match &config {
         Err(problem) => Err(ApiError::internal(format!("configuration: {problem}"))),
+        // A CORS preflight: answered before routing, which would call it a wrong method.
+        Ok(_) if preflight => Response::empty().map(|response| response.with_status(204)).map_err(ApiError::from),
+        Ok(config) => router(Shared { config: config.clone(), trips: trips.clone() }).run(req, env).await.map_err(ApiError::from),
     };
-    http::finish(outcome, &trips)
+    let allowed = config.as_ref().ok().and_then(|config| cors::allowed_origin(&config.cors_origins, origin.as_deref()));
+    http::finish(outcome, &trips, http::Cors { allowed_origin: allowed, preflight })
 }
 
 fn router<'a>(shared: Shared) -> Router<'a, Shared> {
@@ -47,6 +53,8 @@ fn router<'a>(shared: Shared) -> Router<'a, Shared> {
         .get_async("/openapi.json", |req, ctx| answer(meta::openapi(req, ctx)))
         .post_async("/user", |req, ctx| answer(users::create(req, ctx)))
         .get_async("/user/:user_id", |req, ctx| answer(users::get(req, ctx)))
+        .delete_async("/user/:user_id", |req, ctx| answer(users::delete(req, ctx)))
+        .put_async("/user/:user_id/password", |req, ctx| answer(users::change_password(req, ctx)))
         .get_async("/user/:user_id/rooms", |req, ctx| answer(directory::rooms_of_user(req, ctx)))
         .get_async("/token", |req, ctx| answer(tokens::create(req, ctx)))
         .delete_async("/token", |req, ctx| answer(tokens::revoke(req, ctx)))

@@ -5,6 +5,7 @@ mod access;
 mod ids;
 mod page;
 mod text;
+pub mod throttle;
 pub mod time;
 
 pub use access::{Action, Refusal, Role, Situation, Standing};

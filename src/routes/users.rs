@@ -1,17 +1,22 @@
-//! `/user`: sign-up and public profiles.
+//! `/user`: sign-up, public profiles, password changes and account deletion.
 
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use worker::{Request, Response};
 
+use super::tokens::check_password;
 use super::{db, sessions, Ctx};
 use crate::auth::password::PasswordHash;
 use crate::auth::random_bytes;
 use crate::auth::session::SessionKey;
+use crate::domain::throttle::seconds_to_next_hour;
 use crate::domain::{Password, UserId, Username};
 use crate::error::ApiError;
-use crate::http::{json, param, read_input};
+use crate::http::{json, no_content, param, read_input};
+use crate::input::Input;
 use crate::store::sessions::NewSession;
-use crate::store::{now_millis, users};
+use crate::store::users::Revoked;
+use crate::store::{now_millis, users, Db};
 
 /// `POST /user {username, password}` → 202 `{user_id, key}`: the new user, logged in.
 pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
@@ -22,13 +27,26 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     }
     let username = Username::parse(input.required_text("username")?)?;
     let password = Password::parse("password", input.required_text("password")?)?;
+    let db = db(&ctx)?;
+    if let Some(cap) = config.signups_per_hour {
+        // Counted before the costly hashing, so that a flood costs us little.
+        let address = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
+        let address_hash = hex::encode(Sha256::digest(address.as_bytes()));
+        let now = now_millis();
+        if users::count_signup(&db, &address_hash, now).await? > i64::from(cap) {
+            return Err(ApiError::TooManyRequests {
+                message: "too many sign-ups from this address: try again later",
+                retry_after: seconds_to_next_hour(now),
+            });
+        }
+    }
 
     let user_id = UserId::from_random_bytes(random_bytes()?);
     let hash = PasswordHash::new(password.as_bytes(), config.pbkdf2_iterations, random_bytes()?);
     let key = SessionKey::generate()?;
     let session = NewSession::new(&key, user_id, now_millis(), config.session_ttl_seconds);
 
-    users::create(&db(&ctx)?, &user_id, &username, &hash.encode(), &session).await?;
+    users::create(&db, &user_id, &username, &hash.encode(), &session).await?;
     sessions(&ctx)?.activate(&session).await?;
     json(202, &json!({ "user_id": user_id.as_string(), "key": key.reveal() }))
 }
@@ -38,4 +56,56 @@ pub async fn get(_req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let user_id = param(&ctx, "user_id", UserId::parse)?;
     let user = users::find(&db(&ctx)?, &user_id).await?.ok_or(ApiError::NotFound("user not found"))?;
     json(200, &json!({ "username": user.username, "user_id": user_id.as_string() }))
+}
+
+/// An account change by the account's owner: their own key and their current password.
+struct AccountChange {
+    input: Input,
+    user_id: UserId,
+    key: SessionKey,
+    db: Db,
+}
+
+impl AccountChange {
+    async fn authorize(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+        let input = read_input(&mut req).await?;
+        let user_id = param(ctx, "user_id", UserId::parse)?;
+        let key_text = input.required_key()?;
+        let password = input.required_text("password")?;
+        if sessions(ctx)?.user_of(key_text).await? != user_id {
+            return Err(ApiError::Forbidden("only the user themself may change their account"));
+        }
+        let key = SessionKey::parse(key_text).ok_or(ApiError::Unauthorized("invalid or expired key"))?;
+        let db = db(ctx)?;
+        if check_password(&db, &ctx.data.config, &user_id, password.as_bytes()).await?.is_none() {
+            return Err(ApiError::Forbidden("wrong password"));
+        }
+        Ok(Self { input, user_id, key, db })
+    }
+
+    /// Drops the KV entries of what the change revoked; 401 if D1 found the key dead.
+    async fn finish(self, ctx: &Ctx, revoked: Option<Revoked>) -> Result<Response, ApiError> {
+        let revoked = revoked.ok_or(ApiError::Unauthorized("invalid or expired key"))?;
+        sessions(ctx)?.forget(&revoked.key_hashes).await?;
+        no_content()
+    }
+}
+
+/// `PUT /user/{user_id}/password {key, password, new_password}` → 204; every other session
+/// key of the user stops working.
+pub async fn change_password(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let change = AccountChange::authorize(req, &ctx).await?;
+    let new_password = Password::parse("new_password", change.input.required_text("new_password")?)?;
+    let config = &ctx.data.config;
+    let hash = PasswordHash::new(new_password.as_bytes(), config.pbkdf2_iterations, random_bytes()?);
+    let revoked = users::change_password(&change.db, &change.user_id, &change.key.hash(), &hash.encode(), now_millis()).await?;
+    change.finish(&ctx, revoked).await
+}
+
+/// `DELETE /user/{user_id} {key, password}` → 204: the account goes, with its sessions; the
+/// rooms it owns pass on or, if empty, go too.
+pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let change = AccountChange::authorize(req, &ctx).await?;
+    let revoked = users::delete(&change.db, &change.user_id, &change.key.hash(), now_millis()).await?;
+    change.finish(&ctx, revoked).await
 }

@@ -66,6 +66,18 @@ impl Sessions {
         UserId::parse(&user_id).map_err(|_| ApiError::internal(format!("session {} holds {user_id:?}", hash.as_str())))
     }
 
+    /// Drops the KV entries of these key hashes (their D1 rows are gone already), all at once.
+    pub async fn forget(&self, key_hashes: &[String]) -> Result<(), ApiError> {
+        let deletes = key_hashes.iter().map(|hash| {
+            self.trips.kv_write();
+            self.kv.delete(hash)
+        });
+        for result in futures_util::future::join_all(deletes).await {
+            result?;
+        }
+        Ok(())
+    }
+
     /// Revokes `key` if it is a live key of `user_id`; 401 (and nothing revoked) otherwise.
     pub async fn revoke(&self, db: &Db, key: &str, user_id: &UserId) -> Result<(), ApiError> {
         if self.user_of(key).await? != *user_id {

@@ -1,8 +1,12 @@
-//! Users: accounts and their password hashes.
+//! Users: accounts, their password hashes and the throttles that guard them.
 
 use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
 
-use super::{int, text, Db};
+use super::{batch_rows, int, text, Db};
+use crate::auth::session::KeyHash;
+use crate::domain::throttle::{Throttle, HOUR_MILLIS};
 use crate::domain::{UserId, Username};
 use crate::error::ApiError;
 use crate::store::sessions::NewSession;
@@ -20,10 +24,9 @@ pub async fn create(
     password_hash: &str,
     session: &NewSession,
 ) -> Result<(), ApiError> {
-    let user_id = user_id.as_string();
     let insert_user = db.prepare(
         "INSERT INTO users (user_id, username, password, created_at) VALUES (?1, ?2, ?3, ?4)",
-        &[text(&user_id), text(username.as_str()), text(password_hash), int(session.created_at)],
+        &[text(&user_id.as_string()), text(username.as_str()), text(password_hash), int(session.created_at)],
     )?;
     db.batch(vec![insert_user, session.insert_row(db)?]).await?;
     Ok(())
@@ -34,17 +37,82 @@ pub async fn find(db: &Db, user_id: &UserId) -> Result<Option<UserRow>, ApiError
     db.first(statement).await
 }
 
-/// The stored password hash, in its self-describing form.
-pub async fn password_hash(db: &Db, user_id: &UserId) -> Result<Option<String>, ApiError> {
-    #[derive(Deserialize)]
-    struct Row {
-        password: String,
-    }
-    let statement = db.prepare("SELECT password FROM users WHERE user_id = ?1", &[text(&user_id.as_string())])?;
-    Ok(db.first::<Row>(statement).await?.map(|row| row.password))
+#[derive(Deserialize)]
+struct CountRow {
+    count: i64,
 }
 
-/// Records a new session row, and the re-hashed password when the iteration count changed,
+/// Counts one sign-up from a client address in the current clock hour (forgetting past
+/// hours) and returns the hour's count so far, this one included.
+pub async fn count_signup(db: &Db, address_hash: &str, now: i64) -> Result<i64, ApiError> {
+    let hour = now.div_euclid(HOUR_MILLIS);
+    let forget = db.prepare("DELETE FROM signups WHERE hour < ?1", &[int(hour)])?;
+    let count = db.prepare(
+        "INSERT INTO signups (address_hash, hour, count) VALUES (?1, ?2, 1)
+         ON CONFLICT (address_hash, hour) DO UPDATE SET count = count + 1
+         RETURNING count",
+        &[text(address_hash), int(hour)],
+    )?;
+    let results = db.batch(vec![forget, count]).await?;
+    batch_rows::<CountRow>(&results, 1)?
+        .first()
+        .map(|row| row.count)
+        .ok_or_else(|| ApiError::internal("sign-up count returned no row"))
+}
+
+/// One password attempt, counted before the password is checked so that concurrent attempts
+/// cannot slip past the throttle, with what is needed to check it.
+pub struct PasswordAttempt {
+    /// Attempts in the current window, this one included.
+    pub attempts: i64,
+    pub window_start: i64,
+    /// The stored hash; `None` for an unknown user.
+    pub stored_hash: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    attempts: i64,
+    window_start: i64,
+}
+
+#[derive(Deserialize)]
+struct PasswordRow {
+    password: String,
+}
+
+/// Counts a password attempt for `user_id` (a window that has passed starts anew), forgets
+/// other ids' windows that have passed, and reads the stored hash, in one transaction.
+pub async fn attempt_password(db: &Db, user_id: &UserId, now: i64) -> Result<PasswordAttempt, ApiError> {
+    let user_id = user_id.as_string();
+    let expired = now - Throttle::PASSWORD.window_millis;
+    let forget = db.prepare("DELETE FROM login_attempts WHERE window_start <= ?1", &[int(expired)])?;
+    let count = db.prepare(
+        "INSERT INTO login_attempts (user_id, window_start, attempts) VALUES (?1, ?2, 1)
+         ON CONFLICT (user_id) DO UPDATE SET attempts = attempts + 1
+         RETURNING attempts, window_start",
+        &[text(&user_id), int(now)],
+    )?;
+    let password = db.prepare("SELECT password FROM users WHERE user_id = ?1", &[text(&user_id)])?;
+    let results = db.batch(vec![forget, count, password]).await?;
+    let attempt = batch_rows::<AttemptRow>(&results, 1)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("attempt count returned no row"))?;
+    Ok(PasswordAttempt {
+        attempts: attempt.attempts,
+        window_start: attempt.window_start,
+        stored_hash: batch_rows::<PasswordRow>(&results, 2)?.into_iter().next().map(|row| row.password),
+    })
+}
+
+/// A right password resets the user's attempt count.
+fn reset_attempts(db: &Db, user_id: &str) -> Result<D1PreparedStatement, ApiError> {
+    db.prepare("DELETE FROM login_attempts WHERE user_id = ?1", &[text(user_id)])
+}
+
+/// After a right password: records the new session row (forgetting the user's expired ones),
+/// stores the re-hashed password if the iteration count changed, and resets the attempt count,
 /// in one transaction.
 pub async fn log_in(
     db: &Db,
@@ -52,13 +120,104 @@ pub async fn log_in(
     rehashed_password: Option<&str>,
     session: &NewSession,
 ) -> Result<(), ApiError> {
-    let mut statements = vec![session.insert_row(db)?];
+    let id = user_id.as_string();
+    let mut statements = vec![
+        db.prepare(
+            "DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2",
+            &[text(&id), int(session.created_at)],
+        )?,
+        session.insert_row(db)?,
+        reset_attempts(db, &id)?,
+    ];
     if let Some(hash) = rehashed_password {
-        statements.push(db.prepare(
-            "UPDATE users SET password = ?2 WHERE user_id = ?1",
-            &[text(&user_id.as_string()), text(hash)],
-        )?);
+        statements.push(db.prepare("UPDATE users SET password = ?2 WHERE user_id = ?1", &[text(&id), text(hash)])?);
     }
     db.batch(statements).await?;
     Ok(())
+}
+
+/// `?1` the user, `?2` the hash of the key the request came with, `?3` now: whether that key
+/// is a live session of the user according to D1, which unlike KV is strongly consistent. The
+/// writes below are guarded by it, so a key revoked anywhere cannot do them.
+const KEY_IS_LIVE: &str =
+    "EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
+
+#[derive(Deserialize)]
+struct LiveRow {
+    live: i64,
+}
+
+#[derive(Deserialize)]
+struct KeyHashRow {
+    key_hash: String,
+}
+
+/// What an account change revoked, if it went ahead.
+pub struct Revoked {
+    /// The hashes of the session keys whose rows were deleted: their KV entries must go too.
+    pub key_hashes: Vec<String>,
+}
+
+fn guarded(db: &Db, sql: &str, user_id: &str, key: &KeyHash, now: i64, extra: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
+    let mut args = vec![text(user_id), text(key.as_str()), int(now)];
+    args.extend_from_slice(extra);
+    db.prepare(sql, &args)
+}
+
+/// Runs `statements` after checking the key in D1 and returns the key hashes the statement
+/// at `hashes_at` read; `None` when the key was not live (then nothing was written).
+async fn run_if_live(db: &Db, statements: Vec<D1PreparedStatement>, hashes_at: usize) -> Result<Option<Revoked>, ApiError> {
+    let results = db.batch(statements).await?;
+    let live = batch_rows::<LiveRow>(&results, 0)?.first().is_some_and(|row| row.live != 0);
+    if !live {
+        return Ok(None);
+    }
+    let key_hashes = batch_rows::<KeyHashRow>(&results, hashes_at)?.into_iter().map(|row| row.key_hash).collect();
+    Ok(Some(Revoked { key_hashes }))
+}
+
+/// Stores a new password hash and ends every other session of the user, in one transaction.
+pub async fn change_password(db: &Db, user_id: &UserId, key: &KeyHash, new_hash: &str, now: i64) -> Result<Option<Revoked>, ApiError> {
+    let id = user_id.as_string();
+    let statements = vec![
+        guarded(db, &format!("SELECT {KEY_IS_LIVE} AS live"), &id, key, now, &[])?,
+        guarded(db, &format!("SELECT key_hash FROM sessions WHERE user_id = ?1 AND key_hash <> ?2 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+        guarded(db, &format!("DELETE FROM sessions WHERE user_id = ?1 AND key_hash <> ?2 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+        guarded(db, &format!("UPDATE users SET password = ?4 WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[text(new_hash)])?,
+        reset_attempts(db, &id)?,
+    ];
+    run_if_live(db, statements, 1).await
+}
+
+/// Deletes the account in one transaction: each room it owns passes to its longest-standing
+/// admin, else its longest-standing member, who becomes an admin; a room with nobody else is
+/// deleted. Memberships, bans and sessions go with the user; messages stay in their rooms.
+pub async fn delete(db: &Db, user_id: &UserId, key: &KeyHash, now: i64) -> Result<Option<Revoked>, ApiError> {
+    let id = user_id.as_string();
+    let hand_over = format!(
+        "UPDATE rooms SET owner_id = (
+                SELECT m.user_id FROM members AS m
+                 WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1
+                 ORDER BY m.admin DESC, m.joined_at, m.user_id LIMIT 1)
+          WHERE owner_id = ?1 AND {KEY_IS_LIVE}
+            AND EXISTS (SELECT 1 FROM members AS m WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1)"
+    );
+    let new_owners_are_admins = format!(
+        "UPDATE members SET admin = 1
+          WHERE admin = 0 AND {KEY_IS_LIVE}
+            AND (room_id, user_id) IN (
+                SELECT room_id, owner_id FROM rooms
+                 WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))"
+    );
+    let statements = vec![
+        guarded(db, &format!("SELECT {KEY_IS_LIVE} AS live"), &id, key, now, &[])?,
+        guarded(db, &format!("SELECT key_hash FROM sessions WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+        guarded(db, &hand_over, &id, key, now, &[])?,
+        guarded(db, &new_owners_are_admins, &id, key, now, &[])?,
+        guarded(db, &format!("DELETE FROM rooms WHERE owner_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+        guarded(db, &format!("DELETE FROM login_attempts WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+        // Last: its cascade removes the sessions the guard reads.
+        guarded(db, &format!("DELETE FROM users WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+    ];
+    run_if_live(db, statements, 1).await
 }

@@ -336,7 +336,8 @@ fn start_wrangler(state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
         free_port(),
         state.display()
     );
-    let defaults = [("PBKDF2_ITERATIONS", TEST_ITERATIONS)];
+    // Tests create many users from one address: no sign-up cap unless a test sets one.
+    let defaults = [("PBKDF2_ITERATIONS", TEST_ITERATIONS), ("SIGNUPS_PER_HOUR", "off")];
     let unset_defaults = defaults.iter().filter(|(name, _)| !vars.iter().any(|(given, _)| given == name));
     for (name, value) in vars.iter().chain(unset_defaults) {
         command.push_str(&format!(" --var '{name}:{value}'"));
