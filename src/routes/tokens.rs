@@ -50,6 +50,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let password = input.required_text("password")?.as_bytes();
     let config = &ctx.data.config;
     let db = db(&ctx)?;
+    let sessions = sessions(&ctx)?;
     let stored = check_password(&db, config, &user_id, password).await?.ok_or(BAD_CREDENTIALS)?;
 
     // The iteration count changed since this hash was stored: store it anew at the new count.
@@ -59,7 +60,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let key = SessionKey::generate()?;
     let session = NewSession::new(&key, user_id, now_millis(), config.session_ttl_seconds);
     users::log_in(&db, &user_id, rehashed.as_deref(), &session).await?;
-    sessions(&ctx)?.activate(&session).await?;
+    sessions.activate(&session).await?;
     json(200, &json!({ "key": key.reveal() }))
 }
 

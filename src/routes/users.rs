@@ -27,7 +27,9 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     }
     let username = Username::parse(input.required_text("username")?)?;
     let password = Password::parse("password", input.required_text("password")?)?;
+    // Both bindings before any write, so that a missing one cannot leave a user without a key.
     let db = db(&ctx)?;
+    let sessions = sessions(&ctx)?;
     if let Some(cap) = config.signups_per_hour {
         // Counted before the costly hashing, so that a flood costs us little.
         let address = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
@@ -47,7 +49,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let session = NewSession::new(&key, user_id, now_millis(), config.session_ttl_seconds);
 
     users::create(&db, &user_id, &username, &hash.encode(), &session).await?;
-    sessions(&ctx)?.activate(&session).await?;
+    sessions.activate(&session).await?;
     json(202, &json!({ "user_id": user_id.as_string(), "key": key.reveal() }))
 }
 

@@ -27,6 +27,9 @@ pub fn app() -> &'static TestApp {
 pub struct TestApp {
     pub base: String,
     pub state: PathBuf,
+    /// The wrangler config, relative to the repository (`wrangler.toml` unless a test needs
+    /// other bindings).
+    config: String,
     agent: ureq::Agent,
     server: Mutex<Option<Server>>,
 }
@@ -48,12 +51,21 @@ impl Drop for Server {
 impl TestApp {
     /// A fresh instance with these extra vars (`NAME`, `value`).
     pub fn spawn(vars: &[(&str, &str)]) -> Self {
+        Self::spawn_with_config("wrangler.toml", vars)
+    }
+
+    /// A fresh instance from another wrangler config (for missing bindings, say).
+    pub fn spawn_with_config(config: &str, vars: &[(&str, &str)]) -> Self {
         build_once();
         let state = fresh_state_dir();
-        migrate(&state);
+        let has_database = std::fs::read_to_string(Path::new(ROOT).join(config)).unwrap().contains("[[d1_databases]]");
+        if has_database {
+            migrate(config, &state);
+        }
         let mut app = Self {
             base: String::new(),
             state,
+            config: config.to_string(),
             agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build(),
             server: Mutex::new(None),
         };
@@ -65,7 +77,7 @@ impl TestApp {
     fn start(&mut self, vars: &[(&str, &str)]) {
         let port = free_port();
         self.base = format!("http://127.0.0.1:{port}");
-        let server = start_wrangler(&self.state, port, vars);
+        let server = start_wrangler(&self.config, &self.state, port, vars);
         *self.server.lock().unwrap() = Some(server);
         self.wait_until_ready();
     }
@@ -92,7 +104,7 @@ impl TestApp {
     /// rows, for checks against the database itself.
     pub fn sql(&self, query: &str) -> Vec<Value> {
         let output = Command::new(wrangler())
-            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+            .args(["d1", "execute", "DB", "--local", "--json", "--config", &self.config, "--persist-to"])
             .arg(&self.state)
             .args(["--command", query])
             .current_dir(ROOT)
@@ -313,9 +325,9 @@ fn remove_state_of_finished_runs() {
     }
 }
 
-fn migrate(state: &Path) {
+fn migrate(config: &str, state: &Path) {
     let output = Command::new(wrangler())
-        .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+        .args(["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to"])
         .arg(state)
         .current_dir(ROOT)
         .env("CI", "1")
@@ -329,9 +341,9 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_wrangler(state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
+fn start_wrangler(config: &str, state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
     let mut command = format!(
-        "\"$0\" dev --ip 127.0.0.1 --port {port} --inspector-port {} --persist-to '{}' \
+        "\"$0\" dev --config '{config}' --ip 127.0.0.1 --port {port} --inspector-port {} --persist-to '{}' \
          --show-interactive-dev-session=false",
         free_port(),
         state.display()

@@ -11,3 +11,7 @@ mod rooms;
 mod sessions;
 mod tokens;
 mod users;
+mod account;
+mod cors;
+mod faults;
+mod throttling;
