@@ -26,4 +26,7 @@ CHATROOMS_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/dry-run 2>&1 | 
 step "integration tests against wrangler dev"
 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api
 
+step "load test: 200 clients for 30 s against wrangler dev"
+CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test load -- --nocapture
+
 step "all tests passed"
