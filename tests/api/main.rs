@@ -11,6 +11,7 @@ mod rooms;
 mod sessions;
 mod tokens;
 mod users;
+mod moderation;
 mod account;
 mod cors;
 mod faults;
