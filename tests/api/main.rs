@@ -12,6 +12,7 @@ mod sessions;
 mod tokens;
 mod users;
 mod moderation;
+mod ownership;
 mod account;
 mod cors;
 mod faults;
