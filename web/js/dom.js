@@ -1,0 +1,40 @@
+// The one way this client builds DOM. Strings always become text nodes (textContent), never
+// markup: user-supplied text cannot turn into HTML. Nothing in web/ uses innerHTML.
+
+/**
+ * h('button', { class: 'primary', type: 'submit', onclick: fn }, 'Send', child, [more])
+ * Props: `on…` adds a listener, `class` sets the class, `true` sets a boolean attribute,
+ * `null`/`undefined`/`false` are left out, anything else is set as an attribute.
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? '' : String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+/** Appends children: nodes as they are, strings and numbers as text, nested arrays flattened. */
+export function append(element, children) {
+  for (const child of [children].flat(Infinity)) {
+    if (child == null || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** Replaces everything inside `element`. */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  return append(element, children);
+}
+
+/** A unique id for pairing labels, descriptions and controls. */
+let counter = 0;
+export function uid(prefix = 'id') {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}

@@ -1,0 +1,109 @@
+// Boots the app: the router (hash-based, so the worker only ever serves index.html at `/`),
+// the header's navigation, and the last-resort handlers that keep failures out of the console only.
+
+import * as api from './api.js';
+import { fill, h } from './dom.js';
+import * as session from './session.js';
+import { ageFlash, flash, messageOf, navigate } from './ui.js';
+import { renderLogin, renderSignUp } from './views/auth.js';
+import { renderDirectory, renderMyRooms } from './views/rooms.js';
+import { renderRoom } from './views/room.js';
+import { renderAccount } from './views/account.js';
+
+const main = document.getElementById('main');
+
+// Each route: a view `render(main, ...params)` that may return a cleanup function (the room
+// view stops polling in it), and whether it needs a logged-in user.
+const routes = [
+  { path: /^#\/login$/, view: renderLogin, title: 'Log in', guest: true },
+  { path: /^#\/signup$/, view: renderSignUp, title: 'Sign up', guest: true },
+  { path: /^#\/mine$/, view: renderMyRooms, title: 'My rooms', nav: '#/mine' },
+  { path: /^#\/rooms$/, view: renderDirectory, title: 'Directory', nav: '#/rooms' },
+  { path: /^#\/room\/([^/]+)$/, view: renderRoom, title: 'Room' },
+  { path: /^#\/account$/, view: renderAccount, title: 'Account', nav: '#/account' },
+];
+
+let cleanup = null;
+
+function route() {
+  const hash = location.hash;
+  const signedIn = Boolean(session.current());
+  const match = routes.map((r) => ({ r, m: r.path.exec(hash) })).find(({ m }) => m);
+  if (!match) return navigate(signedIn ? '#/mine' : '#/login');
+  const { r, m } = match;
+  if (!r.guest && !signedIn) {
+    // After logging in, the login view comes back here.
+    session.rememberReturn(hash);
+    return navigate('#/login');
+  }
+  if (r.guest && signedIn) return navigate('#/mine');
+
+  ageFlash();
+  if (cleanup) cleanup();
+  cleanup = null;
+  renderNav(r.nav);
+  document.title = `${r.title} · chatrooms`;
+  fill(main);
+  try {
+    cleanup = r.view(main, ...m.slice(1).map(decodeURIComponent)) ?? null;
+  } catch (error) {
+    fill(main, h('h1', {}, 'This page failed'), h('p', { class: 'error', role: 'alert' }, messageOf(error)));
+  }
+  // Keyboard and screen-reader users start at the new view's heading, not at the old focus.
+  const heading = main.querySelector('h1');
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+  window.scrollTo(0, 0);
+}
+
+function renderNav(active) {
+  const nav = document.getElementById('nav');
+  const me = session.current();
+  if (!me) return fill(nav);
+  const link = (href, text) => h('a', { href, 'aria-current': href === active ? 'page' : null }, text);
+  fill(nav,
+    h('ul', {}, h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))),
+    h('span', { class: 'who', title: me.user_id }, me.username),
+    h('button', { type: 'button', onclick: logOut }, 'Log out'));
+}
+
+async function logOut() {
+  try {
+    await api.logOut();
+  } catch {
+    // The key is being thrown away either way.
+  }
+  session.clear();
+  flash('You are logged out.');
+  navigate('#/login');
+}
+
+// The one reaction to a dead key, whichever request found it.
+api.onSessionEnded((_error, user_id) => {
+  // Several requests in flight can find the same dead key: the first one has already moved on.
+  if (/^#\/(login|signup)$/.test(location.hash)) return;
+  session.rememberReturn(location.hash, user_id);
+  flash('Your session has ended (it expired or was revoked). Please log in again.', 'error');
+  navigate('#/login');
+});
+
+// Signing up logs in without leaving the page (it shows the new id first): refresh the header.
+window.addEventListener('chatrooms:session', () => renderNav(null));
+
+// Nothing may fail silently: whatever escaped a view is shown in the page.
+window.addEventListener('unhandledrejection', (event) => {
+  if (event.reason?.sessionEnded) return event.preventDefault();
+  flash(messageOf(event.reason), 'error');
+});
+window.addEventListener('error', (event) => flash(messageOf(event.error ?? event.message), 'error'));
+
+// The skip link moves focus without touching the hash, which belongs to the router.
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,53 @@
+// The logged-in user: { user_id, username, key }. The key lives in sessionStorage, so it dies
+// with the tab and is never written to disk beyond the browser's session store.
+
+const STORAGE = 'chatrooms.session';
+// Login is by user id, which nobody remembers: the last one used on this device is kept (it is
+// not a secret) so that the login form can offer it.
+const LAST_USER = 'chatrooms.last-user-id';
+
+export function current() {
+  try {
+    const session = JSON.parse(sessionStorage.getItem(STORAGE));
+    return session && session.key && session.user_id ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+export function save(session) {
+  sessionStorage.setItem(STORAGE, JSON.stringify(session));
+  try { localStorage.setItem(LAST_USER, session.user_id); } catch { /* storage may be off */ }
+}
+
+export function clear() {
+  sessionStorage.removeItem(STORAGE);
+}
+
+/** After the account is deleted, its id is no use on the login form. */
+export function forgetLastUserId() {
+  try { localStorage.removeItem(LAST_USER); } catch { /* storage may be off */ }
+}
+
+export function lastUserId() {
+  try { return localStorage.getItem(LAST_USER) || ''; } catch { return ''; }
+}
+
+// Where to go after logging in: the page a person was on when their session ended, or the
+// link they opened before logging in. Kept only for the same user (or anyone, for a link).
+const RETURN = 'chatrooms.return-to';
+
+export function rememberReturn(hash, user_id = null) {
+  sessionStorage.setItem(RETURN, JSON.stringify({ hash, user_id }));
+}
+
+export function takeReturn(user_id) {
+  const saved = sessionStorage.getItem(RETURN);
+  sessionStorage.removeItem(RETURN);
+  try {
+    const { hash, user_id: owner } = JSON.parse(saved);
+    return !owner || owner === user_id ? hash : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,82 @@
+// Finding rooms: "My rooms" (with the form that creates one) and the directory of open rooms.
+
+import * as api from '../api.js';
+import { h } from '../dom.js';
+import { errorLine, field, navigate, onSubmit, pagedList, roomName, userLabel } from '../ui.js';
+
+/** One room in a list: its name links to it. */
+function roomItem(room) {
+  return h('li', { class: 'room-item' },
+    h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, roomName(room.name)),
+    h('span', { class: 'muted' },
+      `${room.user_count} ${room.user_count === 1 ? 'member' : 'members'} · ${room.open ? 'open' : 'closed'} · owner `,
+      userLabel(room.owner)));
+}
+
+export function renderMyRooms(main) {
+  const rooms = pagedList({
+    label: 'My rooms',
+    load: async (offset, limit) => {
+      const page = await api.myRooms(offset, limit);
+      return { items: page.rooms, total: page.room_count };
+    },
+    render: roomItem,
+    empty: 'You are not in any room yet. Create one below, or find an open one in the directory.',
+  });
+  main.append(
+    h('h1', {}, 'My rooms'),
+    h('section', { 'aria-label': 'Rooms you are in' }, rooms),
+    createRoomForm());
+}
+
+function createRoomForm() {
+  const name = field('Name', { name: 'name', maxlength: 100, autocomplete: 'off' }, 'Up to 100 characters.');
+  const choice = (value, label, hint, checked) => h('label', { class: 'choice' },
+    h('input', { type: 'radio', name: 'open', value, checked }),
+    h('span', {}, h('strong', {}, label), h('span', { class: 'muted' }, ` — ${hint}`)));
+  const line = errorLine();
+  const form = h('form', { class: 'card', 'aria-labelledby': 'create-title' },
+    h('h2', { id: 'create-title' }, 'Create a room'),
+    name,
+    h('fieldset', {},
+      h('legend', {}, 'Who can join'),
+      choice('true', 'Open', 'listed in the directory; anyone can read it and join', true),
+      choice('false', 'Closed', 'unlisted; only members see it, and admins add people by user id', false)),
+    line,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create room')));
+  onSubmit(form, line, async (data) => {
+    const { room_id } = await api.createRoom(data.get('name').trim(), data.get('open') === 'true');
+    navigate(`#/room/${encodeURIComponent(room_id)}`);
+  });
+  return form;
+}
+
+export function renderDirectory(main) {
+  const search = field('Search by name', { type: 'search', name: 'q', autocomplete: 'off', maxlength: 100 });
+  let query = '';
+  const rooms = pagedList({
+    label: 'Open rooms',
+    load: async (offset, limit) => {
+      const page = await api.directory(query, offset, limit);
+      return { items: page.rooms, total: page.room_count };
+    },
+    render: roomItem,
+    empty: 'No open room matches.',
+  });
+  const form = h('form', { role: 'search', class: 'search', 'aria-label': 'Rooms' },
+    search, h('button', { type: 'submit' }, 'Search'));
+  // Search as one types, a moment after the last key, and at once on Enter.
+  let timer = null;
+  const run = () => {
+    clearTimeout(timer);
+    query = search.control.value.trim();
+    rooms.reset();
+  };
+  form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
+  search.control.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 300); });
+  main.append(
+    h('h1', {}, 'Directory'),
+    h('p', { class: 'muted' }, 'Open rooms, most members first. Closed rooms are not listed.'),
+    form, rooms);
+  return () => clearTimeout(timer);
+}
