@@ -13,6 +13,8 @@ mod tokens;
 mod users;
 mod moderation;
 mod ownership;
+mod directory;
+mod messages;
 mod account;
 mod cors;
 mod faults;

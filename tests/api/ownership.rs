@@ -1,5 +1,6 @@
-//! Handing a room over (`PUT /room/{id}/owner`), its settings (`PATCH /room/{id}`) and
-//! deleting it (`DELETE /room/{id}`) with everything in it.
+//! The top of a room: appointing and demoting admins, handing the room over
+//! (`PUT /room/{id}/owner`), its settings (`PATCH /room/{id}`) and deleting it
+//! (`DELETE /room/{id}`) with everything in it.
 
 use serde_json::{json, Value};
 
@@ -25,6 +26,85 @@ fn seen_by(room: &Staffed, user: Option<&User>) -> Resp {
         Some(user) => call.bearer(&user.key).send(),
         None => call.send(),
     }
+}
+
+// Admins.
+
+#[test]
+fn the_owner_appoints_a_present_member_as_admin() {
+    let room = Staffed::new(true);
+    room.promote(&room.owner, &room.member.id).assert_ok(200, json!({ "admin": true }));
+    let expected = json!({ "users": [room.owner.id, room.admin.id, room.member.id], "index": 0, "user_count": 3 });
+    assert_eq!(room.list("admins"), expected);
+    assert_eq!(room.counts(), [3, 3, 0]);
+    // And the new admin has admin powers.
+    let newcomer = app().sign_up("newcomer");
+    room.add(&room.member, &newcomer.id).assert_ok(200, json!({ "present": true }));
+    room.ban(&room.member, &newcomer.id).assert_ok(200, json!({ "banned": true }));
+}
+
+#[test]
+fn only_the_owner_appoints_admins() {
+    let room = Staffed::new(true);
+    let other = app().sign_up("other");
+    app().join(&room.id, &other);
+    room.promote(&room.admin, &other.id).assert_error(403);
+    room.promote(&room.member, &other.id).assert_error(403);
+    room.promote(&room.member, &room.member.id).assert_error(403);
+    room.promote(&other, &other.id).assert_error(403);
+    assert_eq!(room.list("admins")["users"], json!([room.owner.id, room.admin.id]));
+}
+
+#[test]
+fn appointing_someone_who_is_not_present_is_404() {
+    let room = Staffed::new(true);
+    let (stranger, former) = (app().sign_up("stranger"), app().sign_up("former"));
+    app().join(&room.id, &former);
+    room.remove(&former, &former.id).assert_ok(200, json!({ "present": false }));
+    room.promote(&room.owner, &stranger.id).assert_error(404);
+    room.promote(&room.owner, &former.id).assert_error(404);
+    room.promote(&room.owner, UNKNOWN_USER).assert_error(404);
+    room.promote(&room.owner, "x").assert_error(400);
+    app().post(&room.path("/admins")).bearer(&room.owner.key).send().assert_error(400);
+    assert_eq!(room.counts(), [3, 2, 0]);
+}
+
+#[test]
+fn the_owner_demotes_an_admin_who_loses_admin_powers() {
+    let room = Staffed::new(true);
+    room.demote(&room.owner, &room.admin.id).assert_ok(200, json!({ "admin": false }));
+    assert_eq!(room.list("admins"), json!({ "users": [room.owner.id], "index": 0, "user_count": 1 }));
+    room.presence(&room.owner, &room.admin.id).assert_ok(200, json!({ "present": true }));
+    room.remove(&room.admin, &room.member.id).assert_error(403);
+    room.ban(&room.admin, &room.member.id).assert_error(403);
+    app().get(&room.path("/bans")).bearer(&room.admin.key).send().assert_error(403);
+    assert_eq!(room.counts(), [3, 1, 0]);
+}
+
+#[test]
+fn an_admin_steps_down() {
+    let room = Staffed::new(true);
+    room.demote(&room.admin, &room.admin.id).assert_ok(200, json!({ "admin": false }));
+    assert_eq!(room.list("admins")["users"], json!([room.owner.id]));
+    assert_eq!(room.counts(), [3, 1, 0]);
+}
+
+#[test]
+fn the_owner_cannot_be_demoted_not_even_by_themself() {
+    let room = Staffed::new(true);
+    room.demote(&room.owner, &room.owner.id).assert_error(403);
+    room.demote(&room.admin, &room.owner.id).assert_error(403);
+    room.demote(&room.member, &room.owner.id).assert_error(403);
+    assert_eq!(room.list("admins")["users"], json!([room.owner.id, room.admin.id]));
+}
+
+#[test]
+fn an_admin_cannot_demote_another_admin() {
+    let room = Staffed::new(true);
+    room.promote(&room.owner, &room.member.id).assert_ok(200, json!({ "admin": true }));
+    room.demote(&room.admin, &room.member.id).assert_error(403);
+    room.demote(&room.member, &room.admin.id).assert_error(403);
+    assert_eq!(room.counts(), [3, 3, 0]);
 }
 
 // Handing the room over.
