@@ -171,7 +171,7 @@ pub async fn create(db: &Db, room_id: &RoomId, name: &RoomName, open: bool, owne
         &[text(&room_id), text(name.as_str()), text(&search_form(name.as_str())), flag(open), text(&owner), int(now)],
     )?;
     let insert_owner = db.prepare(
-        "INSERT INTO members (room_id, user_id, joined_at, present, admin) VALUES (?1, ?2, ?3, 1, 1)",
+        "INSERT INTO members (room_id, user_id, joined_at, present, admin, position) VALUES (?1, ?2, ?3, 1, 1, 1)",
         &[text(&room_id), text(&owner), int(now)],
     )?;
     db.batch(vec![insert_room, insert_owner]).await?;
@@ -181,7 +181,7 @@ pub async fn create(db: &Db, room_id: &RoomId, name: &RoomName, open: bool, owne
 /// Which users a page lists.
 #[derive(Debug, Clone, Copy)]
 pub enum Listing {
-    /// Present members, in join order.
+    /// Present members, in join order (position: every join or rejoin takes the next).
     Members,
     /// Admins (the owner among them), in join order.
     Admins,
@@ -200,15 +200,23 @@ impl Listing {
     }
 
     fn sql(self) -> &'static str {
-        // The conditions repeat the partial indexes' own, so that SQLite uses them.
         match self {
+            // The block holding the offset's member comes from the running sum of the
+            // blocks' counts; only the rest of that block is skipped row by row.
             Self::Members => {
-                "SELECT user_id FROM members WHERE room_id = ?1 AND present = 1
-                  ORDER BY joined_at, user_id LIMIT ?4 OFFSET ?5"
+                "WITH blocks AS (
+                      SELECT block, present, sum(present) OVER (ORDER BY block ROWS UNBOUNDED PRECEDING) AS through
+                        FROM member_blocks WHERE room_id = ?1),
+                  start AS (
+                      SELECT block, ?5 - (through - present) AS skip FROM blocks WHERE through > ?5
+                       ORDER BY block LIMIT 1)
+                  SELECT user_id FROM members
+                   WHERE room_id = ?1 AND present = 1 AND position >= (SELECT block FROM start) << 10
+                   ORDER BY position LIMIT ?4 OFFSET coalesce((SELECT skip FROM start), 0)"
             }
             Self::Admins => {
                 "SELECT user_id FROM members WHERE room_id = ?1 AND admin = 1
-                  ORDER BY joined_at, user_id LIMIT ?4 OFFSET ?5"
+                  ORDER BY position LIMIT ?4 OFFSET ?5"
             }
             Self::Bans => "SELECT user_id FROM bans WHERE room_id = ?1 ORDER BY banned_at, user_id LIMIT ?4 OFFSET ?5",
         }
@@ -237,11 +245,12 @@ pub async fn page(db: &Db, lookup: Lookup<'_>, listing: Listing, page: Page) -> 
 /// where they are.
 pub async fn add(db: &Db, lookup: Lookup<'_>, now: i64) -> Result<Option<Room>, ApiError> {
     let sql = format!(
-        "INSERT INTO members (room_id, user_id, joined_at, present, admin)
-         SELECT room_id, ?3, ?4, 1, 0 FROM rooms
+        "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
+         SELECT room_id, ?3, ?4, 1, 0, join_seq + 1 FROM rooms
           WHERE room_id = ?1 AND NOT {TARGET_BANNED}
             AND ((?2 = ?3 AND open = 1) OR ({CALLER_ADMIN} AND {TARGET_EXISTS}))
-         ON CONFLICT (room_id, user_id) DO UPDATE SET present = 1, joined_at = excluded.joined_at
+         ON CONFLICT (room_id, user_id) DO UPDATE
+            SET present = 1, joined_at = excluded.joined_at, position = excluded.position
           WHERE members.present = 0"
     );
     lookup.write(db, vec![lookup.statement(db, &sql, &[int(now)])?]).await

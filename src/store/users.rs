@@ -198,7 +198,7 @@ pub async fn delete(db: &Db, user_id: &UserId, key: &KeyHash, now: i64) -> Resul
         "UPDATE rooms SET owner_id = (
                 SELECT m.user_id FROM members AS m
                  WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1
-                 ORDER BY m.admin DESC, m.joined_at, m.user_id LIMIT 1)
+                 ORDER BY m.admin DESC, m.position LIMIT 1)
           WHERE owner_id = ?1 AND {KEY_IS_LIVE}
             AND EXISTS (SELECT 1 FROM members AS m WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1)"
     );
