@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -32,6 +32,10 @@ pub struct TestApp {
     config: String,
     agent: ureq::Agent,
     server: Mutex<Option<Server>>,
+    /// `sql` runs a second workerd on the same SQLite file, and either process may then find
+    /// it locked (SQLITE_BUSY), which a real D1 never does. So requests share this lock and
+    /// `sql` takes it alone.
+    database: Arc<RwLock<()>>,
 }
 
 /// The shell that runs wrangler. When the test process ends, for any reason, the pipe to the
@@ -68,6 +72,7 @@ impl TestApp {
             config: config.to_string(),
             agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build(),
             server: Mutex::new(None),
+            database: Arc::default(),
         };
         app.start(vars);
         app
@@ -103,6 +108,7 @@ impl TestApp {
     /// Runs SQL against the instance's local D1 (beside the running worker) and returns the
     /// rows, for checks against the database itself.
     pub fn sql(&self, query: &str) -> Vec<Value> {
+        let _alone = self.database.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         let output = Command::new(wrangler())
             .args(["d1", "execute", "DB", "--local", "--json", "--config", &self.config, "--persist-to"])
             .arg(&self.state)
@@ -139,7 +145,7 @@ impl TestApp {
     }
 
     pub fn call(&self, method: &str, path: &str) -> Call {
-        Call { request: self.agent.request(method, &format!("{}{path}", self.base)) }
+        Call { request: self.agent.request(method, &format!("{}{path}", self.base)), database: self.database.clone() }
     }
 
     /// A new user, logged in.
@@ -171,6 +177,7 @@ pub struct User {
 
 pub struct Call {
     request: ureq::Request,
+    database: Arc<RwLock<()>>,
 }
 
 impl Call {
@@ -189,6 +196,7 @@ impl Call {
     }
 
     pub fn send(self) -> Resp {
+        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         Resp::from(self.request.call())
     }
 
@@ -197,10 +205,12 @@ impl Call {
     }
 
     pub fn form(self, fields: &[(&str, &str)]) -> Resp {
+        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         Resp::from(self.request.send_form(fields))
     }
 
     pub fn raw(self, content_type: &str, body: &[u8]) -> Resp {
+        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         Resp::from(self.request.set("Content-Type", content_type).send_bytes(body))
     }
 }
@@ -272,6 +282,7 @@ impl Resp {
 /// A raw HTTP/1.1 exchange, for what a client library will not send (a lying Content-Length,
 /// a body on a GET, ...). Returns the status and the body.
 pub fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
+    let _shared = app.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
     let address = app.base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
