@@ -19,3 +19,4 @@ mod account;
 mod cors;
 mod faults;
 mod throttling;
+mod openapi;

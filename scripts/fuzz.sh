@@ -1,0 +1,221 @@
+#!/bin/sh
+# Fuzzes the service from its own OpenAPI document (GET /openapi.json) with schemathesis: every
+# check, every phase (examples, coverage, fuzzing, stateful), at least FUZZ_MIN_REQUESTS (1000)
+# requests, against a wrangler dev of its own on a free loopback port with a fresh database.
+# Passes only with no failure of any check, no 5xx and enough requests; prints the figures.
+#
+#   scripts/fuzz.sh                 the whole run (about 3 minutes on 2 cores once set up)
+#   FUZZ_EXAMPLES=100 scripts/fuzz.sh  more test cases per operation and phase (default 50)
+#   FUZZ_SEED=123 scripts/fuzz.sh   replay a run with the seed it printed
+#
+# schemathesis (pinned in requirements-fuzz.txt) goes into .venv/ (git-ignored); a second run
+# skips the install. The state directory and the reports are kept only if the run fails.
+set -eu
+. "$(dirname -- "$0")/env.sh"
+cd "$ROOT"
+started=$(date +%s)
+step() { printf '==> fuzz: %s (%ss)\n' "$*" "$(($(date +%s) - started))" >&2; }
+
+EXAMPLES=${FUZZ_EXAMPLES:-50}
+MIN_REQUESTS=${FUZZ_MIN_REQUESTS:-1000}
+
+# --- schemathesis, pinned, in .venv/ -------------------------------------------------------
+pinned=$(sed -n 's/^schemathesis==\([^ ]*\).*/\1/p' requirements-fuzz.txt)
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null)" != "schemathesis, version $pinned" ]; then
+    step "installing schemathesis $pinned into .venv/"
+    [ -x .venv/bin/python ] || python3 -m venv .venv || {
+        echo "fuzz.sh: python3 cannot make a virtualenv (on Debian: apt-get install python3-venv)" >&2
+        exit 1
+    }
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt
+fi
+PY=.venv/bin/python
+
+# --- the worker, built ----------------------------------------------------------------------
+step "setup and build"
+sh scripts/setup.sh
+sh scripts/build.sh >/dev/null
+export CHATROOMS_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false
+
+# --- a wrangler dev of our own ----------------------------------------------------------------
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+STATE=$(mktemp -d "${TMPDIR:-/tmp}/chatrooms-fuzz.XXXXXX")
+PORT=$(free_port)
+INSPECTOR_PORT=$(free_port)
+BASE="http://127.0.0.1:$PORT"
+WRANGLER_PID=
+
+finish() {
+    status=$?
+    if [ -n "$WRANGLER_PID" ]; then
+        # wrangler leads its own process group (setsid below): end it and workerd, nothing else.
+        kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || true
+        sleep 1
+        kill -KILL -- "-$WRANGLER_PID" 2>/dev/null || true
+    fi
+    if [ "$status" = 0 ]; then
+        rm -rf "$STATE"
+    else
+        echo "fuzz.sh: state, wrangler log and reports kept in $STATE" >&2
+    fi
+    exit "$status"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "migrations into $STATE"
+CI=1 wrangler d1 migrations apply DB --local --persist-to "$STATE/d1" >"$STATE/migrations.log" 2>&1 || {
+    cat "$STATE/migrations.log" >&2
+    exit 1
+}
+
+step "wrangler dev on $BASE"
+# setsid: wrangler (and the workerd it starts) in a process group of their own, so that
+# finish() ends exactly them. PBKDF2 at its minimum keeps sign-ups and logins cheap.
+setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$INSPECTOR_PORT" \
+    --persist-to "$STATE/d1" --show-interactive-dev-session=false \
+    --var PBKDF2_ITERATIONS:1000 --var SIGNUPS_PER_HOUR:200 \
+    </dev/null >"$STATE/wrangler.log" 2>&1 &
+WRANGLER_PID=$!
+deadline=$(($(date +%s) + 90))
+until curl -s -o /dev/null "$BASE/openapi.json"; do
+    if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$WRANGLER_PID" 2>/dev/null; then
+        echo "fuzz.sh: wrangler dev did not answer on $BASE" >&2
+        cat "$STATE/wrangler.log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+
+# --- data for the fuzzer to aim at: users, keys, rooms, a message ------------------------------
+step "seeding users, rooms and messages"
+# call METHOD PATH KEY BODY [FIELD]: the JSON answer, or FIELD of it; fails unless 2xx.
+call() {
+    answer=$(curl -s -w '\n%{http_code}' -X "$1" "$BASE$2" -H "Authorization: Bearer $3" \
+        -H 'Content-Type: application/json' -d "$4")
+    code=$(printf '%s' "$answer" | tail -n 1)
+    body=$(printf '%s' "$answer" | sed '$d')
+    case "$code" in
+        2??) ;;
+        *) echo "fuzz.sh: seeding: $1 $2 answered $code: $body" >&2; exit 1 ;;
+    esac
+    if [ -n "${5:-}" ]; then
+        printf '%s' "$body" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$5"
+    fi
+}
+sign_up() { # NAME -> "user_id key"
+    answer=$(curl -s -X POST "$BASE/user" -H 'Content-Type: application/json' \
+        -d "{\"username\": \"$1\", \"password\": \"fuzz-password-$1\"}")
+    printf '%s' "$answer" | "$PY" -c 'import json, sys; a = json.load(sys.stdin); print(a["user_id"], a["key"])'
+}
+log_in() { # USER_ID NAME -> key
+    curl -s "$BASE/token?user_id=$1&password=fuzz-password-$2" |
+        "$PY" -c 'import json, sys; print(json.load(sys.stdin)["key"])'
+}
+set -- $(sign_up owner); OWNER=$1 OWNER_KEY=$2
+set -- $(sign_up member); MEMBER=$1 MEMBER_KEY=$2
+set -- $(sign_up outsider); OUTSIDER=$1 OUTSIDER_KEY=$2
+# Keys only DELETE /token is given, so that revoking them leaves the others live.
+set -- $(sign_up spare); SPARE=$1 SPARE_KEY=$2
+SPARE_KEY2=$(log_in "$SPARE" spare)
+SPARE_KEY3=$(log_in "$SPARE" spare)
+LOBBY=$(call POST /room/ "$OWNER_KEY" '{"name": "lobby"}' room_id)
+CAFE=$(call POST /room/ "$OWNER_KEY" '{"name": "café"}' room_id)
+SECRET=$(call POST /room/ "$OWNER_KEY" '{"name": "secret", "open": false}' room_id)
+MEMBERS_ROOM=$(call POST /room/ "$MEMBER_KEY" '{"name": "members only", "open": false}' room_id)
+call POST "/room/$LOBBY/members" "$MEMBER_KEY" '{}'
+call POST "/room/$CAFE/members" "$MEMBER_KEY" '{}'
+call POST "/room/$SECRET/members" "$OWNER_KEY" "{\"user_id\": \"$MEMBER\"}"
+call POST "/room/$SECRET/admins" "$OWNER_KEY" "{\"user_id\": \"$MEMBER\"}"
+call PUT "/room/$LOBBY/bans/$OUTSIDER" "$OWNER_KEY" '{}'
+for text in "hello, room" "second message" "third message"; do
+    call POST "/room/$LOBBY/messages" "$OWNER_KEY" "{\"text\": \"$text\"}"
+    call POST "/room/$SECRET/messages" "$MEMBER_KEY" "{\"text\": \"$text\"}"
+done
+
+# Known ids and keys stand in for generated ones about half the time (positive cases only
+# take values the document accepts, negative ones only values it refuses).
+cat >"$STATE/schemathesis.toml" <<EOF
+[dictionaries.users]
+values = ["$OWNER", "$MEMBER", "$OUTSIDER"]
+[dictionaries.keys]
+values = ["$OWNER_KEY", "$MEMBER_KEY", "$OUTSIDER_KEY"]
+[dictionaries.rooms]
+values = ["$LOBBY", "$CAFE", "$SECRET", "$MEMBERS_ROOM"]
+[dictionaries.spare_users]
+values = ["$SPARE"]
+[dictionaries.spare_keys]
+values = ["$SPARE_KEY", "$SPARE_KEY2", "$SPARE_KEY3"]
+
+[parameters]
+"path.user_id" = { dictionary = "users", probability = 0.5 }
+"path.room_id" = { dictionary = "rooms", probability = 0.6 }
+"query.user_id" = { dictionary = "users", probability = 0.5 }
+"query.key" = { dictionary = "keys", probability = 0.5 }
+"body.user_id" = { dictionary = "users", probability = 0.5 }
+"body.key" = { dictionary = "keys", probability = 0.6 }
+
+[[operations]]
+include-operation-id = "logOut"
+parameters = { "body.key" = { dictionary = "spare_keys", probability = 0.6 }, "body.user_id" = { dictionary = "spare_users", probability = 0.6 } }
+EOF
+
+# --- the run ----------------------------------------------------------------------------------
+step "schemathesis: all checks, all phases, $EXAMPLES cases per operation and phase"
+set -- --checks all --max-examples "$EXAMPLES" --workers 2 --no-color --output-sanitize false \
+    --report har,junit --report-dir "$STATE/report" --request-timeout 30
+[ -n "${FUZZ_SEED:-}" ] && set -- "$@" --seed "$FUZZ_SEED"
+fuzz_started=$(date +%s)
+st_status=0
+# From inside the state directory, where it leaves its caches (.hypothesis, .schemathesis).
+(cd "$STATE" && "$ROOT/.venv/bin/schemathesis" --config-file schemathesis.toml run "$BASE/openapi.json" "$@") ||
+    st_status=$?
+fuzz_seconds=$(($(date +%s) - fuzz_started))
+
+# --- the figures ------------------------------------------------------------------------------
+"$PY" - "$STATE/report" "$fuzz_seconds" "$MIN_REQUESTS" "$st_status" <<'EOF'
+import collections, glob, json, sys
+import xml.etree.ElementTree as ET
+
+report, seconds, minimum, st_status = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+entries = []
+for path in glob.glob(f"{report}/har-*.json"):
+    with open(path) as handle:
+        entries += json.load(handle)["log"]["entries"]
+statuses = collections.Counter(entry["response"]["status"] for entry in entries)
+server_errors = sum(count for status, count in statuses.items() if status >= 500)
+# Failure codes to the checks that raise them (`st explain CODE` tells more).
+CHECKS = {
+    "ST101": "not_a_server_error", "ST102": "not_a_server_error", "ST103": "status_code_conformance",
+    "ST104": "content_type_conformance", "ST105": "content_type_conformance", "ST106": "content_type_conformance",
+    "ST107": "response_headers_conformance", "ST108": "response_schema_conformance",
+    "ST109": "response_schema_conformance", "ST110": "response_schema_conformance",
+    "ST111": "response_schema_conformance", "ST112": "max_response_time", "ST201": "negative_data_rejection",
+    "ST202": "positive_data_acceptance", "ST203": "missing_required_header", "ST204": "unsupported_method",
+    "ST205": "allow_header_conformance", "ST301": "use_after_free", "ST302": "ensure_resource_availability",
+    "ST401": "ignored_auth", "ST402": "object_level_authorization",
+}
+failures = collections.Counter({check: 0 for check in CHECKS.values() if check != "max_response_time"})
+for path in glob.glob(f"{report}/junit-*.xml"):
+    for case in ET.parse(path).getroot().iter("testcase"):
+        for failure in case.iter("failure"):
+            for line in (failure.text or "").splitlines():
+                code = line.strip()[2:7] if line.strip().startswith("- ST") else None
+                if code:
+                    failures[CHECKS.get(code, code)] += 1
+print()
+print("==> fuzz figures")
+print(f"    requests sent:   {len(entries)} (at least {minimum} required)")
+print(f"    by status:       " + ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items())))
+print(f"    5xx answers:     {server_errors}")
+print(f"    failures by check (unique failures):")
+for check, count in sorted(failures.items()):
+    print(f"      {check:30} {count}")
+print(f"    duration:        {seconds} s")
+ok = st_status == 0 and server_errors == 0 and len(entries) >= minimum
+print(f"    result:          {'passed' if ok else 'FAILED'}")
+sys.exit(0 if ok else 1)
+EOF
