@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every test, installing whatever is missing first:
-#   lints, unit tests (native), the wasm build, a deploy dry run, and the integration tests
-#   against a real `wrangler dev`.
+#   lints, unit tests (native), the wasm build, a deploy dry run, the integration tests
+#   against a real `wrangler dev`, the load test, and the web client's browser tests.
 set -eu
 . "$(dirname -- "$0")/env.sh"
 cd "$ROOT"
@@ -9,7 +9,7 @@ started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$*" "$(($(date +%s) - started))" >&2; }
 
 step "setup"
-sh scripts/setup.sh
+sh scripts/setup.sh --browser
 
 step "clippy"
 cargo clippy --quiet --all-targets -- -D warnings
@@ -28,5 +28,8 @@ CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api
 
 step "load test: 200 clients for 30 s against wrangler dev"
 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test load -- --nocapture
+
+step "browser tests: the web client in Chromium against wrangler dev"
+CHATROOMS_SKIP_BUILD=1 npx playwright test
 
 step "all tests passed"

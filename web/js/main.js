@@ -24,6 +24,7 @@ const routes = [
 ];
 
 let cleanup = null;
+let navigated = false;
 
 function route() {
   const hash = location.hash;
@@ -49,12 +50,12 @@ function route() {
   } catch (error) {
     fill(main, h('h1', {}, 'This page failed'), h('p', { class: 'error', role: 'alert' }, messageOf(error)));
   }
-  // Keyboard and screen-reader users start at the new view's heading, not at the old focus.
+  // After a navigation, keyboard and screen-reader users start at the new view's heading, not
+  // at the old focus. The first view of a page load leaves focus alone: the skip link first.
   const heading = main.querySelector('h1');
-  if (heading) {
-    heading.tabIndex = -1;
-    heading.focus({ preventScroll: true });
-  }
+  if (heading) heading.tabIndex = -1;
+  if (heading && navigated) heading.focus({ preventScroll: true });
+  navigated = true;
   window.scrollTo(0, 0);
 }
 

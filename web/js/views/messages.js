@@ -12,8 +12,9 @@ const POLL_MS = 1500;
 const POLL_LIMIT = 100;
 
 /**
- * `room`: { id, me, lost(error) }; `lost` is called when the room stops answering (404: it
- * was deleted or the person lost access). Returns { element, stop(), setComposer(node) }.
+ * `room`: { id, me, lost(error), recheck() }; `lost` is called when the room stops answering
+ * (404: it was deleted or the person lost access), `recheck` when posting was refused.
+ * Returns { element, stop(), setComposer(node), clearErrors() }.
  */
 export function createChat(room) {
   const seen = new Set();
@@ -33,9 +34,11 @@ export function createChat(room) {
   // New messages from others are read out here; the history itself is not a live region, or
   // loading an older page would be read out too.
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite' });
-  const line = errorLine();
+  const line = errorLine(); // polling and paging failures
+  // Posting failures: outside the composer, which is replaced when posting is refused.
+  const sendLine = errorLine();
   const composerSlot = h('div', { class: 'composer-slot' });
-  const element = h('section', { class: 'chat', 'aria-label': 'Conversation' }, scroller, announcer, line, composerSlot);
+  const element = h('section', { class: 'chat', 'aria-label': 'Conversation' }, scroller, announcer, line, sendLine, composerSlot);
 
   function item(message) {
     return h('li', { class: message.user_id === room.me ? 'msg mine' : 'msg', 'data-id': message.message_id },
@@ -151,22 +154,36 @@ export function createChat(room) {
   document.addEventListener('visibilitychange', onVisible);
 
   olderButton.addEventListener('click', loadOlder);
-  scroller.addEventListener('scroll', () => { if (scroller.scrollTop < 40) loadOlder(); });
+  // Reaching the top by scrolling loads the page before. Only a person's scrolling counts (wheel,
+  // touch, keys, the scroll bar): scrolling the button into view to press it must not load a
+  // page by itself, which would push the button away before the press.
+  let scrolledByPerson = 0;
+  const personScrolls = () => { scrolledByPerson = Date.now(); };
+  for (const type of ['wheel', 'touchmove', 'keydown', 'pointerdown']) {
+    scroller.addEventListener(type, personScrolls, { passive: true });
+  }
+  scroller.addEventListener('scroll', () => {
+    if (scroller.scrollTop < 40 && Date.now() - scrolledByPerson < 1000) loadOlder();
+  });
 
   /** The box to write in (for present members). */
   function composer() {
     const id = 'message-text';
     const text = h('textarea', { id, name: 'text', rows: 2, maxlength: 4000, required: true, 'aria-describedby': `${id}-hint` });
-    const sendLine = errorLine();
     const form = h('form', { class: 'composer' },
       h('label', { for: id }, 'Message'),
       h('div', { class: 'row' }, text, h('button', { type: 'submit', class: 'primary' }, 'Send')),
-      h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line.'),
-      sendLine);
+      h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line.'));
     const send = async () => {
       if (!text.value.trim()) return;
       await busy(form, sendLine, async () => {
-        await api.post(room.id, text.value);
+        try {
+          await api.post(room.id, text.value);
+        } catch (error) {
+          // Refused: the person was removed or banned meanwhile. The room view finds out how.
+          if (error.status === 403 || error.status === 404) room.recheck();
+          throw error;
+        }
         text.value = '';
         // The poll shows it in its place among messages others sent meanwhile.
         poll();
@@ -190,6 +207,10 @@ export function createChat(room) {
     /** `true`: the writing box; otherwise the node to show instead (a join button, say). */
     setComposer(what) {
       composerSlot.replaceChildren(what === true ? composer() : what);
+    },
+    /** Forgets a refused post's message once the person acts on it (joins again, say). */
+    clearErrors() {
+      showError(sendLine, null);
     },
   };
 }

@@ -21,7 +21,7 @@ const YOU_ARE = {
 
 export function renderRoom(main, roomId) {
   const me = session.current().user_id;
-  const room = { id: roomId, me, info: null, role: null, admins: new Set(), act, lost };
+  const room = { id: roomId, me, info: null, role: null, admins: new Set(), act, lost, recheck: () => refresh() };
   let chat = null;
   let stopped = false;
   let timer = null;
@@ -123,6 +123,7 @@ export function renderRoom(main, roomId) {
   }
 
   async function join() {
+    chat?.clearErrors();
     await busy(main, headLine, async () => {
       await api.join(roomId);
       await changed();
@@ -200,6 +201,7 @@ export function renderRoom(main, roomId) {
 
   /** Others change the room too: its name and count, and this person's own standing. */
   async function refresh() {
+    clearTimeout(timer);
     try {
       const next = await readStanding();
       if (stopped) return;

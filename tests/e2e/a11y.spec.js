@@ -1,0 +1,170 @@
+// Every main view: no serious or critical axe violations, no sideways scrolling from a 360 px
+// phone to a desktop, and a screenshot at 1280 and 390 px (test-results/screenshots/). And the
+// app is usable with the keyboard alone, with focus always visible.
+const path = require('node:path');
+const AxeBuilder = require('@axe-core/playwright').default;
+const { test, expect, logIn, openRoom, history, signUpInPage, unique } = require('./fixtures.js');
+
+const SCREENSHOTS = path.join(__dirname, '../../test-results/screenshots');
+
+/** axe on the page as it is: the serious and critical violations, described. */
+async function seriousViolations(page) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((violation) => ['serious', 'critical'].includes(violation.impact))
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+/** The checks every view gets, and its screenshot at the widths the README shows. */
+async function check(page, view, width) {
+  expect(await seriousViolations(page), `axe on ${view} at ${width}px`).toEqual([]);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${view} scrolls sideways at ${width}px`).toBeLessThanOrEqual(0);
+  if (width !== 360) {
+    // Phones show the whole page; the desktop room and any dialog, what fits the window.
+    const fullPage = width !== 1280 && view !== 'confirm';
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${view}-${width}.png`), fullPage });
+  }
+}
+
+/** A room worth looking at: two people talking, a third member, one admin besides the owner. */
+async function sceneRoom(api) {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const cy = await api.signUp('cy');
+  const roomId = await api.createRoom(ana, 'Lunch plans');
+  await api.join(bo, roomId);
+  await api.join(cy, roomId);
+  await api.call('POST', `/room/${roomId}/admins`, { key: ana.key, body: { user_id: bo.id } });
+  const lines = [
+    [ana, 'Who is in for lunch on Friday?'],
+    [bo, 'Me! The noodle place again?'],
+    [cy, 'Count me in. 12:30 works for me.'],
+    [ana, 'Noodles at 12:30 then. I will book a table for three.'],
+    [bo, 'Perfect, see you there.'],
+  ];
+  for (const [who, text] of lines) await api.post(who, roomId, text);
+  await api.createRoom(ana, 'Book club', false);
+  await api.createRoom(ana, 'Board games');
+  return { ana, roomId };
+}
+
+for (const width of [1280, 390, 360]) {
+  test(`every main view passes axe and fits at ${width}px`, async ({ person, api }) => {
+    const page = await person({ width, height: width > 800 ? 900 : 844 });
+
+    await page.goto('/#/login');
+    await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+    await check(page, 'login', width);
+
+    // An error shown in the page must pass too.
+    await page.getByLabel('User id').fill('00000000-0000-4000-8000-000000000000');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('alert')).toBeVisible();
+    await check(page, 'login-error', width);
+
+    await page.goto('/#/signup');
+    await expect(page.getByRole('heading', { name: 'Sign up' })).toBeVisible();
+    await check(page, 'signup', width);
+    await signUpInPage(page, unique('newcomer'));
+    await check(page, 'welcome', width);
+    await page.getByRole('button', { name: 'Log out' }).click();
+
+    const { ana, roomId } = await sceneRoom(api);
+    await logIn(page, ana);
+    await expect(page.getByRole('link', { name: 'Lunch plans' })).toBeVisible();
+    await check(page, 'my-rooms', width);
+
+    await page.getByRole('link', { name: 'Directory' }).click();
+    await page.getByLabel('Search by name').fill('Board games');
+    await expect(page.getByRole('link', { name: 'Board games' }).first()).toBeVisible();
+    await check(page, 'directory', width);
+
+    await openRoom(page, roomId);
+    await expect(history(page).locator('.msg')).toHaveCount(5);
+    await expect(page.getByRole('list', { name: 'Members' })).toContainText('cy');
+    await expect(page.getByRole('list', { name: 'Admins' })).toContainText('bo');
+    await expect(history(page).locator('.msg .name').first()).toHaveText('ana');
+    await page.getByRole('textbox', { name: 'Message' }).fill('See you there!');
+    await check(page, 'room', width);
+
+    await page.getByRole('button', { name: 'Delete room' }).click();
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await check(page, 'confirm', width);
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+
+    await page.getByRole('link', { name: 'Account' }).click();
+    await expect(page.getByRole('heading', { name: 'Your account', level: 1 })).toBeVisible();
+    await check(page, 'account', width);
+  });
+}
+
+/**
+ * Presses Tab (Shift+Tab with `back`) until `target` has focus, at most `limit` times, and
+ * checks that every element on the way shows its focus.
+ */
+async function tabTo(page, target, { limit = 40, back = false } = {}) {
+  for (let presses = 0; presses < limit; presses += 1) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const outline = await page.evaluate(() => {
+      const element = document.activeElement;
+      // Past the last element focus leaves the page for the browser's own controls.
+      if (!element || element === document.body) return 'solid';
+      return getComputedStyle(element).outlineStyle;
+    });
+    expect(outline, 'the focused element shows an outline').toBe('solid');
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+  }
+  throw new Error(`Tab never reached ${target}`);
+}
+
+test('a person can do it all with the keyboard alone', async ({ person }) => {
+  const page = await person();
+  await page.goto('/#/signup');
+  await tabTo(page, page.getByLabel('Username'));
+  await page.keyboard.type('keyboard kay');
+  await tabTo(page, page.getByLabel('Password'));
+  await page.keyboard.type('correct horse battery');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Welcome, keyboard kay' })).toBeFocused();
+  await tabTo(page, page.getByRole('link', { name: 'Continue to my rooms' }));
+  await page.keyboard.press('Enter');
+
+  await expect(page.getByRole('heading', { name: 'My rooms' })).toBeFocused();
+  await tabTo(page, page.getByLabel('Name'));
+  await page.keyboard.type('typed, not clicked');
+  await tabTo(page, page.getByRole('radio', { name: /^Open/ }));
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('radio', { name: /^Closed/ })).toBeChecked();
+  await tabTo(page, page.getByRole('button', { name: 'Create room' }));
+  await page.keyboard.press('Enter');
+
+  await expect(page.getByRole('heading', { name: 'typed, not clicked' })).toBeFocused();
+  await tabTo(page, page.getByRole('textbox', { name: 'Message' }));
+  await page.keyboard.type('first line');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('second line');
+  await page.keyboard.press('Enter');
+  await expect(history(page).locator('.msg .text')).toHaveText(['first line\nsecond line']);
+
+  // A question in a dialog: Escape says no, and focus starts on the harmless answer.
+  await tabTo(page, page.getByRole('button', { name: 'Delete room' }), { limit: 80 });
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog').getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+
+  // On a fresh page load the skip link comes first, and leads into the main content.
+  await page.goto('/#/account');
+  await page.reload();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('main')).toBeFocused();
+  await tabTo(page, page.getByRole('button', { name: 'Copy' }), { limit: 3 });
+  await tabTo(page, page.getByRole('button', { name: 'Log out' }), { back: true });
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+});

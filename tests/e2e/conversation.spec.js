@@ -1,0 +1,52 @@
+// The main scenario: two people, each in a browser context of their own.
+const { test, expect, signUpInPage, openRoom, postInPage, memberRow, history, unique } = require('./fixtures.js');
+
+test('two people talk in a closed room until the admin kicks one out', async ({ person }) => {
+  const ana = await person();
+  const bo = await person();
+
+  await signUpInPage(ana, 'ana');
+  const boId = await signUpInPage(bo, 'bo');
+
+  // Ana creates a closed room and adds Bo by his user id.
+  const name = unique('secret plans');
+  await ana.getByRole('link', { name: 'Continue to my rooms' }).click();
+  await ana.getByLabel('Name').fill(name);
+  await ana.getByRole('radio', { name: /^Closed/ }).check();
+  await ana.getByRole('button', { name: 'Create room' }).click();
+  await expect(ana.getByRole('heading', { name, level: 1 })).toBeVisible();
+  await expect(ana.locator('.room-meta')).toContainText('Closed room · 1 member');
+  await ana.getByLabel('User id').fill(boId);
+  await ana.getByRole('button', { name: 'Add to room' }).click();
+  await expect(ana.getByRole('status').filter({ hasText: 'Added to the room.' })).toBeVisible();
+  await expect(memberRow(ana, 'bo')).toBeVisible();
+  await expect(ana.locator('.room-meta')).toContainText('2 members');
+
+  // Bo finds it in "my rooms".
+  await bo.getByRole('link', { name: 'Continue to my rooms' }).click();
+  await bo.getByRole('link', { name }).click();
+  await expect(bo.getByRole('heading', { name, level: 1 })).toBeVisible();
+  await expect(bo.getByRole('textbox', { name: 'Message' })).toBeVisible();
+
+  // Each sees the other's message within 3 seconds of the API accepting it, without reloading.
+  await postInPage(ana, 'hi bo, welcome');
+  await expect(history(bo).getByText('hi bo, welcome')).toBeVisible({ timeout: 3_000 });
+  await postInPage(bo, 'hi ana, thanks');
+  await expect(history(ana).getByText('hi ana, thanks')).toBeVisible({ timeout: 3_000 });
+  // Both see the whole conversation, in order, once.
+  for (const page of [ana, bo]) {
+    await expect(history(page).locator('.msg .text')).toHaveText(['hi bo, welcome', 'hi ana, thanks']);
+  }
+
+  // Ana kicks Bo; Bo's page says so without a reload, and the room is gone from his list.
+  await memberRow(ana, 'bo').getByRole('button', { name: 'Kick' }).click();
+  await expect(ana.getByRole('status').filter({ hasText: 'was removed from the room' })).toBeVisible();
+  await expect(memberRow(ana, 'bo')).toHaveCount(0);
+  await expect(bo.getByRole('alert')).toHaveText(/You no longer have access to this room/, { timeout: 3_000 });
+  await expect(bo.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+  await bo.getByRole('link', { name: 'Back to my rooms' }).click();
+  await expect(bo.getByText('You are not in any room yet.')).toBeVisible();
+  // Opening it again by its address gives the same clear answer.
+  await bo.goBack();
+  await expect(bo.getByRole('alert')).toHaveText(/does not exist, or it is closed and you are not a member/);
+});

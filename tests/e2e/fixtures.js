@@ -1,0 +1,137 @@
+// What the browser tests share: `person()` opens a browser context of its own (its own
+// sessionStorage: one logged-in person), `api` calls the API directly to set the scene
+// quickly, and every page fails its test on an uncaught exception, a console error from the
+// app, or a Content-Security-Policy violation.
+
+const base = require('@playwright/test');
+const { expect } = base;
+
+const PASSWORD = 'correct horse battery';
+
+/** The API, called from Node, for setting the scene without clicking through it. */
+class Api {
+  constructor(baseURL) {
+    this.baseURL = baseURL;
+  }
+
+  async call(method, path, { key, body, query } = {}) {
+    const url = new URL(path, this.baseURL);
+    for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
+    const headers = {};
+    if (key) headers.Authorization = `Bearer ${key}`;
+    if (body) headers['Content-Type'] = 'application/json';
+    const response = await fetch(url, { method, headers, body: body && JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** A new user: { id, key, name, password }. */
+  async signUp(name) {
+    const { user_id, key } = await this.call('POST', '/user', { body: { username: name, password: PASSWORD } });
+    return { id: user_id, key, name, password: PASSWORD };
+  }
+
+  async createRoom(owner, name, open = true) {
+    return (await this.call('POST', '/room', { key: owner.key, body: { name, open } })).room_id;
+  }
+
+  add(admin, roomId, user) {
+    return this.call('POST', `/room/${roomId}/members`, { key: admin.key, body: { user_id: user.id } });
+  }
+
+  join(user, roomId) {
+    return this.call('POST', `/room/${roomId}/members`, { key: user.key });
+  }
+
+  post(user, roomId, text) {
+    return this.call('POST', `/room/${roomId}/messages`, { key: user.key, body: { text } });
+  }
+}
+
+/** A short random word, so that names made by parallel tests never collide. */
+const unique = (prefix) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+
+const test = base.test.extend({
+  baseURL: async ({}, use) => {
+    await use(process.env.CHATROOMS_E2E_URL);
+  },
+
+  api: async ({ baseURL }, use) => {
+    await use(new Api(baseURL));
+  },
+
+  /** `await person({ width })`: a page in a fresh context of its own. */
+  person: async ({ browser, baseURL }, use) => {
+    const contexts = [];
+    const problems = [];
+    await use(async ({ width = 1280, height = 900, ...options } = {}) => {
+      const context = await browser.newContext({ baseURL, viewport: { width, height }, ...options });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+      page.on('console', (message) => {
+        // The browser logs every 4xx/5xx answer as "Failed to load resource"; the tests
+        // provoke those on purpose, and the app shows them in the page.
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+          problems.push(`console: ${message.text()}`);
+        }
+      });
+      return page;
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+    expect(problems, 'page errors, app console errors or CSP violations').toEqual([]);
+  },
+});
+
+// Steps through the app the way a person does.
+
+/** Signs up in the page and returns the new user id, read from the welcome page. */
+async function signUpInPage(page, name, password = PASSWORD) {
+  await page.goto('/#/signup');
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: `Welcome, ${name}` })).toBeVisible();
+  return page.getByLabel('Your user id').inputValue();
+}
+
+async function logInInPage(page, userId, password = PASSWORD) {
+  await page.goto('/#/login');
+  await page.getByLabel('User id').fill(userId);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** Logs in and waits for "My rooms". */
+async function logIn(page, user) {
+  await logInInPage(page, user.id, user.password);
+  await expect(page.getByRole('heading', { name: 'My rooms' })).toBeVisible();
+}
+
+/** Opens a room by its address and waits until its conversation is there. */
+async function openRoom(page, roomId) {
+  await page.goto(`/#/room/${roomId}`);
+  await expect(page.getByRole('region', { name: 'Message history' })).toBeVisible();
+}
+
+const history = (page) => page.getByRole('region', { name: 'Message history' });
+const messageTexts = (page) => history(page).locator('.msg .text').allTextContents();
+
+/** Posts from the page and resolves once the API has answered the POST. */
+async function postInPage(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && /\/messages$/.test(new URL(r.url()).pathname));
+  await box.press('Enter');
+  const response = await answered;
+  expect(response.status()).toBe(201);
+}
+
+/** A member's row in the room's members list. */
+const memberRow = (page, name) =>
+  page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: name });
+
+module.exports = {
+  test, expect, PASSWORD, unique, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, postInPage, memberRow,
+};

@@ -1,0 +1,96 @@
+// Starts a real `wrangler dev` for the browser tests: a free port, a fresh state directory with
+// every migration applied, the built worker (build/ is built when missing), and the web client
+// from web/. The same settings as the Rust integration tests: PBKDF2 at 1000 iterations and no
+// sign-up cap (every test user comes from 127.0.0.1).
+//
+// Run alone to poke at it: `node tests/e2e/server.js` prints the URL and serves until Ctrl+C.
+
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
+const ENV = { ...process.env, CHATROOMS_SKIP_BUILD: '1', WRANGLER_SEND_METRICS: 'false' };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(base, child, log, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const response = await fetch(`${base}/openapi.json`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`wrangler dev did not answer on ${base}:\n${fs.readFileSync(log, 'utf8').slice(-4000)}`);
+}
+
+async function startServer() {
+  if (!fs.existsSync(path.join(ROOT, 'build/index.js'))) {
+    console.log('build/ is missing: building the worker (scripts/build.sh)');
+    execFileSync('sh', ['scripts/build.sh'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, CHATROOMS_SKIP_BUILD: '' } });
+  }
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'chatrooms-e2e-'));
+  const log = path.join(state, 'wrangler.log');
+  execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
+    cwd: ROOT, env: { ...ENV, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const port = await freePort();
+  const inspector = await freePort();
+  const args = [
+    'dev', '--ip', '127.0.0.1', '--port', port, '--inspector-port', inspector, '--persist-to', state,
+    '--var', 'PBKDF2_ITERATIONS:1000', '--var', 'SIGNUPS_PER_HOUR:off', '--show-interactive-dev-session=false',
+  ].map(String);
+  // wrangler runs under a shell in its own process group. The shell waits on its stdin, our
+  // pipe: when this process ends, however it ends, the pipe closes and the shell kills the whole
+  // group (wrangler and workerd), so no server outlives the tests.
+  const script = '"$0" "$@" </dev/null >>"$LOG" 2>&1 &\ncat >/dev/null\nkill -TERM 0';
+  const child = spawn('sh', ['-c', script, WRANGLER, ...args], {
+    cwd: ROOT, env: { ...ENV, LOG: log }, stdio: ['pipe', 'ignore', 'inherit'], detached: true,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    await exited;
+    fs.rmSync(state, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilUp(base, child, log);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, state, stop };
+}
+
+module.exports = { startServer };
+
+if (require.main === module) {
+  startServer().then(({ base, stop }) => {
+    console.log(base);
+    const quit = () => stop().then(() => process.exit(0));
+    process.on('SIGINT', quit);
+    process.on('SIGTERM', quit);
+  }, (error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}
