@@ -51,9 +51,14 @@ finish() {
     status=$?
     if [ -n "$WRANGLER_PID" ]; then
         # wrangler leads its own process group (setsid below): end it and workerd, nothing else.
-        kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || true
-        sleep 1
-        kill -KILL -- "-$WRANGLER_PID" 2>/dev/null || true
+        # (No `--` before the group: dash's kill takes it for a process id.)
+        kill -TERM "-$WRANGLER_PID" 2>/dev/null || true
+        tries=0
+        while kill -0 "-$WRANGLER_PID" 2>/dev/null && [ "$tries" -lt 50 ]; do
+            sleep 0.1
+            tries=$((tries + 1))
+        done
+        kill -KILL "-$WRANGLER_PID" 2>/dev/null || true
     fi
     if [ "$status" = 0 ]; then
         rm -rf "$STATE"
