@@ -21,9 +21,8 @@ async function check(page, view, width) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, `${view} scrolls sideways at ${width}px`).toBeLessThanOrEqual(0);
   if (width !== 360) {
-    // Phones show the whole page; the desktop room and any dialog, what fits the window.
-    const fullPage = width !== 1280 && view !== 'confirm';
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${view}-${width}.png`), fullPage });
+    // What a person sees first: the window, not the whole scrolled page.
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${view}-${width}.png`) });
   }
 }
 

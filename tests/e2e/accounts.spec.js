@@ -26,14 +26,14 @@ test('sign-up shows the new user id with a copy button; log out, then log in wit
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByLabel('Password').press('Enter');
   await expect(page.getByRole('heading', { name: 'My rooms' })).toBeVisible();
-  await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('dora');
+  await expect(page.getByRole('banner')).toContainText('dora');
 });
 
 test('a wrong password shows the error, and repeated ones say when to come back', async ({ person, api }) => {
   const user = await api.signUp('eve');
   const page = await person();
   await logInInPage(page, user.id, 'not the password');
-  await expect(page.getByRole('alert')).toHaveText('Wrong user_id or password.');
+  await expect(page.getByRole('alert')).toHaveText('Wrong user id or password.');
   await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
   // The throttle: 5 attempts in 15 minutes, then 429 with Retry-After.
   for (let attempt = 2; attempt <= 6; attempt += 1) {
@@ -112,7 +112,7 @@ test('change the password: other sessions end, this one stays', async ({ person,
   await expect(other.getByText('Your session has ended')).toBeVisible();
   await other.getByLabel('Password').fill(user.password);
   await other.getByRole('button', { name: 'Log in' }).click();
-  await expect(other.getByRole('alert')).toHaveText('Wrong user_id or password.');
+  await expect(other.getByRole('alert')).toHaveText('Wrong user id or password.');
   await other.getByLabel('Password').fill('a better passphrase');
   await other.getByRole('button', { name: 'Log in' }).click();
   await expect(other.getByRole('heading', { name: 'My rooms' })).toBeVisible();
@@ -137,5 +137,5 @@ test('delete the account, after a confirmation', async ({ person, api }) => {
   await expect(page.getByText('Your account was deleted.')).toBeVisible();
   await expect(page.getByLabel('User id')).toHaveValue('');
   await logInInPage(page, user.id, user.password);
-  await expect(page.getByRole('alert')).toHaveText('Wrong user_id or password.');
+  await expect(page.getByRole('alert')).toHaveText('Wrong user id or password.');
 });

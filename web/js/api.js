@@ -70,6 +70,8 @@ function describe(response, data) {
   const status = response.status;
   if (status >= 500) return 'Something went wrong on the server. Please try again in a moment.';
   let text = typeof data?.error === 'string' && data.error ? data.error : `The server answered ${status}.`;
+  // The API names its fields ("wrong user_id or password"); a person reads "user id".
+  text = text.replace(/\b([a-z]+)_([a-z]+)\b/g, '$1 $2');
   text = text.charAt(0).toUpperCase() + text.slice(1);
   if (!/[.!?]$/.test(text)) text += '.';
   if (status === 429) {

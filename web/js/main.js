@@ -61,13 +61,15 @@ function route() {
 
 function renderNav(active) {
   const nav = document.getElementById('nav');
+  const mine = document.getElementById('me');
   const me = session.current();
-  if (!me) return fill(nav);
+  if (!me) return [nav, mine].forEach((element) => fill(element));
   const link = (href, text) => h('a', { href, 'aria-current': href === active ? 'page' : null }, text);
-  fill(nav,
-    h('ul', {}, h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))),
+  fill(nav, h('ul', {},
+    h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))));
+  fill(mine,
     h('span', { class: 'who', title: me.user_id }, me.username),
-    h('button', { type: 'button', onclick: logOut }, 'Log out'));
+    h('button', { type: 'button', class: 'small', onclick: logOut }, 'Log out'));
 }
 
 async function logOut() {

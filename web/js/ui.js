@@ -83,7 +83,7 @@ export async function busy(scope, line, action) {
 export function field(label, props = {}, hint = null) {
   const id = uid('f');
   const hintId = hint ? `${id}-hint` : null;
-  const control = h(props.multiline ? 'textarea' : 'input', { ...props, multiline: null, id, 'aria-describedby': hintId });
+  const control = h('input', { ...props, id, 'aria-describedby': hintId });
   const wrapper = h('div', { class: 'field' }, h('label', { for: id }, label), control, hint && h('p', { class: 'hint', id: hintId }, hint));
   wrapper.control = control;
   return wrapper;
