@@ -27,7 +27,12 @@ let cleanup = null;
 let navigated = false;
 
 function route() {
-  const hash = location.hash;
+  let hash = location.hash;
+  try {
+    hash = decodeURI(hash);
+  } catch {
+    // A malformed %-escape: match it as it is (it will not match a route).
+  }
   const signedIn = Boolean(session.current());
   const match = routes.map((r) => ({ r, m: r.path.exec(hash) })).find(({ m }) => m);
   if (!match) return navigate(signedIn ? '#/mine' : '#/login');
@@ -46,7 +51,7 @@ function route() {
   document.title = `${r.title} · chatrooms`;
   fill(main);
   try {
-    cleanup = r.view(main, ...m.slice(1).map(decodeURIComponent)) ?? null;
+    cleanup = r.view(main, ...m.slice(1)) ?? null;
   } catch (error) {
     fill(main, h('h1', {}, 'This page failed'), h('p', { class: 'error', role: 'alert' }, messageOf(error)));
   }

@@ -74,7 +74,7 @@ export async function busy(scope, line, action) {
   } finally {
     scope.classList.remove('busy');
     scope.removeAttribute('aria-busy');
-    // Re-enable only what this call disabled, and only if it is still on the page.
+    // Re-enable only what this call disabled: controls disabled for other reasons stay so.
     controls.forEach((control) => { control.disabled = false; });
   }
 }
@@ -113,11 +113,11 @@ export function confirmDialog(question, confirmLabel, { danger = true } = {}) {
 export const shortId = (id) => `${id.slice(0, 8)}…`;
 
 /**
- * A user's name, filled in once known: "ana · 3b2a1c0d…". Usernames need not be unique, so the
+ * A user's name, filled in once known: "ana 3b2a1c0d…". Usernames need not be unique, so the
  * start of the id stays visible. `onName` gets the name too (for buttons that mention it).
  */
 export function userLabel(id, onName = () => {}) {
-  const name = h('span', { class: 'name' }, shortId(id));
+  const name = h('span', { class: 'name' });
   const label = h('span', { class: 'user', title: id }, name, ' ', h('span', { class: 'uid' }, shortId(id)));
   username(id).then((found) => {
     name.textContent = found ?? 'deleted account';

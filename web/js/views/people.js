@@ -6,8 +6,6 @@ import * as api from '../api.js';
 import { append, h } from '../dom.js';
 import { confirmDialog, field, pagedList, userLabel } from '../ui.js';
 
-const ROLE_NAMES = { owner: 'owner', admin: 'admin' };
-
 /**
  * `room`: { id, me, info (GET /room), role ('owner' | 'admin' | 'member' | 'outsider'),
  * admins (a Set of admin ids), act(scope, doneMessage, action) (runs a change, reports it and
@@ -66,7 +64,7 @@ export function peoplePanel(room) {
     const role = roleOf(userId);
     append(li, [
       h('span', { class: 'who' }, userLabel(userId, rename),
-        ROLE_NAMES[role] && h('span', { class: `badge ${role}` }, ROLE_NAMES[role]),
+        role !== 'member' && h('span', { class: `badge ${role}` }, role),
         userId === room.me && h('span', { class: 'badge' }, 'you')),
       buttons.length > 0 && h('span', { class: 'buttons' }, buttons)]);
     return li;

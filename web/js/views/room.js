@@ -62,6 +62,10 @@ export function renderRoom(main, roomId) {
     fill(meta,
       `${info.open ? 'Open' : 'Closed'} room · ${info.user_count} ${info.user_count === 1 ? 'member' : 'members'} · owner `,
       userLabel(info.owner), ` · ${YOU_ARE[room.role]}`);
+    // Redrawn only when they change, so that the periodic refresh never takes focus away.
+    const actions = `${room.role} ${info.open}`;
+    if (headActions.dataset.for === actions) return;
+    headActions.dataset.for = actions;
     if (room.role === 'outsider') {
       fill(headActions, info.open && h('button', { type: 'button', class: 'primary', onclick: join }, 'Join room'));
     } else if (room.role === 'owner') {
@@ -200,20 +204,29 @@ export function renderRoom(main, roomId) {
   }
 
   /** Others change the room too: its name and count, and this person's own standing. */
+  let refreshing = false;
   async function refresh() {
+    if (refreshing) return;
+    refreshing = true;
     clearTimeout(timer);
     try {
       const next = await readStanding();
       if (stopped) return;
+      const people = (r) => `${r.info.owner} ${r.info.user_count} ${[...r.admins].sort()}`;
+      const peopleBefore = people(room);
       const before = apply(next);
       if (before !== room.role) {
         if (before !== 'outsider' && room.role === 'outsider') status.textContent = 'You were removed from this room.';
+        renderPanels();
+      } else if (people(room) !== peopleBefore && !side.contains(document.activeElement)) {
+        // Others joined, left or were promoted: redraw the lists, unless the person is using them.
         renderPanels();
       }
     } catch (error) {
       if (error.status === 404) return lost(error);
       // Other failures show up in the conversation's polling too; try again next time.
     } finally {
+      refreshing = false;
       if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
     }
   }
