@@ -62,7 +62,7 @@ pub struct Cors<'a> {
 
 /// Turns a handler's outcome into the response sent: errors become JSON bodies (their detail
 /// logged, not sent), and the router's own plain-text 404 and 405 become JSON too.
-pub fn finish(outcome: Result<Response, ApiError>, trips: &Trips, cors: Cors<'_>) -> worker::Result<Response> {
+pub fn finish(outcome: Result<Response, ApiError>, path: &str, trips: &Trips, cors: Cors<'_>) -> worker::Result<Response> {
     let outcome = outcome.and_then(|response| match response.status_code() {
         404 | 405 if !is_json(&response) => Err(if response.status_code() == 404 {
             ApiError::NotFound("no such route")
@@ -75,7 +75,13 @@ pub fn finish(outcome: Result<Response, ApiError>, trips: &Trips, cors: Cors<'_>
         Ok(response) => response,
         Err(error) => error_response(&error)?,
     };
+    let status = response.status_code();
     let headers = response.headers_mut();
+    if status == 405 {
+        if let Some(allowed) = crate::allow::allowed_methods(crate::ROUTES, path) {
+            headers.set("Allow", &allowed)?;
+        }
+    }
     headers.set("X-Content-Type-Options", "nosniff")?;
     // Answers carry session keys and private room data: no cache may keep them.
     headers.set("Cache-Control", "no-store")?;

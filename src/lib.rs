@@ -3,6 +3,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod allow;
 pub mod auth;
 pub mod config;
 pub mod cors;
@@ -23,6 +24,37 @@ use crate::error::ApiError;
 use crate::routes::{admins, bans, directory, members, messages, meta, rooms, tokens, users};
 use crate::trips::Trips;
 
+/// Builds `ROUTES` (method, pattern) and `router`, which serves each with its handler.
+macro_rules! routes {
+    ($($method:ident $pattern:literal => $handler:path),* $(,)?) => {
+        /// Every route the router serves, as (method, pattern).
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $pattern)),*];
+
+        fn router<'a>(shared: Shared) -> Router<'a, Shared> {
+            let router = Router::with_data(shared);
+            $(let router = routes!(@add router, $method, $pattern, $handler);)*
+            router
+        }
+    };
+    (@add $router:ident, GET, $pattern:literal, $handler:path) => {
+        $router
+            .get_async($pattern, |req, ctx| answer($handler(req, ctx)))
+            .head_async($pattern, |req, ctx| answer($handler(req, ctx)))
+    };
+    (@add $router:ident, POST, $pattern:literal, $handler:path) => {
+        $router.post_async($pattern, |req, ctx| answer($handler(req, ctx)))
+    };
+    (@add $router:ident, PUT, $pattern:literal, $handler:path) => {
+        $router.put_async($pattern, |req, ctx| answer($handler(req, ctx)))
+    };
+    (@add $router:ident, PATCH, $pattern:literal, $handler:path) => {
+        $router.patch_async($pattern, |req, ctx| answer($handler(req, ctx)))
+    };
+    (@add $router:ident, DELETE, $pattern:literal, $handler:path) => {
+        $router.delete_async($pattern, |req, ctx| answer($handler(req, ctx)))
+    };
+}
+
 /// What every handler gets beside the request: the settings and the round-trip counter.
 pub struct Shared {
     pub config: Config,
@@ -38,6 +70,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     });
     let origin = req.headers().get("Origin").ok().flatten();
     let preflight = req.method() == Method::Options;
+    let path = req.path();
     let outcome = match &config {
         Err(problem) => Err(ApiError::internal(format!("configuration: {problem}"))),
         // A CORS preflight: answered before routing, which would call it a wrong method.
@@ -45,39 +78,42 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         Ok(config) => router(Shared { config: config.clone(), trips: trips.clone() }).run(req, env).await.map_err(ApiError::from),
     };
     let allowed = config.as_ref().ok().and_then(|config| cors::allowed_origin(&config.cors_origins, origin.as_deref()));
-    http::finish(outcome, &trips, http::Cors { allowed_origin: allowed, preflight })
+    http::finish(outcome, &path, &trips, http::Cors { allowed_origin: allowed, preflight })
 }
 
-fn router<'a>(shared: Shared) -> Router<'a, Shared> {
-    Router::with_data(shared)
-        .get_async("/openapi.json", |req, ctx| answer(meta::openapi(req, ctx)))
-        .post_async("/user", |req, ctx| answer(users::create(req, ctx)))
-        .get_async("/user/:user_id", |req, ctx| answer(users::get(req, ctx)))
-        .delete_async("/user/:user_id", |req, ctx| answer(users::delete(req, ctx)))
-        .put_async("/user/:user_id/password", |req, ctx| answer(users::change_password(req, ctx)))
-        .get_async("/user/:user_id/rooms", |req, ctx| answer(directory::rooms_of_user(req, ctx)))
-        .get_async("/token", |req, ctx| answer(tokens::create(req, ctx)))
-        .delete_async("/token", |req, ctx| answer(tokens::revoke(req, ctx)))
-        .get_async("/rooms", |req, ctx| answer(directory::open_rooms(req, ctx)))
-        .post_async("/room", |req, ctx| answer(rooms::create(req, ctx)))
-        .post_async("/room/", |req, ctx| answer(rooms::create(req, ctx)))
-        .get_async("/room/:room_id", |req, ctx| answer(rooms::get(req, ctx)))
-        .patch_async("/room/:room_id", |req, ctx| answer(rooms::update(req, ctx)))
-        .delete_async("/room/:room_id", |req, ctx| answer(rooms::delete(req, ctx)))
-        .get_async("/room/:room_id/owner", |req, ctx| answer(rooms::owner(req, ctx)))
-        .put_async("/room/:room_id/owner", |req, ctx| answer(rooms::transfer(req, ctx)))
-        .get_async("/room/:room_id/members", |req, ctx| answer(members::list(req, ctx)))
-        .post_async("/room/:room_id/members", |req, ctx| answer(members::add(req, ctx)))
-        .get_async("/room/:room_id/members/:user_id", |req, ctx| answer(members::get(req, ctx)))
-        .delete_async("/room/:room_id/members/:user_id", |req, ctx| answer(members::remove(req, ctx)))
-        .get_async("/room/:room_id/admins", |req, ctx| answer(members::list_admins(req, ctx)))
-        .post_async("/room/:room_id/admins", |req, ctx| answer(admins::promote(req, ctx)))
-        .delete_async("/room/:room_id/admins/:user_id", |req, ctx| answer(admins::demote(req, ctx)))
-        .get_async("/room/:room_id/bans", |req, ctx| answer(members::list_bans(req, ctx)))
-        .put_async("/room/:room_id/bans/:user_id", |req, ctx| answer(bans::ban(req, ctx)))
-        .delete_async("/room/:room_id/bans/:user_id", |req, ctx| answer(bans::unban(req, ctx)))
-        .get_async("/room/:room_id/messages", |req, ctx| answer(messages::list(req, ctx)))
-        .post_async("/room/:room_id/messages", |req, ctx| answer(messages::post(req, ctx)))
+// Every route of the API, in one place: the router is built from this table, and so are the
+// `Allow` header of a 405 and the check that the OpenAPI document lists exactly these routes.
+// A GET route answers HEAD too.
+routes! {
+    GET "/openapi.json" => meta::openapi,
+    POST "/user" => users::create,
+    GET "/user/:user_id" => users::get,
+    DELETE "/user/:user_id" => users::delete,
+    PUT "/user/:user_id/password" => users::change_password,
+    GET "/user/:user_id/rooms" => directory::rooms_of_user,
+    GET "/token" => tokens::create,
+    POST "/token" => tokens::create,
+    DELETE "/token" => tokens::revoke,
+    GET "/rooms" => directory::open_rooms,
+    POST "/room" => rooms::create,
+    POST "/room/" => rooms::create,
+    GET "/room/:room_id" => rooms::get,
+    PATCH "/room/:room_id" => rooms::update,
+    DELETE "/room/:room_id" => rooms::delete,
+    GET "/room/:room_id/owner" => rooms::owner,
+    PUT "/room/:room_id/owner" => rooms::transfer,
+    GET "/room/:room_id/members" => members::list,
+    POST "/room/:room_id/members" => members::add,
+    GET "/room/:room_id/members/:user_id" => members::get,
+    DELETE "/room/:room_id/members/:user_id" => members::remove,
+    GET "/room/:room_id/admins" => members::list_admins,
+    POST "/room/:room_id/admins" => admins::promote,
+    DELETE "/room/:room_id/admins/:user_id" => admins::demote,
+    GET "/room/:room_id/bans" => members::list_bans,
+    PUT "/room/:room_id/bans/:user_id" => bans::ban,
+    DELETE "/room/:room_id/bans/:user_id" => bans::unban,
+    GET "/room/:room_id/messages" => messages::list,
+    POST "/room/:room_id/messages" => messages::post,
 }
 
 /// Adapts a handler's `Result<Response, ApiError>` to the router's `worker::Result` by

@@ -110,10 +110,11 @@ impl MessageText {
     }
 }
 
-/// The lower-case form of a room name that directory searches match against: Unicode-aware,
-/// unlike SQLite's ASCII-only `lower()`.
+/// The case-folded form of a room name that directory searches match against: Unicode-aware,
+/// unlike SQLite's ASCII-only `lower()`. Final sigma (ς) folds to σ, as Unicode case folding
+/// does, since `to_lowercase` picks the form by position and a query's end is not the name's.
 pub fn search_form(text: &str) -> String {
-    text.to_lowercase()
+    text.to_lowercase().replace('ς', "σ")
 }
 
 #[cfg(test)]
@@ -194,6 +195,14 @@ mod tests {
     #[test]
     fn the_search_form_folds_case_in_any_script() {
         assert_eq!(search_form("Ünïcode ROOM Σ"), "ünïcode room σ");
+    }
+
+    #[test]
+    fn a_greek_word_folds_alike_wherever_it_is_cut() {
+        let name = search_form("ΚΟΣΜΟΣ");
+        for query in ["ΚΟΣ", "κοσμοσ", "κοσμος", "ΚΟΣΜΟΣ"] {
+            assert!(name.contains(&search_form(query)), "{query}");
+        }
     }
 
     #[test]

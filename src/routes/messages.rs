@@ -57,7 +57,7 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     };
     page.room.situation.check(Action::View)?;
     if !page.cursor_found {
-        return Err(ApiError::bad_request("before/after is not a message of this room"));
+        return Err(ApiError::NotFound("no such message in this room"));
     }
     let next = page.messages.last().filter(|_| page.more_before).map(|message| message.message_id.clone());
     json(200, &json!({ "messages": page.messages.iter().map(message_json).collect::<Vec<_>>(), "next": next }))

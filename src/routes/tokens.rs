@@ -43,7 +43,8 @@ pub(super) async fn check_password(
     Ok(stored.verify(password).then_some(stored))
 }
 
-/// `GET /token?user_id&password` → 200 `{key}`, a new key for every login.
+/// `GET /token?user_id&password` → 200 `{key}`, a new key for every login. `POST /token`
+/// takes the same fields from its body, so that a password need not travel in a URL.
 pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let input = read_input(&mut req).await?;
     let user_id = UserId::parse(input.required_text("user_id")?)?;

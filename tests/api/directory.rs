@@ -2,14 +2,12 @@
 //! (`GET /user/{id}/rooms`). Other tests fill the shared directory too, so each test names its
 //! rooms with a tag of its own and searches for it.
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{app, Resp, TestApp, User, ROOT};
+use crate::helpers::{app, Resp, TestApp, User};
 use crate::moderation::{with_database, Staffed};
 
 /// A tag no other room has: lower-case ASCII letters and digits.
@@ -222,54 +220,6 @@ fn without_q_the_directory_counts_every_open_room_exactly() {
         let in_database = app.sql("SELECT count(*) AS rooms FROM rooms WHERE open = 1");
         assert_eq!(in_database, vec![json!({ "rooms": start + 2 })]);
     });
-}
-
-/// Runs the repository's wrangler; panics unless it succeeds.
-fn wrangler(args: &[&str]) {
-    let output = Command::new(Path::new(ROOT).join("node_modules/.bin/wrangler"))
-        .args(args)
-        .current_dir(ROOT)
-        .env("CI", "1")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "wrangler {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-#[test]
-fn rooms_made_before_the_upgrade_are_found_in_any_case_too() {
-    // A database as the first release left it, with a room named in capitals, upgraded by the
-    // repository's migrations, then served.
-    let dir = std::env::temp_dir().join(format!("chatrooms-test-{}-upgrade", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let first_release = dir.join("migrations");
-    std::fs::create_dir_all(&first_release).unwrap();
-    std::fs::copy(Path::new(ROOT).join("migrations/0001_init.sql"), first_release.join("0001_init.sql")).unwrap();
-    let config = std::fs::read_to_string(Path::new(ROOT).join("wrangler.toml")).unwrap();
-    let old_config = config.replace("migrations_dir = \"migrations\"", &format!("migrations_dir = \"{}\"", first_release.display()));
-    assert_ne!(old_config, config);
-    std::fs::write(dir.join("wrangler.toml"), old_config).unwrap();
-    let (old_config, state) = (dir.join("wrangler.toml"), dir.join("state"));
-    let (old_config, state) = (old_config.to_str().unwrap(), state.to_str().unwrap());
-    let (owner, room) = ("00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b");
-    wrangler(&["d1", "migrations", "apply", "DB", "--local", "--config", old_config, "--persist-to", state]);
-    let seed = format!(
-        "INSERT INTO users (user_id, username, password, created_at) VALUES ('{owner}', 'early', 'x', 1);
-         INSERT INTO rooms (room_id, name, open, owner_id, created_at) VALUES ('{room}', 'ÜBER Café', 1, '{owner}', 1);
-         INSERT INTO members (room_id, user_id, joined_at, present, admin) VALUES ('{room}', '{owner}', 1, 1, 1);"
-    );
-    wrangler(&["d1", "execute", "DB", "--local", "--config", old_config, "--persist-to", state, "--command", &seed]);
-    wrangler(&["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
-    let mut upgraded = TestApp::spawn(&[]);
-    upgraded.state = dir.join("state");
-    upgraded.restart(&[]);
-
-    let early = json!({ "room_id": room, "name": "ÜBER Café", "open": true, "user_count": 1, "owner": owner });
-    let everything = directory(&upgraded, &[]);
-    everything.assert_ok(200, json!({ "rooms": [early], "index": 0, "room_count": 1 }));
-    let missed: Vec<&str> =
-        ["ÜBER", "über", "Über Café", "café", "CAFÉ", "ber caf"].into_iter().filter(|q| directory(&upgraded, &[("q", q)]).body["room_count"] != json!(1)).collect();
-    assert_eq!(missed, Vec::<&str>::new(), "these queries did not find the room named \"ÜBER Café\"");
 }
 
 // A user's own rooms.

@@ -200,6 +200,20 @@ impl Call {
         Resp::from(self.request.call())
     }
 
+    /// For HEAD: the status, after checking that no body came.
+    pub fn send_head(self) -> u16 {
+        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let response = match self.request.call() {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => panic!("HEAD failed without an HTTP answer: {error}"),
+        };
+        let status = response.status();
+        let mut body = Vec::new();
+        response.into_reader().read_to_end(&mut body).unwrap();
+        assert!(body.is_empty(), "HEAD answered a body: {}", String::from_utf8_lossy(&body));
+        status
+    }
+
     pub fn json(self, body: Value) -> Resp {
         self.raw("application/json", body.to_string().as_bytes())
     }

@@ -87,7 +87,6 @@ fn an_unknown_route_is_a_json_404() {
 #[test]
 fn a_wrong_method_is_a_json_405() {
     app().put("/user").send().assert_error(405);
-    app().post("/token").send().assert_error(405);
     app().patch("/room/00000000-0000-4000-8000-000000000000/owner").send().assert_error(405);
 }
 
@@ -112,4 +111,20 @@ fn every_answer_says_nosniff_and_no_store() {
         assert_eq!(response.header("X-Content-Type-Options"), Some("nosniff"));
         assert_eq!(response.header("Cache-Control"), Some("no-store"));
     }
+}
+
+#[test]
+fn a_405_says_which_methods_the_path_allows() {
+    let response = app().put("/room/00000000-0000-4000-8000-000000000000").send();
+    response.assert_error(405);
+    assert_eq!(response.header("Allow"), Some("GET, HEAD, PATCH, DELETE, OPTIONS"));
+    assert_eq!(app().call("TRACE", "/token").send().header("Allow"), Some("GET, HEAD, POST, DELETE, OPTIONS"));
+}
+
+#[test]
+fn every_get_route_answers_head_without_a_body() {
+    let user = app().sign_up("head");
+    let response = app().call("HEAD", &format!("/user/{}", user.id)).send_head();
+    assert_eq!(response, 200);
+    assert_eq!(app().call("HEAD", "/user/00000000-0000-4000-8000-000000000000").send_head(), 404);
 }

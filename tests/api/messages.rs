@@ -294,21 +294,21 @@ fn after_with_a_limit_gives_the_oldest_newer_messages_so_a_poller_misses_none() 
 }
 
 #[test]
-fn cursors_that_are_not_messages_of_this_room_are_400() {
+fn malformed_cursors_are_400_and_cursors_that_are_not_messages_of_this_room_404() {
     let (room, messages) = room_with_history(2);
     let (elsewhere, others) = room_with_history(1);
     let unknown = "00000000-0000-4000-8000-000000000000";
     let mine = id(&messages[0]);
+    for params in [vec![("before", mine), ("after", mine)], vec![("before", "not-an-id")], vec![("after", "123")]] {
+        read(&room.id, None, &params).assert_error(400);
+    }
     for params in [
-        vec![("before", mine), ("after", mine)],
-        vec![("before", "not-an-id")],
-        vec![("after", "123")],
         vec![("before", unknown)],
         vec![("after", unknown)],
         vec![("before", id(&others[0]))],
         vec![("after", id(&others[0]))],
     ] {
-        read(&room.id, None, &params).assert_error(400);
+        read(&room.id, None, &params).assert_error(404);
     }
     assert_eq!(page(&elsewhere.id, None, &[("after", id(&others[0]))]).0, Vec::<Value>::new());
 }

@@ -149,3 +149,14 @@ fn revoking_works_from_a_form_body_and_from_the_query_string() {
     assert_eq!(app().delete("/token").form(&[("key", &user.key), ("user_id", &user.id)]).status, 204);
     assert_eq!(app().delete("/token").query("key", &second).query("user_id", &user.id).send().status, 204);
 }
+
+#[test]
+fn logging_in_by_post_keeps_the_password_out_of_the_url() {
+    let user = app().sign_up("ana");
+    let by_json = app().post("/token").json(json!({ "user_id": user.id, "password": PASSWORD }));
+    assert_eq!(by_json.status, 200, "{}", by_json.text);
+    assert_eq!(by_json.str("key").len(), 64);
+    let by_form = app().post("/token").form(&[("user_id", &user.id), ("password", PASSWORD)]);
+    assert_eq!(by_form.status, 200);
+    app().post("/token").json(json!({ "user_id": user.id, "password": "wrong password" })).assert_error(401);
+}
