@@ -11,4 +11,9 @@ if [ "$toolchain" = debian-web ]; then
     # Debian's rustc keeps its own target directory so the two compilers never share artefacts.
     export CARGO_TARGET_DIR="$ROOT/target/debian-web"
 fi
-exec worker-build --release
+worker-build --release
+# worker-build keeps the wasm names section (function names for stack traces): 100+ KB that a
+# worker denying panics does not need. Strip it, and the producers section.
+wasm-opt build/index_bg.wasm --strip-debug --strip-producers -o build/index_bg.wasm \
+    --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
+    --enable-multivalue --enable-reference-types --enable-exception-handling

@@ -21,7 +21,7 @@ use worker::{event, Context, Env, Method, Request, Response, Router};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::routes::{admins, bans, directory, members, messages, meta, rooms, tokens, users};
+use crate::routes::{admins, bans, directory, members, messages, rooms, tokens, users};
 use crate::trips::Trips;
 
 /// Builds `ROUTES` (method, pattern) and `router`, which serves each with its handler.
@@ -83,9 +83,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 
 // Every route of the API, in one place: the router is built from this table, and so are the
 // `Allow` header of a 405 and the check that the OpenAPI document lists exactly these routes.
-// A GET route answers HEAD too.
+// A GET route answers HEAD too. The web client and `/openapi.json` are static assets (web/),
+// served in front of the worker.
 routes! {
-    GET "/openapi.json" => meta::openapi,
     POST "/user" => users::create,
     GET "/user/:user_id" => users::get,
     DELETE "/user/:user_id" => users::delete,

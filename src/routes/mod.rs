@@ -5,7 +5,6 @@ pub mod admins;
 pub mod bans;
 pub mod directory;
 pub mod members;
-pub mod meta;
 pub mod messages;
 pub mod rooms;
 pub mod tokens;
