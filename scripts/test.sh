@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test, installing whatever is missing first:
 #   lints, unit tests (native), the wasm build, a deploy dry run, the integration tests
-#   against a real `wrangler dev`, the load test, and the web client's browser tests.
+#   against a real `wrangler dev`, fuzzing from the OpenAPI document, the load test, and the
+#   web client's browser tests.
 set -eu
 . "$(dirname -- "$0")/env.sh"
 cd "$ROOT"
@@ -21,10 +22,17 @@ step "build the worker (wasm32)"
 sh scripts/build.sh
 
 step "wrangler deploy --dry-run"
-CHATROOMS_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/dry-run 2>&1 | grep -E "Total Upload|dry-run" >&2
+dry_run=$(CHATROOMS_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/dry-run 2>&1) || {
+    echo "$dry_run" >&2
+    exit 1
+}
+echo "$dry_run" | grep -E "Total Upload" >&2
 
 step "integration tests against wrangler dev"
 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api
+
+step "fuzzing from the OpenAPI document (schemathesis, 1,000+ requests)"
+sh scripts/fuzz.sh
 
 step "load test: 200 clients for 30 s against wrangler dev"
 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test load -- --nocapture

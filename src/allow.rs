@@ -19,6 +19,12 @@ pub fn allowed_methods(routes: &[(&str, &str)], path: &str) -> Option<String> {
     Some(methods.join(", "))
 }
 
+/// The methods the service knows at all. `worker` reads any other (QUERY, PROPFIND, ...) as
+/// GET, so such a request must be refused before routing.
+pub fn is_known_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")
+}
+
 /// A router pattern (`/room/:room_id`) against a path: literal segments equal, a `:name`
 /// segment any non-empty one.
 fn matches(pattern: &str, path: &str) -> bool {
@@ -57,6 +63,13 @@ mod tests {
         assert!(allowed_methods(ROUTES, "/room//members/b").is_none());
         assert!(allowed_methods(ROUTES, "/room/a/members").is_none());
         assert!(allowed_methods(ROUTES, "/room/a/members/b/c").is_none());
+    }
+
+    #[test]
+    fn only_the_methods_of_the_routes_and_options_are_known() {
+        assert!(is_known_method("PATCH"));
+        assert!(!is_known_method("QUERY"));
+        assert!(!is_known_method("get"), "methods are case-sensitive");
     }
 
     #[test]

@@ -71,8 +71,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let origin = req.headers().get("Origin").ok().flatten();
     let preflight = req.method() == Method::Options;
     let path = req.path();
+    let known_method = allow::is_known_method(&req.inner().method());
     let outcome = match &config {
         Err(problem) => Err(ApiError::internal(format!("configuration: {problem}"))),
+        Ok(_) if !known_method => Err(match allow::allowed_methods(ROUTES, &path) {
+            Some(_) => ApiError::MethodNotAllowed,
+            None => ApiError::NotFound("no such route"),
+        }),
         // A CORS preflight: answered before routing, which would call it a wrong method.
         Ok(_) if preflight => Response::empty().map(|response| response.with_status(204)).map_err(ApiError::from),
         Ok(config) => router(Shared { config: config.clone(), trips: trips.clone() }).run(req, env).await.map_err(ApiError::from),

@@ -122,6 +122,14 @@ fn a_405_says_which_methods_the_path_allows() {
 }
 
 #[test]
+fn an_unknown_method_is_405_not_a_get() {
+    let response = app().call("QUERY", "/rooms").send();
+    response.assert_error(405);
+    assert_eq!(response.header("Allow"), Some("GET, HEAD, OPTIONS"));
+    app().call("QUERY", "/nowhere").send().assert_error(404);
+}
+
+#[test]
 fn every_get_route_answers_head_without_a_body() {
     let user = app().sign_up("head");
     let response = app().call("HEAD", &format!("/user/{}", user.id)).send_head();
