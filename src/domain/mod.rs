@@ -11,7 +11,7 @@ pub mod time;
 pub use access::{Action, Refusal, Role, Situation, Standing};
 pub use ids::{MessageId, RoomId, UserId};
 pub use page::Page;
-pub use text::{search_form, MessageText, Password, RoomName, Username};
+pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, Username};
 
 use crate::error::ApiError;
 

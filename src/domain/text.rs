@@ -117,6 +117,26 @@ pub fn search_form(text: &str) -> String {
     text.to_lowercase().replace('ς', "σ")
 }
 
+/// The distinct 1- to 3-character pieces of a case-folded name, which the directory indexes so
+/// that a search looks names up instead of reading them all.
+pub fn search_grams(folded: &str) -> Vec<String> {
+    let chars: Vec<char> = folded.chars().collect();
+    let mut grams: Vec<String> =
+        (1..=3).flat_map(|size| chars.windows(size).map(|gram| gram.iter().collect())).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// How a directory search for `query` runs: the indexed piece to look up (its first three
+/// characters, or all of it if shorter), and the whole case-folded query to check names
+/// against. `None` for an empty query.
+pub fn search_key(query: &str) -> Option<(String, String)> {
+    let needle = search_form(query);
+    let gram: String = needle.chars().take(3).collect();
+    (!gram.is_empty()).then_some((gram, needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +215,34 @@ mod tests {
     #[test]
     fn the_search_form_folds_case_in_any_script() {
         assert_eq!(search_form("Ünïcode ROOM Σ"), "ünïcode room σ");
+    }
+
+    #[test]
+    fn a_name_is_indexed_by_its_pieces_of_one_to_three_characters() {
+        assert_eq!(search_grams("abab"), ["a", "ab", "aba", "b", "ba", "bab"]);
+        assert_eq!(search_grams("é"), ["é"]);
+        assert!(search_grams("").is_empty());
+    }
+
+    #[test]
+    fn every_substring_of_a_name_begins_with_one_of_its_pieces() {
+        let name = search_form("Le Café du Coin");
+        let grams = search_grams(&name);
+        let chars: Vec<char> = name.chars().collect();
+        for start in 0..chars.len() {
+            for end in start + 1..=chars.len() {
+                let query: String = chars[start..end].iter().collect();
+                let (gram, needle) = search_key(&query).unwrap();
+                assert!(grams.contains(&gram) && name.contains(&needle), "{query}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_search_key_is_the_first_three_characters_of_the_folded_query() {
+        assert_eq!(search_key("CAFÉ"), Some(("caf".to_string(), "café".to_string())));
+        assert_eq!(search_key("Σ"), Some(("σ".to_string(), "σ".to_string())));
+        assert_eq!(search_key(""), None);
     }
 
     #[test]

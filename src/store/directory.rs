@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{batch_rows, int, text, Db};
-use crate::domain::{search_form, Page, UserId};
+use super::{batch_rows, int, sql, text, Db};
+use crate::domain::{search_key, Page, UserId};
 use crate::error::ApiError;
 
 /// A room as lists show it.
@@ -26,33 +26,16 @@ struct CountRow {
     count: i64,
 }
 
-const SUMMARY: &str = "r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner";
-
 /// One page of open rooms, most members first, whose names contain `query` (any case), and
 /// how many rooms match in all. Without a query the count is a stored counter.
 pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec<RoomSummary>, i64), ApiError> {
     let paging = [int(i64::from(page.limit)), int(i64::from(page.offset))];
-    let statements = match query.map(search_form) {
-        Some(needle) => vec![
-            db.prepare(
-                &format!(
-                    "SELECT {SUMMARY} FROM rooms AS r WHERE r.open = 1 AND instr(r.name_search, ?3) > 0
-                      ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2"
-                ),
-                &[paging[0].clone(), paging[1].clone(), text(&needle)],
-            )?,
-            db.prepare("SELECT count(*) AS count FROM rooms WHERE open = 1 AND instr(name_search, ?1) > 0", &[text(&needle)])?,
+    let statements = match query.and_then(search_key) {
+        Some((gram, needle)) => vec![
+            db.prepare(sql::OPEN_ROOMS_NAMED, &[paging[0].clone(), paging[1].clone(), text(&gram), text(&needle)])?,
+            db.prepare(sql::OPEN_ROOM_NAMED_COUNT, &[text(&gram), text(&needle)])?,
         ],
-        None => vec![
-            db.prepare(
-                &format!(
-                    "SELECT {SUMMARY} FROM rooms AS r WHERE r.open = 1
-                      ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2"
-                ),
-                &paging,
-            )?,
-            db.prepare("SELECT value AS count FROM counters WHERE name = 'open_rooms'", &[])?,
-        ],
+        None => vec![db.prepare(sql::OPEN_ROOMS, &paging)?, db.prepare(sql::OPEN_ROOM_COUNT, &[])?],
     };
     let results = db.batch(statements).await?;
     let rooms = batch_rows::<RoomSummary>(&results, 0)?;
@@ -64,15 +47,8 @@ pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec
 /// how many there are (`None` if the user does not exist).
 pub async fn rooms_of(db: &Db, user_id: &UserId, page: Page) -> Result<Option<(Vec<RoomSummary>, i64)>, ApiError> {
     let user_id = user_id.as_string();
-    let list = db.prepare(
-        &format!(
-            "SELECT {SUMMARY} FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
-              WHERE m.user_id = ?1 AND m.present = 1
-              ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3"
-        ),
-        &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))],
-    )?;
-    let count = db.prepare("SELECT room_count AS count FROM users WHERE user_id = ?1", &[text(&user_id)])?;
+    let list = db.prepare(sql::ROOMS_OF_USER, &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))])?;
+    let count = db.prepare(sql::ROOM_COUNT_OF_USER, &[text(&user_id)])?;
     let results = db.batch(vec![list, count]).await?;
     let Some(count) = batch_rows::<CountRow>(&results, 1)?.first().map(|row| row.count) else {
         return Ok(None);

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
 use super::rooms::{Lookup, Room};
-use super::{batch_rows, int, text, Db};
+use super::{batch_rows, int, sql, text, Db};
 use crate::domain::{MessageId, MessageText};
 use crate::error::ApiError;
 
@@ -22,9 +22,7 @@ pub struct MessageRow {
 pub async fn post(db: &Db, lookup: Lookup<'_>, message_id: &MessageId, text_: &MessageText, now: i64) -> Result<Option<Room>, ApiError> {
     let insert = lookup.statement(
         db,
-        "INSERT INTO messages (room_id, seq, message_id, user_id, text, sent_at)
-         SELECT room_id, message_seq + 1, ?4, ?2, ?5, ?6 FROM rooms
-          WHERE room_id = ?1 AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND present = 1)",
+        sql::POST_MESSAGE,
         &[text(&message_id.as_string()), text(text_.as_str()), int(now)],
     )?;
     let results = db.batch(vec![lookup.room_statement(db)?, insert]).await?;
@@ -55,34 +53,15 @@ pub struct Page {
 /// The room, and up to `limit` messages from the cursor, in one round trip. One extra row is
 /// read to learn whether there is more.
 pub async fn page(db: &Db, lookup: Lookup<'_>, cursor: Cursor<'_>, limit: u32) -> Result<Option<Page>, ApiError> {
-    const CURSOR_SEQ: &str = "(SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4)";
     let (cursor_id, sql) = match cursor {
-        Cursor::Latest => (
-            JsValue::NULL,
-            "SELECT message_id, user_id, text, sent_at FROM messages WHERE room_id = ?1
-              ORDER BY seq DESC LIMIT ?5"
-                .to_owned(),
-        ),
-        Cursor::Before(id) => (
-            text(&id.as_string()),
-            format!(
-                "SELECT message_id, user_id, text, sent_at FROM messages WHERE room_id = ?1 AND seq < {CURSOR_SEQ}
-                  ORDER BY seq DESC LIMIT ?5"
-            ),
-        ),
-        // The oldest messages after the cursor, so that a poller misses none; turned newest
-        // first below.
-        Cursor::After(id) => (
-            text(&id.as_string()),
-            format!(
-                "SELECT message_id, user_id, text, sent_at FROM messages WHERE room_id = ?1 AND seq > {CURSOR_SEQ}
-                  ORDER BY seq ASC LIMIT ?5"
-            ),
-        ),
+        Cursor::Latest => (JsValue::NULL, sql::LATEST_MESSAGES),
+        Cursor::Before(id) => (text(&id.as_string()), sql::MESSAGES_BEFORE),
+        // Oldest first, so that a poller misses none; turned newest first below.
+        Cursor::After(id) => (text(&id.as_string()), sql::MESSAGES_AFTER),
     };
     let extra = [cursor_id, int(i64::from(limit) + 1)];
-    let lookup_cursor = lookup.statement(db, "SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4", &extra)?;
-    let statements = vec![lookup.room_statement(db)?, lookup_cursor, lookup.statement(db, &sql, &extra)?];
+    let lookup_cursor = lookup.statement(db, sql::MESSAGE_CURSOR, &extra)?;
+    let statements = vec![lookup.room_statement(db)?, lookup_cursor, lookup.statement(db, sql, &extra)?];
     let results = db.batch(statements).await?;
     let Some(room) = lookup.room_at(&results, 0)? else {
         return Ok(None);

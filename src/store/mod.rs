@@ -5,6 +5,7 @@ pub mod directory;
 pub mod messages;
 pub mod rooms;
 pub mod sessions;
+pub mod sql;
 pub mod users;
 
 use serde::de::DeserializeOwned;

@@ -4,7 +4,7 @@
 
 use worker::{Env, KvStore};
 
-use super::{int, text, Db};
+use super::{int, sql, text, Db};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
@@ -32,7 +32,7 @@ impl NewSession {
 
     pub(super) fn insert_row(&self, db: &Db) -> Result<worker::D1PreparedStatement, ApiError> {
         db.prepare(
-            "INSERT INTO sessions (key_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            sql::INSERT_SESSION,
             &[text(self.hash.as_str()), text(&self.user_id.as_string()), int(self.expires_at())],
         )
     }
@@ -86,7 +86,7 @@ impl Sessions {
         let hash = SessionKey::parse(key).ok_or(UNAUTHORIZED)?.hash();
         self.trips.kv_write();
         self.kv.delete(hash.as_str()).await?;
-        let statement = db.prepare("DELETE FROM sessions WHERE key_hash = ?1", &[text(hash.as_str())])?;
+        let statement = db.prepare(sql::DELETE_SESSION, &[text(hash.as_str())])?;
         db.batch(vec![statement]).await?;
         Ok(())
     }

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{batch_rows, int, text, Db};
+use super::{batch_rows, int, sql, text, Db};
 use crate::auth::session::KeyHash;
 use crate::domain::throttle::{Throttle, HOUR_MILLIS};
 use crate::domain::{UserId, Username};
@@ -25,7 +25,7 @@ pub async fn create(
     session: &NewSession,
 ) -> Result<(), ApiError> {
     let insert_user = db.prepare(
-        "INSERT INTO users (user_id, username, password, created_at) VALUES (?1, ?2, ?3, ?4)",
+        sql::INSERT_USER,
         &[text(&user_id.as_string()), text(username.as_str()), text(password_hash), int(session.created_at)],
     )?;
     db.batch(vec![insert_user, session.insert_row(db)?]).await?;
@@ -33,7 +33,7 @@ pub async fn create(
 }
 
 pub async fn find(db: &Db, user_id: &UserId) -> Result<Option<UserRow>, ApiError> {
-    let statement = db.prepare("SELECT username FROM users WHERE user_id = ?1", &[text(&user_id.as_string())])?;
+    let statement = db.prepare(sql::USERNAME, &[text(&user_id.as_string())])?;
     db.first(statement).await
 }
 
@@ -46,13 +46,8 @@ struct CountRow {
 /// hours) and returns the hour's count so far, this one included.
 pub async fn count_signup(db: &Db, address_hash: &str, now: i64) -> Result<i64, ApiError> {
     let hour = now.div_euclid(HOUR_MILLIS);
-    let forget = db.prepare("DELETE FROM signups WHERE hour < ?1", &[int(hour)])?;
-    let count = db.prepare(
-        "INSERT INTO signups (address_hash, hour, count) VALUES (?1, ?2, 1)
-         ON CONFLICT (address_hash, hour) DO UPDATE SET count = count + 1
-         RETURNING count",
-        &[text(address_hash), int(hour)],
-    )?;
+    let forget = db.prepare(sql::FORGET_SIGNUP_HOURS, &[int(hour)])?;
+    let count = db.prepare(sql::COUNT_SIGNUP, &[text(address_hash), int(hour)])?;
     let results = db.batch(vec![forget, count]).await?;
     batch_rows::<CountRow>(&results, 1)?
         .first()
@@ -86,14 +81,9 @@ struct PasswordRow {
 pub async fn attempt_password(db: &Db, user_id: &UserId, now: i64) -> Result<PasswordAttempt, ApiError> {
     let user_id = user_id.as_string();
     let expired = now - Throttle::PASSWORD.window_millis;
-    let forget = db.prepare("DELETE FROM login_attempts WHERE window_start <= ?1", &[int(expired)])?;
-    let count = db.prepare(
-        "INSERT INTO login_attempts (user_id, window_start, attempts) VALUES (?1, ?2, 1)
-         ON CONFLICT (user_id) DO UPDATE SET attempts = attempts + 1
-         RETURNING attempts, window_start",
-        &[text(&user_id), int(now)],
-    )?;
-    let password = db.prepare("SELECT password FROM users WHERE user_id = ?1", &[text(&user_id)])?;
+    let forget = db.prepare(sql::FORGET_ATTEMPT_WINDOWS, &[int(expired)])?;
+    let count = db.prepare(sql::COUNT_ATTEMPT, &[text(&user_id), int(now)])?;
+    let password = db.prepare(sql::STORED_PASSWORD, &[text(&user_id)])?;
     let results = db.batch(vec![forget, count, password]).await?;
     let attempt = batch_rows::<AttemptRow>(&results, 1)?
         .into_iter()
@@ -108,7 +98,7 @@ pub async fn attempt_password(db: &Db, user_id: &UserId, now: i64) -> Result<Pas
 
 /// A right password resets the user's attempt count.
 fn reset_attempts(db: &Db, user_id: &str) -> Result<D1PreparedStatement, ApiError> {
-    db.prepare("DELETE FROM login_attempts WHERE user_id = ?1", &[text(user_id)])
+    db.prepare(sql::RESET_ATTEMPTS, &[text(user_id)])
 }
 
 /// After a right password: records the new session row (forgetting the user's expired ones),
@@ -122,25 +112,16 @@ pub async fn log_in(
 ) -> Result<(), ApiError> {
     let id = user_id.as_string();
     let mut statements = vec![
-        db.prepare(
-            "DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2",
-            &[text(&id), int(session.created_at)],
-        )?,
+        db.prepare(sql::DELETE_EXPIRED_SESSIONS, &[text(&id), int(session.created_at)])?,
         session.insert_row(db)?,
         reset_attempts(db, &id)?,
     ];
     if let Some(hash) = rehashed_password {
-        statements.push(db.prepare("UPDATE users SET password = ?2 WHERE user_id = ?1", &[text(&id), text(hash)])?);
+        statements.push(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(hash)])?);
     }
     db.batch(statements).await?;
     Ok(())
 }
-
-/// `?1` the user, `?2` the hash of the key the request came with, `?3` now: whether that key
-/// is a live session of the user according to D1, which unlike KV is strongly consistent. The
-/// writes below are guarded by it, so a key revoked anywhere cannot do them.
-const KEY_IS_LIVE: &str =
-    "EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
 
 #[derive(Deserialize)]
 struct LiveRow {
@@ -180,10 +161,10 @@ async fn run_if_live(db: &Db, statements: Vec<D1PreparedStatement>, hashes_at: u
 pub async fn change_password(db: &Db, user_id: &UserId, key: &KeyHash, new_hash: &str, now: i64) -> Result<Option<Revoked>, ApiError> {
     let id = user_id.as_string();
     let statements = vec![
-        guarded(db, &format!("SELECT {KEY_IS_LIVE} AS live"), &id, key, now, &[])?,
-        guarded(db, &format!("SELECT key_hash FROM sessions WHERE user_id = ?1 AND key_hash <> ?2 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
-        guarded(db, &format!("DELETE FROM sessions WHERE user_id = ?1 AND key_hash <> ?2 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
-        guarded(db, &format!("UPDATE users SET password = ?4 WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[text(new_hash)])?,
+        guarded(db, sql::KEY_IS_LIVE, &id, key, now, &[])?,
+        guarded(db, sql::OTHER_SESSIONS, &id, key, now, &[])?,
+        guarded(db, sql::DELETE_OTHER_SESSIONS, &id, key, now, &[])?,
+        guarded(db, sql::CHANGE_PASSWORD, &id, key, now, &[text(new_hash)])?,
         reset_attempts(db, &id)?,
     ];
     run_if_live(db, statements, 1).await
@@ -194,30 +175,15 @@ pub async fn change_password(db: &Db, user_id: &UserId, key: &KeyHash, new_hash:
 /// deleted. Memberships, bans and sessions go with the user; messages stay in their rooms.
 pub async fn delete(db: &Db, user_id: &UserId, key: &KeyHash, now: i64) -> Result<Option<Revoked>, ApiError> {
     let id = user_id.as_string();
-    let hand_over = format!(
-        "UPDATE rooms SET owner_id = (
-                SELECT m.user_id FROM members AS m
-                 WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1
-                 ORDER BY m.admin DESC, m.position LIMIT 1)
-          WHERE owner_id = ?1 AND {KEY_IS_LIVE}
-            AND EXISTS (SELECT 1 FROM members AS m WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1)"
-    );
-    let new_owners_are_admins = format!(
-        "UPDATE members SET admin = 1
-          WHERE admin = 0 AND {KEY_IS_LIVE}
-            AND (room_id, user_id) IN (
-                SELECT room_id, owner_id FROM rooms
-                 WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))"
-    );
     let statements = vec![
-        guarded(db, &format!("SELECT {KEY_IS_LIVE} AS live"), &id, key, now, &[])?,
-        guarded(db, &format!("SELECT key_hash FROM sessions WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
-        guarded(db, &hand_over, &id, key, now, &[])?,
-        guarded(db, &new_owners_are_admins, &id, key, now, &[])?,
-        guarded(db, &format!("DELETE FROM rooms WHERE owner_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
-        guarded(db, &format!("DELETE FROM login_attempts WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+        guarded(db, sql::KEY_IS_LIVE, &id, key, now, &[])?,
+        guarded(db, sql::ALL_SESSIONS, &id, key, now, &[])?,
+        guarded(db, sql::HAND_OVER_OWNED_ROOMS, &id, key, now, &[])?,
+        guarded(db, sql::NEW_OWNERS_ARE_ADMINS, &id, key, now, &[])?,
+        guarded(db, sql::DELETE_OWNED_ROOMS, &id, key, now, &[])?,
+        guarded(db, sql::DELETE_ATTEMPTS_OF_LIVE, &id, key, now, &[])?,
         // Last: its cascade removes the sessions the guard reads.
-        guarded(db, &format!("DELETE FROM users WHERE user_id = ?1 AND {KEY_IS_LIVE}"), &id, key, now, &[])?,
+        guarded(db, sql::DELETE_USER, &id, key, now, &[])?,
     ];
     run_if_live(db, statements, 1).await
 }
