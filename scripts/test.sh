@@ -15,8 +15,9 @@ sh scripts/setup.sh --browser
 step "clippy"
 cargo clippy --quiet --all-targets -- -D warnings
 
-step "unit tests"
+step "unit tests, and every statement's query plan"
 cargo test --quiet --lib
+cargo test --quiet --test query_plans
 
 step "build the worker (wasm32)"
 sh scripts/build.sh
