@@ -92,9 +92,11 @@ pub enum Refusal {
     NotAMember,
     Banned,
     Forbidden(&'static str),
+    /// The caller's key outlived their account.
+    UnknownCaller,
 }
 
-use Refusal::{Banned, Forbidden, NotAMember, RoomNotFound, UserNotFound};
+use Refusal::{Banned, Forbidden, NotAMember, RoomNotFound, UnknownCaller, UserNotFound};
 
 impl Situation {
     /// An open room is visible to anyone; a closed one only to its present members.
@@ -111,6 +113,9 @@ impl Situation {
         let target = self.target.role;
         match action {
             Action::View => Ok(()),
+            // A key that KV still knows for a deleted account (KV forgets across locations
+            // only within a minute).
+            Action::Join if !self.target_exists => Err(UnknownCaller),
             Action::Join if self.caller.banned => Err(Banned),
             Action::Join => Ok(()),
             Action::Add if self.caller_is_target => self.check(Action::Join),
@@ -226,6 +231,13 @@ mod tests {
         assert!(allowed(own(true, Role::Former), Action::Join));
         let banned = Situation { caller: Standing { role: Role::Former, banned: true }, ..own(true, Role::Former) };
         assert_eq!(banned.check(Action::Join), Err(Banned));
+    }
+
+    #[test]
+    fn a_key_that_outlived_its_account_joins_nothing() {
+        let ghost = Situation { target_exists: false, ..own(true, Role::Stranger) };
+        assert_eq!(ghost.check(Action::Join), Err(UnknownCaller));
+        assert_eq!(ghost.check(Action::Add), Err(UnknownCaller));
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let open = input.bool("open")?.unwrap_or(true);
     let owner = caller(&ctx, &input).await?;
     let room_id = RoomId::from_random_bytes(random_bytes()?);
-    rooms::create(&db(&ctx)?, &room_id, &name, open, &owner, now_millis()).await?;
+    if !rooms::create(&db(&ctx)?, &room_id, &name, open, &owner, now_millis()).await? {
+        return Err(ApiError::Unauthorized("invalid or expired key"));
+    }
     json(200, &json!({ "room_id": room_id.as_string() }))
 }
 

@@ -140,20 +140,26 @@ pub async fn find(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError>
     Ok(db.first::<RoomRow>(lookup.room_statement(db)?).await?.map(|row| lookup.room(row)))
 }
 
-pub async fn create(db: &Db, room_id: &RoomId, name: &RoomName, open: bool, owner: &UserId, now: i64) -> Result<(), ApiError> {
+/// Creates the room with its owner as first member and admin, in one transaction; `false`
+/// (and nothing written) if the owner's account no longer exists.
+pub async fn create(db: &Db, room_id: &RoomId, name: &RoomName, open: bool, owner: &UserId, now: i64) -> Result<bool, ApiError> {
     let room_id = room_id.as_string();
     let owner = owner.as_string();
-    let insert_room = db.prepare(
-        sql::INSERT_ROOM,
-        &[text(&room_id), text(name.as_str()), text(&search_form(name.as_str())), flag(open), text(&owner), int(now)],
-    )?;
-    let insert_grams = db.prepare(sql::INSERT_ROOM_GRAMS, &[text(&room_id), text(&grams_json(name)?)])?;
-    let insert_owner = db.prepare(
-        sql::INSERT_OWNER,
-        &[text(&room_id), text(&owner), int(now)],
-    )?;
-    db.batch(vec![insert_room, insert_grams, insert_owner]).await?;
-    Ok(())
+    let statements = vec![
+        db.prepare(
+            sql::INSERT_ROOM,
+            &[text(&room_id), text(name.as_str()), text(&search_form(name.as_str())), flag(open), text(&owner), int(now)],
+        )?,
+        db.prepare(sql::INSERT_ROOM_GRAMS, &[text(&room_id), text(&grams_json(name)?)])?,
+        db.prepare(sql::INSERT_OWNER, &[text(&room_id), text(&owner), int(now)])?,
+        db.prepare(sql::ROOM_EXISTS, &[text(&room_id)])?,
+    ];
+    let results = db.batch(statements).await?;
+    #[derive(Deserialize)]
+    struct Created {
+        created: i64,
+    }
+    Ok(batch_rows::<Created>(&results, 3)?.first().is_some_and(|row| row.created != 0))
 }
 
 /// Which users a page lists.

@@ -135,12 +135,15 @@ pub const ROOM: &str = "SELECT r.open, r.name, r.user_count, r.admin_count, r.ba
   LEFT JOIN members AS c ON c.room_id = r.room_id AND c.user_id = ?2
   LEFT JOIN members AS t ON t.room_id = r.room_id AND t.user_id = ?3
  WHERE r.room_id = ?1";
-pub const INSERT_ROOM: &str =
-    "INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// Only for an owner who exists: a key can outlive its account by up to a minute elsewhere.
+pub const INSERT_ROOM: &str = "INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at)
+ SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?5)";
 /// The room's name pieces (`?2`, a JSON array), for the directory's search.
-pub const INSERT_ROOM_GRAMS: &str = "INSERT OR IGNORE INTO room_grams (gram, room_id) SELECT value, ?1 FROM json_each(?2)";
-pub const INSERT_OWNER: &str =
-    "INSERT INTO members (room_id, user_id, joined_at, present, admin, position) VALUES (?1, ?2, ?3, 1, 1, 1)";
+pub const INSERT_ROOM_GRAMS: &str = "INSERT OR IGNORE INTO room_grams (gram, room_id)
+ SELECT value, ?1 FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
+pub const INSERT_OWNER: &str = "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
+ SELECT ?1, ?2, ?3, 1, 1, 1 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
+pub const ROOM_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1) AS created";
 /// Present members from offset `?5`, `?4` of them. The block holding the offset's member
 /// comes from the running sum of the blocks' counts; only the rest of that block is skipped
 /// row by row, so offset 99,000 costs about what offset 0 does.
@@ -165,12 +168,12 @@ pub const ADD_MEMBER: &str = concat!(
  SELECT room_id, ?3, ?4, 1, 0, join_seq + 1 FROM rooms
   WHERE room_id = ?1 AND NOT ",
     target_banned!(),
-    "
-    AND ((?2 = ?3 AND open = 1) OR (",
-    caller_admin!(),
     " AND ",
     target_exists!(),
-    "))
+    "
+    AND ((?2 = ?3 AND open = 1) OR ",
+    caller_admin!(),
+    ")
  ON CONFLICT (room_id, user_id) DO UPDATE
     SET present = 1, joined_at = excluded.joined_at, position = excluded.position
   WHERE members.present = 0"
@@ -302,6 +305,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("INSERT_ROOM", INSERT_ROOM),
     ("INSERT_ROOM_GRAMS", INSERT_ROOM_GRAMS),
     ("INSERT_OWNER", INSERT_OWNER),
+    ("ROOM_EXISTS", ROOM_EXISTS),
     ("MEMBERS_PAGE", MEMBERS_PAGE),
     ("ADMINS_PAGE", ADMINS_PAGE),
     ("BANS_PAGE", BANS_PAGE),

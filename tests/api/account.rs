@@ -196,3 +196,18 @@ fn a_revoked_key_cannot_delete_the_account_even_where_kv_still_has_it() {
     change_password(&user, &user.key, PASSWORD, NEW_PASSWORD).assert_error(401);
     assert_eq!(log_in(&user.id, PASSWORD).status, 200, "the password did not change");
 }
+
+#[test]
+fn a_key_that_outlives_its_account_creates_and_joins_nothing() {
+    // KV may keep a deleted account's key for up to a minute in other locations: simulated
+    // by deleting the account in D1 alone.
+    let ghost = app().sign_up("ghost");
+    let owner = app().sign_up("owner");
+    let room = app().create_room(&owner, true);
+    app().sql(&format!("DELETE FROM users WHERE user_id = '{}'", ghost.id));
+    let rooms_before = app().sql("SELECT count(*) AS n FROM rooms")[0]["n"].clone();
+    app().post("/room/").bearer(&ghost.key).json(json!({ "name": "haunted" })).assert_error(401);
+    assert_eq!(app().sql("SELECT count(*) AS n FROM rooms")[0]["n"], rooms_before);
+    app().post(&format!("/room/{room}/members")).bearer(&ghost.key).send().assert_error(401);
+    app().get(&format!("/room/{room}/members/{}", ghost.id)).send().assert_error(404);
+}
