@@ -1,0 +1,11 @@
+#!/bin/sh
+# The benchmark: builds the worker, starts its own `wrangler dev` instances on loopback (the
+# Rust worker, and a plain-JS baseline in bench/baseline), measures password hashing, request
+# overhead, round trips, scale and size, prints a table of targets and measured values, and
+# writes it to bench/RESULTS.md. About 5 minutes. BENCH_SECONDS=N lengthens each round.
+set -eu
+. "$(dirname -- "$0")/env.sh"
+cd "$ROOT"
+sh scripts/setup.sh
+sh scripts/build.sh
+CHATROOMS_SKIP_BUILD=1 cargo bench --bench bench
