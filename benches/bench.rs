@@ -51,26 +51,30 @@ const CONNECTIONS: usize = 16;
 fn main() {
     let started = Instant::now();
     let round_seconds: f64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
-    let mut report = Report::default();
+    // BENCH_SECTIONS=2,4 runs only those sections, and writes no RESULTS.md.
+    let only: Option<Vec<u32>> =
+        std::env::var("BENCH_SECTIONS").ok().map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let wanted = |section: u32| only.as_ref().is_none_or(|only| only.contains(&section));
+    let mut report = Report { write: only.is_none(), ..Report::default() };
     write_baseline_sql();
 
-    hashing(&mut report);
-
+    if wanted(1) {
+        hashing(&mut report);
+    }
     let small = seeded(&[("COUNT_ROUND_TRIPS", "off")], false, "wrangler.toml");
-    let baseline = seeded(&[], false, "bench/baseline/wrangler.toml");
-    overhead(&mut report, &small, &baseline, round_seconds);
-    drop(baseline);
-
-    let counted = seeded(&[("COUNT_ROUND_TRIPS", "on")], false, "wrangler.toml");
-    round_trips(&mut report, &counted);
-    drop(counted);
-
-    let big = seeded(&[], true, "wrangler.toml");
-    scale(&mut report, &big, &small);
-    drop(big);
-
-    size_and_start(&mut report, small);
-
+    if wanted(2) {
+        let baseline = seeded(&[], false, "bench/baseline/wrangler.toml");
+        overhead(&mut report, &small, &baseline, round_seconds);
+    }
+    if wanted(3) {
+        round_trips(&mut report, &seeded(&[("COUNT_ROUND_TRIPS", "on")], false, "wrangler.toml"));
+    }
+    if wanted(4) {
+        scale(&mut report, &seeded(&[], true, "wrangler.toml"), &small);
+    }
+    if wanted(5) {
+        size_and_start(&mut report, small);
+    }
     report.finish(started.elapsed());
 }
 
@@ -499,6 +503,8 @@ fn size_and_start(report: &mut Report, mut app: TestApp) {
 
 #[derive(Default)]
 struct Report {
+    /// Whether to write bench/RESULTS.md (only for a run of every section).
+    write: bool,
     markdown: String,
     met: usize,
     missed: Vec<String>,
@@ -540,8 +546,11 @@ impl Report {
             self.met,
             self.met + self.missed.len()
         );
-        std::fs::write(Path::new(ROOT).join("bench/RESULTS.md"), document).unwrap();
-        println!("\ntargets met: {} of {}; written to bench/RESULTS.md", self.met, self.met + self.missed.len());
+        println!("\ntargets met: {} of {}", self.met, self.met + self.missed.len());
+        if self.write {
+            std::fs::write(Path::new(ROOT).join("bench/RESULTS.md"), document).unwrap();
+            println!("written to bench/RESULTS.md");
+        }
     }
 }
 

@@ -64,10 +64,8 @@ pub struct Shared {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
-    let trips = Trips::new(matches!(env.var("COUNT_ROUND_TRIPS").map(|var| var.to_string()), Ok(value) if value == "on"));
-    let config = Config::parse(|name| {
-        env.var(name).map(|var| var.to_string()).or_else(|_| env.secret(name).map(|secret| secret.to_string())).ok()
-    });
+    let (config, count_round_trips) = settings(&env);
+    let trips = Trips::new(count_round_trips);
     let origin = req.headers().get("Origin").ok().flatten();
     let preflight = req.method() == Method::Options;
     let path = req.path();
@@ -119,6 +117,25 @@ routes! {
     DELETE "/room/:room_id/bans/:user_id" => bans::unban,
     GET "/room/:room_id/messages" => messages::list,
     POST "/room/:room_id/messages" => messages::post,
+}
+
+thread_local! {
+    /// The settings, read once per isolate: vars and secrets do not change under a running one.
+    static SETTINGS: std::cell::OnceCell<(Result<Config, String>, bool)> = const { std::cell::OnceCell::new() };
+}
+
+/// The service's settings, and whether to count round trips (`COUNT_ROUND_TRIPS=on`).
+fn settings(env: &Env) -> (Result<Config, String>, bool) {
+    SETTINGS.with(|settings| {
+        settings
+            .get_or_init(|| {
+                let lookup = |name: &str| {
+                    env.var(name).map(|var| var.to_string()).or_else(|_| env.secret(name).map(|secret| secret.to_string())).ok()
+                };
+                (Config::parse(lookup), lookup("COUNT_ROUND_TRIPS").as_deref() == Some("on"))
+            })
+            .clone()
+    })
 }
 
 /// Adapts a handler's `Result<Response, ApiError>` to the router's `worker::Result` by

@@ -10,9 +10,9 @@
 
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
-use worker::{D1PreparedStatement, D1Result};
+use worker::D1PreparedStatement;
 
-use super::{batch_rows, flag, int, optional_text, sql, text, Db};
+use super::{batch_rows, flag, int, optional_text, sql, text, Db, Results};
 use crate::domain::{search_form, search_grams, Page, Role, RoomId, RoomName, Situation, Standing, UserId};
 use crate::error::ApiError;
 
@@ -117,7 +117,7 @@ impl<'a> Lookup<'a> {
     }
 
     /// The room read by statement `index` of a batch.
-    pub(super) fn room_at(&self, results: &[D1Result], index: usize) -> Result<Option<Room>, ApiError> {
+    pub(super) fn room_at(&self, results: &Results, index: usize) -> Result<Option<Room>, ApiError> {
         Ok(batch_rows::<RoomRow>(results, index)?.into_iter().next().map(|row| self.room(row)))
     }
 
