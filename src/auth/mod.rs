@@ -2,6 +2,7 @@
 
 pub mod password;
 pub mod session;
+pub mod sha256;
 
 use crate::error::ApiError;
 
