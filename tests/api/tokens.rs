@@ -160,3 +160,38 @@ fn logging_in_by_post_keeps_the_password_out_of_the_url() {
     assert_eq!(by_form.status, 200);
     app().post("/token").json(json!({ "user_id": user.id, "password": "wrong password" })).assert_error(401);
 }
+
+/// The worker's hashing is wasm (SIMD) code that the native unit tests do not run: check it
+/// against other implementations through the API. Hashes made by Python's hashlib
+/// (`hashlib.pbkdf2_hmac('sha256', password, bytes(range(16)), 1000).hex()`, at the tests'
+/// iteration count so that logging in does not rehash) must verify.
+#[test]
+fn hashes_made_by_another_implementation_verify_in_the_worker() {
+    let long: String = ('a'..='z').cycle().take(1024).collect();
+    let salt = "000102030405060708090a0b0c0d0e0f";
+    for (password, hash) in [
+        ("pässwörd 密码 🔑", "080aa3c6f2c5660f08b3eb3f9f32caf0a26ca98c29f832d4e32775d9c22a9010"),
+        (long.as_str(), "0f45bddc84e70f21157e5daf6226b6c642fb2c5d2eec03c7bed52f8f4e08d0e7"),
+    ] {
+        let user = app().sign_up("ana");
+        let stored = format!("pbkdf2-sha256${}${salt}${hash}", crate::helpers::TEST_ITERATIONS);
+        app().sql(&format!("UPDATE users SET password = '{stored}' WHERE user_id = '{}'", user.id));
+        let right = app().post("/token").json(json!({ "user_id": user.id, "password": password }));
+        assert_eq!(right.status, 200, "{}", right.text);
+        let wrong = format!("{password}!");
+        app().post("/token").json(json!({ "user_id": user.id, "password": wrong })).assert_error(401);
+    }
+}
+
+/// And the hash the worker stores at sign-up is the one the `pbkdf2` crate computes.
+#[test]
+fn the_hash_stored_at_sign_up_is_the_pbkdf2_crates() {
+    let user = app().sign_up("ana");
+    let rows = app().sql(&format!("SELECT password FROM users WHERE user_id = '{}'", user.id));
+    let stored = rows[0]["password"].as_str().unwrap().to_string();
+    let parts: Vec<&str> = stored.split('$').collect();
+    assert_eq!(parts[..2], ["pbkdf2-sha256", crate::helpers::TEST_ITERATIONS], "{stored}");
+    let mut expected = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(PASSWORD.as_bytes(), &hex::decode(parts[2]).unwrap(), 1000, &mut expected);
+    assert_eq!(parts[3], hex::encode(expected));
+}
