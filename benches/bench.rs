@@ -286,23 +286,34 @@ fn hashing(report: &mut Report) {
         format!("{hashing:.0} ({with_login:.0} − {without:.1})"),
         hashing <= 170.0,
     );
-    let native = native_pbkdf2_millis();
-    report.row("the same 600,000 iterations natively, this machine (ms)", "(reference)", format!("{native:.0}"), true);
+    let (ours_native, stock_native) = native_pbkdf2_millis();
+    report.info("our code natively, this machine (ms)", "(reference)", format!("{ours_native:.0}"));
+    report.info("stock pbkdf2 + sha2 natively, with the CPU's SHA extensions (ms)", "(the limit)", format!("{stock_native:.0}"));
     report.note(format!(
-        "Wasm in workerd takes {:.2}× the native time of the same code on this machine.",
-        hashing / native
+        "In workerd the login's hashing takes {:.2}× our code's native time and {:.2}× the SHA-extension limit.",
+        hashing / ours_native,
+        hashing / stock_native
     ));
 }
 
-fn native_pbkdf2_millis() -> f64 {
-    let mut out = [0u8; 32];
-    let mut times = Vec::new();
-    for _ in 0..5 {
-        let started = Instant::now();
-        chatrooms::auth::password::pbkdf2_sha256(b"correct horse battery", &[7; 16], 600_000, &mut out);
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    median(times)
+/// Median milliseconds of 600,000 iterations natively: our implementation, and the stock
+/// crates (whose sha2 uses the CPU's SHA extensions when it has them).
+fn native_pbkdf2_millis() -> (f64, f64) {
+    let time = |hash: &dyn Fn(&mut [u8; 32])| {
+        let mut out = [0u8; 32];
+        median(
+            (0..5)
+                .map(|_| {
+                    let started = Instant::now();
+                    hash(&mut out);
+                    started.elapsed().as_secs_f64() * 1000.0
+                })
+                .collect(),
+        )
+    };
+    let ours = time(&|out| chatrooms::auth::password::pbkdf2_sha256(b"correct horse battery", &[7; 16], 600_000, out));
+    let stock = time(&|out| pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"correct horse battery", &[7; 16], 600_000, out));
+    (ours, stock)
 }
 
 fn overhead(report: &mut Report, ours: &TestApp, baseline: &TestApp, seconds: f64) {
@@ -328,23 +339,38 @@ fn overhead(report: &mut Report, ours: &TestApp, baseline: &TestApp, seconds: f6
         }
     }
     for (name, probe, read) in &probes {
-        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
-        for _ in 0..5 {
-            mine.push(load(&ours.base, probe, CONNECTIONS, seconds));
-            theirs.push(load(&baseline.base, probe, CONNECTIONS, seconds));
-        }
-        let (mine, theirs) = (median_stats(&mine), median_stats(&theirs));
+        let (mine, theirs) = alternate(&ours.base, &baseline.base, probe, seconds);
         let ratio = mine.per_second / theirs.per_second;
-        report.row(
-            &format!("{name}: requests/s, p50/p99 ms (baseline)"),
-            if *read { "≥ 0.85× baseline" } else { "(reported)" },
-            format!(
-                "{:.0}, {:.1}/{:.1} ({:.0}, {:.1}/{:.1}): {ratio:.2}×",
-                mine.per_second, mine.p50, mine.p99, theirs.per_second, theirs.p50, theirs.p99
-            ),
-            !*read || ratio >= 0.85,
+        let measured = format!(
+            "{:.0}, {:.1}/{:.1} ({:.0}, {:.1}/{:.1}): {ratio:.2}×",
+            mine.per_second, mine.p50, mine.p99, theirs.per_second, theirs.p50, theirs.p99
         );
+        let measure = format!("{name}: requests/s, p50/p99 ms (baseline)");
+        if *read {
+            report.row(&measure, "≥ 0.85× baseline", measured, ratio >= 0.85);
+        } else {
+            report.info(&measure, "(reported)", measured);
+        }
     }
+    // What a request costs before any of the service's work: a path no route serves, answered
+    // with a JSON 404 by each worker.
+    let unrouted = Probe { method: "GET", path: "/nowhere/at/all/here".to_string(), keyed: false, expect: 404 };
+    let (mine, theirs) = alternate(&ours.base, &baseline.base, &unrouted, seconds);
+    report.info(
+        "no route, a JSON 404: requests/s (baseline)",
+        "(reported)",
+        format!("{:.0} ({:.0}): {:.2}×", mine.per_second, theirs.per_second, mine.per_second / theirs.per_second),
+    );
+}
+
+/// Five rounds of each worker, alternating; the medians.
+fn alternate(ours: &str, baseline: &str, probe: &Probe, seconds: f64) -> (Stats, Stats) {
+    let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        mine.push(load(ours, probe, CONNECTIONS, seconds));
+        theirs.push(load(baseline, probe, CONNECTIONS, seconds));
+    }
+    (median_stats(&mine), median_stats(&theirs))
 }
 
 fn round_trips(report: &mut Report, app: &TestApp) {
@@ -490,12 +516,7 @@ fn size_and_start(report: &mut Report, mut app: TestApp) {
         app.restart(&[]);
         starts.push(started.elapsed().as_secs_f64());
     }
-    report.row(
-        "cold wrangler dev start to first answer (median of 3, s)",
-        "(reported)",
-        format!("{:.1}", median(starts)),
-        true,
-    );
+    report.info("cold wrangler dev start to first answer (median of 3, s)", "(reported)", format!("{:.1}", median(starts)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,6 +545,12 @@ impl Report {
         } else {
             self.missed.push(measure.to_string());
         }
+    }
+
+    /// A figure reported without a target.
+    fn info(&mut self, measure: &str, what: &str, measured: String) {
+        println!("  {measure:<62} {what:>18}   {measured}");
+        writeln!(self.markdown, "| {measure} | {what} | {measured} | |").unwrap();
     }
 
     fn note(&mut self, note: String) {

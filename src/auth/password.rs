@@ -13,12 +13,16 @@ pub const HASH_BYTES: usize = 32;
 /// PBKDF2-HMAC-SHA256 (RFC 8018) of `password` and `salt`, filling `out` (any length; as in
 /// the `pbkdf2` crate, 0 iterations count as 1).
 ///
-/// The first HMAC of each output block, over the salt, is `sha2`'s. Every later one hashes the
-/// previous 32-byte result, and HMAC's two hashes of it both start from a state that depends
-/// only on the key (its inner and outer key block, compressed once by `sha2`): so each
-/// iteration is two compressions from those two states, and the whole cost is
-/// [`sha256::compress_digest`], which is tuned for it.
+/// The `pbkdf2` crate computes the first iteration of each output block (the HMAC of the
+/// salt). Every later iteration hashes the previous 32-byte result, and HMAC's two hashes of
+/// it both start from a state that depends only on the key (its inner and outer key block,
+/// compressed once by `sha2`): so each is two compressions from those two states, and the
+/// whole cost is [`sha256::compress_digest`], which is tuned for it.
 pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) {
+    // Every block's first iteration, whole (a short last block needs all 32 bytes to go on).
+    let mut firsts = vec![0u8; out.len().div_ceil(32) * 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, 1, &mut firsts);
+
     // HMAC's key block: the password, or its SHA-256 if longer than a block; zero-padded.
     let mut key = [0u8; 64];
     if password.len() > key.len() {
@@ -26,18 +30,11 @@ pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u
     } else {
         key.iter_mut().zip(password).for_each(|(k, byte)| *k = *byte);
     }
-    let inner_key = key.map(|byte| byte ^ 0x36);
-    let outer_key = key.map(|byte| byte ^ 0x5c);
     let (mut inner, mut outer) = (sha256::IV, sha256::IV);
-    sha2::compress256(&mut inner, &[inner_key.into()]);
-    sha2::compress256(&mut outer, &[outer_key.into()]);
+    sha2::compress256(&mut inner, &[key.map(|byte| byte ^ 0x36).into()]);
+    sha2::compress256(&mut outer, &[key.map(|byte| byte ^ 0x5c).into()]);
 
-    // Block numbers count from 1; wrapping only past 2^32 blocks (128 GiB of output).
-    let mut number = 0u32;
-    for chunk in out.chunks_mut(32) {
-        number = number.wrapping_add(1);
-        let first = Sha256::new().chain_update(inner_key).chain_update(salt).chain_update(number.to_be_bytes()).finalize();
-        let first = Sha256::new().chain_update(outer_key).chain_update(first).finalize();
+    for (chunk, first) in out.chunks_mut(32).zip(firsts.chunks_exact(32)) {
         let mut u: State = [0; 8];
         for (word, bytes) in u.iter_mut().zip(first.chunks_exact(4)) {
             *word = bytes.iter().fold(0, |word, &byte| (word << 8) | u32::from(byte));
