@@ -9,6 +9,18 @@ fn has_control(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
 
+/// `field` must be `min` to `max` characters long.
+fn check_length(field: &str, text: &str, min: usize, max: usize) -> Result<(), Invalid> {
+    if (min..=max).contains(&text.chars().count()) {
+        return Ok(());
+    }
+    Err(Invalid(if min == 0 {
+        format!("{field} must be at most {max} characters")
+    } else {
+        format!("{field} must be {min} to {max} characters")
+    }))
+}
+
 /// 1 to 64 characters of any script, without control characters. Not unique.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
@@ -17,10 +29,7 @@ impl Username {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        let chars = text.chars().count();
-        if chars == 0 || chars > Self::MAX_CHARS {
-            return Err(Invalid(format!("username must be 1 to {} characters", Self::MAX_CHARS)));
-        }
+        check_length("username", text, 1, Self::MAX_CHARS)?;
         if has_control(text) {
             return Err(Invalid("username must not contain control characters".into()));
         }
@@ -42,14 +51,7 @@ impl Password {
 
     /// `field` names the input in the error (`password`, `new_password`).
     pub fn parse(field: &str, text: &str) -> Result<Self, Invalid> {
-        let chars = text.chars().count();
-        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
-            return Err(Invalid(format!(
-                "{field} must be {} to {} characters",
-                Self::MIN_CHARS,
-                Self::MAX_CHARS
-            )));
-        }
+        check_length(field, text, Self::MIN_CHARS, Self::MAX_CHARS)?;
         Ok(Self(text.to_owned()))
     }
 
@@ -72,9 +74,7 @@ impl RoomName {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        if text.chars().count() > Self::MAX_CHARS {
-            return Err(Invalid(format!("name must be at most {} characters", Self::MAX_CHARS)));
-        }
+        check_length("name", text, 0, Self::MAX_CHARS)?;
         if has_control(text) {
             return Err(Invalid("name must not contain control characters".into()));
         }
@@ -95,10 +95,7 @@ impl MessageText {
     pub const MAX_CHARS: usize = 4000;
 
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        let chars = text.chars().count();
-        if chars == 0 || chars > Self::MAX_CHARS {
-            return Err(Invalid(format!("text must be 1 to {} characters", Self::MAX_CHARS)));
-        }
+        check_length("text", text, 1, Self::MAX_CHARS)?;
         if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
             return Err(Invalid("text must not contain control characters other than line breaks and tabs".into()));
         }
