@@ -100,7 +100,15 @@ browser() {
     [ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation
 }
 
+# The test command lints with clippy; rustup's default profile has it, a minimal one not.
+lints() {
+    cargo clippy --version >/dev/null 2>&1 && return
+    step "rustup component add clippy"
+    timeout 60 rustup component add clippy || step "clippy could not be installed: the test command will skip the lints"
+}
+
 wasm_target
+lints
 cargo_tools
 npm_packages
 for option in "$@"; do
