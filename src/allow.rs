@@ -1,4 +1,5 @@
-//! Which methods a path answers to, for the `Allow` header of a 405.
+//! Which route a request is for, and which methods a path answers to (the `Allow` header of a
+//! 405).
 
 /// The methods `routes` (method, pattern) serve for `path`, as an `Allow` value: `HEAD` beside
 /// every `GET`, and `OPTIONS` always (CORS preflights). `None` if no pattern matches the path.
@@ -19,10 +20,11 @@ pub fn allowed_methods(routes: &[(&str, &str)], path: &str) -> Option<String> {
     Some(methods.join(", "))
 }
 
-/// The methods the service knows at all. `worker` reads any other (QUERY, PROPFIND, ...) as
-/// GET, so such a request must be refused before routing.
-pub fn is_known_method(method: &str) -> bool {
-    matches!(method, "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")
+/// The index in `routes` of the route for `method` and `path`; a HEAD request is served by the
+/// GET route. Patterns never overlap, so the first match is the only one.
+pub fn route_for(routes: &[(&str, &str)], method: &str, path: &str) -> Option<usize> {
+    let method = if method == "HEAD" { "GET" } else { method };
+    routes.iter().position(|(route_method, pattern)| *route_method == method && matches(pattern, path))
 }
 
 /// A router pattern (`/room/:room_id`) against a path: literal segments equal, a `:name`
@@ -66,10 +68,23 @@ mod tests {
     }
 
     #[test]
-    fn only_the_methods_of_the_routes_and_options_are_known() {
-        assert!(is_known_method("PATCH"));
-        assert!(!is_known_method("QUERY"));
-        assert!(!is_known_method("get"), "methods are case-sensitive");
+    fn a_request_finds_its_route_and_head_the_get_route() {
+        assert_eq!(route_for(ROUTES, "PATCH", "/room/abc"), Some(2));
+        assert_eq!(route_for(ROUTES, "HEAD", "/room/abc"), Some(1));
+        assert_eq!(route_for(ROUTES, "GET", "/room/a/members/b"), Some(4));
+        assert_eq!(route_for(ROUTES, "PUT", "/room/abc"), None);
+        assert_eq!(route_for(ROUTES, "GET", "/nowhere"), None);
+    }
+
+    #[test]
+    fn no_two_routes_of_the_service_overlap() {
+        // A path made from each pattern (parameters filled in) matches that route alone.
+        for (method, pattern) in crate::ROUTES {
+            let path: Vec<&str> = pattern.split('/').map(|segment| if segment.starts_with(':') { "x" } else { segment }).collect();
+            let path = path.join("/");
+            let matching = crate::ROUTES.iter().filter(|(other, candidate)| other == method && matches(candidate, &path));
+            assert_eq!(matching.count(), 1, "{method} {pattern}");
+        }
     }
 
     #[test]
