@@ -22,6 +22,9 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A key that is malformed, unknown, expired, revoked or outlived its account.
+    pub const INVALID_KEY: Self = Self::Unauthorized("invalid or expired key");
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::BadRequest(message.into())
     }

@@ -46,6 +46,10 @@ pub fn param<T, E: Into<ApiError>>(
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
     let text = serde_json::to_string(body).map_err(ApiError::internal)?;
+    Ok(json_text(status, text)?)
+}
+
+fn json_text(status: u16, text: String) -> worker::Result<Response> {
     let mut response = Response::ok(text)?.with_status(status);
     response.headers_mut().set("Content-Type", "application/json")?;
     Ok(response)
@@ -111,9 +115,7 @@ pub fn error_response(error: &ApiError) -> worker::Result<Response> {
     if let Some(detail) = error.log_detail() {
         worker::console_error!("{} {}: {detail}", error.status(), error.message());
     }
-    let body = serde_json::json!({ "error": error.message() }).to_string();
-    let mut response = Response::ok(body)?.with_status(error.status());
-    response.headers_mut().set("Content-Type", "application/json")?;
+    let mut response = json_text(error.status(), serde_json::json!({ "error": error.message() }).to_string())?;
     if let Some(seconds) = error.retry_after() {
         response.headers_mut().set("Retry-After", &seconds.to_string())?;
     }

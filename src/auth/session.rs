@@ -43,6 +43,11 @@ impl std::fmt::Debug for SessionKey {
 pub struct KeyHash(String);
 
 impl KeyHash {
+    /// The hash of a key as a client sent it; 401 for anything that cannot be a key.
+    pub fn of(key: &str) -> Result<Self, ApiError> {
+        Ok(SessionKey::parse(key).ok_or(ApiError::INVALID_KEY)?.hash())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

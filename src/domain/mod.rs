@@ -33,7 +33,7 @@ impl From<Refusal> for ApiError {
             Refusal::NotAMember => ApiError::NotFound("user is not a member of this room"),
             Refusal::Banned => ApiError::Forbidden("banned from this room"),
             Refusal::Forbidden(reason) => ApiError::Forbidden(reason),
-            Refusal::UnknownCaller => ApiError::Unauthorized("invalid or expired key"),
+            Refusal::UnknownCaller => ApiError::INVALID_KEY,
         }
     }
 }

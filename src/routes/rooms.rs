@@ -20,7 +20,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let owner = caller(&ctx, &input).await?;
     let room_id = RoomId::from_random_bytes(random_bytes()?);
     if !rooms::create(&db(&ctx)?, &room_id, &name, open, &owner, now_millis()).await? {
-        return Err(ApiError::Unauthorized("invalid or expired key"));
+        return Err(ApiError::INVALID_KEY);
     }
     json(200, &json!({ "room_id": room_id.as_string() }))
 }

@@ -8,7 +8,7 @@ use super::tokens::check_password;
 use super::{db, sessions, Ctx};
 use crate::auth::password::PasswordHash;
 use crate::auth::random_bytes;
-use crate::auth::session::SessionKey;
+use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::throttle::seconds_to_next_hour;
 use crate::domain::{Password, UserId, Username};
 use crate::error::ApiError;
@@ -64,7 +64,7 @@ pub async fn get(_req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 struct AccountChange {
     input: Input,
     user_id: UserId,
-    key: SessionKey,
+    key: KeyHash,
     db: Db,
 }
 
@@ -72,12 +72,11 @@ impl AccountChange {
     async fn authorize(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
         let input = read_input(&mut req).await?;
         let user_id = param(ctx, "user_id", UserId::parse)?;
-        let key_text = input.required_key()?;
+        let key = KeyHash::of(input.required_key()?)?;
         let password = input.required_text("password")?;
-        if sessions(ctx)?.user_of(key_text).await? != user_id {
+        if sessions(ctx)?.owner(&key).await? != user_id {
             return Err(ApiError::Forbidden("only the user themself may change their account"));
         }
-        let key = SessionKey::parse(key_text).ok_or(ApiError::Unauthorized("invalid or expired key"))?;
         let db = db(ctx)?;
         if check_password(&db, &ctx.data.config, &user_id, password.as_bytes()).await?.is_none() {
             return Err(ApiError::Forbidden("wrong password"));
@@ -87,7 +86,7 @@ impl AccountChange {
 
     /// Drops the KV entries of what the change revoked; 401 if D1 found the key dead.
     async fn finish(self, ctx: &Ctx, revoked: Option<Revoked>) -> Result<Response, ApiError> {
-        let revoked = revoked.ok_or(ApiError::Unauthorized("invalid or expired key"))?;
+        let revoked = revoked.ok_or(ApiError::INVALID_KEY)?;
         sessions(ctx)?.forget(&revoked.key_hashes).await?;
         no_content()
     }
@@ -100,7 +99,7 @@ pub async fn change_password(req: Request, ctx: Ctx) -> Result<Response, ApiErro
     let new_password = Password::parse("new_password", change.input.required_text("new_password")?)?;
     let config = &ctx.data.config;
     let hash = PasswordHash::new(new_password.as_bytes(), config.pbkdf2_iterations, random_bytes()?);
-    let revoked = users::change_password(&change.db, &change.user_id, &change.key.hash(), &hash.encode(), now_millis()).await?;
+    let revoked = users::change_password(&change.db, &change.user_id, &change.key, &hash.encode(), now_millis()).await?;
     change.finish(&ctx, revoked).await
 }
 
@@ -108,6 +107,6 @@ pub async fn change_password(req: Request, ctx: Ctx) -> Result<Response, ApiErro
 /// rooms it owns pass on or, if empty, go too.
 pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let change = AccountChange::authorize(req, &ctx).await?;
-    let revoked = users::delete(&change.db, &change.user_id, &change.key.hash(), now_millis()).await?;
+    let revoked = users::delete(&change.db, &change.user_id, &change.key, now_millis()).await?;
     change.finish(&ctx, revoked).await
 }

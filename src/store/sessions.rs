@@ -10,7 +10,6 @@ use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::trips::Trips;
 
-const UNAUTHORIZED: ApiError = ApiError::Unauthorized("invalid or expired key");
 
 /// A session about to be recorded.
 pub struct NewSession {
@@ -60,9 +59,13 @@ impl Sessions {
 
     /// The user a key belongs to; 401 for a malformed, unknown, expired or revoked key.
     pub async fn user_of(&self, key: &str) -> Result<UserId, ApiError> {
-        let hash = SessionKey::parse(key).ok_or(UNAUTHORIZED)?.hash();
+        self.owner(&KeyHash::of(key)?).await
+    }
+
+    /// The user the key with this hash belongs to; 401 if it is not live.
+    pub async fn owner(&self, hash: &KeyHash) -> Result<UserId, ApiError> {
         self.trips.kv_read();
-        let user_id = self.kv.get(hash.as_str()).text().await?.ok_or(UNAUTHORIZED)?;
+        let user_id = self.kv.get(hash.as_str()).text().await?.ok_or(ApiError::INVALID_KEY)?;
         UserId::parse(&user_id).map_err(|_| ApiError::internal(format!("session {} holds {user_id:?}", hash.as_str())))
     }
 
@@ -80,10 +83,10 @@ impl Sessions {
 
     /// Revokes `key` if it is a live key of `user_id`; 401 (and nothing revoked) otherwise.
     pub async fn revoke(&self, db: &Db, key: &str, user_id: &UserId) -> Result<(), ApiError> {
-        if self.user_of(key).await? != *user_id {
-            return Err(UNAUTHORIZED);
+        let hash = KeyHash::of(key)?;
+        if self.owner(&hash).await? != *user_id {
+            return Err(ApiError::INVALID_KEY);
         }
-        let hash = SessionKey::parse(key).ok_or(UNAUTHORIZED)?.hash();
         self.trips.kv_write();
         self.kv.delete(hash.as_str()).await?;
         let statement = db.prepare(sql::DELETE_SESSION, &[text(hash.as_str())])?;
