@@ -86,7 +86,14 @@ setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$INSPECTOR_P
     </dev/null >"$STATE/wrangler.log" 2>&1 &
 WRANGLER_PID=$!
 deadline=$(($(date +%s) + 90))
-until curl -s -o /dev/null "$BASE/openapi.json"; do
+# Up: wrangler's watcher has done the rebuild (and worker reload) it always does once ready,
+# and the worker answers JSON, not the plain-text 503 of a reload under way.
+up() {
+    grep -q "changed, restarting build" "$STATE/wrangler.log" &&
+        curl -s -o /dev/null -w '%{content_type}' "$BASE/user/00000000-0000-4000-8000-000000000000" |
+        grep -q '^application/json'
+}
+until up; do
     if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$WRANGLER_PID" 2>/dev/null; then
         echo "fuzz.sh: wrangler dev did not answer on $BASE" >&2
         cat "$STATE/wrangler.log" >&2

@@ -82,9 +82,17 @@ impl TestApp {
     fn start(&mut self, vars: &[(&str, &str)]) {
         let port = free_port();
         self.base = format!("http://127.0.0.1:{port}");
+        let rebuilds_before = self.rebuilds();
         let server = start_wrangler(&self.config, &self.state, port, vars);
         *self.server.lock().unwrap() = Some(server);
-        self.wait_until_ready();
+        self.wait_until_ready(rebuilds_before);
+    }
+
+    /// How often wrangler's watcher has rebuilt and reloaded the worker, by its log. With a
+    /// custom build it always does so once when the watcher is ready, which may be after the
+    /// server first answers: a request in flight then gets a plain-text 503.
+    fn rebuilds(&self) -> usize {
+        self.log().matches("changed, restarting build").count()
     }
 
     /// Stops wrangler and starts it again on the same state, as after a crash or deploy.
@@ -93,14 +101,25 @@ impl TestApp {
         self.start(vars);
     }
 
-    fn wait_until_ready(&self) {
+    /// Until the server answers, after the watcher's first rebuild if the config has a custom
+    /// build (and a moment for the reload it causes).
+    fn wait_until_ready(&self, rebuilds_before: usize) {
         let deadline = Instant::now() + Duration::from_secs(90);
+        let watched = std::fs::read_to_string(Path::new(ROOT).join(&self.config)).unwrap().contains("[build]");
+        while watched && self.rebuilds() == rebuilds_before {
+            assert!(Instant::now() < deadline, "wrangler dev never rebuilt on {}\n{}", self.base, self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if watched {
+            std::thread::sleep(Duration::from_millis(500));
+        }
         let probe = format!("{}/user/00000000-0000-4000-8000-000000000000", self.base);
         loop {
+            // An answer of the worker (JSON), not the plain-text 503 of a reload under way.
             match self.agent.get(&probe).call() {
-                Ok(_) | Err(ureq::Error::Status(..)) => return,
-                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
-                Err(error) => panic!("wrangler dev did not answer on {}: {error}\n{}", self.base, self.log()),
+                Ok(answer) | Err(ureq::Error::Status(_, answer)) if answer.content_type() == "application/json" => return,
+                _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+                answer => panic!("wrangler dev did not answer on {}: {answer:?}\n{}", self.base, self.log()),
             }
         }
     }

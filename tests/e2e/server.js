@@ -32,8 +32,11 @@ async function waitUntilUp(base, child, log, timeoutMs = 90_000) {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      const response = await fetch(`${base}/openapi.json`);
-      if (response.ok) return;
+      // wrangler's watcher rebuilds and reloads the worker once when it is ready, which can be
+      // after the first answer: up means that reload has happened, and the worker answers JSON.
+      const rebuilt = fs.readFileSync(log, 'utf8').includes('changed, restarting build');
+      const response = rebuilt && (await fetch(`${base}/user/00000000-0000-4000-8000-000000000000`));
+      if (response && response.headers.get('content-type')?.startsWith('application/json')) return;
     } catch {
       // not listening yet
     }
