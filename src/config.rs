@@ -1,6 +1,10 @@
-//! The service's settings, read from wrangler vars and secrets once per request.
+//! The service's settings, from wrangler vars and secrets, read once per isolate: they do not
+//! change under a running one.
 
 use std::fmt;
+use std::rc::Rc;
+
+use worker::Env;
 
 /// Who may create an account.
 #[derive(Clone, PartialEq, Eq)]
@@ -85,6 +89,42 @@ impl Config {
             .filter(|origin| !origin.is_empty())
             .collect();
         Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations, signups_per_hour, cors_origins })
+    }
+}
+
+/// What the worker reads from its environment.
+#[derive(Clone)]
+pub struct Settings {
+    /// The settings, or which one is malformed.
+    pub config: Result<Rc<Config>, String>,
+    /// `COUNT_ROUND_TRIPS=on`: every answer says its D1 round trips and KV operations.
+    pub count_round_trips: bool,
+}
+
+thread_local! {
+    static SETTINGS: std::cell::OnceCell<Settings> = const { std::cell::OnceCell::new() };
+}
+
+impl Settings {
+    pub fn of(env: &Env) -> Self {
+        SETTINGS.with(|settings| {
+            settings
+                .get_or_init(|| {
+                    let lookup = |name: &str| {
+                        env.var(name).map(|var| var.to_string()).or_else(|_| env.secret(name).map(|secret| secret.to_string())).ok()
+                    };
+                    Settings {
+                        config: Config::parse(lookup).map(Rc::new),
+                        count_round_trips: lookup("COUNT_ROUND_TRIPS").as_deref() == Some("on"),
+                    }
+                })
+                .clone()
+        })
+    }
+
+    /// The origins allowed to call the API from a browser; none while the settings are broken.
+    pub fn cors_origins(&self) -> &[String] {
+        self.config.as_ref().map_or(&[], |config| &config.cors_origins)
     }
 }
 

@@ -1,6 +1,11 @@
-//! The one error type of the API, and its mapping to an HTTP status and a JSON body.
+//! The one error type of the API: every conversion into it, and its rendering as an HTTP
+//! status, headers and a JSON body.
 
 use std::fmt;
+
+use worker::Response;
+
+use crate::domain::{Invalid, Refusal};
 
 /// Every way a request can fail. Handlers return `Result<_, ApiError>` and use `?`;
 /// `into_response` is the only place that turns a failure into HTTP.
@@ -10,8 +15,8 @@ pub enum ApiError {
     Unauthorized(&'static str),
     Forbidden(&'static str),
     NotFound(&'static str),
-    MethodNotAllowed,
-    Conflict(&'static str),
+    /// The path exists, but not with this method; `allow` lists the methods it has.
+    MethodNotAllowed { allow: String },
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests { message: &'static str, retry_after: u64 },
@@ -39,8 +44,7 @@ impl ApiError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::MethodNotAllowed => 405,
-            Self::Conflict(_) => 409,
+            Self::MethodNotAllowed { .. } => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests { .. } => 429,
@@ -56,9 +60,8 @@ impl ApiError {
             Self::Unauthorized(message)
             | Self::Forbidden(message)
             | Self::NotFound(message)
-            | Self::Conflict(message)
             | Self::TooManyRequests { message, .. } => message,
-            Self::MethodNotAllowed => "method not allowed",
+            Self::MethodNotAllowed { .. } => "method not allowed",
             Self::PayloadTooLarge => "request body is larger than 64 KiB",
             Self::UnsupportedMediaType => {
                 "body must be application/json or application/x-www-form-urlencoded"
@@ -76,11 +79,21 @@ impl ApiError {
         }
     }
 
-    pub fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
-            _ => None,
+    /// The answer sent for this error: its status, `{"error": message}`, and the headers it
+    /// needs (`Retry-After`, `Allow`). The detail of our own failures goes to the log only.
+    pub fn into_response(self) -> worker::Result<Response> {
+        if let Some(detail) = self.log_detail() {
+            worker::console_error!("{} {}: {detail}", self.status(), self.message());
         }
+        let body = serde_json::json!({ "error": self.message() }).to_string();
+        let mut response = crate::http::json_text(self.status(), body)?;
+        let headers = response.headers_mut();
+        match &self {
+            Self::TooManyRequests { retry_after, .. } => headers.set("Retry-After", &retry_after.to_string())?,
+            Self::MethodNotAllowed { allow } => headers.set("Allow", allow)?,
+            _ => {}
+        }
+        Ok(response)
     }
 }
 
@@ -99,6 +112,26 @@ impl From<worker::Error> for ApiError {
 impl From<worker::kv::KvError> for ApiError {
     fn from(error: worker::kv::KvError) -> Self {
         Self::Internal(format!("kv: {error}"))
+    }
+}
+
+/// A value the domain refused: a 400 with its reason.
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        Self::BadRequest(invalid.0)
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::RoomNotFound => Self::NotFound("room not found"),
+            Refusal::UserNotFound => Self::NotFound("user not found"),
+            Refusal::NotAMember => Self::NotFound("user is not a member of this room"),
+            Refusal::Banned => Self::Forbidden("banned from this room"),
+            Refusal::Forbidden(reason) => Self::Forbidden(reason),
+            Refusal::UnknownCaller => Self::INVALID_KEY,
+        }
     }
 }
 
@@ -123,9 +156,15 @@ mod tests {
     }
 
     #[test]
-    fn throttling_says_when_to_come_back() {
+    fn throttling_is_a_429() {
         let error = ApiError::TooManyRequests { message: "slow down", retry_after: 42 };
         assert_eq!(error.status(), 429);
-        assert_eq!(error.retry_after(), Some(42));
+        assert_eq!(error.message(), "slow down");
+    }
+
+    #[test]
+    fn a_refused_room_action_keeps_the_one_answer_for_a_hidden_room() {
+        assert_eq!(ApiError::from(Refusal::RoomNotFound), ApiError::NotFound("room not found"));
+        assert_eq!(ApiError::from(Refusal::UnknownCaller), ApiError::INVALID_KEY);
     }
 }

@@ -11,8 +11,8 @@
 //!   and the sums ordered so the words known early are added first): the rounds are a chain, and
 //!   its latency counts as much as the number of operations;
 //! - on wasm32, computes the message schedule four words at a time in SIMD (simd128, which
-//!   workerd's V8 has always had) beside the scalar rounds: ~20% faster in workerd than a
-//!   scalar schedule. Only [`compress_digest`] is compiled with simd128 (`target_feature`), so
+//!   workerd's V8 has always had) beside the scalar rounds, which in workerd beats a scalar
+//!   schedule. Only [`compress_digest`] is compiled with simd128 (`target_feature`), so
 //!   the build needs no flags; on other targets (the native tests) the same schedule runs on
 //!   plain `[u32; 4]` lanes.
 //!
@@ -74,10 +74,10 @@ fn big_sigma1(x: u32) -> u32 {
 ///
 /// The rounds are one chain, so the operations between one round's `e` (or `a`) and the next
 /// set the speed. Ch and Maj keep `e` and `a` two operations from their results (Maj as
-/// `(a & b) | (c & (a | b))` has three: measured in workerd, this form alone is worth ~10%).
+/// `(a & b) | (c & (a | b))` has three; measured in workerd, the form matters).
 /// The sums add what is known early first and Σ1(e) last, `((d + (h + kw)) + Ch) + Σ1` rather
 /// than `d + T1`: four operations from `e` to the next `e` instead of five, for two more
-/// additions per round (~3% in workerd).
+/// additions per round, which workerd runs faster.
 macro_rules! round {
     ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $kw:expr) => {
         let hk = $h.wrapping_add($kw);

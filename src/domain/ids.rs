@@ -56,11 +56,6 @@ impl<Kind: IdKind> Id<Kind> {
     pub fn from_random_bytes(bytes: [u8; 16]) -> Self {
         Self { uuid: uuid::Builder::from_random_bytes(bytes).into_uuid(), kind: PhantomData }
     }
-
-    /// The canonical text form, as stored and as returned.
-    pub fn as_string(&self) -> String {
-        self.uuid.hyphenated().to_string()
-    }
 }
 
 impl<Kind> Clone for Id<Kind> {
@@ -79,6 +74,13 @@ impl<Kind> Eq for Id<Kind> {}
 impl<Kind> fmt::Display for Id<Kind> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.uuid.hyphenated(), f)
+    }
+}
+
+/// In JSON, the canonical text form, as stored.
+impl<Kind> serde::Serialize for Id<Kind> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -119,9 +121,15 @@ mod tests {
     }
 
     #[test]
+    fn an_id_is_its_canonical_text_in_json() {
+        let id = RoomId::parse("67E55044-10B1-426F-9247-BB680E5FE0C8").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"67e55044-10b1-426f-9247-bb680e5fe0c8\"");
+    }
+
+    #[test]
     fn random_ids_are_version_4() {
         let id = UserId::from_random_bytes([0xff; 16]);
         assert_eq!(id.uuid.get_version_num(), 4);
-        assert_eq!(UserId::parse(&id.as_string()).unwrap(), id);
+        assert_eq!(UserId::parse(&id.to_string()).unwrap(), id);
     }
 }

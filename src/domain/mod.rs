@@ -13,27 +13,6 @@ pub use ids::{MessageId, RoomId, UserId};
 pub use page::Page;
 pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, Username};
 
-use crate::error::ApiError;
-
 /// Why a value was refused; it becomes a 400 with this message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub String);
-
-impl From<Invalid> for ApiError {
-    fn from(invalid: Invalid) -> Self {
-        ApiError::BadRequest(invalid.0)
-    }
-}
-
-impl From<Refusal> for ApiError {
-    fn from(refusal: Refusal) -> Self {
-        match refusal {
-            Refusal::RoomNotFound => ApiError::NotFound("room not found"),
-            Refusal::UserNotFound => ApiError::NotFound("user not found"),
-            Refusal::NotAMember => ApiError::NotFound("user is not a member of this room"),
-            Refusal::Banned => ApiError::Forbidden("banned from this room"),
-            Refusal::Forbidden(reason) => ApiError::Forbidden(reason),
-            Refusal::UnknownCaller => ApiError::INVALID_KEY,
-        }
-    }
-}

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{allowed, db, Ctx, RoomRequest};
+use super::{db, Ctx, RoomWrite};
 use crate::domain::{Action, UserId};
 use crate::error::ApiError;
 use crate::http::json;
@@ -12,16 +12,16 @@ use crate::store::rooms;
 /// `POST /room/{room_id}/admins {key, user_id}` → 200 `{admin: true}`: the owner makes a
 /// present member an admin.
 pub async fn promote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
+    let request = RoomWrite::new(req, &ctx).await?;
     let target = UserId::parse(request.input.required_text("user_id")?)?;
-    allowed(rooms::promote(&db(&ctx)?, request.lookup().about(&target)).await?, Action::Promote)?;
+    rooms::promote(&db(&ctx)?, request.query().about(&target)).await?.explain(Action::Promote)?;
     json(200, &json!({ "admin": true }))
 }
 
 /// `DELETE /room/{room_id}/admins/{user_id} {key}` → 200 `{admin: false}`: the owner demotes
 /// an admin, or an admin steps down. The owner cannot be demoted.
 pub async fn demote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
-    allowed(rooms::demote(&db(&ctx)?, request.lookup()).await?, Action::Demote)?;
+    let request = RoomWrite::new(req, &ctx).await?;
+    rooms::demote(&db(&ctx)?, request.query()).await?.explain(Action::Demote)?;
     json(200, &json!({ "admin": false }))
 }

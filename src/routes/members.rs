@@ -3,12 +3,12 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{allowed, db, Ctx, RoomRequest};
+use super::{db, Ctx, RoomRead, RoomWrite};
+use crate::clock::now_millis;
 use crate::domain::{Action, Refusal, Role, UserId};
 use crate::error::ApiError;
 use crate::http::json;
-use crate::store::now_millis;
-use crate::store::rooms::{self, Listing};
+use crate::store::rooms::{self, permitted, Listing};
 
 /// `GET /room/{room_id}/members?limit&offset` → 200 `{users, index, user_count}`.
 pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
@@ -27,18 +27,18 @@ pub async fn list_bans(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 }
 
 async fn list_users(req: Request, ctx: Ctx, listing: Listing, action: Action) -> Result<Response, ApiError> {
-    let request = RoomRequest::read(req, &ctx).await?;
+    let request = RoomRead::new(req, &ctx).await?;
     let page = request.page()?;
-    let (room, users) = rooms::page(&db(&ctx)?, request.lookup(), listing, page).await?.unzip();
-    let room = allowed(room, action)?;
+    let (room, users) = rooms::page(&db(&ctx)?, request.query(), listing, page).await?.unzip();
+    let room = permitted(room, action)?;
     json(200, &json!({ "users": users.unwrap_or_default(), "index": page.offset, "user_count": listing.count(&room) }))
 }
 
 /// `GET /room/{room_id}/members/{user_id}` → 200 `{present}`; 404 for a user who was never
 /// a member.
 pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::read(req, &ctx).await?;
-    let room = allowed(rooms::find(&db(&ctx)?, request.lookup()).await?, Action::View)?;
+    let request = RoomRead::new(req, &ctx).await?;
+    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View)?;
     match room.situation.target.role {
         Role::Stranger => Err(Refusal::NotAMember.into()),
         target => json(200, &json!({ "present": target.is_present() })),
@@ -48,20 +48,19 @@ pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `POST /room/{room_id}/members {key, user_id?}` → 200 `{present: true}`: the caller joins
 /// an open room, or an admin adds `user_id` (the only way into a closed room).
 pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
+    let request = RoomWrite::new(req, &ctx).await?;
     let target = match request.input.text("user_id")? {
         Some(user_id) => UserId::parse(user_id)?,
-        None => request.caller()?,
+        None => request.caller,
     };
-    let lookup = request.lookup().about(&target);
-    allowed(rooms::add(&db(&ctx)?, lookup, now_millis()).await?, Action::Add)?;
+    rooms::add(&db(&ctx)?, request.query().about(&target), now_millis()).await?.explain(Action::Add)?;
     json(200, &json!({ "present": true }))
 }
 
 /// `DELETE /room/{room_id}/members/{user_id} {key}` → 200 `{present: false}`: a member
 /// leaves, or an admin removes a plain member, or the owner removes anyone but themself.
 pub async fn remove(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
-    allowed(rooms::remove(&db(&ctx)?, request.lookup()).await?, Action::Remove)?;
+    let request = RoomWrite::new(req, &ctx).await?;
+    rooms::remove(&db(&ctx)?, request.query()).await?.explain(Action::Remove)?;
     json(200, &json!({ "present": false }))
 }

@@ -3,14 +3,14 @@
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
-use super::{allowed, db, Ctx, RoomRequest};
+use super::{db, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
+use crate::clock::now_millis;
 use crate::domain::time::rfc3339;
 use crate::domain::{Action, MessageId, MessageText, Page, Refusal};
 use crate::error::ApiError;
 use crate::http::json;
 use crate::store::messages::{self, Cursor, MessageRow};
-use crate::store::now_millis;
 
 fn message_json(message: &MessageRow) -> Value {
     json!({
@@ -23,15 +23,14 @@ fn message_json(message: &MessageRow) -> Value {
 
 /// `POST /room/{room_id}/messages {key, text}` → 201 `{message_id, user_id, text, sent_at}`.
 pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
+    let request = RoomWrite::new(req, &ctx).await?;
     let text = MessageText::parse(request.input.required_text("text")?)?;
     let message_id = MessageId::from_random_bytes(random_bytes()?);
     let sent_at = now_millis();
-    let room = messages::post(&db(&ctx)?, request.lookup(), &message_id, &text, sent_at).await?;
-    allowed(room, Action::Post)?;
+    messages::post(&db(&ctx)?, request.query(), &message_id, &text, sent_at).await?.explain(Action::Post)?;
     let message = MessageRow {
-        message_id: message_id.as_string(),
-        user_id: request.caller()?.as_string(),
+        message_id: message_id.to_string(),
+        user_id: request.caller.to_string(),
         text: text.as_str().to_owned(),
         sent_at,
     };
@@ -42,7 +41,7 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `before` pages back from a message, `after` fetches what came since one (for polling);
 /// `next` is the id to pass as `before` for the page before this one, or null at the start.
 pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::read(req, &ctx).await?;
+    let request = RoomRead::new(req, &ctx).await?;
     let limit = Page::parse(request.input.uint("limit")?, None)?.limit;
     let before = request.input.text("before")?.map(|id| MessageId::parse_field("before", id)).transpose()?;
     let after = request.input.text("after")?.map(|id| MessageId::parse_field("after", id)).transpose()?;
@@ -52,7 +51,7 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         (None, Some(after)) => Cursor::After(after),
         (Some(_), Some(_)) => return Err(ApiError::bad_request("give before or after, not both")),
     };
-    let Some(page) = messages::page(&db(&ctx)?, request.lookup(), cursor, limit).await? else {
+    let Some(page) = messages::page(&db(&ctx)?, request.query(), cursor, limit).await? else {
         return Err(Refusal::RoomNotFound.into());
     };
     page.room.situation.check(Action::View)?;

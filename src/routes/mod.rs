@@ -3,6 +3,7 @@
 
 pub mod admins;
 pub mod bans;
+mod credentials;
 pub mod directory;
 pub mod members;
 pub mod messages;
@@ -10,16 +11,23 @@ pub mod rooms;
 pub mod tokens;
 pub mod users;
 
+use std::rc::Rc;
+
 use serde_json::{json, Value};
 use worker::{Request, RouteContext};
 
-use crate::domain::{Action, Page, Refusal, RoomId, UserId};
+use crate::config::Config;
+use crate::domain::{Page, RoomId, UserId};
 use crate::error::ApiError;
-use crate::http::{param, read_input};
-use crate::input::Input;
-use crate::store::rooms::{Lookup, Room};
+use crate::http::{param, read_input, Input, Trips};
+use crate::store::rooms::{Room, RoomQuery};
 use crate::store::{Db, Sessions};
-use crate::Shared;
+
+/// What every handler gets beside the request: the settings and the round-trip counter.
+pub struct Shared {
+    pub config: Rc<Config>,
+    pub trips: Trips,
+}
 
 pub type Ctx = RouteContext<Shared>;
 
@@ -44,47 +52,48 @@ async fn optional_caller(ctx: &Ctx, input: &Input) -> Result<Option<UserId>, Api
     }
 }
 
-/// What every request on one room starts from: its input, the room's id from the path, the
-/// caller (the key required or not), and the path's `user_id` if the route has one.
-struct RoomRequest {
+/// A request on one room: its input, the room's id from the path, the caller, and the path's
+/// `user_id` if the route has one.
+struct RoomRequest<Caller> {
     input: Input,
     room_id: RoomId,
-    caller: Option<UserId>,
+    caller: Caller,
     target: Option<UserId>,
 }
 
-impl RoomRequest {
-    /// A request where the key is optional (reads).
-    async fn read(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+/// A request on one room by whoever asks: a key is optional (reads).
+type RoomRead = RoomRequest<Option<UserId>>;
+
+/// A request on one room by the holder of a live key (writes).
+type RoomWrite = RoomRequest<UserId>;
+
+impl RoomRead {
+    async fn new(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
         let input = read_input(&mut req).await?;
         let (room_id, target) = path_ids(ctx)?;
         let caller = optional_caller(ctx, &input).await?;
         Ok(Self { input, room_id, caller, target })
     }
 
-    /// A request that needs a live key (writes).
-    async fn write(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
-        let input = read_input(&mut req).await?;
-        let (room_id, target) = path_ids(ctx)?;
-        let caller = Some(caller(ctx, &input).await?);
-        Ok(Self { input, room_id, caller, target })
-    }
-
-    fn lookup(&self) -> Lookup<'_> {
-        let lookup = Lookup::new(&self.room_id, self.caller.as_ref());
-        match &self.target {
-            Some(target) => lookup.about(target),
-            None => lookup,
-        }
-    }
-
-    /// The caller, where `write` made sure there is one.
-    fn caller(&self) -> Result<UserId, ApiError> {
-        self.caller.ok_or_else(|| ApiError::internal("a write request without a caller"))
+    fn query(&self) -> RoomQuery<'_> {
+        RoomQuery { room_id: &self.room_id, caller: self.caller.as_ref(), target: self.target.as_ref() }
     }
 
     fn page(&self) -> Result<Page, ApiError> {
         Ok(Page::parse(self.input.uint("limit")?, self.input.uint("offset")?)?)
+    }
+}
+
+impl RoomWrite {
+    async fn new(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+        let input = read_input(&mut req).await?;
+        let (room_id, target) = path_ids(ctx)?;
+        let caller = caller(ctx, &input).await?;
+        Ok(Self { input, room_id, caller, target })
+    }
+
+    fn query(&self) -> RoomQuery<'_> {
+        RoomQuery { room_id: &self.room_id, caller: Some(&self.caller), target: self.target.as_ref() }
     }
 }
 
@@ -95,14 +104,6 @@ fn path_ids(ctx: &Ctx) -> Result<(RoomId, Option<UserId>), ApiError> {
         None => None,
     };
     Ok((room_id, target))
-}
-
-/// The room if the caller may do `action` in it. For a write, `room` is the room as it was
-/// just before the write's guarded statements ran in the same transaction.
-fn allowed(room: Option<Room>, action: Action) -> Result<Room, ApiError> {
-    let room = room.ok_or(Refusal::RoomNotFound)?;
-    room.situation.check(action)?;
-    Ok(room)
 }
 
 /// A room as `GET /room/{room_id}` shows it.

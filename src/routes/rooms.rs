@@ -3,13 +3,13 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{allowed, caller, db, room_json, Ctx, RoomRequest};
+use super::{caller, db, room_json, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
+use crate::clock::now_millis;
 use crate::domain::{Action, RoomId, RoomName, UserId};
 use crate::error::ApiError;
 use crate::http::{json, no_content, read_input};
-use crate::store::now_millis;
-use crate::store::rooms;
+use crate::store::rooms::{self, permitted};
 
 /// `POST /room/ {key, name?, open?}` → 200 `{room_id}`; the caller owns it, and is its
 /// first member and admin.
@@ -22,40 +22,39 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     if !rooms::create(&db(&ctx)?, &room_id, &name, open, &owner, now_millis()).await? {
         return Err(ApiError::INVALID_KEY);
     }
-    json(200, &json!({ "room_id": room_id.as_string() }))
+    json(200, &json!({ "room_id": room_id }))
 }
 
 /// `GET /room/{room_id}` → 200 `{open, name, user_count, owner}`.
 pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::read(req, &ctx).await?;
-    let room = allowed(rooms::find(&db(&ctx)?, request.lookup()).await?, Action::View)?;
+    let request = RoomRead::new(req, &ctx).await?;
+    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View)?;
     json(200, &room_json(&room))
 }
 
 /// `GET /room/{room_id}/owner` → 200 `{owner}`.
 pub async fn owner(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::read(req, &ctx).await?;
-    let room = allowed(rooms::find(&db(&ctx)?, request.lookup()).await?, Action::View)?;
+    let request = RoomRead::new(req, &ctx).await?;
+    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View)?;
     json(200, &json!({ "owner": room.owner }))
 }
 
 /// `PUT /room/{room_id}/owner {key, user_id}` → 200 `{owner}`: the owner hands the room to a
 /// present member, who becomes an admin too; the old owner stays an admin.
 pub async fn transfer(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
+    let request = RoomWrite::new(req, &ctx).await?;
     let new_owner = UserId::parse(request.input.required_text("user_id")?)?;
-    let lookup = request.lookup().about(&new_owner);
-    allowed(rooms::transfer(&db(&ctx)?, lookup).await?, Action::TransferOwnership)?;
-    json(200, &json!({ "owner": new_owner.as_string() }))
+    rooms::transfer(&db(&ctx)?, request.query().about(&new_owner)).await?.explain(Action::TransferOwnership)?;
+    json(200, &json!({ "owner": new_owner }))
 }
 
 /// `PATCH /room/{room_id} {key, name?, open?}` → 200 with the room as `GET` shows it.
 pub async fn update(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
+    let request = RoomWrite::new(req, &ctx).await?;
     let name = request.input.text("name")?.map(RoomName::parse).transpose()?;
     let open = request.input.bool("open")?;
-    let (before, after) = rooms::update(&db(&ctx)?, request.lookup(), name.as_ref(), open).await?.unzip();
-    allowed(before, Action::Update)?;
+    let (written, after) = rooms::update(&db(&ctx)?, request.query(), name.as_ref(), open).await?;
+    written.explain(Action::Update)?;
     let after = after.ok_or_else(|| ApiError::internal("room vanished during its update"))?;
     json(200, &room_json(&after))
 }
@@ -63,7 +62,7 @@ pub async fn update(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `DELETE /room/{room_id} {key}` → 204: the owner deletes the room with its memberships,
 /// bans and messages.
 pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let request = RoomRequest::write(req, &ctx).await?;
-    allowed(rooms::delete(&db(&ctx)?, request.lookup()).await?, Action::Delete)?;
+    let request = RoomWrite::new(req, &ctx).await?;
+    rooms::delete(&db(&ctx)?, request.query()).await?.explain(Action::Delete)?;
     no_content()
 }

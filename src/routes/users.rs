@@ -4,19 +4,18 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use worker::{Request, Response};
 
-use super::tokens::check_password;
+use super::credentials::{check_password, start_session};
 use super::{db, sessions, Ctx};
 use crate::auth::password::PasswordHash;
 use crate::auth::random_bytes;
-use crate::auth::session::{KeyHash, SessionKey};
+use crate::auth::session::KeyHash;
+use crate::clock::now_millis;
 use crate::domain::throttle::seconds_to_next_hour;
 use crate::domain::{Password, UserId, Username};
 use crate::error::ApiError;
-use crate::http::{json, no_content, param, read_input};
-use crate::input::Input;
-use crate::store::sessions::NewSession;
+use crate::http::{json, no_content, param, read_input, Input};
 use crate::store::users::Revoked;
-use crate::store::{now_millis, users, Db};
+use crate::store::{users, Db};
 
 /// `POST /user {username, password}` → 202 `{user_id, key}`: the new user, logged in.
 pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
@@ -44,20 +43,19 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     }
 
     let user_id = UserId::from_random_bytes(random_bytes()?);
-    let hash = PasswordHash::new(password.as_bytes(), config.pbkdf2_iterations, random_bytes()?);
-    let key = SessionKey::generate()?;
-    let session = NewSession::new(&key, user_id, now_millis(), config.session_ttl_seconds);
-
-    users::create(&db, &user_id, &username, &hash.encode(), &session).await?;
-    sessions.activate(&session).await?;
-    json(202, &json!({ "user_id": user_id.as_string(), "key": key.reveal() }))
+    let hash = PasswordHash::new(password.as_bytes(), config.pbkdf2_iterations, random_bytes()?).encode();
+    let key = start_session(&sessions, config, user_id, async |session| {
+        users::create(&db, &user_id, &username, &hash, session).await
+    })
+    .await?;
+    json(202, &json!({ "user_id": user_id, "key": key.reveal() }))
 }
 
 /// `GET /user/{user_id}` → 200 `{username, user_id}`.
 pub async fn get(_req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let user_id = param(&ctx, "user_id", UserId::parse)?;
     let user = users::find(&db(&ctx)?, &user_id).await?.ok_or(ApiError::NotFound("user not found"))?;
-    json(200, &json!({ "username": user.username, "user_id": user_id.as_string() }))
+    json(200, &json!({ "username": user.username, "user_id": user_id }))
 }
 
 /// An account change by the account's owner: their own key and their current password.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{batch_rows, int, sql, text, Db};
+use super::{int, sql, text, Batch, Db};
 use crate::domain::{search_key, Page, UserId};
 use crate::error::ApiError;
 
@@ -29,29 +29,33 @@ struct CountRow {
 /// One page of open rooms, most members first, whose names contain `query` (any case), and
 /// how many rooms match in all. Without a query the count is a stored counter.
 pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec<RoomSummary>, i64), ApiError> {
-    let paging = [int(i64::from(page.limit)), int(i64::from(page.offset))];
-    let statements = match query.and_then(search_key) {
-        Some((gram, needle)) => vec![
-            db.prepare(sql::OPEN_ROOMS_NAMED, &[paging[0].clone(), paging[1].clone(), text(&gram), text(&needle)])?,
-            db.prepare(sql::OPEN_ROOM_NAMED_COUNT, &[text(&gram), text(&needle)])?,
-        ],
-        None => vec![db.prepare(sql::OPEN_ROOMS, &paging)?, db.prepare(sql::OPEN_ROOM_COUNT, &[])?],
+    let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
+    let mut batch = Batch::new(db);
+    let (rooms, count) = match query.and_then(search_key) {
+        Some((gram, needle)) => (
+            batch.read::<RoomSummary>(db.prepare(sql::OPEN_ROOMS_NAMED, &[limit, offset, text(&gram), text(&needle)])?),
+            batch.read::<CountRow>(db.prepare(sql::OPEN_ROOM_NAMED_COUNT, &[text(&gram), text(&needle)])?),
+        ),
+        None => (
+            batch.read::<RoomSummary>(db.prepare(sql::OPEN_ROOMS, &[limit, offset])?),
+            batch.read::<CountRow>(db.prepare(sql::OPEN_ROOM_COUNT, &[])?),
+        ),
     };
-    let results = db.batch(statements).await?;
-    let rooms = batch_rows::<RoomSummary>(&results, 0)?;
-    let count = batch_rows::<CountRow>(&results, 1)?.first().map_or(0, |row| row.count);
-    Ok((rooms, count))
+    let results = batch.run().await?;
+    Ok((results.rows(&rooms)?, results.first(&count)?.map_or(0, |row| row.count)))
 }
 
 /// One page of the rooms `user_id` is a present member of, in the order they joined, and
 /// how many there are (`None` if the user does not exist).
 pub async fn rooms_of(db: &Db, user_id: &UserId, page: Page) -> Result<Option<(Vec<RoomSummary>, i64)>, ApiError> {
-    let user_id = user_id.as_string();
-    let list = db.prepare(sql::ROOMS_OF_USER, &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))])?;
-    let count = db.prepare(sql::ROOM_COUNT_OF_USER, &[text(&user_id)])?;
-    let results = db.batch(vec![list, count]).await?;
-    let Some(count) = batch_rows::<CountRow>(&results, 1)?.first().map(|row| row.count) else {
+    let user_id = user_id.to_string();
+    let mut batch = Batch::new(db);
+    let rooms = batch
+        .read::<RoomSummary>(db.prepare(sql::ROOMS_OF_USER, &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))])?);
+    let count = batch.read::<CountRow>(db.prepare(sql::ROOM_COUNT_OF_USER, &[text(&user_id)])?);
+    let results = batch.run().await?;
+    let Some(count) = results.first(&count)? else {
         return Ok(None);
     };
-    Ok(Some((batch_rows::<RoomSummary>(&results, 0)?, count)))
+    Ok(Some((results.rows(&rooms)?, count.count)))
 }

@@ -4,8 +4,8 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
-use super::rooms::{Lookup, Room};
-use super::{batch_rows, int, sql, text, Db};
+use super::rooms::{Room, RoomQuery, Written};
+use super::{int, sql, text, Batch, Db};
 use crate::domain::{MessageId, MessageText};
 use crate::error::ApiError;
 
@@ -18,15 +18,9 @@ pub struct MessageRow {
 }
 
 /// Posts as the caller if they are a present member, numbering the message after the room's
-/// latest; returns the room as it was, from which the caller tells whether that happened.
-pub async fn post(db: &Db, lookup: Lookup<'_>, message_id: &MessageId, text_: &MessageText, now: i64) -> Result<Option<Room>, ApiError> {
-    let insert = lookup.statement(
-        db,
-        sql::POST_MESSAGE,
-        &[text(&message_id.as_string()), text(text_.as_str()), int(now)],
-    )?;
-    let results = db.batch(vec![lookup.room_statement(db)?, insert]).await?;
-    lookup.room_at(&results, 0)
+/// latest.
+pub async fn post(db: &Db, query: RoomQuery<'_>, message_id: &MessageId, text_: &MessageText, now: i64) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::POST_MESSAGE, &[text(&message_id.to_string()), text(text_.as_str()), int(now)])]).await
 }
 
 /// Where a page of history starts.
@@ -41,7 +35,7 @@ pub enum Cursor<'a> {
 }
 
 /// One page of history, newest first.
-pub struct Page {
+pub struct History {
     pub room: Room,
     /// False when the cursor names no message of this room.
     pub cursor_found: bool,
@@ -52,22 +46,24 @@ pub struct Page {
 
 /// The room, and up to `limit` messages from the cursor, in one round trip. One extra row is
 /// read to learn whether there is more.
-pub async fn page(db: &Db, lookup: Lookup<'_>, cursor: Cursor<'_>, limit: u32) -> Result<Option<Page>, ApiError> {
+pub async fn page(db: &Db, query: RoomQuery<'_>, cursor: Cursor<'_>, limit: u32) -> Result<Option<History>, ApiError> {
     let (cursor_id, sql) = match cursor {
         Cursor::Latest => (JsValue::NULL, sql::LATEST_MESSAGES),
-        Cursor::Before(id) => (text(&id.as_string()), sql::MESSAGES_BEFORE),
+        Cursor::Before(id) => (text(&id.to_string()), sql::MESSAGES_BEFORE),
         // Oldest first, so that a poller misses none; turned newest first below.
-        Cursor::After(id) => (text(&id.as_string()), sql::MESSAGES_AFTER),
+        Cursor::After(id) => (text(&id.to_string()), sql::MESSAGES_AFTER),
     };
     let extra = [cursor_id, int(i64::from(limit) + 1)];
-    let lookup_cursor = lookup.statement(db, sql::MESSAGE_CURSOR, &extra)?;
-    let statements = vec![lookup.room_statement(db)?, lookup_cursor, lookup.statement(db, sql, &extra)?];
-    let results = db.batch(statements).await?;
-    let Some(room) = lookup.room_at(&results, 0)? else {
+    let mut batch = Batch::new(db);
+    let room = query.read_room(db, &mut batch)?;
+    let cursor_row = batch.read::<IgnoredAny>(query.statement(db, sql::MESSAGE_CURSOR, &extra)?);
+    let messages = batch.read::<MessageRow>(query.statement(db, sql, &extra)?);
+    let results = batch.run().await?;
+    let Some(room) = query.room(&results, &room)? else {
         return Ok(None);
     };
-    let cursor_found = matches!(cursor, Cursor::Latest) || !batch_rows::<IgnoredAny>(&results, 1)?.is_empty();
-    let mut messages = batch_rows::<MessageRow>(&results, 2)?;
+    let cursor_found = matches!(cursor, Cursor::Latest) || results.first(&cursor_row)?.is_some();
+    let mut messages = results.rows(&messages)?;
     let more = messages.len() > limit as usize;
     messages.truncate(limit as usize);
     let more_before = match cursor {
@@ -78,5 +74,5 @@ pub async fn page(db: &Db, lookup: Lookup<'_>, cursor: Cursor<'_>, limit: u32) -
             !messages.is_empty()
         }
     };
-    Ok(Some(Page { room, cursor_found, messages, more_before }))
+    Ok(Some(History { room, cursor_found, messages, more_before }))
 }

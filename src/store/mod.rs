@@ -8,6 +8,8 @@ pub mod sessions;
 pub mod sql;
 pub mod users;
 
+use std::marker::PhantomData;
+
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use worker::js_sys::{self, JSON};
@@ -17,7 +19,7 @@ use worker::worker_sys::types::D1Database as D1DatabaseSys;
 use worker::{D1Database, D1PreparedStatement, Env};
 
 use crate::error::ApiError;
-use crate::trips::Trips;
+use crate::http::Trips;
 
 pub use sessions::Sessions;
 
@@ -47,15 +49,47 @@ impl Db {
     }
 
     /// Runs the statements in one round trip, as one transaction: all or nothing.
-    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Results, ApiError> {
+    async fn run_batch(&self, statements: &[D1PreparedStatement]) -> Result<Vec<StatementResult>, ApiError> {
         self.trips.d1();
         let statements: js_sys::Array = statements.iter().map(|statement| JsValue::from(statement.inner().clone())).collect();
         let database: &D1DatabaseSys = self.d1.as_ref().unchecked_ref();
         let promise = database.batch(statements).map_err(d1_error)?;
         let results = JsFuture::from(promise).await.map_err(d1_error)?;
-        let results: Vec<StatementResult> = serde_json::from_str(&stringify(&results)?)
-            .map_err(|error| ApiError::internal(format!("d1 results: {error}")))?;
-        Ok(Results(results))
+        serde_json::from_str(&stringify(&results)?).map_err(|error| ApiError::internal(format!("d1 results: {error}")))
+    }
+}
+
+/// Statements to run in one round trip, as one transaction. `read` hands back a handle to the
+/// statement's rows, typed, to take from the results by name rather than by position.
+pub(crate) struct Batch<'db> {
+    db: &'db Db,
+    statements: Vec<D1PreparedStatement>,
+}
+
+/// Where a batch's results hold the rows of one statement, and what they deserialize into.
+pub(crate) struct Rows<T> {
+    index: usize,
+    row: PhantomData<fn() -> T>,
+}
+
+impl<'db> Batch<'db> {
+    pub fn new(db: &'db Db) -> Self {
+        Self { db, statements: Vec::new() }
+    }
+
+    /// A statement whose rows are wanted.
+    pub fn read<T: DeserializeOwned>(&mut self, statement: D1PreparedStatement) -> Rows<T> {
+        self.statements.push(statement);
+        Rows { index: self.statements.len() - 1, row: PhantomData }
+    }
+
+    /// A statement run for its effect alone.
+    pub fn write(&mut self, statement: D1PreparedStatement) {
+        self.statements.push(statement);
+    }
+
+    pub async fn run(self) -> Result<Results, ApiError> {
+        Ok(Results(self.db.run_batch(&self.statements).await?))
     }
 }
 
@@ -83,16 +117,29 @@ struct StatementResult {
 }
 
 /// The rows of each statement of a batch.
-pub struct Results(Vec<StatementResult>);
+pub(crate) struct Results(Vec<StatementResult>);
 
-/// The rows of statement `index` of a batch.
-fn batch_rows<T: DeserializeOwned>(results: &Results, index: usize) -> Result<Vec<T>, ApiError> {
-    let result = results.0.get(index).ok_or_else(|| ApiError::internal(format!("batch has no result {index}")))?;
-    result
-        .results
-        .iter()
-        .map(|row| T::deserialize(row).map_err(|error| ApiError::internal(format!("d1 row {index}: {error}"))))
-        .collect()
+impl Results {
+    /// The rows of the statement behind `rows`.
+    pub fn rows<T: DeserializeOwned>(&self, rows: &Rows<T>) -> Result<Vec<T>, ApiError> {
+        self.of(rows)?.iter().map(|row| rows.parse(row)).collect()
+    }
+
+    /// The first row of the statement behind `rows`, if it gave any.
+    pub fn first<T: DeserializeOwned>(&self, rows: &Rows<T>) -> Result<Option<T>, ApiError> {
+        self.of(rows)?.first().map(|row| rows.parse(row)).transpose()
+    }
+
+    fn of<T>(&self, rows: &Rows<T>) -> Result<&[serde_json::Value], ApiError> {
+        let result = self.0.get(rows.index).ok_or_else(|| ApiError::internal(format!("batch has no result {}", rows.index)))?;
+        Ok(&result.results)
+    }
+}
+
+impl<T: DeserializeOwned> Rows<T> {
+    fn parse(&self, row: &serde_json::Value) -> Result<T, ApiError> {
+        T::deserialize(row).map_err(|error| ApiError::internal(format!("d1 row {}: {error}", self.index)))
+    }
 }
 
 fn text(value: &str) -> JsValue {
@@ -110,9 +157,4 @@ fn int(value: i64) -> JsValue {
 
 fn flag(value: bool) -> JsValue {
     int(i64::from(value))
-}
-
-/// The current time in milliseconds since the Unix epoch.
-pub fn now_millis() -> i64 {
-    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
 }

@@ -3,17 +3,16 @@
 //! cannot drift whatever code path writes.
 //!
 //! Every write is one batch, so one round trip and one transaction: it reads the room as it
-//! stands (which the handler uses to decide and to explain), then runs statements guarded by
-//! the same rules as `domain::Situation::check`, written in SQL (`sql.rs`) so that the rules
-//! hold at the very moment of the write. Parameters: `?1` the room, `?2` the caller, `?3` the
-//! target, then the statement's own.
+//! stands, then runs statements guarded by the same rules as `domain::Situation::check`,
+//! written in SQL (`sql.rs`) so that the rules hold at the very moment of the write; the room
+//! as it stood explains the outcome (`Written::explain`).
 
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{batch_rows, flag, int, optional_text, sql, text, Db, Results};
-use crate::domain::{search_form, search_grams, Page, Role, RoomId, RoomName, Situation, Standing, UserId};
+use super::{flag, int, optional_text, sql, text, Batch, Db, Results, Rows};
+use crate::domain::{search_form, search_grams, Action, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId};
 use crate::error::ApiError;
 
 /// A room as one request sees it.
@@ -28,8 +27,29 @@ pub struct Room {
     pub situation: Situation,
 }
 
+/// The room, if it is there and the caller may do `action` in it; else why not (a room the
+/// caller may not see is not there).
+pub fn permitted(room: Option<Room>, action: Action) -> Result<Room, ApiError> {
+    let room = room.ok_or(Refusal::RoomNotFound)?;
+    room.situation.check(action)?;
+    Ok(room)
+}
+
+/// A guarded write, done: holds the room as it stood just before the write's statements ran,
+/// in the same transaction. The SQL guards apply the rules of `Situation::check`
+/// (tests/room_rules.rs proves them equal), so that room explains what the guards did.
+#[must_use]
+pub struct Written(Option<Room>);
+
+impl Written {
+    /// The room as it was, if the write went ahead; else why it did not.
+    pub fn explain(self, action: Action) -> Result<Room, ApiError> {
+        permitted(self.0, action)
+    }
+}
+
 #[derive(Deserialize)]
-struct RoomRow {
+pub(super) struct RoomRow {
     open: i64,
     name: String,
     user_count: i64,
@@ -45,15 +65,16 @@ struct RoomRow {
     target_exists: i64,
 }
 
-/// Who is asking about which room, and about whom.
+/// The room-scoped query: which room, who is asking (`?1`, `?2` of every room statement) and
+/// about whom (`?3`); a statement's own parameters follow from `?4`.
 #[derive(Clone, Copy)]
-pub struct Lookup<'a> {
+pub struct RoomQuery<'a> {
     pub room_id: &'a RoomId,
     pub caller: Option<&'a UserId>,
     pub target: Option<&'a UserId>,
 }
 
-impl<'a> Lookup<'a> {
+impl<'a> RoomQuery<'a> {
     pub fn new(room_id: &'a RoomId, caller: Option<&'a UserId>) -> Self {
         Self { room_id, caller, target: None }
     }
@@ -62,37 +83,30 @@ impl<'a> Lookup<'a> {
         Self { target: Some(target), ..self }
     }
 
-    /// `?1`, `?2`, `?3`, then `extra` as `?4`...
-    fn args(&self, extra: &[JsValue]) -> Vec<JsValue> {
-        let caller = self.caller.map(UserId::as_string);
-        let target = self.target.map(UserId::as_string);
-        let mut args = vec![
-            text(&self.room_id.as_string()),
-            optional_text(caller.as_deref()),
-            optional_text(target.as_deref()),
-        ];
-        args.extend_from_slice(extra);
-        args
-    }
-
-    /// A statement over the lookup's parameters (and `extra`), binding as many as it uses.
+    /// A statement over the query's parameters and then `extra`, binding as many as it uses.
     pub(super) fn statement(&self, db: &Db, sql: &str, extra: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
-        let mut args = self.args(extra);
+        let caller = self.caller.map(UserId::to_string);
+        let target = self.target.map(UserId::to_string);
+        let mut args = vec![text(&self.room_id.to_string()), optional_text(caller.as_deref()), optional_text(target.as_deref())];
+        args.extend_from_slice(extra);
         args.truncate(sql::highest_parameter(sql));
         db.prepare(sql, &args)
     }
 
-    pub(super) fn room_statement(&self, db: &Db) -> Result<D1PreparedStatement, ApiError> {
-        self.statement(db, sql::ROOM, &[])
+    /// Reads the room, with the caller's and the target's standing in it, within `batch`.
+    pub(super) fn read_room(&self, db: &Db, batch: &mut Batch<'_>) -> Result<Rows<RoomRow>, ApiError> {
+        Ok(batch.read(self.statement(db, sql::ROOM, &[])?))
     }
 
-    fn room(&self, row: RoomRow) -> Room {
+    /// The room that `read_room` read, if it exists.
+    pub(super) fn room(&self, results: &Results, rows: &Rows<RoomRow>) -> Result<Option<Room>, ApiError> {
+        Ok(results.first(rows)?.map(|row| self.room_of(row)))
+    }
+
+    fn room_of(&self, row: RoomRow) -> Room {
+        let is_owner = |user: &UserId| user.to_string() == row.owner;
         let standing = |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, banned: i64| Standing {
-            role: Role::from_membership(
-                present.map(|present| present != 0),
-                admin.unwrap_or(0) != 0,
-                user.is_some_and(|user| user.as_string() == row.owner),
-            ),
+            role: Role::from_membership(present.map(|present| present != 0), admin.unwrap_or(0) != 0, user.is_some_and(is_owner)),
             banned: banned != 0,
         };
         let situation = Situation {
@@ -116,18 +130,15 @@ impl<'a> Lookup<'a> {
         }
     }
 
-    /// The room read by statement `index` of a batch.
-    pub(super) fn room_at(&self, results: &Results, index: usize) -> Result<Option<Room>, ApiError> {
-        Ok(batch_rows::<RoomRow>(results, index)?.into_iter().next().map(|row| self.room(row)))
-    }
-
-    /// Runs `writes` after reading the room, in one transaction, and returns the room as it
-    /// was before them.
-    async fn write(&self, db: &Db, writes: Vec<D1PreparedStatement>) -> Result<Option<Room>, ApiError> {
-        let mut statements = vec![self.room_statement(db)?];
-        statements.extend(writes);
-        let results = db.batch(statements).await?;
-        self.room_at(&results, 0)
+    /// Reads the room, then runs the guarded statements `writes`, in one transaction.
+    pub(super) async fn guarded_write(&self, db: &Db, writes: &[(&str, &[JsValue])]) -> Result<Written, ApiError> {
+        let mut batch = Batch::new(db);
+        let room = self.read_room(db, &mut batch)?;
+        for (sql, extra) in writes {
+            batch.write(self.statement(db, sql, extra)?);
+        }
+        let results = batch.run().await?;
+        Ok(Written(self.room(&results, &room)?))
     }
 }
 
@@ -136,30 +147,29 @@ fn grams_json(name: &RoomName) -> Result<String, ApiError> {
     serde_json::to_string(&search_grams(&search_form(name.as_str()))).map_err(ApiError::internal)
 }
 
-pub async fn find(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError> {
-    Ok(db.first::<RoomRow>(lookup.room_statement(db)?).await?.map(|row| lookup.room(row)))
+pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiError> {
+    Ok(db.first::<RoomRow>(query.statement(db, sql::ROOM, &[])?).await?.map(|row| query.room_of(row)))
 }
 
 /// Creates the room with its owner as first member and admin, in one transaction; `false`
 /// (and nothing written) if the owner's account no longer exists.
 pub async fn create(db: &Db, room_id: &RoomId, name: &RoomName, open: bool, owner: &UserId, now: i64) -> Result<bool, ApiError> {
-    let room_id = room_id.as_string();
-    let owner = owner.as_string();
-    let statements = vec![
-        db.prepare(
-            sql::INSERT_ROOM,
-            &[text(&room_id), text(name.as_str()), text(&search_form(name.as_str())), flag(open), text(&owner), int(now)],
-        )?,
-        db.prepare(sql::INSERT_ROOM_GRAMS, &[text(&room_id), text(&grams_json(name)?)])?,
-        db.prepare(sql::INSERT_OWNER, &[text(&room_id), text(&owner), int(now)])?,
-        db.prepare(sql::ROOM_EXISTS, &[text(&room_id)])?,
-    ];
-    let results = db.batch(statements).await?;
+    let room_id = room_id.to_string();
+    let owner = owner.to_string();
+    let mut batch = Batch::new(db);
+    batch.write(db.prepare(
+        sql::INSERT_ROOM,
+        &[text(&room_id), text(name.as_str()), text(&search_form(name.as_str())), flag(open), text(&owner), int(now)],
+    )?);
+    batch.write(db.prepare(sql::INSERT_ROOM_GRAMS, &[text(&room_id), text(&grams_json(name)?)])?);
+    batch.write(db.prepare(sql::INSERT_OWNER, &[text(&room_id), text(&owner), int(now)])?);
     #[derive(Deserialize)]
     struct Created {
         created: i64,
     }
-    Ok(batch_rows::<Created>(&results, 3)?.first().is_some_and(|row| row.created != 0))
+    let created = batch.read::<Created>(db.prepare(sql::ROOM_EXISTS, &[text(&room_id)])?);
+    let results = batch.run().await?;
+    Ok(results.first(&created)?.is_some_and(|row| row.created != 0))
 }
 
 /// Which users a page lists.
@@ -198,62 +208,61 @@ struct UserIdRow {
 }
 
 /// The room and one page of a list of its users, in one round trip.
-pub async fn page(db: &Db, lookup: Lookup<'_>, listing: Listing, page: Page) -> Result<Option<(Room, Vec<String>)>, ApiError> {
-    let page_statement =
-        lookup.statement(db, listing.sql(), &[int(i64::from(page.limit)), int(i64::from(page.offset))])?;
-    let results = db.batch(vec![lookup.room_statement(db)?, page_statement]).await?;
-    let Some(room) = lookup.room_at(&results, 0)? else {
+pub async fn page(db: &Db, query: RoomQuery<'_>, listing: Listing, page: Page) -> Result<Option<(Room, Vec<String>)>, ApiError> {
+    let mut batch = Batch::new(db);
+    let room = query.read_room(db, &mut batch)?;
+    let users =
+        batch.read::<UserIdRow>(query.statement(db, listing.sql(), &[int(i64::from(page.limit)), int(i64::from(page.offset))])?);
+    let results = batch.run().await?;
+    let Some(room) = query.room(&results, &room)? else {
         return Ok(None);
     };
-    let users = batch_rows::<UserIdRow>(&results, 1)?.into_iter().map(|row| row.user_id).collect();
-    Ok(Some((room, users)))
+    Ok(Some((room, results.rows(&users)?.into_iter().map(|row| row.user_id).collect())))
 }
 
 /// Makes the target a present member: the caller joining an open room themself, or an admin
 /// adding someone. A rejoin moves them to the end of the join order; a present member stays
 /// where they are.
-pub async fn add(db: &Db, lookup: Lookup<'_>, now: i64) -> Result<Option<Room>, ApiError> {
-    lookup.write(db, vec![lookup.statement(db, sql::ADD_MEMBER, &[int(now)])?]).await
+pub async fn add(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::ADD_MEMBER, &[int(now)])]).await
 }
 
 /// The target leaves (target = caller) or is removed.
-pub async fn remove(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError> {
-    lookup.write(db, vec![lookup.statement(db, sql::REMOVE_MEMBER, &[])?]).await
+pub async fn remove(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::REMOVE_MEMBER, &[])]).await
 }
 
 /// Bans the target, then removes them if present.
-pub async fn ban(db: &Db, lookup: Lookup<'_>, now: i64) -> Result<Option<Room>, ApiError> {
-    let ban = lookup.statement(db, sql::INSERT_BAN, &[int(now)])?;
-    lookup.write(db, vec![ban, lookup.statement(db, sql::REMOVE_BANNED, &[])?]).await
+pub async fn ban(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::INSERT_BAN, &[int(now)]), (sql::REMOVE_BANNED, &[])]).await
 }
 
-pub async fn unban(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError> {
-    lookup.write(db, vec![lookup.statement(db, sql::DELETE_BAN, &[])?]).await
+pub async fn unban(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::DELETE_BAN, &[])]).await
 }
 
 /// Makes a present member an admin (the owner's call).
-pub async fn promote(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError> {
-    lookup.write(db, vec![lookup.statement(db, sql::PROMOTE, &[])?]).await
+pub async fn promote(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::PROMOTE, &[])]).await
 }
 
 /// Takes admin from the target: the owner demoting an admin, or an admin stepping down.
-pub async fn demote(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError> {
-    lookup.write(db, vec![lookup.statement(db, sql::DEMOTE, &[])?]).await
+pub async fn demote(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::DEMOTE, &[])]).await
 }
 
 /// Hands the room to a present member, who becomes an admin too; the old owner stays admin.
-pub async fn transfer(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError> {
-    let promote = lookup.statement(db, sql::PROMOTE, &[])?;
-    lookup.write(db, vec![promote, lookup.statement(db, sql::HAND_OVER, &[])?]).await
+pub async fn transfer(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::PROMOTE, &[]), (sql::HAND_OVER, &[])]).await
 }
 
-/// Renames, opens or closes the room (an admin's call); returns the room before and after.
+/// Renames, opens or closes the room (an admin's call); the write, and the room after it.
 pub async fn update(
     db: &Db,
-    lookup: Lookup<'_>,
+    query: RoomQuery<'_>,
     name: Option<&RoomName>,
     open: Option<bool>,
-) -> Result<Option<(Room, Room)>, ApiError> {
+) -> Result<(Written, Option<Room>), ApiError> {
     let search = name.map(|name| search_form(name.as_str()));
     let grams = name.map(grams_json).transpose()?;
     let extra = [
@@ -262,18 +271,19 @@ pub async fn update(
         open.map_or(JsValue::NULL, flag),
         optional_text(grams.as_deref()),
     ];
-    let mut statements = vec![lookup.room_statement(db)?, lookup.statement(db, sql::UPDATE_ROOM, &extra)?];
+    let mut batch = Batch::new(db);
+    let before = query.read_room(db, &mut batch)?;
+    batch.write(query.statement(db, sql::UPDATE_ROOM, &extra)?);
     if name.is_some() {
-        statements.push(lookup.statement(db, sql::DELETE_RENAMED_GRAMS, &extra)?);
-        statements.push(lookup.statement(db, sql::INSERT_RENAMED_GRAMS, &extra)?);
+        batch.write(query.statement(db, sql::DELETE_RENAMED_GRAMS, &extra)?);
+        batch.write(query.statement(db, sql::INSERT_RENAMED_GRAMS, &extra)?);
     }
-    statements.push(lookup.room_statement(db)?);
-    let after = statements.len() - 1;
-    let results = db.batch(statements).await?;
-    Ok(lookup.room_at(&results, 0)?.zip(lookup.room_at(&results, after)?))
+    let after = query.read_room(db, &mut batch)?;
+    let results = batch.run().await?;
+    Ok((Written(query.room(&results, &before)?), query.room(&results, &after)?))
 }
 
 /// Deletes the room with its memberships, bans and messages (the owner's call).
-pub async fn delete(db: &Db, lookup: Lookup<'_>) -> Result<Option<Room>, ApiError> {
-    lookup.write(db, vec![lookup.statement(db, sql::DELETE_ROOM, &[])?]).await
+pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::DELETE_ROOM, &[])]).await
 }

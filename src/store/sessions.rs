@@ -4,12 +4,11 @@
 
 use worker::{Env, KvStore};
 
-use super::{int, sql, text, Db};
+use super::{int, sql, text, Batch, Db};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::trips::Trips;
-
+use crate::http::Trips;
 
 /// A session about to be recorded.
 pub struct NewSession {
@@ -32,7 +31,7 @@ impl NewSession {
     pub(super) fn insert_row(&self, db: &Db) -> Result<worker::D1PreparedStatement, ApiError> {
         db.prepare(
             sql::INSERT_SESSION,
-            &[text(self.hash.as_str()), text(&self.user_id.as_string()), int(self.expires_at())],
+            &[text(self.hash.as_str()), text(&self.user_id.to_string()), int(self.expires_at())],
         )
     }
 }
@@ -52,7 +51,7 @@ impl Sessions {
     /// Makes the key usable until its session expires.
     pub async fn activate(&self, session: &NewSession) -> Result<(), ApiError> {
         self.trips.kv_write();
-        let put = self.kv.put(session.hash.as_str(), session.user_id.as_string())?;
+        let put = self.kv.put(session.hash.as_str(), session.user_id.to_string())?;
         put.expiration_ttl(session.ttl_seconds).execute().await?;
         Ok(())
     }
@@ -69,28 +68,23 @@ impl Sessions {
         UserId::parse(&user_id).map_err(|_| ApiError::internal(format!("session {} holds {user_id:?}", hash.as_str())))
     }
 
-    /// Drops the KV entries of these key hashes (their D1 rows are gone already), all at once.
-    pub async fn forget(&self, key_hashes: &[String]) -> Result<(), ApiError> {
+    /// Drops the KV entries of these key hashes, all at once.
+    pub async fn forget(&self, key_hashes: &[impl AsRef<str>]) -> Result<(), ApiError> {
         let deletes = key_hashes.iter().map(|hash| {
             self.trips.kv_write();
-            self.kv.delete(hash)
+            self.kv.delete(hash.as_ref())
         });
         for result in futures_util::future::join_all(deletes).await {
             result?;
         }
         Ok(())
     }
+}
 
-    /// Revokes `key` if it is a live key of `user_id`; 401 (and nothing revoked) otherwise.
-    pub async fn revoke(&self, db: &Db, key: &str, user_id: &UserId) -> Result<(), ApiError> {
-        let hash = KeyHash::of(key)?;
-        if self.owner(&hash).await? != *user_id {
-            return Err(ApiError::INVALID_KEY);
-        }
-        self.trips.kv_write();
-        self.kv.delete(hash.as_str()).await?;
-        let statement = db.prepare(sql::DELETE_SESSION, &[text(hash.as_str())])?;
-        db.batch(vec![statement]).await?;
-        Ok(())
-    }
+/// Deletes the D1 row of one session.
+pub async fn delete_row(db: &Db, hash: &KeyHash) -> Result<(), ApiError> {
+    let mut batch = Batch::new(db);
+    batch.write(db.prepare(sql::DELETE_SESSION, &[text(hash.as_str())])?);
+    batch.run().await?;
+    Ok(())
 }

@@ -11,13 +11,13 @@ use crate::helpers::{app, ROOT};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "patch", "options", "head", "trace"];
 
-/// The router's routes (`chatrooms::ROUTES`, the table `src/lib.rs` builds the router from),
+/// The routes (`chatrooms::ROUTES`, the table in `src/lib.rs` that requests are routed by),
 /// as (method, path) with `:param` written `{param}`. HEAD, which every GET route answers
 /// too, is left to the document's GET.
 fn routed() -> BTreeSet<(String, String)> {
     let mut routes: BTreeSet<(String, String)> = chatrooms::ROUTES
         .iter()
-        .map(|(method, pattern)| (method.to_ascii_lowercase(), openapi_path(pattern)))
+        .map(|route| (route.method.to_ascii_lowercase(), openapi_path(route.pattern)))
         .collect();
     // The document itself is a static asset (web/openapi.json), served beside the router.
     routes.insert(("get".to_string(), "/openapi.json".to_string()));

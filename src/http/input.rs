@@ -1,7 +1,10 @@
 //! Reading a request's fields from its query string, JSON or form body and `Authorization`
-//! header into one map, so that every handler reads input the same way.
+//! header into one map, so that every handler reads input the same way; and its path
+//! parameters, parsed into domain types.
 
 use std::collections::BTreeMap;
+
+use worker::{Method, Request, RouteContext};
 
 use crate::error::ApiError;
 
@@ -14,6 +17,41 @@ enum Value {
     Text(String),
     /// From a JSON body: must already have the right JSON type.
     Json(serde_json::Value),
+}
+
+/// Reads every field of the request: the query string, and the body for methods that have one.
+pub async fn read_input(req: &mut Request) -> Result<Input, ApiError> {
+    // The query string straight from the URL text: no need for a full URL parse.
+    let url = req.inner().url();
+    let query = url.split_once('?').map(|(_, query)| query);
+    let headers = req.headers();
+    let content_type = headers.get("Content-Type")?;
+    let authorization = headers.get("Authorization")?;
+    let body = if matches!(req.method(), Method::Get | Method::Head) {
+        Vec::new()
+    } else {
+        let declared = headers.get("Content-Length")?.and_then(|length| length.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        req.bytes().await?
+    };
+    Input::parse(RawRequest {
+        query,
+        content_type: content_type.as_deref(),
+        body: &body,
+        authorization: authorization.as_deref(),
+    })
+}
+
+/// A path parameter, parsed into its domain type (`RoomId::parse`, ...).
+pub fn param<D, T, E: Into<ApiError>>(
+    ctx: &RouteContext<D>,
+    name: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    let raw = ctx.param(name).ok_or_else(|| ApiError::internal(format!("route has no :{name}")))?;
+    parse(raw).map_err(Into::into)
 }
 
 /// All the fields of one request, whatever carried them.
@@ -126,9 +164,7 @@ impl Input {
             (None, None) => Ok(None),
         }
     }
-}
 
-impl Input {
     pub fn required_key(&self) -> Result<&str, ApiError> {
         self.key()?.ok_or_else(|| ApiError::bad_request("key is required"))
     }

@@ -1,0 +1,144 @@
+//! Which route a request is for: the one place that matches a path against the route table,
+//! and answers 404 for a path no route has and 405 (with the methods it has) for a wrong method.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use worker::{Method, Request, Response, RouteContext, Router};
+
+use crate::error::ApiError;
+
+/// A handler: `async fn(Request, RouteContext<D>) -> Result<Response, ApiError>`, boxed.
+pub type Handler<D> = fn(Request, RouteContext<D>) -> Pin<Box<dyn Future<Output = Result<Response, ApiError>>>>;
+
+/// One route of the API: a method, a `worker::Router` pattern (`/room/:room_id`), and what
+/// serves it. A GET route answers HEAD too.
+pub struct Route<H> {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub handler: H,
+}
+
+/// The route for `method` and `path`. Patterns never overlap, so the first match is the only
+/// one. `method` is the request's own: `worker` reads an unknown method as GET.
+pub fn route<'r, H>(routes: &'r [Route<H>], method: &str, path: &str) -> Result<&'r Route<H>, ApiError> {
+    let wanted = if method == "HEAD" { "GET" } else { method };
+    let mut on_path = routes.iter().filter(|route| matches(route.pattern, path)).peekable();
+    if on_path.peek().is_none() {
+        return Err(ApiError::NotFound("no such route"));
+    }
+    let mut allow = Vec::new();
+    for route in on_path {
+        if route.method == wanted {
+            return Ok(route);
+        }
+        allow.push(route.method);
+        if route.method == "GET" {
+            allow.push("HEAD");
+        }
+    }
+    // OPTIONS is always allowed: CORS preflights.
+    allow.push("OPTIONS");
+    Err(ApiError::MethodNotAllowed { allow: allow.join(", ") })
+}
+
+impl<D: 'static> Route<Handler<D>> {
+    /// A `worker::Router` holding this route alone, under the request's method, whose handler's
+    /// error becomes its JSON answer. One route only: matchit's tree of every route costs more
+    /// to build than most requests cost to serve, and the choice is made already.
+    pub fn router(&self, method: Method, data: D) -> Router<'static, D> {
+        let handler = self.handler;
+        let serve = move |req, ctx| async move { handler(req, ctx).await.or_else(ApiError::into_response) };
+        let router = Router::with_data(data);
+        match method {
+            Method::Head => router.head_async(self.pattern, serve),
+            Method::Post => router.post_async(self.pattern, serve),
+            Method::Put => router.put_async(self.pattern, serve),
+            Method::Patch => router.patch_async(self.pattern, serve),
+            Method::Delete => router.delete_async(self.pattern, serve),
+            _ => router.get_async(self.pattern, serve),
+        }
+    }
+}
+
+/// A router pattern (`/room/:room_id`) against a path: literal segments equal, a `:name`
+/// segment any non-empty one.
+fn matches(pattern: &str, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(expected), Some(segment)) if expected.starts_with(':') && !segment.is_empty() => {}
+            (Some(expected), Some(segment)) if expected == segment => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROUTES: &[Route<u8>] = &[
+        Route { method: "POST", pattern: "/room", handler: 0 },
+        Route { method: "GET", pattern: "/room/:room_id", handler: 1 },
+        Route { method: "PATCH", pattern: "/room/:room_id", handler: 2 },
+        Route { method: "DELETE", pattern: "/room/:room_id", handler: 3 },
+        Route { method: "GET", pattern: "/room/:room_id/members/:user_id", handler: 4 },
+    ];
+
+    fn found(method: &str, path: &str) -> Option<u8> {
+        route(ROUTES, method, path).ok().map(|route| route.handler)
+    }
+
+    fn allow(method: &str, path: &str) -> Option<String> {
+        match route(ROUTES, method, path) {
+            Err(ApiError::MethodNotAllowed { allow }) => Some(allow),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_request_finds_its_route_and_head_the_get_route() {
+        assert_eq!(found("PATCH", "/room/abc"), Some(2));
+        assert_eq!(found("HEAD", "/room/abc"), Some(1));
+        assert_eq!(found("GET", "/room/a/members/b"), Some(4));
+    }
+
+    #[test]
+    fn a_wrong_method_lists_every_method_of_the_path_with_head_and_options() {
+        assert_eq!(allow("PUT", "/room/abc").as_deref(), Some("GET, HEAD, PATCH, DELETE, OPTIONS"));
+        assert_eq!(allow("GET", "/room").as_deref(), Some("POST, OPTIONS"));
+        assert_eq!(allow("PROPFIND", "/room").as_deref(), Some("POST, OPTIONS"));
+    }
+
+    #[test]
+    fn a_path_no_route_has_is_not_found() {
+        assert_eq!(route(ROUTES, "GET", "/nowhere").err(), Some(ApiError::NotFound("no such route")));
+    }
+
+    #[test]
+    fn parameters_match_one_non_empty_segment() {
+        assert_eq!(found("GET", "/room/a/members/b"), Some(4));
+        for path in ["/room//members/b", "/room/a/members", "/room/a/members/b/c"] {
+            assert_eq!(route(ROUTES, "GET", path).err(), Some(ApiError::NotFound("no such route")), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_trailing_slash_is_another_path() {
+        assert_eq!(route(ROUTES, "GET", "/room/").err(), Some(ApiError::NotFound("no such route")));
+    }
+
+    #[test]
+    fn no_two_routes_of_the_service_overlap() {
+        // A path made from each pattern (parameters filled in) matches that route alone.
+        for route in crate::ROUTES {
+            let path: Vec<&str> =
+                route.pattern.split('/').map(|segment| if segment.starts_with(':') { "x" } else { segment }).collect();
+            let path = path.join("/");
+            let matching = crate::ROUTES.iter().filter(|other| other.method == route.method && matches(other.pattern, &path));
+            assert_eq!(matching.count(), 1, "{} {}", route.method, route.pattern);
+        }
+    }
+}
