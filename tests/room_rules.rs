@@ -286,7 +286,7 @@ fn seed(migrations: &[String], case: &Case) -> Connection {
     db
 }
 
-/// The situation the store builds from the `ROOM` row (`store::rooms::Lookup::room`).
+/// The situation as `store::rooms` builds it from the `ROOM` row.
 fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option<Situation> {
     let args = [text(&id(ROOM)), text(caller), target.map_or(Value::Null, text)];
     let mut statement = db.prepare(sql::ROOM).unwrap();
