@@ -1,5 +1,6 @@
-//! Who may see and do what in a room: the one place that decides it. The store's SQL guards
-//! (`store::rooms::guard`) enforce the same rules inside each write's transaction.
+//! Who may see and do what in a room: the one place that decides it. The guards of the room
+//! writes in `store::sql` enforce the same rules inside each write's transaction;
+//! `tests/room_rules.rs` proves the two equal, case by case.
 
 /// A user's standing in one room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,67 +1,11 @@
-//! Every SQL statement the service sends, as constants: assembled at compile time from the
-//! fragments below, listed in `ALL` so that a test can check each one's query plan, and shared
-//! with nothing else. Room statements take `?1` the room, `?2` the caller, `?3` the target.
-
-// The facts the guards of room writes are made of (see `rooms`). Macros rather than
-// constants, so that `concat!` can build whole statements from them.
-macro_rules! caller_admin {
-    () => {
-        "EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)"
-    };
-}
-macro_rules! caller_owner {
-    () => {
-        "EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)"
-    };
-}
-macro_rules! target_present {
-    () => {
-        "EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)"
-    };
-}
-macro_rules! target_admin {
-    () => {
-        "EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)"
-    };
-}
-macro_rules! target_owner {
-    () => {
-        "EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)"
-    };
-}
-macro_rules! target_banned {
-    () => {
-        "EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)"
-    };
-}
-macro_rules! target_exists {
-    () => {
-        "EXISTS (SELECT 1 FROM users WHERE user_id = ?3)"
-    };
-}
-/// For account changes: `?1` the user, `?2` the hash of the request's key, `?3` now. Whether
-/// that key is a live session of the user according to D1, which unlike KV is strongly
-/// consistent; the account writes are guarded by it, so a key revoked anywhere cannot do them.
-macro_rules! key_is_live {
-    () => {
-        "EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)"
-    };
-}
-macro_rules! room_summary {
-    () => {
-        "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner"
-    };
-}
-macro_rules! message_columns {
-    () => {
-        "SELECT message_id, user_id, text, sent_at FROM messages WHERE room_id = ?1"
-    };
-}
-macro_rules! cursor_seq {
-    () => {
-        "(SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4)"
-    };
-}
+//! Every SQL statement the service sends, as constants, each written out in full so that it
+//! reads as the SQL that runs; listed in `ALL` so that a test can check each one's query plan,
+//! and shared with nothing else. Room statements take `?1` the room, `?2` the caller, `?3` the
+//! target.
+//!
+//! The room writes carry the rules of `domain::Situation::check` again, as guards (one
+//! condition a line), so that the rules hold at the very moment of the write;
+//! `tests/room_rules.rs` proves the two equal case by case.
 
 // Users and sessions.
 
@@ -85,41 +29,51 @@ pub const COUNT_ATTEMPT: &str = "INSERT INTO login_attempts (user_id, window_sta
 pub const STORED_PASSWORD: &str = "SELECT password FROM users WHERE user_id = ?1";
 pub const RESET_ATTEMPTS: &str = "DELETE FROM login_attempts WHERE user_id = ?1";
 
-// Account changes, each guarded by the request's key being live in D1.
+// Account changes: `?1` the user, `?2` the hash of the request's key, `?3` now. Each is guarded
+// by that key being a live session of the user according to D1, which unlike KV is strongly
+// consistent, so that a key revoked anywhere cannot do them:
+// `EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)`.
 
-pub const KEY_IS_LIVE: &str = concat!("SELECT ", key_is_live!(), " AS live");
-pub const OTHER_SESSIONS: &str =
-    concat!("SELECT key_hash FROM sessions WHERE user_id = ?1 AND key_hash <> ?2 AND ", key_is_live!());
-pub const DELETE_OTHER_SESSIONS: &str =
-    concat!("DELETE FROM sessions WHERE user_id = ?1 AND key_hash <> ?2 AND ", key_is_live!());
-pub const CHANGE_PASSWORD: &str = concat!("UPDATE users SET password = ?4 WHERE user_id = ?1 AND ", key_is_live!());
-pub const ALL_SESSIONS: &str = concat!("SELECT key_hash FROM sessions WHERE user_id = ?1 AND ", key_is_live!());
+pub const KEY_IS_LIVE: &str =
+    "SELECT EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3) AS live";
+pub const OTHER_SESSIONS: &str = "SELECT key_hash FROM sessions
+  WHERE user_id = ?1 AND key_hash <> ?2
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
+pub const DELETE_OTHER_SESSIONS: &str = "DELETE FROM sessions
+  WHERE user_id = ?1 AND key_hash <> ?2
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
+pub const CHANGE_PASSWORD: &str = "UPDATE users SET password = ?4
+  WHERE user_id = ?1
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
+pub const ALL_SESSIONS: &str = "SELECT key_hash FROM sessions
+  WHERE user_id = ?1
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
 /// Each room the user owns passes to its longest-standing admin, else its longest-standing
 /// member.
-pub const HAND_OVER_OWNED_ROOMS: &str = concat!(
-    "UPDATE rooms SET owner_id = (
+pub const HAND_OVER_OWNED_ROOMS: &str = "UPDATE rooms SET owner_id = (
         SELECT m.user_id FROM members AS m
          WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1
          ORDER BY m.admin DESC, m.position LIMIT 1)
-  WHERE owner_id = ?1 AND ",
-    key_is_live!(),
-    "
-    AND EXISTS (SELECT 1 FROM members AS m WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1)"
-);
+  WHERE owner_id = ?1
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)
+    AND EXISTS (SELECT 1 FROM members AS m WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1)";
 /// The new owners (owners of the user's rooms who are not admins yet) become admins.
-pub const NEW_OWNERS_ARE_ADMINS: &str = concat!(
-    "UPDATE members SET admin = 1
-  WHERE admin = 0 AND ",
-    key_is_live!(),
-    "
+pub const NEW_OWNERS_ARE_ADMINS: &str = "UPDATE members SET admin = 1
+  WHERE admin = 0
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)
     AND (room_id, user_id) IN (
         SELECT room_id, owner_id FROM rooms
-         WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))"
-);
-pub const DELETE_OWNED_ROOMS: &str = concat!("DELETE FROM rooms WHERE owner_id = ?1 AND ", key_is_live!());
-pub const DELETE_ATTEMPTS_OF_LIVE: &str = concat!("DELETE FROM login_attempts WHERE user_id = ?1 AND ", key_is_live!());
+         WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))";
+pub const DELETE_OWNED_ROOMS: &str = "DELETE FROM rooms
+  WHERE owner_id = ?1
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
+pub const DELETE_ATTEMPTS_OF_LIVE: &str = "DELETE FROM login_attempts
+  WHERE user_id = ?1
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
 /// Memberships, bans and sessions go with the user (foreign keys cascade); messages stay.
-pub const DELETE_USER: &str = concat!("DELETE FROM users WHERE user_id = ?1 AND ", key_is_live!());
+pub const DELETE_USER: &str = "DELETE FROM users
+  WHERE user_id = ?1
+    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
 
 // Rooms.
 
@@ -160,84 +114,66 @@ pub const ADMINS_PAGE: &str =
     "SELECT user_id FROM members WHERE room_id = ?1 AND admin = 1 ORDER BY position LIMIT ?4 OFFSET ?5";
 pub const BANS_PAGE: &str =
     "SELECT user_id FROM bans WHERE room_id = ?1 ORDER BY banned_at, user_id LIMIT ?4 OFFSET ?5";
-/// The target becomes a present member: the caller joining an open room themself, or an admin
-/// adding someone who exists. Each join takes the room's next position; a present member
-/// keeps theirs.
-pub const ADD_MEMBER: &str = concat!(
-    "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
+/// The target becomes a present member: the caller joining an open room themself (not
+/// banned, with an account), or an admin adding someone who exists and is not banned. Each
+/// join takes the room's next position; a present member keeps theirs.
+pub const ADD_MEMBER: &str = "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
  SELECT room_id, ?3, ?4, 1, 0, join_seq + 1 FROM rooms
-  WHERE room_id = ?1 AND NOT ",
-    target_banned!(),
-    " AND ",
-    target_exists!(),
-    "
-    AND ((?2 = ?3 AND open = 1) OR ",
-    caller_admin!(),
-    ")
+  WHERE room_id = ?1
+    AND NOT EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)
+    AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
+    AND ((?2 = ?3 AND open = 1)
+         OR EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1))
  ON CONFLICT (room_id, user_id) DO UPDATE
     SET present = 1, joined_at = excluded.joined_at, position = excluded.position
-  WHERE members.present = 0"
-);
-/// The target leaves (target = caller) or is removed; never the owner.
-pub const REMOVE_MEMBER: &str = concat!(
-    "UPDATE members SET present = 0, admin = 0
-  WHERE room_id = ?1 AND user_id = ?3 AND present = 1 AND NOT ",
-    target_owner!(),
-    "
-    AND (?2 = ?3 OR ",
-    caller_owner!(),
-    " OR (",
-    caller_admin!(),
-    " AND NOT ",
-    target_admin!(),
-    "))"
-);
-/// Written before the removal that follows it, so that the guard still sees the target's
-/// admin flag.
-pub const INSERT_BAN: &str = concat!(
-    "INSERT INTO bans (room_id, user_id, banned_at)
+  WHERE members.present = 0";
+/// The target leaves (target = caller) or is removed: by the owner, or by an admin if the
+/// target is no admin; never the owner.
+pub const REMOVE_MEMBER: &str = "UPDATE members SET present = 0, admin = 0
+  WHERE room_id = ?1 AND user_id = ?3 AND present = 1
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
+    AND (?2 = ?3
+         OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
+         OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+             AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))";
+/// Someone else who exists, by the same rule as a removal. Written before the removal that
+/// follows it, so that the guard still sees the target's admin flag.
+pub const INSERT_BAN: &str = "INSERT INTO bans (room_id, user_id, banned_at)
  SELECT ?1, ?3, ?4
-  WHERE ?2 <> ?3 AND ",
-    target_exists!(),
-    " AND NOT ",
-    target_owner!(),
-    "
-    AND (",
-    caller_owner!(),
-    " OR (",
-    caller_admin!(),
-    " AND NOT ",
-    target_admin!(),
-    "))
- ON CONFLICT (room_id, user_id) DO NOTHING"
-);
-pub const REMOVE_BANNED: &str = concat!(
-    "UPDATE members SET present = 0, admin = 0 WHERE room_id = ?1 AND user_id = ?3 AND present = 1 AND ",
-    target_banned!()
-);
-pub const DELETE_BAN: &str = concat!("DELETE FROM bans WHERE room_id = ?1 AND user_id = ?3 AND ", caller_admin!());
-pub const PROMOTE: &str =
-    concat!("UPDATE members SET admin = 1 WHERE room_id = ?1 AND user_id = ?3 AND present = 1 AND ", caller_owner!());
-pub const DEMOTE: &str = concat!(
-    "UPDATE members SET admin = 0 WHERE room_id = ?1 AND user_id = ?3 AND NOT ",
-    target_owner!(),
-    " AND (?2 = ?3 OR ",
-    caller_owner!(),
-    ")"
-);
-pub const HAND_OVER: &str =
-    concat!("UPDATE rooms SET owner_id = ?3 WHERE room_id = ?1 AND owner_id = ?2 AND ", target_present!());
-pub const UPDATE_ROOM: &str = concat!(
+  WHERE ?2 <> ?3
+    AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
+    AND (EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
+         OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+             AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))
+ ON CONFLICT (room_id, user_id) DO NOTHING";
+pub const REMOVE_BANNED: &str = "UPDATE members SET present = 0, admin = 0
+  WHERE room_id = ?1 AND user_id = ?3 AND present = 1
+    AND EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)";
+pub const DELETE_BAN: &str = "DELETE FROM bans
+  WHERE room_id = ?1 AND user_id = ?3
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
+pub const PROMOTE: &str = "UPDATE members SET admin = 1
+  WHERE room_id = ?1 AND user_id = ?3 AND present = 1
+    AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)";
+pub const DEMOTE: &str = "UPDATE members SET admin = 0
+  WHERE room_id = ?1 AND user_id = ?3
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
+    AND (?2 = ?3 OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2))";
+pub const HAND_OVER: &str = "UPDATE rooms SET owner_id = ?3
+  WHERE room_id = ?1 AND owner_id = ?2
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)";
+pub const UPDATE_ROOM: &str =
     "UPDATE rooms SET name = coalesce(?4, name), name_search = coalesce(?5, name_search), open = coalesce(?6, open)
-  WHERE room_id = ?1 AND ",
-    caller_admin!()
-);
+  WHERE room_id = ?1
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
 /// On a rename (an admin's): the old name's pieces go, the new name's (`?7`) come.
-pub const DELETE_RENAMED_GRAMS: &str = concat!("DELETE FROM room_grams WHERE room_id = ?1 AND ", caller_admin!());
-pub const INSERT_RENAMED_GRAMS: &str = concat!(
-    "INSERT OR IGNORE INTO room_grams (gram, room_id) SELECT value, ?1 FROM json_each(?7) WHERE ",
-    caller_admin!()
-);
+pub const DELETE_RENAMED_GRAMS: &str = "DELETE FROM room_grams
+  WHERE room_id = ?1
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
+pub const INSERT_RENAMED_GRAMS: &str = "INSERT OR IGNORE INTO room_grams (gram, room_id)
+ SELECT value, ?1 FROM json_each(?7)
+  WHERE EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
 /// The room goes with its memberships, bans and messages (foreign keys cascade).
 pub const DELETE_ROOM: &str = "DELETE FROM rooms WHERE room_id = ?1 AND owner_id = ?2";
 
@@ -246,35 +182,35 @@ pub const DELETE_ROOM: &str = "DELETE FROM rooms WHERE room_id = ?1 AND owner_id
 /// Posted as the caller if they are present, numbered after the room's latest message.
 pub const POST_MESSAGE: &str = "INSERT INTO messages (room_id, seq, message_id, user_id, text, sent_at)
  SELECT room_id, message_seq + 1, ?4, ?2, ?5, ?6 FROM rooms
-  WHERE room_id = ?1 AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND present = 1)";
+  WHERE room_id = ?1
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND present = 1)";
 pub const MESSAGE_CURSOR: &str = "SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4";
-pub const LATEST_MESSAGES: &str = concat!(message_columns!(), " ORDER BY seq DESC LIMIT ?5");
-pub const MESSAGES_BEFORE: &str = concat!(message_columns!(), " AND seq < ", cursor_seq!(), " ORDER BY seq DESC LIMIT ?5");
+pub const LATEST_MESSAGES: &str =
+    "SELECT message_id, user_id, text, sent_at FROM messages WHERE room_id = ?1 ORDER BY seq DESC LIMIT ?5";
+pub const MESSAGES_BEFORE: &str = "SELECT message_id, user_id, text, sent_at FROM messages
+  WHERE room_id = ?1 AND seq < (SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4)
+  ORDER BY seq DESC LIMIT ?5";
 /// The oldest messages after the cursor, so that a poller misses none.
-pub const MESSAGES_AFTER: &str = concat!(message_columns!(), " AND seq > ", cursor_seq!(), " ORDER BY seq ASC LIMIT ?5");
+pub const MESSAGES_AFTER: &str = "SELECT message_id, user_id, text, sent_at FROM messages
+  WHERE room_id = ?1 AND seq > (SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4)
+  ORDER BY seq ASC LIMIT ?5";
 
 // The directory.
 
-pub const OPEN_ROOMS: &str = concat!(
-    room_summary!(),
-    " FROM rooms AS r WHERE r.open = 1 ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2"
-);
+pub const OPEN_ROOMS: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
+  FROM rooms AS r WHERE r.open = 1 ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2";
 pub const OPEN_ROOM_COUNT: &str = "SELECT value AS count FROM counters WHERE name = 'open_rooms'";
 /// Open rooms whose name contains `?4`, found through its first piece `?3`.
-pub const OPEN_ROOMS_NAMED: &str = concat!(
-    room_summary!(),
-    " FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
+pub const OPEN_ROOMS_NAMED: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
+  FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
   WHERE g.gram = ?3 AND r.open = 1 AND instr(r.name_search, ?4) > 0
-  ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2"
-);
+  ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2";
 pub const OPEN_ROOM_NAMED_COUNT: &str = "SELECT count(*) AS count FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
   WHERE g.gram = ?1 AND r.open = 1 AND instr(r.name_search, ?2) > 0";
-pub const ROOMS_OF_USER: &str = concat!(
-    room_summary!(),
-    " FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
+pub const ROOMS_OF_USER: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
+  FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
   WHERE m.user_id = ?1 AND m.present = 1
-  ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3"
-);
+  ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3";
 pub const ROOM_COUNT_OF_USER: &str = "SELECT room_count AS count FROM users WHERE user_id = ?1";
 
 /// Every statement, by name.
@@ -365,6 +301,25 @@ mod tests {
         // Every `pub const` of this file but `ALL` itself is a statement, and is in `ALL`.
         let declared = include_str!("sql.rs").lines().filter(|line| line.starts_with("pub const ")).count();
         assert_eq!(declared - 1, ALL.len());
+    }
+
+    #[test]
+    fn every_account_change_is_guarded_by_the_same_live_key_condition() {
+        let live = "EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
+        for sql in [
+            KEY_IS_LIVE,
+            OTHER_SESSIONS,
+            DELETE_OTHER_SESSIONS,
+            CHANGE_PASSWORD,
+            ALL_SESSIONS,
+            HAND_OVER_OWNED_ROOMS,
+            NEW_OWNERS_ARE_ADMINS,
+            DELETE_OWNED_ROOMS,
+            DELETE_ATTEMPTS_OF_LIVE,
+            DELETE_USER,
+        ] {
+            assert!(sql.contains(live), "{sql}");
+        }
     }
 
     #[test]

@@ -1,0 +1,585 @@
+//! The room rules are written twice: in Rust (`domain::Situation::check`), which the handlers
+//! use to explain an outcome, and as the SQL guards of the writes (`store::sql`), which decide
+//! it inside the write's transaction. This table test proves the two equal, natively, for every
+//! room kind, caller, target and action that has a guarded write.
+//!
+//! Each case builds a fresh database from the migrations, seeds it, then runs what the store
+//! runs for the action: the `ROOM` read, then the action's statements in the store's order with
+//! the store's parameters, in one transaction. `check` is asked about the situation read by that
+//! `ROOM` statement, as the handlers do, and the case holds when:
+//! - refused: the database is unchanged, every row of every table (counters, positions and
+//!   times included);
+//! - allowed: the rooms, memberships, bans, messages and name pieces are exactly the intended
+//!   ones (the target now present, banned, admin...; nobody else and no other room touched);
+//!   and where they already were (adding a present member, banning a banned user, demoting a
+//!   plain member, a PATCH that changes nothing...), the database is unchanged too.
+//!
+//! "Changed rows" is not counted with `changes()`: SQLite counts a row an UPDATE matched even
+//! when it writes the same values back (DEMOTE matches a former member's row, whose admin flag
+//! is already 0), so only the tables' contents tell a write from a no-op.
+//!
+//! Reads have no guard in SQL (none uses the caller, `?2`): whether a closed room and its lists
+//! may be seen is `check(View)` / `check(ListBans)` alone, on the `ROOM` row read in the same
+//! batch. `room_reads_leave_visibility_to_check` pins that, so a guard added to a read comes
+//! here too.
+//!
+//! Only states the service can reach are seeded: the owner is a present admin, and a banned
+//! user is not present (a ban removes them; nobody banned gets back in).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use chatrooms::domain::{search_form, search_grams, Action, Role, Situation, Standing};
+use chatrooms::store::sql;
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
+
+/// The migrations' text, read once.
+fn migrations() -> Vec<String> {
+    let mut paths: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    paths.sort();
+    paths.iter().map(|path| std::fs::read_to_string(path).unwrap()).collect()
+}
+
+fn schema(migrations: &[String]) -> Connection {
+    let db = Connection::open_in_memory().unwrap();
+    db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    for migration in migrations {
+        db.execute_batch(migration).unwrap();
+    }
+    db
+}
+
+fn id(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+const ROOM: u32 = 100;
+/// A room with the same people in the same roles, which no write on `ROOM` may touch.
+const OTHER_ROOM: u32 = 101;
+const OWNER: u32 = 1;
+const CALLER: u32 = 2;
+const TARGET: u32 = 3;
+/// A present plain member and a banned former member, who stay as they are.
+const BYSTANDER: u32 = 4;
+const BANNED_BYSTANDER: u32 = 5;
+const POSTED: u32 = 999;
+const NOW: i64 = 1_000_000;
+const NAME: &str = "Lounge";
+const NEW_NAME: &str = "Den of Σ";
+const TEXT: &str = "hello";
+
+/// Someone's place in the room, as seeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    /// No account (a key that outlived it, or a user id that never was).
+    Ghost,
+    Stranger,
+    BannedStranger,
+    Former,
+    BannedFormer,
+    Member,
+    Admin,
+    Owner,
+}
+
+const EVERYONE: [Who; 8] =
+    [Who::Ghost, Who::Stranger, Who::BannedStranger, Who::Former, Who::BannedFormer, Who::Member, Who::Admin, Who::Owner];
+
+impl Who {
+    fn standing(self) -> Standing {
+        let (role, banned) = match self {
+            Who::Ghost | Who::Stranger => (Role::Stranger, false),
+            Who::BannedStranger => (Role::Stranger, true),
+            Who::Former => (Role::Former, false),
+            Who::BannedFormer => (Role::Former, true),
+            Who::Member => (Role::Member, false),
+            Who::Admin => (Role::Admin, false),
+            Who::Owner => (Role::Owner, false),
+        };
+        Standing { role, banned }
+    }
+
+    fn exists(self) -> bool {
+        self != Who::Ghost
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Open,
+    Closed,
+    /// No such room (the other room exists, with everyone in it).
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// The action is about no user (`?3` NULL).
+    Nobody,
+    /// The caller themself.
+    Caller,
+    Other(Who),
+}
+
+/// A PATCH: the new name (`Some(NAME)` renames to the same), the new openness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Patch {
+    name: Option<&'static str>,
+    open: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    kind: Kind,
+    caller: Who,
+    target: Target,
+    action: Action,
+    patch: Patch,
+}
+
+impl Case {
+    fn target_id(&self) -> Option<String> {
+        match self.target {
+            Target::Nobody => None,
+            Target::Caller => Some(id(CALLER)),
+            Target::Other(_) => Some(id(TARGET)),
+        }
+    }
+
+    fn owner_id(&self) -> String {
+        match (self.caller, self.target) {
+            (Who::Owner, _) => id(CALLER),
+            (_, Target::Other(Who::Owner)) => id(TARGET),
+            _ => id(OWNER),
+        }
+    }
+
+    /// The situation as the seed means it, to check the seed against what `ROOM` reads.
+    fn situation(&self) -> Situation {
+        let (target, target_exists) = match self.target {
+            Target::Nobody => (Standing::STRANGER, false),
+            Target::Caller => (self.caller.standing(), self.caller.exists()),
+            Target::Other(who) => (who.standing(), who.exists()),
+        };
+        Situation {
+            open: self.kind == Kind::Open,
+            caller: self.caller.standing(),
+            target,
+            target_exists,
+            caller_is_target: self.target == Target::Caller,
+        }
+    }
+}
+
+/// Every case: each room kind, caller, target and action with a guarded write.
+fn cases() -> Vec<Case> {
+    let same = Patch { name: None, open: None };
+    let mut patches = Vec::new();
+    for name in [None, Some(NAME), Some(NEW_NAME)] {
+        for open in [None, Some(false), Some(true)] {
+            patches.push(Patch { name, open });
+        }
+    }
+    let mut cases = Vec::new();
+    for kind in [Kind::Open, Kind::Closed, Kind::Missing] {
+        for caller in EVERYONE {
+            let mut targets = vec![Target::Caller];
+            // There is one owner: an owner's target is someone else.
+            targets.extend(EVERYONE.into_iter().filter(|who| !(caller == Who::Owner && *who == Who::Owner)).map(Target::Other));
+            let case = |action, target, patch| Case { kind, caller, target, action, patch };
+            cases.push(case(Action::Join, Target::Caller, same));
+            for action in [
+                Action::Add,
+                Action::Remove,
+                Action::Ban,
+                Action::Unban,
+                Action::Promote,
+                Action::Demote,
+                Action::TransferOwnership,
+            ] {
+                cases.extend(targets.iter().map(|target| case(action, *target, same)));
+            }
+            cases.extend(patches.iter().map(|patch| case(Action::Update, Target::Nobody, *patch)));
+            cases.push(case(Action::Delete, Target::Nobody, same));
+            cases.push(case(Action::Post, Target::Nobody, same));
+        }
+    }
+    cases
+}
+
+fn grams_json(name: &str) -> String {
+    serde_json::to_string(&search_grams(&search_form(name))).unwrap()
+}
+
+fn text(value: &str) -> Value {
+    Value::Text(value.to_owned())
+}
+
+/// Runs `statement` with `args` cut to the parameters it has, as the store binds them.
+fn run(db: &Connection, statement: &str, args: &[Value]) -> usize {
+    let args = &args[..sql::highest_parameter(statement).min(args.len())];
+    db.execute(statement, params_from_iter(args)).unwrap_or_else(|error| panic!("{error}: {statement}"))
+}
+
+fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
+    let (room, owner) = (id(room), case.owner_id());
+    run(db, sql::INSERT_ROOM, &[text(&room), text(name), text(&search_form(name)), Value::from(open), text(&owner), 0.into()]);
+    run(db, sql::INSERT_ROOM_GRAMS, &[text(&room), text(&grams_json(name))]);
+    run(db, sql::INSERT_OWNER, &[text(&room), text(&owner), 0.into()]);
+    let mut people = vec![(BYSTANDER, Who::Member), (BANNED_BYSTANDER, Who::BannedFormer), (CALLER, case.caller)];
+    if let Target::Other(who) = case.target {
+        people.push((TARGET, who));
+    }
+    for (position, (user, who)) in (2_i64..).zip(people) {
+        let membership = match who {
+            Who::Ghost | Who::Stranger | Who::BannedStranger | Who::Owner => None,
+            Who::Former | Who::BannedFormer => Some((0, 0)),
+            Who::Member => Some((1, 0)),
+            Who::Admin => Some((1, 1)),
+        };
+        if let Some((present, admin)) = membership {
+            db.execute(
+                "INSERT INTO members (room_id, user_id, joined_at, present, admin, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (&room, id(user), position, present, admin, position),
+            )
+            .unwrap();
+        }
+        if matches!(who, Who::BannedStranger | Who::BannedFormer) {
+            let ban = "INSERT INTO bans (room_id, user_id, banned_at) VALUES (?1, ?2, ?3)";
+            db.execute(ban, (&room, id(user), position)).unwrap();
+        }
+    }
+    let message = [text(&room), text(&id(BYSTANDER)), Value::Null, text(&id(900 + number(&room))), text("earlier"), 1.into()];
+    run(db, sql::POST_MESSAGE, &message);
+}
+
+/// The number an id was made from, which failures show instead of the whole id.
+fn number(id: &str) -> u32 {
+    id.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+fn seed(migrations: &[String], case: &Case) -> Connection {
+    let db = schema(migrations);
+    let mut users = vec![BYSTANDER, BANNED_BYSTANDER];
+    if case.owner_id() == id(OWNER) {
+        users.push(OWNER);
+    }
+    if case.caller.exists() {
+        users.push(CALLER);
+    }
+    if matches!(case.target, Target::Other(who) if who.exists()) {
+        users.push(TARGET);
+    }
+    for user in users {
+        db.execute(sql::INSERT_USER, (id(user), format!("user {user}"), "not a hash", 0)).unwrap();
+    }
+    if case.kind != Kind::Missing {
+        seed_room(&db, case, ROOM, NAME, case.kind == Kind::Open);
+    }
+    seed_room(&db, case, OTHER_ROOM, "Elsewhere", case.kind != Kind::Open);
+    db
+}
+
+/// The situation as `store::rooms` builds it from the `ROOM` row.
+fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option<Situation> {
+    let args = [text(&id(ROOM)), text(caller), target.map_or(Value::Null, text)];
+    let mut statement = db.prepare(sql::ROOM).unwrap();
+    statement
+        .query_row(params_from_iter(&args[..sql::highest_parameter(sql::ROOM)]), |row| {
+            let owner: String = row.get("owner")?;
+            let standing = |user: &str, present: Option<i64>, admin: Option<i64>, banned: i64| Standing {
+                role: Role::from_membership(present.map(|present| present != 0), admin.unwrap_or(0) != 0, user == owner),
+                banned: banned != 0,
+            };
+            let situation = Situation {
+                open: row.get::<_, i64>("open")? != 0,
+                caller: standing(caller, row.get("caller_present")?, row.get("caller_admin")?, row.get("caller_banned")?),
+                target: match target {
+                    Some(target) => {
+                        standing(target, row.get("target_present")?, row.get("target_admin")?, row.get("target_banned")?)
+                    }
+                    None => Standing::STRANGER,
+                },
+                target_exists: row.get::<_, i64>("target_exists")? != 0,
+                caller_is_target: target == Some(caller),
+            };
+            Ok(situation)
+        })
+        .optional()
+        .unwrap()
+}
+
+/// The action's writes, in the store's order, with their own parameters (`?4`...).
+fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
+    match case.action {
+        Action::Join | Action::Add => vec![(sql::ADD_MEMBER, vec![NOW.into()])],
+        Action::Remove => vec![(sql::REMOVE_MEMBER, vec![])],
+        Action::Ban => vec![(sql::INSERT_BAN, vec![NOW.into()]), (sql::REMOVE_BANNED, vec![])],
+        Action::Unban => vec![(sql::DELETE_BAN, vec![])],
+        Action::Promote => vec![(sql::PROMOTE, vec![])],
+        Action::Demote => vec![(sql::DEMOTE, vec![])],
+        Action::TransferOwnership => vec![(sql::PROMOTE, vec![]), (sql::HAND_OVER, vec![])],
+        Action::Update => {
+            let Patch { name, open } = case.patch;
+            let extra = vec![
+                name.map_or(Value::Null, text),
+                name.map_or(Value::Null, |name| text(&search_form(name))),
+                open.map_or(Value::Null, Value::from),
+                name.map_or(Value::Null, |name| text(&grams_json(name))),
+            ];
+            let mut writes = vec![(sql::UPDATE_ROOM, extra.clone())];
+            if name.is_some() {
+                writes.push((sql::DELETE_RENAMED_GRAMS, extra.clone()));
+                writes.push((sql::INSERT_RENAMED_GRAMS, extra));
+            }
+            writes
+        }
+        Action::Delete => vec![(sql::DELETE_ROOM, vec![])],
+        Action::Post => vec![(sql::POST_MESSAGE, vec![text(&id(POSTED)), text(TEXT), NOW.into()])],
+        Action::View | Action::ListBans => panic!("{:?} has no write", case.action),
+    }
+}
+
+/// What the rules are about, in every room: who is in, who is banned, who owns, what was said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
+    /// Room → (name, name_search, open, owner).
+    rooms: BTreeMap<String, (String, String, bool, String)>,
+    /// (room, user) → (present, admin).
+    members: BTreeMap<(String, String), (bool, bool)>,
+    bans: BTreeSet<(String, String)>,
+    /// (room, seq, message id, author, text).
+    messages: BTreeSet<(String, i64, String, String, String)>,
+    /// (room, gram).
+    grams: BTreeSet<(String, String)>,
+}
+
+impl State {
+    /// One line per fact, ids by their number.
+    fn facts(&self) -> BTreeSet<String> {
+        let rooms = self.rooms.iter().map(|(room, (name, search, open, owner))| {
+            format!("room {}: {name:?} ({search:?}) open {open} owner {}", number(room), number(owner))
+        });
+        let members = self.members.iter().map(|((room, user), (present, admin))| {
+            format!("room {} member {}: present {present} admin {admin}", number(room), number(user))
+        });
+        let bans = self.bans.iter().map(|(room, user)| format!("room {} ban {}", number(room), number(user)));
+        let messages = self.messages.iter().map(|(room, seq, message, user, text)| {
+            format!("room {} message {seq} {} by {}: {text:?}", number(room), number(message), number(user))
+        });
+        let grams = self.grams.iter().map(|(room, gram)| format!("room {} gram {gram:?}", number(room)));
+        rooms.chain(members).chain(bans).chain(messages).chain(grams).collect()
+    }
+
+    /// What `self` has that `intended` has not (+), and what it lacks (-).
+    fn difference(&self, intended: &Self) -> String {
+        let (facts, intended) = (self.facts(), intended.facts());
+        let extra = facts.difference(&intended).map(|fact| format!("+ {fact}"));
+        let missing = intended.difference(&facts).map(|fact| format!("- {fact}"));
+        extra.chain(missing).collect::<Vec<_>>().join("\n    ")
+    }
+}
+
+fn rows<T>(db: &Connection, query: &str, row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>) -> Vec<T> {
+    let mut statement = db.prepare(query).unwrap();
+    let rows = statement.query_map([], row).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+fn state(db: &Connection) -> State {
+    State {
+        rooms: rows(db, "SELECT room_id, name, name_search, open, owner_id FROM rooms", |row| {
+            Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get::<_, i64>(3)? != 0, row.get(4)?)))
+        })
+        .into_iter()
+        .collect(),
+        members: rows(db, "SELECT room_id, user_id, present, admin FROM members", |row| {
+            Ok(((row.get(0)?, row.get(1)?), (row.get::<_, i64>(2)? != 0, row.get::<_, i64>(3)? != 0)))
+        })
+        .into_iter()
+        .collect(),
+        bans: rows(db, "SELECT room_id, user_id FROM bans", |row| Ok((row.get(0)?, row.get(1)?))).into_iter().collect(),
+        messages: rows(db, "SELECT room_id, seq, message_id, user_id, text FROM messages", |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+        })
+        .into_iter()
+        .collect(),
+        grams: rows(db, "SELECT room_id, gram FROM room_grams", |row| Ok((row.get(0)?, row.get(1)?))).into_iter().collect(),
+    }
+}
+
+/// Every row of every table, each table's rows sorted.
+fn dump(db: &Connection) -> Vec<String> {
+    let tables = rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", |row| row.get::<_, String>(0));
+    let mut lines = Vec::new();
+    for table in tables {
+        let mut statement = db.prepare(&format!("SELECT * FROM {table}")).unwrap();
+        let width = statement.column_count();
+        let rows = statement
+            .query_map([], |row| (0..width).map(|column| row.get::<_, Value>(column)).collect::<rusqlite::Result<Vec<_>>>())
+            .unwrap();
+        let mut table_lines: Vec<String> = rows.map(|row| format!("{table}: {:?}", row.unwrap())).collect();
+        table_lines.sort();
+        lines.extend(table_lines);
+    }
+    lines
+}
+
+/// The rows `after` has that `before` had not (+), and those it lost (-).
+fn changed_rows(before: &[String], after: &[String]) -> String {
+    let (before, after): (BTreeSet<&String>, BTreeSet<&String>) = (before.iter().collect(), after.iter().collect());
+    let added = after.difference(&before).map(|row| format!("+ {row}"));
+    let lost = before.difference(&after).map(|row| format!("- {row}"));
+    added.chain(lost).collect::<Vec<_>>().join("\n    ")
+}
+
+/// The state the action means to bring about in `ROOM`, from the state before it.
+fn intended(case: &Case, before: &State) -> State {
+    let mut state = before.clone();
+    let room = id(ROOM);
+    let key = (room.clone(), case.target_id().unwrap_or_default());
+    match case.action {
+        Action::Join | Action::Add => state.members.entry(key).or_insert((true, false)).0 = true,
+        Action::Remove => {
+            state.members.entry(key).and_modify(|membership| *membership = (false, false));
+        }
+        Action::Ban => {
+            state.members.entry(key.clone()).and_modify(|membership| *membership = (false, false));
+            state.bans.insert(key);
+        }
+        Action::Unban => {
+            state.bans.remove(&key);
+        }
+        Action::Promote => {
+            state.members.entry(key).and_modify(|membership| membership.1 = true);
+        }
+        Action::Demote => {
+            state.members.entry(key).and_modify(|membership| membership.1 = false);
+        }
+        Action::TransferOwnership => {
+            state.members.entry(key.clone()).and_modify(|membership| membership.1 = true);
+            state.rooms.entry(room).and_modify(|room| room.3 = key.1);
+        }
+        Action::Update => {
+            let Patch { name, open } = case.patch;
+            state.rooms.entry(room.clone()).and_modify(|room| {
+                if let Some(name) = name {
+                    (room.0, room.1) = (name.to_owned(), search_form(name));
+                }
+                room.2 = open.unwrap_or(room.2);
+            });
+            if let Some(name) = name {
+                state.grams.retain(|(of, _)| *of != room);
+                state.grams.extend(search_grams(&search_form(name)).into_iter().map(|gram| (room.clone(), gram)));
+            }
+        }
+        Action::Delete => {
+            state.rooms.remove(&room);
+            state.members.retain(|(of, _), _| *of != room);
+            state.bans.retain(|(of, _)| *of != room);
+            state.messages.retain(|(of, ..)| *of != room);
+            state.grams.retain(|(of, _)| *of != room);
+        }
+        Action::Post => {
+            let seq = before.messages.iter().filter(|(of, ..)| *of == room).map(|message| message.1).max().unwrap_or(0) + 1;
+            state.messages.insert((room, seq, id(POSTED), id(CALLER), TEXT.to_owned()));
+        }
+        Action::View | Action::ListBans => panic!("{:?} has no write", case.action),
+    }
+    state
+}
+
+/// Why `case` breaks the rule, if it does.
+fn disagreement(migrations: &[String], case: &Case) -> Option<String> {
+    let mut db = seed(migrations, case);
+    let (dump_before, before) = (dump(&db), state(&db));
+    let caller = id(CALLER);
+    let target = case.target_id();
+    let base = [text(&id(ROOM)), text(&caller), target.as_deref().map_or(Value::Null, text)];
+    let transaction = db.transaction().unwrap();
+    let read = read_situation(&transaction, &caller, target.as_deref());
+    for (statement, extra) in writes(case) {
+        run(&transaction, statement, &[base.as_slice(), &extra].concat());
+    }
+    transaction.commit().unwrap();
+    let verdict = match read {
+        None => Err("no room".to_owned()),
+        Some(situation) if situation != case.situation() => {
+            return Some(format!("the seed reads back as {situation:?}, not {:?}", case.situation()));
+        }
+        Some(situation) => situation.check(case.action).map_err(|refusal| format!("{refusal:?}")),
+    };
+    let (dump_after, after) = (dump(&db), state(&db));
+    match verdict {
+        Err(refusal) if dump_after != dump_before => {
+            Some(format!("refused ({refusal}), but rows changed:\n    {}", changed_rows(&dump_before, &dump_after)))
+        }
+        Err(_) => None,
+        Ok(()) => {
+            let intended = intended(case, &before);
+            if after != intended {
+                Some(format!("allowed, but not as intended:\n    {}", after.difference(&intended)))
+            } else if intended == before && dump_after != dump_before {
+                Some(format!("allowed with nothing to do, but rows changed:\n    {}", changed_rows(&dump_before, &dump_after)))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+#[test]
+fn every_guarded_write_changes_the_database_exactly_when_check_allows_it() {
+    let migrations = migrations();
+    let cases = cases();
+    let failures: Vec<String> =
+        cases.iter().filter_map(|case| disagreement(&migrations, case).map(|why| format!("{case:?}:\n  {why}"))).collect();
+    assert!(failures.is_empty(), "{} of {} cases disagree:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+#[test]
+fn the_table_reaches_both_verdicts_for_every_action() {
+    let cases = cases();
+    for action in [
+        Action::Join,
+        Action::Add,
+        Action::Remove,
+        Action::Ban,
+        Action::Unban,
+        Action::Promote,
+        Action::Demote,
+        Action::TransferOwnership,
+        Action::Update,
+        Action::Delete,
+        Action::Post,
+    ] {
+        let verdicts: BTreeSet<bool> = cases
+            .iter()
+            .filter(|case| case.action == action && case.kind != Kind::Missing)
+            .map(|case| case.situation().check(action).is_ok())
+            .collect();
+        assert_eq!(verdicts.len(), 2, "{action:?} is only ever {verdicts:?}");
+    }
+}
+
+#[test]
+fn room_reads_leave_visibility_to_check() {
+    for read in [
+        sql::MEMBERS_PAGE,
+        sql::ADMINS_PAGE,
+        sql::BANS_PAGE,
+        sql::MESSAGE_CURSOR,
+        sql::LATEST_MESSAGES,
+        sql::MESSAGES_BEFORE,
+        sql::MESSAGES_AFTER,
+    ] {
+        assert!(!read.contains("?2"), "a read guarded by the caller needs a case in this table: {read}");
+    }
+}
+
