@@ -72,18 +72,12 @@ export function peoplePanel(room) {
 
   const members = pagedList({
     label: 'Members',
-    load: async (offset, limit) => {
-      const page = await api.members(room.id, offset, limit);
-      return { items: page.users, total: page.user_count };
-    },
+    fetchPage: (offset, limit) => api.members(room.id, offset, limit),
     render: memberItem,
   });
   const admins = pagedList({
     label: 'Admins',
-    load: async (offset, limit) => {
-      const page = await api.admins(room.id, offset, limit);
-      return { items: page.users, total: page.user_count };
-    },
+    fetchPage: (offset, limit) => api.admins(room.id, offset, limit),
     render: (userId) => h('li', { class: 'person' }, h('span', { class: 'who' }, userLabel(userId),
       userId === room.info.owner && h('span', { class: 'badge owner' }, 'owner'))),
   });
@@ -122,10 +116,7 @@ function manageForm(room, act) {
 function bansList(room, act) {
   const list = pagedList({
     label: 'Banned',
-    load: async (offset, limit) => {
-      const page = await api.bans(room.id, offset, limit);
-      return { items: page.users, total: page.user_count };
-    },
+    fetchPage: (offset, limit) => api.bans(room.id, offset, limit),
     render: (userId) => {
       const name = h('span', { class: 'sr-only' });
       const li = h('li', { class: 'person' });
