@@ -1,5 +1,6 @@
-// The one way this client builds DOM. Strings always become text nodes (textContent), never
-// markup: user-supplied text cannot turn into HTML. Nothing in web/ uses innerHTML.
+// The one way this client builds DOM, and the one way its parts send events up. Strings always
+// become text nodes (textContent), never markup: user-supplied text cannot turn into HTML.
+// Nothing in web/ uses innerHTML.
 
 /**
  * h('button', { class: 'primary', type: 'submit', onclick: fn }, 'Send', child, [more])
@@ -37,4 +38,13 @@ let counter = 0;
 export function uid(prefix = 'id') {
   counter += 1;
   return `${prefix}-${counter}`;
+}
+
+/**
+ * Tells the views around `element` that something happened: a `type` event with `detail`,
+ * bubbling up to whichever one listens. Children report this way; they never change their
+ * parent's data.
+ */
+export function emit(element, type, detail = {}) {
+  element.dispatchEvent(new CustomEvent(type, { bubbles: true, detail }));
 }

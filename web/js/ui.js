@@ -146,12 +146,19 @@ export function copyField(label, value, { big = false } = {}) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'row copy' }, input, button), status);
 }
 
+/** The API's two list shapes, a UserList or a RoomList, as what a paged list shows. */
+function itemsOf(page) {
+  return 'users' in page ? { items: page.users, total: page.user_count } : { items: page.rooms, total: page.room_count };
+}
+
 /**
- * A list paged by the API's offset and limit: `load(offset, limit)` resolves to
- * `{ items, total }`, `render(item)` makes one <li>. Previous/Next buttons page through it.
+ * A list paged by the API's offset and limit: `fetchPage(offset, limit)` is the API call (it
+ * resolves to a UserList or a RoomList), `render(item)` makes one <li>. Previous/Next buttons
+ * page through it; `element.reset()` goes back to the first page, read again.
  */
-export function pagedList({ label, load, render, pageSize = 20, empty = 'Nothing here yet.' }) {
+export function pagedList({ label, fetchPage, render, pageSize = 20, empty = 'Nothing here yet.' }) {
   let offset = 0;
+  let total = 0;
   const list = h('ul', { class: 'list', 'aria-label': label });
   const summary = h('p', { class: 'muted' });
   const line = errorLine();
@@ -165,24 +172,23 @@ export function pagedList({ label, load, render, pageSize = 20, empty = 'Nothing
   async function show(at) {
     const request = ++latest;
     await busy(element, line, async () => {
-      const { items, total } = await load(at, pageSize);
+      const page = itemsOf(await fetchPage(at, pageSize));
       if (request !== latest) return;
       offset = at;
-      fill(list, items.map(render));
+      total = page.total;
+      fill(list, page.items.map(render));
       summary.textContent = total === 0 ? empty
         : total <= pageSize ? `${total} in all.`
-        : `${offset + 1}–${offset + items.length} of ${total}.`;
-      element.total = total;
+        : `${offset + 1}–${offset + page.items.length} of ${total}.`;
     });
     previous.disabled = offset === 0;
-    next.disabled = offset + pageSize >= (element.total ?? 0);
-    pager.hidden = (element.total ?? 0) <= pageSize;
+    next.disabled = offset + pageSize >= total;
+    pager.hidden = total <= pageSize;
   }
   previous.addEventListener('click', () => show(Math.max(0, offset - pageSize)));
   next.addEventListener('click', () => show(offset + pageSize));
-  element.reload = () => show(offset);
   element.reset = () => show(0);
-  element.reload();
+  show(0);
   return element;
 }
 

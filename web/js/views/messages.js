@@ -1,8 +1,8 @@
 // A room's conversation: the history (newest at the bottom, older pages on scroll or with a
-// button), new messages by polling, and the box to write in.
+// button), new messages by polling, and the box to write in (or, for outsiders, why not).
 
 import * as api from '../api.js';
-import { h } from '../dom.js';
+import { emit, h } from '../dom.js';
 import { busy, errorLine, showError, userLabel, when } from '../ui.js';
 
 const PAGE = 50;
@@ -12,11 +12,12 @@ const POLL_MS = 1500;
 const POLL_LIMIT = 100;
 
 /**
- * `room`: { id, me, lost(error), recheck() }; `lost` is called when the room stops answering
- * (404: it was deleted or the person lost access), `recheck` when posting was refused.
- * Returns { element, stop(), setComposer(node), clearErrors() }.
+ * The conversation of room `id`, as person `me` sees it. It sends up `chatrooms:room-lost`
+ * when the room stops answering (403/404: deleted, or access lost), `chatrooms:post-refused`
+ * when a post was refused, and `chatrooms:join-room` from the join prompt (see room.js).
+ * Returns { element, stop(), update(state), clearErrors() }; `update` takes the RoomState.
  */
-export function createChat(room) {
+export function createChat({ id: roomId, me }) {
   const seen = new Set();
   let newest = null; // the newest message id shown: what polling asks `after`
   let older; // the `next` cursor for the page before the oldest shown; null at the room's start
@@ -41,7 +42,7 @@ export function createChat(room) {
   const element = h('section', { class: 'chat', 'aria-label': 'Conversation' }, scroller, announcer, line, sendLine, composerSlot);
 
   function item(message) {
-    return h('li', { class: message.user_id === room.me ? 'msg mine' : 'msg', 'data-id': message.message_id },
+    return h('li', { class: message.user_id === me ? 'msg mine' : 'msg', 'data-id': message.message_id },
       h('p', { class: 'meta' },
         userLabel(message.user_id), ' ',
         h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at))),
@@ -55,7 +56,7 @@ export function createChat(room) {
   function addNewer(messages) {
     const fresh = messages.filter((message) => !seen.has(message.message_id));
     if (!fresh.length) return fresh;
-    const follow = nearBottom() || fresh.some((message) => message.user_id === room.me);
+    const follow = nearBottom() || fresh.some((message) => message.user_id === me);
     fresh.forEach((message) => seen.add(message.message_id));
     list.append(...fresh.map(item));
     if (follow) toBottom();
@@ -77,7 +78,7 @@ export function createChat(room) {
       olderButton.disabled = true;
       olderButton.textContent = 'Loading older messages…';
       try {
-        const page = await api.messages(room.id, { before: older, limit: PAGE });
+        const page = await api.messages(roomId, { before: older, limit: PAGE });
         const messages = page.messages.filter((message) => !seen.has(message.message_id)).reverse();
         messages.forEach((message) => seen.add(message.message_id));
         // Keep what is on screen where it is while the page grows above it.
@@ -93,7 +94,7 @@ export function createChat(room) {
   }
 
   function announce(messages) {
-    const others = messages.filter((message) => message.user_id !== room.me);
+    const others = messages.filter((message) => message.user_id !== me);
     const latest = others.at(-1);
     if (!latest) return;
     api.username(latest.user_id).catch(() => null).then((name) => {
@@ -115,8 +116,8 @@ export function createChat(room) {
     try {
       for (;;) {
         const page = newest
-          ? await api.messages(room.id, { after: newest, limit: POLL_LIMIT })
-          : await api.messages(room.id, { limit: PAGE });
+          ? await api.messages(roomId, { after: newest, limit: POLL_LIMIT })
+          : await api.messages(roomId, { limit: PAGE });
         if (stopped) return;
         const messages = page.messages.slice().reverse();
         if (!newest && older === undefined) setOlder(page.next);
@@ -128,7 +129,7 @@ export function createChat(room) {
     } catch (error) {
       if (error.status === 404 || error.status === 403) {
         stop();
-        room.lost(error);
+        emit(element, 'chatrooms:room-lost', { error });
         return;
       }
       // A passing failure (network, 5xx): say so, and keep trying.
@@ -178,10 +179,10 @@ export function createChat(room) {
       if (!text.value.trim()) return;
       await busy(form, sendLine, async () => {
         try {
-          await api.post(room.id, text.value);
+          await api.post(roomId, text.value);
         } catch (error) {
           // Refused: the person was removed or banned meanwhile. The room view finds out how.
-          if (error.status === 403 || error.status === 404) room.recheck();
+          if (error.status === 403 || error.status === 404) emit(element, 'chatrooms:post-refused');
           throw error;
         }
         text.value = '';
@@ -200,14 +201,28 @@ export function createChat(room) {
     return form;
   }
 
+  /** Outsiders get no writing box: a join button for an open room, or why not for a closed one. */
+  function joinPrompt(open) {
+    if (!open) return h('p', { class: 'join-prompt' }, 'You are not a member of this room.');
+    const join = h('button', { type: 'button', class: 'primary' }, 'Join room');
+    join.addEventListener('click', () => emit(join, 'chatrooms:join-room'));
+    return h('p', { class: 'join-prompt' }, 'You are reading an open room. ', join, ' to write in it.');
+  }
+
+  // The box is drawn anew only when the person's standing changes, so that a refresh of the
+  // room never throws away what they are typing.
+  let role = null;
+  function update(state) {
+    if (state.role === role) return;
+    role = state.role;
+    composerSlot.replaceChildren(role === 'outsider' ? joinPrompt(state.info.open) : composer());
+  }
+
   poll().then(toBottom);
   return {
     element,
     stop,
-    /** `true`: the writing box; otherwise the node to show instead (a join button, say). */
-    setComposer(what) {
-      composerSlot.replaceChildren(what === true ? composer() : what);
-    },
+    update,
     /** Forgets a refused post's message once the person acts on it (joins again, say). */
     clearErrors() {
       showError(sendLine, null);

@@ -3,101 +3,101 @@
 // admin, and handing the room over.
 
 import * as api from '../api.js';
-import { append, h } from '../dom.js';
+import { append, emit, fill, h } from '../dom.js';
 import { confirmDialog, field, pagedList, userLabel } from '../ui.js';
 
 /**
- * `room`: { id, me, info (GET /room), role ('owner' | 'admin' | 'member' | 'outsider'),
- * admins (a Set of admin ids), act(scope, doneMessage, action) (runs a change, reports it and
- * re-reads the room) }.
+ * The people panel: `update(state)` draws it for a RoomState (room.js). Every change it offers
+ * goes up as `chatrooms:change-room`, for the room view to run and report.
+ * Returns { element, update(state) }.
  */
-export function peoplePanel(room) {
-  const isAdmin = room.role === 'owner' || room.role === 'admin';
-  const act = room.act;
+export function peoplePanel() {
+  const element = h('section', { class: 'panel people', 'aria-labelledby': 'people-title' });
+  // From the panel, which outlives its lists: a list may be drawn anew while a dialog asks.
+  const change = (scope, done, request) => emit(element, 'chatrooms:change-room', { scope, done, request });
 
-  function roleOf(userId) {
-    if (userId === room.info.owner) return 'owner';
-    return room.admins.has(userId) ? 'admin' : 'member';
+  function update(state) {
+    const isAdmin = state.role === 'owner' || state.role === 'admin';
+    fill(element,
+      h('h2', { id: 'people-title' }, 'People'),
+      h('h3', {}, 'Members'), membersList(state, change),
+      h('h3', {}, 'Admins'), adminsList(state),
+      isAdmin && manageForm(state, change),
+      isAdmin && bansList(state, change));
   }
+  return { element, update };
+}
 
-  /** The buttons the caller may use on one member, as the API's rules allow. */
-  function memberActions(userId, li) {
-    const target = roleOf(userId);
-    const self = userId === room.me;
-    const buttons = [];
-    const names = [];
-    const button = (text, done, action, confirm) => {
-      const name = h('span', { class: 'sr-only' });
-      names.push(name);
-      buttons.push(h('button', {
-        type: 'button',
-        class: 'small',
-        onclick: async () => {
-          if (confirm && !(await confirmDialog(confirm(), text))) return;
-          act(li, done(), action);
-        },
-      }, text, name));
-    };
-    let known = userId;
-    const who = () => known;
-    const mayModerate = !self && (room.role === 'owner' || (room.role === 'admin' && target === 'member'));
-    if (mayModerate) {
-      button('Kick', () => `${who()} was removed from the room.`, () => api.removeMember(room.id, userId));
-      button('Ban', () => `${who()} is banned.`, () => api.ban(room.id, userId));
-    }
-    if (room.role === 'owner' && !self) {
-      if (target === 'admin') button('Revoke admin', () => `${who()} is no longer an admin.`, () => api.demote(room.id, userId));
-      else button('Make admin', () => `${who()} is now an admin.`, () => api.promote(room.id, userId));
-      button('Make owner', () => `${who()} now owns the room.`, () => api.handOver(room.id, userId),
-        () => `Hand the room over to ${who()}? You stay an admin, but only the new owner can undo this.`);
-    }
-    if (self && room.role === 'admin') {
-      button('Step down', () => 'You are no longer an admin.', () => api.demote(room.id, userId),
-        () => 'Stop being an admin of this room? Only the owner can make you one again.');
-    }
-    return { buttons, rename: (name) => { known = name; names.forEach((span) => { span.textContent = ` ${name}`; }); } };
+/** Someone's standing in the room, as badges and the rules for buttons name it. */
+function roleOf(state, userId) {
+  if (userId === state.info.owner) return 'owner';
+  return state.admins.has(userId) ? 'admin' : 'member';
+}
+
+/** The buttons the caller may use on one member, as the API's rules allow. */
+function memberActions(state, change, userId, li) {
+  const target = roleOf(state, userId);
+  const self = userId === state.me;
+  const buttons = [];
+  const names = [];
+  const button = (text, done, request, confirm) => {
+    const name = h('span', { class: 'sr-only' });
+    names.push(name);
+    buttons.push(h('button', {
+      type: 'button',
+      class: 'small',
+      onclick: async () => {
+        if (confirm && !(await confirmDialog(confirm(), text))) return;
+        change(li, done(), request);
+      },
+    }, text, name));
+  };
+  let known = userId;
+  const who = () => known;
+  const roomId = state.id;
+  const mayModerate = !self && (state.role === 'owner' || (state.role === 'admin' && target === 'member'));
+  if (mayModerate) {
+    button('Kick', () => `${who()} was removed from the room.`, () => api.removeMember(roomId, userId));
+    button('Ban', () => `${who()} is banned.`, () => api.ban(roomId, userId));
   }
+  if (state.role === 'owner' && !self) {
+    if (target === 'admin') button('Revoke admin', () => `${who()} is no longer an admin.`, () => api.demote(roomId, userId));
+    else button('Make admin', () => `${who()} is now an admin.`, () => api.promote(roomId, userId));
+    button('Make owner', () => `${who()} now owns the room.`, () => api.handOver(roomId, userId),
+      () => `Hand the room over to ${who()}? You stay an admin, but only the new owner can undo this.`);
+  }
+  if (self && state.role === 'admin') {
+    button('Step down', () => 'You are no longer an admin.', () => api.demote(roomId, userId),
+      () => 'Stop being an admin of this room? Only the owner can make you one again.');
+  }
+  return { buttons, rename: (name) => { known = name; names.forEach((span) => { span.textContent = ` ${name}`; }); } };
+}
 
-  function memberItem(userId) {
+function membersList(state, change) {
+  const memberItem = (userId) => {
     const li = h('li', { class: 'person' });
-    const { buttons, rename } = memberActions(userId, li);
-    const role = roleOf(userId);
-    append(li, [
+    const { buttons, rename } = memberActions(state, change, userId, li);
+    const role = roleOf(state, userId);
+    return append(li, [
       h('span', { class: 'who' }, userLabel(userId, rename),
         role !== 'member' && h('span', { class: `badge ${role}` }, role),
-        userId === room.me && h('span', { class: 'badge' }, 'you')),
+        userId === state.me && h('span', { class: 'badge' }, 'you')),
       buttons.length > 0 && h('span', { class: 'buttons' }, buttons)]);
-    return li;
-  }
+  };
+  return pagedList({ label: 'Members', fetchPage: (offset, limit) => api.members(state.id, offset, limit), render: memberItem });
+}
 
-  const members = pagedList({
-    label: 'Members',
-    load: async (offset, limit) => {
-      const page = await api.members(room.id, offset, limit);
-      return { items: page.users, total: page.user_count };
-    },
-    render: memberItem,
-  });
-  const admins = pagedList({
+function adminsList(state) {
+  return pagedList({
     label: 'Admins',
-    load: async (offset, limit) => {
-      const page = await api.admins(room.id, offset, limit);
-      return { items: page.users, total: page.user_count };
-    },
+    fetchPage: (offset, limit) => api.admins(state.id, offset, limit),
     render: (userId) => h('li', { class: 'person' }, h('span', { class: 'who' }, userLabel(userId),
-      userId === room.info.owner && h('span', { class: 'badge owner' }, 'owner'))),
+      userId === state.info.owner && h('span', { class: 'badge owner' }, 'owner'))),
   });
-
-  return h('section', { class: 'panel people', 'aria-labelledby': 'people-title' },
-    h('h2', { id: 'people-title' }, 'People'),
-    h('h3', {}, 'Members'), members,
-    h('h3', {}, 'Admins'), admins,
-    isAdmin && manageForm(room, act),
-    isAdmin && bansList(room, act));
 }
 
 /** Admins: act on anyone by user id: add them (the only way into a closed room) or ban them. */
-function manageForm(room, act) {
+function manageForm(state, change) {
   const userId = field('User id', { name: 'user_id', required: true, autocomplete: 'off', spellcheck: 'false', class: 'mono' },
     'People share their user id from their account page.');
   const form = h('form', { class: 'manage', 'aria-labelledby': 'manage-title' },
@@ -110,8 +110,8 @@ function manageForm(room, act) {
     event.preventDefault();
     const id = userId.control.value.trim();
     const ban = event.submitter?.value === 'ban';
-    act(form, ban ? 'Banned.' : 'Added to the room.', async () => {
-      await (ban ? api.ban(room.id, id) : api.addMember(room.id, id));
+    change(form, ban ? 'Banned.' : 'Added to the room.', async () => {
+      await (ban ? api.ban(state.id, id) : api.addMember(state.id, id));
       userId.control.value = '';
     });
   });
@@ -119,20 +119,17 @@ function manageForm(room, act) {
 }
 
 /** Admins: who is banned, each with an Unban button. */
-function bansList(room, act) {
+function bansList(state, change) {
   const list = pagedList({
     label: 'Banned',
-    load: async (offset, limit) => {
-      const page = await api.bans(room.id, offset, limit);
-      return { items: page.users, total: page.user_count };
-    },
+    fetchPage: (offset, limit) => api.bans(state.id, offset, limit),
     render: (userId) => {
       const name = h('span', { class: 'sr-only' });
       const li = h('li', { class: 'person' });
       li.append(
         h('span', { class: 'who' }, userLabel(userId, (found) => { name.textContent = ` ${found}`; })),
         h('span', { class: 'buttons' }, h('button', {
-          type: 'button', class: 'small', onclick: () => act(li, 'Unbanned.', () => api.unban(room.id, userId)),
+          type: 'button', class: 'small', onclick: () => change(li, 'Unbanned.', () => api.unban(state.id, userId)),
         }, 'Unban', name)));
       return li;
     },

@@ -1,12 +1,35 @@
 // One room: its name, owner and member count, the conversation, the people in it, and the
-// settings its admins and owner can change. Everything here stops when the view closes.
+// settings its admins and owner can change. The room view alone holds what is known of the
+// room: it hands that down to its parts, which send up what the person asked for as events.
+// Everything here stops when the view closes.
 
 import * as api from '../api.js';
-import { fill, h } from '../dom.js';
+import { emit, fill, h } from '../dom.js';
 import * as session from '../session.js';
-import { busy, confirmDialog, errorLine, field, flash, navigate, roomName, userLabel } from '../ui.js';
+import { busy, confirmDialog, errorLine, flash, navigate, roomName, userLabel } from '../ui.js';
 import { createChat } from './messages.js';
 import { peoplePanel } from './people.js';
+import { settingsPanel } from './settings.js';
+
+/**
+ * What the room view knows of its room, handed down to each of its parts (head, conversation,
+ * people, settings) by their `update(state)`. A new frozen object after every read, so that
+ * no part can change what the others are shown.
+ * @typedef {object} RoomState
+ * @property {string} id the room's id
+ * @property {string} me the person's user id
+ * @property {{ name: string, open: boolean, owner: string, user_count: number }} info the room, as GET /room/{id} answers
+ * @property {'owner' | 'admin' | 'member' | 'outsider'} role the person's standing in it
+ * @property {Set<string>} admins the admins' user ids
+ */
+
+// The events the parts send up (they bubble to the room view), with their detail:
+// - `chatrooms:change-room` { scope, done, request }: run `request()`, an API call, with the
+//   controls in `scope` disabled, report `done`, then read the room again and hand it down.
+// - `chatrooms:delete-room`: the owner confirmed that the room goes.
+// - `chatrooms:join-room`, `chatrooms:leave-room`: the person asked to join, or to leave.
+// - `chatrooms:post-refused`: a post was refused, so the person's standing may have changed.
+// - `chatrooms:room-lost` { error }: the room stopped answering (deleted, or access lost).
 
 // How often the room's own details (name, count, the person's standing) are read again; new
 // messages are polled much more often, in messages.js.
@@ -21,94 +44,60 @@ const YOU_ARE = {
 
 export function renderRoom(main, roomId) {
   const me = session.current().user_id;
-  const room = { id: roomId, me, info: null, role: null, admins: new Set(), act, lost, recheck: () => refresh() };
+  /** @type {RoomState | null} */
+  let state = null;
   let chat = null;
   let stopped = false;
   let timer = null;
 
-  const title = h('h1', {}, 'Room');
-  const meta = h('p', { class: 'room-meta' });
-  const headActions = h('div', { class: 'actions' });
-  const headLine = errorLine();
+  const head = roomHead();
   // Outcomes of actions in the side panels; they survive the panels being drawn again.
   const status = h('p', { class: 'status', role: 'status', tabindex: -1 });
   const line = errorLine();
   line.tabIndex = -1;
-  const panels = h('div', { class: 'panels' });
+  const people = peoplePanel();
+  const settings = settingsPanel();
+  const panels = h('div', { class: 'panels' }, people.element, settings.element);
   const side = h('div', { class: 'side' }, status, line, panels);
   const layout = h('div', { class: 'room-layout' });
-  main.append(h('div', { class: 'room-head' }, title, meta, headActions, headLine),
-    h('p', { class: 'loading' }, 'Loading the room…'), layout);
+  const view = h('div', { class: 'room' }, head.element, h('p', { class: 'loading' }, 'Loading the room…'), layout);
+  main.append(view);
 
-  /** The room as the API shows it to this person, and their standing in it. */
-  async function readStanding() {
-    const [info, present, admins] = await Promise.all([
-      api.getRoom(roomId),
-      api.membership(roomId, me).then((answer) => answer.present, (error) => {
-        if (error.status === 404) return false; // never a member
-        throw error;
-      }),
-      // There is no "my role" endpoint: the admins list says it (up to 500 admins).
-      api.admins(roomId, 0, 500),
-    ]);
-    const role = info.owner === me ? 'owner' : !present ? 'outsider' : admins.users.includes(me) ? 'admin' : 'member';
-    return { info, role, admins: new Set(admins.users) };
-  }
+  view.addEventListener('chatrooms:change-room', (event) => change(event.detail));
+  view.addEventListener('chatrooms:delete-room', () => deleteRoom());
+  view.addEventListener('chatrooms:join-room', () => join());
+  view.addEventListener('chatrooms:leave-room', () => leave());
+  view.addEventListener('chatrooms:post-refused', () => refresh());
+  view.addEventListener('chatrooms:room-lost', (event) => lost(event.detail.error));
 
-  function renderHead() {
-    const { info } = room;
-    title.textContent = roomName(info.name);
-    document.title = `${roomName(info.name)} · chatrooms`;
-    fill(meta,
-      `${info.open ? 'Open' : 'Closed'} room · ${info.user_count} ${info.user_count === 1 ? 'member' : 'members'} · owner `,
-      userLabel(info.owner), ` · ${YOU_ARE[room.role]}`);
-    // Redrawn only when they change, so that the periodic refresh never takes focus away.
-    const actions = `${room.role} ${info.open}`;
-    if (headActions.dataset.for === actions) return;
-    headActions.dataset.for = actions;
-    if (room.role === 'outsider') {
-      fill(headActions, info.open && h('button', { type: 'button', class: 'primary', onclick: join }, 'Join room'));
-    } else if (room.role === 'owner') {
-      fill(headActions);
-    } else {
-      fill(headActions, h('button', { type: 'button', onclick: leave }, 'Leave room'));
-    }
-  }
-
-  function renderPanels() {
-    const isAdmin = room.role === 'owner' || room.role === 'admin';
-    fill(panels, peoplePanel(room), isAdmin && settingsPanel());
-  }
-
-  function renderComposer() {
-    if (room.role !== 'outsider') return chat.setComposer(true);
-    chat.setComposer(h('p', { class: 'join-prompt' }, room.info.open
-      ? ['You are reading an open room. ', h('button', { type: 'button', class: 'primary', onclick: join }, 'Join room'), ' to write in it.']
-      : 'You are not a member of this room.'));
-  }
-
-  function apply(next) {
-    const before = room.role;
-    Object.assign(room, next);
-    renderHead();
-    if (before !== room.role) renderComposer();
+  /** Hands a new reading of the room down to the head and the conversation; returns the one before. */
+  function apply(standing) {
+    const before = state;
+    state = Object.freeze({ id: roomId, me, ...standing });
+    head.update(state);
+    chat.update(state);
     return before;
+  }
+
+  function drawPanels() {
+    people.update(state);
+    settings.update(state);
   }
 
   /** After a change made here: read the room again and draw everything that depends on it. */
   async function changed() {
-    apply(await readStanding());
-    renderPanels();
+    apply(await readStanding(roomId, me));
+    drawPanels();
   }
 
   /**
-   * Runs a change from the side panels (`scope` is disabled meanwhile), reports `done`, and
-   * redraws. Focus goes to the report, since the button pressed is drawn anew.
+   * Runs a change asked for by a side panel (`scope` is disabled meanwhile), reports `done`,
+   * and redraws. Focus goes to the report, since the button pressed is drawn anew.
    */
-  async function act(scope, done, action) {
+  async function change({ scope, done, request }) {
     status.textContent = '';
     const ok = await busy(scope, line, async () => {
-      await action();
+      await request();
       return true;
     });
     if (!ok) {
@@ -127,8 +116,8 @@ export function renderRoom(main, roomId) {
   }
 
   async function join() {
-    chat?.clearErrors();
-    await busy(main, headLine, async () => {
+    chat.clearErrors();
+    await busy(view, head.line, async () => {
       await api.join(roomId);
       await changed();
       status.textContent = 'You joined the room.';
@@ -137,13 +126,13 @@ export function renderRoom(main, roomId) {
   }
 
   async function leave() {
-    const name = roomName(room.info.name);
-    if (!room.info.open && !(await confirmDialog(`Leave “${name}”? It is closed: only an admin can add you back.`, 'Leave room'))) return;
-    await busy(headActions, headLine, async () => {
+    const { open, name } = state.info;
+    if (!open && !(await confirmDialog(`Leave “${roomName(name)}”? It is closed: only an admin can add you back.`, 'Leave room'))) return;
+    await busy(head.element, head.line, async () => {
       await api.removeMember(roomId, me);
-      if (!room.info.open) {
+      if (!open) {
         stop();
-        flash(`You left “${name}”.`);
+        flash(`You left “${roomName(name)}”.`);
         navigate('#/mine');
         return;
       }
@@ -152,35 +141,8 @@ export function renderRoom(main, roomId) {
     });
   }
 
-  /** Admins rename, open or close the room; the owner can also delete it. */
-  function settingsPanel() {
-    const { info } = room;
-    const name = field('Name', { name: 'name', maxlength: 100, value: info.name, autocomplete: 'off' });
-    const choice = (value, label, checked) => h('label', { class: 'choice' },
-      h('input', { type: 'radio', name: 'open', value, checked }), ` ${label}`);
-    const form = h('form', { class: 'settings' },
-      name,
-      h('fieldset', {}, h('legend', {}, 'Who can join'),
-        choice('true', 'Open: listed, anyone can join', info.open),
-        choice('false', 'Closed: unlisted, members only', !info.open)),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save settings')));
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      const data = new FormData(form);
-      act(form, 'Settings saved.', () => api.updateRoom(roomId, { name: data.get('name').trim(), open: data.get('open') === 'true' }));
-    });
-
-    const owner = room.role === 'owner' && h('div', { class: 'danger-zone' },
-      h('h3', {}, 'Delete the room'),
-      h('p', { class: 'muted' }, 'Deletes every message, membership and ban. To keep the room but pass it on, use “Make owner” next to a member.'),
-      h('button', { type: 'button', class: 'danger', onclick: deleteRoom }, 'Delete room'));
-    return h('section', { class: 'panel', 'aria-labelledby': 'settings-title' },
-      h('h2', { id: 'settings-title' }, 'Room settings'), form, owner);
-  }
-
   async function deleteRoom() {
-    const name = roomName(room.info.name);
-    if (!(await confirmDialog(`Delete “${name}” with all its messages? This cannot be undone.`, 'Delete room'))) return;
+    const name = roomName(state.info.name);
     await busy(panels, line, async () => {
       await api.deleteRoom(roomId);
       stop();
@@ -196,11 +158,7 @@ export function renderRoom(main, roomId) {
     const message = error.status === 404
       ? 'You no longer have access to this room: it was deleted, or you were removed from it.'
       : error.message;
-    const heading = h('h1', { tabindex: -1 }, room.info ? roomName(room.info.name) : 'Room');
-    fill(main, heading,
-      h('p', { class: 'error', role: 'alert' }, message),
-      h('p', {}, h('a', { href: '#/mine' }, 'Back to my rooms')));
-    heading.focus();
+    showLost(main, state ? roomName(state.info.name) : 'Room', message);
   }
 
   /** Others change the room too: its name and count, and this person's own standing. */
@@ -210,17 +168,15 @@ export function renderRoom(main, roomId) {
     refreshing = true;
     clearTimeout(timer);
     try {
-      const next = await readStanding();
+      const next = await readStanding(roomId, me);
       if (stopped) return;
-      const people = (r) => `${r.info.owner} ${r.info.user_count} ${[...r.admins].sort()}`;
-      const peopleBefore = people(room);
       const before = apply(next);
-      if (before !== room.role) {
-        if (before !== 'outsider' && room.role === 'outsider') status.textContent = 'You were removed from this room.';
-        renderPanels();
-      } else if (people(room) !== peopleBefore && !side.contains(document.activeElement)) {
+      if (before.role !== state.role) {
+        if (before.role !== 'outsider' && state.role === 'outsider') status.textContent = 'You were removed from this room.';
+        drawPanels();
+      } else if (peopleOf(state) !== peopleOf(before) && !side.contains(document.activeElement)) {
         // Others joined, left or were promoted: redraw the lists, unless the person is using them.
-        renderPanels();
+        drawPanels();
       }
     } catch (error) {
       if (error.status === 404) return lost(error);
@@ -237,17 +193,15 @@ export function renderRoom(main, roomId) {
     chat?.stop();
   }
 
-  (async () => {
+  async function start() {
     try {
-      const first = await readStanding();
+      const first = await readStanding(roomId, me);
       if (stopped) return;
-      Object.assign(room, first);
-      chat = createChat(room);
-      main.querySelector('.loading')?.remove();
+      chat = createChat({ id: roomId, me });
+      view.querySelector('.loading')?.remove();
       fill(layout, chat.element, side);
-      renderHead();
-      renderComposer();
-      renderPanels();
+      apply(first);
+      drawPanels();
       timer = setTimeout(refresh, REFRESH_MS);
     } catch (error) {
       if (error.status === 404) {
@@ -256,7 +210,68 @@ export function renderRoom(main, roomId) {
         lost(error);
       }
     }
-  })();
+  }
 
+  start();
   return stop;
+}
+
+/** The room as the API shows it to this person, and their standing in it. */
+async function readStanding(roomId, me) {
+  const [info, present, admins] = await Promise.all([
+    api.getRoom(roomId),
+    api.membership(roomId, me).then((answer) => answer.present, (error) => {
+      if (error.status === 404) return false; // never a member
+      throw error;
+    }),
+    // There is no "my role" endpoint: the admins list says it (up to 500 admins).
+    api.admins(roomId, 0, 500),
+  ]);
+  const role = info.owner === me ? 'owner' : !present ? 'outsider' : admins.users.includes(me) ? 'admin' : 'member';
+  return { info, role, admins: new Set(admins.users) };
+}
+
+/** What the people lists show; when it changes, they are drawn again. */
+const peopleOf = (state) => `${state.info.owner} ${state.info.user_count} ${[...state.admins].sort()}`;
+
+/**
+ * The room's name, what it is and the person's standing, with Join or Leave (sent up as
+ * `chatrooms:join-room` / `chatrooms:leave-room`); `line` shows what went wrong with those.
+ * Returns { element, line, update(state) }.
+ */
+function roomHead() {
+  const title = h('h1', {}, 'Room');
+  const meta = h('p', { class: 'room-meta' });
+  const actions = h('div', { class: 'actions' });
+  const line = errorLine();
+  const ask = (type) => (event) => emit(event.currentTarget, type);
+
+  function update({ info, role }) {
+    title.textContent = roomName(info.name);
+    document.title = `${roomName(info.name)} · chatrooms`;
+    fill(meta,
+      `${info.open ? 'Open' : 'Closed'} room · ${info.user_count} ${info.user_count === 1 ? 'member' : 'members'} · owner `,
+      userLabel(info.owner), ` · ${YOU_ARE[role]}`);
+    // Redrawn only when they change, so that the periodic refresh never takes focus away.
+    const drawn = `${role} ${info.open}`;
+    if (actions.dataset.for === drawn) return;
+    actions.dataset.for = drawn;
+    if (role === 'outsider') {
+      fill(actions, info.open && h('button', { type: 'button', class: 'primary', onclick: ask('chatrooms:join-room') }, 'Join room'));
+    } else if (role === 'owner') {
+      fill(actions);
+    } else {
+      fill(actions, h('button', { type: 'button', onclick: ask('chatrooms:leave-room') }, 'Leave room'));
+    }
+  }
+  return { element: h('div', { class: 'room-head' }, title, meta, actions, line), line, update };
+}
+
+/** In place of the room: why it is gone, and the way back. */
+function showLost(main, name, message) {
+  const heading = h('h1', { tabindex: -1 }, name);
+  fill(main, heading,
+    h('p', { class: 'error', role: 'alert' }, message),
+    h('p', {}, h('a', { href: '#/mine' }, 'Back to my rooms')));
+  heading.focus();
 }

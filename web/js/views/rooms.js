@@ -16,10 +16,7 @@ function roomItem(room) {
 export function renderMyRooms(main) {
   const rooms = pagedList({
     label: 'My rooms',
-    load: async (offset, limit) => {
-      const page = await api.myRooms(offset, limit);
-      return { items: page.rooms, total: page.room_count };
-    },
+    fetchPage: (offset, limit) => api.myRooms(offset, limit),
     render: roomItem,
     empty: 'You are not in any room yet. Create one below, or find an open one in the directory.',
   });
@@ -56,10 +53,7 @@ export function renderDirectory(main) {
   let query = '';
   const rooms = pagedList({
     label: 'Open rooms',
-    load: async (offset, limit) => {
-      const page = await api.directory(query, offset, limit);
-      return { items: page.rooms, total: page.room_count };
-    },
+    fetchPage: (offset, limit) => api.directory(query, offset, limit),
     render: roomItem,
     empty: 'No open room matches.',
   });
