@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -32,10 +32,7 @@ pub struct TestApp {
     config: String,
     agent: ureq::Agent,
     server: Mutex<Option<Server>>,
-    /// `sql` runs a second workerd on the same SQLite file, and either process may then find
-    /// it locked (SQLITE_BUSY), which a real D1 never does. So requests share this lock and
-    /// `sql` takes it alone.
-    database: Arc<RwLock<()>>,
+    turns: Turns,
 }
 
 /// The shell that runs wrangler. When the test process ends, for any reason, the pipe to the
@@ -72,7 +69,7 @@ impl TestApp {
             config: config.to_string(),
             agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build(),
             server: Mutex::new(None),
-            database: Arc::default(),
+            turns: Turns::default(),
         };
         app.start(vars);
         app
@@ -127,16 +124,8 @@ impl TestApp {
     /// Runs SQL against the instance's local D1 (beside the running worker) and returns the
     /// rows, for checks against the database itself.
     pub fn sql(&self, query: &str) -> Vec<Value> {
-        let _alone = self.database.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let output = Command::new(wrangler())
-            .args(["d1", "execute", "DB", "--local", "--json", "--config", &self.config, "--persist-to"])
-            .arg(&self.state)
-            .args(["--command", query])
-            .current_dir(ROOT)
-            .env("CI", "1")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .output()
-            .unwrap();
+        let _alone = self.turns.alone();
+        let output = wrangler_d1(&["execute", "DB", "--local", "--json", "--command", query], &self.config, &self.state);
         assert!(output.status.success(), "{query}: {}", String::from_utf8_lossy(&output.stderr));
         let results: Value = serde_json::from_slice(&output.stdout).unwrap();
         results[0]["results"].as_array().cloned().unwrap_or_default()
@@ -164,7 +153,7 @@ impl TestApp {
     }
 
     pub fn call(&self, method: &str, path: &str) -> Call {
-        Call { request: self.agent.request(method, &format!("{}{path}", self.base)), database: self.database.clone() }
+        Call { request: self.agent.request(method, &format!("{}{path}", self.base)), turns: self.turns.clone() }
     }
 
     /// A new user, logged in.
@@ -196,7 +185,7 @@ pub struct User {
 
 pub struct Call {
     request: ureq::Request,
-    database: Arc<RwLock<()>>,
+    turns: Turns,
 }
 
 impl Call {
@@ -215,17 +204,14 @@ impl Call {
     }
 
     pub fn send(self) -> Resp {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Resp::from(self.request.call())
+        let _shared = self.turns.shared();
+        Resp::from(answered(self.request.call()))
     }
 
     /// For HEAD: the status, after checking that no body came.
     pub fn send_head(self) -> u16 {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let response = match self.request.call() {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(error) => panic!("HEAD failed without an HTTP answer: {error}"),
-        };
+        let _shared = self.turns.shared();
+        let response = answered(self.request.call());
         let status = response.status();
         let mut body = Vec::new();
         response.into_reader().read_to_end(&mut body).unwrap();
@@ -238,13 +224,21 @@ impl Call {
     }
 
     pub fn form(self, fields: &[(&str, &str)]) -> Resp {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Resp::from(self.request.send_form(fields))
+        let _shared = self.turns.shared();
+        Resp::from(answered(self.request.send_form(fields)))
     }
 
     pub fn raw(self, content_type: &str, body: &[u8]) -> Resp {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Resp::from(self.request.set("Content-Type", content_type).send_bytes(body))
+        let _shared = self.turns.shared();
+        Resp::from(answered(self.request.set("Content-Type", content_type).send_bytes(body)))
+    }
+}
+
+/// The answer, an error status included.
+fn answered(result: Result<ureq::Response, ureq::Error>) -> ureq::Response {
+    match result {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("request failed without an HTTP answer: {error}"),
     }
 }
 
@@ -257,12 +251,8 @@ pub struct Resp {
     pub body: Value,
 }
 
-impl From<Result<ureq::Response, ureq::Error>> for Resp {
-    fn from(result: Result<ureq::Response, ureq::Error>) -> Self {
-        let response = match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(error) => panic!("request failed without an HTTP answer: {error}"),
-        };
+impl From<ureq::Response> for Resp {
+    fn from(response: ureq::Response) -> Self {
         let status = response.status();
         let headers = response
             .headers_names()
@@ -315,7 +305,7 @@ impl Resp {
 /// A raw HTTP/1.1 exchange, for what a client library will not send (a lying Content-Length,
 /// a body on a GET, ...). Returns the status and the body.
 pub fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
-    let _shared = app.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = app.turns.shared();
     let address = app.base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -326,6 +316,26 @@ pub fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
     let body = answer.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
     (status, body)
 }
+
+// The database's turns.
+
+/// Requests and out-of-band SQL take turns on the instance's SQLite file: `sql` runs a second
+/// workerd on it, and either process may then find it locked (SQLITE_BUSY), which a real D1
+/// never does. Requests share the file; `sql` has it alone.
+#[derive(Clone, Default)]
+struct Turns(Arc<RwLock<()>>);
+
+impl Turns {
+    fn shared(&self) -> RwLockReadGuard<'_, ()> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn alone(&self) -> RwLockWriteGuard<'_, ()> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+// Wrangler.
 
 fn wrangler() -> PathBuf {
     Path::new(ROOT).join("node_modules/.bin/wrangler")
@@ -370,15 +380,22 @@ fn remove_state_of_finished_runs() {
 }
 
 fn migrate(config: &str, state: &Path) {
-    let output = Command::new(wrangler())
-        .args(["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to"])
+    let output = wrangler_d1(&["migrations", "apply", "DB", "--local"], config, state);
+    assert!(output.status.success(), "migrations failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// `wrangler d1 <args>` on the local D1 of this config and state directory.
+fn wrangler_d1(args: &[&str], config: &str, state: &Path) -> std::process::Output {
+    Command::new(wrangler())
+        .arg("d1")
+        .args(args)
+        .args(["--config", config, "--persist-to"])
         .arg(state)
         .current_dir(ROOT)
         .env("CI", "1")
         .env("WRANGLER_SEND_METRICS", "false")
         .output()
-        .unwrap();
-    assert!(output.status.success(), "migrations failed: {}", String::from_utf8_lossy(&output.stderr));
+        .unwrap()
 }
 
 fn free_port() -> u16 {
