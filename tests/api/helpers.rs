@@ -430,7 +430,7 @@ impl TestApp {
 // Every endpoint of a room at once.
 
 /// Every endpoint of a room, as (method, path, JSON body) with a valid body for each.
-pub fn every_endpoint(room: &str, someone: &str) -> Vec<(&'static str, String, Option<Value>)> {
+fn every_endpoint(room: &str, someone: &str) -> Vec<(&'static str, String, Option<Value>)> {
     let at = |rest: &str| format!("/room/{room}{rest}");
     vec![
         ("GET", at(""), None),
