@@ -151,20 +151,32 @@ fn write_file(path: &Path, text: &str) -> Outcome {
     std::fs::write(path, text).map_err(|error| format!("writing {}: {error}", path.display()))
 }
 
+/// A wrangler command on an instance's state. Seeding runs a second workerd on the SQLite file
+/// of the running one, which may hold its lock for a moment after a request (a real D1 never
+/// does): a command that found the database locked is tried again.
 fn wrangler(before_state: &[&str], state: &Path, after_state: &[&str]) -> Outcome {
-    let output = Command::new(Path::new(ROOT).join("node_modules/.bin/wrangler"))
-        .args(before_state)
-        .arg(state)
-        .args(after_state)
-        .current_dir(ROOT)
-        .env("CI", "1")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .output()
-        .map_err(|error| format!("wrangler {before_state:?} did not start: {error}"))?;
-    if !output.status.success() {
-        return Err(format!("wrangler {before_state:?}: {}", String::from_utf8_lossy(&output.stderr)));
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let output = Command::new(Path::new(ROOT).join("node_modules/.bin/wrangler"))
+            .args(before_state)
+            .arg(state)
+            .args(after_state)
+            .current_dir(ROOT)
+            .env("CI", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .output()
+            .map_err(|error| format!("wrangler {before_state:?} did not start: {error}"))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !stderr.contains("SQLITE_BUSY") || attempts == 5 {
+            return Err(format!("wrangler {before_state:?} (attempt {attempts}): {stderr}"));
+        }
+        println!("wrangler {before_state:?} found the database locked; trying again");
+        std::thread::sleep(Duration::from_secs(1));
     }
-    Ok(())
 }
 
 /// Seeded through SQL, not the API: users, rooms, memberships (with positions, so the
