@@ -2,7 +2,9 @@
 # The benchmark: builds the worker, starts its own `wrangler dev` instances on loopback (the
 # Rust worker, and a plain-JS baseline in bench/baseline), measures password hashing, request
 # overhead, round trips, scale and size, prints a table of targets and measured values, and
-# writes it to bench/RESULTS.md. About 5 minutes. BENCH_SECONDS=N lengthens each round.
+# writes it to bench/RESULTS.md. About 5 minutes. BENCH_SECONDS=N lengthens each round;
+# BENCH_SECTIONS=2,4 runs only those sections, and BENCH_SMOKE=1 only the check the test command
+# runs (both workers start, and answer one read route alike); neither writes bench/RESULTS.md.
 set -eu
 . "$(dirname -- "$0")/env.sh"
 cd "$ROOT"

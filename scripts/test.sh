@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs every test, installing whatever is missing first:
 #   lints, unit tests (native), the wasm build, a deploy dry run, the integration tests
-#   against a real `wrangler dev`, fuzzing from the OpenAPI document, the load test, and the
-#   web client's browser tests.
+#   against a real `wrangler dev`, the benchmark's smoke check, fuzzing from the OpenAPI
+#   document, the load test, and the web client's browser tests.
 set -eu
 . "$(dirname -- "$0")/env.sh"
 cd "$ROOT"
@@ -35,6 +35,11 @@ echo "$dry_run" | grep -E "Total Upload" >&2
 
 step "integration tests against wrangler dev"
 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api
+
+# The test profile's build of benches/bench.rs reuses the integration tests' dependencies; the
+# bench profile (opt-level 3) would compile them all again.
+step "benchmark smoke: both workers start, one comparison"
+BENCH_SMOKE=1 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --bench bench
 
 step "fuzzing from the OpenAPI document (schemathesis, 1,000+ requests)"
 sh scripts/fuzz.sh
