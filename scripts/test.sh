@@ -19,9 +19,10 @@ else
     echo "clippy is not installed and could not be: lints skipped" >&2
 fi
 
-step "unit tests, and every statement's query plan"
+step "unit tests, every statement's query plan, and the room rules against their SQL guards"
 cargo test --quiet --lib
 cargo test --quiet --test query_plans
+cargo test --quiet --test room_rules
 
 step "build the worker (wasm32)"
 sh scripts/build.sh
