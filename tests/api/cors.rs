@@ -63,7 +63,7 @@ fn by_default_no_origin_is_allowed() {
 
 #[test]
 fn answers_with_a_key_in_them_are_never_cached_and_never_sniffed() {
-    let response = cors_app().post("/user").json(json!({ "username": "ana", "password": "ana password" }));
+    let response = cors_app().sign_up_with(json!({ "username": "ana", "password": "ana password" }));
     assert_eq!(response.header("Cache-Control"), Some("no-store"));
     assert_eq!(response.header("X-Content-Type-Options"), Some("nosniff"));
 }

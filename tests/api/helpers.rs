@@ -1,6 +1,7 @@
 //! Starts a real `wrangler dev` (local D1 and KV inside workerd) on a free port with a fresh
-//! state directory, and talks HTTP to it. One instance serves all the tests that use the
-//! default settings; tests that need other settings spawn their own.
+//! state directory, and talks HTTP to it: one method per endpoint, the given steps tests start
+//! from, and requests by hand for what those methods do not send. One instance serves all the
+//! tests that use the default settings; tests that need other settings spawn their own.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -8,7 +9,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -17,11 +18,26 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Low enough that tests stay quick; the production count is a setting.
 pub const TEST_ITERATIONS: &str = "1000";
 pub const PASSWORD: &str = "correct horse battery";
+/// A well-formed id that no user, room or message has.
+pub const UNKNOWN_ID: &str = "00000000-0000-4000-8000-000000000000";
+
+// The instances.
 
 /// The instance with the default settings, started on first use.
 pub fn app() -> &'static TestApp {
     static APP: OnceLock<TestApp> = OnceLock::new();
     APP.get_or_init(|| TestApp::spawn(&[]))
+}
+
+/// Runs a test that reads the database on an instance of its own, one such test at a time.
+/// A `wrangler d1 execute` beside a busy worker locks the SQLite file and makes the worker's
+/// own writes fail (SQLITE_BUSY, a 500), so the database is only read while the instance is
+/// idle; and the tests on the shared instance never meet such a reader.
+pub fn with_database<T>(test: impl FnOnce(&'static TestApp) -> T) -> T {
+    static APP: OnceLock<TestApp> = OnceLock::new();
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    test(APP.get_or_init(|| TestApp::spawn(&[])))
 }
 
 pub struct TestApp {
@@ -32,10 +48,7 @@ pub struct TestApp {
     config: String,
     agent: ureq::Agent,
     server: Mutex<Option<Server>>,
-    /// `sql` runs a second workerd on the same SQLite file, and either process may then find
-    /// it locked (SQLITE_BUSY), which a real D1 never does. So requests share this lock and
-    /// `sql` takes it alone.
-    database: Arc<RwLock<()>>,
+    turns: Turns,
 }
 
 /// The shell that runs wrangler. When the test process ends, for any reason, the pipe to the
@@ -72,7 +85,7 @@ impl TestApp {
             config: config.to_string(),
             agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build(),
             server: Mutex::new(None),
-            database: Arc::default(),
+            turns: Turns::default(),
         };
         app.start(vars);
         app
@@ -113,7 +126,7 @@ impl TestApp {
         if watched {
             std::thread::sleep(Duration::from_millis(500));
         }
-        let probe = format!("{}/user/00000000-0000-4000-8000-000000000000", self.base);
+        let probe = format!("{}/user/{UNKNOWN_ID}", self.base);
         loop {
             // An answer of the worker (JSON), not the plain-text 503 of a reload under way.
             match self.agent.get(&probe).call() {
@@ -127,16 +140,8 @@ impl TestApp {
     /// Runs SQL against the instance's local D1 (beside the running worker) and returns the
     /// rows, for checks against the database itself.
     pub fn sql(&self, query: &str) -> Vec<Value> {
-        let _alone = self.database.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let output = Command::new(wrangler())
-            .args(["d1", "execute", "DB", "--local", "--json", "--config", &self.config, "--persist-to"])
-            .arg(&self.state)
-            .args(["--command", query])
-            .current_dir(ROOT)
-            .env("CI", "1")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .output()
-            .unwrap();
+        let _alone = self.turns.alone();
+        let output = wrangler_d1(&["execute", "DB", "--local", "--json", "--command", query], &self.config, &self.state);
         assert!(output.status.success(), "{query}: {}", String::from_utf8_lossy(&output.stderr));
         let results: Value = serde_json::from_slice(&output.stdout).unwrap();
         results[0]["results"].as_array().cloned().unwrap_or_default()
@@ -146,7 +151,328 @@ impl TestApp {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.state.join("wrangler.log")).unwrap_or_default()
     }
+}
 
+// Given steps: each asserts that it worked.
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub key: String,
+}
+
+impl TestApp {
+    /// A new user, logged in.
+    pub fn sign_up(&self, username: &str) -> User {
+        let response = self.sign_up_with(json!({ "username": username, "password": PASSWORD }));
+        assert_eq!(response.status, 202, "sign-up failed: {}", response.text);
+        User { id: response.str("user_id"), key: response.str("key") }
+    }
+
+    /// A new room named "test room", owned by `owner`.
+    pub fn create_room(&self, owner: &User, open: bool) -> String {
+        self.create_named_room(owner, "test room", open)
+    }
+
+    pub fn create_named_room(&self, owner: &User, name: &str, open: bool) -> String {
+        let response = self.create_room_with(owner, json!({ "name": name, "open": open }));
+        assert_eq!(response.status, 200, "room creation failed: {}", response.text);
+        response.str("room_id")
+    }
+
+    /// `user` joins the room; panics unless that worked.
+    pub fn join(&self, room: &str, user: &User) {
+        let response = self.join_as(room, user);
+        assert_eq!(response.status, 200, "join failed: {}", response.text);
+    }
+}
+
+/// A room with its owner, an admin the owner appointed and a plain member, all present.
+pub struct Staffed {
+    pub app: &'static TestApp,
+    pub id: String,
+    pub owner: User,
+    pub admin: User,
+    pub member: User,
+}
+
+impl Staffed {
+    pub fn new(open: bool) -> Self {
+        Self::on(app(), open)
+    }
+
+    pub fn on(app: &'static TestApp, open: bool) -> Self {
+        let owner = app.sign_up("owner");
+        let id = app.create_room(&owner, open);
+        let room = Self { app, id, owner, admin: app.sign_up("admin"), member: app.sign_up("member") };
+        app.add_member(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "present": true }));
+        app.add_member(&room.id, &room.owner, &room.member.id).assert_ok(200, json!({ "present": true }));
+        app.promote(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "admin": true }));
+        room
+    }
+
+    pub fn path(&self, rest: &str) -> String {
+        format!("/room/{}{rest}", self.id)
+    }
+
+    /// The whole list (`members`, `admins` or `bans`) as the owner sees it.
+    pub fn list(&self, which: &str) -> Value {
+        let response = self.app.room_list(&self.id, which, &self.owner, &[("limit", "500")]);
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.body
+    }
+
+    /// The room's `[members, admins, bans]`, checking that each list's `user_count` (a stored
+    /// counter) equals the number of users it lists (the rows), and that the room agrees.
+    pub fn counts(&self) -> [usize; 3] {
+        let counts = ["members", "admins", "bans"].map(|which| {
+            let list = self.list(which);
+            let listed = list["users"].as_array().unwrap().len();
+            assert_eq!(list["user_count"], json!(listed), "{which}: {list}");
+            listed
+        });
+        let room = self.app.room(&self.id, &self.owner);
+        assert_eq!(room.body["user_count"], json!(counts[0]), "{}", room.text);
+        counts
+    }
+}
+
+// Every endpoint, one method each, answering the response as it came. A request of another
+// shape (a form body, a key in the query string, a field left out) is built by hand with
+// `call` and its shorthands below.
+
+/// Who makes a request: a user or a bare key, sent as a Bearer header, or nobody (`None`).
+pub trait Caller {
+    fn key(&self) -> Option<&str>;
+}
+
+impl Caller for User {
+    fn key(&self) -> Option<&str> {
+        Some(&self.key)
+    }
+}
+
+impl Caller for str {
+    fn key(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl Caller for String {
+    fn key(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl<T: Caller + ?Sized> Caller for &T {
+    fn key(&self) -> Option<&str> {
+        (**self).key()
+    }
+}
+
+impl<T: Caller> Caller for Option<T> {
+    fn key(&self) -> Option<&str> {
+        self.as_ref().and_then(Caller::key)
+    }
+}
+
+/// A request without a key.
+pub const NOBODY: Option<&User> = None;
+
+impl TestApp {
+    // Users.
+
+    /// `POST /user`: signing up.
+    pub fn sign_up_with(&self, body: Value) -> Resp {
+        self.post("/user").json(body)
+    }
+
+    pub fn user(&self, user_id: &str) -> Resp {
+        self.get(&format!("/user/{user_id}")).send()
+    }
+
+    pub fn delete_account(&self, user_id: &str, by: impl Caller, password: &str) -> Resp {
+        self.delete(&format!("/user/{user_id}")).by(by).json(json!({ "password": password }))
+    }
+
+    pub fn change_password(&self, user_id: &str, by: impl Caller, password: &str, new_password: &str) -> Resp {
+        let body = json!({ "password": password, "new_password": new_password });
+        self.put(&format!("/user/{user_id}/password")).by(by).json(body)
+    }
+
+    /// `GET /user/{id}/rooms`: the rooms a user is in.
+    pub fn rooms_of(&self, user_id: &str, by: impl Caller, params: &[(&str, &str)]) -> Resp {
+        self.get(&format!("/user/{user_id}/rooms")).by(by).queries(params).send()
+    }
+
+    // Sessions.
+
+    /// `GET /token`: logging in.
+    pub fn log_in(&self, user_id: &str, password: &str) -> Resp {
+        self.get("/token").query("user_id", user_id).query("password", password).send()
+    }
+
+    /// `POST /token`: logging in with the fields in the body.
+    pub fn log_in_with(&self, body: Value) -> Resp {
+        self.post("/token").json(body)
+    }
+
+    /// `DELETE /token`: revoking a key.
+    pub fn revoke(&self, by: impl Caller, body: Value) -> Resp {
+        self.delete("/token").by(by).json(body)
+    }
+
+    // Rooms.
+
+    /// `GET /rooms`: the directory of open rooms.
+    pub fn open_rooms(&self, params: &[(&str, &str)]) -> Resp {
+        self.get("/rooms").queries(params).send()
+    }
+
+    /// `POST /room/`.
+    pub fn create_room_with(&self, by: impl Caller, body: Value) -> Resp {
+        self.post("/room/").by(by).json(body)
+    }
+
+    pub fn room(&self, room: &str, by: impl Caller) -> Resp {
+        self.get(&format!("/room/{room}")).by(by).send()
+    }
+
+    /// `PATCH /room/{id}`: changing the room's settings.
+    pub fn update_room(&self, room: &str, by: impl Caller, body: Value) -> Resp {
+        self.patch(&format!("/room/{room}")).by(by).json(body)
+    }
+
+    pub fn delete_room(&self, room: &str, by: impl Caller) -> Resp {
+        self.delete(&format!("/room/{room}")).by(by).send()
+    }
+
+    pub fn owner(&self, room: &str, by: impl Caller) -> Resp {
+        self.get(&format!("/room/{room}/owner")).by(by).send()
+    }
+
+    /// `PUT /room/{id}/owner`: handing the room to `to`.
+    pub fn transfer(&self, room: &str, by: impl Caller, to: &str) -> Resp {
+        self.put(&format!("/room/{room}/owner")).by(by).json(json!({ "user_id": to }))
+    }
+
+    // Members, admins and bans.
+
+    pub fn members(&self, room: &str, by: impl Caller, params: &[(&str, &str)]) -> Resp {
+        self.room_list(room, "members", by, params)
+    }
+
+    /// `POST /room/{id}/members` without a body: `by` joins.
+    pub fn join_as(&self, room: &str, by: impl Caller) -> Resp {
+        self.post(&format!("/room/{room}/members")).by(by).send()
+    }
+
+    /// `POST /room/{id}/members`: `by` adds `user_id` (or joins, when it is their own id).
+    pub fn add_member(&self, room: &str, by: impl Caller, user_id: &str) -> Resp {
+        self.post(&format!("/room/{room}/members")).by(by).json(json!({ "user_id": user_id }))
+    }
+
+    /// `GET /room/{id}/members/{user_id}`: whether the user is present.
+    pub fn presence(&self, room: &str, by: impl Caller, user_id: &str) -> Resp {
+        self.get(&format!("/room/{room}/members/{user_id}")).by(by).send()
+    }
+
+    /// `DELETE /room/{id}/members/{user_id}`: removing a member, or leaving.
+    pub fn remove_member(&self, room: &str, by: impl Caller, user_id: &str) -> Resp {
+        self.delete(&format!("/room/{room}/members/{user_id}")).by(by).send()
+    }
+
+    pub fn admins(&self, room: &str, by: impl Caller, params: &[(&str, &str)]) -> Resp {
+        self.room_list(room, "admins", by, params)
+    }
+
+    pub fn promote(&self, room: &str, by: impl Caller, user_id: &str) -> Resp {
+        self.post(&format!("/room/{room}/admins")).by(by).json(json!({ "user_id": user_id }))
+    }
+
+    pub fn demote(&self, room: &str, by: impl Caller, user_id: &str) -> Resp {
+        self.delete(&format!("/room/{room}/admins/{user_id}")).by(by).send()
+    }
+
+    pub fn bans(&self, room: &str, by: impl Caller, params: &[(&str, &str)]) -> Resp {
+        self.room_list(room, "bans", by, params)
+    }
+
+    pub fn ban(&self, room: &str, by: impl Caller, user_id: &str) -> Resp {
+        self.put(&format!("/room/{room}/bans/{user_id}")).by(by).send()
+    }
+
+    pub fn unban(&self, room: &str, by: impl Caller, user_id: &str) -> Resp {
+        self.delete(&format!("/room/{room}/bans/{user_id}")).by(by).send()
+    }
+
+    // Messages, and the API's description.
+
+    pub fn messages(&self, room: &str, by: impl Caller, params: &[(&str, &str)]) -> Resp {
+        self.get(&format!("/room/{room}/messages")).by(by).queries(params).send()
+    }
+
+    pub fn post_message(&self, room: &str, by: impl Caller, text: &str) -> Resp {
+        self.post(&format!("/room/{room}/messages")).by(by).json(json!({ "text": text }))
+    }
+
+    /// `GET /openapi.json`.
+    pub fn openapi(&self) -> Resp {
+        self.get("/openapi.json").send()
+    }
+
+    /// `GET /room/{id}/members`, `/admins` or `/bans`.
+    fn room_list(&self, room: &str, which: &str, by: impl Caller, params: &[(&str, &str)]) -> Resp {
+        self.get(&format!("/room/{room}/{which}")).by(by).queries(params).send()
+    }
+}
+
+// Every endpoint of a room at once.
+
+/// Every endpoint of a room, as (method, path, JSON body) with a valid body for each.
+fn every_endpoint(room: &str, someone: &str) -> Vec<(&'static str, String, Option<Value>)> {
+    let at = |rest: &str| format!("/room/{room}{rest}");
+    vec![
+        ("GET", at(""), None),
+        ("GET", at("/owner"), None),
+        ("GET", at("/members"), None),
+        ("GET", at(&format!("/members/{someone}")), None),
+        ("GET", at("/admins"), None),
+        ("GET", at("/bans"), None),
+        ("GET", at("/messages"), None),
+        ("POST", at("/members"), Some(json!({}))),
+        ("POST", at("/members"), Some(json!({ "user_id": someone }))),
+        ("DELETE", at(&format!("/members/{someone}")), Some(json!({}))),
+        ("PUT", at(&format!("/bans/{someone}")), Some(json!({}))),
+        ("DELETE", at(&format!("/bans/{someone}")), Some(json!({}))),
+        ("POST", at("/admins"), Some(json!({ "user_id": someone }))),
+        ("DELETE", at(&format!("/admins/{someone}")), Some(json!({}))),
+        ("PUT", at("/owner"), Some(json!({ "user_id": someone }))),
+        ("POST", at("/messages"), Some(json!({ "text": "hello?" }))),
+        ("PATCH", at(""), Some(json!({ "name": "mine now" }))),
+        ("DELETE", at(""), Some(json!({}))),
+    ]
+}
+
+/// Asserts that `user` gets 404 from every endpoint of the room. Without a key, reads are
+/// 404 and writes 400 (a write needs a key before anything else is looked at), exactly as
+/// for a room that does not exist.
+pub fn assert_everything_404(room: &str, someone: &str, user: Option<&User>) {
+    for (method, path, body) in every_endpoint(room, someone) {
+        let call = app().call(method, &path).by(user);
+        let response = match body {
+            Some(body) => call.json(body),
+            None => call.send(),
+        };
+        let status = if user.is_none() && method != "GET" { 400 } else { 404 };
+        assert_eq!(response.status, status, "{method} {path}: {}", response.text);
+        response.assert_error(status);
+    }
+}
+
+// Requests by hand.
+
+impl TestApp {
     pub fn get(&self, path: &str) -> Call {
         self.call("GET", path)
     }
@@ -164,39 +490,13 @@ impl TestApp {
     }
 
     pub fn call(&self, method: &str, path: &str) -> Call {
-        Call { request: self.agent.request(method, &format!("{}{path}", self.base)), database: self.database.clone() }
+        Call { request: self.agent.request(method, &format!("{}{path}", self.base)), turns: self.turns.clone() }
     }
-
-    /// A new user, logged in.
-    pub fn sign_up(&self, username: &str) -> User {
-        let response = self.post("/user").json(json!({ "username": username, "password": PASSWORD }));
-        assert_eq!(response.status, 202, "sign-up failed: {}", response.text);
-        User { id: response.str("user_id"), key: response.str("key") }
-    }
-
-    /// A new room owned by `owner`.
-    pub fn create_room(&self, owner: &User, open: bool) -> String {
-        let response = self.post("/room/").bearer(&owner.key).json(json!({ "name": "test room", "open": open }));
-        assert_eq!(response.status, 200, "room creation failed: {}", response.text);
-        response.str("room_id")
-    }
-
-    /// `user` joins the room; panics unless that worked.
-    pub fn join(&self, room: &str, user: &User) {
-        let response = self.post(&format!("/room/{room}/members")).bearer(&user.key).send();
-        assert_eq!(response.status, 200, "join failed: {}", response.text);
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: String,
-    pub key: String,
 }
 
 pub struct Call {
     request: ureq::Request,
-    database: Arc<RwLock<()>>,
+    turns: Turns,
 }
 
 impl Call {
@@ -205,8 +505,20 @@ impl Call {
         self
     }
 
+    pub fn queries(self, params: &[(&str, &str)]) -> Self {
+        params.iter().fold(self, |call, (name, value)| call.query(name, value))
+    }
+
     pub fn bearer(self, key: &str) -> Self {
         self.header("Authorization", &format!("Bearer {key}"))
+    }
+
+    /// With `caller`'s key as a Bearer header, if it has one.
+    pub fn by(self, caller: impl Caller) -> Self {
+        match caller.key() {
+            Some(key) => self.bearer(key),
+            None => self,
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -215,17 +527,14 @@ impl Call {
     }
 
     pub fn send(self) -> Resp {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Resp::from(self.request.call())
+        let _shared = self.turns.shared();
+        Resp::from(answered(self.request.call()))
     }
 
     /// For HEAD: the status, after checking that no body came.
     pub fn send_head(self) -> u16 {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let response = match self.request.call() {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(error) => panic!("HEAD failed without an HTTP answer: {error}"),
-        };
+        let _shared = self.turns.shared();
+        let response = answered(self.request.call());
         let status = response.status();
         let mut body = Vec::new();
         response.into_reader().read_to_end(&mut body).unwrap();
@@ -238,13 +547,21 @@ impl Call {
     }
 
     pub fn form(self, fields: &[(&str, &str)]) -> Resp {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Resp::from(self.request.send_form(fields))
+        let _shared = self.turns.shared();
+        Resp::from(answered(self.request.send_form(fields)))
     }
 
     pub fn raw(self, content_type: &str, body: &[u8]) -> Resp {
-        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Resp::from(self.request.set("Content-Type", content_type).send_bytes(body))
+        let _shared = self.turns.shared();
+        Resp::from(answered(self.request.set("Content-Type", content_type).send_bytes(body)))
+    }
+}
+
+/// The answer, an error status included.
+fn answered(result: Result<ureq::Response, ureq::Error>) -> ureq::Response {
+    match result {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("request failed without an HTTP answer: {error}"),
     }
 }
 
@@ -257,12 +574,8 @@ pub struct Resp {
     pub body: Value,
 }
 
-impl From<Result<ureq::Response, ureq::Error>> for Resp {
-    fn from(result: Result<ureq::Response, ureq::Error>) -> Self {
-        let response = match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(error) => panic!("request failed without an HTTP answer: {error}"),
-        };
+impl From<ureq::Response> for Resp {
+    fn from(response: ureq::Response) -> Self {
         let status = response.status();
         let headers = response
             .headers_names()
@@ -315,7 +628,7 @@ impl Resp {
 /// A raw HTTP/1.1 exchange, for what a client library will not send (a lying Content-Length,
 /// a body on a GET, ...). Returns the status and the body.
 pub fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
-    let _shared = app.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _shared = app.turns.shared();
     let address = app.base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -326,6 +639,26 @@ pub fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
     let body = answer.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
     (status, body)
 }
+
+// The database's turns.
+
+/// Requests and out-of-band SQL take turns on the instance's SQLite file: `sql` runs a second
+/// workerd on it, and either process may then find it locked (SQLITE_BUSY), which a real D1
+/// never does. Requests share the file; `sql` has it alone.
+#[derive(Clone, Default)]
+struct Turns(Arc<RwLock<()>>);
+
+impl Turns {
+    fn shared(&self) -> RwLockReadGuard<'_, ()> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn alone(&self) -> RwLockWriteGuard<'_, ()> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+// Wrangler.
 
 fn wrangler() -> PathBuf {
     Path::new(ROOT).join("node_modules/.bin/wrangler")
@@ -370,15 +703,22 @@ fn remove_state_of_finished_runs() {
 }
 
 fn migrate(config: &str, state: &Path) {
-    let output = Command::new(wrangler())
-        .args(["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to"])
+    let output = wrangler_d1(&["migrations", "apply", "DB", "--local"], config, state);
+    assert!(output.status.success(), "migrations failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// `wrangler d1 <args>` on the local D1 of this config and state directory.
+fn wrangler_d1(args: &[&str], config: &str, state: &Path) -> std::process::Output {
+    Command::new(wrangler())
+        .arg("d1")
+        .args(args)
+        .args(["--config", config, "--persist-to"])
         .arg(state)
         .current_dir(ROOT)
         .env("CI", "1")
         .env("WRANGLER_SEND_METRICS", "false")
         .output()
-        .unwrap();
-    assert!(output.status.success(), "migrations failed: {}", String::from_utf8_lossy(&output.stderr));
+        .unwrap()
 }
 
 fn free_port() -> u16 {

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{app, raw_http, PASSWORD};
+use crate::helpers::{app, raw_http, PASSWORD, UNKNOWN_ID};
 
 #[test]
 fn malformed_json_is_400() {
@@ -26,7 +26,7 @@ fn json_that_is_not_utf8_is_400() {
 #[test]
 fn a_body_over_64_kib_is_413() {
     let body = json!({ "username": "ana", "password": "p".repeat(70 * 1024) });
-    app().post("/user").json(body).assert_error(413);
+    app().sign_up_with(body).assert_error(413);
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn a_field_sent_twice_is_400() {
 fn a_key_field_and_a_different_bearer_header_are_400() {
     let user = app().sign_up("ana");
     let other = app().sign_up("bo");
-    app().post("/room/").bearer(&other.key).json(json!({ "key": user.key })).assert_error(400);
+    app().create_room_with(&other, json!({ "key": user.key })).assert_error(400);
 }
 
 #[test]
@@ -87,16 +87,16 @@ fn an_unknown_route_is_a_json_404() {
 #[test]
 fn a_wrong_method_is_a_json_405() {
     app().put("/user").send().assert_error(405);
-    app().patch("/room/00000000-0000-4000-8000-000000000000/owner").send().assert_error(405);
+    app().patch(&format!("/room/{UNKNOWN_ID}/owner")).send().assert_error(405);
 }
 
 #[test]
 fn sql_metacharacters_are_data_not_sql() {
     let name = "Robert'); DROP TABLE users;--";
     let user = app().sign_up(name);
-    assert_eq!(app().get(&format!("/user/{}", user.id)).send().str("username"), name);
-    app().get("/user/' OR '1'='1").send().assert_error(400);
-    let response = app().get("/token").query("user_id", "' OR 1=1 --").query("password", "x").send();
+    assert_eq!(app().user(&user.id).str("username"), name);
+    app().user("' OR '1'='1").assert_error(400);
+    let response = app().log_in("' OR 1=1 --", "x");
     response.assert_error(400);
 }
 
@@ -104,8 +104,8 @@ fn sql_metacharacters_are_data_not_sql() {
 fn every_answer_says_nosniff_and_no_store() {
     let user = app().sign_up("ana");
     for response in [
-        app().get(&format!("/user/{}", user.id)).send(),
-        app().get("/token").query("user_id", &user.id).query("password", PASSWORD).send(),
+        app().user(&user.id),
+        app().log_in(&user.id, PASSWORD),
         app().get("/nothing").send(),
     ] {
         assert_eq!(response.header("X-Content-Type-Options"), Some("nosniff"));
@@ -115,7 +115,7 @@ fn every_answer_says_nosniff_and_no_store() {
 
 #[test]
 fn a_405_says_which_methods_the_path_allows() {
-    let response = app().put("/room/00000000-0000-4000-8000-000000000000").send();
+    let response = app().put(&format!("/room/{UNKNOWN_ID}")).send();
     response.assert_error(405);
     assert_eq!(response.header("Allow"), Some("GET, HEAD, PATCH, DELETE, OPTIONS"));
     assert_eq!(app().call("TRACE", "/token").send().header("Allow"), Some("GET, HEAD, POST, DELETE, OPTIONS"));
@@ -134,5 +134,5 @@ fn every_get_route_answers_head_without_a_body() {
     let user = app().sign_up("head");
     let response = app().call("HEAD", &format!("/user/{}", user.id)).send_head();
     assert_eq!(response, 200);
-    assert_eq!(app().call("HEAD", "/user/00000000-0000-4000-8000-000000000000").send_head(), 404);
+    assert_eq!(app().call("HEAD", &format!("/user/{UNKNOWN_ID}")).send_head(), 404);
 }

@@ -7,35 +7,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{app, Resp, TestApp, User};
-use crate::moderation::{with_database, Staffed};
-
-fn post(app: &TestApp, room: &str, user: &User, text: &str) -> Resp {
-    app.post(&format!("/room/{room}/messages")).bearer(&user.key).json(json!({ "text": text }))
-}
+use crate::helpers::{app, with_database, Staffed, TestApp, User, NOBODY, UNKNOWN_ID};
 
 /// Posts and returns the message as answered.
 fn posted(app: &TestApp, room: &str, user: &User, text: &str) -> Value {
-    let response = post(app, room, user, text);
+    let response = app.post_message(room, user, text);
     assert_eq!(response.status, 201, "{}", response.text);
     response.body
 }
 
-/// `GET /room/{room}/messages` with these query parameters, as `user` (or without a key).
-fn read(room: &str, user: Option<&User>, params: &[(&str, &str)]) -> Resp {
-    let mut call = app().get(&format!("/room/{room}/messages"));
-    if let Some(user) = user {
-        call = call.bearer(&user.key);
-    }
-    for (name, value) in params {
-        call = call.query(name, value);
-    }
-    call.send()
-}
-
 /// The page's messages (asserting a 200), and its `next`.
 fn page(room: &str, user: Option<&User>, params: &[(&str, &str)]) -> (Vec<Value>, Value) {
-    let response = read(room, user, params);
+    let response = app().messages(room, user, params);
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.body.as_object().unwrap().len(), 2, "{}", response.text);
     (response.body["messages"].as_array().unwrap().clone(), response.body["next"].clone())
@@ -111,7 +94,7 @@ fn now_millis() -> i64 {
 fn a_member_posts_a_message_and_gets_it_back_with_201() {
     let room = Staffed::new(true);
     let before = now_millis();
-    let response = post(app(), &room.id, &room.member, "hello, room");
+    let response = app().post_message(&room.id, &room.member, "hello, room");
     assert_eq!(response.status, 201, "{}", response.text);
     let message = response.body.as_object().unwrap();
     let mut fields: Vec<&str> = message.keys().map(String::as_str).collect();
@@ -146,9 +129,9 @@ fn a_message_is_1_to_4000_characters() {
     let room = Staffed::new(true);
     let longest = "é".repeat(4000);
     assert_eq!(posted(app(), &room.id, &room.member, &longest)["text"], json!(longest));
-    post(app(), &room.id, &room.member, &"a".repeat(4001)).assert_error(400);
-    post(app(), &room.id, &room.member, &"é".repeat(4001)).assert_error(400);
-    post(app(), &room.id, &room.member, "").assert_error(400);
+    app().post_message(&room.id, &room.member, &"a".repeat(4001)).assert_error(400);
+    app().post_message(&room.id, &room.member, &"é".repeat(4001)).assert_error(400);
+    app().post_message(&room.id, &room.member, "").assert_error(400);
     app().post(&room.path("/messages")).bearer(&room.member.key).json(json!({})).assert_error(400);
     app().post(&room.path("/messages")).bearer(&room.member.key).json(json!({ "text": 7 })).assert_error(400);
     assert_eq!(texts(&page(&room.id, None, &[]).0), [longest.as_str()]);
@@ -158,7 +141,7 @@ fn a_message_is_1_to_4000_characters() {
 fn other_control_characters_are_refused() {
     let room = Staffed::new(true);
     for text in ["nul \u{0}", "bell \u{7}", "escape \u{1b}[31m", "delete \u{7f}", "c1 \u{85}", "\u{8}"] {
-        post(app(), &room.id, &room.member, text).assert_error(400);
+        app().post_message(&room.id, &room.member, text).assert_error(400);
     }
     assert_eq!(page(&room.id, None, &[]), (vec![], Value::Null));
 }
@@ -167,14 +150,14 @@ fn other_control_characters_are_refused() {
 fn only_present_members_post() {
     let (open, closed) = (Staffed::new(true), Staffed::new(false));
     let stranger = app().sign_up("stranger");
-    post(app(), &open.id, &stranger, "let me in").assert_error(403);
-    open.remove(&open.member, &open.member.id).assert_ok(200, json!({ "present": false }));
-    post(app(), &open.id, &open.member, "I left").assert_error(403);
-    open.ban(&open.owner, &open.admin.id).assert_ok(200, json!({ "banned": true }));
-    post(app(), &open.id, &open.admin, "I was banned").assert_error(403);
-    post(app(), &closed.id, &stranger, "knock knock").assert_error(404);
-    closed.remove(&closed.admin, &closed.member.id).assert_ok(200, json!({ "present": false }));
-    post(app(), &closed.id, &closed.member, "I was removed").assert_error(404);
+    app().post_message(&open.id, &stranger, "let me in").assert_error(403);
+    app().remove_member(&open.id, &open.member, &open.member.id).assert_ok(200, json!({ "present": false }));
+    app().post_message(&open.id, &open.member, "I left").assert_error(403);
+    app().ban(&open.id, &open.owner, &open.admin.id).assert_ok(200, json!({ "banned": true }));
+    app().post_message(&open.id, &open.admin, "I was banned").assert_error(403);
+    app().post_message(&closed.id, &stranger, "knock knock").assert_error(404);
+    app().remove_member(&closed.id, &closed.admin, &closed.member.id).assert_ok(200, json!({ "present": false }));
+    app().post_message(&closed.id, &closed.member, "I was removed").assert_error(404);
     assert_eq!(page(&open.id, None, &[]), (vec![], Value::Null));
     assert_eq!(page(&closed.id, Some(&closed.owner), &[]), (vec![], Value::Null));
 }
@@ -182,10 +165,10 @@ fn only_present_members_post() {
 #[test]
 fn posting_needs_a_live_key_and_a_real_room() {
     let room = Staffed::new(true);
-    app().post(&room.path("/messages")).json(json!({ "text": "anonymous" })).assert_error(400);
-    app().post(&room.path("/messages")).bearer(&"9f".repeat(32)).json(json!({ "text": "forged" })).assert_error(401);
-    post(app(), "00000000-0000-4000-8000-000000000000", &room.member, "nowhere").assert_error(404);
-    post(app(), "not-a-room", &room.member, "nowhere").assert_error(400);
+    app().post_message(&room.id, NOBODY, "anonymous").assert_error(400);
+    app().post_message(&room.id, "9f".repeat(32), "forged").assert_error(401);
+    app().post_message(UNKNOWN_ID, &room.member, "nowhere").assert_error(404);
+    app().post_message("not-a-room", &room.member, "nowhere").assert_error(400);
 }
 
 // Reading.
@@ -193,7 +176,7 @@ fn posting_needs_a_live_key_and_a_real_room() {
 #[test]
 fn an_empty_room_has_no_messages_and_no_next() {
     let room = Staffed::new(true);
-    read(&room.id, None, &[]).assert_ok(200, json!({ "messages": [], "next": null }));
+    app().messages(&room.id, NOBODY, &[]).assert_ok(200, json!({ "messages": [], "next": null }));
 }
 
 #[test]
@@ -218,7 +201,7 @@ fn the_default_page_is_the_newest_50() {
 fn limits_outside_0_to_500_are_400() {
     let (room, _) = room_with_history(2);
     for limit in ["501", "-1", "x", "1.5", "", "99999999999"] {
-        read(&room.id, None, &[("limit", limit)]).assert_error(400);
+        app().messages(&room.id, NOBODY, &[("limit", limit)]).assert_error(400);
     }
     assert_eq!(page(&room.id, None, &[("limit", "0")]).0, Vec::<Value>::new());
     assert_eq!(page(&room.id, None, &[("limit", "500")]).0.len(), 2);
@@ -297,18 +280,17 @@ fn after_with_a_limit_gives_the_oldest_newer_messages_so_a_poller_misses_none() 
 fn malformed_cursors_are_400_and_cursors_that_are_not_messages_of_this_room_404() {
     let (room, messages) = room_with_history(2);
     let (elsewhere, others) = room_with_history(1);
-    let unknown = "00000000-0000-4000-8000-000000000000";
     let mine = id(&messages[0]);
     for params in [vec![("before", mine), ("after", mine)], vec![("before", "not-an-id")], vec![("after", "123")]] {
-        read(&room.id, None, &params).assert_error(400);
+        app().messages(&room.id, NOBODY, &params).assert_error(400);
     }
     for params in [
-        vec![("before", unknown)],
-        vec![("after", unknown)],
+        vec![("before", UNKNOWN_ID)],
+        vec![("after", UNKNOWN_ID)],
         vec![("before", id(&others[0]))],
         vec![("after", id(&others[0]))],
     ] {
-        read(&room.id, None, &params).assert_error(404);
+        app().messages(&room.id, NOBODY, &params).assert_error(404);
     }
     assert_eq!(page(&elsewhere.id, None, &[("after", id(&others[0]))]).0, Vec::<Value>::new());
 }
@@ -318,7 +300,7 @@ fn an_open_room_is_read_by_anyone_and_a_closed_one_by_its_members_only() {
     let (open, closed) = (Staffed::new(true), Staffed::new(false));
     let stranger = app().sign_up("stranger");
     let message = posted(app(), &open.id, &open.member, "public");
-    open.ban(&open.admin, &open.member.id).assert_ok(200, json!({ "banned": true }));
+    app().ban(&open.id, &open.admin, &open.member.id).assert_ok(200, json!({ "banned": true }));
     for user in [None, Some(&stranger), Some(&open.member), Some(&open.owner)] {
         assert_eq!(page(&open.id, user, &[]).0, vec![message.clone()]);
     }
@@ -326,12 +308,12 @@ fn an_open_room_is_read_by_anyone_and_a_closed_one_by_its_members_only() {
     for user in [&closed.owner, &closed.admin, &closed.member] {
         assert_eq!(page(&closed.id, Some(user), &[]).0, vec![secret.clone()]);
     }
-    closed.remove(&closed.owner, &closed.member.id).assert_ok(200, json!({ "present": false }));
+    app().remove_member(&closed.id, &closed.owner, &closed.member.id).assert_ok(200, json!({ "present": false }));
     for user in [None, Some(&stranger), Some(&closed.member)] {
-        read(&closed.id, user, &[]).assert_error(404);
-        read(&closed.id, user, &[("after", id(&secret))]).assert_error(404);
+        app().messages(&closed.id, user, &[]).assert_error(404);
+        app().messages(&closed.id, user, &[("after", id(&secret))]).assert_error(404);
     }
-    read(&open.id, Some(&User { id: stranger.id.clone(), key: "77".repeat(32) }), &[]).assert_error(401);
+    app().messages(&open.id, "77".repeat(32), &[]).assert_error(401);
 }
 
 #[test]
@@ -382,7 +364,7 @@ fn twenty_posts_at_once_are_each_stored_once_and_numbered_without_gaps() {
                 .collect();
             threads.into_iter().map(|thread| thread.join().unwrap()).collect()
         });
-        let response = app.get(&room.path("/messages")).query("limit", "500").send();
+        let response = app.messages(&room.id, NOBODY, &[("limit", "500")]);
         let listed = response.body["messages"].as_array().unwrap().clone();
         assert_eq!(listed.len(), 20);
         let listed_set: HashSet<&Value> = listed.iter().collect();
@@ -409,7 +391,7 @@ fn twenty_threads_posting_twice_each_read_back_in_their_own_order() {
                 });
             }
         });
-        let response = app.get(&room.path("/messages")).query("limit", "500").send();
+        let response = app.messages(&room.id, NOBODY, &[("limit", "500")]);
         let listed = response.body["messages"].as_array().unwrap().clone();
         assert_eq!(listed.len(), 40);
         // Newest first: each poster's second message comes before their first.
@@ -428,11 +410,11 @@ fn twenty_threads_posting_twice_each_read_back_in_their_own_order() {
         let mut paged = Vec::new();
         let mut before: Option<String> = None;
         for _ in 0..6 {
-            let mut call = app.get(&room.path("/messages")).query("limit", "7");
+            let mut params = vec![("limit", "7")];
             if let Some(before) = &before {
-                call = call.query("before", before);
+                params.push(("before", before));
             }
-            let body = call.send().body;
+            let body = app.messages(&room.id, NOBODY, &params).body;
             paged.extend(body["messages"].as_array().unwrap().iter().cloned());
             before = body["next"].as_str().map(str::to_string);
         }

@@ -37,7 +37,7 @@ fn openapi_path(route: &str) -> String {
 }
 
 fn served_document() -> Value {
-    let response = app().get("/openapi.json").send();
+    let response = app().openapi();
     assert_eq!(response.status, 200, "{}", response.text);
     response.body
 }
@@ -113,7 +113,7 @@ fn the_document_lists_exactly_the_routes_the_router_serves() {
 
 #[test]
 fn the_document_is_served_verbatim_as_json() {
-    let response = app().get("/openapi.json").send();
+    let response = app().openapi();
     assert_eq!(response.status, 200);
     assert!(response.header("Content-Type").unwrap_or_default().starts_with("application/json"));
     let on_disk = std::fs::read_to_string(Path::new(ROOT).join("web/openapi.json")).unwrap();

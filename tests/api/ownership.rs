@@ -4,43 +4,21 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{app, Resp, TestApp, User};
-use crate::moderation::{assert_everything_404, with_database, Staffed, UNKNOWN_USER};
-
-fn transfer(room: &Staffed, by: &User, to: &str) -> Resp {
-    room.app.put(&room.path("/owner")).bearer(&by.key).json(json!({ "user_id": to }))
-}
-
-fn update(room: &Staffed, by: &User, body: Value) -> Resp {
-    room.app.patch(&room.path("")).bearer(&by.key).json(body)
-}
-
-fn delete(room: &Staffed, by: &User) -> Resp {
-    room.app.delete(&room.path("")).bearer(&by.key).send()
-}
-
-/// The room as `user` (or no key) sees it with `GET /room/{id}`.
-fn seen_by(room: &Staffed, user: Option<&User>) -> Resp {
-    let call = room.app.get(&room.path(""));
-    match user {
-        Some(user) => call.bearer(&user.key).send(),
-        None => call.send(),
-    }
-}
+use crate::helpers::{app, assert_everything_404, with_database, Staffed, TestApp, User, NOBODY, UNKNOWN_ID};
 
 // Admins.
 
 #[test]
 fn the_owner_appoints_a_present_member_as_admin() {
     let room = Staffed::new(true);
-    room.promote(&room.owner, &room.member.id).assert_ok(200, json!({ "admin": true }));
+    app().promote(&room.id, &room.owner, &room.member.id).assert_ok(200, json!({ "admin": true }));
     let expected = json!({ "users": [room.owner.id, room.admin.id, room.member.id], "index": 0, "user_count": 3 });
     assert_eq!(room.list("admins"), expected);
     assert_eq!(room.counts(), [3, 3, 0]);
     // And the new admin has admin powers.
     let newcomer = app().sign_up("newcomer");
-    room.add(&room.member, &newcomer.id).assert_ok(200, json!({ "present": true }));
-    room.ban(&room.member, &newcomer.id).assert_ok(200, json!({ "banned": true }));
+    app().add_member(&room.id, &room.member, &newcomer.id).assert_ok(200, json!({ "present": true }));
+    app().ban(&room.id, &room.member, &newcomer.id).assert_ok(200, json!({ "banned": true }));
 }
 
 #[test]
@@ -48,10 +26,10 @@ fn only_the_owner_appoints_admins() {
     let room = Staffed::new(true);
     let other = app().sign_up("other");
     app().join(&room.id, &other);
-    room.promote(&room.admin, &other.id).assert_error(403);
-    room.promote(&room.member, &other.id).assert_error(403);
-    room.promote(&room.member, &room.member.id).assert_error(403);
-    room.promote(&other, &other.id).assert_error(403);
+    app().promote(&room.id, &room.admin, &other.id).assert_error(403);
+    app().promote(&room.id, &room.member, &other.id).assert_error(403);
+    app().promote(&room.id, &room.member, &room.member.id).assert_error(403);
+    app().promote(&room.id, &other, &other.id).assert_error(403);
     assert_eq!(room.list("admins")["users"], json!([room.owner.id, room.admin.id]));
 }
 
@@ -60,11 +38,11 @@ fn appointing_someone_who_is_not_present_is_404() {
     let room = Staffed::new(true);
     let (stranger, former) = (app().sign_up("stranger"), app().sign_up("former"));
     app().join(&room.id, &former);
-    room.remove(&former, &former.id).assert_ok(200, json!({ "present": false }));
-    room.promote(&room.owner, &stranger.id).assert_error(404);
-    room.promote(&room.owner, &former.id).assert_error(404);
-    room.promote(&room.owner, UNKNOWN_USER).assert_error(404);
-    room.promote(&room.owner, "x").assert_error(400);
+    app().remove_member(&room.id, &former, &former.id).assert_ok(200, json!({ "present": false }));
+    app().promote(&room.id, &room.owner, &stranger.id).assert_error(404);
+    app().promote(&room.id, &room.owner, &former.id).assert_error(404);
+    app().promote(&room.id, &room.owner, UNKNOWN_ID).assert_error(404);
+    app().promote(&room.id, &room.owner, "x").assert_error(400);
     app().post(&room.path("/admins")).bearer(&room.owner.key).send().assert_error(400);
     assert_eq!(room.counts(), [3, 2, 0]);
 }
@@ -72,19 +50,19 @@ fn appointing_someone_who_is_not_present_is_404() {
 #[test]
 fn the_owner_demotes_an_admin_who_loses_admin_powers() {
     let room = Staffed::new(true);
-    room.demote(&room.owner, &room.admin.id).assert_ok(200, json!({ "admin": false }));
+    app().demote(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "admin": false }));
     assert_eq!(room.list("admins"), json!({ "users": [room.owner.id], "index": 0, "user_count": 1 }));
-    room.presence(&room.owner, &room.admin.id).assert_ok(200, json!({ "present": true }));
-    room.remove(&room.admin, &room.member.id).assert_error(403);
-    room.ban(&room.admin, &room.member.id).assert_error(403);
-    app().get(&room.path("/bans")).bearer(&room.admin.key).send().assert_error(403);
+    app().presence(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "present": true }));
+    app().remove_member(&room.id, &room.admin, &room.member.id).assert_error(403);
+    app().ban(&room.id, &room.admin, &room.member.id).assert_error(403);
+    app().bans(&room.id, &room.admin, &[]).assert_error(403);
     assert_eq!(room.counts(), [3, 1, 0]);
 }
 
 #[test]
 fn an_admin_steps_down() {
     let room = Staffed::new(true);
-    room.demote(&room.admin, &room.admin.id).assert_ok(200, json!({ "admin": false }));
+    app().demote(&room.id, &room.admin, &room.admin.id).assert_ok(200, json!({ "admin": false }));
     assert_eq!(room.list("admins")["users"], json!([room.owner.id]));
     assert_eq!(room.counts(), [3, 1, 0]);
 }
@@ -92,18 +70,18 @@ fn an_admin_steps_down() {
 #[test]
 fn the_owner_cannot_be_demoted_not_even_by_themself() {
     let room = Staffed::new(true);
-    room.demote(&room.owner, &room.owner.id).assert_error(403);
-    room.demote(&room.admin, &room.owner.id).assert_error(403);
-    room.demote(&room.member, &room.owner.id).assert_error(403);
+    app().demote(&room.id, &room.owner, &room.owner.id).assert_error(403);
+    app().demote(&room.id, &room.admin, &room.owner.id).assert_error(403);
+    app().demote(&room.id, &room.member, &room.owner.id).assert_error(403);
     assert_eq!(room.list("admins")["users"], json!([room.owner.id, room.admin.id]));
 }
 
 #[test]
 fn an_admin_cannot_demote_another_admin() {
     let room = Staffed::new(true);
-    room.promote(&room.owner, &room.member.id).assert_ok(200, json!({ "admin": true }));
-    room.demote(&room.admin, &room.member.id).assert_error(403);
-    room.demote(&room.member, &room.admin.id).assert_error(403);
+    app().promote(&room.id, &room.owner, &room.member.id).assert_ok(200, json!({ "admin": true }));
+    app().demote(&room.id, &room.admin, &room.member.id).assert_error(403);
+    app().demote(&room.id, &room.member, &room.admin.id).assert_error(403);
     assert_eq!(room.counts(), [3, 3, 0]);
 }
 
@@ -112,9 +90,9 @@ fn an_admin_cannot_demote_another_admin() {
 #[test]
 fn the_owner_hands_the_room_to_a_present_member_and_stays_an_admin() {
     let room = Staffed::new(true);
-    transfer(&room, &room.owner, &room.member.id).assert_ok(200, json!({ "owner": room.member.id }));
-    app().get(&room.path("/owner")).send().assert_ok(200, json!({ "owner": room.member.id }));
-    assert_eq!(seen_by(&room, None).body["owner"], json!(room.member.id));
+    app().transfer(&room.id, &room.owner, &room.member.id).assert_ok(200, json!({ "owner": room.member.id }));
+    app().owner(&room.id, NOBODY).assert_ok(200, json!({ "owner": room.member.id }));
+    assert_eq!(app().room(&room.id, NOBODY).body["owner"], json!(room.member.id));
     let admins = json!({ "users": [room.owner.id, room.admin.id, room.member.id], "index": 0, "user_count": 3 });
     assert_eq!(room.list("admins"), admins);
     assert_eq!(room.counts(), [3, 3, 0]);
@@ -123,7 +101,7 @@ fn the_owner_hands_the_room_to_a_present_member_and_stays_an_admin() {
 #[test]
 fn the_owner_may_hand_the_room_to_an_admin() {
     let room = Staffed::new(false);
-    transfer(&room, &room.owner, &room.admin.id).assert_ok(200, json!({ "owner": room.admin.id }));
+    app().transfer(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "owner": room.admin.id }));
     assert_eq!(room.counts(), [3, 2, 0]);
 }
 
@@ -131,11 +109,11 @@ fn the_owner_may_hand_the_room_to_an_admin() {
 fn only_the_owner_hands_the_room_over() {
     let room = Staffed::new(true);
     let outsider = app().sign_up("outsider");
-    transfer(&room, &room.admin, &room.admin.id).assert_error(403);
-    transfer(&room, &room.admin, &room.member.id).assert_error(403);
-    transfer(&room, &room.member, &room.member.id).assert_error(403);
-    transfer(&room, &outsider, &room.member.id).assert_error(403);
-    app().get(&room.path("/owner")).send().assert_ok(200, json!({ "owner": room.owner.id }));
+    app().transfer(&room.id, &room.admin, &room.admin.id).assert_error(403);
+    app().transfer(&room.id, &room.admin, &room.member.id).assert_error(403);
+    app().transfer(&room.id, &room.member, &room.member.id).assert_error(403);
+    app().transfer(&room.id, &outsider, &room.member.id).assert_error(403);
+    app().owner(&room.id, NOBODY).assert_ok(200, json!({ "owner": room.owner.id }));
     assert_eq!(room.counts(), [3, 2, 0]);
 }
 
@@ -143,15 +121,15 @@ fn only_the_owner_hands_the_room_over() {
 fn the_room_goes_only_to_a_present_member() {
     let room = Staffed::new(true);
     let (stranger, banned) = (app().sign_up("stranger"), app().sign_up("banned"));
-    room.remove(&room.member, &room.member.id).assert_ok(200, json!({ "present": false }));
+    app().remove_member(&room.id, &room.member, &room.member.id).assert_ok(200, json!({ "present": false }));
     app().join(&room.id, &banned);
-    room.ban(&room.admin, &banned.id).assert_ok(200, json!({ "banned": true }));
-    for target in [stranger.id.as_str(), room.member.id.as_str(), banned.id.as_str(), UNKNOWN_USER] {
-        transfer(&room, &room.owner, target).assert_error(404);
+    app().ban(&room.id, &room.admin, &banned.id).assert_ok(200, json!({ "banned": true }));
+    for target in [stranger.id.as_str(), room.member.id.as_str(), banned.id.as_str(), UNKNOWN_ID] {
+        app().transfer(&room.id, &room.owner, target).assert_error(404);
     }
-    transfer(&room, &room.owner, "not-a-uuid").assert_error(400);
+    app().transfer(&room.id, &room.owner, "not-a-uuid").assert_error(400);
     app().put(&room.path("/owner")).bearer(&room.owner.key).send().assert_error(400);
-    app().get(&room.path("/owner")).send().assert_ok(200, json!({ "owner": room.owner.id }));
+    app().owner(&room.id, NOBODY).assert_ok(200, json!({ "owner": room.owner.id }));
     assert_eq!(room.counts(), [2, 2, 1]);
 }
 
@@ -159,44 +137,44 @@ fn the_room_goes_only_to_a_present_member() {
 fn a_stranger_handing_over_a_closed_room_is_404() {
     let room = Staffed::new(false);
     let stranger = app().sign_up("stranger");
-    transfer(&room, &stranger, &stranger.id).assert_error(404);
+    app().transfer(&room.id, &stranger, &stranger.id).assert_error(404);
 }
 
 #[test]
 fn after_handing_over_the_old_owner_has_only_admin_powers() {
     let room = Staffed::new(true);
     let (old, new) = (&room.owner, &room.member);
-    transfer(&room, old, &new.id).assert_ok(200, json!({ "owner": new.id }));
-    delete(&room, old).assert_error(403);
-    transfer(&room, old, &old.id).assert_error(403);
-    transfer(&room, old, &room.admin.id).assert_error(403);
-    room.demote(old, &room.admin.id).assert_error(403);
-    room.demote(old, &new.id).assert_error(403);
-    room.remove(old, &room.admin.id).assert_error(403);
-    room.remove(old, &new.id).assert_error(403);
-    room.ban(old, &new.id).assert_error(403);
-    room.ban(old, &room.admin.id).assert_error(403);
+    app().transfer(&room.id, old, &new.id).assert_ok(200, json!({ "owner": new.id }));
+    app().delete_room(&room.id, old).assert_error(403);
+    app().transfer(&room.id, old, &old.id).assert_error(403);
+    app().transfer(&room.id, old, &room.admin.id).assert_error(403);
+    app().demote(&room.id, old, &room.admin.id).assert_error(403);
+    app().demote(&room.id, old, &new.id).assert_error(403);
+    app().remove_member(&room.id, old, &room.admin.id).assert_error(403);
+    app().remove_member(&room.id, old, &new.id).assert_error(403);
+    app().ban(&room.id, old, &new.id).assert_error(403);
+    app().ban(&room.id, old, &room.admin.id).assert_error(403);
     let plain = app().sign_up("plain");
     app().join(&room.id, &plain);
-    room.promote(old, &plain.id).assert_error(403);
+    app().promote(&room.id, old, &plain.id).assert_error(403);
     assert_eq!(room.counts(), [4, 3, 0]);
     // What an admin may do, they still may.
-    room.remove(old, &plain.id).assert_ok(200, json!({ "present": false }));
-    room.add(old, &plain.id).assert_ok(200, json!({ "present": true }));
-    room.ban(old, &plain.id).assert_ok(200, json!({ "banned": true }));
-    assert_eq!(update(&room, old, json!({ "name": "renamed by the old owner" })).status, 200);
-    app().get(&room.path("/owner")).send().assert_ok(200, json!({ "owner": new.id }));
+    app().remove_member(&room.id, old, &plain.id).assert_ok(200, json!({ "present": false }));
+    app().add_member(&room.id, old, &plain.id).assert_ok(200, json!({ "present": true }));
+    app().ban(&room.id, old, &plain.id).assert_ok(200, json!({ "banned": true }));
+    assert_eq!(app().update_room(&room.id, old, json!({ "name": "renamed by the old owner" })).status, 200);
+    app().owner(&room.id, NOBODY).assert_ok(200, json!({ "owner": new.id }));
 }
 
 #[test]
 fn after_handing_over_the_old_owner_may_leave_and_the_new_owner_may_not() {
     let room = Staffed::new(true);
     let (old, new) = (&room.owner, &room.member);
-    transfer(&room, old, &new.id).assert_ok(200, json!({ "owner": new.id }));
-    room.remove(new, &new.id).assert_error(403);
-    room.remove(old, &old.id).assert_ok(200, json!({ "present": false }));
-    room.presence(new, &old.id).assert_ok(200, json!({ "present": false }));
-    let admins = room.app.get(&room.path("/admins")).send();
+    app().transfer(&room.id, old, &new.id).assert_ok(200, json!({ "owner": new.id }));
+    app().remove_member(&room.id, new, &new.id).assert_error(403);
+    app().remove_member(&room.id, old, &old.id).assert_ok(200, json!({ "present": false }));
+    app().presence(&room.id, new, &old.id).assert_ok(200, json!({ "present": false }));
+    let admins = app().admins(&room.id, NOBODY, &[]);
     admins.assert_ok(200, json!({ "users": [room.admin.id, new.id], "index": 0, "user_count": 2 }));
 }
 
@@ -204,17 +182,16 @@ fn after_handing_over_the_old_owner_may_leave_and_the_new_owner_may_not() {
 fn the_new_owner_has_every_owner_power() {
     let room = Staffed::new(true);
     let (old, new) = (&room.owner, &room.member);
-    transfer(&room, old, &new.id).assert_ok(200, json!({ "owner": new.id }));
-    room.demote(new, &old.id).assert_ok(200, json!({ "admin": false }));
-    room.promote(new, &old.id).assert_ok(200, json!({ "admin": true }));
-    room.ban(new, &old.id).assert_ok(200, json!({ "banned": true }));
-    room.remove(new, &room.admin.id).assert_ok(200, json!({ "present": false }));
-    for (which, users) in [("members", &new.id), ("admins", &new.id), ("bans", &old.id)] {
-        let list = room.app.get(&room.path(&format!("/{which}"))).bearer(&new.key).send();
-        list.assert_ok(200, json!({ "users": [users], "index": 0, "user_count": 1 }));
-    }
-    transfer(&room, new, &new.id).assert_ok(200, json!({ "owner": new.id }));
-    delete(&room, new).assert_ok(204, Value::Null);
+    app().transfer(&room.id, old, &new.id).assert_ok(200, json!({ "owner": new.id }));
+    app().demote(&room.id, new, &old.id).assert_ok(200, json!({ "admin": false }));
+    app().promote(&room.id, new, &old.id).assert_ok(200, json!({ "admin": true }));
+    app().ban(&room.id, new, &old.id).assert_ok(200, json!({ "banned": true }));
+    app().remove_member(&room.id, new, &room.admin.id).assert_ok(200, json!({ "present": false }));
+    app().members(&room.id, new, &[]).assert_ok(200, json!({ "users": [new.id], "index": 0, "user_count": 1 }));
+    app().admins(&room.id, new, &[]).assert_ok(200, json!({ "users": [new.id], "index": 0, "user_count": 1 }));
+    app().bans(&room.id, new, &[]).assert_ok(200, json!({ "users": [old.id], "index": 0, "user_count": 1 }));
+    app().transfer(&room.id, new, &new.id).assert_ok(200, json!({ "owner": new.id }));
+    app().delete_room(&room.id, new).assert_ok(204, Value::Null);
 }
 
 // Settings.
@@ -222,10 +199,10 @@ fn the_new_owner_has_every_owner_power() {
 #[test]
 fn an_admin_renames_the_room_and_gets_it_back_as_get_shows_it() {
     let room = Staffed::new(true);
-    let renamed = update(&room, &room.admin, json!({ "name": "Ünïcode 部屋 '; --" }));
+    let renamed = app().update_room(&room.id, &room.admin, json!({ "name": "Ünïcode 部屋 '; --" }));
     let expected = json!({ "open": true, "name": "Ünïcode 部屋 '; --", "user_count": 3, "owner": room.owner.id });
     renamed.assert_ok(200, expected.clone());
-    assert_eq!(seen_by(&room, None).body, expected);
+    assert_eq!(app().room(&room.id, NOBODY).body, expected);
     // A form body works too, and an empty name is a name.
     let form = app().patch(&room.path("")).form(&[("key", &room.owner.key), ("name", "")]);
     form.assert_ok(200, json!({ "open": true, "name": "", "user_count": 3, "owner": room.owner.id }));
@@ -234,33 +211,33 @@ fn an_admin_renames_the_room_and_gets_it_back_as_get_shows_it() {
 #[test]
 fn a_patch_without_changes_answers_the_room_unchanged() {
     let room = Staffed::new(false);
-    let before = seen_by(&room, Some(&room.member)).body;
-    update(&room, &room.admin, json!({})).assert_ok(200, before);
+    let before = app().room(&room.id, &room.member).body;
+    app().update_room(&room.id, &room.admin, json!({})).assert_ok(200, before);
 }
 
 #[test]
 fn closing_a_room_hides_it_from_strangers_at_once() {
     let room = Staffed::new(true);
     let stranger = app().sign_up("stranger");
-    assert_eq!(seen_by(&room, Some(&stranger)).status, 200);
-    let closed = update(&room, &room.admin, json!({ "open": false }));
+    assert_eq!(app().room(&room.id, &stranger).status, 200);
+    let closed = app().update_room(&room.id, &room.admin, json!({ "open": false }));
     closed.assert_ok(200, json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id }));
-    seen_by(&room, Some(&stranger)).assert_error(404);
-    seen_by(&room, None).assert_error(404);
-    room.join(&stranger).assert_error(404);
-    app().get(&room.path("/messages")).send().assert_error(404);
-    assert_eq!(seen_by(&room, Some(&room.member)).body["open"], json!(false));
+    app().room(&room.id, &stranger).assert_error(404);
+    app().room(&room.id, NOBODY).assert_error(404);
+    app().join_as(&room.id, &stranger).assert_error(404);
+    app().messages(&room.id, NOBODY, &[]).assert_error(404);
+    assert_eq!(app().room(&room.id, &room.member).body["open"], json!(false));
 }
 
 #[test]
 fn opening_a_closed_room_makes_it_visible_and_joinable() {
     let room = Staffed::new(false);
     let stranger = app().sign_up("stranger");
-    room.join(&stranger).assert_error(404);
+    app().join_as(&room.id, &stranger).assert_error(404);
     let opened = app().patch(&room.path("")).form(&[("key", &room.owner.key), ("open", "true")]);
     opened.assert_ok(200, json!({ "open": true, "name": "test room", "user_count": 3, "owner": room.owner.id }));
-    assert_eq!(seen_by(&room, None).body["open"], json!(true));
-    room.join(&stranger).assert_ok(200, json!({ "present": true }));
+    assert_eq!(app().room(&room.id, NOBODY).body["open"], json!(true));
+    app().join_as(&room.id, &stranger).assert_ok(200, json!({ "present": true }));
     assert_eq!(room.counts(), [4, 2, 0]);
 }
 
@@ -268,12 +245,12 @@ fn opening_a_closed_room_makes_it_visible_and_joinable() {
 fn plain_members_and_outsiders_cannot_change_the_room() {
     let (open, closed) = (Staffed::new(true), Staffed::new(false));
     let stranger = app().sign_up("stranger");
-    update(&open, &open.member, json!({ "name": "mine" })).assert_error(403);
-    update(&open, &stranger, json!({ "open": false })).assert_error(403);
-    update(&closed, &closed.member, json!({ "open": true })).assert_error(403);
-    update(&closed, &stranger, json!({ "open": true })).assert_error(404);
-    assert_eq!(seen_by(&open, None).body["name"], json!("test room"));
-    assert_eq!(seen_by(&closed, None).status, 404);
+    app().update_room(&open.id, &open.member, json!({ "name": "mine" })).assert_error(403);
+    app().update_room(&open.id, &stranger, json!({ "open": false })).assert_error(403);
+    app().update_room(&closed.id, &closed.member, json!({ "open": true })).assert_error(403);
+    app().update_room(&closed.id, &stranger, json!({ "open": true })).assert_error(404);
+    assert_eq!(app().room(&open.id, NOBODY).body["name"], json!("test room"));
+    assert_eq!(app().room(&closed.id, NOBODY).status, 404);
 }
 
 #[test]
@@ -287,18 +264,18 @@ fn bad_settings_are_400_and_change_nothing() {
         json!({ "open": 1 }),
         json!({ "name": "fine", "open": "nope" }),
     ] {
-        update(&room, &room.owner, body).assert_error(400);
+        app().update_room(&room.id, &room.owner, body).assert_error(400);
     }
-    assert_eq!(seen_by(&room, None).body["name"], json!("test room"));
-    let longest = update(&room, &room.owner, json!({ "name": "é".repeat(100) }));
+    assert_eq!(app().room(&room.id, NOBODY).body["name"], json!("test room"));
+    let longest = app().update_room(&room.id, &room.owner, json!({ "name": "é".repeat(100) }));
     assert_eq!(longest.body["name"], json!("é".repeat(100)));
 }
 
 #[test]
 fn changing_a_room_needs_a_live_key() {
     let room = Staffed::new(true);
-    app().patch(&room.path("")).json(json!({ "name": "x" })).assert_error(400);
-    app().patch(&room.path("")).bearer(&"ef".repeat(32)).json(json!({ "name": "x" })).assert_error(401);
+    app().update_room(&room.id, NOBODY, json!({ "name": "x" })).assert_error(400);
+    app().update_room(&room.id, "ef".repeat(32), json!({ "name": "x" })).assert_error(401);
 }
 
 // Deleting.
@@ -306,9 +283,9 @@ fn changing_a_room_needs_a_live_key() {
 #[test]
 fn the_owner_deletes_the_room_and_every_endpoint_of_it_is_404() {
     let room = Staffed::new(true);
-    assert_eq!(app().post(&room.path("/messages")).bearer(&room.member.key).json(json!({ "text": "bye" })).status, 201);
-    room.ban(&room.admin, &app().sign_up("banned").id).assert_ok(200, json!({ "banned": true }));
-    delete(&room, &room.owner).assert_ok(204, Value::Null);
+    assert_eq!(app().post_message(&room.id, &room.member, "bye").status, 201);
+    app().ban(&room.id, &room.admin, &app().sign_up("banned").id).assert_ok(200, json!({ "banned": true }));
+    app().delete_room(&room.id, &room.owner).assert_ok(204, Value::Null);
     for user in [Some(&room.owner), Some(&room.admin), Some(&room.member), None] {
         assert_everything_404(&room.id, &room.member.id, user);
     }
@@ -318,11 +295,11 @@ fn the_owner_deletes_the_room_and_every_endpoint_of_it_is_404() {
 fn only_the_owner_deletes_a_room() {
     let (open, closed) = (Staffed::new(true), Staffed::new(false));
     let stranger = app().sign_up("stranger");
-    delete(&open, &open.admin).assert_error(403);
-    delete(&open, &open.member).assert_error(403);
-    delete(&open, &stranger).assert_error(403);
-    delete(&closed, &closed.admin).assert_error(403);
-    delete(&closed, &stranger).assert_error(404);
+    app().delete_room(&open.id, &open.admin).assert_error(403);
+    app().delete_room(&open.id, &open.member).assert_error(403);
+    app().delete_room(&open.id, &stranger).assert_error(403);
+    app().delete_room(&closed.id, &closed.admin).assert_error(403);
+    app().delete_room(&closed.id, &stranger).assert_error(404);
     assert_eq!(open.counts(), [3, 2, 0]);
     assert_eq!(closed.counts(), [3, 2, 0]);
 }
@@ -330,14 +307,14 @@ fn only_the_owner_deletes_a_room() {
 #[test]
 fn deleting_needs_a_live_key() {
     let room = Staffed::new(true);
-    app().delete(&room.path("")).send().assert_error(400);
-    app().delete(&room.path("")).bearer(&"0a".repeat(32)).send().assert_error(401);
-    app().delete("/room/not-a-uuid").bearer(&room.owner.key).send().assert_error(400);
-    assert_eq!(seen_by(&room, None).status, 200);
+    app().delete_room(&room.id, NOBODY).assert_error(400);
+    app().delete_room(&room.id, "0a".repeat(32)).assert_error(401);
+    app().delete_room("not-a-uuid", &room.owner).assert_error(400);
+    assert_eq!(app().room(&room.id, NOBODY).status, 200);
 }
 
 fn rooms_of(app: &TestApp, user: &User) -> Value {
-    let response = app.get(&format!("/user/{}/rooms", user.id)).bearer(&user.key).send();
+    let response = app.rooms_of(&user.id, user, &[]);
     assert_eq!(response.status, 200, "{}", response.text);
     response.body
 }
@@ -357,15 +334,15 @@ fn deleting_a_room_deletes_its_memberships_bans_and_messages() {
     with_database(|app| {
         let room = Staffed::on(app, false);
         let (former, banned) = (app.sign_up("former"), app.sign_up("banned"));
-        room.add(&room.owner, &former.id).assert_ok(200, json!({ "present": true }));
-        room.remove(&former, &former.id).assert_ok(200, json!({ "present": false }));
-        room.ban(&room.owner, &banned.id).assert_ok(200, json!({ "banned": true }));
+        app.add_member(&room.id, &room.owner, &former.id).assert_ok(200, json!({ "present": true }));
+        app.remove_member(&room.id, &former, &former.id).assert_ok(200, json!({ "present": false }));
+        app.ban(&room.id, &room.owner, &banned.id).assert_ok(200, json!({ "banned": true }));
         for user in [&room.owner, &room.admin, &room.member] {
-            let posted = app.post(&room.path("/messages")).bearer(&user.key).json(json!({ "text": "hi" }));
+            let posted = app.post_message(&room.id, user, "hi");
             assert_eq!(posted.status, 201, "{}", posted.text);
         }
         assert_eq!(count_rows(app, &room.id), json!({ "rooms": 1, "members": 4, "bans": 1, "messages": 3 }));
-        delete(&room, &room.owner).assert_ok(204, Value::Null);
+        app.delete_room(&room.id, &room.owner).assert_ok(204, Value::Null);
         assert_eq!(count_rows(app, &room.id), json!({ "rooms": 0, "members": 0, "bans": 0, "messages": 0 }));
     });
 }
@@ -377,14 +354,14 @@ fn a_deleted_room_leaves_the_room_lists_of_its_former_members() {
         let user = app.sign_up("in both");
         app.join(&kept.id, &user);
         std::thread::sleep(std::time::Duration::from_millis(5)); // joined in distinct milliseconds
-        doomed.add(&doomed.admin, &user.id).assert_ok(200, json!({ "present": true }));
+        app.add_member(&doomed.id, &doomed.admin, &user.id).assert_ok(200, json!({ "present": true }));
         let listed = |user: &User| {
             let rooms = rooms_of(app, user);
             let ids: Vec<Value> = rooms["rooms"].as_array().unwrap().iter().map(|room| room["room_id"].clone()).collect();
             (ids, rooms["room_count"].clone())
         };
         assert_eq!(listed(&user), (vec![json!(kept.id), json!(doomed.id)], json!(2)));
-        delete(&doomed, &doomed.owner).assert_ok(204, Value::Null);
+        app.delete_room(&doomed.id, &doomed.owner).assert_ok(204, Value::Null);
         assert_eq!(listed(&user), (vec![json!(kept.id)], json!(1)));
         assert_eq!(listed(&doomed.owner), (vec![], json!(0)));
         assert_eq!(listed(&doomed.member), (vec![], json!(0)));

@@ -2,14 +2,12 @@
 
 use serde_json::json;
 
-use crate::helpers::{app, User};
-
-const UNKNOWN_ROOM: &str = "00000000-0000-4000-8000-000000000000";
+use crate::helpers::{app, User, NOBODY, UNKNOWN_ID};
 
 #[test]
 fn creating_a_room_answers_200_with_its_id() {
     let owner = app().sign_up("owner");
-    let response = app().post("/room/").bearer(&owner.key).json(json!({ "name": "lobby", "open": true }));
+    let response = app().create_room_with(&owner, json!({ "name": "lobby", "open": true }));
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.body.as_object().unwrap().len(), 1);
     assert_eq!(response.str("room_id").len(), 36);
@@ -24,17 +22,17 @@ fn a_room_can_be_created_at_room_without_the_slash() {
 #[test]
 fn a_new_room_is_open_unnamed_and_has_its_owner_as_only_member() {
     let owner = app().sign_up("owner");
-    let room = app().post("/room/").json(json!({ "key": owner.key })).str("room_id");
-    app().get(&format!("/room/{room}")).send().assert_ok(
+    let room = app().create_room_with(NOBODY, json!({ "key": owner.key })).str("room_id");
+    app().room(&room, NOBODY).assert_ok(
         200,
         json!({ "open": true, "name": "", "user_count": 1, "owner": owner.id }),
     );
-    app().get(&format!("/room/{room}/owner")).send().assert_ok(200, json!({ "owner": owner.id }));
-    app().get(&format!("/room/{room}/members")).send().assert_ok(
+    app().owner(&room, NOBODY).assert_ok(200, json!({ "owner": owner.id }));
+    app().members(&room, NOBODY, &[]).assert_ok(
         200,
         json!({ "users": [owner.id], "index": 0, "user_count": 1 }),
     );
-    app().get(&format!("/room/{room}/admins")).send().assert_ok(
+    app().admins(&room, NOBODY, &[]).assert_ok(
         200,
         json!({ "users": [owner.id], "index": 0, "user_count": 1 }),
     );
@@ -44,8 +42,8 @@ fn a_new_room_is_open_unnamed_and_has_its_owner_as_only_member() {
 fn a_room_keeps_unicode_and_sql_metacharacters_in_its_name_verbatim() {
     let owner = app().sign_up("owner");
     for name in ["Café ☕ 日本語", "'; DROP TABLE rooms; --", "100% \"quoted\" \\ back_slash"] {
-        let room = app().post("/room/").bearer(&owner.key).json(json!({ "name": name })).str("room_id");
-        assert_eq!(app().get(&format!("/room/{room}")).send().str("name"), name);
+        let room = app().create_room_with(&owner, json!({ "name": name })).str("room_id");
+        assert_eq!(app().room(&room, NOBODY).str("name"), name);
     }
 }
 
@@ -53,7 +51,7 @@ fn a_room_keeps_unicode_and_sql_metacharacters_in_its_name_verbatim() {
 fn a_room_from_a_form_body_reads_open_as_a_boolean() {
     let owner = app().sign_up("owner");
     let room = app().post("/room/").form(&[("key", &owner.key), ("name", "form"), ("open", "false")]).str("room_id");
-    let response = app().get(&format!("/room/{room}")).bearer(&owner.key).send();
+    let response = app().room(&room, &owner);
     assert_eq!(response.body["open"], json!(false));
 }
 
@@ -68,24 +66,24 @@ fn creating_a_room_refuses_bad_input() {
         (json!({ "name": "line\nbreak" }), 400),
     ];
     for (body, status) in cases {
-        app().post("/room/").bearer(&owner.key).json(body).assert_error(status);
+        app().create_room_with(&owner, body).assert_error(status);
     }
-    assert_eq!(app().post("/room/").bearer(&owner.key).json(json!({ "name": "😀".repeat(100) })).status, 200);
+    assert_eq!(app().create_room_with(&owner, json!({ "name": "😀".repeat(100) })).status, 200);
 }
 
 #[test]
 fn creating_a_room_needs_a_live_key() {
-    app().post("/room/").json(json!({ "name": "no key" })).assert_error(400);
-    app().post("/room/").bearer(&"ab".repeat(32)).json(json!({})).assert_error(401);
-    app().post("/room/").json(json!({ "key": "not hex" })).assert_error(401);
+    app().create_room_with(NOBODY, json!({ "name": "no key" })).assert_error(400);
+    app().create_room_with("ab".repeat(32), json!({})).assert_error(401);
+    app().create_room_with(NOBODY, json!({ "key": "not hex" })).assert_error(401);
 }
 
 #[test]
 fn an_unknown_or_malformed_room_is_404_or_400() {
-    app().get(&format!("/room/{UNKNOWN_ROOM}")).send().assert_error(404);
-    app().get(&format!("/room/{UNKNOWN_ROOM}/owner")).send().assert_error(404);
-    app().get("/room/not-a-uuid").send().assert_error(400);
-    app().get("/room/not-a-uuid/members").send().assert_error(400);
+    app().room(UNKNOWN_ID, NOBODY).assert_error(404);
+    app().owner(UNKNOWN_ID, NOBODY).assert_error(404);
+    app().room("not-a-uuid", NOBODY).assert_error(400);
+    app().members("not-a-uuid", NOBODY, &[]).assert_error(400);
 }
 
 #[test]
@@ -94,11 +92,7 @@ fn an_open_room_is_visible_with_or_without_a_key() {
     let stranger = app().sign_up("stranger");
     let room = app().create_room(&owner, true);
     for key in [None, Some(&stranger.key), Some(&owner.key)] {
-        let mut call = app().get(&format!("/room/{room}"));
-        if let Some(key) = key {
-            call = call.bearer(key);
-        }
-        assert_eq!(call.send().status, 200);
+        assert_eq!(app().room(&room, key).status, 200);
     }
 }
 
@@ -106,7 +100,7 @@ fn an_open_room_is_visible_with_or_without_a_key() {
 fn a_dead_key_is_401_even_where_no_key_is_needed() {
     let owner = app().sign_up("owner");
     let room = app().create_room(&owner, true);
-    app().get(&format!("/room/{room}")).bearer(&"cd".repeat(32)).send().assert_error(401);
+    app().room(&room, "cd".repeat(32)).assert_error(401);
 }
 
 /// Makes `user` a present member of a closed room. The seed API has no way in for a closed
@@ -140,8 +134,8 @@ fn a_closed_room_is_visible_to_its_owner_and_members_only() {
         app().get(path).send().assert_error(404);
     }
     // Told exactly what a missing room would tell.
-    let hidden = app().get(&format!("/room/{room}")).send();
-    let missing = app().get(&format!("/room/{UNKNOWN_ROOM}")).send();
+    let hidden = app().room(&room, NOBODY);
+    let missing = app().room(UNKNOWN_ID, NOBODY);
     assert_eq!(hidden.body, missing.body);
     assert_eq!(
         app().get(&format!("/room/{room}")).query("key", &member.key).send().body,
@@ -154,8 +148,8 @@ fn a_stranger_cannot_join_a_closed_room_and_learns_nothing() {
     let owner = app().sign_up("owner");
     let stranger = app().sign_up("stranger");
     let room = app().create_room(&owner, false);
-    app().post(&format!("/room/{room}/members")).bearer(&stranger.key).send().assert_error(404);
-    assert_eq!(app().get(&format!("/room/{room}")).bearer(&owner.key).send().body["user_count"], json!(1));
+    app().join_as(&room, &stranger).assert_error(404);
+    assert_eq!(app().room(&room, &owner).body["user_count"], json!(1));
 }
 
 #[test]
@@ -164,8 +158,8 @@ fn a_member_who_left_a_closed_room_no_longer_sees_it() {
     let member = app().sign_up("member");
     let room = app().create_room(&owner, false);
     add_member_directly(&room, &member);
-    let left = app().delete(&format!("/room/{room}/members/{}", member.id)).bearer(&member.key).send();
+    let left = app().remove_member(&room, &member, &member.id);
     left.assert_ok(200, json!({ "present": false }));
-    app().get(&format!("/room/{room}")).bearer(&member.key).send().assert_error(404);
-    app().post(&format!("/room/{room}/members")).bearer(&member.key).send().assert_error(404);
+    app().room(&room, &member).assert_error(404);
+    app().join_as(&room, &member).assert_error(404);
 }

@@ -4,19 +4,15 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use crate::helpers::{app, TestApp, PASSWORD};
-
-fn log_in(user_id: &str, password: &str) -> crate::helpers::Resp {
-    app().get("/token").query("user_id", user_id).query("password", password).send()
-}
+use crate::helpers::{app, TestApp, NOBODY, PASSWORD, UNKNOWN_ID};
 
 #[test]
 fn logging_in_answers_a_new_key_each_time() {
     let user = app().sign_up("ana");
-    let first = log_in(&user.id, PASSWORD);
+    let first = app().log_in(&user.id, PASSWORD);
     assert_eq!(first.status, 200, "{}", first.text);
     assert_eq!(first.body.as_object().unwrap().len(), 1);
-    let second = log_in(&user.id, PASSWORD);
+    let second = app().log_in(&user.id, PASSWORD);
     assert_ne!(first.str("key"), second.str("key"));
     assert_ne!(first.str("key"), user.key);
 }
@@ -24,17 +20,17 @@ fn logging_in_answers_a_new_key_each_time() {
 #[test]
 fn every_key_of_a_user_works_side_by_side() {
     let user = app().sign_up("ana");
-    let second = log_in(&user.id, PASSWORD).str("key");
+    let second = app().log_in(&user.id, PASSWORD).str("key");
     for key in [&user.key, &second] {
-        assert_eq!(app().post("/room/").bearer(key).json(json!({})).status, 200);
+        assert_eq!(app().create_room_with(key, json!({})).status, 200);
     }
 }
 
 #[test]
 fn a_wrong_password_and_an_unknown_user_get_the_same_401() {
     let user = app().sign_up("ana");
-    let wrong = log_in(&user.id, "not the password");
-    let unknown = log_in("00000000-0000-4000-8000-000000000000", PASSWORD);
+    let wrong = app().log_in(&user.id, "not the password");
+    let unknown = app().log_in(UNKNOWN_ID, PASSWORD);
     wrong.assert_error(401);
     unknown.assert_error(401);
     assert_eq!(wrong.body, unknown.body);
@@ -45,7 +41,7 @@ fn logging_in_without_fields_or_with_a_malformed_id_is_400() {
     let user = app().sign_up("ana");
     app().get("/token").query("user_id", &user.id).send().assert_error(400);
     app().get("/token").query("password", PASSWORD).send().assert_error(400);
-    log_in("not-a-uuid", PASSWORD).assert_error(400);
+    app().log_in("not-a-uuid", PASSWORD).assert_error(400);
 }
 
 #[test]
@@ -56,13 +52,13 @@ fn an_unknown_user_takes_about_as_long_as_a_wrong_password() {
     let slow = TestApp::spawn(&[("PBKDF2_ITERATIONS", "100000")]);
     let time = |user_id: &str| {
         let start = Instant::now();
-        slow.get("/token").query("user_id", user_id).query("password", "wrong password").send().assert_error(401);
+        slow.log_in(user_id, "wrong password").assert_error(401);
         start.elapsed().as_secs_f64()
     };
     let (mut known, mut unknown) = (Vec::new(), Vec::new());
     for round in 0..4 {
         let user = slow.sign_up("ana");
-        let stranger = format!("00000000-0000-4000-8000-00000000000{round}");
+        let stranger = format!("{}{round}", &UNKNOWN_ID[..35]);
         for _ in 0..4 {
             known.push(time(&user.id));
             unknown.push(time(&stranger));
@@ -91,33 +87,33 @@ fn a_login_after_the_iteration_count_changed_stores_the_hash_anew() {
     assert!(before.starts_with("pbkdf2-sha256$1000$"), "{before}");
 
     app.restart(&[("PBKDF2_ITERATIONS", "2000")]);
-    app.get("/token").query("user_id", &user.id).query("password", "wrong password").send().assert_error(401);
+    app.log_in(&user.id, "wrong password").assert_error(401);
     assert_eq!(stored(&app), before, "a failed login must not rewrite the hash");
-    let login = app.get("/token").query("user_id", &user.id).query("password", PASSWORD).send();
+    let login = app.log_in(&user.id, PASSWORD);
     assert_eq!(login.status, 200, "{}", login.text);
     let after = stored(&app);
     assert!(after.starts_with("pbkdf2-sha256$2000$"), "{after}");
     assert!(!after.contains(PASSWORD));
     // The new hash still verifies, and a login at the same count leaves it alone.
-    assert_eq!(app.get("/token").query("user_id", &user.id).query("password", PASSWORD).send().status, 200);
+    assert_eq!(app.log_in(&user.id, PASSWORD).status, 200);
     assert_eq!(stored(&app), after);
 }
 
 #[test]
 fn revoking_a_key_answers_204_and_the_key_stops_working_at_once() {
     let user = app().sign_up("ana");
-    let response = app().delete("/token").json(json!({ "key": user.key, "user_id": user.id }));
+    let response = app().revoke(NOBODY, json!({ "key": user.key, "user_id": user.id }));
     assert_eq!(response.status, 204, "{}", response.text);
-    app().post("/room/").bearer(&user.key).json(json!({})).assert_error(401);
-    app().get("/room/00000000-0000-4000-8000-000000000000").bearer(&user.key).send().assert_error(401);
+    app().create_room_with(&user, json!({})).assert_error(401);
+    app().room(UNKNOWN_ID, &user).assert_error(401);
 }
 
 #[test]
 fn revoking_one_key_leaves_the_others_working() {
     let user = app().sign_up("ana");
-    let other = log_in(&user.id, PASSWORD).str("key");
-    assert_eq!(app().delete("/token").bearer(&user.key).json(json!({ "user_id": user.id })).status, 204);
-    assert_eq!(app().post("/room/").bearer(&other).json(json!({})).status, 200);
+    let other = app().log_in(&user.id, PASSWORD).str("key");
+    assert_eq!(app().revoke(&user, json!({ "user_id": user.id })).status, 204);
+    assert_eq!(app().create_room_with(&other, json!({})).status, 200);
 }
 
 #[test]
@@ -125,27 +121,27 @@ fn revoking_needs_a_live_key_of_that_very_user() {
     let ana = app().sign_up("ana");
     let bo = app().sign_up("bo");
     // Bo's key with Ana's id: 401, and Bo's key still works.
-    app().delete("/token").json(json!({ "key": bo.key, "user_id": ana.id })).assert_error(401);
-    assert_eq!(app().post("/room/").bearer(&bo.key).json(json!({})).status, 200);
+    app().revoke(NOBODY, json!({ "key": bo.key, "user_id": ana.id })).assert_error(401);
+    assert_eq!(app().create_room_with(&bo, json!({})).status, 200);
     // An unknown key, a malformed key, a key revoked already.
-    app().delete("/token").json(json!({ "key": "ab".repeat(32), "user_id": ana.id })).assert_error(401);
-    app().delete("/token").json(json!({ "key": "nope", "user_id": ana.id })).assert_error(401);
-    assert_eq!(app().delete("/token").json(json!({ "key": ana.key, "user_id": ana.id })).status, 204);
-    app().delete("/token").json(json!({ "key": ana.key, "user_id": ana.id })).assert_error(401);
+    app().revoke(NOBODY, json!({ "key": "ab".repeat(32), "user_id": ana.id })).assert_error(401);
+    app().revoke(NOBODY, json!({ "key": "nope", "user_id": ana.id })).assert_error(401);
+    assert_eq!(app().revoke(NOBODY, json!({ "key": ana.key, "user_id": ana.id })).status, 204);
+    app().revoke(NOBODY, json!({ "key": ana.key, "user_id": ana.id })).assert_error(401);
 }
 
 #[test]
 fn revoking_without_fields_is_400() {
     let user = app().sign_up("ana");
-    app().delete("/token").json(json!({ "user_id": user.id })).assert_error(400);
-    app().delete("/token").json(json!({ "key": user.key })).assert_error(400);
-    app().delete("/token").json(json!({ "key": user.key, "user_id": "x" })).assert_error(400);
+    app().revoke(NOBODY, json!({ "user_id": user.id })).assert_error(400);
+    app().revoke(NOBODY, json!({ "key": user.key })).assert_error(400);
+    app().revoke(NOBODY, json!({ "key": user.key, "user_id": "x" })).assert_error(400);
 }
 
 #[test]
 fn revoking_works_from_a_form_body_and_from_the_query_string() {
     let user = app().sign_up("ana");
-    let second = log_in(&user.id, PASSWORD).str("key");
+    let second = app().log_in(&user.id, PASSWORD).str("key");
     assert_eq!(app().delete("/token").form(&[("key", &user.key), ("user_id", &user.id)]).status, 204);
     assert_eq!(app().delete("/token").query("key", &second).query("user_id", &user.id).send().status, 204);
 }
@@ -153,12 +149,12 @@ fn revoking_works_from_a_form_body_and_from_the_query_string() {
 #[test]
 fn logging_in_by_post_keeps_the_password_out_of_the_url() {
     let user = app().sign_up("ana");
-    let by_json = app().post("/token").json(json!({ "user_id": user.id, "password": PASSWORD }));
+    let by_json = app().log_in_with(json!({ "user_id": user.id, "password": PASSWORD }));
     assert_eq!(by_json.status, 200, "{}", by_json.text);
     assert_eq!(by_json.str("key").len(), 64);
     let by_form = app().post("/token").form(&[("user_id", &user.id), ("password", PASSWORD)]);
     assert_eq!(by_form.status, 200);
-    app().post("/token").json(json!({ "user_id": user.id, "password": "wrong password" })).assert_error(401);
+    app().log_in_with(json!({ "user_id": user.id, "password": "wrong password" })).assert_error(401);
 }
 
 /// The worker's hashing is wasm (SIMD) code that the native unit tests do not run: check it
@@ -176,10 +172,10 @@ fn hashes_made_by_another_implementation_verify_in_the_worker() {
         let user = app().sign_up("ana");
         let stored = format!("pbkdf2-sha256${}${salt}${hash}", crate::helpers::TEST_ITERATIONS);
         app().sql(&format!("UPDATE users SET password = '{stored}' WHERE user_id = '{}'", user.id));
-        let right = app().post("/token").json(json!({ "user_id": user.id, "password": password }));
+        let right = app().log_in_with(json!({ "user_id": user.id, "password": password }));
         assert_eq!(right.status, 200, "{}", right.text);
         let wrong = format!("{password}!");
-        app().post("/token").json(json!({ "user_id": user.id, "password": wrong })).assert_error(401);
+        app().log_in_with(json!({ "user_id": user.id, "password": wrong })).assert_error(401);
     }
 }
 

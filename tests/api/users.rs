@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use crate::helpers::{app, TestApp, PASSWORD};
+use crate::helpers::{app, TestApp, PASSWORD, UNKNOWN_ID};
 
 #[test]
 fn signing_up_answers_202_with_a_user_id_and_a_key() {
-    let response = app().post("/user").json(json!({ "username": "ana", "password": PASSWORD }));
+    let response = app().sign_up_with(json!({ "username": "ana", "password": PASSWORD }));
     assert_eq!(response.status, 202, "{}", response.text);
     let body = response.body.as_object().unwrap();
     assert_eq!(body.len(), 2);
@@ -21,14 +21,14 @@ fn signing_up_answers_202_with_a_user_id_and_a_key() {
 #[test]
 fn the_key_from_sign_up_works_at_once() {
     let user = app().sign_up("bo");
-    let room = app().post("/room/").bearer(&user.key).json(json!({}));
+    let room = app().create_room_with(&user, json!({}));
     assert_eq!(room.status, 200, "{}", room.text);
 }
 
 #[test]
 fn a_user_reads_back_with_username_and_id() {
     let user = app().sign_up("Zoë 名前 🦀");
-    app().get(&format!("/user/{}", user.id)).send().assert_ok(200, json!({ "username": "Zoë 名前 🦀", "user_id": user.id }));
+    app().user(&user.id).assert_ok(200, json!({ "username": "Zoë 名前 🦀", "user_id": user.id }));
 }
 
 #[test]
@@ -52,13 +52,13 @@ fn sign_up_fields_may_come_from_the_query_string() {
 
 #[test]
 fn an_unknown_user_is_404() {
-    app().get("/user/00000000-0000-4000-8000-000000000000").send().assert_error(404);
+    app().user(UNKNOWN_ID).assert_error(404);
 }
 
 #[test]
 fn a_malformed_user_id_is_400() {
-    app().get("/user/not-a-uuid").send().assert_error(400);
-    app().get("/user/00000000-0000-4000-8000-00000000000").send().assert_error(400);
+    app().user("not-a-uuid").assert_error(400);
+    app().user(&UNKNOWN_ID[..35]).assert_error(400);
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn sign_up_refuses_bad_usernames_and_passwords() {
         json!({ "username": "ana", "password": ["list"] }),
     ];
     for body in cases {
-        let response = app().post("/user").json(body.clone());
+        let response = app().sign_up_with(body.clone());
         assert_eq!(response.status, 400, "{body}: {}", response.text);
         response.assert_error(400);
     }
@@ -83,16 +83,16 @@ fn sign_up_refuses_bad_usernames_and_passwords() {
 
 #[test]
 fn limits_are_inclusive() {
-    let response = app().post("/user").json(json!({ "username": "é".repeat(64), "password": "ü".repeat(1024) }));
+    let response = app().sign_up_with(json!({ "username": "é".repeat(64), "password": "ü".repeat(1024) }));
     assert_eq!(response.status, 202, "{}", response.text);
-    let short = app().post("/user").json(json!({ "username": "a", "password": "12345678" }));
+    let short = app().sign_up_with(json!({ "username": "a", "password": "12345678" }));
     assert_eq!(short.status, 202, "{}", short.text);
 }
 
 #[test]
 fn closed_registration_answers_403() {
     let closed = TestApp::spawn(&[("REGISTRATION", "closed")]);
-    closed.post("/user").json(json!({ "username": "ana", "password": PASSWORD })).assert_error(403);
+    closed.sign_up_with(json!({ "username": "ana", "password": PASSWORD })).assert_error(403);
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn token_registration_needs_the_exact_token() {
         if let Some(token) = token {
             body["registration_token"] = json!(token);
         }
-        gated.post("/user").json(body)
+        gated.sign_up_with(body)
     };
     sign_up(None).assert_error(403);
     sign_up(Some("let-me-i")).assert_error(403);
