@@ -97,7 +97,8 @@ impl Config {
 pub struct Settings {
     /// The settings, or which one is malformed.
     pub config: Result<Rc<Config>, String>,
-    /// `COUNT_ROUND_TRIPS=on`: every answer says its D1 round trips and KV operations.
+    /// `COUNT_ROUND_TRIPS=on`: every answer says its D1 round trips and KV operations in an
+    /// `X-Round-Trips` header (for the benchmark).
     pub count_round_trips: bool,
 }
 

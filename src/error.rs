@@ -80,11 +80,9 @@ impl ApiError {
     }
 
     /// The answer sent for this error: its status, `{"error": message}`, and the headers it
-    /// needs (`Retry-After`, `Allow`). The detail of our own failures goes to the log only.
+    /// needs (`Retry-After`, `Allow`). The detail of our own failures is not in it: it goes to
+    /// the request's log line (`http::answer`).
     pub fn into_response(self) -> worker::Result<Response> {
-        if let Some(detail) = self.log_detail() {
-            worker::console_error!("{} {}: {detail}", self.status(), self.message());
-        }
         let body = serde_json::json!({ "error": self.message() }).to_string();
         let mut response = crate::http::json_text(self.status(), body)?;
         let headers = response.headers_mut();

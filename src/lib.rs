@@ -17,27 +17,39 @@ use worker::{event, Context, Env, Method, Request, Response};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::http::routing::{self, Handler, Route};
-use crate::http::{Cors, Trips};
-use crate::routes::{admins, bans, directory, members, messages, rooms, tokens, users, Shared};
+use crate::http::log::Served;
+use crate::http::{Cors, RequestLog, Shared};
+use crate::routes::{admins, bans, directory, members, messages, rooms, tokens, users};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
+    let started = clock::now_millis();
     let settings = Settings::of(&env);
-    let trips = Trips::new(settings.count_round_trips);
+    let log = RequestLog::default();
+    // The request's own method: `worker` would read an unknown one as GET.
+    let method = req.inner().method();
     let origin = req.headers().get("Origin").ok().flatten();
     let preflight = req.method() == Method::Options;
     let cors = Cors::new(settings.cors_origins(), origin.as_deref(), preflight);
+    let mut route = None;
     let outcome = match settings.config {
         Err(problem) => Err(ApiError::internal(format!("configuration: {problem}"))),
         // A CORS preflight: answered before routing, which would call it a wrong method.
         Ok(_) if preflight => http::no_content(),
-        Ok(config) => match routing::route(ROUTES, &req.inner().method(), &req.path()) {
-            Ok(route) => route.router(req.method(), Shared { config, trips: trips.clone() }).run(req, env).await.map_err(ApiError::from),
+        Ok(config) => match routing::route(ROUTES, &method, &req.path()) {
+            Ok(found) => {
+                route = Some(found.pattern);
+                let shared = Shared { config, log: log.clone() };
+                found.router(req.method(), shared).run(req, env).await.map_err(ApiError::from)
+            }
             Err(error) => Err(error),
         },
     };
-    http::finish(outcome, &trips, cors)
+    let response = http::finish(outcome, &log, settings.count_round_trips, cors)?;
+    let served = Served { method: &method, route, status: response.status_code(), millis: clock::now_millis() - started };
+    worker::console_log!("{}", log.line(&served));
+    Ok(response)
 }
 
 /// `METHOD "/pattern" => handler` for each route.

@@ -1,19 +1,28 @@
 //! The HTTP edge: which route a request is for, reading its input, writing JSON answers, CORS,
-//! the headers every answer carries, and the round-trip counter behind `X-Round-Trips`.
+//! the headers every answer carries, and each request's log line.
 
 pub mod cors;
 pub mod input;
+pub mod log;
 pub mod routing;
-pub mod trips;
+
+use std::rc::Rc;
 
 use serde::Serialize;
 use worker::Response;
 
 pub use cors::Cors;
 pub use input::{param, read_input, Input};
-pub use trips::Trips;
+pub use log::RequestLog;
 
+use crate::config::Config;
 use crate::error::ApiError;
+
+/// What every handler gets beside the request: the settings, and the request's log record.
+pub struct Shared {
+    pub config: Rc<Config>,
+    pub log: RequestLog,
+}
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
     let text = serde_json::to_string(body).map_err(ApiError::internal)?;
@@ -30,16 +39,31 @@ pub fn no_content() -> Result<Response, ApiError> {
     Ok(Response::empty()?.with_status(204))
 }
 
-/// The response sent for an outcome: an error rendered as its JSON answer, then the headers
-/// every answer carries.
-pub fn finish(outcome: Result<Response, ApiError>, trips: &Trips, cors: Cors<'_>) -> worker::Result<Response> {
-    let mut response = outcome.or_else(ApiError::into_response)?;
+/// The answer to an outcome: the response, or the error rendered as its JSON answer, its
+/// internal detail (if any) kept for the request's log line.
+pub fn answer(outcome: Result<Response, ApiError>, log: &RequestLog) -> worker::Result<Response> {
+    outcome.or_else(|error| {
+        if let Some(detail) = error.log_detail() {
+            log.failed(detail);
+        }
+        error.into_response()
+    })
+}
+
+/// The response sent: the outcome's answer with the headers every answer carries.
+pub fn finish(
+    outcome: Result<Response, ApiError>,
+    log: &RequestLog,
+    count_round_trips: bool,
+    cors: Cors<'_>,
+) -> worker::Result<Response> {
+    let mut response = answer(outcome, log)?;
     let headers = response.headers_mut();
     headers.set("X-Content-Type-Options", "nosniff")?;
     // Answers carry session keys and private room data: no cache may keep them.
     headers.set("Cache-Control", "no-store")?;
-    if let Some(counts) = trips.report() {
-        headers.set("X-Round-Trips", &counts)?;
+    if count_round_trips {
+        headers.set("X-Round-Trips", &log.round_trips())?;
     }
     cors.add_headers(headers)?;
     Ok(response)

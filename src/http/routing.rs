@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use worker::{Method, Request, Response, RouteContext, Router};
 
+use super::Shared;
 use crate::error::ApiError;
 
 /// A handler: `async fn(Request, RouteContext<D>) -> Result<Response, ApiError>`, boxed.
@@ -42,14 +43,17 @@ pub fn route<'r, H>(routes: &'r [Route<H>], method: &str, path: &str) -> Result<
     Err(ApiError::MethodNotAllowed { allow: allow.join(", ") })
 }
 
-impl<D: 'static> Route<Handler<D>> {
+impl Route<Handler<Shared>> {
     /// A `worker::Router` holding this route alone, under the request's method, whose handler's
     /// error becomes its JSON answer. One route only: matchit's tree of every route costs more
     /// to build than most requests cost to serve, and the choice is made already.
-    pub fn router(&self, method: Method, data: D) -> Router<'static, D> {
+    pub fn router(&self, method: Method, shared: Shared) -> Router<'static, Shared> {
         let handler = self.handler;
-        let serve = move |req, ctx| async move { handler(req, ctx).await.or_else(ApiError::into_response) };
-        let router = Router::with_data(data);
+        let serve = move |req, ctx: RouteContext<Shared>| {
+            let log = ctx.data.log.clone();
+            async move { super::answer(handler(req, ctx).await, &log) }
+        };
+        let router = Router::with_data(shared);
         match method {
             Method::Head => router.head_async(self.pattern, serve),
             Method::Post => router.post_async(self.pattern, serve),

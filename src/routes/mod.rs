@@ -11,32 +11,23 @@ pub mod rooms;
 pub mod tokens;
 pub mod users;
 
-use std::rc::Rc;
-
 use serde_json::{json, Value};
 use worker::{Request, RouteContext};
 
-use crate::config::Config;
 use crate::domain::{Page, RoomId, UserId};
 use crate::error::ApiError;
-use crate::http::{param, read_input, Input, Trips};
+use crate::http::{param, read_input, Input, Shared};
 use crate::store::rooms::{Room, RoomQuery};
 use crate::store::{Db, Sessions};
-
-/// What every handler gets beside the request: the settings and the round-trip counter.
-pub struct Shared {
-    pub config: Rc<Config>,
-    pub trips: Trips,
-}
 
 pub type Ctx = RouteContext<Shared>;
 
 fn db(ctx: &Ctx) -> Result<Db, ApiError> {
-    Db::open(&ctx.env, &ctx.data.trips)
+    Db::open(&ctx.env, &ctx.data.log)
 }
 
 fn sessions(ctx: &Ctx) -> Result<Sessions, ApiError> {
-    Sessions::open(&ctx.env, &ctx.data.trips)
+    Sessions::open(&ctx.env, &ctx.data.log)
 }
 
 /// The user behind the request's key; the key is required.

@@ -19,20 +19,20 @@ use worker::worker_sys::types::D1Database as D1DatabaseSys;
 use worker::{D1Database, D1PreparedStatement, Env};
 
 use crate::error::ApiError;
-use crate::http::Trips;
+use crate::http::RequestLog;
 
 pub use sessions::Sessions;
 
-/// The D1 database, counting its round trips.
+/// The D1 database, counting its round trips into the request's log.
 pub struct Db {
     d1: D1Database,
-    trips: Trips,
+    log: RequestLog,
 }
 
 impl Db {
-    pub fn open(env: &Env, trips: &Trips) -> Result<Self, ApiError> {
+    pub fn open(env: &Env, log: &RequestLog) -> Result<Self, ApiError> {
         let d1 = env.d1("DB").map_err(|error| ApiError::Unavailable(format!("D1 binding DB: {error}")))?;
-        Ok(Self { d1, trips: trips.clone() })
+        Ok(Self { d1, log: log.clone() })
     }
 
     fn prepare(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
@@ -42,7 +42,7 @@ impl Db {
     /// The first row, if any. Rows cross from JavaScript as one JSON text (`JSON.stringify`)
     /// rather than field by field, which costs far fewer calls across the boundary.
     async fn first<T: DeserializeOwned>(&self, statement: D1PreparedStatement) -> Result<Option<T>, ApiError> {
-        self.trips.d1();
+        self.log.d1();
         let promise = statement.inner().first(None).map_err(d1_error)?;
         let row = JsFuture::from(promise).await.map_err(d1_error)?;
         serde_json::from_str(&stringify(&row)?).map_err(|error| ApiError::internal(format!("d1 row: {error}")))
@@ -50,7 +50,7 @@ impl Db {
 
     /// Runs the statements in one round trip, as one transaction: all or nothing.
     async fn run_batch(&self, statements: &[D1PreparedStatement]) -> Result<Vec<StatementResult>, ApiError> {
-        self.trips.d1();
+        self.log.d1();
         let statements: js_sys::Array = statements.iter().map(|statement| JsValue::from(statement.inner().clone())).collect();
         let database: &D1DatabaseSys = self.d1.as_ref().unchecked_ref();
         let promise = database.batch(statements).map_err(d1_error)?;

@@ -8,7 +8,7 @@ use super::{int, sql, text, Batch, Db};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::http::Trips;
+use crate::http::RequestLog;
 
 /// A session about to be recorded.
 pub struct NewSession {
@@ -39,18 +39,18 @@ impl NewSession {
 /// The KV namespace of live keys, counting its operations.
 pub struct Sessions {
     kv: KvStore,
-    trips: Trips,
+    log: RequestLog,
 }
 
 impl Sessions {
-    pub fn open(env: &Env, trips: &Trips) -> Result<Self, ApiError> {
+    pub fn open(env: &Env, log: &RequestLog) -> Result<Self, ApiError> {
         let kv = env.kv("SESSIONS").map_err(|error| ApiError::Unavailable(format!("KV binding SESSIONS: {error}")))?;
-        Ok(Self { kv, trips: trips.clone() })
+        Ok(Self { kv, log: log.clone() })
     }
 
     /// Makes the key usable until its session expires.
     pub async fn activate(&self, session: &NewSession) -> Result<(), ApiError> {
-        self.trips.kv_write();
+        self.log.kv_write();
         let put = self.kv.put(session.hash.as_str(), session.user_id.to_string())?;
         put.expiration_ttl(session.ttl_seconds).execute().await?;
         Ok(())
@@ -63,7 +63,7 @@ impl Sessions {
 
     /// The user the key with this hash belongs to; 401 if it is not live.
     pub async fn owner(&self, hash: &KeyHash) -> Result<UserId, ApiError> {
-        self.trips.kv_read();
+        self.log.kv_read();
         let user_id = self.kv.get(hash.as_str()).text().await?.ok_or(ApiError::INVALID_KEY)?;
         UserId::parse(&user_id).map_err(|_| ApiError::internal(format!("session {} holds {user_id:?}", hash.as_str())))
     }
@@ -71,7 +71,7 @@ impl Sessions {
     /// Drops the KV entries of these key hashes, all at once.
     pub async fn forget(&self, key_hashes: &[impl AsRef<str>]) -> Result<(), ApiError> {
         let deletes = key_hashes.iter().map(|hash| {
-            self.trips.kv_write();
+            self.log.kv_write();
             self.kv.delete(hash.as_ref())
         });
         for result in futures_util::future::join_all(deletes).await {

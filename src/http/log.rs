@@ -1,0 +1,124 @@
+//! What one request did, for the operator: its D1 round trips and KV operations, and the detail
+//! of our own failure. Every request ends in one JSON log line (`wrangler tail`, Workers Logs)
+//! with the route's pattern, never its path: no id, key, password, ticket or message text.
+//! With `COUNT_ROUND_TRIPS=on` the counts also go out as the `X-Round-Trips` header.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use serde_json::json;
+
+/// One request's record; clones write into the same one.
+#[derive(Clone, Default)]
+pub struct RequestLog(Rc<Record>);
+
+#[derive(Default)]
+struct Record {
+    d1: Cell<u32>,
+    kv_reads: Cell<u32>,
+    kv_writes: Cell<u32>,
+    /// Why we failed (a 5xx), for the operator's eyes only.
+    failure: RefCell<Option<String>>,
+}
+
+/// The request a line is about.
+pub struct Served<'a> {
+    pub method: &'a str,
+    /// The matched route's pattern (`/room/:room_id`), or `None` where no route matched.
+    pub route: Option<&'a str>,
+    pub status: u16,
+    pub millis: i64,
+}
+
+impl RequestLog {
+    pub fn d1(&self) {
+        add(&self.0.d1);
+    }
+
+    pub fn kv_read(&self) {
+        add(&self.0.kv_reads);
+    }
+
+    pub fn kv_write(&self) {
+        add(&self.0.kv_writes);
+    }
+
+    pub fn failed(&self, detail: &str) {
+        *self.0.failure.borrow_mut() = Some(detail.to_owned());
+    }
+
+    /// `d1=1, kv-read=1, kv-write=0`: the `X-Round-Trips` header.
+    pub fn round_trips(&self) -> String {
+        let record = &self.0;
+        format!("d1={}, kv-read={}, kv-write={}", record.d1.get(), record.kv_reads.get(), record.kv_writes.get())
+    }
+
+    /// The request's log line: one JSON object.
+    pub fn line(&self, served: &Served<'_>) -> String {
+        let record = &self.0;
+        let mut line = json!({
+            "method": served.method,
+            "route": served.route,
+            "status": served.status,
+            "ms": served.millis,
+            "d1": record.d1.get(),
+            "kv_reads": record.kv_reads.get(),
+            "kv_writes": record.kv_writes.get(),
+        });
+        if let (Some(failure), Some(fields)) = (record.failure.borrow().as_deref(), line.as_object_mut()) {
+            fields.insert("error".into(), failure.into());
+        }
+        line.to_string()
+    }
+}
+
+fn add(count: &Cell<u32>) {
+    count.set(count.get().saturating_add(1));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(status: u16) -> Served<'static> {
+        Served { method: "POST", route: Some("/room/:room_id/members"), status, millis: 12 }
+    }
+
+    #[test]
+    fn clones_count_into_the_same_record() {
+        let log = RequestLog::default();
+        let clone = log.clone();
+        log.d1();
+        clone.d1();
+        clone.kv_read();
+        assert_eq!(log.round_trips(), "d1=2, kv-read=1, kv-write=0");
+    }
+
+    #[test]
+    fn a_line_is_one_json_object_with_the_route_pattern_and_the_counts() {
+        let log = RequestLog::default();
+        log.d1();
+        log.kv_read();
+        let line: serde_json::Value = serde_json::from_str(&log.line(&served(200))).unwrap();
+        assert_eq!(
+            line,
+            json!({"method": "POST", "route": "/room/:room_id/members", "status": 200, "ms": 12, "d1": 1, "kv_reads": 1, "kv_writes": 0})
+        );
+    }
+
+    #[test]
+    fn a_failure_adds_its_detail() {
+        let log = RequestLog::default();
+        log.failed("d1: no such table: rooms");
+        let line: serde_json::Value = serde_json::from_str(&log.line(&served(500))).unwrap();
+        assert_eq!(line["error"], "d1: no such table: rooms");
+    }
+
+    #[test]
+    fn an_unrouted_request_has_a_null_route() {
+        let log = RequestLog::default();
+        let line: serde_json::Value =
+            serde_json::from_str(&log.line(&Served { method: "GET", route: None, status: 404, millis: 0 })).unwrap();
+        assert!(line["route"].is_null());
+    }
+}
