@@ -419,3 +419,82 @@ fn start_wrangler(config: &str, state: &Path, port: u16, vars: &[(&str, &str)]) 
     let stdin = child.stdin.take();
     Server { child, stdin }
 }
+
+// The front-end Worker of examples/edge-frontend, with the service behind its binding.
+
+pub const FRONTEND_CONFIG: &str = "examples/edge-frontend/wrangler.toml";
+
+/// The site's front-end Worker and the service in one `wrangler dev`: the front-end answers on
+/// the port, the service only through the front-end's binding. `api` calls the service by the
+/// site's `/api/` (so `sign_up`, `create_room`... go through the binding too); `site` calls any
+/// other path of the site.
+pub struct Frontend {
+    pub api: TestApp,
+    pub origin: String,
+}
+
+impl Frontend {
+    pub fn spawn() -> Self {
+        build_once();
+        let state = fresh_state_dir();
+        // The front-end has no database; the service's D1 is the one in the shared state.
+        migrate("wrangler.toml", &state);
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        let api = TestApp {
+            base: format!("{origin}/api"),
+            state,
+            config: "wrangler.toml".to_string(),
+            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build(),
+            server: Mutex::new(None),
+            database: Arc::default(),
+        };
+        let rebuilds_before = api.rebuilds();
+        // start_wrangler quotes the one config it takes: the primary Worker's and the service's
+        // go in as one (the first config is the Worker on the port).
+        let configs = format!("{FRONTEND_CONFIG}' --config 'wrangler.toml");
+        *api.server.lock().unwrap() = Some(start_wrangler(&configs, &api.state, port, &[]));
+        // Its probe goes to `/api/user/...`, so it waits for the service behind the binding.
+        api.wait_until_ready(rebuilds_before);
+        Self { api, origin }
+    }
+
+    /// A request to the site's own paths (`/r/...`, or any other), not through `/api/`.
+    pub fn site(&self, method: &str, path: &str) -> Call {
+        Call { request: self.api.agent.request(method, &format!("{}{path}", self.origin)), database: self.api.database.clone() }
+    }
+}
+
+/// An answer of any type (an HTML page), read whole.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub text: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+}
+
+impl Call {
+    /// Sends the request and reads the answer as text, whatever its type.
+    pub fn send_page(self) -> Page {
+        let _shared = self.database.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let response = match self.request.call() {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => panic!("request failed without an HTTP answer: {error}"),
+        };
+        let status = response.status();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
+            .collect::<HashMap<_, _>>();
+        let mut text = String::new();
+        response.into_reader().read_to_string(&mut text).unwrap();
+        Page { status, headers, text }
+    }
+}

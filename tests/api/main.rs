@@ -20,3 +20,4 @@ mod cors;
 mod faults;
 mod throttling;
 mod openapi;
+mod edge;
