@@ -17,7 +17,7 @@ const NAMED_AUTHORS = 8;
 const PREVIEW_MAX_AGE = 30;
 const PREVIEW_HEADERS = {
   "Content-Type": "text/html; charset=utf-8",
-  // No script, style, image or frame of any kind: the page is text and links.
+  // No script, style, image or frame of any kind: the page is text only.
   "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
