@@ -96,7 +96,7 @@ impl TestApp {
         let port = free_port();
         self.base = format!("http://127.0.0.1:{port}");
         let rebuilds_before = self.rebuilds();
-        let server = start_wrangler(&self.config, &self.state, port, vars);
+        let server = start_wrangler(&[&self.config], &self.state, port, vars);
         *self.server.lock().unwrap() = Some(server);
         self.wait_until_ready(rebuilds_before);
     }
@@ -576,14 +576,7 @@ pub struct Resp {
 
 impl From<ureq::Response> for Resp {
     fn from(response: ureq::Response) -> Self {
-        let status = response.status();
-        let headers = response
-            .headers_names()
-            .into_iter()
-            .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
-            .collect::<HashMap<_, _>>();
-        let mut text = String::new();
-        response.into_reader().read_to_string(&mut text).unwrap();
+        let Page { status, headers, text } = Page::from(response);
         let body = if status == 204 {
             assert!(text.is_empty(), "204 with a body: {text}");
             Value::Null
@@ -725,9 +718,12 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_wrangler(config: &str, state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
+/// `wrangler dev` of these configs (the first answers on the port, the others behind its
+/// bindings) on `state`.
+fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
+    let configs: String = configs.iter().map(|config| format!(" --config '{config}'")).collect();
     let mut command = format!(
-        "\"$0\" dev --config '{config}' --ip 127.0.0.1 --port {port} --inspector-port {} --persist-to '{}' \
+        "\"$0\" dev{configs} --ip 127.0.0.1 --port {port} --inspector-port {} --persist-to '{}' \
          --show-interactive-dev-session=false",
         free_port(),
         state.display()
@@ -758,4 +754,82 @@ fn start_wrangler(config: &str, state: &Path, port: u16, vars: &[(&str, &str)]) 
     };
     let stdin = child.stdin.take();
     Server { child, stdin }
+}
+
+// The front-end Worker of examples/edge-frontend, with the service behind its binding.
+
+pub const FRONTEND_CONFIG: &str = "examples/edge-frontend/wrangler.toml";
+
+/// The site's front-end Worker and the service in one `wrangler dev`: the front-end answers on
+/// the port, the service only through the front-end's binding. `api` calls the service by the
+/// site's `/api/` (so `sign_up`, `create_room`... go through the binding too); `site` calls any
+/// other path of the site.
+pub struct Frontend {
+    pub api: TestApp,
+    pub origin: String,
+}
+
+impl Frontend {
+    pub fn spawn() -> Self {
+        build_once();
+        let state = fresh_state_dir();
+        // The front-end has no database; the service's D1 is the one in the shared state.
+        migrate("wrangler.toml", &state);
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        let api = TestApp {
+            base: format!("{origin}/api"),
+            state,
+            config: "wrangler.toml".to_string(),
+            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build(),
+            server: Mutex::new(None),
+            turns: Turns::default(),
+        };
+        let rebuilds_before = api.rebuilds();
+        *api.server.lock().unwrap() = Some(start_wrangler(&[FRONTEND_CONFIG, "wrangler.toml"], &api.state, port, &[]));
+        // Its probe goes to `/api/user/...`, so it waits for the service behind the binding.
+        api.wait_until_ready(rebuilds_before);
+        Self { api, origin }
+    }
+
+    /// A request to the site's own paths (`/r/...`, or any other), not through `/api/`.
+    pub fn site(&self, method: &str, path: &str) -> Call {
+        Call { request: self.api.agent.request(method, &format!("{}{path}", self.origin)), turns: self.api.turns.clone() }
+    }
+}
+
+/// An answer of any type (an HTML page), read whole.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub text: String,
+}
+
+impl From<ureq::Response> for Page {
+    fn from(response: ureq::Response) -> Self {
+        let status = response.status();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
+            .collect::<HashMap<_, _>>();
+        let mut text = String::new();
+        response.into_reader().read_to_string(&mut text).unwrap();
+        Self { status, headers, text }
+    }
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+}
+
+impl Call {
+    /// Sends the request and reads the answer as text, whatever its type.
+    pub fn send_page(self) -> Page {
+        let _shared = self.turns.shared();
+        Page::from(answered(self.request.call()))
+    }
 }

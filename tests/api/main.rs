@@ -21,3 +21,4 @@ mod faults;
 mod throttling;
 mod openapi;
 mod logs;
+mod edge;
