@@ -71,8 +71,9 @@ fn main() -> ExitCode {
 fn run() -> Outcome {
     let started = Instant::now();
     let round_seconds: f64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
-    let only: Option<Vec<u32>> =
-        std::env::var("BENCH_SECTIONS").ok().map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let only: Option<Vec<u32>> = std::env::var("BENCH_SECTIONS")
+        .ok()
+        .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
     let smoke_only = std::env::var("BENCH_SMOKE").is_ok_and(|value| value == "1");
     let wanted = |section: u32| only.as_ref().is_none_or(|only| only.contains(&section));
     let mut report = Report { write: only.is_none() && !smoke_only, ..Report::default() };
@@ -123,7 +124,11 @@ fn seeded(vars: &[(&str, &str)], large: bool, config: &str) -> Outcome<TestApp> 
         .map(|i| json!({ "key": SessionKey::parse(&key(i)).unwrap().hash().as_str(), "value": user(i) }))
         .collect();
     write_file(&keys, &serde_json::to_string(&entries).unwrap())?;
-    wrangler(&["kv", "bulk", "put", "--binding", "SESSIONS", "--local", "--config", config, "--persist-to"], &app.state, &[&keys.display().to_string()])?;
+    wrangler(
+        &["kv", "bulk", "put", "--binding", "SESSIONS", "--local", "--config", config, "--persist-to"],
+        &app.state,
+        &[&keys.display().to_string()],
+    )?;
     Ok(app)
 }
 
@@ -140,9 +145,16 @@ fn with_rooms(vars: &[(&str, &str)], large: bool, config: &str) -> Outcome<TestA
     let seed = app.state.join("seed.sql");
     write_file(&seed, &seed_sql(large))?;
     let started = Instant::now();
-    wrangler(&["d1", "execute", "DB", "--local", "--config", config, "--persist-to"], &app.state, &["--file", &seed.display().to_string()])?;
+    wrangler(
+        &["d1", "execute", "DB", "--local", "--config", config, "--persist-to"],
+        &app.state,
+        &["--file", &seed.display().to_string()],
+    )?;
     if large {
-        println!("seeded 100,000 members, 100,000 messages and 10,000 rooms in {:.0} s", started.elapsed().as_secs_f64());
+        println!(
+            "seeded 100,000 members, 100,000 messages and 10,000 rooms in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(app)
 }
@@ -328,7 +340,11 @@ fn load(base: &str, probe: &Probe, connections: usize, seconds: f64) -> Outcome<
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
-    Ok(Stats { per_second: latencies.len() as f64 / elapsed, p50: percentile(&latencies, 0.5), p99: percentile(&latencies, 0.99) })
+    Ok(Stats {
+        per_second: latencies.len() as f64 / elapsed,
+        p50: percentile(&latencies, 0.5),
+        p99: percentile(&latencies, 0.99),
+    })
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -356,10 +372,18 @@ fn side_by_side(a: (&str, &Probe), b: (&str, &Probe), n: usize) -> Outcome<(f64,
 }
 
 /// Both workers' answers to a read, which must be the same JSON; how long each took.
-fn same_answers(agent: &ureq::Agent, ours: &TestApp, baseline: &TestApp, probe: &Probe) -> Outcome<(Duration, Duration)> {
+fn same_answers(
+    agent: &ureq::Agent,
+    ours: &TestApp,
+    baseline: &TestApp,
+    probe: &Probe,
+) -> Outcome<(Duration, Duration)> {
     let (mine, theirs) = (probe.answer(agent, &ours.base, 0)?, probe.answer(agent, &baseline.base, 0)?);
     if mine.json != theirs.json {
-        return Err(format!("{} {}: the baseline answers {}, the service {}", probe.method, probe.path, theirs.json, mine.json));
+        return Err(format!(
+            "{} {}: the baseline answers {}, the service {}",
+            probe.method, probe.path, theirs.json, mine.json
+        ));
     }
     Ok((mine.elapsed, theirs.elapsed))
 }
@@ -371,7 +395,12 @@ fn hashing(report: &mut Report) -> Outcome {
     report.section("1. Password hashing: one login at PBKDF2_ITERATIONS=600000");
     let app = TestApp::spawn(&[("PBKDF2_ITERATIONS", "600000")]);
     let user = app.sign_up("bench");
-    let login = Probe { method: "POST", path: format!("/token?user_id={}&password={}", user.id, PASSWORD.replace(' ', "%20")), keyed: false, expect: 200 };
+    let login = Probe {
+        method: "POST",
+        path: format!("/token?user_id={}&password={}", user.id, PASSWORD.replace(' ', "%20")),
+        keyed: false,
+        expect: 200,
+    };
     let profile = Probe::get(format!("/user/{}", user.id));
     let base = app.base.clone();
     // Warm the isolate (and let V8 tier the hashing code up) before measuring.
@@ -386,7 +415,11 @@ fn hashing(report: &mut Report) -> Outcome {
     );
     let (ours_native, stock_native) = native_pbkdf2_millis();
     report.info("our code natively, this machine (ms)", "(reference)", format!("{ours_native:.0}"));
-    report.info("stock pbkdf2 + sha2 natively, with the CPU's SHA extensions (ms)", "(the limit)", format!("{stock_native:.0}"));
+    report.info(
+        "stock pbkdf2 + sha2 natively, with the CPU's SHA extensions (ms)",
+        "(the limit)",
+        format!("{stock_native:.0}"),
+    );
     report.note(format!(
         "In workerd the login's hashing takes {:.2}× our code's native time and {:.2}× the SHA-extension limit.",
         hashing / ours_native,
@@ -416,7 +449,9 @@ fn native_pbkdf2_millis() -> (f64, f64) {
 }
 
 fn overhead(report: &mut Report, ours: &TestApp, baseline: &TestApp, seconds: f64) -> Outcome {
-    report.section("2. Request overhead: 16 connections, the Rust worker beside a plain-JS worker running the same D1 batch");
+    report.section(
+        "2. Request overhead: 16 connections, the Rust worker beside a plain-JS worker running the same D1 batch",
+    );
     let probes = [
         ("GET /room/{id}", Probe::get(format!("/room/{}", room(SMALL_ROOM))), true),
         ("GET /room/{id}/members", Probe::get(format!("/room/{}/members", room(SMALL_ROOM))), true),
@@ -501,7 +536,13 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
         ("POST /user", "POST", "/user".into(), None, json!({ "username": "x", "password": PASSWORD })),
         ("GET /user/{id}", "GET", format!("/user/{me}"), None, json!(null)),
         ("GET /user/{id}/rooms", "GET", format!("/user/{me}/rooms"), Some(&my_key), json!(null)),
-        ("GET /token", "GET", format!("/token?user_id={me}&password={}", PASSWORD.replace(' ', "%20")), None, json!(null)),
+        (
+            "GET /token",
+            "GET",
+            format!("/token?user_id={me}&password={}", PASSWORD.replace(' ', "%20")),
+            None,
+            json!(null),
+        ),
         ("POST /token", "POST", "/token".into(), None, json!({ "user_id": me, "password": PASSWORD })),
         ("GET /rooms", "GET", "/rooms".into(), None, json!(null)),
         ("GET /rooms?q=", "GET", "/rooms?q=room".into(), None, json!(null)),
@@ -512,7 +553,13 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
         ("GET /room/{id}/owner", "GET", format!("/room/{small}/owner"), None, json!(null)),
         ("GET /room/{id}/members", "GET", format!("/room/{small}/members"), None, json!(null)),
         ("POST /room/{id}/members (join)", "POST", format!("/room/{mine}/members"), Some(&k1), json!({})),
-        ("POST /room/{id}/members (add)", "POST", format!("/room/{mine}/members"), Some(&my_key), json!({ "user_id": u2 })),
+        (
+            "POST /room/{id}/members (add)",
+            "POST",
+            format!("/room/{mine}/members"),
+            Some(&my_key),
+            json!({ "user_id": u2 }),
+        ),
         ("GET /room/{id}/members/{user}", "GET", format!("/room/{small}/members/{u1}"), None, json!(null)),
         ("GET /room/{id}/admins", "GET", format!("/room/{small}/admins"), None, json!(null)),
         ("POST /room/{id}/admins", "POST", format!("/room/{mine}/admins"), Some(&my_key), json!({ "user_id": u1 })),
@@ -522,15 +569,35 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
         ("DELETE /room/{id}/bans/{user}", "DELETE", format!("/room/{mine}/bans/{u3}"), Some(&my_key), json!({})),
         ("DELETE /room/{id}/members/{user}", "DELETE", format!("/room/{mine}/members/{u2}"), Some(&k2), json!({})),
         ("GET /room/{id}/messages", "GET", format!("/room/{small}/messages"), None, json!(null)),
-        ("GET /room/{id}/messages?before=", "GET", format!("/room/{small}/messages?before={message_id}"), None, json!(null)),
+        (
+            "GET /room/{id}/messages?before=",
+            "GET",
+            format!("/room/{small}/messages?before={message_id}"),
+            None,
+            json!(null),
+        ),
         ("POST /room/{id}/messages", "POST", format!("/room/{small}/messages"), Some(&k1), json!({ "text": "hello" })),
         ("PUT /room/{id}/owner", "PUT", format!("/room/{mine}/owner"), Some(&my_key), json!({ "user_id": u1 })),
         ("DELETE /room/{id}", "DELETE", format!("/room/{mine}"), Some(&k1), json!({})),
-        ("PUT /user/{id}/password", "PUT", format!("/user/{me}/password"), Some(&my_key), json!({ "password": PASSWORD, "new_password": "another passphrase" })),
+        (
+            "PUT /user/{id}/password",
+            "PUT",
+            format!("/user/{me}/password"),
+            Some(&my_key),
+            json!({ "password": PASSWORD, "new_password": "another passphrase" }),
+        ),
         ("DELETE /token", "DELETE", "/token".into(), Some(&k2), json!({ "user_id": u2 })),
-        ("DELETE /user/{id}", "DELETE", format!("/user/{me}"), Some(&my_key), json!({ "password": "another passphrase" })),
+        (
+            "DELETE /user/{id}",
+            "DELETE",
+            format!("/user/{me}"),
+            Some(&my_key),
+            json!({ "password": "another passphrase" }),
+        ),
     ];
-    let mut table = String::from("| route | status | D1 round trips | KV reads | KV writes | target | met |\n|---|---|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "| route | status | D1 round trips | KV reads | KV writes | target | met |\n|---|---|---|---|---|---|---|\n",
+    );
     let (mut reads_met, mut writes_met, mut reads, mut writes) = (0, 0, 0, 0);
     for (route, method, path, key, body) in calls {
         let (status, header) = trips(route, method, &path, key, body)?;
@@ -552,25 +619,48 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
             ("1 batch", d1 == 1)
         };
         if met {
-            if read { reads_met += 1 } else { writes_met += 1 }
+            if read {
+                reads_met += 1
+            } else {
+                writes_met += 1
+            }
         }
-        writeln!(table, "| {route} | {status} | {d1} | {kv_reads} | {kv_writes} | {target} | {} |", if met { "yes" } else { "no" }).unwrap();
+        writeln!(
+            table,
+            "| {route} | {status} | {d1} | {kv_reads} | {kv_writes} | {target} | {} |",
+            if met { "yes" } else { "no" }
+        )
+        .unwrap();
     }
     println!("{table}");
-    report.row("read endpoints with 1 D1 round trip and ≤ 1 KV read", "all", format!("{reads_met} of {reads}"), reads_met == reads);
+    report.row(
+        "read endpoints with 1 D1 round trip and ≤ 1 KV read",
+        "all",
+        format!("{reads_met} of {reads}"),
+        reads_met == reads,
+    );
     report.row("write endpoints in 1 D1 batch", "all", format!("{writes_met} of {writes}"), writes_met == writes);
     report.detail(table);
     Ok(())
 }
 
 fn scale(report: &mut Report, big: &TestApp, small_directory: &TestApp) -> Outcome {
-    report.section("4. Scale: a room of 100,000 members and messages beside a room of 10 (p50 of 101 alternating calls)");
+    report
+        .section("4. Scale: a room of 100,000 members and messages beside a room of 10 (p50 of 101 alternating calls)");
     let (large, small) = (room(BIG_ROOM), room(SMALL_ROOM));
     let cases = [
         ("GET /room/{id}", format!("/room/{large}"), format!("/room/{small}")),
         ("members, offset 0", format!("/room/{large}/members?limit=10"), format!("/room/{small}/members?limit=10")),
-        ("members, offset 99,000", format!("/room/{large}/members?limit=10&offset=99000"), format!("/room/{small}/members?limit=10")),
-        ("messages, newest page", format!("/room/{large}/messages?limit=10"), format!("/room/{small}/messages?limit=10")),
+        (
+            "members, offset 99,000",
+            format!("/room/{large}/members?limit=10&offset=99000"),
+            format!("/room/{small}/members?limit=10"),
+        ),
+        (
+            "messages, newest page",
+            format!("/room/{large}/messages?limit=10"),
+            format!("/room/{small}/messages?limit=10"),
+        ),
         (
             "messages, oldest page",
             format!("/room/{large}/messages?limit=10&before={}", message(BIG_ROOM, 11)),
@@ -578,15 +668,28 @@ fn scale(report: &mut Report, big: &TestApp, small_directory: &TestApp) -> Outco
         ),
     ];
     for (name, large_path, small_path) in cases {
-        let (large_ms, small_ms) = side_by_side((&big.base, &Probe::get(large_path)), (&big.base, &Probe::get(small_path)), 101)?;
+        let (large_ms, small_ms) =
+            side_by_side((&big.base, &Probe::get(large_path)), (&big.base, &Probe::get(small_path)), 101)?;
         let ratio = large_ms / small_ms;
-        report.row(&format!("{name}: p50 ms, large (small)"), "≤ 1.5×", format!("{large_ms:.2} ({small_ms:.2}): {ratio:.2}×"), ratio <= 1.5);
+        report.row(
+            &format!("{name}: p50 ms, large (small)"),
+            "≤ 1.5×",
+            format!("{large_ms:.2} ({small_ms:.2}): {ratio:.2}×"),
+            ratio <= 1.5,
+        );
     }
     let directory = Probe::get("/rooms?limit=10".to_string());
     let (large_ms, small_ms) = side_by_side((&big.base, &directory), (&small_directory.base, &directory), 101)?;
     let ratio = large_ms / small_ms;
-    report.row("GET /rooms, 10,011 rooms (10 rooms): p50 ms", "≤ 1.5×", format!("{large_ms:.2} ({small_ms:.2}): {ratio:.2}×"), ratio <= 1.5);
-    report.note("Every statement's query plan is checked by tests/query_plans.rs: no statement scans a table.".to_string());
+    report.row(
+        "GET /rooms, 10,011 rooms (10 rooms): p50 ms",
+        "≤ 1.5×",
+        format!("{large_ms:.2} ({small_ms:.2}): {ratio:.2}×"),
+        ratio <= 1.5,
+    );
+    report.note(
+        "Every statement's query plan is checked by tests/query_plans.rs: no statement scans a table.".to_string(),
+    );
     Ok(())
 }
 
@@ -601,8 +704,14 @@ fn size_and_start(report: &mut Report, mut app: TestApp) -> Outcome {
         .output()
         .map_err(|error| format!("wrangler deploy --dry-run did not start: {error}"))?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    let line = text.lines().find(|line| line.contains("Total Upload")).unwrap_or("Total Upload: ? / gzip: ?").to_string();
-    let gzip: f64 = line.split("gzip:").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(f64::MAX);
+    let line =
+        text.lines().find(|line| line.contains("Total Upload")).unwrap_or("Total Upload: ? / gzip: ?").to_string();
+    let gzip: f64 = line
+        .split("gzip:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(f64::MAX);
     report.row("upload (wrangler deploy --dry-run)", "gzip ≤ 150 KB", line.trim().to_string(), gzip * 1.024 <= 150.0);
     let mut starts = Vec::new();
     for _ in 0..3 {
@@ -610,7 +719,11 @@ fn size_and_start(report: &mut Report, mut app: TestApp) -> Outcome {
         app.restart(&[]);
         starts.push(started.elapsed().as_secs_f64());
     }
-    report.info("cold wrangler dev start to first answer (median of 3, s)", "(reported)", format!("{:.1}", median(starts)));
+    report.info(
+        "cold wrangler dev start to first answer (median of 3, s)",
+        "(reported)",
+        format!("{:.1}", median(starts)),
+    );
     Ok(())
 }
 
@@ -668,7 +781,8 @@ impl Report {
 
     fn row(&mut self, measure: &str, target: &str, measured: String, met: bool) {
         println!("  {measure:<62} {target:>18}   {measured}{}", if met { "" } else { "   << target missed" });
-        writeln!(self.markdown, "| {measure} | {target} | {measured} | {} |", if met { "yes" } else { "**no**" }).unwrap();
+        writeln!(self.markdown, "| {measure} | {target} | {measured} | {} |", if met { "yes" } else { "**no**" })
+            .unwrap();
         if met {
             self.met += 1;
         } else {
@@ -726,7 +840,9 @@ fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
-        .find_map(|line| line.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string()))
+        .find_map(|line| {
+            line.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string())
+        })
         .unwrap_or_default();
     let workerd: Value = std::fs::read_to_string(Path::new(ROOT).join("node_modules/workerd/package.json"))
         .ok()

@@ -100,11 +100,15 @@ browser() {
     [ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation
 }
 
-# The test command lints with clippy; rustup's default profile has it, a minimal one not.
+# The test command lints with clippy and checks formatting with rustfmt; rustup's default
+# profile has both, a minimal one not.
 lints() {
-    cargo clippy --version >/dev/null 2>&1 && return
-    step "rustup component add clippy"
-    timeout 60 rustup component add clippy || step "clippy could not be installed: the test command will skip the lints"
+    for component in clippy rustfmt; do
+        cargo "${component#rust}" --version >/dev/null 2>&1 && continue
+        step "rustup component add $component"
+        timeout 60 rustup component add "$component" ||
+            step "$component could not be installed: the test command will skip what needs it"
+    done
 }
 
 wasm_target

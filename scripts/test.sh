@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every test, installing whatever is missing first:
-#   lints, unit tests (native), the wasm build, a deploy dry run, the integration tests
+#   lints and formatting, unit tests (native), the wasm build, a deploy dry run, the integration tests
 #   against a real `wrangler dev`, the benchmark's smoke check, fuzzing from the OpenAPI
 #   document, the load test, and the web client's browser tests.
 set -eu
@@ -12,11 +12,16 @@ step() { printf '\n==> %s (%ss)\n' "$*" "$(($(date +%s) - started))" >&2; }
 step "setup"
 sh scripts/setup.sh --browser
 
-step "clippy"
+step "clippy, and the formatting (cargo fmt --check)"
 if cargo clippy --version >/dev/null 2>&1; then
     cargo clippy --quiet --all-targets -- -D warnings
 else
     echo "clippy is not installed and could not be: lints skipped" >&2
+fi
+if cargo fmt --version >/dev/null 2>&1; then
+    cargo fmt --check
+else
+    echo "rustfmt is not installed and could not be: the formatting check skipped" >&2
 fi
 
 step "unit tests, every statement's query plan, and the room rules against their SQL guards"

@@ -112,7 +112,10 @@ impl Settings {
             settings
                 .get_or_init(|| {
                     let lookup = |name: &str| {
-                        env.var(name).map(|var| var.to_string()).or_else(|_| env.secret(name).map(|secret| secret.to_string())).ok()
+                        env.var(name)
+                            .map(|var| var.to_string())
+                            .or_else(|_| env.secret(name).map(|secret| secret.to_string()))
+                            .ok()
                     };
                     Settings {
                         config: Config::parse(lookup).map(Rc::new),
@@ -129,11 +132,7 @@ impl Settings {
     }
 }
 
-fn number<T: std::str::FromStr>(
-    lookup: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: T,
-) -> Result<T, String> {
+fn number<T: std::str::FromStr>(lookup: &impl Fn(&str) -> Option<String>, name: &str, default: T) -> Result<T, String> {
     match lookup(name) {
         None => Ok(default),
         Some(text) => text.trim().parse().map_err(|_| format!("{name} must be a positive integer, not {text:?}")),

@@ -16,10 +16,15 @@ pub enum ApiError {
     Forbidden(&'static str),
     NotFound(&'static str),
     /// The path exists, but not with this method; `allow` lists the methods it has.
-    MethodNotAllowed { allow: String },
+    MethodNotAllowed {
+        allow: String,
+    },
     PayloadTooLarge,
     UnsupportedMediaType,
-    TooManyRequests { message: &'static str, retry_after: u64 },
+    TooManyRequests {
+        message: &'static str,
+        retry_after: u64,
+    },
     /// Something broke on our side; the detail goes to the log, never to the client.
     Internal(String),
     /// A binding (D1, KV) is missing or refused to answer; the detail goes to the log.
@@ -63,9 +68,7 @@ impl ApiError {
             | Self::TooManyRequests { message, .. } => message,
             Self::MethodNotAllowed { .. } => "method not allowed",
             Self::PayloadTooLarge => "request body is larger than 64 KiB",
-            Self::UnsupportedMediaType => {
-                "body must be application/json or application/x-www-form-urlencoded"
-            }
+            Self::UnsupportedMediaType => "body must be application/json or application/x-www-form-urlencoded",
             Self::Internal(_) => "internal error",
             Self::Unavailable(_) => "service temporarily unavailable",
         }

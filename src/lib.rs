@@ -16,8 +16,8 @@ use worker::{event, Context, Env, Method, Request, Response};
 
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::http::routing::{self, Handler, Route};
 use crate::http::log::Served;
+use crate::http::routing::{self, Handler, Route};
 use crate::http::{Cors, RequestLog, Shared};
 use crate::routes::{admins, bans, directory, members, messages, rooms, tokens, users};
 
@@ -47,7 +47,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         },
     };
     let response = http::finish(outcome, &log, settings.count_round_trips, cors)?;
-    let served = Served { method: &method, route, status: response.status_code(), millis: clock::now_millis() - started };
+    let served =
+        Served { method: &method, route, status: response.status_code(), millis: clock::now_millis() - started };
     worker::console_log!("{}", log.line(&served));
     Ok(response)
 }

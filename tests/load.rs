@@ -168,7 +168,10 @@ fn two_hundred_clients_for_thirty_seconds_lose_nothing() {
         .collect();
     let mut stored: HashMap<String, HashSet<String>> = HashMap::new();
     for row in app.sql("SELECT room_id, message_id FROM messages") {
-        stored.entry(row["room_id"].as_str().unwrap().to_string()).or_default().insert(row["message_id"].as_str().unwrap().to_string());
+        stored
+            .entry(row["room_id"].as_str().unwrap().to_string())
+            .or_default()
+            .insert(row["message_id"].as_str().unwrap().to_string());
     }
     for (index, room) in rooms.iter().enumerate() {
         // Memberships: what the clients know equals what the API lists and what D1 holds.
@@ -186,11 +189,21 @@ fn two_hundred_clients_for_thirty_seconds_lose_nothing() {
         for column in ["messages", "distinct_messages", "last_seq", "message_seq"] {
             assert_eq!(row[column], json!(accepted.len()), "room {index} {column}: {row}");
         }
-        assert_eq!(stored.remove(room).unwrap_or_default(), accepted, "room {index}: stored messages are the accepted ones");
+        assert_eq!(
+            stored.remove(room).unwrap_or_default(),
+            accepted,
+            "room {index}: stored messages are the accepted ones"
+        );
     }
 }
 
-fn run_client(app: &TestApp, rooms: &[String], mut user: User, seed: u64, deadline: Instant) -> (Tally, HashSet<usize>) {
+fn run_client(
+    app: &TestApp,
+    rooms: &[String],
+    mut user: User,
+    seed: u64,
+    deadline: Instant,
+) -> (Tally, HashSet<usize>) {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut tally = Tally::default();
     let mut joined = HashSet::new();
@@ -213,11 +226,19 @@ fn run_client(app: &TestApp, rooms: &[String], mut user: User, seed: u64, deadli
             Op::SignUp => (app.post("/user").json(json!({ "username": "newcomer", "password": PASSWORD })), &[202]),
             Op::LogIn => (app.get("/token").query("user_id", &user.id).query("password", PASSWORD).send(), &[200]),
             Op::Join => (app.post(&format!("/room/{room}/members")).bearer(&user.key).send(), &[200]),
-            Op::Leave => (app.delete(&format!("/room/{room}/members/{}", user.id)).bearer(&user.key).send(), &[200, 404]),
-            Op::Post if joined.contains(&room_index) => {
-                (app.post(&format!("/room/{room}/messages")).bearer(&user.key).json(json!({ "text": format!("from {seed}") })), &[201])
+            Op::Leave => {
+                (app.delete(&format!("/room/{room}/members/{}", user.id)).bearer(&user.key).send(), &[200, 404])
             }
-            Op::Post => (app.post(&format!("/room/{room}/messages")).bearer(&user.key).json(json!({ "text": "not in" })), &[403]),
+            Op::Post if joined.contains(&room_index) => (
+                app.post(&format!("/room/{room}/messages"))
+                    .bearer(&user.key)
+                    .json(json!({ "text": format!("from {seed}") })),
+                &[201],
+            ),
+            Op::Post => (
+                app.post(&format!("/room/{room}/messages")).bearer(&user.key).json(json!({ "text": "not in" })),
+                &[403],
+            ),
             Op::ReadRoom => (app.get(&format!("/room/{room}")).send(), &[200]),
             Op::ReadMembers => (app.get(&format!("/room/{room}/members")).query("limit", "50").send(), &[200]),
             Op::ReadMessages => (app.get(&format!("/room/{room}/messages")).query("limit", "20").send(), &[200]),

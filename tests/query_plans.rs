@@ -26,7 +26,8 @@ fn schema() -> rusqlite::Connection {
 
 /// The plan's lines, as SQLite words them ("SEARCH members USING INDEX ...").
 fn plan(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
-    let mut statement = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap_or_else(|error| panic!("{error}: {sql}"));
+    let mut statement =
+        db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap_or_else(|error| panic!("{error}: {sql}"));
     // Every parameter NULL: the plan does not depend on the values.
     let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
     let rows = statement.query_map(rusqlite::params_from_iter(nulls), |row| row.get::<_, String>(3)).unwrap();

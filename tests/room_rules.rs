@@ -100,8 +100,16 @@ enum Who {
     Owner,
 }
 
-const EVERYONE: [Who; 8] =
-    [Who::Ghost, Who::Stranger, Who::BannedStranger, Who::Former, Who::BannedFormer, Who::Member, Who::Admin, Who::Owner];
+const EVERYONE: [Who; 8] = [
+    Who::Ghost,
+    Who::Stranger,
+    Who::BannedStranger,
+    Who::Former,
+    Who::BannedFormer,
+    Who::Member,
+    Who::Admin,
+    Who::Owner,
+];
 
 impl Who {
     fn standing(self) -> Standing {
@@ -214,7 +222,9 @@ fn cases() -> Vec<Case> {
         for caller in EVERYONE {
             let mut targets = vec![Target::Caller];
             // There is one owner: an owner's target is someone else.
-            targets.extend(EVERYONE.into_iter().filter(|who| !(caller == Who::Owner && *who == Who::Owner)).map(Target::Other));
+            targets.extend(
+                EVERYONE.into_iter().filter(|who| !(caller == Who::Owner && *who == Who::Owner)).map(Target::Other),
+            );
             let case = |action, target, patch| Case { kind, caller, target, action, patch };
             cases.push(case(Action::Join, Target::Caller, same));
             for action in ON_A_TARGET {
@@ -244,7 +254,11 @@ fn run(db: &Connection, statement: &str, args: &[Value]) -> usize {
 
 fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
     let (room, owner) = (id(room), case.owner_id());
-    run(db, sql::INSERT_ROOM, &[text(&room), text(name), text(&search_form(name)), Value::from(open), text(&owner), 0.into()]);
+    run(
+        db,
+        sql::INSERT_ROOM,
+        &[text(&room), text(name), text(&search_form(name)), Value::from(open), text(&owner), 0.into()],
+    );
     run(db, sql::INSERT_ROOM_GRAMS, &[text(&room), text(&grams_json(name))]);
     run(db, sql::INSERT_OWNER, &[text(&room), text(&owner), 0.into()]);
     let mut people = vec![(BYSTANDER, Who::Member), (BANNED_BYSTANDER, Who::BannedFormer), (CALLER, case.caller)];
@@ -270,7 +284,8 @@ fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
             db.execute(ban, (&room, id(user), position)).unwrap();
         }
     }
-    let message = [text(&room), text(&id(BYSTANDER)), Value::Null, text(&id(900 + number(&room))), text("earlier"), 1.into()];
+    let message =
+        [text(&room), text(&id(BYSTANDER)), Value::Null, text(&id(900 + number(&room))), text("earlier"), 1.into()];
     run(db, sql::POST_MESSAGE, &message);
 }
 
@@ -309,16 +324,28 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
         .query_row(params_from_iter(&args[..sql::highest_parameter(sql::ROOM)]), |row| {
             let owner: String = row.get("owner")?;
             let standing = |user: &str, present: Option<i64>, admin: Option<i64>, banned: i64| Standing {
-                role: Role::from_membership(present.map(|present| present != 0), admin.unwrap_or(0) != 0, user == owner),
+                role: Role::from_membership(
+                    present.map(|present| present != 0),
+                    admin.unwrap_or(0) != 0,
+                    user == owner,
+                ),
                 banned: banned != 0,
             };
             let situation = Situation {
                 open: row.get::<_, i64>("open")? != 0,
-                caller: standing(caller, row.get("caller_present")?, row.get("caller_admin")?, row.get("caller_banned")?),
+                caller: standing(
+                    caller,
+                    row.get("caller_present")?,
+                    row.get("caller_admin")?,
+                    row.get("caller_banned")?,
+                ),
                 target: match target {
-                    Some(target) => {
-                        standing(target, row.get("target_present")?, row.get("target_admin")?, row.get("target_banned")?)
-                    }
+                    Some(target) => standing(
+                        target,
+                        row.get("target_present")?,
+                        row.get("target_admin")?,
+                        row.get("target_banned")?,
+                    ),
                     None => Standing::STRANGER,
                 },
                 target_exists: row.get::<_, i64>("target_exists")? != 0,
@@ -425,19 +452,24 @@ fn state(db: &Connection) -> State {
         })
         .into_iter()
         .collect(),
-        grams: rows(db, "SELECT room_id, gram FROM room_grams", |row| Ok((row.get(0)?, row.get(1)?))).into_iter().collect(),
+        grams: rows(db, "SELECT room_id, gram FROM room_grams", |row| Ok((row.get(0)?, row.get(1)?)))
+            .into_iter()
+            .collect(),
     }
 }
 
 /// Every row of every table, each table's rows sorted.
 fn dump(db: &Connection) -> Vec<String> {
-    let tables = rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", |row| row.get::<_, String>(0));
+    let tables =
+        rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", |row| row.get::<_, String>(0));
     let mut lines = Vec::new();
     for table in tables {
         let mut statement = db.prepare(&format!("SELECT * FROM {table}")).unwrap();
         let width = statement.column_count();
         let rows = statement
-            .query_map([], |row| (0..width).map(|column| row.get::<_, Value>(column)).collect::<rusqlite::Result<Vec<_>>>())
+            .query_map([], |row| {
+                (0..width).map(|column| row.get::<_, Value>(column)).collect::<rusqlite::Result<Vec<_>>>()
+            })
             .unwrap();
         let mut table_lines: Vec<String> = rows.map(|row| format!("{table}: {:?}", row.unwrap())).collect();
         table_lines.sort();
@@ -502,7 +534,8 @@ fn intended(case: &Case, before: &State) -> State {
             state.grams.retain(|(of, _)| *of != room);
         }
         Action::Post => {
-            let seq = before.messages.iter().filter(|(of, ..)| *of == room).map(|message| message.1).max().unwrap_or(0) + 1;
+            let seq =
+                before.messages.iter().filter(|(of, ..)| *of == room).map(|message| message.1).max().unwrap_or(0) + 1;
             state.messages.insert((room, seq, id(POSTED), id(CALLER), TEXT.to_owned()));
         }
         Action::View | Action::ListBans => panic!("{:?} has no write", case.action),
@@ -541,7 +574,10 @@ fn disagreement(migrations: &[String], case: &Case) -> Option<String> {
             if after != intended {
                 Some(format!("allowed, but not as intended:\n    {}", after.difference(&intended)))
             } else if intended == before && dump_after != dump_before {
-                Some(format!("allowed with nothing to do, but rows changed:\n    {}", changed_rows(&dump_before, &dump_after)))
+                Some(format!(
+                    "allowed with nothing to do, but rows changed:\n    {}",
+                    changed_rows(&dump_before, &dump_after)
+                ))
             } else {
                 None
             }
@@ -553,15 +589,18 @@ fn disagreement(migrations: &[String], case: &Case) -> Option<String> {
 fn every_guarded_write_changes_the_database_exactly_when_check_allows_it() {
     let migrations = migrations();
     let cases = cases();
-    let failures: Vec<String> =
-        cases.iter().filter_map(|case| disagreement(&migrations, case).map(|why| format!("{case:?}:\n  {why}"))).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| disagreement(&migrations, case).map(|why| format!("{case:?}:\n  {why}")))
+        .collect();
     assert!(failures.is_empty(), "{} of {} cases disagree:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
 #[test]
 fn the_table_reaches_both_verdicts_for_every_action() {
     let cases = cases();
-    let every_write = [Action::Join].into_iter().chain(ON_A_TARGET).chain([Action::Update, Action::Delete, Action::Post]);
+    let every_write =
+        [Action::Join].into_iter().chain(ON_A_TARGET).chain([Action::Update, Action::Delete, Action::Post]);
     for action in every_write {
         let verdicts: BTreeSet<bool> = cases
             .iter()
@@ -586,4 +625,3 @@ fn room_reads_leave_visibility_to_check() {
         assert!(!read.contains("?2"), "a read guarded by the caller needs a case in this table: {read}");
     }
 }
-

@@ -189,8 +189,8 @@ use portable_lanes::Lanes;
 #[cfg(target_arch = "wasm32")]
 mod wasm_lanes {
     use core::arch::wasm32::{
-        u32x4, u32x4_add, u32x4_extract_lane, u32x4_shl, u32x4_shr, u32x4_shuffle, u32x4_splat, u64x2_shr,
-        v128, v128_or, v128_xor,
+        u32x4, u32x4_add, u32x4_extract_lane, u32x4_shl, u32x4_shr, u32x4_shuffle, u32x4_splat, u64x2_shr, v128,
+        v128_or, v128_xor,
     };
 
     #[derive(Clone, Copy)]
@@ -379,7 +379,9 @@ mod tests {
 
     #[test]
     fn blocks_of_extreme_words_compress_as_sha2_compresses_them() {
-        for (state, byte) in [([0u32; 8], 0u8), ([u32::MAX; 8], 0xff), ([0u32; 8], 0xff), ([u32::MAX; 8], 0), (IV, 0x80)] {
+        for (state, byte) in
+            [([0u32; 8], 0u8), ([u32::MAX; 8], 0xff), ([0u32; 8], 0xff), ([u32::MAX; 8], 0), (IV, 0x80)]
+        {
             let block = [byte; 64];
             assert_eq!(compress_block(&state, &block), sha2_compress(&state, &block));
         }
@@ -403,7 +405,8 @@ mod tests {
         let mut random = Random(3);
         for _ in 0..1000 {
             let (first, second) = (random.bytes::<64>(), random.bytes::<32>());
-            let words: State = std::array::from_fn(|i| u32::from_be_bytes(second[4 * i..4 * i + 4].try_into().unwrap()));
+            let words: State =
+                std::array::from_fn(|i| u32::from_be_bytes(second[4 * i..4 * i + 4].try_into().unwrap()));
             let ours = compress_digest(&compress_block(&IV, &first), &words);
             let theirs = sha2::Sha256::new().chain_update(first).chain_update(second).finalize();
             assert_eq!(bytes_of(&ours), theirs.as_slice());

@@ -143,7 +143,9 @@ impl Situation {
             }
             Action::Demote if !target.is_present() => Err(NotAMember),
             Action::Demote => Ok(()),
-            Action::TransferOwnership if caller != Role::Owner => Err(Forbidden("only the owner may hand over the room")),
+            Action::TransferOwnership if caller != Role::Owner => {
+                Err(Forbidden("only the owner may hand over the room"))
+            }
             Action::TransferOwnership if !target.is_present() => Err(NotAMember),
             Action::TransferOwnership => Ok(()),
             Action::Delete if caller != Role::Owner => Err(Forbidden("only the owner may delete the room")),
@@ -188,7 +190,13 @@ mod tests {
 
     /// `caller` acting on a distinct, existing `target` in a room.
     fn situation(open: bool, caller: Role, target: Role) -> Situation {
-        Situation { open, caller: standing(caller), target: standing(target), target_exists: true, caller_is_target: false }
+        Situation {
+            open,
+            caller: standing(caller),
+            target: standing(target),
+            target_exists: true,
+            caller_is_target: false,
+        }
     }
 
     /// `role` acting on themself.
@@ -244,8 +252,14 @@ mod tests {
     #[test]
     fn only_admins_add_others_and_never_the_banned() {
         assert_eq!(who_may(true, Action::Add, Role::Stranger), [Role::Admin, Role::Owner]);
-        assert_eq!(situation(true, Role::Member, Role::Stranger).check(Action::Add), Err(Forbidden("only admins may add members")));
-        let banned = Situation { target: Standing { role: Role::Former, banned: true }, ..situation(false, Role::Admin, Role::Former) };
+        assert_eq!(
+            situation(true, Role::Member, Role::Stranger).check(Action::Add),
+            Err(Forbidden("only admins may add members"))
+        );
+        let banned = Situation {
+            target: Standing { role: Role::Former, banned: true },
+            ..situation(false, Role::Admin, Role::Former)
+        };
         assert_eq!(banned.check(Action::Add), Err(Banned));
         let ghost = Situation { target_exists: false, ..situation(false, Role::Owner, Role::Stranger) };
         assert_eq!(ghost.check(Action::Add), Err(UserNotFound));

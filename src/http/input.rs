@@ -157,9 +157,9 @@ impl Input {
     pub fn key(&self) -> Result<Option<&str>, ApiError> {
         let field = self.text("key")?;
         match (field, self.bearer.as_deref()) {
-            (Some(field), Some(bearer)) if field != bearer => Err(ApiError::bad_request(
-                "key and the Authorization header name different keys",
-            )),
+            (Some(field), Some(bearer)) if field != bearer => {
+                Err(ApiError::bad_request("key and the Authorization header name different keys"))
+            }
             (Some(key), _) | (None, Some(key)) => Ok(Some(key)),
             (None, None) => Ok(None),
         }

@@ -141,7 +141,8 @@ mod tests {
             let path: Vec<&str> =
                 route.pattern.split('/').map(|segment| if segment.starts_with(':') { "x" } else { segment }).collect();
             let path = path.join("/");
-            let matching = crate::ROUTES.iter().filter(|other| other.method == route.method && matches(other.pattern, &path));
+            let matching =
+                crate::ROUTES.iter().filter(|other| other.method == route.method && matches(other.pattern, &path));
             assert_eq!(matching.count(), 1, "{} {}", route.method, route.pattern);
         }
     }

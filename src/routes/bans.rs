@@ -4,10 +4,10 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use super::{db, Ctx, RoomWrite};
+use crate::clock::now_millis;
 use crate::domain::Action;
 use crate::error::ApiError;
 use crate::http::json;
-use crate::clock::now_millis;
 use crate::store::rooms;
 
 /// `PUT /room/{room_id}/bans/{user_id} {key}` → 200 `{banned: true}`: an admin removes the

@@ -23,9 +23,9 @@ pub async fn check_password(
 ) -> Result<Option<PasswordHash>, ApiError> {
     let now = now_millis();
     let attempt = users::attempt_password(db, user_id, now).await?;
-    Throttle::PASSWORD
-        .check(attempt.attempts, attempt.window_start, now)
-        .map_err(|retry_after| ApiError::TooManyRequests { message: "too many password attempts: try again later", retry_after })?;
+    Throttle::PASSWORD.check(attempt.attempts, attempt.window_start, now).map_err(|retry_after| {
+        ApiError::TooManyRequests { message: "too many password attempts: try again later", retry_after }
+    })?;
     let Some(stored) = attempt.stored_hash else {
         PasswordHash::verify_against_dummy(password, config.pbkdf2_iterations);
         return Ok(None);

@@ -97,7 +97,8 @@ pub async fn change_password(req: Request, ctx: Ctx) -> Result<Response, ApiErro
     let new_password = Password::parse("new_password", change.input.required_text("new_password")?)?;
     let config = &ctx.data.config;
     let hash = PasswordHash::new(new_password.as_bytes(), config.pbkdf2_iterations, random_bytes()?);
-    let revoked = users::change_password(&change.db, &change.user_id, &change.key, &hash.encode(), now_millis()).await?;
+    let revoked =
+        users::change_password(&change.db, &change.user_id, &change.key, &hash.encode(), now_millis()).await?;
     change.finish(&ctx, revoked).await
 }
 

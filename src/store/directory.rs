@@ -50,8 +50,9 @@ pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec
 pub async fn rooms_of(db: &Db, user_id: &UserId, page: Page) -> Result<Option<(Vec<RoomSummary>, i64)>, ApiError> {
     let user_id = user_id.to_string();
     let mut batch = Batch::new(db);
-    let rooms = batch
-        .read::<RoomSummary>(db.prepare(sql::ROOMS_OF_USER, &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))])?);
+    let rooms = batch.read::<RoomSummary>(
+        db.prepare(sql::ROOMS_OF_USER, &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))])?,
+    );
     let count = batch.read::<CountRow>(db.prepare(sql::ROOM_COUNT_OF_USER, &[text(&user_id)])?);
     let results = batch.run().await?;
     let Some(count) = results.first(&count)? else {

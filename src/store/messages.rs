@@ -19,8 +19,16 @@ pub struct MessageRow {
 
 /// Posts as the caller if they are a present member, numbering the message after the room's
 /// latest.
-pub async fn post(db: &Db, query: RoomQuery<'_>, message_id: &MessageId, text_: &MessageText, now: i64) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::POST_MESSAGE, &[text(&message_id.to_string()), text(text_.as_str()), int(now)])]).await
+pub async fn post(
+    db: &Db,
+    query: RoomQuery<'_>,
+    message_id: &MessageId,
+    text_: &MessageText,
+    now: i64,
+) -> Result<Written, ApiError> {
+    query
+        .guarded_write(db, &[(sql::POST_MESSAGE, &[text(&message_id.to_string()), text(text_.as_str()), int(now)])])
+        .await
 }
 
 /// Where a page of history starts.

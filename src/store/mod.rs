@@ -51,7 +51,8 @@ impl Db {
     /// Runs the statements in one round trip, as one transaction: all or nothing.
     async fn run_batch(&self, statements: &[D1PreparedStatement]) -> Result<Vec<StatementResult>, ApiError> {
         self.log.d1();
-        let statements: js_sys::Array = statements.iter().map(|statement| JsValue::from(statement.inner().clone())).collect();
+        let statements: js_sys::Array =
+            statements.iter().map(|statement| JsValue::from(statement.inner().clone())).collect();
         let database: &D1DatabaseSys = self.d1.as_ref().unchecked_ref();
         let promise = database.batch(statements).map_err(d1_error)?;
         let results = JsFuture::from(promise).await.map_err(d1_error)?;
@@ -131,7 +132,8 @@ impl Results {
     }
 
     fn of<T>(&self, rows: &Rows<T>) -> Result<&[serde_json::Value], ApiError> {
-        let result = self.0.get(rows.index).ok_or_else(|| ApiError::internal(format!("batch has no result {}", rows.index)))?;
+        let result =
+            self.0.get(rows.index).ok_or_else(|| ApiError::internal(format!("batch has no result {}", rows.index)))?;
         Ok(&result.results)
     }
 }

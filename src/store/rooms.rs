@@ -12,7 +12,9 @@ use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::{flag, int, optional_text, sql, text, Batch, Db, Results, Rows};
-use crate::domain::{search_form, search_grams, Action, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId};
+use crate::domain::{
+    search_form, search_grams, Action, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId,
+};
 use crate::error::ApiError;
 
 /// A room as one request sees it.
@@ -87,7 +89,8 @@ impl<'a> RoomQuery<'a> {
     pub(super) fn statement(&self, db: &Db, sql: &str, extra: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
         let caller = self.caller.map(UserId::to_string);
         let target = self.target.map(UserId::to_string);
-        let mut args = vec![text(&self.room_id.to_string()), optional_text(caller.as_deref()), optional_text(target.as_deref())];
+        let mut args =
+            vec![text(&self.room_id.to_string()), optional_text(caller.as_deref()), optional_text(target.as_deref())];
         args.extend_from_slice(extra);
         args.truncate(sql::highest_parameter(sql));
         db.prepare(sql, &args)
@@ -106,7 +109,11 @@ impl<'a> RoomQuery<'a> {
     fn room_of(&self, row: RoomRow) -> Room {
         let is_owner = |user: &UserId| user.to_string() == row.owner;
         let standing = |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, banned: i64| Standing {
-            role: Role::from_membership(present.map(|present| present != 0), admin.unwrap_or(0) != 0, user.is_some_and(is_owner)),
+            role: Role::from_membership(
+                present.map(|present| present != 0),
+                admin.unwrap_or(0) != 0,
+                user.is_some_and(is_owner),
+            ),
             banned: banned != 0,
         };
         let situation = Situation {
@@ -153,7 +160,14 @@ pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiErro
 
 /// Creates the room with its owner as first member and admin, in one transaction; `false`
 /// (and nothing written) if the owner's account no longer exists.
-pub async fn create(db: &Db, room_id: &RoomId, name: &RoomName, open: bool, owner: &UserId, now: i64) -> Result<bool, ApiError> {
+pub async fn create(
+    db: &Db,
+    room_id: &RoomId,
+    name: &RoomName,
+    open: bool,
+    owner: &UserId,
+    now: i64,
+) -> Result<bool, ApiError> {
     let room_id = room_id.to_string();
     let owner = owner.to_string();
     let mut batch = Batch::new(db);
@@ -208,11 +222,19 @@ struct UserIdRow {
 }
 
 /// The room and one page of a list of its users, in one round trip.
-pub async fn page(db: &Db, query: RoomQuery<'_>, listing: Listing, page: Page) -> Result<Option<(Room, Vec<String>)>, ApiError> {
+pub async fn page(
+    db: &Db,
+    query: RoomQuery<'_>,
+    listing: Listing,
+    page: Page,
+) -> Result<Option<(Room, Vec<String>)>, ApiError> {
     let mut batch = Batch::new(db);
     let room = query.read_room(db, &mut batch)?;
-    let users =
-        batch.read::<UserIdRow>(query.statement(db, listing.sql(), &[int(i64::from(page.limit)), int(i64::from(page.offset))])?);
+    let users = batch.read::<UserIdRow>(query.statement(
+        db,
+        listing.sql(),
+        &[int(i64::from(page.limit)), int(i64::from(page.offset))],
+    )?);
     let results = batch.run().await?;
     let Some(room) = query.room(&results, &room)? else {
         return Ok(None);

@@ -205,7 +205,8 @@ pub const OPEN_ROOMS_NAMED: &str = "SELECT r.room_id, r.name, r.open, r.user_cou
   FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
   WHERE g.gram = ?3 AND r.open = 1 AND instr(r.name_search, ?4) > 0
   ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2";
-pub const OPEN_ROOM_NAMED_COUNT: &str = "SELECT count(*) AS count FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
+pub const OPEN_ROOM_NAMED_COUNT: &str =
+    "SELECT count(*) AS count FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
   WHERE g.gram = ?1 AND r.open = 1 AND instr(r.name_search, ?2) > 0";
 pub const ROOMS_OF_USER: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
   FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id

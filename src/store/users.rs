@@ -187,7 +187,13 @@ impl<'db> KeyGuarded<'db> {
 }
 
 /// Stores a new password hash and ends every other session of the user, in one transaction.
-pub async fn change_password(db: &Db, user_id: &UserId, key: &KeyHash, new_hash: &str, now: i64) -> Result<Option<Revoked>, ApiError> {
+pub async fn change_password(
+    db: &Db,
+    user_id: &UserId,
+    key: &KeyHash,
+    new_hash: &str,
+    now: i64,
+) -> Result<Option<Revoked>, ApiError> {
     let mut change = KeyGuarded::new(db, user_id, key, now)?;
     let others = change.read(sql::OTHER_SESSIONS)?;
     change.write(sql::DELETE_OTHER_SESSIONS, &[])?;

@@ -52,7 +52,11 @@ fn the_new_password_follows_the_password_rules() {
     let user = app().sign_up("ana");
     app().change_password(&user.id, &user, PASSWORD, "short").assert_error(400);
     app().change_password(&user.id, &user, PASSWORD, &"x".repeat(1025)).assert_error(400);
-    app().put(&format!("/user/{}/password", user.id)).bearer(&user.key).json(json!({ "password": PASSWORD })).assert_error(400);
+    app()
+        .put(&format!("/user/{}/password", user.id))
+        .bearer(&user.key)
+        .json(json!({ "password": PASSWORD }))
+        .assert_error(400);
     app().change_password("not-a-uuid", &user, PASSWORD, NEW_PASSWORD).assert_error(400);
 }
 
@@ -100,7 +104,8 @@ fn deleting_an_account_needs_the_password_and_the_users_own_key() {
 fn an_owned_room_passes_to_the_longest_standing_admin() {
     let owner = app().sign_up("owner");
     let room = app().create_room(&owner, false);
-    let (early, admin_late, admin_early) = (app().sign_up("early member"), app().sign_up("late admin"), app().sign_up("early admin"));
+    let (early, admin_late, admin_early) =
+        (app().sign_up("early member"), app().sign_up("late admin"), app().sign_up("early admin"));
     for user in [&early, &admin_early, &admin_late] {
         assert_eq!(app().add_member(&room, &owner, &user.id).status, 200);
         std::thread::sleep(std::time::Duration::from_millis(5));

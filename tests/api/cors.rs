@@ -43,7 +43,10 @@ fn a_preflight_from_another_origin_gets_no_cors_headers() {
 
 #[test]
 fn an_allowed_origin_can_read_answers_and_errors() {
-    let user = cors_app().post("/user").header("Origin", ALLOWED).json(json!({ "username": "web", "password": "web password" }));
+    let user = cors_app()
+        .post("/user")
+        .header("Origin", ALLOWED)
+        .json(json!({ "username": "web", "password": "web password" }));
     assert_eq!(user.status, 202);
     assert_eq!(user.header("Access-Control-Allow-Origin"), Some(ALLOWED));
     let error = cors_app().get("/room/not-a-room").header("Origin", ALLOWED).send();

@@ -85,7 +85,9 @@ fn rooms_are_listed_most_members_first() {
 fn q_is_a_case_insensitive_substring_of_the_name() {
     let (owner, tag) = (app().sign_up("owner"), tag());
     let room = app().create_named_room(&owner, &format!("The {tag} Lobby"), true);
-    for q in [format!("the {tag} lobby"), format!("THE {} LOBBY", tag.to_uppercase()), format!("{tag} lOb"), tag.clone()] {
+    for q in
+        [format!("the {tag} lobby"), format!("THE {} LOBBY", tag.to_uppercase()), format!("{tag} lOb"), tag.clone()]
+    {
         assert_eq!(room_ids(&search(&q)), [room.as_str()], "q = {q}");
     }
     for q in [format!("{tag}  lobby"), format!("lobby {tag}"), format!("{tag} lobbyist")] {
@@ -134,10 +136,13 @@ fn q_matches_sql_metacharacters_literally() {
     assert!(room_ids(&found).contains(&percent.as_str()));
     assert!(!room_ids(&found).contains(&plain.as_str()));
     assert!(names(&found).iter().all(|name| name.contains("%_")), "{found}");
-    for q in [format!("{tag}-%"), format!("{tag}-_"), format!("{tag}%"), format!("{tag}-a-_b"), format!("{tag}-it''s")] {
+    for q in [format!("{tag}-%"), format!("{tag}-_"), format!("{tag}%"), format!("{tag}-a-_b"), format!("{tag}-it''s")]
+    {
         assert_eq!(search(&q), json!({ "rooms": [], "index": 0, "room_count": 0 }), "q = {q}");
     }
-    for (q, room) in [(format!("{tag}-100%_"), &percent), (format!("{tag}-it's"), &quote), (format!("{tag}-a--b"), &dashes)] {
+    for (q, room) in
+        [(format!("{tag}-100%_"), &percent), (format!("{tag}-it's"), &quote), (format!("{tag}-a--b"), &dashes)]
+    {
         assert_eq!(room_ids(&search(&q)), [room.as_str()], "q = {q}");
     }
     assert_eq!(search(&format!("{tag}-a--b' OR '1'='1"))["room_count"], json!(0));
@@ -163,7 +168,8 @@ fn room_count_counts_every_matching_open_room_and_pages_as_elsewhere() {
 
 #[test]
 fn bad_paging_parameters_are_400() {
-    for (name, value) in [("limit", "501"), ("limit", "-1"), ("limit", "x"), ("offset", "-1"), ("offset", "2147483648")] {
+    for (name, value) in [("limit", "501"), ("limit", "-1"), ("limit", "x"), ("offset", "-1"), ("offset", "2147483648")]
+    {
         app().open_rooms(&[(name, value)]).assert_error(400);
         app().open_rooms(&[("q", "x"), (name, value)]).assert_error(400);
     }
@@ -179,7 +185,10 @@ fn renaming_a_room_changes_what_finds_it() {
     let renamed = app().update_room(&room.id, &room.admin, json!({ "name": new.to_uppercase() }));
     assert_eq!(renamed.status, 200, "{}", renamed.text);
     assert_eq!(search(&old)["room_count"], json!(0));
-    assert_eq!(search(&new), json!({ "rooms": [summary(&room.id, &new.to_uppercase(), true, 3, &room.owner)], "index": 0, "room_count": 1 }));
+    assert_eq!(
+        search(&new),
+        json!({ "rooms": [summary(&room.id, &new.to_uppercase(), true, 3, &room.owner)], "index": 0, "room_count": 1 })
+    );
 }
 
 #[test]
@@ -190,7 +199,8 @@ fn without_q_the_directory_counts_every_open_room_exactly() {
             let answer = app.open_rooms(&[("limit", "500")]).body;
             assert_eq!(json!(answer["rooms"].as_array().unwrap().len()), answer["room_count"], "{answer}");
             assert_eq!(app.open_rooms(&[("q", ""), ("limit", "500")]).body, answer);
-            let counts: Vec<i64> = answer["rooms"].as_array().unwrap().iter().map(|room| room["user_count"].as_i64().unwrap()).collect();
+            let counts: Vec<i64> =
+                answer["rooms"].as_array().unwrap().iter().map(|room| room["user_count"].as_i64().unwrap()).collect();
             assert!(counts.windows(2).all(|pair| pair[0] >= pair[1]), "not most members first: {counts:?}");
             answer["room_count"].as_i64().unwrap()
         };
@@ -286,7 +296,10 @@ fn a_users_rooms_are_paged_as_elsewhere() {
     }
     let page = app().rooms_of(&user.id, &user, &[("limit", "2"), ("offset", "2")]);
     assert_eq!(page.status, 200, "{}", page.text);
-    assert_eq!((room_ids(&page.body), &page.body["index"], &page.body["room_count"]), (vec![rooms[2].as_str(), rooms[3].as_str()], &json!(2), &json!(5)));
+    assert_eq!(
+        (room_ids(&page.body), &page.body["index"], &page.body["room_count"]),
+        (vec![rooms[2].as_str(), rooms[3].as_str()], &json!(2), &json!(5))
+    );
     let past_the_end = app().rooms_of(&user.id, &user, &[("offset", "5")]);
     past_the_end.assert_ok(200, json!({ "rooms": [], "index": 5, "room_count": 5 }));
     for (name, value) in [("limit", "501"), ("limit", "-1"), ("offset", "x")] {

@@ -7,7 +7,6 @@ use serde_json::json;
 
 use crate::helpers::{Frontend, Page, TestApp, User, UNKNOWN_ID};
 
-
 fn site() -> &'static Frontend {
     static SITE: OnceLock<Frontend> = OnceLock::new();
     SITE.get_or_init(Frontend::spawn)
@@ -50,10 +49,10 @@ fn post_message(room: &str, author: &User, text: &str) {
 fn the_api_under_api_answers_as_the_service() {
     let owner = owner();
     let room = room_named(owner, "edge lobby", true);
-    api().get(&format!("/room/{room}")).send().assert_ok(
-        200,
-        json!({ "open": true, "name": "edge lobby", "user_count": 1, "owner": owner.id }),
-    );
+    api()
+        .get(&format!("/room/{room}"))
+        .send()
+        .assert_ok(200, json!({ "open": true, "name": "edge lobby", "user_count": 1, "owner": owner.id }));
     post_message(&room, owner, "hello from the edge");
     let page = api().get(&format!("/room/{room}/messages")).send();
     assert_eq!(page.status, 200, "{}", page.text);
@@ -193,4 +192,3 @@ fn a_path_outside_api_and_r_is_a_json_404() {
         site().site("GET", path).send().assert_error(404);
     }
 }
-

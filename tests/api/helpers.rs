@@ -130,7 +130,9 @@ impl TestApp {
         loop {
             // An answer of the worker (JSON), not the plain-text 503 of a reload under way.
             match self.agent.get(&probe).call() {
-                Ok(answer) | Err(ureq::Error::Status(_, answer)) if answer.content_type() == "application/json" => return,
+                Ok(answer) | Err(ureq::Error::Status(_, answer)) if answer.content_type() == "application/json" => {
+                    return
+                }
                 _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
                 answer => panic!("wrangler dev did not answer on {}: {answer:?}\n{}", self.base, self.log()),
             }
@@ -141,7 +143,8 @@ impl TestApp {
     /// rows, for checks against the database itself.
     pub fn sql(&self, query: &str) -> Vec<Value> {
         let _alone = self.turns.alone();
-        let output = wrangler_d1(&["execute", "DB", "--local", "--json", "--command", query], &self.config, &self.state);
+        let output =
+            wrangler_d1(&["execute", "DB", "--local", "--json", "--command", query], &self.config, &self.state);
         assert!(output.status.success(), "{query}: {}", String::from_utf8_lossy(&output.stderr));
         let results: Value = serde_json::from_slice(&output.stdout).unwrap();
         results[0]["results"].as_array().cloned().unwrap_or_default()
@@ -794,7 +797,10 @@ impl Frontend {
 
     /// A request to the site's own paths (`/r/...`, or any other), not through `/api/`.
     pub fn site(&self, method: &str, path: &str) -> Call {
-        Call { request: self.api.agent.request(method, &format!("{}{path}", self.origin)), turns: self.api.turns.clone() }
+        Call {
+            request: self.api.agent.request(method, &format!("{}{path}", self.origin)),
+            turns: self.api.turns.clone(),
+        }
     }
 }
 

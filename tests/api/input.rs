@@ -62,11 +62,7 @@ fn an_unsupported_media_type_is_415() {
 #[test]
 fn a_field_sent_twice_is_400() {
     app().post("/user").form(&[("username", "a"), ("username", "b"), ("password", PASSWORD)]).assert_error(400);
-    app()
-        .post("/user")
-        .query("username", "a")
-        .json(json!({ "username": "b", "password": PASSWORD }))
-        .assert_error(400);
+    app().post("/user").query("username", "a").json(json!({ "username": "b", "password": PASSWORD })).assert_error(400);
 }
 
 #[test]
@@ -103,11 +99,7 @@ fn sql_metacharacters_are_data_not_sql() {
 #[test]
 fn every_answer_says_nosniff_and_no_store() {
     let user = app().sign_up("ana");
-    for response in [
-        app().user(&user.id),
-        app().log_in(&user.id, PASSWORD),
-        app().get("/nothing").send(),
-    ] {
+    for response in [app().user(&user.id), app().log_in(&user.id, PASSWORD), app().get("/nothing").send()] {
         assert_eq!(response.header("X-Content-Type-Options"), Some("nosniff"));
         assert_eq!(response.header("Cache-Control"), Some("no-store"));
     }

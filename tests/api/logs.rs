@@ -78,7 +78,9 @@ fn every_request_writes_one_line_with_its_route_pattern_status_and_costs_and_no_
     ];
     let seen: Vec<(&str, Value, u64)> = lines
         .iter()
-        .map(|line| (line["method"].as_str().unwrap_or("?"), line["route"].clone(), line["status"].as_u64().unwrap_or(0)))
+        .map(|line| {
+            (line["method"].as_str().unwrap_or("?"), line["route"].clone(), line["status"].as_u64().unwrap_or(0))
+        })
         .collect();
     assert_eq!(seen, expected, "{}", app.log());
 

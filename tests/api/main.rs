@@ -5,20 +5,20 @@
 
 mod helpers;
 
-mod input;
-mod members;
-mod rooms;
-mod sessions;
-mod tokens;
-mod users;
-mod moderation;
-mod ownership;
-mod directory;
-mod messages;
 mod account;
 mod cors;
-mod faults;
-mod throttling;
-mod openapi;
-mod logs;
+mod directory;
 mod edge;
+mod faults;
+mod input;
+mod logs;
+mod members;
+mod messages;
+mod moderation;
+mod openapi;
+mod ownership;
+mod rooms;
+mod sessions;
+mod throttling;
+mod tokens;
+mod users;

@@ -83,11 +83,12 @@ fn paging_through_members_shows_each_exactly_once() {
 #[test]
 fn an_offset_past_the_end_gives_an_empty_page() {
     let (room, _) = room_with_members(1);
-    app().members(&room, NOBODY, &[("offset", "2")]).assert_ok(200, json!({ "users": [], "index": 2, "user_count": 2 }));
-    app().members(&room, NOBODY, &[("offset", "2147483647")]).assert_ok(
-        200,
-        json!({ "users": [], "index": 2147483647_u32, "user_count": 2 }),
-    );
+    app()
+        .members(&room, NOBODY, &[("offset", "2")])
+        .assert_ok(200, json!({ "users": [], "index": 2, "user_count": 2 }));
+    app()
+        .members(&room, NOBODY, &[("offset", "2147483647")])
+        .assert_ok(200, json!({ "users": [], "index": 2147483647_u32, "user_count": 2 }));
 }
 
 #[test]
@@ -188,10 +189,7 @@ fn admins_are_listed_with_their_own_count() {
     let (room, users) = room_with_members(3);
     let response = app().admins(&room, NOBODY, &[("limit", "10")]);
     response.assert_ok(200, json!({ "users": [users[0].id], "index": 0, "user_count": 1 }));
-    app().admins(&room, NOBODY, &[("offset", "1")]).assert_ok(
-        200,
-        json!({ "users": [], "index": 1, "user_count": 1 }),
-    );
+    app().admins(&room, NOBODY, &[("offset", "1")]).assert_ok(200, json!({ "users": [], "index": 1, "user_count": 1 }));
     app().admins(&room, NOBODY, &[("limit", "501")]).assert_error(400);
 }
 

@@ -395,7 +395,8 @@ fn twenty_threads_posting_twice_each_read_back_in_their_own_order() {
         let listed = response.body["messages"].as_array().unwrap().clone();
         assert_eq!(listed.len(), 40);
         // Newest first: each poster's second message comes before their first.
-        let position: HashMap<&str, usize> = texts(&listed).into_iter().enumerate().map(|(at, text)| (text, at)).collect();
+        let position: HashMap<&str, usize> =
+            texts(&listed).into_iter().enumerate().map(|(at, text)| (text, at)).collect();
         assert_eq!(position.len(), 40, "a message is listed twice");
         for (n, poster) in posters.iter().enumerate() {
             let (first, second) = (position[format!("{n} first").as_str()], position[format!("{n} second").as_str()]);

@@ -117,17 +117,17 @@ fn the_document_is_served_verbatim_as_json() {
     assert_eq!(response.status, 200);
     assert!(response.header("Content-Type").unwrap_or_default().starts_with("application/json"));
     let on_disk = std::fs::read_to_string(Path::new(ROOT).join("web/openapi.json")).unwrap();
-    assert_eq!(
-        response.text, on_disk,
-        "the served document differs from web/openapi.json: restart wrangler dev"
-    );
+    assert_eq!(response.text, on_disk, "the served document differs from web/openapi.json: restart wrangler dev");
 }
 
 #[test]
 fn the_document_is_well_formed_openapi_3_1() {
     let document = served_document();
     assert_eq!(document["openapi"], "3.1.0");
-    assert!(document["info"]["title"].is_string() && document["info"]["version"].is_string(), "info needs a title and a version");
+    assert!(
+        document["info"]["title"].is_string() && document["info"]["version"].is_string(),
+        "info needs a title and a version"
+    );
 
     let mut problems = Vec::new();
     let mut found = Vec::new();

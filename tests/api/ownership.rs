@@ -357,7 +357,8 @@ fn a_deleted_room_leaves_the_room_lists_of_its_former_members() {
         app.add_member(&doomed.id, &doomed.admin, &user.id).assert_ok(200, json!({ "present": true }));
         let listed = |user: &User| {
             let rooms = rooms_of(app, user);
-            let ids: Vec<Value> = rooms["rooms"].as_array().unwrap().iter().map(|room| room["room_id"].clone()).collect();
+            let ids: Vec<Value> =
+                rooms["rooms"].as_array().unwrap().iter().map(|room| room["room_id"].clone()).collect();
             (ids, rooms["room_count"].clone())
         };
         assert_eq!(listed(&user), (vec![json!(kept.id), json!(doomed.id)], json!(2)));

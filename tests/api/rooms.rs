@@ -23,19 +23,10 @@ fn a_room_can_be_created_at_room_without_the_slash() {
 fn a_new_room_is_open_unnamed_and_has_its_owner_as_only_member() {
     let owner = app().sign_up("owner");
     let room = app().create_room_with(NOBODY, json!({ "key": owner.key })).str("room_id");
-    app().room(&room, NOBODY).assert_ok(
-        200,
-        json!({ "open": true, "name": "", "user_count": 1, "owner": owner.id }),
-    );
+    app().room(&room, NOBODY).assert_ok(200, json!({ "open": true, "name": "", "user_count": 1, "owner": owner.id }));
     app().owner(&room, NOBODY).assert_ok(200, json!({ "owner": owner.id }));
-    app().members(&room, NOBODY, &[]).assert_ok(
-        200,
-        json!({ "users": [owner.id], "index": 0, "user_count": 1 }),
-    );
-    app().admins(&room, NOBODY, &[]).assert_ok(
-        200,
-        json!({ "users": [owner.id], "index": 0, "user_count": 1 }),
-    );
+    app().members(&room, NOBODY, &[]).assert_ok(200, json!({ "users": [owner.id], "index": 0, "user_count": 1 }));
+    app().admins(&room, NOBODY, &[]).assert_ok(200, json!({ "users": [owner.id], "index": 0, "user_count": 1 }));
 }
 
 #[test]
