@@ -19,6 +19,9 @@ else
     echo "clippy is not installed and could not be: lints skipped" >&2
 fi
 
+step "contract: the OpenAPI document validated; the web client type-checked against it"
+sh scripts/contract.sh
+
 step "unit tests, and every statement's query plan"
 cargo test --quiet --lib
 cargo test --quiet --test query_plans
