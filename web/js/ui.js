@@ -138,6 +138,7 @@ export function confirmDialog(question, confirmLabel, { danger = true } = {}) {
     const dialog = h('dialog', { 'aria-labelledby': titleId },
       h('p', { id: titleId }, question),
       h('div', { class: 'actions' }, cancel, confirm));
+    /** @param {boolean} answer */
     const close = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
     cancel.addEventListener('click', () => close(false));
     confirm.addEventListener('click', () => close(true));

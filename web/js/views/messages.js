@@ -25,6 +25,7 @@ export function createChat({ id: roomId, me }) {
   /** @type {string | null | undefined} */
   let older; // the `next` cursor for the page before the oldest shown; null at the room's start
   let stopped = false;
+/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
   let polling = false;
   let pollAgain = false;
@@ -135,7 +136,7 @@ export function createChat({ id: roomId, me }) {
         if (!(newest && page.messages.length === POLL_LIMIT)) break;
       }
       showError(line, null);
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404 || error.status === 403) {
         stop();
         emit(element, 'chatrooms:room-lost', { error });
@@ -189,7 +190,7 @@ export function createChat({ id: roomId, me }) {
       await busy(form, sendLine, async () => {
         try {
           await api.post(roomId, text.value);
-        } catch (error) {
+        } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
           // Refused: the person was removed or banned meanwhile. The room view finds out how.
           if (error.status === 403 || error.status === 404) emit(element, 'chatrooms:post-refused');
           throw error;

@@ -99,6 +99,7 @@ function memberActions(state, change, userId, li) {
  * @param {Change} change
  */
 function membersList(state, change) {
+  /** @param {import('../api.js').UserId} userId */
   const memberItem = (userId) => {
     const li = h('li', { class: 'person' });
     const { buttons, rename } = memberActions(state, change, userId, li);

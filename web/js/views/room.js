@@ -61,6 +61,7 @@ export function renderRoom(main, roomId) {
   /** @type {ReturnType<typeof createChat> | null} */
   let chat = null;
   let stopped = false;
+/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
 
   const head = roomHead();
@@ -124,7 +125,7 @@ export function renderRoom(main, roomId) {
     status.textContent = done;
     try {
       await changed();
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) return lost(error);
       line.textContent = error.message;
       line.hidden = false;
@@ -199,7 +200,7 @@ export function renderRoom(main, roomId) {
         // Others joined, left or were promoted: redraw the lists, unless the person is using them.
         drawPanels();
       }
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) return lost(error);
       // Other failures show up in the conversation's polling too; try again next time.
     } finally {
@@ -224,7 +225,7 @@ export function renderRoom(main, roomId) {
       apply(first);
       drawPanels();
       timer = setTimeout(refresh, REFRESH_MS);
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) {
         lost({ status: 0, message: 'This room does not exist, or it is closed and you are not a member.' });
       } else if (!error.sessionEnded) {

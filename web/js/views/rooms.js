@@ -66,6 +66,7 @@ export function renderDirectory(main) {
   const form = h('form', { role: 'search', class: 'search', 'aria-label': 'Rooms' },
     search, h('button', { type: 'submit' }, 'Search'));
   // Search as one types, a moment after the last key, and at once on Enter.
+/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
   const run = () => {
     clearTimeout(timer);
