@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test, installing whatever is missing first:
-#   lints and formatting, unit tests (native), the wasm build, a deploy dry run, the integration tests
+#   lints and formatting, the OpenAPI document validated and the web client type-checked
+#   against it, unit tests (native), the wasm build, a deploy dry run, the integration tests
 #   against a real `wrangler dev`, the benchmark's smoke check, fuzzing from the OpenAPI
 #   document, the load test, and the web client's browser tests.
 set -eu
@@ -23,6 +24,9 @@ if cargo fmt --version >/dev/null 2>&1; then
 else
     echo "rustfmt is not installed and could not be: the formatting check skipped" >&2
 fi
+
+step "contract: the OpenAPI document validated; the web client type-checked against it"
+sh scripts/contract.sh
 
 step "unit tests, every statement's query plan, and the room rules against their SQL guards"
 cargo test --quiet --lib

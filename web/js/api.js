@@ -3,20 +3,70 @@
 
 import * as session from './session.js';
 
+// Types from the OpenAPI document (web/openapi.json, by openapi-typescript: scripts/contract.sh),
+// so that a field the document renames is an error wherever the client reads it. Comments only:
+// the browser runs this file as it is.
+/** @typedef {import('openapi').operations} Operations */
+/** @typedef {import('openapi').components['schemas']} Schemas */
+/**
+ * What operation `Id` answers with `Status`: its JSON, or null for an answer without a body (204).
+ * @template {keyof Operations} Id
+ * @template {keyof Operations[Id]['responses']} Status
+ * @typedef {Operations[Id]['responses'][Status] extends { content: { 'application/json': infer T } } ? T : null} Answer
+ */
+/**
+ * The JSON body operation `Id` takes.
+ * @template {keyof Operations} Id
+ * @typedef {NonNullable<Operations[Id]['requestBody']>['content']['application/json']} Body
+ */
+/**
+ * The query operation `Id` takes; `call` leaves out the null and undefined ones.
+ * @template {keyof Operations} Id
+ * @typedef {{ [Name in keyof NonNullable<Operations[Id]['parameters']['query']>]?:
+ *   NonNullable<Operations[Id]['parameters']['query']>[Name] | null }} Query
+ */
+/**
+ * The JSON body of an operation that takes the session key in it or as `Authorization: Bearer`:
+ * this client sends it as Bearer, so its bodies go without it.
+ * @template {keyof Operations} Id
+ * @typedef {Omit<Body<Id>, 'key'>} AuthBody
+ */
+/**
+ * The query of listMessages: its `cursor` is an object parameter, sent exploded (`?before=…`).
+ * @typedef {Omit<Query<'listMessages'>, 'cursor' | 'key'> & NonNullable<Query<'listMessages'>['cursor']>} MessagesQuery
+ */
+/** @typedef {Schemas['UserId']} UserId */
+/** @typedef {Schemas['Room']} Room */
+/** @typedef {Schemas['RoomSummary']} RoomSummary */
+/** @typedef {Schemas['RoomList']} RoomList */
+/** @typedef {Schemas['UserList']} UserList */
+/** @typedef {Schemas['Message']} Message */
+
 /** Every failed call: `status` is the HTTP status (0 when the server could not be reached). */
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   * @param {{ retryAfter?: number | null, sessionEnded?: boolean }} [options]
+   */
   constructor(status, message, { retryAfter = null, sessionEnded = false } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    /** @type {number | null} seconds, from a 429's Retry-After */
     this.retryAfter = retryAfter;
     // The app has already sent the person back to the login page: nothing more to show.
     this.sessionEnded = sessionEnded;
   }
 }
 
+/** @typedef {(error: ApiError, user_id: UserId | null | undefined) => void} SessionEndedHandler */
+/** @type {SessionEndedHandler} */
 let sessionEnded = () => {};
-/** Called with (ApiError, user_id) for a dead key; main.js sends the person to log in. */
+/**
+ * Called with (ApiError, user_id) for a dead key; main.js sends the person to log in.
+ * @param {SessionEndedHandler} handler
+ */
 export function onSessionEnded(handler) {
   sessionEnded = handler;
 }
@@ -24,16 +74,22 @@ export function onSessionEnded(handler) {
 /**
  * One request. `auth` sends the session key as a Bearer header; `query` goes in the URL and
  * `body` as JSON. Resolves to the parsed JSON (null for 204), or throws an ApiError.
+ * @param {string} method
+ * @param {string} path
+ * @param {{ query?: Record<string, string | number | null | undefined>, body?: object, auth?: boolean }} [options]
+ * @returns {Promise<any>} typed by each endpoint's function below, from the document
  */
 async function call(method, path, { query, body, auth = false } = {}) {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value != null) url.searchParams.set(name, String(value));
   }
+  /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json' };
   const key = auth ? session.current()?.key : null;
   if (auth && !key) throw endSession(new ApiError(401, 'You are not logged in.'), null);
   if (key) headers.Authorization = `Bearer ${key}`;
+  /** @type {RequestInit} */
   const init = { method, headers, cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -58,6 +114,10 @@ async function call(method, path, { query, body, auth = false } = {}) {
   throw error;
 }
 
+/**
+ * @param {ApiError} error
+ * @param {UserId | null | undefined} user_id
+ */
 function endSession(error, user_id) {
   error.sessionEnded = true;
   session.clear();
@@ -65,7 +125,11 @@ function endSession(error, user_id) {
   return error;
 }
 
-/** The server's `{"error": "..."}` as a sentence a person can read. */
+/**
+ * The server's `{"error": "..."}` as a sentence a person can read.
+ * @param {Response} response
+ * @param {Partial<Schemas['Error']> | null} data whatever JSON came back, if any
+ */
 function describe(response, data) {
   const status = response.status;
   if (status >= 500) return 'Something went wrong on the server. Please try again in a moment.';
@@ -83,49 +147,83 @@ function describe(response, data) {
 
 const me = () => session.current()?.user_id ?? '';
 const enc = encodeURIComponent;
+/** @type {(id: string, rest?: string) => string} */
 const room = (id, rest = '') => `/room/${enc(id)}${rest}`;
 
 // Accounts and sessions.
-export const signUp = (username, password) => call('POST', '/user', { body: { username, password } });
+/** @type {(username: Body<'signUp'>['username'], password: Body<'signUp'>['password']) => Promise<Answer<'signUp', 202>>} */
+export const signUp = (username, password) => call('POST', '/user', { body: /** @satisfies {Body<'signUp'>} */ ({ username, password }) });
 // POST, so that the password travels in the body and never in a URL that logs keep.
-export const logIn = (user_id, password) => call('POST', '/token', { body: { user_id, password } });
-export const logOut = () => call('DELETE', '/token', { auth: true, body: { user_id: me() } });
+/** @type {(user_id: Body<'logInWithBody'>['user_id'], password: Body<'logInWithBody'>['password']) => Promise<Answer<'logInWithBody', 200>>} */
+export const logIn = (user_id, password) => call('POST', '/token', { body: /** @satisfies {Body<'logInWithBody'>} */ ({ user_id, password }) });
+/** @type {() => Promise<Answer<'logOut', 204>>} */
+export const logOut = () => call('DELETE', '/token', { auth: true, body: /** @satisfies {AuthBody<'logOut'>} */ ({ user_id: me() }) });
+/** @type {(id: string) => Promise<Answer<'getUser', 200>>} */
 export const user = (id) => call('GET', `/user/${enc(id)}`);
+/** @type {(password: AuthBody<'changePassword'>['password'], new_password: AuthBody<'changePassword'>['new_password']) => Promise<Answer<'changePassword', 204>>} */
 export const changePassword = (password, new_password) =>
-  call('PUT', `/user/${enc(me())}/password`, { auth: true, body: { password, new_password } });
-export const deleteAccount = (password) => call('DELETE', `/user/${enc(me())}`, { auth: true, body: { password } });
+  call('PUT', `/user/${enc(me())}/password`, { auth: true, body: /** @satisfies {AuthBody<'changePassword'>} */ ({ password, new_password }) });
+/** @type {(password: AuthBody<'deleteUser'>['password']) => Promise<Answer<'deleteUser', 204>>} */
+export const deleteAccount = (password) => call('DELETE', `/user/${enc(me())}`, { auth: true, body: /** @satisfies {AuthBody<'deleteUser'>} */ ({ password }) });
 
 // Finding rooms.
-export const directory = (q, offset, limit) => call('GET', '/rooms', { query: { q: q || null, offset, limit } });
-export const myRooms = (offset, limit) => call('GET', `/user/${enc(me())}/rooms`, { auth: true, query: { offset, limit } });
+/** @type {(q: string, offset: number, limit: number) => Promise<Answer<'listOpenRooms', 200>>} */
+export const directory = (q, offset, limit) => call('GET', '/rooms', { query: /** @satisfies {Query<'listOpenRooms'>} */ ({ q: q || null, offset, limit }) });
+/** @type {(offset: number, limit: number) => Promise<Answer<'getRoomsOfUser', 200>>} */
+export const myRooms = (offset, limit) => call('GET', `/user/${enc(me())}/rooms`, { auth: true, query: /** @satisfies {Query<'getRoomsOfUser'>} */ ({ offset, limit }) });
 
 // One room. Reads send the key too: a closed room is visible only to its members.
-export const createRoom = (name, open) => call('POST', '/room', { auth: true, body: { name, open } });
+/** @type {(name: AuthBody<'createRoom'>['name'], open: AuthBody<'createRoom'>['open']) => Promise<Answer<'createRoom', 200>>} */
+export const createRoom = (name, open) => call('POST', '/room', { auth: true, body: /** @satisfies {AuthBody<'createRoom'>} */ ({ name, open }) });
+/** @type {(id: string) => Promise<Answer<'getRoom', 200>>} */
 export const getRoom = (id) => call('GET', room(id), { auth: true });
+/** @type {(id: string, changes: AuthBody<'updateRoom'>) => Promise<Answer<'updateRoom', 200>>} */
 export const updateRoom = (id, changes) => call('PATCH', room(id), { auth: true, body: changes });
+/** @type {(id: string) => Promise<Answer<'deleteRoom', 204>>} */
 export const deleteRoom = (id) => call('DELETE', room(id), { auth: true });
-export const handOver = (id, user_id) => call('PUT', room(id, '/owner'), { auth: true, body: { user_id } });
+/** @type {(id: string, user_id: AuthBody<'transferOwnership'>['user_id']) => Promise<Answer<'transferOwnership', 200>>} */
+export const handOver = (id, user_id) => call('PUT', room(id, '/owner'), { auth: true, body: /** @satisfies {AuthBody<'transferOwnership'>} */ ({ user_id }) });
 
-export const members = (id, offset, limit) => call('GET', room(id, '/members'), { auth: true, query: { offset, limit } });
-export const admins = (id, offset, limit) => call('GET', room(id, '/admins'), { auth: true, query: { offset, limit } });
-export const bans = (id, offset, limit) => call('GET', room(id, '/bans'), { auth: true, query: { offset, limit } });
+/** @type {(id: string, offset: number, limit: number) => Promise<Answer<'listMembers', 200>>} */
+export const members = (id, offset, limit) => call('GET', room(id, '/members'), { auth: true, query: /** @satisfies {Query<'listMembers'>} */ ({ offset, limit }) });
+/** @type {(id: string, offset: number, limit: number) => Promise<Answer<'listAdmins', 200>>} */
+export const admins = (id, offset, limit) => call('GET', room(id, '/admins'), { auth: true, query: /** @satisfies {Query<'listAdmins'>} */ ({ offset, limit }) });
+/** @type {(id: string, offset: number, limit: number) => Promise<Answer<'listBans', 200>>} */
+export const bans = (id, offset, limit) => call('GET', room(id, '/bans'), { auth: true, query: /** @satisfies {Query<'listBans'>} */ ({ offset, limit }) });
+/** @type {(id: string, user_id: string) => Promise<Answer<'getMember', 200>>} */
 export const membership = (id, user_id) => call('GET', room(id, `/members/${enc(user_id)}`), { auth: true });
+/** @type {(id: string) => Promise<Answer<'addMember', 200>>} */
 export const join = (id) => call('POST', room(id, '/members'), { auth: true });
-export const addMember = (id, user_id) => call('POST', room(id, '/members'), { auth: true, body: { user_id } });
+/** @type {(id: string, user_id: NonNullable<AuthBody<'addMember'>['user_id']>) => Promise<Answer<'addMember', 200>>} */
+export const addMember = (id, user_id) => call('POST', room(id, '/members'), { auth: true, body: /** @satisfies {AuthBody<'addMember'>} */ ({ user_id }) });
+/** @type {(id: string, user_id: string) => Promise<Answer<'removeMember', 200>>} */
 export const removeMember = (id, user_id) => call('DELETE', room(id, `/members/${enc(user_id)}`), { auth: true });
-export const promote = (id, user_id) => call('POST', room(id, '/admins'), { auth: true, body: { user_id } });
+/** @type {(id: string, user_id: AuthBody<'promoteAdmin'>['user_id']) => Promise<Answer<'promoteAdmin', 200>>} */
+export const promote = (id, user_id) => call('POST', room(id, '/admins'), { auth: true, body: /** @satisfies {AuthBody<'promoteAdmin'>} */ ({ user_id }) });
+/** @type {(id: string, user_id: string) => Promise<Answer<'demoteAdmin', 200>>} */
 export const demote = (id, user_id) => call('DELETE', room(id, `/admins/${enc(user_id)}`), { auth: true });
+/** @type {(id: string, user_id: string) => Promise<Answer<'banUser', 200>>} */
 export const ban = (id, user_id) => call('PUT', room(id, `/bans/${enc(user_id)}`), { auth: true });
+/** @type {(id: string, user_id: string) => Promise<Answer<'unbanUser', 200>>} */
 export const unban = (id, user_id) => call('DELETE', room(id, `/bans/${enc(user_id)}`), { auth: true });
 
-/** A page of messages, newest first: `{ before }` pages back, `{ after }` fetches what is newer. */
+/**
+ * A page of messages, newest first: `{ before }` pages back, `{ after }` fetches what is newer.
+ * @type {(id: string, page?: MessagesQuery) => Promise<Answer<'listMessages', 200>>}
+ */
 export const messages = (id, { before, after, limit } = {}) =>
-  call('GET', room(id, '/messages'), { auth: true, query: { before, after, limit } });
-export const post = (id, text) => call('POST', room(id, '/messages'), { auth: true, body: { text } });
+  call('GET', room(id, '/messages'), { auth: true, query: /** @satisfies {MessagesQuery} */ ({ before, after, limit }) });
+/** @type {(id: string, text: AuthBody<'postMessage'>['text']) => Promise<Answer<'postMessage', 201>>} */
+export const post = (id, text) => call('POST', room(id, '/messages'), { auth: true, body: /** @satisfies {AuthBody<'postMessage'>} */ ({ text }) });
 
 // Usernames, fetched once per id: the API's lists and messages carry user ids only.
+/** @type {Map<UserId, Promise<string | null>>} */
 const names = new Map();
-/** Resolves to the username, or null for an account that no longer exists. */
+/**
+ * Resolves to the username, or null for an account that no longer exists.
+ * @param {UserId} id
+ * @returns {Promise<string | null>}
+ */
 export function username(id) {
   if (!names.has(id)) {
     const lookup = user(id).then((profile) => profile.username, (error) => {
@@ -135,5 +233,5 @@ export function username(id) {
     });
     names.set(id, lookup);
   }
-  return names.get(id);
+  return /** @type {Promise<string | null>} */ (names.get(id));
 }

@@ -6,6 +6,11 @@
  * h('button', { class: 'primary', type: 'submit', onclick: fn }, 'Send', child, [more])
  * Props: `on…` adds a listener, `class` sets the class, `true` sets a boolean attribute,
  * `null`/`undefined`/`false` are left out, anything else is set as an attribute.
+ * @template {keyof HTMLElementTagNameMap} Tag
+ * @param {Tag} tag
+ * @param {Record<string, any>} [props]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[Tag]}
  */
 export function h(tag, props = {}, ...children) {
   const element = document.createElement(tag);
@@ -18,7 +23,15 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
-/** Appends children: nodes as they are, strings and numbers as text, nested arrays flattened. */
+/** @typedef {Node | string | number | boolean | null | undefined | unknown[]} Child nested arrays are flattened */
+
+/**
+ * Appends children: nodes as they are, strings and numbers as text, nested arrays flattened.
+ * @template {Element} E
+ * @param {E} element
+ * @param {Child} children
+ * @returns {E}
+ */
 export function append(element, children) {
   for (const child of [children].flat(Infinity)) {
     if (child == null || child === false) continue;
@@ -27,7 +40,13 @@ export function append(element, children) {
   return element;
 }
 
-/** Replaces everything inside `element`. */
+/**
+ * Replaces everything inside `element`.
+ * @template {Element} E
+ * @param {E} element
+ * @param {...Child} children
+ * @returns {E}
+ */
 export function fill(element, ...children) {
   element.replaceChildren();
   return append(element, children);
@@ -35,6 +54,7 @@ export function fill(element, ...children) {
 
 /** A unique id for pairing labels, descriptions and controls. */
 let counter = 0;
+/** @param {string} [prefix] */
 export function uid(prefix = 'id') {
   counter += 1;
   return `${prefix}-${counter}`;
@@ -44,6 +64,9 @@ export function uid(prefix = 'id') {
  * Tells the views around `element` that something happened: a `type` event with `detail`,
  * bubbling up to whichever one listens. Children report this way; they never change their
  * parent's data.
+ * @param {EventTarget} element
+ * @param {string} type
+ * @param {object} [detail]
  */
 export function emit(element, type, detail = {}) {
   element.dispatchEvent(new CustomEvent(type, { bubbles: true, detail }));

@@ -10,10 +10,20 @@ import { renderDirectory, renderMyRooms } from './views/rooms.js';
 import { renderRoom } from './views/room.js';
 import { renderAccount } from './views/account.js';
 
-const main = document.getElementById('main');
+// index.html has every element this file looks up by id.
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 
 // Each route: a view `render(main, ...params)` that may return a cleanup function (the room
 // view stops polling in it), and whether it needs a logged-in user.
+/**
+ * @typedef {object} Route
+ * @property {RegExp} path its groups are the view's parameters
+ * @property {(main: HTMLElement, ...params: string[]) => (() => void) | void} view
+ * @property {string} title
+ * @property {boolean} [guest] for people who are not logged in, only
+ * @property {string} [nav] the header link it highlights
+ */
+/** @type {Route[]} */
 const routes = [
   { path: /^#\/login$/, view: renderLogin, title: 'Log in', guest: true },
   { path: /^#\/signup$/, view: renderSignUp, title: 'Sign up', guest: true },
@@ -23,6 +33,7 @@ const routes = [
   { path: /^#\/account$/, view: renderAccount, title: 'Account', nav: '#/account' },
 ];
 
+/** @type {(() => void) | null} */
 let cleanup = null;
 let navigated = false;
 
@@ -36,7 +47,7 @@ function route() {
   const signedIn = Boolean(session.current());
   const match = routes.map((r) => ({ r, m: r.path.exec(hash) })).find(({ m }) => m);
   if (!match) return navigate(signedIn ? '#/mine' : '#/login');
-  const { r, m } = match;
+  const { r, m } = /** @type {{ r: Route, m: RegExpExecArray }} `find` kept only a match */ (match);
   if (!r.guest && !signedIn) {
     // After logging in, the login view comes back here.
     session.rememberReturn(hash);
@@ -64,11 +75,13 @@ function route() {
   window.scrollTo(0, 0);
 }
 
+/** @param {string | undefined | null} active the link of the page shown */
 function renderNav(active) {
-  const nav = document.getElementById('nav');
-  const mine = document.getElementById('me');
+  const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+  const mine = /** @type {HTMLElement} */ (document.getElementById('me'));
   const me = session.current();
   if (!me) return [nav, mine].forEach((element) => fill(element));
+  /** @type {(href: string, text: string) => HTMLAnchorElement} */
   const link = (href, text) => h('a', { href, 'aria-current': href === active ? 'page' : null }, text);
   fill(nav, h('ul', {},
     h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))));
@@ -108,7 +121,7 @@ window.addEventListener('unhandledrejection', (event) => {
 window.addEventListener('error', (event) => flash(messageOf(event.error ?? event.message), 'error'));
 
 // The skip link moves focus without touching the hash, which belongs to the router.
-document.querySelector('.skip').addEventListener('click', (event) => {
+/** @type {HTMLElement} */ (document.querySelector('.skip')).addEventListener('click', (event) => {
   event.preventDefault();
   main.focus();
 });

@@ -4,7 +4,10 @@
 import { ApiError, username } from './api.js';
 import { fill, h, uid } from './dom.js';
 
-/** Goes to a route; going to the current one renders it again. */
+/**
+ * Goes to a route; going to the current one renders it again.
+ * @param {string} hash
+ */
 export function navigate(hash) {
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
   else location.hash = hash;
@@ -13,9 +16,13 @@ export function navigate(hash) {
 // A flash survives the navigation that follows it (it usually explains that navigation), then goes.
 let flashAge = 0;
 
-/** A message for the whole app, shown under the header (`null` clears it). */
+/**
+ * A message for the whole app, shown under the header (`null` clears it).
+ * @param {string | null} message
+ * @param {'info' | 'error'} [kind]
+ */
 export function flash(message, kind = 'info') {
-  const region = document.getElementById('flash');
+  const region = /** @type {HTMLElement} index.html has it */ (document.getElementById('flash'));
   region.className = `flash ${kind}`;
   fill(region, message ? h('p', {}, message) : null);
   flashAge = 0;
@@ -23,10 +30,14 @@ export function flash(message, kind = 'info') {
 
 /** Called by the router on every navigation. */
 export function ageFlash() {
-  if (flashAge++ > 0) fill(document.getElementById('flash'));
+  if (flashAge++ > 0) fill(/** @type {HTMLElement} */ (document.getElementById('flash')));
 }
 
-/** What to tell a person about a failure. Unexpected ones are logged for developers too. */
+/**
+ * What to tell a person about a failure. Unexpected ones are logged for developers too.
+ * @param {any} error whatever was thrown
+ * @returns {string}
+ */
 export function messageOf(error) {
   if (error instanceof ApiError) return error.message;
   console.error(error);
@@ -38,6 +49,10 @@ export function errorLine() {
   return h('p', { class: 'error', role: 'alert', hidden: true });
 }
 
+/**
+ * @param {HTMLElement} line an errorLine()
+ * @param {any} error whatever was thrown, or null to clear the line
+ */
 export function showError(line, error) {
   // After a dead key the app is already on the login page with its own explanation.
   if (error?.sessionEnded) return;
@@ -48,6 +63,9 @@ export function showError(line, error) {
 /**
  * Runs `action` on submit with the form's buttons disabled, and shows any failure in the
  * form's error line. `action` gets the form's FormData.
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} line
+ * @param {(data: FormData) => Promise<unknown>} action
  */
 export function onSubmit(form, line, action) {
   form.addEventListener('submit', async (event) => {
@@ -59,9 +77,17 @@ export function onSubmit(form, line, action) {
   });
 }
 
-/** Runs `action` with the controls inside `scope` disabled; failures go to `line`. */
+/**
+ * Runs `action` with the controls inside `scope` disabled; failures go to `line`.
+ * @template T
+ * @param {HTMLElement} scope
+ * @param {HTMLElement} line
+ * @param {() => Promise<T>} action
+ * @returns {Promise<T | undefined>} what `action` resolved to, or undefined if it failed
+ */
 export async function busy(scope, line, action) {
-  const controls = [...scope.querySelectorAll('button, input, select, textarea')].filter((c) => !c.disabled);
+  const controls = [.../** @type {NodeListOf<HTMLButtonElement | HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>} */ (
+    scope.querySelectorAll('button, input, select, textarea'))].filter((c) => !c.disabled);
   scope.classList.add('busy');
   scope.setAttribute('aria-busy', 'true');
   controls.forEach((control) => { control.disabled = true; });
@@ -79,17 +105,31 @@ export async function busy(scope, line, action) {
   }
 }
 
-/** A labelled input: returns the wrapper; the control is its `.control`. */
+/** @typedef {HTMLDivElement & { control: HTMLInputElement }} Field */
+
+/**
+ * A labelled input: returns the wrapper; the control is its `.control`.
+ * @param {string} label
+ * @param {Record<string, any>} [props]
+ * @param {string | null} [hint]
+ * @returns {Field}
+ */
 export function field(label, props = {}, hint = null) {
   const id = uid('f');
   const hintId = hint ? `${id}-hint` : null;
   const control = h('input', { ...props, id, 'aria-describedby': hintId });
-  const wrapper = h('div', { class: 'field' }, h('label', { for: id }, label), control, hint && h('p', { class: 'hint', id: hintId }, hint));
+  const wrapper = /** @type {Field} */ (h('div', { class: 'field' }, h('label', { for: id }, label), control, hint && h('p', { class: 'hint', id: hintId }, hint)));
   wrapper.control = control;
   return wrapper;
 }
 
-/** A modal yes/no question; resolves to true when confirmed. Escape or Cancel answer no. */
+/**
+ * A modal yes/no question; resolves to true when confirmed. Escape or Cancel answer no.
+ * @param {string} question
+ * @param {string} confirmLabel
+ * @param {{ danger?: boolean }} [options]
+ * @returns {Promise<boolean>}
+ */
 export function confirmDialog(question, confirmLabel, { danger = true } = {}) {
   return new Promise((resolve) => {
     const titleId = uid('dialog');
@@ -98,6 +138,7 @@ export function confirmDialog(question, confirmLabel, { danger = true } = {}) {
     const dialog = h('dialog', { 'aria-labelledby': titleId },
       h('p', { id: titleId }, question),
       h('div', { class: 'actions' }, cancel, confirm));
+    /** @param {boolean} answer */
     const close = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
     cancel.addEventListener('click', () => close(false));
     confirm.addEventListener('click', () => close(true));
@@ -109,12 +150,17 @@ export function confirmDialog(question, confirmLabel, { danger = true } = {}) {
   });
 }
 
-/** An id shortened for display; the full id is in the element's title. */
+/**
+ * An id shortened for display; the full id is in the element's title.
+ * @param {string} id
+ */
 export const shortId = (id) => `${id.slice(0, 8)}…`;
 
 /**
  * A user's name, filled in once known: "ana 3b2a1c0d…". Usernames need not be unique, so the
  * start of the id stays visible. `onName` gets the name too (for buttons that mention it).
+ * @param {import('./api.js').UserId} id
+ * @param {(name: string) => void} [onName]
  */
 export function userLabel(id, onName = () => {}) {
   const name = h('span', { class: 'name' });
@@ -126,7 +172,12 @@ export function userLabel(id, onName = () => {}) {
   return label;
 }
 
-/** A read-only value with a Copy button (the user id, which is what one logs in with). */
+/**
+ * A read-only value with a Copy button (the user id, which is what one logs in with).
+ * @param {string} label
+ * @param {string} value
+ * @param {{ big?: boolean }} [options]
+ */
 export function copyField(label, value, { big = false } = {}) {
   const id = uid('copy');
   const input = h('input', { id, readonly: true, value, class: big ? 'mono big-id' : 'mono', spellcheck: 'false' });
@@ -146,15 +197,37 @@ export function copyField(label, value, { big = false } = {}) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'row copy' }, input, button), status);
 }
 
-/** The API's two list shapes, a UserList or a RoomList, as what a paged list shows. */
+/** @typedef {import('./api.js').UserList | import('./api.js').RoomList} Page the API's two list shapes */
+/**
+ * One entry of a list: a user id of a UserList, a RoomSummary of a RoomList.
+ * @template {Page} P
+ * @typedef {P extends import('./api.js').UserList ? P['users'][number] : P extends import('./api.js').RoomList ? P['rooms'][number] : never} ItemOf
+ */
+
+/**
+ * The API's two list shapes, a UserList or a RoomList, as what a paged list shows.
+ * @template {Page} P
+ * @param {P} page
+ * @returns {{ items: ItemOf<P>[], total: number }}
+ */
 function itemsOf(page) {
-  return 'users' in page ? { items: page.users, total: page.user_count } : { items: page.rooms, total: page.room_count };
+  // The checker does not narrow P itself from `'users' in page`, only the value.
+  return /** @type {{ items: ItemOf<P>[], total: number }} */ (
+    'users' in page ? { items: page.users, total: page.user_count } : { items: page.rooms, total: page.room_count });
 }
 
 /**
  * A list paged by the API's offset and limit: `fetchPage(offset, limit)` is the API call (it
  * resolves to a UserList or a RoomList), `render(item)` makes one <li>. Previous/Next buttons
  * page through it; `element.reset()` goes back to the first page, read again.
+ * @template {Page} P
+ * @param {object} options
+ * @param {string} options.label
+ * @param {(offset: number, limit: number) => Promise<P>} options.fetchPage
+ * @param {(item: ItemOf<NoInfer<P>>) => HTMLLIElement} options.render
+ * @param {number} [options.pageSize]
+ * @param {string} [options.empty]
+ * @returns {HTMLDivElement & { reset(): Promise<void> }}
  */
 export function pagedList({ label, fetchPage, render, pageSize = 20, empty = 'Nothing here yet.' }) {
   let offset = 0;
@@ -165,10 +238,11 @@ export function pagedList({ label, fetchPage, render, pageSize = 20, empty = 'No
   const previous = h('button', { type: 'button' }, 'Previous');
   const next = h('button', { type: 'button' }, 'Next');
   const pager = h('div', { class: 'pager' }, previous, next);
-  const element = h('div', { class: 'paged' }, summary, list, pager, line);
+  const element = /** @type {HTMLDivElement & { reset(): Promise<void> }} */ (h('div', { class: 'paged' }, summary, list, pager, line));
 
   // Only the latest request may fill the list: an older answer arriving late is dropped.
   let latest = 0;
+  /** @param {number} at */
   async function show(at) {
     const request = ++latest;
     await busy(element, line, async () => {
@@ -192,13 +266,20 @@ export function pagedList({ label, fetchPage, render, pageSize = 20, empty = 'No
   return element;
 }
 
+/** @type {(a: Date, b: Date) => boolean} */
 const sameDay = (a, b) => a.toDateString() === b.toDateString();
-/** "14:05" today, "25 Nov, 14:05" before. */
+/**
+ * "14:05" today, "25 Nov, 14:05" before.
+ * @param {string} rfc3339
+ */
 export function when(rfc3339) {
   const date = new Date(rfc3339);
   const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return sameDay(date, new Date()) ? time : `${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
 }
 
-/** A room's name for display; the API allows an empty one. */
+/**
+ * A room's name for display; the API allows an empty one.
+ * @param {string | null | undefined} name
+ */
 export const roomName = (name) => name || 'Unnamed room';

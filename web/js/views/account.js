@@ -5,8 +5,9 @@ import { h } from '../dom.js';
 import * as session from '../session.js';
 import { confirmDialog, copyField, errorLine, field, flash, navigate, onSubmit } from '../ui.js';
 
+/** @param {HTMLElement} main */
 export function renderAccount(main) {
-  const me = session.current();
+  const me = /** @type {import('../session.js').Session} the route needs a login */ (session.current());
   main.append(
     h('h1', {}, 'Your account'),
     h('section', { class: 'card', 'aria-labelledby': 'id-title' },
@@ -19,7 +20,7 @@ export function renderAccount(main) {
 
 /** Tells password managers whose password a form holds (the user id is the login name). */
 const accountName = () => h('input', {
-  type: 'text', name: 'username', autocomplete: 'username', value: session.current().user_id, hidden: true, 'aria-hidden': 'true', tabindex: -1,
+  type: 'text', name: 'username', autocomplete: 'username', value: /** @type {import('../session.js').Session} the route needs a login */ (session.current()).user_id, hidden: true, 'aria-hidden': 'true', tabindex: -1,
 });
 
 function passwordForm() {
@@ -40,7 +41,7 @@ function passwordForm() {
       again.control.focus();
       throw new api.ApiError(400, 'The new password and its repetition differ.');
     }
-    await api.changePassword(data.get('password'), data.get('new_password'));
+    await api.changePassword(/** @type {string} a text field */ (data.get('password')), /** @type {string} a text field */ (data.get('new_password')));
     form.reset();
     done.textContent = 'Your password was changed, and your other sessions were logged out.';
   });
@@ -57,7 +58,7 @@ function deleteForm() {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'danger' }, 'Delete my account')));
   onSubmit(form, line, async (data) => {
     if (!(await confirmDialog('Delete your account for good? This cannot be undone.', 'Delete my account'))) return;
-    await api.deleteAccount(data.get('password'));
+    await api.deleteAccount(/** @type {string} a text field */ (data.get('password')));
     session.clear();
     session.forgetLastUserId();
     flash('Your account was deleted.');

@@ -6,6 +6,7 @@ import { h } from '../dom.js';
 import * as session from '../session.js';
 import { copyField, errorLine, field, navigate, onSubmit } from '../ui.js';
 
+/** @param {HTMLElement} main */
 export function renderLogin(main) {
   const userId = field('User id', {
     name: 'user_id', required: true, autocomplete: 'username', spellcheck: 'false', autocapitalize: 'off',
@@ -20,8 +21,8 @@ export function renderLogin(main) {
     h('p', {}, 'No account yet? ', h('a', { href: '#/signup' }, 'Sign up')));
 
   onSubmit(form, line, async (data) => {
-    const user_id = data.get('user_id').trim();
-    const { key } = await api.logIn(user_id, data.get('password'));
+    const user_id = /** @type {string} a text field */ (data.get('user_id')).trim();
+    const { key } = await api.logIn(user_id, /** @type {string} a text field */ (data.get('password')));
     // The key is what the API needs; the name is only for the header. Try the name, never fail on it.
     const username = await api.username(user_id).catch(() => null);
     session.save({ user_id, key, username: username ?? user_id });
@@ -32,6 +33,7 @@ export function renderLogin(main) {
   if (userId.control.value) queueMicrotask(() => password.control.focus());
 }
 
+/** @param {HTMLElement} main */
 export function renderSignUp(main) {
   const username = field('Username', {
     name: 'username', required: true, maxlength: 64, autocomplete: 'nickname', autocapitalize: 'off',
@@ -47,17 +49,21 @@ export function renderSignUp(main) {
     h('p', {}, 'Already have an account? ', h('a', { href: '#/login' }, 'Log in')));
 
   onSubmit(form, line, async (data) => {
-    const name = data.get('username');
-    const { user_id, key } = await api.signUp(name, data.get('password'));
+    const name = /** @type {string} a text field */ (data.get('username'));
+    const { user_id, key } = await api.signUp(name, /** @type {string} a text field */ (data.get('password')));
     session.save({ user_id, key, username: name });
     window.dispatchEvent(new Event('chatrooms:session'));
     form.replaceWith(welcome(name, user_id));
-    document.getElementById('welcome-title').focus();
+    /** @type {HTMLElement} welcome() has it */ (document.getElementById('welcome-title')).focus();
   });
   main.append(form);
 }
 
-/** After signing up: the new user id, big, with a copy button; it is the login name. */
+/**
+ * After signing up: the new user id, big, with a copy button; it is the login name.
+ * @param {string} name
+ * @param {import('../api.js').UserId} userId
+ */
 function welcome(name, userId) {
   return h('section', { class: 'card narrow welcome', 'aria-labelledby': 'welcome-title' },
     h('h1', { id: 'welcome-title', tabindex: -1 }, `Welcome, ${name}`),

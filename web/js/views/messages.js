@@ -16,12 +16,16 @@ const POLL_LIMIT = 100;
  * when the room stops answering (403/404: deleted, or access lost), `chatrooms:post-refused`
  * when a post was refused, and `chatrooms:join-room` from the join prompt (see room.js).
  * Returns { element, stop(), update(state), clearErrors() }; `update` takes the RoomState.
+ * @param {{ id: string, me: import('../api.js').UserId }} room
  */
 export function createChat({ id: roomId, me }) {
   const seen = new Set();
+  /** @type {string | null} */
   let newest = null; // the newest message id shown: what polling asks `after`
+  /** @type {string | null | undefined} */
   let older; // the `next` cursor for the page before the oldest shown; null at the room's start
   let stopped = false;
+/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
   let polling = false;
   let pollAgain = false;
@@ -41,6 +45,7 @@ export function createChat({ id: roomId, me }) {
   const composerSlot = h('div', { class: 'composer-slot' });
   const element = h('section', { class: 'chat', 'aria-label': 'Conversation' }, scroller, announcer, line, sendLine, composerSlot);
 
+  /** @param {import('../api.js').Message} message */
   function item(message) {
     return h('li', { class: message.user_id === me ? 'msg mine' : 'msg', 'data-id': message.message_id },
       h('p', { class: 'meta' },
@@ -52,7 +57,10 @@ export function createChat({ id: roomId, me }) {
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; };
 
-  /** Adds messages (oldest first) at the bottom; returns those not already shown. */
+  /**
+   * Adds messages (oldest first) at the bottom; returns those not already shown.
+   * @param {import('../api.js').Message[]} messages
+   */
   function addNewer(messages) {
     const fresh = messages.filter((message) => !seen.has(message.message_id));
     if (!fresh.length) return fresh;
@@ -63,6 +71,7 @@ export function createChat({ id: roomId, me }) {
     return fresh;
   }
 
+  /** @param {string | null} next */
   function setOlder(next) {
     older = next;
     const hadFocus = document.activeElement === olderButton;
@@ -78,7 +87,7 @@ export function createChat({ id: roomId, me }) {
       olderButton.disabled = true;
       olderButton.textContent = 'Loading older messages…';
       try {
-        const page = await api.messages(roomId, { before: older, limit: PAGE });
+        const page = await api.messages(roomId, { before: /** @type {string} not null: checked above */ (older), limit: PAGE });
         const messages = page.messages.filter((message) => !seen.has(message.message_id)).reverse();
         messages.forEach((message) => seen.add(message.message_id));
         // Keep what is on screen where it is while the page grows above it.
@@ -93,6 +102,7 @@ export function createChat({ id: roomId, me }) {
     }).catch(() => {});
   }
 
+  /** @param {import('../api.js').Message[]} messages */
   function announce(messages) {
     const others = messages.filter((message) => message.user_id !== me);
     const latest = others.at(-1);
@@ -121,12 +131,12 @@ export function createChat({ id: roomId, me }) {
         if (stopped) return;
         const messages = page.messages.slice().reverse();
         if (!newest && older === undefined) setOlder(page.next);
-        if (messages.length) newest = messages.at(-1).message_id;
+        if (messages.length) newest = /** @type {import('../api.js').Message} */ (messages.at(-1)).message_id;
         announce(addNewer(messages));
         if (!(newest && page.messages.length === POLL_LIMIT)) break;
       }
       showError(line, null);
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404 || error.status === 403) {
         stop();
         emit(element, 'chatrooms:room-lost', { error });
@@ -180,7 +190,7 @@ export function createChat({ id: roomId, me }) {
       await busy(form, sendLine, async () => {
         try {
           await api.post(roomId, text.value);
-        } catch (error) {
+        } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
           // Refused: the person was removed or banned meanwhile. The room view finds out how.
           if (error.status === 403 || error.status === 404) emit(element, 'chatrooms:post-refused');
           throw error;
@@ -202,6 +212,7 @@ export function createChat({ id: roomId, me }) {
   }
 
   /** Outsiders get no writing box: a join button for an open room, or why not for a closed one. */
+  /** @param {boolean} open */
   function joinPrompt(open) {
     if (!open) return h('p', { class: 'join-prompt' }, 'You are not a member of this room.');
     const join = h('button', { type: 'button', class: 'primary' }, 'Join room');
@@ -211,7 +222,9 @@ export function createChat({ id: roomId, me }) {
 
   // The box is drawn anew only when the person's standing changes, so that a refresh of the
   // room never throws away what they are typing.
+  /** @type {import('./room.js').RoomState['role'] | null} */
   let role = null;
+  /** @param {import('./room.js').RoomState} state */
   function update(state) {
     if (state.role === role) return;
     role = state.role;

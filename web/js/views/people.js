@@ -14,8 +14,10 @@ import { confirmDialog, field, pagedList, userLabel } from '../ui.js';
 export function peoplePanel() {
   const element = h('section', { class: 'panel people', 'aria-labelledby': 'people-title' });
   // From the panel, which outlives its lists: a list may be drawn anew while a dialog asks.
+  /** @type {Change} */
   const change = (scope, done, request) => emit(element, 'chatrooms:change-room', { scope, done, request });
 
+  /** @param {import('./room.js').RoomState} state */
   function update(state) {
     const isAdmin = state.role === 'owner' || state.role === 'admin';
     fill(element,
@@ -28,18 +30,37 @@ export function peoplePanel() {
   return { element, update };
 }
 
-/** Someone's standing in the room, as badges and the rules for buttons name it. */
+/**
+ * Sends a change up to the room view (room.js runs it): `scope` is disabled meanwhile, `done`
+ * is reported once `request` succeeded.
+ * @typedef {(scope: HTMLElement, done: string, request: () => Promise<unknown>) => void} Change
+ */
+
+/**
+ * Someone's standing in the room, as badges and the rules for buttons name it.
+ * @param {import('./room.js').RoomState} state
+ * @param {import('../api.js').UserId} userId
+ */
 function roleOf(state, userId) {
   if (userId === state.info.owner) return 'owner';
   return state.admins.has(userId) ? 'admin' : 'member';
 }
 
-/** The buttons the caller may use on one member, as the API's rules allow. */
+/**
+ * The buttons the caller may use on one member, as the API's rules allow.
+ * @param {import('./room.js').RoomState} state
+ * @param {Change} change
+ * @param {import('../api.js').UserId} userId
+ * @param {HTMLLIElement} li the member's line, disabled while a change runs
+ */
 function memberActions(state, change, userId, li) {
   const target = roleOf(state, userId);
   const self = userId === state.me;
+  /** @type {HTMLButtonElement[]} */
   const buttons = [];
+  /** @type {HTMLSpanElement[]} */
   const names = [];
+  /** @type {(text: string, done: () => string, request: () => Promise<unknown>, confirm?: () => string) => void} */
   const button = (text, done, request, confirm) => {
     const name = h('span', { class: 'sr-only' });
     names.push(name);
@@ -70,10 +91,15 @@ function memberActions(state, change, userId, li) {
     button('Step down', () => 'You are no longer an admin.', () => api.demote(roomId, userId),
       () => 'Stop being an admin of this room? Only the owner can make you one again.');
   }
-  return { buttons, rename: (name) => { known = name; names.forEach((span) => { span.textContent = ` ${name}`; }); } };
+  return { buttons, rename: (/** @type {string} */ name) => { known = name; names.forEach((span) => { span.textContent = ` ${name}`; }); } };
 }
 
+/**
+ * @param {import('./room.js').RoomState} state
+ * @param {Change} change
+ */
 function membersList(state, change) {
+  /** @param {import('../api.js').UserId} userId */
   const memberItem = (userId) => {
     const li = h('li', { class: 'person' });
     const { buttons, rename } = memberActions(state, change, userId, li);
@@ -87,6 +113,7 @@ function membersList(state, change) {
   return pagedList({ label: 'Members', fetchPage: (offset, limit) => api.members(state.id, offset, limit), render: memberItem });
 }
 
+/** @param {import('./room.js').RoomState} state */
 function adminsList(state) {
   return pagedList({
     label: 'Admins',
@@ -97,6 +124,10 @@ function adminsList(state) {
 }
 
 /** Admins: act on anyone by user id: add them (the only way into a closed room) or ban them. */
+/**
+ * @param {import('./room.js').RoomState} state
+ * @param {Change} change
+ */
 function manageForm(state, change) {
   const userId = field('User id', { name: 'user_id', required: true, autocomplete: 'off', spellcheck: 'false', class: 'mono' },
     'People share their user id from their account page.');
@@ -109,7 +140,7 @@ function manageForm(state, change) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const id = userId.control.value.trim();
-    const ban = event.submitter?.value === 'ban';
+    const ban = /** @type {HTMLButtonElement | null} */ (event.submitter)?.value === 'ban';
     change(form, ban ? 'Banned.' : 'Added to the room.', async () => {
       await (ban ? api.ban(state.id, id) : api.addMember(state.id, id));
       userId.control.value = '';
@@ -119,6 +150,10 @@ function manageForm(state, change) {
 }
 
 /** Admins: who is banned, each with an Unban button. */
+/**
+ * @param {import('./room.js').RoomState} state
+ * @param {Change} change
+ */
 function bansList(state, change) {
   const list = pagedList({
     label: 'Banned',

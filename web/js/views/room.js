@@ -18,9 +18,17 @@ import { settingsPanel } from './settings.js';
  * @typedef {object} RoomState
  * @property {string} id the room's id
  * @property {string} me the person's user id
- * @property {{ name: string, open: boolean, owner: string, user_count: number }} info the room, as GET /room/{id} answers
+ * @property {import('../api.js').Room} info the room, as GET /room/{id} answers
  * @property {'owner' | 'admin' | 'member' | 'outsider'} role the person's standing in it
  * @property {Set<string>} admins the admins' user ids
+ */
+/** @typedef {Omit<RoomState, 'id' | 'me'>} Standing what one reading of the room finds */
+/**
+ * The detail of `chatrooms:change-room`.
+ * @typedef {object} ChangeRequest
+ * @property {HTMLElement} scope disabled while the request runs
+ * @property {string} done what to report once it succeeded
+ * @property {() => Promise<unknown>} request the API call
  */
 
 // The events the parts send up (they bubble to the room view), with their detail:
@@ -42,12 +50,18 @@ const YOU_ARE = {
   outsider: 'you are not a member',
 };
 
+/**
+ * @param {HTMLElement} main
+ * @param {string} roomId
+ */
 export function renderRoom(main, roomId) {
-  const me = session.current().user_id;
+  const me = /** @type {import('../session.js').Session} the route needs a login */ (session.current()).user_id;
   /** @type {RoomState | null} */
   let state = null;
+  /** @type {ReturnType<typeof createChat> | null} */
   let chat = null;
   let stopped = false;
+/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
 
   const head = roomHead();
@@ -63,25 +77,28 @@ export function renderRoom(main, roomId) {
   const view = h('div', { class: 'room' }, head.element, h('p', { class: 'loading' }, 'Loading the room…'), layout);
   main.append(view);
 
-  view.addEventListener('chatrooms:change-room', (event) => change(event.detail));
+  view.addEventListener('chatrooms:change-room', (event) => change(/** @type {CustomEvent<ChangeRequest>} */ (event).detail));
   view.addEventListener('chatrooms:delete-room', () => deleteRoom());
   view.addEventListener('chatrooms:join-room', () => join());
   view.addEventListener('chatrooms:leave-room', () => leave());
   view.addEventListener('chatrooms:post-refused', () => refresh());
-  view.addEventListener('chatrooms:room-lost', (event) => lost(event.detail.error));
+  view.addEventListener('chatrooms:room-lost', (event) => lost(/** @type {CustomEvent<{ error: import('../api.js').ApiError }>} */ (event).detail.error));
 
-  /** Hands a new reading of the room down to the head and the conversation; returns the one before. */
+  /**
+   * Hands a new reading of the room down to the head and the conversation; returns the one before.
+   * @param {Standing} standing
+   */
   function apply(standing) {
     const before = state;
     state = Object.freeze({ id: roomId, me, ...standing });
     head.update(state);
-    chat.update(state);
+    /** @type {ReturnType<typeof createChat>} start() made it first */ (chat).update(state);
     return before;
   }
 
   function drawPanels() {
-    people.update(state);
-    settings.update(state);
+    people.update(/** @type {RoomState} start() has read the room */ (state));
+    settings.update(/** @type {RoomState} start() has read the room */ (state));
   }
 
   /** After a change made here: read the room again and draw everything that depends on it. */
@@ -93,6 +110,7 @@ export function renderRoom(main, roomId) {
   /**
    * Runs a change asked for by a side panel (`scope` is disabled meanwhile), reports `done`,
    * and redraws. Focus goes to the report, since the button pressed is drawn anew.
+   * @param {ChangeRequest} detail
    */
   async function change({ scope, done, request }) {
     status.textContent = '';
@@ -107,7 +125,7 @@ export function renderRoom(main, roomId) {
     status.textContent = done;
     try {
       await changed();
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) return lost(error);
       line.textContent = error.message;
       line.hidden = false;
@@ -116,7 +134,7 @@ export function renderRoom(main, roomId) {
   }
 
   async function join() {
-    chat.clearErrors();
+    /** @type {ReturnType<typeof createChat>} start() made it */ (chat).clearErrors();
     await busy(view, head.line, async () => {
       await api.join(roomId);
       await changed();
@@ -126,7 +144,7 @@ export function renderRoom(main, roomId) {
   }
 
   async function leave() {
-    const { open, name } = state.info;
+    const { open, name } = /** @type {RoomState} start() has read the room */ (state).info;
     if (!open && !(await confirmDialog(`Leave “${roomName(name)}”? It is closed: only an admin can add you back.`, 'Leave room'))) return;
     await busy(head.element, head.line, async () => {
       await api.removeMember(roomId, me);
@@ -142,7 +160,7 @@ export function renderRoom(main, roomId) {
   }
 
   async function deleteRoom() {
-    const name = roomName(state.info.name);
+    const name = roomName(/** @type {RoomState} start() has read the room */ (state).info.name);
     await busy(panels, line, async () => {
       await api.deleteRoom(roomId);
       stop();
@@ -151,7 +169,10 @@ export function renderRoom(main, roomId) {
     });
   }
 
-  /** The room stopped answering this person: deleted, or they were removed from a closed room. */
+  /**
+   * The room stopped answering this person: deleted, or they were removed from a closed room.
+   * @param {{ status: number, message: string, sessionEnded?: boolean }} error an ApiError, or one like it
+   */
   function lost(error) {
     if (stopped || error.sessionEnded) return;
     stop();
@@ -170,15 +191,16 @@ export function renderRoom(main, roomId) {
     try {
       const next = await readStanding(roomId, me);
       if (stopped) return;
-      const before = apply(next);
-      if (before.role !== state.role) {
-        if (before.role !== 'outsider' && state.role === 'outsider') status.textContent = 'You were removed from this room.';
+      const before = /** @type {RoomState} start() applied the first reading */ (apply(next));
+      // apply() has just set `state`, which the checker cannot see from here.
+      if (before.role !== /** @type {RoomState} */ (state).role) {
+        if (before.role !== 'outsider' && /** @type {RoomState} */ (state).role === 'outsider') status.textContent = 'You were removed from this room.';
         drawPanels();
-      } else if (peopleOf(state) !== peopleOf(before) && !side.contains(document.activeElement)) {
+      } else if (peopleOf(/** @type {RoomState} */ (state)) !== peopleOf(before) && !side.contains(document.activeElement)) {
         // Others joined, left or were promoted: redraw the lists, unless the person is using them.
         drawPanels();
       }
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) return lost(error);
       // Other failures show up in the conversation's polling too; try again next time.
     } finally {
@@ -203,7 +225,7 @@ export function renderRoom(main, roomId) {
       apply(first);
       drawPanels();
       timer = setTimeout(refresh, REFRESH_MS);
-    } catch (error) {
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) {
         lost({ status: 0, message: 'This room does not exist, or it is closed and you are not a member.' });
       } else if (!error.sessionEnded) {
@@ -216,7 +238,12 @@ export function renderRoom(main, roomId) {
   return stop;
 }
 
-/** The room as the API shows it to this person, and their standing in it. */
+/**
+ * The room as the API shows it to this person, and their standing in it.
+ * @param {string} roomId
+ * @param {import('../api.js').UserId} me
+ * @returns {Promise<Standing>}
+ */
 async function readStanding(roomId, me) {
   const [info, present, admins] = await Promise.all([
     api.getRoom(roomId),
@@ -231,7 +258,10 @@ async function readStanding(roomId, me) {
   return { info, role, admins: new Set(admins.users) };
 }
 
-/** What the people lists show; when it changes, they are drawn again. */
+/**
+ * What the people lists show; when it changes, they are drawn again.
+ * @param {RoomState} state
+ */
 const peopleOf = (state) => `${state.info.owner} ${state.info.user_count} ${[...state.admins].sort()}`;
 
 /**
@@ -244,8 +274,10 @@ function roomHead() {
   const meta = h('p', { class: 'room-meta' });
   const actions = h('div', { class: 'actions' });
   const line = errorLine();
-  const ask = (type) => (event) => emit(event.currentTarget, type);
+  /** @type {(type: string) => (event: Event) => void} */
+  const ask = (type) => (event) => emit(/** @type {EventTarget} a listener's element */ (event.currentTarget), type);
 
+  /** @param {RoomState} state */
   function update({ info, role }) {
     title.textContent = roomName(info.name);
     document.title = `${roomName(info.name)} · chatrooms`;
@@ -267,7 +299,12 @@ function roomHead() {
   return { element: h('div', { class: 'room-head' }, title, meta, actions, line), line, update };
 }
 
-/** In place of the room: why it is gone, and the way back. */
+/**
+ * In place of the room: why it is gone, and the way back.
+ * @param {HTMLElement} main
+ * @param {string} name
+ * @param {string} message
+ */
 function showLost(main, name, message) {
   const heading = h('h1', { tabindex: -1 }, name);
   fill(main, heading,

@@ -4,7 +4,10 @@ import * as api from '../api.js';
 import { h } from '../dom.js';
 import { errorLine, field, navigate, onSubmit, pagedList, roomName, userLabel } from '../ui.js';
 
-/** One room in a list: its name links to it. */
+/**
+ * One room in a list: its name links to it.
+ * @param {import('../api.js').RoomSummary} room
+ */
 function roomItem(room) {
   return h('li', { class: 'room-item' },
     h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, roomName(room.name)),
@@ -13,6 +16,7 @@ function roomItem(room) {
       userLabel(room.owner)));
 }
 
+/** @param {HTMLElement} main */
 export function renderMyRooms(main) {
   const rooms = pagedList({
     label: 'My rooms',
@@ -28,6 +32,7 @@ export function renderMyRooms(main) {
 
 function createRoomForm() {
   const name = field('Name', { name: 'name', maxlength: 100, autocomplete: 'off' }, 'Up to 100 characters.');
+  /** @type {(value: string, label: string, hint: string, checked: boolean) => HTMLLabelElement} */
   const choice = (value, label, hint, checked) => h('label', { class: 'choice' },
     h('input', { type: 'radio', name: 'open', value, checked }),
     h('span', {}, h('strong', {}, label), h('span', { class: 'muted' }, ` — ${hint}`)));
@@ -42,12 +47,13 @@ function createRoomForm() {
     line,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create room')));
   onSubmit(form, line, async (data) => {
-    const { room_id } = await api.createRoom(data.get('name').trim(), data.get('open') === 'true');
+    const { room_id } = await api.createRoom(/** @type {string} a text field */ (data.get('name')).trim(), data.get('open') === 'true');
     navigate(`#/room/${encodeURIComponent(room_id)}`);
   });
   return form;
 }
 
+/** @param {HTMLElement} main */
 export function renderDirectory(main) {
   const search = field('Search by name', { type: 'search', name: 'q', autocomplete: 'off', maxlength: 100 });
   let query = '';
@@ -60,6 +66,7 @@ export function renderDirectory(main) {
   const form = h('form', { role: 'search', class: 'search', 'aria-label': 'Rooms' },
     search, h('button', { type: 'submit' }, 'Search'));
   // Search as one types, a moment after the last key, and at once on Enter.
+/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
   const run = () => {
     clearTimeout(timer);

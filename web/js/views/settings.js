@@ -13,6 +13,7 @@ import { confirmDialog, field, roomName } from '../ui.js';
 export function settingsPanel() {
   const element = h('section', { class: 'panel', 'aria-labelledby': 'settings-title', hidden: true });
 
+  /** @param {import('./room.js').RoomState} state */
   function update(state) {
     const isAdmin = state.role === 'owner' || state.role === 'admin';
     element.hidden = !isAdmin;
@@ -24,9 +25,14 @@ export function settingsPanel() {
   return { element, update };
 }
 
+/**
+ * @param {import('./room.js').RoomState} state
+ * @param {HTMLElement} panel where the events go up from
+ */
 function settingsForm(state, panel) {
   const { info } = state;
   const name = field('Name', { name: 'name', maxlength: 100, value: info.name, autocomplete: 'off' });
+  /** @type {(value: string, label: string, checked: boolean) => HTMLLabelElement} */
   const choice = (value, label, checked) => h('label', { class: 'choice' },
     h('input', { type: 'radio', name: 'open', value, checked }), ` ${label}`);
   const form = h('form', { class: 'settings' },
@@ -38,12 +44,16 @@ function settingsForm(state, panel) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const changes = { name: data.get('name').trim(), open: data.get('open') === 'true' };
+    const changes = { name: /** @type {string} a text field */ (data.get('name')).trim(), open: data.get('open') === 'true' };
     emit(panel, 'chatrooms:change-room', { scope: form, done: 'Settings saved.', request: () => api.updateRoom(state.id, changes) });
   });
   return form;
 }
 
+/**
+ * @param {import('./room.js').RoomState} state
+ * @param {HTMLElement} panel where the events go up from
+ */
 function deleteZone(state, panel) {
   const remove = async () => {
     const question = `Delete “${roomName(state.info.name)}” with all its messages? This cannot be undone.`;
