@@ -88,7 +88,10 @@ fn run() -> Outcome {
     }
     let small = seeded(&[("COUNT_ROUND_TRIPS", "off")], false, "wrangler.toml")?;
     if wanted(2) {
-        let baseline = seeded(&[], false, BASELINE)?;
+        // BENCH_BASELINE=<a wrangler config> compares the worker with another build of it instead
+        // (say, main before a change), by the same measures.
+        let baseline_config = std::env::var("BENCH_BASELINE").unwrap_or_else(|_| BASELINE.to_string());
+        let baseline = seeded(&[], false, &baseline_config)?;
         overhead(&mut report, &small, &baseline, round_seconds)?;
     }
     if wanted(3) {

@@ -5,6 +5,8 @@
 # writes it to bench/RESULTS.md. About 5 minutes. BENCH_SECONDS=N lengthens each round;
 # BENCH_SECTIONS=2,4 runs only those sections, and BENCH_SMOKE=1 only the check the test command
 # runs (both workers start, and answer one read route alike); neither writes bench/RESULTS.md.
+# BENCH_BASELINE=<a wrangler config> puts another build of the service (say, main before a
+# change: a config whose `main` is that build's index.js) in the JS baseline's place in section 2.
 set -eu
 . "$(dirname -- "$0")/env.sh"
 cd "$ROOT"
