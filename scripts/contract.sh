@@ -17,23 +17,10 @@ cd "$ROOT"
 started=$(date +%s)
 step() { printf '==> contract: %s (%ss)\n' "$*" "$(($(date +%s) - started))" >&2; }
 
-# --- openapi-spec-validator, pinned, in .venv/ -----------------------------------------------
-pinned=$(sed -n 's/^openapi-spec-validator==\([^ ]*\).*/\1/p' requirements-contract.txt)
-if [ "$(.venv/bin/openapi-spec-validator --version 2>/dev/null)" != "openapi-spec-validator $pinned" ]; then
-    step "installing openapi-spec-validator $pinned into .venv/"
-    [ -x .venv/bin/python ] || python3 -m venv .venv || {
-        echo "contract.sh: python3 cannot make a virtualenv (on Debian: apt-get install python3-venv)" >&2
-        exit 1
-    }
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-contract.txt
-fi
-
-# --- the npm packages, as setup.sh installs them (and with its stamp) --------------------------
-if ! cmp -s package-lock.json node_modules/.chatrooms-package-lock.json 2>/dev/null; then
-    step "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
-    cp package-lock.json node_modules/.chatrooms-package-lock.json
-fi
+# --- what the checks need: openapi-spec-validator (pinned, in .venv/), and the npm packages --
+pinned=$(pinned openapi-spec-validator requirements-contract.txt)
+venv_install openapi-spec-validator requirements-contract.txt "openapi-spec-validator $pinned"
+sh scripts/setup.sh
 
 # --- the checks ------------------------------------------------------------------------------
 step "openapi-spec-validator web/openapi.json"

@@ -22,3 +22,20 @@ wasm_toolchain() {
         return 1
     fi
 }
+
+# The version requirements file $2 pins for package $1.
+pinned() {
+    sed -n "s/^$1==\([^ ]*\).*/\1/p" "$2"
+}
+
+# Installs requirements file $2 into .venv/ (made first if missing) unless `.venv/bin/$1
+# --version` already prints $3: the Python tools of the checks, pinned, beside the project.
+venv_install() {
+    [ "$(".venv/bin/$1" --version 2>/dev/null)" = "$3" ] && return 0
+    printf '==> installing %s into .venv/\n' "$2" >&2
+    [ -x .venv/bin/python ] || python3 -m venv .venv || {
+        echo "python3 cannot make a virtualenv (on Debian: apt-get install python3-venv)" >&2
+        return 1
+    }
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$2"
+}

@@ -20,15 +20,8 @@ EXAMPLES=${FUZZ_EXAMPLES:-50}
 MIN_REQUESTS=${FUZZ_MIN_REQUESTS:-1000}
 
 # --- schemathesis, pinned, in .venv/ -------------------------------------------------------
-pinned=$(sed -n 's/^schemathesis==\([^ ]*\).*/\1/p' requirements-fuzz.txt)
-if [ "$(.venv/bin/schemathesis --version 2>/dev/null)" != "schemathesis, version $pinned" ]; then
-    step "installing schemathesis $pinned into .venv/"
-    [ -x .venv/bin/python ] || python3 -m venv .venv || {
-        echo "fuzz.sh: python3 cannot make a virtualenv (on Debian: apt-get install python3-venv)" >&2
-        exit 1
-    }
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt
-fi
+pinned=$(pinned schemathesis requirements-fuzz.txt)
+venv_install schemathesis requirements-fuzz.txt "schemathesis, version $pinned"
 PY=.venv/bin/python
 
 # --- the worker, built ----------------------------------------------------------------------
