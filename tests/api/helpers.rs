@@ -531,13 +531,13 @@ impl Call {
 
     pub fn send(self) -> Resp {
         let _shared = self.turns.shared();
-        Resp::from(answered(self.request.call()))
+        Resp::from(answered(|| answer_of(self.request.clone().call())))
     }
 
     /// For HEAD: the status, after checking that no body came.
     pub fn send_head(self) -> u16 {
         let _shared = self.turns.shared();
-        let response = answered(self.request.call());
+        let response = answered(|| answer_of(self.request.clone().call()));
         let status = response.status();
         let mut body = Vec::new();
         response.into_reader().read_to_end(&mut body).unwrap();
@@ -551,17 +551,35 @@ impl Call {
 
     pub fn form(self, fields: &[(&str, &str)]) -> Resp {
         let _shared = self.turns.shared();
-        Resp::from(answered(self.request.send_form(fields)))
+        Resp::from(answered(|| answer_of(self.request.clone().send_form(fields))))
     }
 
     pub fn raw(self, content_type: &str, body: &[u8]) -> Resp {
         let _shared = self.turns.shared();
-        Resp::from(answered(self.request.set("Content-Type", content_type).send_bytes(body)))
+        Resp::from(answered(|| answer_of(self.request.clone().set("Content-Type", content_type).send_bytes(body))))
     }
 }
 
-/// The answer, an error status included.
-fn answered(result: Result<ureq::Response, ureq::Error>) -> ureq::Response {
+/// The answer, an error status included. A request in flight while `wrangler dev` reloads its
+/// runtime (its watchers can fire late after a start on a busy machine) gets the dev proxy's own
+/// plain-text 503 with `Retry-After: 0` instead of any answer of the worker, which never sends
+/// plain text: such a request is sent again, as the proxy asks, up to three times.
+fn answered(send: impl Fn() -> ureq::Response) -> ureq::Response {
+    let mut tries = 0;
+    loop {
+        let response = send();
+        let reloaded = response.status() == 503
+            && response.content_type() == "text/plain"
+            && response.header("Retry-After") == Some("0");
+        tries += 1;
+        if !reloaded || tries == 3 {
+            return response;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn answer_of(result: Result<ureq::Response, ureq::Error>) -> ureq::Response {
     match result {
         Ok(response) | Err(ureq::Error::Status(_, response)) => response,
         Err(error) => panic!("request failed without an HTTP answer: {error}"),
@@ -836,6 +854,6 @@ impl Call {
     /// Sends the request and reads the answer as text, whatever its type.
     pub fn send_page(self) -> Page {
         let _shared = self.turns.shared();
-        Page::from(answered(self.request.call()))
+        Page::from(answered(|| answer_of(self.request.clone().call())))
     }
 }
