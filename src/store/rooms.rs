@@ -77,10 +77,6 @@ pub struct RoomQuery<'a> {
 }
 
 impl<'a> RoomQuery<'a> {
-    pub fn new(room_id: &'a RoomId, caller: Option<&'a UserId>) -> Self {
-        Self { room_id, caller, target: None }
-    }
-
     pub fn about(self, target: &'a UserId) -> Self {
         Self { target: Some(target), ..self }
     }
