@@ -58,12 +58,23 @@ type RoomRead = RoomRequest<Option<UserId>>;
 /// A request on one room by the holder of a live key (writes).
 type RoomWrite = RoomRequest<UserId>;
 
-impl RoomRead {
-    async fn new(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+impl<Caller> RoomRequest<Caller> {
+    /// Reads the input and the path's ids, then the caller as `find_caller` finds it.
+    async fn read(
+        mut req: Request,
+        ctx: &Ctx,
+        find_caller: impl AsyncFnOnce(&Ctx, &Input) -> Result<Caller, ApiError>,
+    ) -> Result<Self, ApiError> {
         let input = read_input(&mut req).await?;
         let (room_id, target) = path_ids(ctx)?;
-        let caller = optional_caller(ctx, &input).await?;
+        let caller = find_caller(ctx, &input).await?;
         Ok(Self { input, room_id, caller, target })
+    }
+}
+
+impl RoomRead {
+    async fn new(req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+        Self::read(req, ctx, optional_caller).await
     }
 
     fn query(&self) -> RoomQuery<'_> {
@@ -76,11 +87,8 @@ impl RoomRead {
 }
 
 impl RoomWrite {
-    async fn new(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
-        let input = read_input(&mut req).await?;
-        let (room_id, target) = path_ids(ctx)?;
-        let caller = caller(ctx, &input).await?;
-        Ok(Self { input, room_id, caller, target })
+    async fn new(req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+        Self::read(req, ctx, caller).await
     }
 
     fn query(&self) -> RoomQuery<'_> {
