@@ -748,3 +748,66 @@ fn room_reads_leave_visibility_to_check() {
         assert!(!read.contains("?2"), "a read guarded by the caller needs a case in this table: {read}");
     }
 }
+
+/// Room creation is no room statement, but its guard is a ceiling written twice all the same:
+/// `INSERT_ROOM` refuses it at the owner's cap of owned rooms or at their ceiling of creations,
+/// exactly when the store's explanation (the cap, then `WriteLimit::check`) says so, and
+/// `COUNT_ROOM_CREATION` counts it exactly when it happened.
+#[test]
+fn a_room_is_created_exactly_when_the_owner_is_under_both_ceilings_and_then_counted() {
+    let migrations = migrations();
+    const CAP: i64 = 2;
+    for owned in 0..=CAP {
+        for count in [Count::None, Count::Full, Count::Passed] {
+            let db = schema(&migrations);
+            db.execute(sql::INSERT_USER, (id(OWNER), "owner", "not a hash", 0)).unwrap();
+            let kind = WriteKind::RoomCreation.name();
+            for room in 0..owned {
+                let insert = "INSERT INTO rooms (room_id, name, open, owner_id, created_at) VALUES (?1, '', 1, ?2, 0)";
+                db.execute(insert, (id(200 + u32::try_from(room).unwrap()), id(OWNER))).unwrap();
+            }
+            let window_start = match count {
+                Count::None => None,
+                Count::Full => Some(NOW - LIMIT.window_millis + 1),
+                Count::Passed => Some(NOW - LIMIT.window_millis),
+            };
+            if let Some(window_start) = window_start {
+                let insert = "INSERT INTO write_counts (user_id, kind, window_start, count) VALUES (?1, ?2, ?3, ?4)";
+                db.execute(insert, (id(OWNER), kind, window_start, LIMIT.max)).unwrap();
+            }
+            let counter = db
+                .query_row(sql::WRITE_COUNT, (id(OWNER), kind), |row| {
+                    Ok(Counter { count: row.get("count")?, window_start: row.get("window_start")? })
+                })
+                .optional()
+                .unwrap();
+            let owned_count: i64 = db.query_row(sql::OWNED_COUNT, [id(OWNER)], |row| row.get(0)).unwrap();
+            assert_eq!(owned_count, owned, "owned_count is kept by the schema");
+            let allowed = owned_count < CAP && LIMIT.check(counter, NOW).is_ok();
+            let args = [
+                text(&id(ROOM)),
+                text(NAME),
+                text(&search_form(NAME)),
+                Value::from(true),
+                text(&id(OWNER)),
+                NOW.into(),
+                LIMIT.window_millis.into(),
+                LIMIT.max.into(),
+                CAP.into(),
+            ];
+            let before = dump(&db);
+            run(&db, sql::INSERT_ROOM, &args);
+            run(&db, sql::COUNT_ROOM_CREATION, &args);
+            let created = db.query_row(sql::ROOM_EXISTS, [id(ROOM)], |row| row.get::<_, i64>(0)).unwrap() != 0;
+            let case = format!("owning {owned}, counter {count:?}");
+            assert_eq!(created, allowed, "{case}");
+            if !allowed {
+                assert_eq!(dump(&db), before, "{case}: refused, but rows changed");
+                continue;
+            }
+            let counted: (i64, i64) =
+                db.query_row(sql::WRITE_COUNT, (id(OWNER), kind), |row| Ok((row.get(0)?, row.get(1)?))).unwrap();
+            assert_eq!(counted, (1, NOW), "{case}: counted once, in a window from now");
+        }
+    }
+}
