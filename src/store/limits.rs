@@ -13,7 +13,7 @@ use crate::error::ApiError;
 
 /// A ceiling no count reaches (the largest integer JavaScript numbers hold exactly): the
 /// guard of a limit that is off.
-const NO_CEILING: i64 = (1 << 53) - 1;
+pub(super) const NO_CEILING: i64 = (1 << 53) - 1;
 
 #[derive(Deserialize)]
 pub(super) struct CounterRow {

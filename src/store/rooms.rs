@@ -11,7 +11,7 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::limits::{Counted, Limited};
+use super::limits::{Counted, Limited, NO_CEILING};
 use super::{flag, int, optional_text, sql, text, Batch, Db, Results, Rows};
 use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{
@@ -196,7 +196,7 @@ pub async fn create(
     limits: &Limits,
 ) -> Result<(), ApiError> {
     let counted = Counted::new(WriteKind::RoomCreation, limits, owner, now);
-    let owned_max = limits.owned_rooms.map_or(i64::MAX, i64::from);
+    let owned_max = limits.owned_rooms.map_or(NO_CEILING, i64::from);
     let (room_id, owner) = (room_id.to_string(), owner.to_string());
     let [_, window, max] = counted.guard();
     let args = [
@@ -238,7 +238,7 @@ pub async fn create(
         return Err(ApiError::Forbidden("you own as many rooms as you may: delete one or hand it over first"));
     }
     counted.verdict(&results, counter.as_ref())?.explain()?;
-    Err(ApiError::internal("room not created, for no reason its guards have"))
+    Err(ApiError::internal("room not created, though no guard refused it"))
 }
 
 /// Which users a page lists.
