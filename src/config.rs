@@ -6,6 +6,8 @@ use std::rc::Rc;
 
 use worker::Env;
 
+use crate::domain::limits::{Limits, WriteLimit};
+
 /// Who may create an account.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Registration {
@@ -47,6 +49,8 @@ pub struct Config {
     pub signups_per_hour: Option<u32>,
     /// Origins whose pages may call the API from a browser (`*` for any).
     pub cors_origins: Vec<String>,
+    /// The ceilings on each user's writes.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -57,6 +61,11 @@ impl Config {
     pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 600_000;
     pub const MIN_PBKDF2_ITERATIONS: u32 = 1_000;
     pub const DEFAULT_SIGNUPS_PER_HOUR: u32 = 20;
+    pub const DEFAULT_POSTS_PER_MINUTE: u32 = 60;
+    pub const DEFAULT_ROOMS_PER_DAY: u32 = 50;
+    pub const DEFAULT_RENAMES_PER_HOUR: u32 = 30;
+    pub const DEFAULT_ADDITIONS_PER_HOUR: u32 = 300;
+    pub const DEFAULT_ROOMS_OWNED: u32 = 1_000;
 
     /// `lookup` answers a var or secret by name. A malformed setting is an error, never
     /// silently replaced by its default.
@@ -88,7 +97,25 @@ impl Config {
             .map(|origin| origin.trim().trim_end_matches('/').to_owned())
             .filter(|origin| !origin.is_empty())
             .collect();
-        Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations, signups_per_hour, cors_origins })
+        let limit = |name, default, window_millis| -> Result<Option<WriteLimit>, String> {
+            Ok(ceiling(&lookup, name, default)?.map(|max| WriteLimit { max, window_millis }))
+        };
+        let limits = Limits {
+            posts: limit("POSTS_PER_MINUTE", Self::DEFAULT_POSTS_PER_MINUTE, WriteLimit::MINUTE)?,
+            room_creations: limit("ROOMS_PER_DAY", Self::DEFAULT_ROOMS_PER_DAY, WriteLimit::DAY)?,
+            renames: limit("RENAMES_PER_HOUR", Self::DEFAULT_RENAMES_PER_HOUR, WriteLimit::HOUR)?,
+            additions: limit("ADDITIONS_PER_HOUR", Self::DEFAULT_ADDITIONS_PER_HOUR, WriteLimit::HOUR)?,
+            owned_rooms: ceiling(&lookup, "ROOMS_OWNED", Self::DEFAULT_ROOMS_OWNED)?,
+        };
+        Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations, signups_per_hour, cors_origins, limits })
+    }
+}
+
+/// A ceiling setting: a number, or `off` for none.
+fn ceiling(lookup: &impl Fn(&str) -> Option<String>, name: &str, default: u32) -> Result<Option<u32>, String> {
+    match lookup(name).as_deref().map(str::trim) {
+        Some("off") => Ok(None),
+        _ => Ok(Some(number(lookup, name, default)?)),
     }
 }
 
@@ -162,6 +189,28 @@ mod tests {
         assert_eq!(parse(&[("SIGNUPS_PER_HOUR", "3")]).unwrap().signups_per_hour, Some(3));
         assert_eq!(parse(&[("SIGNUPS_PER_HOUR", "off")]).unwrap().signups_per_hour, None);
         assert!(parse(&[("SIGNUPS_PER_HOUR", "many")]).is_err());
+    }
+
+    #[test]
+    fn the_write_ceilings_have_defaults_a_person_chatting_never_meets() {
+        let limits = parse(&[]).unwrap().limits;
+        assert_eq!(limits.posts, Some(WriteLimit { max: 60, window_millis: 60_000 }));
+        assert_eq!(limits.room_creations, Some(WriteLimit { max: 50, window_millis: 86_400_000 }));
+        assert_eq!(limits.renames, Some(WriteLimit { max: 30, window_millis: 3_600_000 }));
+        assert_eq!(limits.additions, Some(WriteLimit { max: 300, window_millis: 3_600_000 }));
+        assert_eq!(limits.owned_rooms, Some(1_000));
+    }
+
+    #[test]
+    fn each_write_ceiling_can_be_set_or_turned_off() {
+        let limits =
+            parse(&[("POSTS_PER_MINUTE", "5"), ("ROOMS_PER_DAY", "off"), ("ROOMS_OWNED", "off")]).unwrap().limits;
+        assert_eq!(limits.posts, Some(WriteLimit { max: 5, window_millis: 60_000 }));
+        assert_eq!(limits.room_creations, None);
+        assert_eq!(limits.owned_rooms, None);
+        for name in ["POSTS_PER_MINUTE", "ROOMS_PER_DAY", "RENAMES_PER_HOUR", "ADDITIONS_PER_HOUR", "ROOMS_OWNED"] {
+            assert!(parse(&[(name, "plenty")]).is_err(), "{name}");
+        }
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! The room rules are written twice: in Rust (`domain::Situation::check`), which the handlers
 //! use to explain an outcome, and as the SQL guards of the writes (`store::sql`), which decide
 //! it inside the write's transaction. This table test proves the two equal, natively, for every
-//! room kind, caller, target and action that has a guarded write.
+//! room kind, caller, target and action that has a guarded write. The writes that count against
+//! their author's ceiling (posts, renames, additions of others) are tried with the caller's
+//! counter absent, full, and full but from a window that has just passed: the verdict is then
+//! `check` and the ceiling's own `WriteLimit::check` on the counter as `WRITE_COUNT` reads it,
+//! and an allowed write must be counted, exactly once.
 //!
 //! Each case builds a fresh database from the migrations, seeds it, then runs what the store
 //! runs for the action: the `ROOM` read, then the action's statements in the store's order with
@@ -9,8 +13,9 @@
 //! `ROOM` statement, as the handlers do, and the case holds when:
 //! - refused: the database is unchanged, every row of every table (counters, positions and
 //!   times included);
-//! - allowed: the rooms, memberships, bans, messages and name pieces are exactly the intended
-//!   ones (the target now present, banned, admin...; nobody else and no other room touched);
+//! - allowed: the rooms, memberships, bans (and who placed them), messages, name pieces and write
+//!   counters are exactly the intended ones (the target now present, banned, admin...; nobody
+//!   else and no other room touched);
 //!   and where they already were (adding a present member, banning a banned user, demoting a
 //!   plain member, a PATCH that changes nothing...), the database is unchanged too.
 //!
@@ -31,7 +36,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use chatrooms::domain::{search_form, search_grams, Action, Role, Situation, Standing};
+use chatrooms::domain::limits::{Counter, WriteKind, WriteLimit};
+use chatrooms::domain::{search_form, search_grams, Action, BannedBy, Role, Situation, Standing};
 use chatrooms::store::sql;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -85,6 +91,8 @@ const NOW: i64 = 1_000_000;
 const NAME: &str = "Lounge";
 const NEW_NAME: &str = "Den of Σ";
 const TEXT: &str = "hello";
+/// The ceiling of every counted write, in the cases.
+const LIMIT: WriteLimit = WriteLimit { max: 3, window_millis: 60_000 };
 
 /// Someone's place in the room, as seeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,17 +103,20 @@ enum Who {
     BannedStranger,
     Former,
     BannedFormer,
+    /// A former member whom the owner banned.
+    BannedByOwner,
     Member,
     Admin,
     Owner,
 }
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 9] = [
     Who::Ghost,
     Who::Stranger,
     Who::BannedStranger,
     Who::Former,
     Who::BannedFormer,
+    Who::BannedByOwner,
     Who::Member,
     Who::Admin,
     Who::Owner,
@@ -114,13 +125,14 @@ const EVERYONE: [Who; 8] = [
 impl Who {
     fn standing(self) -> Standing {
         let (role, banned) = match self {
-            Who::Ghost | Who::Stranger => (Role::Stranger, false),
-            Who::BannedStranger => (Role::Stranger, true),
-            Who::Former => (Role::Former, false),
-            Who::BannedFormer => (Role::Former, true),
-            Who::Member => (Role::Member, false),
-            Who::Admin => (Role::Admin, false),
-            Who::Owner => (Role::Owner, false),
+            Who::Ghost | Who::Stranger => (Role::Stranger, None),
+            Who::BannedStranger => (Role::Stranger, Some(BannedBy::Admin)),
+            Who::Former => (Role::Former, None),
+            Who::BannedFormer => (Role::Former, Some(BannedBy::Admin)),
+            Who::BannedByOwner => (Role::Former, Some(BannedBy::Owner)),
+            Who::Member => (Role::Member, None),
+            Who::Admin => (Role::Admin, None),
+            Who::Owner => (Role::Owner, None),
         };
         Standing { role, banned }
     }
@@ -154,6 +166,16 @@ struct Patch {
     open: Option<bool>,
 }
 
+/// The caller's counter of the case's kind of write, as seeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Count {
+    None,
+    /// At the ceiling, in a window that ends a millisecond after now.
+    Full,
+    /// At the ceiling, in a window that ended at now.
+    Passed,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Case {
     kind: Kind,
@@ -161,9 +183,21 @@ struct Case {
     target: Target,
     action: Action,
     patch: Patch,
+    count: Count,
 }
 
 impl Case {
+    /// The kind of write the case counts against the caller's ceiling, if any: the store's
+    /// choice, made again.
+    fn counted(&self) -> Option<WriteKind> {
+        match self.action {
+            Action::Post => Some(WriteKind::Post),
+            Action::Add if self.target != Target::Caller => Some(WriteKind::Addition),
+            Action::Update | Action::Open if self.patch.name.is_some() => Some(WriteKind::Rename),
+            _ => None,
+        }
+    }
+
     fn target_id(&self) -> Option<String> {
         match self.target {
             Target::Nobody => None,
@@ -208,7 +242,8 @@ const ON_A_TARGET: [Action; 7] = [
     Action::TransferOwnership,
 ];
 
-/// Every case: each room kind, caller, target and action with a guarded write.
+/// Every case: each room kind, caller, target and action with a guarded write, and each state
+/// of the caller's counter for a counted write.
 fn cases() -> Vec<Case> {
     let same = Patch { name: None, open: None };
     let mut patches = Vec::new();
@@ -225,15 +260,25 @@ fn cases() -> Vec<Case> {
             targets.extend(
                 EVERYONE.into_iter().filter(|who| !(caller == Who::Owner && *who == Who::Owner)).map(Target::Other),
             );
-            let case = |action, target, patch| Case { kind, caller, target, action, patch };
+            let case = |action, target, patch| Case { kind, caller, target, action, patch, count: Count::None };
             cases.push(case(Action::Join, Target::Caller, same));
             for action in ON_A_TARGET {
                 cases.extend(targets.iter().map(|target| case(action, *target, same)));
             }
-            cases.extend(patches.iter().map(|patch| case(Action::Update, Target::Nobody, *patch)));
+            for patch in &patches {
+                // A PATCH that opens is an opening; any other, an update.
+                let action = if patch.open == Some(true) { Action::Open } else { Action::Update };
+                cases.push(case(action, Target::Nobody, *patch));
+            }
             cases.push(case(Action::Delete, Target::Nobody, same));
             cases.push(case(Action::Post, Target::Nobody, same));
         }
+    }
+    // A counter needs an account to belong to.
+    let counted: Vec<Case> =
+        cases.iter().filter(|case| case.counted().is_some() && case.caller.exists()).copied().collect();
+    for count in [Count::Full, Count::Passed] {
+        cases.extend(counted.iter().map(|case| Case { count, ..*case }));
     }
     cases
 }
@@ -257,7 +302,17 @@ fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
     run(
         db,
         sql::INSERT_ROOM,
-        &[text(&room), text(name), text(&search_form(name)), Value::from(open), text(&owner), 0.into()],
+        &[
+            text(&room),
+            text(name),
+            text(&search_form(name)),
+            Value::from(open),
+            text(&owner),
+            0.into(),
+            LIMIT.window_millis.into(),
+            LIMIT.max.into(),
+            LIMIT.max.into(),
+        ],
     );
     run(db, sql::INSERT_ROOM_GRAMS, &[text(&room), text(&grams_json(name))]);
     run(db, sql::INSERT_OWNER, &[text(&room), text(&owner), 0.into()]);
@@ -268,7 +323,7 @@ fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
     for (position, (user, who)) in (2_i64..).zip(people) {
         let membership = match who {
             Who::Ghost | Who::Stranger | Who::BannedStranger | Who::Owner => None,
-            Who::Former | Who::BannedFormer => Some((0, 0)),
+            Who::Former | Who::BannedFormer | Who::BannedByOwner => Some((0, 0)),
             Who::Member => Some((1, 0)),
             Who::Admin => Some((1, 1)),
         };
@@ -279,13 +334,22 @@ fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
             )
             .unwrap();
         }
-        if matches!(who, Who::BannedStranger | Who::BannedFormer) {
-            let ban = "INSERT INTO bans (room_id, user_id, banned_at) VALUES (?1, ?2, ?3)";
-            db.execute(ban, (&room, id(user), position)).unwrap();
+        if who.standing().banned.is_some() {
+            let by_owner = who.standing().banned == Some(BannedBy::Owner);
+            let ban = "INSERT INTO bans (room_id, user_id, banned_at, by_owner) VALUES (?1, ?2, ?3, ?4)";
+            db.execute(ban, (&room, id(user), position, by_owner)).unwrap();
         }
     }
-    let message =
-        [text(&room), text(&id(BYSTANDER)), Value::Null, text(&id(900 + number(&room))), text("earlier"), 1.into()];
+    let message = [
+        text(&room),
+        text(&id(BYSTANDER)),
+        Value::Null,
+        text(&id(900 + number(&room))),
+        text("earlier"),
+        1.into(),
+        LIMIT.window_millis.into(),
+        LIMIT.max.into(),
+    ];
     run(db, sql::POST_MESSAGE, &message);
 }
 
@@ -313,7 +377,28 @@ fn seed(migrations: &[String], case: &Case) -> Connection {
         seed_room(&db, case, ROOM, NAME, case.kind == Kind::Open);
     }
     seed_room(&db, case, OTHER_ROOM, "Elsewhere", case.kind != Kind::Open);
+    let window_start = match case.count {
+        Count::None => None,
+        Count::Full => Some(NOW - LIMIT.window_millis + 1),
+        Count::Passed => Some(NOW - LIMIT.window_millis),
+    };
+    if let (Some(kind), Some(window_start)) = (case.counted(), window_start) {
+        db.execute(
+            "INSERT INTO write_counts (user_id, kind, window_start, count) VALUES (?1, ?2, ?3, ?4)",
+            (id(CALLER), kind.name(), window_start, LIMIT.max),
+        )
+        .unwrap();
+    }
     db
+}
+
+/// The caller's counter of `kind`, as the store reads it before a write.
+fn read_counter(db: &Connection, kind: WriteKind) -> Option<Counter> {
+    db.query_row(sql::WRITE_COUNT, (id(CALLER), kind.name()), |row| {
+        Ok(Counter { count: row.get("count")?, window_start: row.get("window_start")? })
+    })
+    .optional()
+    .unwrap()
 }
 
 /// The situation as `store::rooms` builds it from the `ROOM` row.
@@ -323,29 +408,21 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
     statement
         .query_row(params_from_iter(&args[..sql::highest_parameter(sql::ROOM)]), |row| {
             let owner: String = row.get("owner")?;
-            let standing = |user: &str, present: Option<i64>, admin: Option<i64>, banned: i64| Standing {
+            let standing = |user: &str, present: Option<i64>, admin: Option<i64>, ban: Option<i64>| Standing {
                 role: Role::from_membership(
                     present.map(|present| present != 0),
                     admin.unwrap_or(0) != 0,
                     user == owner,
                 ),
-                banned: banned != 0,
+                banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
             };
             let situation = Situation {
                 open: row.get::<_, i64>("open")? != 0,
-                caller: standing(
-                    caller,
-                    row.get("caller_present")?,
-                    row.get("caller_admin")?,
-                    row.get("caller_banned")?,
-                ),
+                caller: standing(caller, row.get("caller_present")?, row.get("caller_admin")?, row.get("caller_ban")?),
                 target: match target {
-                    Some(target) => standing(
-                        target,
-                        row.get("target_present")?,
-                        row.get("target_admin")?,
-                        row.get("target_banned")?,
-                    ),
+                    Some(target) => {
+                        standing(target, row.get("target_present")?, row.get("target_admin")?, row.get("target_ban")?)
+                    }
                     None => Standing::STRANGER,
                 },
                 target_exists: row.get::<_, i64>("target_exists")? != 0,
@@ -357,49 +434,64 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
         .unwrap()
 }
 
-/// The action's writes, in the store's order, with their own parameters (`?4`...).
+/// The action's writes, in the store's order, with their own parameters (`?4`...), every
+/// ceiling at `LIMIT`.
 fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
+    let guard = || [Value::from(NOW), LIMIT.window_millis.into(), LIMIT.max.into()];
     match case.action {
-        Action::Join | Action::Add => vec![(sql::ADD_MEMBER, vec![NOW.into()])],
+        Action::Join | Action::Add if case.counted().is_none() => vec![(sql::ADD_MEMBER, guard().to_vec())],
+        Action::Join | Action::Add => {
+            vec![(sql::ADD_MEMBER, guard().to_vec()), (sql::COUNT_ADDITION, guard().to_vec())]
+        }
         Action::Remove => vec![(sql::REMOVE_MEMBER, vec![])],
         Action::Ban => vec![(sql::INSERT_BAN, vec![NOW.into()]), (sql::REMOVE_BANNED, vec![])],
         Action::Unban => vec![(sql::DELETE_BAN, vec![])],
         Action::Promote => vec![(sql::PROMOTE, vec![])],
         Action::Demote => vec![(sql::DEMOTE, vec![])],
         Action::TransferOwnership => vec![(sql::PROMOTE, vec![]), (sql::HAND_OVER, vec![])],
-        Action::Update => {
+        Action::Update | Action::Open => {
             let Patch { name, open } = case.patch;
-            let extra = vec![
+            let mut extra = vec![
                 name.map_or(Value::Null, text),
                 name.map_or(Value::Null, |name| text(&search_form(name))),
                 open.map_or(Value::Null, Value::from),
                 name.map_or(Value::Null, |name| text(&grams_json(name))),
             ];
+            extra.extend(guard());
             let mut writes = vec![(sql::UPDATE_ROOM, extra.clone())];
             if name.is_some() {
                 writes.push((sql::DELETE_RENAMED_GRAMS, extra.clone()));
-                writes.push((sql::INSERT_RENAMED_GRAMS, extra));
+                writes.push((sql::INSERT_RENAMED_GRAMS, extra.clone()));
+                writes.push((sql::COUNT_RENAME, extra));
             }
             writes
         }
         Action::Delete => vec![(sql::DELETE_ROOM, vec![])],
-        Action::Post => vec![(sql::POST_MESSAGE, vec![text(&id(POSTED)), text(TEXT), NOW.into()])],
+        Action::Post => {
+            let mut extra = vec![text(&id(POSTED)), text(TEXT)];
+            extra.extend(guard());
+            vec![(sql::POST_MESSAGE, extra.clone()), (sql::COUNT_POST, extra)]
+        }
         Action::View | Action::ListBans => panic!("{:?} has no write", case.action),
     }
 }
 
-/// What the rules are about, in every room: who is in, who is banned, who owns, what was said.
+/// What the rules are about, in every room: who is in, who is banned, who owns, what was said;
+/// and how much each user wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct State {
     /// Room → (name, name_search, open, owner).
     rooms: BTreeMap<String, (String, String, bool, String)>,
     /// (room, user) → (present, admin).
     members: BTreeMap<(String, String), (bool, bool)>,
-    bans: BTreeSet<(String, String)>,
+    /// (room, user) → whether the owner placed the ban.
+    bans: BTreeMap<(String, String), bool>,
     /// (room, seq, message id, author, text).
     messages: BTreeSet<(String, i64, String, String, String)>,
     /// (room, gram).
     grams: BTreeSet<(String, String)>,
+    /// (user, kind) → (count, window_start).
+    counts: BTreeMap<(String, String), (i64, i64)>,
 }
 
 impl State {
@@ -411,12 +503,19 @@ impl State {
         let members = self.members.iter().map(|((room, user), (present, admin))| {
             format!("room {} member {}: present {present} admin {admin}", number(room), number(user))
         });
-        let bans = self.bans.iter().map(|(room, user)| format!("room {} ban {}", number(room), number(user)));
+        let bans = self
+            .bans
+            .iter()
+            .map(|((room, user), by_owner)| format!("room {} ban {} by owner {by_owner}", number(room), number(user)));
         let messages = self.messages.iter().map(|(room, seq, message, user, text)| {
             format!("room {} message {seq} {} by {}: {text:?}", number(room), number(message), number(user))
         });
         let grams = self.grams.iter().map(|(room, gram)| format!("room {} gram {gram:?}", number(room)));
-        rooms.chain(members).chain(bans).chain(messages).chain(grams).collect()
+        let counts = self
+            .counts
+            .iter()
+            .map(|((user, kind), (count, start))| format!("user {} wrote {count} {kind} since {start}", number(user)));
+        rooms.chain(members).chain(bans).chain(messages).chain(grams).chain(counts).collect()
     }
 
     /// What `self` has that `intended` has not (+), and what it lacks (-).
@@ -446,7 +545,11 @@ fn state(db: &Connection) -> State {
         })
         .into_iter()
         .collect(),
-        bans: rows(db, "SELECT room_id, user_id FROM bans", |row| Ok((row.get(0)?, row.get(1)?))).into_iter().collect(),
+        bans: rows(db, "SELECT room_id, user_id, by_owner FROM bans", |row| {
+            Ok(((row.get(0)?, row.get(1)?), row.get::<_, i64>(2)? != 0))
+        })
+        .into_iter()
+        .collect(),
         messages: rows(db, "SELECT room_id, seq, message_id, user_id, text FROM messages", |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
         })
@@ -455,6 +558,11 @@ fn state(db: &Connection) -> State {
         grams: rows(db, "SELECT room_id, gram FROM room_grams", |row| Ok((row.get(0)?, row.get(1)?)))
             .into_iter()
             .collect(),
+        counts: rows(db, "SELECT user_id, kind, count, window_start FROM write_counts", |row| {
+            Ok(((row.get(0)?, row.get(1)?), (row.get(2)?, row.get(3)?)))
+        })
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -498,7 +606,7 @@ fn intended(case: &Case, before: &State) -> State {
         }
         Action::Ban => {
             state.members.entry(key.clone()).and_modify(|membership| *membership = (false, false));
-            state.bans.insert(key);
+            *state.bans.entry(key).or_default() |= case.caller == Who::Owner;
         }
         Action::Unban => {
             state.bans.remove(&key);
@@ -513,7 +621,7 @@ fn intended(case: &Case, before: &State) -> State {
             state.members.entry(key.clone()).and_modify(|membership| membership.1 = true);
             state.rooms.entry(room).and_modify(|room| room.3 = key.1);
         }
-        Action::Update => {
+        Action::Update | Action::Open => {
             let Patch { name, open } = case.patch;
             state.rooms.entry(room.clone()).and_modify(|room| {
                 if let Some(name) = name {
@@ -529,7 +637,7 @@ fn intended(case: &Case, before: &State) -> State {
         Action::Delete => {
             state.rooms.remove(&room);
             state.members.retain(|(of, _), _| *of != room);
-            state.bans.retain(|(of, _)| *of != room);
+            state.bans.retain(|(of, _), _| *of != room);
             state.messages.retain(|(of, ..)| *of != room);
             state.grams.retain(|(of, _)| *of != room);
         }
@@ -539,6 +647,13 @@ fn intended(case: &Case, before: &State) -> State {
             state.messages.insert((room, seq, id(POSTED), id(CALLER), TEXT.to_owned()));
         }
         Action::View | Action::ListBans => panic!("{:?} has no write", case.action),
+    }
+    if let Some(kind) = case.counted() {
+        let counter = state.counts.entry((id(CALLER), kind.name().to_owned())).or_insert((0, NOW));
+        *counter = match case.count {
+            Count::None | Count::Passed => (1, NOW),
+            Count::Full => (counter.0 + 1, counter.1),
+        };
     }
     state
 }
@@ -552,6 +667,7 @@ fn disagreement(migrations: &[String], case: &Case) -> Option<String> {
     let base = [text(&id(ROOM)), text(&caller), target.as_deref().map_or(Value::Null, text)];
     let transaction = db.transaction().unwrap();
     let read = read_situation(&transaction, &caller, target.as_deref());
+    let counter = case.counted().map(|kind| read_counter(&transaction, kind));
     for (statement, extra) in writes(case) {
         run(&transaction, statement, &[base.as_slice(), &extra].concat());
     }
@@ -561,7 +677,10 @@ fn disagreement(migrations: &[String], case: &Case) -> Option<String> {
         Some(situation) if situation != case.situation() => {
             return Some(format!("the seed reads back as {situation:?}, not {:?}", case.situation()));
         }
-        Some(situation) => situation.check(case.action).map_err(|refusal| format!("{refusal:?}")),
+        Some(situation) => situation.check(case.action).map_err(|refusal| format!("{refusal:?}")).and_then(|()| {
+            let limited = counter.and_then(|counter| LIMIT.check(counter, NOW).err());
+            limited.map_or(Ok(()), |seconds| Err(format!("past the ceiling, for {seconds} s")))
+        }),
     };
     let (dump_after, after) = (dump(&db), state(&db));
     match verdict {
@@ -599,8 +718,12 @@ fn every_guarded_write_changes_the_database_exactly_when_check_allows_it() {
 #[test]
 fn the_table_reaches_both_verdicts_for_every_action() {
     let cases = cases();
-    let every_write =
-        [Action::Join].into_iter().chain(ON_A_TARGET).chain([Action::Update, Action::Delete, Action::Post]);
+    let every_write = [Action::Join].into_iter().chain(ON_A_TARGET).chain([
+        Action::Update,
+        Action::Open,
+        Action::Delete,
+        Action::Post,
+    ]);
     for action in every_write {
         let verdicts: BTreeSet<bool> = cases
             .iter()
@@ -623,5 +746,68 @@ fn room_reads_leave_visibility_to_check() {
         sql::MESSAGES_AFTER,
     ] {
         assert!(!read.contains("?2"), "a read guarded by the caller needs a case in this table: {read}");
+    }
+}
+
+/// Room creation is no room statement, but its guard is a ceiling written twice all the same:
+/// `INSERT_ROOM` refuses it at the owner's cap of owned rooms or at their ceiling of creations,
+/// exactly when the store's explanation (the cap, then `WriteLimit::check`) says so, and
+/// `COUNT_ROOM_CREATION` counts it exactly when it happened.
+#[test]
+fn a_room_is_created_exactly_when_the_owner_is_under_both_ceilings_and_then_counted() {
+    let migrations = migrations();
+    const CAP: i64 = 2;
+    for owned in 0..=CAP {
+        for count in [Count::None, Count::Full, Count::Passed] {
+            let db = schema(&migrations);
+            db.execute(sql::INSERT_USER, (id(OWNER), "owner", "not a hash", 0)).unwrap();
+            let kind = WriteKind::RoomCreation.name();
+            for room in 0..owned {
+                let insert = "INSERT INTO rooms (room_id, name, open, owner_id, created_at) VALUES (?1, '', 1, ?2, 0)";
+                db.execute(insert, (id(200 + u32::try_from(room).unwrap()), id(OWNER))).unwrap();
+            }
+            let window_start = match count {
+                Count::None => None,
+                Count::Full => Some(NOW - LIMIT.window_millis + 1),
+                Count::Passed => Some(NOW - LIMIT.window_millis),
+            };
+            if let Some(window_start) = window_start {
+                let insert = "INSERT INTO write_counts (user_id, kind, window_start, count) VALUES (?1, ?2, ?3, ?4)";
+                db.execute(insert, (id(OWNER), kind, window_start, LIMIT.max)).unwrap();
+            }
+            let counter = db
+                .query_row(sql::WRITE_COUNT, (id(OWNER), kind), |row| {
+                    Ok(Counter { count: row.get("count")?, window_start: row.get("window_start")? })
+                })
+                .optional()
+                .unwrap();
+            let owned_count: i64 = db.query_row(sql::OWNED_COUNT, [id(OWNER)], |row| row.get(0)).unwrap();
+            assert_eq!(owned_count, owned, "owned_count is kept by the schema");
+            let allowed = owned_count < CAP && LIMIT.check(counter, NOW).is_ok();
+            let args = [
+                text(&id(ROOM)),
+                text(NAME),
+                text(&search_form(NAME)),
+                Value::from(true),
+                text(&id(OWNER)),
+                NOW.into(),
+                LIMIT.window_millis.into(),
+                LIMIT.max.into(),
+                CAP.into(),
+            ];
+            let before = dump(&db);
+            run(&db, sql::INSERT_ROOM, &args);
+            run(&db, sql::COUNT_ROOM_CREATION, &args);
+            let created = db.query_row(sql::ROOM_EXISTS, [id(ROOM)], |row| row.get::<_, i64>(0)).unwrap() != 0;
+            let case = format!("owning {owned}, counter {count:?}");
+            assert_eq!(created, allowed, "{case}");
+            if !allowed {
+                assert_eq!(dump(&db), before, "{case}: refused, but rows changed");
+                continue;
+            }
+            let counted: (i64, i64) =
+                db.query_row(sql::WRITE_COUNT, (id(OWNER), kind), |row| Ok((row.get(0)?, row.get(1)?))).unwrap();
+            assert_eq!(counted, (1, NOW), "{case}: counted once, in a window from now");
+        }
     }
 }

@@ -35,15 +35,22 @@ impl Role {
     }
 }
 
+/// Who placed a ban: a ban the owner placed is the owner's to lift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BannedBy {
+    Admin,
+    Owner,
+}
+
 /// One user's standing in a room, bans included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
     pub role: Role,
-    pub banned: bool,
+    pub banned: Option<BannedBy>,
 }
 
 impl Standing {
-    pub const STRANGER: Self = Self { role: Role::Stranger, banned: false };
+    pub const STRANGER: Self = Self { role: Role::Stranger, banned: None };
 }
 
 /// What a request on a room knows: the room's openness, and the standing of the caller and of
@@ -77,8 +84,10 @@ pub enum Action {
     /// Take admin away from someone, or step down oneself.
     Demote,
     TransferOwnership,
-    /// Rename, open or close.
+    /// Rename or close, or open a room that is open already.
     Update,
+    /// What `Update` does, opening a closed room too: that publishes its history.
+    Open,
     Delete,
     Post,
 }
@@ -117,12 +126,12 @@ impl Situation {
             // A key that KV still knows for a deleted account (KV forgets across locations
             // only within a minute).
             Action::Join if !self.target_exists => Err(UnknownCaller),
-            Action::Join if self.caller.banned => Err(Banned),
+            Action::Join if self.caller.banned.is_some() => Err(Banned),
             Action::Join => Ok(()),
             Action::Add if self.caller_is_target => self.check(Action::Join),
             Action::Add if !caller.is_admin() => Err(Forbidden("only admins may add members")),
             Action::Add if !self.target_exists => Err(UserNotFound),
-            Action::Add if self.target.banned => Err(Banned),
+            Action::Add if self.target.banned.is_some() => Err(Banned),
             Action::Add => Ok(()),
             Action::Remove if self.caller_is_target => match target {
                 Role::Owner => Err(Forbidden("the owner cannot leave the room: transfer ownership first")),
@@ -130,10 +139,16 @@ impl Situation {
                 _ => Ok(()),
             },
             Action::Remove | Action::Ban => self.check_moderation(action),
-            Action::Unban | Action::ListBans | Action::Update if !caller.is_admin() => {
+            Action::Unban | Action::ListBans | Action::Update | Action::Open if !caller.is_admin() => {
                 Err(Forbidden("only admins may do that"))
             }
-            Action::Unban | Action::ListBans | Action::Update => Ok(()),
+            Action::Unban if self.target.banned == Some(BannedBy::Owner) && caller != Role::Owner => {
+                Err(Forbidden("only the owner may lift a ban the owner placed"))
+            }
+            Action::Open if !self.open && caller != Role::Owner => {
+                Err(Forbidden("only the owner may open a closed room"))
+            }
+            Action::Unban | Action::ListBans | Action::Update | Action::Open => Ok(()),
             Action::Promote if caller != Role::Owner => Err(Forbidden("only the owner may appoint admins")),
             Action::Promote if !target.is_present() => Err(NotAMember),
             Action::Promote => Ok(()),
@@ -185,7 +200,7 @@ mod tests {
     const ROLES: [Role; 5] = [Role::Stranger, Role::Former, Role::Member, Role::Admin, Role::Owner];
 
     fn standing(role: Role) -> Standing {
-        Standing { role, banned: false }
+        Standing { role, banned: None }
     }
 
     /// `caller` acting on a distinct, existing `target` in a room.
@@ -238,7 +253,10 @@ mod tests {
     fn anyone_may_join_an_open_room_but_the_banned() {
         assert!(allowed(own(true, Role::Stranger), Action::Join));
         assert!(allowed(own(true, Role::Former), Action::Join));
-        let banned = Situation { caller: Standing { role: Role::Former, banned: true }, ..own(true, Role::Former) };
+        let banned = Situation {
+            caller: Standing { role: Role::Former, banned: Some(BannedBy::Admin) },
+            ..own(true, Role::Former)
+        };
         assert_eq!(banned.check(Action::Join), Err(Banned));
     }
 
@@ -257,7 +275,7 @@ mod tests {
             Err(Forbidden("only admins may add members"))
         );
         let banned = Situation {
-            target: Standing { role: Role::Former, banned: true },
+            target: Standing { role: Role::Former, banned: Some(BannedBy::Admin) },
             ..situation(false, Role::Admin, Role::Former)
         };
         assert_eq!(banned.check(Action::Add), Err(Banned));
@@ -297,6 +315,31 @@ mod tests {
         for action in [Action::Unban, Action::ListBans, Action::Update] {
             assert_eq!(who_may(true, action, Role::Stranger), [Role::Admin, Role::Owner], "{action:?}");
         }
+    }
+
+    #[test]
+    fn admins_open_an_open_room_but_only_the_owner_opens_a_closed_one() {
+        assert_eq!(who_may(true, Action::Open, Role::Stranger), [Role::Admin, Role::Owner]);
+        assert_eq!(who_may(false, Action::Open, Role::Stranger), [Role::Owner]);
+        assert_eq!(
+            situation(false, Role::Admin, Role::Stranger).check(Action::Open),
+            Err(Forbidden("only the owner may open a closed room"))
+        );
+        assert_eq!(who_may(false, Action::Update, Role::Stranger), [Role::Admin, Role::Owner]);
+    }
+
+    #[test]
+    fn a_ban_the_owner_placed_is_lifted_by_the_owner_alone() {
+        let banned = |by| Situation {
+            target: Standing { role: Role::Former, banned: Some(by) },
+            ..situation(true, Role::Admin, Role::Former)
+        };
+        assert_eq!(
+            banned(BannedBy::Owner).check(Action::Unban),
+            Err(Forbidden("only the owner may lift a ban the owner placed"))
+        );
+        assert!(allowed(Situation { caller: standing(Role::Owner), ..banned(BannedBy::Owner) }, Action::Unban));
+        assert!(allowed(banned(BannedBy::Admin), Action::Unban));
     }
 
     #[test]

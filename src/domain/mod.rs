@@ -3,15 +3,16 @@
 
 mod access;
 mod ids;
+pub mod limits;
 mod page;
 mod text;
 pub mod throttle;
 pub mod time;
 
-pub use access::{Action, Refusal, Role, Situation, Standing};
+pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing};
 pub use ids::{MessageId, RoomId, UserId};
 pub use page::Page;
-pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, Username};
+pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, SearchKey, Username};
 
 /// Why a value was refused; it becomes a 400 with this message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -114,24 +114,40 @@ pub fn search_form(text: &str) -> String {
     text.to_lowercase().replace('ς', "σ")
 }
 
-/// The distinct 1- to 3-character pieces of a case-folded name, which the directory indexes so
-/// that a search looks names up instead of reading them all.
+/// The longest piece of a name the directory indexes.
+const PIECE_CHARS: usize = 3;
+
+/// The distinct pieces of a case-folded name that the directory indexes, so that a search
+/// looks names up instead of reading them all: at each position, the piece of up to three
+/// characters that starts there. Every substring of the name starts one of them.
 pub fn search_grams(folded: &str) -> Vec<String> {
     let chars: Vec<char> = folded.chars().collect();
     let mut grams: Vec<String> =
-        (1..=3).flat_map(|size| chars.windows(size).map(|gram| gram.iter().collect())).collect();
+        (0..chars.len()).map(|start| chars.iter().skip(start).take(PIECE_CHARS).collect()).collect();
     grams.sort_unstable();
     grams.dedup();
     grams
 }
 
-/// How a directory search for `query` runs: the indexed piece to look up (its first three
-/// characters, or all of it if shorter), and the whole case-folded query to check names
-/// against. `None` for an empty query.
-pub fn search_key(query: &str) -> Option<(String, String)> {
+/// How a directory search runs: the indexed pieces to look up, `first..=last` (the pieces that
+/// start with the query's first three characters, or with all of it if shorter), and the whole
+/// case-folded query to check those names against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchKey {
+    pub first: String,
+    pub last: String,
+    pub needle: String,
+}
+
+/// The search for `query`; `None` for an empty query. A piece has at most three characters,
+/// and text compares as its code points, so the pieces that start with a shorter prefix are
+/// those from the prefix itself up to the prefix padded with the last code point.
+pub fn search_key(query: &str) -> Option<SearchKey> {
     let needle = search_form(query);
-    let gram: String = needle.chars().take(3).collect();
-    (!gram.is_empty()).then_some((gram, needle))
+    let first: String = needle.chars().take(PIECE_CHARS).collect();
+    let padding = PIECE_CHARS - first.chars().count();
+    let last: String = first.chars().chain(std::iter::repeat_n(char::MAX, padding)).collect();
+    (!first.is_empty()).then_some(SearchKey { first, last, needle })
 }
 
 #[cfg(test)]
@@ -215,30 +231,59 @@ mod tests {
     }
 
     #[test]
-    fn a_name_is_indexed_by_its_pieces_of_one_to_three_characters() {
-        assert_eq!(search_grams("abab"), ["a", "ab", "aba", "b", "ba", "bab"]);
+    fn a_name_is_indexed_by_the_piece_of_up_to_three_characters_at_each_position() {
+        assert_eq!(search_grams("abab"), ["ab", "aba", "b", "bab"]);
+        assert_eq!(search_grams("aaaa"), ["a", "aa", "aaa"]);
         assert_eq!(search_grams("é"), ["é"]);
         assert!(search_grams("").is_empty());
     }
 
     #[test]
-    fn every_substring_of_a_name_begins_with_one_of_its_pieces() {
-        let name = search_form("Le Café du Coin");
-        let grams = search_grams(&name);
-        let chars: Vec<char> = name.chars().collect();
-        for start in 0..chars.len() {
-            for end in start + 1..=chars.len() {
-                let query: String = chars[start..end].iter().collect();
-                let (gram, needle) = search_key(&query).unwrap();
-                assert!(grams.contains(&gram) && name.contains(&needle), "{query}");
+    fn a_name_has_no_more_pieces_than_characters() {
+        let name: String = ('一'..).take(RoomName::MAX_CHARS).collect();
+        assert_eq!(search_grams(&name).len(), RoomName::MAX_CHARS);
+    }
+
+    /// Whether the search for `query` looks up one of `grams` (which `BETWEEN` on SQLite's
+    /// byte order of UTF-8, that is code point order, finds).
+    fn looked_up(key: &SearchKey, grams: &[String]) -> bool {
+        grams.iter().any(|gram| key.first.as_str() <= gram.as_str() && gram.as_str() <= key.last.as_str())
+    }
+
+    #[test]
+    fn every_substring_of_a_name_starts_a_piece_its_search_looks_up() {
+        for name in ["Le Café du Coin", "ΚΟΣΜΟΣ 日本語の部屋", "aaaa", "ab"] {
+            let name = search_form(name);
+            let grams = search_grams(&name);
+            let chars: Vec<char> = name.chars().collect();
+            for start in 0..chars.len() {
+                for end in start + 1..=chars.len() {
+                    let query: String = chars[start..end].iter().collect();
+                    let key = search_key(&query).unwrap();
+                    assert!(looked_up(&key, &grams) && name.contains(&key.needle), "{query}");
+                }
             }
         }
     }
 
     #[test]
+    fn a_search_looks_up_only_pieces_that_start_with_its_prefix() {
+        let grams = search_grams(&search_form("xay bzz a\u{10FFFF}"));
+        let key = search_key("a").unwrap();
+        let found: Vec<&String> = grams
+            .iter()
+            .filter(|gram| key.first.as_str() <= gram.as_str() && gram.as_str() <= key.last.as_str())
+            .collect();
+        assert!(found.iter().all(|gram| gram.starts_with('a')), "{found:?}");
+        assert_eq!(found.len(), 2, "{found:?}");
+    }
+
+    #[test]
     fn a_search_key_is_the_first_three_characters_of_the_folded_query() {
-        assert_eq!(search_key("CAFÉ"), Some(("caf".to_string(), "café".to_string())));
-        assert_eq!(search_key("Σ"), Some(("σ".to_string(), "σ".to_string())));
+        let key = search_key("CAFÉ").unwrap();
+        assert_eq!((key.first.as_str(), key.last.as_str(), key.needle.as_str()), ("caf", "caf", "café"));
+        let key = search_key("Σ").unwrap();
+        assert_eq!((key.first.as_str(), key.last.as_str(), key.needle.as_str()), ("σ", "σ\u{10FFFF}\u{10FFFF}", "σ"));
         assert_eq!(search_key(""), None);
     }
 

@@ -53,7 +53,8 @@ pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         Some(user_id) => UserId::parse(user_id)?,
         None => request.caller,
     };
-    rooms::add(&db(&ctx)?, request.query().about(&target), now_millis()).await?.explain(Action::Add)?;
+    let limits = &ctx.data.config.limits;
+    rooms::add(&db(&ctx)?, request.query().about(&target), now_millis(), limits).await?.explain(Action::Add)?;
     json(200, &json!({ "present": true }))
 }
 

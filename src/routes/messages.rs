@@ -27,7 +27,8 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let text = MessageText::parse(request.input.required_text("text")?)?;
     let message_id = MessageId::from_random_bytes(random_bytes()?);
     let sent_at = now_millis();
-    messages::post(&db(&ctx)?, request.query(), &message_id, &text, sent_at).await?.explain(Action::Post)?;
+    let limits = &ctx.data.config.limits;
+    messages::post(&db(&ctx)?, request.query(), &message_id, &text, sent_at, limits).await?.explain(Action::Post)?;
     let message = MessageRow {
         message_id: message_id.to_string(),
         user_id: request.caller.to_string(),

@@ -19,9 +19,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let open = input.bool("open")?.unwrap_or(true);
     let owner = caller(&ctx, &input).await?;
     let room_id = RoomId::from_random_bytes(random_bytes()?);
-    if !rooms::create(&db(&ctx)?, &room_id, &name, open, &owner, now_millis()).await? {
-        return Err(ApiError::INVALID_KEY);
-    }
+    rooms::create(&db(&ctx)?, &room_id, &name, open, &owner, now_millis(), &ctx.data.config.limits).await?;
     json(200, &json!({ "room_id": room_id }))
 }
 
@@ -48,13 +46,17 @@ pub async fn transfer(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     json(200, &json!({ "owner": new_owner }))
 }
 
-/// `PATCH /room/{room_id} {key, name?, open?}` → 200 with the room as `GET` shows it.
+/// `PATCH /room/{room_id} {key, name?, open?}` → 200 with the room as `GET` shows it. Opening
+/// a closed room publishes its history: that is the owner's call.
 pub async fn update(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let name = request.input.text("name")?.map(RoomName::parse).transpose()?;
     let open = request.input.bool("open")?;
-    let (written, after) = rooms::update(&db(&ctx)?, request.query(), name.as_ref(), open).await?;
-    written.explain(Action::Update)?;
+    let action = if open == Some(true) { Action::Open } else { Action::Update };
+    let limits = &ctx.data.config.limits;
+    let (written, after) =
+        rooms::update(&db(&ctx)?, request.query(), name.as_ref(), open, now_millis(), limits).await?;
+    written.explain(action)?;
     let after = after.ok_or_else(|| ApiError::internal("room vanished during its update"))?;
     json(200, &room_json(&after))
 }

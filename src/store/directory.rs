@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{int, sql, text, Batch, Db};
-use crate::domain::{search_key, Page, UserId};
+use crate::domain::{search_key, Page, SearchKey, UserId};
 use crate::error::ApiError;
 
 /// A room as lists show it.
@@ -32,9 +32,12 @@ pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec
     let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
     let mut batch = Batch::new(db);
     let (rooms, count) = match query.and_then(search_key) {
-        Some((gram, needle)) => (
-            batch.read::<RoomSummary>(db.prepare(sql::OPEN_ROOMS_NAMED, &[limit, offset, text(&gram), text(&needle)])?),
-            batch.read::<CountRow>(db.prepare(sql::OPEN_ROOM_NAMED_COUNT, &[text(&gram), text(&needle)])?),
+        Some(SearchKey { first, last, needle }) => (
+            batch.read::<RoomSummary>(
+                db.prepare(sql::OPEN_ROOMS_NAMED, &[limit, offset, text(&first), text(&needle), text(&last)])?,
+            ),
+            batch
+                .read::<CountRow>(db.prepare(sql::OPEN_ROOM_NAMED_COUNT, &[text(&first), text(&needle), text(&last)])?),
         ),
         None => (
             batch.read::<RoomSummary>(db.prepare(sql::OPEN_ROOMS, &[limit, offset])?),

@@ -4,8 +4,10 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
+use super::limits::Counted;
 use super::rooms::{Room, RoomQuery, Written};
 use super::{int, sql, text, Batch, Db};
+use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{MessageId, MessageText};
 use crate::error::ApiError;
 
@@ -17,18 +19,21 @@ pub struct MessageRow {
     pub sent_at: i64,
 }
 
-/// Posts as the caller if they are a present member, numbering the message after the room's
-/// latest.
+/// Posts as the caller if they are a present member under their ceiling of posts, numbering
+/// the message after the room's latest.
 pub async fn post(
     db: &Db,
     query: RoomQuery<'_>,
     message_id: &MessageId,
     text_: &MessageText,
     now: i64,
+    limits: &Limits,
 ) -> Result<Written, ApiError> {
-    query
-        .guarded_write(db, &[(sql::POST_MESSAGE, &[text(&message_id.to_string()), text(text_.as_str()), int(now)])])
-        .await
+    let Some(caller) = query.caller else { return Err(ApiError::INVALID_KEY) };
+    let counted = Counted::new(WriteKind::Post, limits, caller, now);
+    let [now, window, max] = counted.guard();
+    let extra = [text(&message_id.to_string()), text(text_.as_str()), now, window, max];
+    query.counted_write(db, sql::POST_MESSAGE, &extra, &counted).await
 }
 
 /// Where a page of history starts.

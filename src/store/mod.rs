@@ -2,6 +2,7 @@
 //! typed results. Handlers never see SQL.
 
 pub mod directory;
+pub mod limits;
 pub mod messages;
 pub mod rooms;
 pub mod sessions;

@@ -11,9 +11,11 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
+use super::limits::{Counted, Limited, NO_CEILING};
 use super::{flag, int, optional_text, sql, text, Batch, Db, Results, Rows};
+use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{
-    search_form, search_grams, Action, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId,
+    search_form, search_grams, Action, BannedBy, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId,
 };
 use crate::error::ApiError;
 
@@ -38,15 +40,22 @@ pub fn permitted(room: Option<Room>, action: Action) -> Result<Room, ApiError> {
 }
 
 /// A guarded write, done: holds the room as it stood just before the write's statements ran,
-/// in the same transaction. The SQL guards apply the rules of `Situation::check`
-/// (tests/room_rules.rs proves them equal), so that room explains what the guards did.
+/// in the same transaction, and whether the caller's ceiling held the write back. The SQL
+/// guards apply the rules of `Situation::check` and of the ceilings (tests/room_rules.rs
+/// proves them equal), so these explain what the guards did.
 #[must_use]
-pub struct Written(Option<Room>);
+pub struct Written {
+    room: Option<Room>,
+    limited: Limited,
+}
 
 impl Written {
-    /// The room as it was, if the write went ahead; else why it did not.
+    /// The room as it was, if the write went ahead; else why it did not: the room's rules
+    /// first, so that a room the caller may not see stays unseen.
     pub fn explain(self, action: Action) -> Result<Room, ApiError> {
-        permitted(self.0, action)
+        let room = permitted(self.room, action)?;
+        self.limited.explain()?;
+        Ok(room)
     }
 }
 
@@ -60,10 +69,10 @@ pub(super) struct RoomRow {
     owner: String,
     caller_present: Option<i64>,
     caller_admin: Option<i64>,
-    caller_banned: i64,
+    caller_ban: Option<i64>,
     target_present: Option<i64>,
     target_admin: Option<i64>,
-    target_banned: i64,
+    target_ban: Option<i64>,
     target_exists: i64,
 }
 
@@ -104,19 +113,19 @@ impl<'a> RoomQuery<'a> {
 
     fn room_of(&self, row: RoomRow) -> Room {
         let is_owner = |user: &UserId| user.to_string() == row.owner;
-        let standing = |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, banned: i64| Standing {
+        let standing = |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, ban: Option<i64>| Standing {
             role: Role::from_membership(
                 present.map(|present| present != 0),
                 admin.unwrap_or(0) != 0,
                 user.is_some_and(is_owner),
             ),
-            banned: banned != 0,
+            banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
         };
         let situation = Situation {
             open: row.open != 0,
-            caller: standing(self.caller, row.caller_present, row.caller_admin, row.caller_banned),
+            caller: standing(self.caller, row.caller_present, row.caller_admin, row.caller_ban),
             target: match self.target {
-                Some(target) => standing(Some(target), row.target_present, row.target_admin, row.target_banned),
+                Some(target) => standing(Some(target), row.target_present, row.target_admin, row.target_ban),
                 None => Standing::STRANGER,
             },
             target_exists: row.target_exists != 0,
@@ -141,7 +150,27 @@ impl<'a> RoomQuery<'a> {
             batch.write(self.statement(db, sql, extra)?);
         }
         let results = batch.run().await?;
-        Ok(Written(self.room(&results, &room)?))
+        Ok(Written { room: self.room(&results, &room)?, limited: Limited::NOT })
+    }
+
+    /// Reads the room and the caller's counter, then runs the guarded statement `sql` and the
+    /// statement that counts it, both with `extra`, in one transaction.
+    pub(super) async fn counted_write(
+        &self,
+        db: &Db,
+        sql: &str,
+        extra: &[JsValue],
+        counted: &Counted,
+    ) -> Result<Written, ApiError> {
+        let mut batch = Batch::new(db);
+        let room = self.read_room(db, &mut batch)?;
+        let counter = counted.read(db, &mut batch)?;
+        batch.write(self.statement(db, sql, extra)?);
+        if let Some(count) = counted.count_sql() {
+            batch.write(self.statement(db, count, extra)?);
+        }
+        let results = batch.run().await?;
+        Ok(Written { room: self.room(&results, &room)?, limited: counted.verdict(&results, counter.as_ref())? })
     }
 }
 
@@ -154,8 +183,9 @@ pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiErro
     Ok(db.first::<RoomRow>(query.statement(db, sql::ROOM, &[])?).await?.map(|row| query.room_of(row)))
 }
 
-/// Creates the room with its owner as first member and admin, in one transaction; `false`
-/// (and nothing written) if the owner's account no longer exists.
+/// Creates the room with its owner as first member and admin, in one transaction, unless the
+/// owner's account no longer exists (401), they own as many rooms as they may (403) or they
+/// created as many as they may for now (429); then nothing is written.
 pub async fn create(
     db: &Db,
     room_id: &RoomId,
@@ -163,23 +193,52 @@ pub async fn create(
     open: bool,
     owner: &UserId,
     now: i64,
-) -> Result<bool, ApiError> {
-    let room_id = room_id.to_string();
-    let owner = owner.to_string();
-    let mut batch = Batch::new(db);
-    batch.write(db.prepare(
-        sql::INSERT_ROOM,
-        &[text(&room_id), text(name.as_str()), text(&search_form(name.as_str())), flag(open), text(&owner), int(now)],
-    )?);
-    batch.write(db.prepare(sql::INSERT_ROOM_GRAMS, &[text(&room_id), text(&grams_json(name)?)])?);
-    batch.write(db.prepare(sql::INSERT_OWNER, &[text(&room_id), text(&owner), int(now)])?);
+    limits: &Limits,
+) -> Result<(), ApiError> {
+    let counted = Counted::new(WriteKind::RoomCreation, limits, owner, now);
+    let owned_max = limits.owned_rooms.map_or(NO_CEILING, i64::from);
+    let (room_id, owner) = (room_id.to_string(), owner.to_string());
+    let [_, window, max] = counted.guard();
+    let args = [
+        text(&room_id),
+        text(name.as_str()),
+        text(&search_form(name.as_str())),
+        flag(open),
+        text(&owner),
+        int(now),
+        window,
+        max,
+        int(owned_max),
+    ];
+    let statement = |sql: &str| db.prepare(sql, args.get(..sql::highest_parameter(sql)).unwrap_or(&args));
+    #[derive(Deserialize)]
+    struct Owned {
+        owned_count: i64,
+    }
     #[derive(Deserialize)]
     struct Created {
         created: i64,
     }
+    let mut batch = Batch::new(db);
+    let owned = batch.read::<Owned>(db.prepare(sql::OWNED_COUNT, &[text(&owner)])?);
+    let counter = counted.read(db, &mut batch)?;
+    batch.write(statement(sql::INSERT_ROOM)?);
+    batch.write(db.prepare(sql::INSERT_ROOM_GRAMS, &[text(&room_id), text(&grams_json(name)?)])?);
+    batch.write(db.prepare(sql::INSERT_OWNER, &[text(&room_id), text(&owner), int(now)])?);
+    if let Some(count) = counted.count_sql() {
+        batch.write(statement(count)?);
+    }
     let created = batch.read::<Created>(db.prepare(sql::ROOM_EXISTS, &[text(&room_id)])?);
     let results = batch.run().await?;
-    Ok(results.first(&created)?.is_some_and(|row| row.created != 0))
+    if results.first(&created)?.is_some_and(|row| row.created != 0) {
+        return Ok(());
+    }
+    let Some(owned) = results.first(&owned)? else { return Err(ApiError::INVALID_KEY) };
+    if owned.owned_count >= owned_max {
+        return Err(ApiError::Forbidden("you own as many rooms as you may: delete one or hand it over first"));
+    }
+    counted.verdict(&results, counter.as_ref())?.explain()?;
+    Err(ApiError::internal("room not created, though no guard refused it"))
 }
 
 /// Which users a page lists.
@@ -239,10 +298,16 @@ pub async fn page(
 }
 
 /// Makes the target a present member: the caller joining an open room themself, or an admin
-/// adding someone. A rejoin moves them to the end of the join order; a present member stays
-/// where they are.
-pub async fn add(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::ADD_MEMBER, &[int(now)])]).await
+/// adding someone (counted against the admin's ceiling of additions). A rejoin moves them to
+/// the end of the join order; a present member stays where they are.
+pub async fn add(db: &Db, query: RoomQuery<'_>, now: i64, limits: &Limits) -> Result<Written, ApiError> {
+    let Some(caller) = query.caller else { return Err(ApiError::INVALID_KEY) };
+    let counted = Counted::new(WriteKind::Addition, limits, caller, now);
+    let guard = counted.guard();
+    if query.target == query.caller {
+        return query.guarded_write(db, &[(sql::ADD_MEMBER, &guard)]).await;
+    }
+    query.counted_write(db, sql::ADD_MEMBER, &guard, &counted).await
 }
 
 /// The target leaves (target = caller) or is removed.
@@ -274,31 +339,49 @@ pub async fn transfer(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError
     query.guarded_write(db, &[(sql::PROMOTE, &[]), (sql::HAND_OVER, &[])]).await
 }
 
-/// Renames, opens or closes the room (an admin's call); the write, and the room after it.
+/// Renames, opens or closes the room (an admin's call; opening a closed room, the owner's), a
+/// rename counted against the caller's ceiling of renames; the write, and the room after it.
 pub async fn update(
     db: &Db,
     query: RoomQuery<'_>,
     name: Option<&RoomName>,
     open: Option<bool>,
+    now: i64,
+    limits: &Limits,
 ) -> Result<(Written, Option<Room>), ApiError> {
+    let Some(caller) = query.caller else { return Err(ApiError::INVALID_KEY) };
+    let counted = Counted::new(WriteKind::Rename, limits, caller, now);
     let search = name.map(|name| search_form(name.as_str()));
     let grams = name.map(grams_json).transpose()?;
+    let [now, window, max] = counted.guard();
     let extra = [
         optional_text(name.map(RoomName::as_str)),
         optional_text(search.as_deref()),
         open.map_or(JsValue::NULL, flag),
         optional_text(grams.as_deref()),
+        now,
+        window,
+        max,
     ];
     let mut batch = Batch::new(db);
     let before = query.read_room(db, &mut batch)?;
+    let counter = match name {
+        Some(_) => counted.read(db, &mut batch)?,
+        None => None,
+    };
     batch.write(query.statement(db, sql::UPDATE_ROOM, &extra)?);
     if name.is_some() {
         batch.write(query.statement(db, sql::DELETE_RENAMED_GRAMS, &extra)?);
         batch.write(query.statement(db, sql::INSERT_RENAMED_GRAMS, &extra)?);
+        if let Some(count) = counted.count_sql() {
+            batch.write(query.statement(db, count, &extra)?);
+        }
     }
     let after = query.read_room(db, &mut batch)?;
     let results = batch.run().await?;
-    Ok((Written(query.room(&results, &before)?), query.room(&results, &after)?))
+    let written =
+        Written { room: query.room(&results, &before)?, limited: counted.verdict(&results, counter.as_ref())? };
+    Ok((written, query.room(&results, &after)?))
 }
 
 /// Deletes the room with its memberships, bans and messages (the owner's call).

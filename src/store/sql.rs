@@ -6,6 +6,12 @@
 //! The room writes carry the rules of `domain::Situation::check` again, as guards (one
 //! condition a line), so that the rules hold at the very moment of the write;
 //! `tests/room_rules.rs` proves the two equal case by case.
+//!
+//! The writes that count against a ceiling of their author (`domain::limits`) carry its guard
+//! too: `NOT EXISTS` a counter of the author's, of the write's kind, whose window is still on
+//! (`window_start > now - window`) and full (`count >= max`). A `COUNT_...` statement after
+//! the write counts it once it happened, in the same transaction, so that concurrent writes
+//! are counted exactly.
 
 // Users and sessions.
 
@@ -78,20 +84,31 @@ pub const DELETE_USER: &str = "DELETE FROM users
 // Rooms.
 
 /// The room with the caller's (`?2`) and the target's (`?3`) standing in it; either may be
-/// NULL.
+/// NULL. A ban reads as whether the owner placed it, NULL for none.
 pub const ROOM: &str = "SELECT r.open, r.name, r.user_count, r.admin_count, r.ban_count, r.owner_id AS owner,
        c.present AS caller_present, c.admin AS caller_admin,
-       EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?2) AS caller_banned,
+       (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?2) AS caller_ban,
        t.present AS target_present, t.admin AS target_admin,
-       EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3) AS target_banned,
+       (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?3) AS target_ban,
        EXISTS (SELECT 1 FROM users WHERE user_id = ?3) AS target_exists
   FROM rooms AS r
   LEFT JOIN members AS c ON c.room_id = r.room_id AND c.user_id = ?2
   LEFT JOIN members AS t ON t.room_id = r.room_id AND t.user_id = ?3
  WHERE r.room_id = ?1";
-/// Only for an owner who exists: a key can outlive its account by up to a minute elsewhere.
+/// Only for an owner who exists (a key can outlive its account by up to a minute elsewhere),
+/// owns fewer rooms than `?9`, and is under the ceiling of room creations (`?6` now, `?7` the
+/// window, `?8` the ceiling).
 pub const INSERT_ROOM: &str = "INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at)
- SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?5)";
+ SELECT ?1, ?2, ?3, ?4, ?5, ?6 FROM users
+  WHERE user_id = ?5 AND owned_count < ?9
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?5 AND kind = 'room' AND window_start > ?6 - ?7 AND count >= ?8)";
+/// The room's creation, once it happened (the room's id is new).
+pub const COUNT_ROOM_CREATION: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?5, 'room', ?6, 1 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?6 - ?7 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?6 - ?7 THEN window_start ELSE ?6 END";
 /// The room's name pieces (`?2`, a JSON array), for the directory's search.
 pub const INSERT_ROOM_GRAMS: &str = "INSERT OR IGNORE INTO room_grams (gram, room_id)
  SELECT value, ?1 FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
@@ -115,8 +132,9 @@ pub const ADMINS_PAGE: &str =
 pub const BANS_PAGE: &str =
     "SELECT user_id FROM bans WHERE room_id = ?1 ORDER BY banned_at, user_id LIMIT ?4 OFFSET ?5";
 /// The target becomes a present member: the caller joining an open room themself (not
-/// banned, with an account), or an admin adding someone who exists and is not banned. Each
-/// join takes the room's next position; a present member keeps theirs.
+/// banned, with an account), or an admin adding someone who exists and is not banned, under
+/// the ceiling of additions (`?4` now, `?5` the window, `?6` the ceiling). Each join takes the
+/// room's next position; a present member keeps theirs.
 pub const ADD_MEMBER: &str = "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
  SELECT room_id, ?3, ?4, 1, 0, join_seq + 1 FROM rooms
   WHERE room_id = ?1
@@ -124,9 +142,24 @@ pub const ADD_MEMBER: &str = "INSERT INTO members (room_id, user_id, joined_at, 
     AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
     AND ((?2 = ?3 AND open = 1)
          OR EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1))
+    AND (?2 = ?3
+         OR NOT EXISTS (SELECT 1 FROM write_counts
+                         WHERE user_id = ?2 AND kind = 'addition' AND window_start > ?4 - ?5 AND count >= ?6))
  ON CONFLICT (room_id, user_id) DO UPDATE
     SET present = 1, joined_at = excluded.joined_at, position = excluded.position
   WHERE members.present = 0";
+/// An admin's addition of someone else, once it went ahead: the target is present (a banned
+/// user never is) and the addition was under the ceiling.
+pub const COUNT_ADDITION: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?2, 'addition', ?4, 1
+  WHERE ?2 <> ?3
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?2 AND kind = 'addition' AND window_start > ?4 - ?5 AND count >= ?6)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?4 - ?5 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?4 - ?5 THEN window_start ELSE ?4 END";
 /// The target leaves (target = caller) or is removed: by the owner, or by an admin if the
 /// target is no admin; never the owner.
 pub const REMOVE_MEMBER: &str = "UPDATE members SET present = 0, admin = 0
@@ -137,22 +170,25 @@ pub const REMOVE_MEMBER: &str = "UPDATE members SET present = 0, admin = 0
          OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
              AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))";
 /// Someone else who exists, by the same rule as a removal. Written before the removal that
-/// follows it, so that the guard still sees the target's admin flag.
-pub const INSERT_BAN: &str = "INSERT INTO bans (room_id, user_id, banned_at)
- SELECT ?1, ?3, ?4
+/// follows it, so that the guard still sees the target's admin flag. The owner's ban, even of
+/// someone an admin banned, is the owner's.
+pub const INSERT_BAN: &str = "INSERT INTO bans (room_id, user_id, banned_at, by_owner)
+ SELECT ?1, ?3, ?4, EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
   WHERE ?2 <> ?3
     AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
     AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
     AND (EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
          OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
              AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))
- ON CONFLICT (room_id, user_id) DO NOTHING";
+ ON CONFLICT (room_id, user_id) DO UPDATE SET by_owner = 1 WHERE excluded.by_owner = 1";
 pub const REMOVE_BANNED: &str = "UPDATE members SET present = 0, admin = 0
   WHERE room_id = ?1 AND user_id = ?3 AND present = 1
     AND EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)";
+/// By an admin; a ban the owner placed, by the owner.
 pub const DELETE_BAN: &str = "DELETE FROM bans
   WHERE room_id = ?1 AND user_id = ?3
-    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND (by_owner = 0 OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2))";
 pub const PROMOTE: &str = "UPDATE members SET admin = 1
   WHERE room_id = ?1 AND user_id = ?3 AND present = 1
     AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)";
@@ -163,27 +199,55 @@ pub const DEMOTE: &str = "UPDATE members SET admin = 0
 pub const HAND_OVER: &str = "UPDATE rooms SET owner_id = ?3
   WHERE room_id = ?1 AND owner_id = ?2
     AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)";
+/// By an admin; opening a closed room (`?6` = 1), by the owner alone; a rename (`?4`), under
+/// the ceiling of renames (`?8` now, `?9` the window, `?10` the ceiling).
 pub const UPDATE_ROOM: &str =
     "UPDATE rooms SET name = coalesce(?4, name), name_search = coalesce(?5, name_search), open = coalesce(?6, open)
   WHERE room_id = ?1
-    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
-/// On a rename (an admin's): the old name's pieces go, the new name's (`?7`) come.
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND (coalesce(?6, 0) = 0 OR open = 1 OR owner_id = ?2)
+    AND (?4 IS NULL
+         OR NOT EXISTS (SELECT 1 FROM write_counts
+                         WHERE user_id = ?2 AND kind = 'rename' AND window_start > ?8 - ?9 AND count >= ?10))";
+/// On a rename, after the update: the pieces follow the room's name (`?5`) as it now stands.
+/// A refused rename to the name the room has already writes back the same pieces.
 pub const DELETE_RENAMED_GRAMS: &str = "DELETE FROM room_grams
   WHERE room_id = ?1
-    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
+    AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND name_search = ?5)";
 pub const INSERT_RENAMED_GRAMS: &str = "INSERT OR IGNORE INTO room_grams (gram, room_id)
  SELECT value, ?1 FROM json_each(?7)
-  WHERE EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)";
+  WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND name_search = ?5)";
+/// The rename, once it went ahead: the guard of `UPDATE_ROOM`, which the update leaves as it
+/// was (an opening that went ahead left the room open).
+pub const COUNT_RENAME: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?2, 'rename', ?8, 1 FROM rooms
+  WHERE room_id = ?1
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND (coalesce(?6, 0) = 0 OR open = 1 OR owner_id = ?2)
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?2 AND kind = 'rename' AND window_start > ?8 - ?9 AND count >= ?10)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?8 - ?9 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?8 - ?9 THEN window_start ELSE ?8 END";
 /// The room goes with its memberships, bans and messages (foreign keys cascade).
 pub const DELETE_ROOM: &str = "DELETE FROM rooms WHERE room_id = ?1 AND owner_id = ?2";
 
 // Messages.
 
-/// Posted as the caller if they are present, numbered after the room's latest message.
+/// Posted as the caller if they are present and under the ceiling of posts (`?6` now, `?7` the
+/// window, `?8` the ceiling), numbered after the room's latest message.
 pub const POST_MESSAGE: &str = "INSERT INTO messages (room_id, seq, message_id, user_id, text, sent_at)
  SELECT room_id, message_seq + 1, ?4, ?2, ?5, ?6 FROM rooms
   WHERE room_id = ?1
-    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND present = 1)";
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND present = 1)
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?2 AND kind = 'post' AND window_start > ?6 - ?7 AND count >= ?8)";
+/// The post, once it happened (the message's id is new).
+pub const COUNT_POST: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?2, 'post', ?6, 1 WHERE EXISTS (SELECT 1 FROM messages WHERE message_id = ?4)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?6 - ?7 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?6 - ?7 THEN window_start ELSE ?6 END";
 pub const MESSAGE_CURSOR: &str = "SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4";
 pub const LATEST_MESSAGES: &str =
     "SELECT message_id, user_id, text, sent_at FROM messages WHERE room_id = ?1 ORDER BY seq DESC LIMIT ?5";
@@ -200,19 +264,27 @@ pub const MESSAGES_AFTER: &str = "SELECT message_id, user_id, text, sent_at FROM
 pub const OPEN_ROOMS: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
   FROM rooms AS r WHERE r.open = 1 ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2";
 pub const OPEN_ROOM_COUNT: &str = "SELECT value AS count FROM counters WHERE name = 'open_rooms'";
-/// Open rooms whose name contains `?4`, found through its first piece `?3`.
-pub const OPEN_ROOMS_NAMED: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
-  FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
-  WHERE g.gram = ?3 AND r.open = 1 AND instr(r.name_search, ?4) > 0
+/// Open rooms whose name contains `?4`, found through the pieces from `?3` to `?5` (one
+/// piece, or those that start with a query shorter than a piece: a name may have several).
+/// `CROSS JOIN` keeps the pieces first: SQLite's planner, without statistics, would rather read
+/// every open room and look its pieces up.
+pub const OPEN_ROOMS_NAMED: &str = "SELECT DISTINCT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
+  FROM room_grams AS g CROSS JOIN rooms AS r ON r.room_id = g.room_id
+  WHERE g.gram BETWEEN ?3 AND ?5 AND r.open = 1 AND instr(r.name_search, ?4) > 0
   ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2";
 pub const OPEN_ROOM_NAMED_COUNT: &str =
-    "SELECT count(*) AS count FROM room_grams AS g JOIN rooms AS r ON r.room_id = g.room_id
-  WHERE g.gram = ?1 AND r.open = 1 AND instr(r.name_search, ?2) > 0";
+    "SELECT count(DISTINCT g.room_id) AS count FROM room_grams AS g CROSS JOIN rooms AS r ON r.room_id = g.room_id
+  WHERE g.gram BETWEEN ?1 AND ?3 AND r.open = 1 AND instr(r.name_search, ?2) > 0";
 pub const ROOMS_OF_USER: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
   FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
   WHERE m.user_id = ?1 AND m.present = 1
   ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3";
 pub const ROOM_COUNT_OF_USER: &str = "SELECT room_count AS count FROM users WHERE user_id = ?1";
+
+// Write ceilings: a user's (`?1`) counter of one kind of write (`?2`), and the rooms they own.
+
+pub const WRITE_COUNT: &str = "SELECT count, window_start FROM write_counts WHERE user_id = ?1 AND kind = ?2";
+pub const OWNED_COUNT: &str = "SELECT owned_count FROM users WHERE user_id = ?1";
 
 /// Every statement, by name.
 pub const ALL: &[(&str, &str)] = &[
@@ -269,6 +341,12 @@ pub const ALL: &[(&str, &str)] = &[
     ("OPEN_ROOM_NAMED_COUNT", OPEN_ROOM_NAMED_COUNT),
     ("ROOMS_OF_USER", ROOMS_OF_USER),
     ("ROOM_COUNT_OF_USER", ROOM_COUNT_OF_USER),
+    ("COUNT_ROOM_CREATION", COUNT_ROOM_CREATION),
+    ("COUNT_ADDITION", COUNT_ADDITION),
+    ("COUNT_RENAME", COUNT_RENAME),
+    ("COUNT_POST", COUNT_POST),
+    ("WRITE_COUNT", WRITE_COUNT),
+    ("OWNED_COUNT", OWNED_COUNT),
 ];
 
 /// The highest `?N` of a statement: D1 refuses more bound values than the statement has.

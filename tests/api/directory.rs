@@ -192,6 +192,35 @@ fn renaming_a_room_changes_what_finds_it() {
 }
 
 #[test]
+fn a_query_shorter_than_a_piece_finds_each_room_once() {
+    // ŧ is in no other test's names; this one starts several indexed pieces with it.
+    let (owner, tag) = (app().sign_up("owner"), tag());
+    let room = app().create_named_room(&owner, &format!("ŧŧŧ {tag} ŧaŧ ŧ"), true);
+    for q in ["ŧ", "Ŧŧ", "ŧ ", "ŧa"] {
+        assert_eq!(room_ids(&search(q)), [room.as_str()], "q = {q}");
+        assert_eq!(search(q)["room_count"], json!(1), "q = {q}");
+    }
+}
+
+#[test]
+fn a_name_is_indexed_by_at_most_one_row_per_character() {
+    with_database(|app| {
+        let owner = app.sign_up("owner");
+        // 64 different characters: 1-, 2- and 3-character pieces were 189 rows.
+        let name: String = ('一'..).take(64).collect();
+        let room = app.create_named_room(&owner, &name, true);
+        let rows = app.sql(&format!("SELECT count(*) AS n FROM room_grams WHERE room_id = '{room}'"));
+        assert_eq!(rows, vec![json!({ "n": 64 })]);
+        let renamed = app.update_room(&room, &owner, json!({ "name": format!("{name} 部屋") }));
+        assert_eq!(renamed.status, 200, "{}", renamed.text);
+        let rows = app.sql(&format!("SELECT count(*) AS n FROM room_grams WHERE room_id = '{room}'"));
+        assert_eq!(rows, vec![json!({ "n": 67 })]);
+        let middle: String = name.chars().skip(30).take(2).collect();
+        assert!(room_ids(&app.open_rooms(&[("q", &middle), ("limit", "500")]).body).contains(&room.as_str()));
+    });
+}
+
+#[test]
 fn without_q_the_directory_counts_every_open_room_exactly() {
     with_database(|app| {
         // The instance is this test's alone while it runs, so the counts are exact.

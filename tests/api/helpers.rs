@@ -749,8 +749,18 @@ fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str
         free_port(),
         state.display()
     );
-    // Tests create many users from one address: no sign-up cap unless a test sets one.
-    let defaults = [("PBKDF2_ITERATIONS", TEST_ITERATIONS), ("SIGNUPS_PER_HOUR", "off")];
+    // Tests create many users from one address: no sign-up cap unless a test sets one. Nor
+    // write ceilings: tests post, create and add a lot as one user (tests/api/limits.rs sets
+    // its own).
+    let defaults = [
+        ("PBKDF2_ITERATIONS", TEST_ITERATIONS),
+        ("SIGNUPS_PER_HOUR", "off"),
+        ("POSTS_PER_MINUTE", "off"),
+        ("ROOMS_PER_DAY", "off"),
+        ("RENAMES_PER_HOUR", "off"),
+        ("ADDITIONS_PER_HOUR", "off"),
+        ("ROOMS_OWNED", "off"),
+    ];
     let unset_defaults = defaults.iter().filter(|(name, _)| !vars.iter().any(|(given, _)| given == name));
     for (name, value) in vars.iter().chain(unset_defaults) {
         command.push_str(&format!(" --var '{name}:{value}'"));

@@ -11,6 +11,7 @@ mod directory;
 mod edge;
 mod faults;
 mod input;
+mod limits;
 mod logs;
 mod members;
 mod messages;

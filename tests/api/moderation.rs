@@ -301,6 +301,55 @@ fn bans_are_listed_in_ban_order_and_paged() {
     }
 }
 
+/// Whether the room's bans list (as its owner reads it) has `user`.
+fn is_banned(room: &Staffed, user: &User) -> bool {
+    room.list("bans")["users"].as_array().unwrap().contains(&json!(user.id))
+}
+
+#[test]
+fn an_admin_cannot_lift_a_ban_the_owner_placed() {
+    let room = Staffed::new(true);
+    let outcast = app().sign_up("outcast");
+    app().ban(&room.id, &room.owner, &outcast.id).assert_ok(200, json!({ "banned": true }));
+    app().unban(&room.id, &room.admin, &outcast.id).assert_error(403);
+    assert!(is_banned(&room, &outcast));
+    app().join_as(&room.id, &outcast).assert_error(403);
+    app().unban(&room.id, &room.owner, &outcast.id).assert_ok(200, json!({ "banned": false }));
+    assert!(!is_banned(&room, &outcast));
+    app().join(&room.id, &outcast);
+}
+
+#[test]
+fn an_admin_lifts_a_ban_an_admin_placed() {
+    let room = Staffed::new(true);
+    let outcast = app().sign_up("outcast");
+    app().ban(&room.id, &room.admin, &room.member.id).assert_ok(200, json!({ "banned": true }));
+    app().ban(&room.id, &room.admin, &outcast.id).assert_ok(200, json!({ "banned": true }));
+    app().unban(&room.id, &room.admin, &room.member.id).assert_ok(200, json!({ "banned": false }));
+    app().unban(&room.id, &room.owner, &outcast.id).assert_ok(200, json!({ "banned": false }));
+    assert_eq!(room.counts(), [2, 2, 0]);
+}
+
+#[test]
+fn the_owner_banning_again_makes_an_admins_ban_the_owners() {
+    let room = Staffed::new(true);
+    app().ban(&room.id, &room.admin, &room.member.id).assert_ok(200, json!({ "banned": true }));
+    app().ban(&room.id, &room.owner, &room.member.id).assert_ok(200, json!({ "banned": true }));
+    app().unban(&room.id, &room.admin, &room.member.id).assert_error(403);
+    assert!(is_banned(&room, &room.member));
+    assert_eq!(room.counts(), [2, 2, 1]);
+}
+
+#[test]
+fn an_owners_ban_is_the_new_owners_to_lift_after_a_hand_over() {
+    let room = Staffed::new(true);
+    let outcast = app().sign_up("outcast");
+    app().ban(&room.id, &room.owner, &outcast.id).assert_ok(200, json!({ "banned": true }));
+    app().transfer(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "owner": room.admin.id }));
+    app().unban(&room.id, &room.owner, &outcast.id).assert_error(403);
+    app().unban(&room.id, &room.admin, &outcast.id).assert_ok(200, json!({ "banned": false }));
+}
+
 // Counters, against the database itself.
 
 #[test]

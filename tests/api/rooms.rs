@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{app, User, NOBODY, UNKNOWN_ID};
+use crate::helpers::{app, Staffed, User, NOBODY, UNKNOWN_ID};
 
 #[test]
 fn creating_a_room_answers_200_with_its_id() {
@@ -153,4 +153,36 @@ fn a_member_who_left_a_closed_room_no_longer_sees_it() {
     left.assert_ok(200, json!({ "present": false }));
     app().room(&room, &member).assert_error(404);
     app().join_as(&room, &member).assert_error(404);
+}
+
+// Opening a closed room publishes its history: the owner's call alone.
+
+#[test]
+fn an_admin_cannot_open_a_closed_room_which_stays_closed() {
+    let room = Staffed::new(false);
+    app().update_room(&room.id, &room.admin, json!({ "open": true })).assert_error(403);
+    // Nor in a PATCH that renames too: nothing of it is done.
+    app().update_room(&room.id, &room.admin, json!({ "name": "now public", "open": true })).assert_error(403);
+    let seen = app().room(&room.id, &room.member);
+    seen.assert_ok(200, json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id }));
+    app().room(&room.id, NOBODY).assert_error(404);
+    app().messages(&room.id, NOBODY, &[]).assert_error(404);
+}
+
+#[test]
+fn an_admin_still_renames_and_closes_and_may_send_open_for_a_room_that_is_open() {
+    let room = Staffed::new(true);
+    let renamed = app().update_room(&room.id, &room.admin, json!({ "name": "renamed", "open": true }));
+    renamed.assert_ok(200, json!({ "open": true, "name": "renamed", "user_count": 3, "owner": room.owner.id }));
+    let closed = app().update_room(&room.id, &room.admin, json!({ "open": false }));
+    assert_eq!(closed.body["open"], json!(false), "{}", closed.text);
+    app().update_room(&room.id, &room.admin, json!({ "open": true })).assert_error(403);
+}
+
+#[test]
+fn the_owner_opens_a_closed_room() {
+    let room = Staffed::new(false);
+    let opened = app().update_room(&room.id, &room.owner, json!({ "name": "open house", "open": true }));
+    opened.assert_ok(200, json!({ "open": true, "name": "open house", "user_count": 3, "owner": room.owner.id }));
+    assert_eq!(app().room(&room.id, NOBODY).body["open"], json!(true));
 }

@@ -159,6 +159,9 @@ test('the owner renames, closes, hands over; the new owner deletes the room', as
   await page.getByRole('dialog').getByRole('button', { name: 'Make owner' }).click();
   await statusSays(page, 'vic now owns the room.');
   await expect(meta(page)).toContainText('you are an admin');
+  // An admin may keep the room closed, but opening it (publishing its history) is the owner's.
+  await expect(settings.getByRole('radio', { name: /^Open/ })).toBeDisabled();
+  await expect(settings).toContainText('Only the owner can open a closed room.');
   await expect(memberRow(page, 'vic').locator('.badge.owner')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Delete room' })).toHaveCount(0);
 

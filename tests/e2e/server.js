@@ -60,6 +60,8 @@ async function startServer() {
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', port, '--inspector-port', inspector, '--persist-to', state,
     '--var', 'PBKDF2_ITERATIONS:1000', '--var', 'SIGNUPS_PER_HOUR:off', '--show-interactive-dev-session=false',
+    // The tests post a history of 120 messages as one person within seconds: no write ceiling.
+    '--var', 'POSTS_PER_MINUTE:off', '--var', 'ROOMS_PER_DAY:off',
   ].map(String);
   // wrangler runs under a shell in its own process group. The shell waits on its stdin, our
   // pipe: when this process ends, however it ends, the pipe closes and the shell kills the whole

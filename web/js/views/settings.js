@@ -1,5 +1,5 @@
-// A room's settings, for its admins: renaming it, opening or closing it, and, for the owner,
-// deleting it. Handing it over is a button next to the new owner, in the people panel.
+// A room's settings, for its admins: renaming it, closing it, and, for the owner, opening a
+// closed room and deleting it. Handing it over is a button next to the new owner, in the people panel.
 
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
@@ -32,14 +32,17 @@ export function settingsPanel() {
 function settingsForm(state, panel) {
   const { info } = state;
   const name = field('Name', { name: 'name', maxlength: 100, value: info.name, autocomplete: 'off' });
-  /** @type {(value: string, label: string, checked: boolean) => HTMLLabelElement} */
-  const choice = (value, label, checked) => h('label', { class: 'choice' },
-    h('input', { type: 'radio', name: 'open', value, checked }), ` ${label}`);
+  // Opening a closed room publishes its history: the server leaves that to the owner.
+  const mayOpen = info.open || state.role === 'owner';
+  /** @type {(value: string, label: string, checked: boolean, disabled?: boolean) => HTMLLabelElement} */
+  const choice = (value, label, checked, disabled = false) => h('label', { class: 'choice' },
+    h('input', { type: 'radio', name: 'open', value, checked, disabled }), ` ${label}`);
   const form = h('form', { class: 'settings' },
     name,
     h('fieldset', {}, h('legend', {}, 'Who can join'),
-      choice('true', 'Open: listed, anyone can join', info.open),
-      choice('false', 'Closed: unlisted, members only', !info.open)),
+      choice('true', 'Open: listed, anyone can join', info.open, !mayOpen),
+      choice('false', 'Closed: unlisted, members only', !info.open),
+      !mayOpen && h('p', { class: 'muted' }, 'Only the owner can open a closed room.')),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save settings')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
