@@ -3,6 +3,7 @@
 
 mod access;
 mod ids;
+mod network;
 mod page;
 mod text;
 pub mod throttle;
@@ -10,6 +11,7 @@ pub mod time;
 
 pub use access::{Action, Refusal, Role, Situation, Standing};
 pub use ids::{MessageId, RoomId, UserId};
+pub use network::ClientNetwork;
 pub use page::Page;
 pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, Username};
 
