@@ -61,15 +61,8 @@ pub fn address_key(config: &Config) -> Result<&AddressKey, ApiError> {
     })
 }
 
-/// Which throttle a password check counts against.
-pub enum Check<'a> {
-    /// A login: per (user, client network), and the user's ceiling.
-    Login(&'a Source),
-    /// An account change: per session key.
-    AccountChange(&'a Source),
-}
-
-/// Checks `password` for `user_id`, counting the check against its throttle first: a source
+/// Checks `password` for `user_id`, counting the check against its source's throttle first
+/// (per client network for a login, per session key for an account change): a source
 /// that must wait, or a user past the ceiling of failed logins, gets 429 without any hashing.
 /// An unknown user costs no write and no hashing (whether an id exists is public: `GET
 /// /user/{id}`). `Ok(None)`: wrong password or unknown user.
@@ -77,15 +70,11 @@ pub async fn check_password(
     db: &Db,
     log: &RequestLog,
     user_id: &UserId,
-    check: Check<'_>,
+    source: &Source,
     password: &[u8],
 ) -> Result<Option<PasswordHash>, ApiError> {
     let now = now_millis();
-    let (source, login) = match check {
-        Check::Login(source) => (source, true),
-        Check::AccountChange(source) => (source, false),
-    };
-    let attempt = users::attempt_password(db, user_id, source, login, now).await?;
+    let attempt = users::attempt_password(db, user_id, source, now).await?;
     let Some(stored) = attempt.stored_hash else { return Ok(None) };
     if !attempt.admitted {
         let retry_after = seconds_until(attempt.allowed_at, now);

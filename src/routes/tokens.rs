@@ -3,9 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::credentials::{
-    address_key, check_password, client_network, hash_password, limit_network, start_session, Check,
-};
+use super::credentials::{address_key, check_password, client_network, hash_password, limit_network, start_session};
 use super::{db, sessions, Ctx};
 use crate::auth::session::KeyHash;
 use crate::domain::UserId;
@@ -26,10 +24,10 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let user_id = UserId::parse(input.required_text("user_id")?)?;
     let password = input.required_text("password")?.as_bytes();
     let (config, log) = (&ctx.data.config, &ctx.data.log);
-    let source = Source::network(&address_key(config)?.tag(&network));
+    let source = Source::Network(address_key(config)?.tag(&network));
     let db = db(&ctx)?;
     let sessions = sessions(&ctx)?;
-    let stored = check_password(&db, log, &user_id, Check::Login(&source), password).await?.ok_or(BAD_CREDENTIALS)?;
+    let stored = check_password(&db, log, &user_id, &source, password).await?.ok_or(BAD_CREDENTIALS)?;
 
     // The iteration count was raised since this hash was stored: store it anew at the new count.
     // Never lowered: a setting turned down (by mistake, or for tests) weakens no stored hash.

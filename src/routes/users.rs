@@ -3,9 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::credentials::{
-    address_key, check_password, client_network, hash_password, limit_network, start_session, Check,
-};
+use super::credentials::{address_key, check_password, client_network, hash_password, limit_network, start_session};
 use super::{db, sessions, Ctx};
 use crate::auth::random_bytes;
 use crate::auth::session::KeyHash;
@@ -81,8 +79,8 @@ impl AccountChange {
         }
         let db = db(ctx)?;
         // Throttled per key: only its holder can make the user's key-bound checks wait.
-        let check = Check::AccountChange(&Source::key(&key));
-        if check_password(&db, &ctx.data.log, &user_id, check, password.as_bytes()).await?.is_none() {
+        let source = Source::key(&key);
+        if check_password(&db, &ctx.data.log, &user_id, &source, password.as_bytes()).await?.is_none() {
             return Err(ApiError::Forbidden("wrong password"));
         }
         Ok(Self { input, user_id, key, db })

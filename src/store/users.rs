@@ -72,18 +72,30 @@ pub async fn count_signup(db: &Db, address_tag: &str, cap: u32, now: i64) -> Res
     Ok(Signup::Refused { freed_at: results.first(&freed)?.map(|row| row.at) })
 }
 
-/// Where password checks come from, as their throttle counts them: a login's client network,
-/// or the session key of an account change.
-pub struct Source(String);
+/// Where password checks come from, as their throttle counts them.
+pub enum Source {
+    /// A login's client network, by its keyed tag (`AddressKey::tag`): checks from it wait
+    /// apart, and count against the user's ceiling of failed logins too.
+    Network(String),
+    /// An account change's session key, by its hash: only its holder's checks wait.
+    Key(String),
+}
 
 impl Source {
-    /// A client network, by its keyed tag (`AddressKey::tag`).
-    pub fn network(tag: &str) -> Self {
-        Self(format!("net:{tag}"))
+    pub fn key(key: &KeyHash) -> Self {
+        Self::Key(key.as_str().to_owned())
     }
 
-    pub fn key(key: &KeyHash) -> Self {
-        Self(format!("key:{}", key.as_str()))
+    /// As the `source` column holds it.
+    fn column(&self) -> String {
+        match self {
+            Self::Network(tag) => format!("net:{tag}"),
+            Self::Key(hash) => format!("key:{hash}"),
+        }
+    }
+
+    fn is_login(&self) -> bool {
+        matches!(self, Self::Network(_))
     }
 }
 
@@ -120,11 +132,11 @@ pub async fn attempt_password(
     db: &Db,
     user_id: &UserId,
     source: &Source,
-    login: bool,
     now: i64,
 ) -> Result<PasswordAttempt, ApiError> {
     let backoff = Backoff::PASSWORD;
-    let (user, source) = (text(&user_id.to_string()), text(&source.0));
+    let login = source.is_login();
+    let (user, source) = (text(&user_id.to_string()), text(&source.column()));
     let attempt_id = text(&hex::encode(random_bytes::<16>()?));
     let mut batch = Batch::new(db);
     batch.write(db.prepare(sql::FORGET_PASSWORD_FAILURES, &[user.clone(), int(now - backoff.forget_after_millis)])?);
@@ -155,15 +167,9 @@ pub async fn attempt_password(
 
 /// A right password: its source starts anew, and for a login it was no failure against the
 /// user's ceiling.
-fn forget_failures(
-    batch: &mut Batch<'_>,
-    db: &Db,
-    user_id: &str,
-    source: &Source,
-    login: bool,
-) -> Result<(), ApiError> {
-    batch.write(db.prepare(sql::RESET_PASSWORD_FAILURES, &[text(user_id), text(&source.0)])?);
-    if login {
+fn forget_failures(batch: &mut Batch<'_>, db: &Db, user_id: &str, source: &Source) -> Result<(), ApiError> {
+    batch.write(db.prepare(sql::RESET_PASSWORD_FAILURES, &[text(user_id), text(&source.column())])?);
+    if source.is_login() {
         batch.write(db.prepare(sql::UNCOUNT_LOGIN_FAILURE, &[text(user_id)])?);
     }
     Ok(())
@@ -183,7 +189,7 @@ pub async fn log_in(
     let mut batch = Batch::new(db);
     batch.write(db.prepare(sql::DELETE_EXPIRED_SESSIONS, &[text(&id), int(session.created_at)])?);
     batch.write(session.insert_row(db)?);
-    forget_failures(&mut batch, db, &id, source, true)?;
+    forget_failures(&mut batch, db, &id, source)?;
     if let Some(hash) = rehashed_password {
         batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(hash)])?);
     }
@@ -268,7 +274,7 @@ pub async fn change_password(
     let others = change.read(sql::OTHER_SESSIONS)?;
     change.write(sql::DELETE_OTHER_SESSIONS, &[])?;
     change.write(sql::CHANGE_PASSWORD, &[text(new_hash)])?;
-    forget_failures(&mut change.batch, db, &change.user_id, &Source::key(key), false)?;
+    forget_failures(&mut change.batch, db, &change.user_id, &Source::key(key))?;
     change.run(others).await
 }
 
