@@ -416,6 +416,13 @@ fn hashing(report: &mut Report) -> Outcome {
         format!("{hashing:.0} ({with_login:.0} − {without:.1})"),
         hashing <= 170.0,
     );
+    let (unknown, wrong) = unknown_beside_wrong(&app, &user.id, 11)?;
+    report.row(
+        "login for an unknown id, beside a wrong password for a known one (median of 11, ms)",
+        "no hashing",
+        format!("{unknown:.1} beside {wrong:.0}"),
+        unknown * 5.0 < wrong,
+    );
     let (ours_native, stock_native) = native_pbkdf2_millis();
     report.info("our code natively, this machine (ms)", "(reference)", format!("{ours_native:.0}"));
     report.info(
@@ -429,6 +436,35 @@ fn hashing(report: &mut Report) -> Outcome {
         hashing / stock_native
     ));
     Ok(())
+}
+
+/// Median milliseconds of `n` alternating logins: for an unknown id, which costs no hashing
+/// and no write, and with a wrong password for `user_id`, each from a client network of its own
+/// so that the delays per network never answer instead.
+fn unknown_beside_wrong(app: &TestApp, user_id: &str, n: u8) -> Outcome<(f64, f64)> {
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+    let login = |user_id: &str, address: &str| -> Outcome<f64> {
+        let started = Instant::now();
+        let result = agent
+            .post(&format!("{}/token", app.base))
+            .set("CF-Connecting-IP", address)
+            .send_json(json!({ "user_id": user_id, "password": "wrong password" }));
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Err(ureq::Error::Status(401, _)) => Ok(elapsed),
+            Ok(response) | Err(ureq::Error::Status(_, response)) => {
+                Err(format!("POST /token with a wrong password: {}, not 401", response.status()))
+            }
+            Err(error) => Err(format!("POST /token: no answer: {error}")),
+        }
+    };
+    let unknown_id = "00000000-0000-4000-8000-00000000b0b0";
+    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+    for round in 0..n {
+        unknown.push(login(unknown_id, "198.51.100.1")?);
+        wrong.push(login(user_id, &format!("203.0.113.{round}"))?);
+    }
+    Ok((median(unknown), median(wrong)))
 }
 
 /// Median milliseconds of 600,000 iterations natively: our implementation, and the stock

@@ -76,6 +76,7 @@ step "wrangler dev on $BASE"
 setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$INSPECTOR_PORT" \
     --persist-to "$STATE/d1" --show-interactive-dev-session=false \
     --var PBKDF2_ITERATIONS:1000 --var SIGNUPS_PER_HOUR:200 \
+    --var ADDRESS_KEY:fuzz-address-key --var ADDRESS_RATE_LIMIT:off \
     </dev/null >"$STATE/wrangler.log" 2>&1 &
 WRANGLER_PID=$!
 deadline=$(($(date +%s) + 90))

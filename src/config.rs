@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use worker::Env;
 
+use crate::auth::address::AddressKey;
 use crate::domain::limits::{Limits, WriteLimit};
 
 /// Who may create an account.
@@ -45,12 +46,19 @@ pub struct Config {
     pub registration: Registration,
     pub session_ttl_seconds: u64,
     pub pbkdf2_iterations: u32,
-    /// Sign-ups allowed per client address per clock hour; `None` is no cap.
+    /// Sign-ups allowed per client network in any hour; `None` is no cap.
     pub signups_per_hour: Option<u32>,
     /// Origins whose pages may call the API from a browser (`*` for any).
     pub cors_origins: Vec<String>,
     /// The ceilings on each user's writes.
     pub limits: Limits,
+    /// The secret `ADDRESS_KEY` that client networks are tagged with before D1 keeps them.
+    /// `None` when unset: then what needs it (logins, capped sign-ups) answers 503, never
+    /// storing a bare address instead.
+    pub address_key: Option<AddressKey>,
+    /// `ADDRESS_RATE_LIMIT` (`on` unless `off`): the per-network limit of the rate-limiting
+    /// binding in front of every route that checks a password or creates a user.
+    pub address_rate_limit: bool,
 }
 
 impl Config {
@@ -107,7 +115,22 @@ impl Config {
             additions: limit("ADDITIONS_PER_HOUR", Self::DEFAULT_ADDITIONS_PER_HOUR, WriteLimit::HOUR)?,
             owned_rooms: ceiling(&lookup, "ROOMS_OWNED", Self::DEFAULT_ROOMS_OWNED)?,
         };
-        Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations, signups_per_hour, cors_origins, limits })
+        let address_key = lookup("ADDRESS_KEY").as_deref().and_then(AddressKey::new);
+        let address_rate_limit = match lookup("ADDRESS_RATE_LIMIT").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(format!("ADDRESS_RATE_LIMIT must be on or off, not {other:?}")),
+        };
+        Ok(Self {
+            registration,
+            session_ttl_seconds,
+            pbkdf2_iterations,
+            signups_per_hour,
+            cors_origins,
+            limits,
+            address_key,
+            address_rate_limit,
+        })
     }
 }
 
@@ -182,6 +205,22 @@ mod tests {
         assert_eq!(config.pbkdf2_iterations, 600_000);
         assert_eq!(config.signups_per_hour, Some(20));
         assert!(config.cors_origins.is_empty());
+        assert_eq!(config.address_key, None);
+        assert!(config.address_rate_limit);
+    }
+
+    #[test]
+    fn the_address_rate_limit_can_be_turned_off_and_nothing_else() {
+        assert!(!parse(&[("ADDRESS_RATE_LIMIT", "off")]).unwrap().address_rate_limit);
+        assert!(parse(&[("ADDRESS_RATE_LIMIT", "on")]).unwrap().address_rate_limit);
+        assert!(parse(&[("ADDRESS_RATE_LIMIT", "no")]).is_err());
+    }
+
+    #[test]
+    fn the_address_key_is_read_and_an_empty_one_is_none() {
+        assert_eq!(parse(&[("ADDRESS_KEY", "s3cret")]).unwrap().address_key, AddressKey::new("s3cret"));
+        assert_eq!(parse(&[("ADDRESS_KEY", "")]).unwrap().address_key, None);
+        assert!(!format!("{:?}", parse(&[("ADDRESS_KEY", "s3cret")]).unwrap()).contains("s3cret"));
     }
 
     #[test]

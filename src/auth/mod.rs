@@ -1,5 +1,6 @@
-//! Secrets: password hashes and session keys.
+//! Secrets: password hashes, session keys, and the key that client addresses are tagged with.
 
+pub mod address;
 pub mod password;
 pub mod session;
 pub mod sha256;

@@ -4,6 +4,7 @@
 mod access;
 mod ids;
 pub mod limits;
+mod network;
 mod page;
 mod text;
 pub mod throttle;
@@ -11,6 +12,7 @@ pub mod time;
 
 pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing};
 pub use ids::{MessageId, RoomId, UserId};
+pub use network::ClientNetwork;
 pub use page::Page;
 pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, SearchKey, Username};
 

@@ -1,5 +1,5 @@
-//! What one request did, for the operator: its D1 round trips and KV operations, and the detail
-//! of our own failure. Every request ends in one JSON log line (`wrangler tail`, Workers Logs)
+//! What one request did, for the operator: its D1 round trips, the rows they wrote, its KV
+//! operations, the PBKDF2 iterations it spent, and the detail of our own failure. Every request ends in one JSON log line (`wrangler tail`, Workers Logs)
 //! with the route's pattern, never its path: no id, key, password, ticket or message text.
 //! With `COUNT_ROUND_TRIPS=on` the counts also go out as the `X-Round-Trips` header.
 
@@ -17,6 +17,10 @@ struct Record {
     d1: Cell<u32>,
     kv_reads: Cell<u32>,
     kv_writes: Cell<u32>,
+    /// D1 rows written, as each statement's `meta.rows_written` says (indexes included).
+    rows_written: Cell<u64>,
+    /// PBKDF2 iterations spent hashing or checking passwords.
+    pbkdf2_iterations: Cell<u64>,
     /// Why we failed (a 5xx), for the operator's eyes only.
     failure: RefCell<Option<String>>,
 }
@@ -43,6 +47,16 @@ impl RequestLog {
         add(&self.0.kv_writes);
     }
 
+    pub fn rows_written(&self, rows: u64) {
+        let record = &self.0.rows_written;
+        record.set(record.get().saturating_add(rows));
+    }
+
+    pub fn pbkdf2(&self, iterations: u32) {
+        let record = &self.0.pbkdf2_iterations;
+        record.set(record.get().saturating_add(u64::from(iterations)));
+    }
+
     pub fn failed(&self, detail: &str) {
         *self.0.failure.borrow_mut() = Some(detail.to_owned());
     }
@@ -64,6 +78,8 @@ impl RequestLog {
             "d1": record.d1.get(),
             "kv_reads": record.kv_reads.get(),
             "kv_writes": record.kv_writes.get(),
+            "rows_written": record.rows_written.get(),
+            "pbkdf2_iterations": record.pbkdf2_iterations.get(),
         });
         if let (Some(failure), Some(fields)) = (record.failure.borrow().as_deref(), line.as_object_mut()) {
             fields.insert("error".into(), failure.into());
@@ -102,8 +118,19 @@ mod tests {
         let line: serde_json::Value = serde_json::from_str(&log.line(&served(200))).unwrap();
         assert_eq!(
             line,
-            json!({"method": "POST", "route": "/room/:room_id/members", "status": 200, "ms": 12, "d1": 1, "kv_reads": 1, "kv_writes": 0})
+            json!({"method": "POST", "route": "/room/:room_id/members", "status": 200, "ms": 12, "d1": 1, "kv_reads": 1, "kv_writes": 0, "rows_written": 0, "pbkdf2_iterations": 0})
         );
+    }
+
+    #[test]
+    fn rows_written_and_pbkdf2_iterations_add_up_over_the_request() {
+        let log = RequestLog::default();
+        log.rows_written(3);
+        log.clone().rows_written(2);
+        log.pbkdf2(1000);
+        log.pbkdf2(600_000);
+        let line: serde_json::Value = serde_json::from_str(&log.line(&served(200))).unwrap();
+        assert_eq!((line["rows_written"].as_u64(), line["pbkdf2_iterations"].as_u64()), (Some(5), Some(601_000)));
     }
 
     #[test]

@@ -1,38 +1,100 @@
-//! What logging in and account changes share: checking a password against the throttle, and
-//! starting a session.
+//! What logging in, signing up and account changes share: the limit per client network in front
+//! of them, checking a password against its throttle, hashing, and starting a session.
 
+use worker::Request;
+
+use super::Ctx;
+use crate::auth::address::AddressKey;
 use crate::auth::password::PasswordHash;
+use crate::auth::random_bytes;
 use crate::auth::session::SessionKey;
 use crate::clock::now_millis;
 use crate::config::Config;
-use crate::domain::throttle::Throttle;
-use crate::domain::UserId;
+use crate::domain::throttle::{seconds_until, Throttle};
+use crate::domain::{ClientNetwork, UserId};
 use crate::error::ApiError;
+use crate::http::RequestLog;
 use crate::store::sessions::NewSession;
-use crate::store::{users, Db, Sessions};
+use crate::store::users::{self, Source};
+use crate::store::{Db, Sessions};
 
-/// Checks `password` for `user_id`, counting the attempt against the throttle first: past 5
-/// attempts in 15 minutes the answer is 429 without any check. An unknown user costs the same
-/// hashing as a known one, so that timing does not tell them apart. `Ok(None)`: wrong
-/// password or unknown user.
+/// The rate-limiting binding (`[[ratelimits]]` in wrangler.toml).
+const ADDRESS_LIMITER: &str = "ADDRESS_LIMITER";
+/// The binding's `period`: a network past its limit may try again within it.
+const ADDRESS_LIMIT_PERIOD_SECONDS: u64 = 60;
+
+const TOO_MANY_ATTEMPTS: &str = "too many password attempts: try again later";
+
+/// The client's network, from the address Cloudflare saw.
+pub fn client_network(req: &Request) -> ClientNetwork {
+    ClientNetwork::parse(req.headers().get("CF-Connecting-IP").ok().flatten().as_deref())
+}
+
+/// The limit per client network of the rate-limiting binding, before any other work: it keeps
+/// its counts itself, so a refusal costs no D1 round trip and no write. 429 past it.
+pub async fn limit_network(ctx: &Ctx, network: &ClientNetwork) -> Result<(), ApiError> {
+    if !ctx.data.config.address_rate_limit {
+        return Ok(());
+    }
+    let limiter = ctx
+        .env
+        .rate_limiter(ADDRESS_LIMITER)
+        .map_err(|error| ApiError::Unavailable(format!("rate limiting binding {ADDRESS_LIMITER}: {error}")))?;
+    let outcome = limiter
+        .limit(network.to_string())
+        .await
+        .map_err(|error| ApiError::Unavailable(format!("rate limiting binding {ADDRESS_LIMITER}: {error}")))?;
+    if !outcome.success {
+        return Err(ApiError::TooManyRequests {
+            message: "too many requests from this address: try again later",
+            retry_after: ADDRESS_LIMIT_PERIOD_SECONDS,
+        });
+    }
+    Ok(())
+}
+
+/// The secret that client networks are tagged with; without it, 503 rather than a bare address
+/// in D1.
+pub fn address_key(config: &Config) -> Result<&AddressKey, ApiError> {
+    config.address_key.as_ref().ok_or_else(|| {
+        ApiError::Unavailable("the secret ADDRESS_KEY is not set: logins and capped sign-ups need it".into())
+    })
+}
+
+/// Checks `password` for `user_id`, counting the check against its source's throttle first
+/// (per client network for a login, per session key for an account change): a source
+/// that must wait, or a user past the ceiling of failed logins, gets 429 without any hashing.
+/// An unknown user costs no write and no hashing (whether an id exists is public: `GET
+/// /user/{id}`). `Ok(None)`: wrong password or unknown user.
 pub async fn check_password(
     db: &Db,
-    config: &Config,
+    log: &RequestLog,
     user_id: &UserId,
+    source: &Source,
     password: &[u8],
 ) -> Result<Option<PasswordHash>, ApiError> {
     let now = now_millis();
-    let attempt = users::attempt_password(db, user_id, now).await?;
-    Throttle::PASSWORD.check(attempt.attempts, attempt.window_start, now).map_err(|retry_after| {
-        ApiError::TooManyRequests { message: "too many password attempts: try again later", retry_after }
-    })?;
-    let Some(stored) = attempt.stored_hash else {
-        PasswordHash::verify_against_dummy(password, config.pbkdf2_iterations);
-        return Ok(None);
-    };
+    let attempt = users::attempt_password(db, user_id, source, now).await?;
+    let Some(stored) = attempt.stored_hash else { return Ok(None) };
+    if !attempt.admitted {
+        let retry_after = seconds_until(attempt.allowed_at, now);
+        return Err(ApiError::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after });
+    }
+    if let Some(ceiling) = attempt.ceiling {
+        Throttle::LOGIN_CEILING
+            .check(ceiling.failures, ceiling.window_start, now)
+            .map_err(|retry_after| ApiError::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after })?;
+    }
     let stored = PasswordHash::parse(&stored)
         .ok_or_else(|| ApiError::internal(format!("user {user_id} has an unreadable password hash")))?;
+    log.pbkdf2(stored.iterations());
     Ok(stored.verify(password).then_some(stored))
+}
+
+/// A new hash of `password` at `iterations`, with a fresh salt, counted in the request's log.
+pub fn hash_password(log: &RequestLog, password: &[u8], iterations: u32) -> Result<PasswordHash, ApiError> {
+    log.pbkdf2(iterations);
+    Ok(PasswordHash::new(password, iterations, random_bytes()?))
 }
 
 /// Starts a session for `user_id`: a fresh key, whose D1 row `record` writes in the batch of

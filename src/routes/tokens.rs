@@ -3,14 +3,13 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::credentials::{check_password, start_session};
+use super::credentials::{address_key, check_password, client_network, hash_password, limit_network, start_session};
 use super::{db, sessions, Ctx};
-use crate::auth::password::PasswordHash;
-use crate::auth::random_bytes;
 use crate::auth::session::KeyHash;
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::{json, no_content, read_input};
+use crate::store::users::Source;
 use crate::store::{sessions as session_rows, users};
 
 /// The same answer for an unknown user and a wrong password.
@@ -19,20 +18,25 @@ const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized("wrong user_id or passw
 /// `GET /token?user_id&password` → 200 `{key}`, a new key for every login. `POST /token`
 /// takes the same fields from its body, so that a password need not travel in a URL.
 pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let network = client_network(&req);
+    limit_network(&ctx, &network).await?;
     let input = read_input(&mut req).await?;
     let user_id = UserId::parse(input.required_text("user_id")?)?;
     let password = input.required_text("password")?.as_bytes();
-    let config = &ctx.data.config;
+    let (config, log) = (&ctx.data.config, &ctx.data.log);
+    let source = Source::Network(address_key(config)?.tag(&network));
     let db = db(&ctx)?;
     let sessions = sessions(&ctx)?;
-    let stored = check_password(&db, config, &user_id, password).await?.ok_or(BAD_CREDENTIALS)?;
+    let stored = check_password(&db, log, &user_id, &source, password).await?.ok_or(BAD_CREDENTIALS)?;
 
-    // The iteration count changed since this hash was stored: store it anew at the new count.
-    let rehashed = (stored.iterations() != config.pbkdf2_iterations)
-        .then(|| random_bytes().map(|salt| PasswordHash::new(password, config.pbkdf2_iterations, salt).encode()))
+    // The iteration count was raised since this hash was stored: store it anew at the new count.
+    // Never lowered: a setting turned down (by mistake, or for tests) weakens no stored hash.
+    let rehashed = stored
+        .needs_rehash(config.pbkdf2_iterations)
+        .then(|| hash_password(log, password, config.pbkdf2_iterations).map(|hash| hash.encode()))
         .transpose()?;
     let key = start_session(&sessions, config, user_id, async |session| {
-        users::log_in(&db, &user_id, rehashed.as_deref(), session).await
+        users::log_in(&db, &user_id, &source, rehashed.as_deref(), session).await
     })
     .await?;
     json(200, &json!({ "key": key.reveal() }))

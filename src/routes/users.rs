@@ -1,24 +1,24 @@
 //! `/user`: sign-up, public profiles, password changes and account deletion.
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use worker::{Request, Response};
 
-use super::credentials::{check_password, start_session};
+use super::credentials::{address_key, check_password, client_network, hash_password, limit_network, start_session};
 use super::{db, sessions, Ctx};
-use crate::auth::password::PasswordHash;
 use crate::auth::random_bytes;
 use crate::auth::session::KeyHash;
 use crate::clock::now_millis;
-use crate::domain::throttle::seconds_to_next_hour;
+use crate::domain::throttle::{seconds_until, SIGNUP_WINDOW_MILLIS};
 use crate::domain::{Password, UserId, Username};
 use crate::error::ApiError;
 use crate::http::{json, no_content, param, read_input, Input};
-use crate::store::users::Revoked;
+use crate::store::users::{Revoked, Signup, Source};
 use crate::store::{users, Db};
 
 /// `POST /user {username, password}` → 202 `{user_id, key}`: the new user, logged in.
 pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let network = client_network(&req);
+    limit_network(&ctx, &network).await?;
     let input = read_input(&mut req).await?;
     let config = &ctx.data.config;
     if !config.registration.admits(input.text("registration_token")?) {
@@ -31,19 +31,20 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let sessions = sessions(&ctx)?;
     if let Some(cap) = config.signups_per_hour {
         // Counted before the costly hashing, so that a flood costs us little.
-        let address = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
-        let address_hash = hex::encode(Sha256::digest(address.as_bytes()));
         let now = now_millis();
-        if users::count_signup(&db, &address_hash, now).await? > i64::from(cap) {
+        if let Signup::Refused { freed_at } =
+            users::count_signup(&db, &address_key(config)?.tag(&network), cap, now).await?
+        {
+            let free_from = freed_at.map_or(now, |at| at) + SIGNUP_WINDOW_MILLIS;
             return Err(ApiError::TooManyRequests {
                 message: "too many sign-ups from this address: try again later",
-                retry_after: seconds_to_next_hour(now),
+                retry_after: seconds_until(free_from, now),
             });
         }
     }
 
     let user_id = UserId::from_random_bytes(random_bytes()?);
-    let hash = PasswordHash::new(password.as_bytes(), config.pbkdf2_iterations, random_bytes()?).encode();
+    let hash = hash_password(&ctx.data.log, password.as_bytes(), config.pbkdf2_iterations)?.encode();
     let key = start_session(&sessions, config, user_id, async |session| {
         users::create(&db, &user_id, &username, &hash, session).await
     })
@@ -68,6 +69,7 @@ struct AccountChange {
 
 impl AccountChange {
     async fn authorize(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+        limit_network(ctx, &client_network(&req)).await?;
         let input = read_input(&mut req).await?;
         let user_id = param(ctx, "user_id", UserId::parse)?;
         let key = KeyHash::of(input.required_key()?)?;
@@ -76,7 +78,9 @@ impl AccountChange {
             return Err(ApiError::Forbidden("only the user themself may change their account"));
         }
         let db = db(ctx)?;
-        if check_password(&db, &ctx.data.config, &user_id, password.as_bytes()).await?.is_none() {
+        // Throttled per key: only its holder can make the user's key-bound checks wait.
+        let source = Source::key(&key);
+        if check_password(&db, &ctx.data.log, &user_id, &source, password.as_bytes()).await?.is_none() {
             return Err(ApiError::Forbidden("wrong password"));
         }
         Ok(Self { input, user_id, key, db })
@@ -95,8 +99,7 @@ impl AccountChange {
 pub async fn change_password(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let change = AccountChange::authorize(req, &ctx).await?;
     let new_password = Password::parse("new_password", change.input.required_text("new_password")?)?;
-    let config = &ctx.data.config;
-    let hash = PasswordHash::new(new_password.as_bytes(), config.pbkdf2_iterations, random_bytes()?);
+    let hash = hash_password(&ctx.data.log, new_password.as_bytes(), ctx.data.config.pbkdf2_iterations)?;
     let revoked =
         users::change_password(&change.db, &change.user_id, &change.key, &hash.encode(), now_millis()).await?;
     change.finish(&ctx, revoked).await

@@ -57,7 +57,10 @@ impl Db {
         let database: &D1DatabaseSys = self.d1.as_ref().unchecked_ref();
         let promise = database.batch(statements).map_err(d1_error)?;
         let results = JsFuture::from(promise).await.map_err(d1_error)?;
-        serde_json::from_str(&stringify(&results)?).map_err(|error| ApiError::internal(format!("d1 results: {error}")))
+        let results: Vec<StatementResult> = serde_json::from_str(&stringify(&results)?)
+            .map_err(|error| ApiError::internal(format!("d1 results: {error}")))?;
+        self.log.rows_written(results.iter().map(|result| result.meta.rows_written).sum());
+        Ok(results)
     }
 }
 
@@ -116,6 +119,15 @@ fn d1_error(error: JsValue) -> ApiError {
 struct StatementResult {
     #[serde(default)]
     results: Vec<serde_json::Value>,
+    #[serde(default)]
+    meta: StatementMeta,
+}
+
+/// What D1 says a statement cost.
+#[derive(Default, Deserialize)]
+struct StatementMeta {
+    #[serde(default)]
+    rows_written: u64,
 }
 
 /// The rows of each statement of a batch.

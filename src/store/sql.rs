@@ -22,18 +22,52 @@ pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE key_hash = ?1";
 pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2";
 pub const UPDATE_PASSWORD: &str = "UPDATE users SET password = ?2 WHERE user_id = ?1";
 
-// Throttles.
+// Throttles. Password checks take `?1` the user, `?2` the source (`net:` and the tag of the
+// client's network, or `key:` and a session key's hash), `?3` now, `?4` the attempt's random
+// id. Only a known user's checks are counted or forgotten, so that an unknown id writes nothing.
 
-pub const FORGET_SIGNUP_HOURS: &str = "DELETE FROM signups WHERE hour < ?1";
-pub const COUNT_SIGNUP: &str = "INSERT INTO signups (address_hash, hour, count) VALUES (?1, ?2, 1)
- ON CONFLICT (address_hash, hour) DO UPDATE SET count = count + 1
- RETURNING count";
-pub const FORGET_ATTEMPT_WINDOWS: &str = "DELETE FROM login_attempts WHERE window_start <= ?1";
-pub const COUNT_ATTEMPT: &str = "INSERT INTO login_attempts (user_id, window_start, attempts) VALUES (?1, ?2, 1)
- ON CONFLICT (user_id) DO UPDATE SET attempts = attempts + 1
- RETURNING attempts, window_start";
-pub const STORED_PASSWORD: &str = "SELECT password FROM users WHERE user_id = ?1";
-pub const RESET_ATTEMPTS: &str = "DELETE FROM login_attempts WHERE user_id = ?1";
+/// `?2`: the last check before which a source's count is forgotten.
+pub const FORGET_PASSWORD_FAILURES: &str = "DELETE FROM password_failures
+  WHERE last_at <= ?2 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1)";
+/// Counts the check if the source may check now, and then sets when it may next: `?5` is
+/// `Backoff::schedule`, the delay after each count. A source that must wait is left as it is.
+pub const COUNT_PASSWORD_ATTEMPT: &str =
+    "INSERT INTO password_failures (user_id, source, failures, allowed_at, last_at, attempt)
+  SELECT user_id, ?2, 1, ?3 + json_extract(?5, '$[0]'), ?3, ?4 FROM users WHERE user_id = ?1
+  ON CONFLICT (user_id, source) DO UPDATE SET
+    failures = failures + 1,
+    allowed_at = ?3 + json_extract(?5, '$[' || min(failures, json_array_length(?5) - 1) || ']'),
+    last_at = ?3,
+    attempt = ?4
+  WHERE allowed_at <= ?3";
+/// The stored hash, whether this attempt (`?3`) was let in, and when the source may next check.
+pub const PASSWORD_ATTEMPT: &str = "SELECT u.password, f.attempt = ?3 AS admitted, f.allowed_at
+  FROM users AS u LEFT JOIN password_failures AS f ON f.user_id = u.user_id AND f.source = ?2
+  WHERE u.user_id = ?1";
+pub const RESET_PASSWORD_FAILURES: &str = "DELETE FROM password_failures WHERE user_id = ?1 AND source = ?2";
+/// `?2`: the window start at or before which a user's ceiling window has passed.
+pub const FORGET_LOGIN_CEILINGS: &str = "DELETE FROM login_ceilings
+  WHERE window_start <= ?2 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1)";
+/// Counts a login check against the user's ceiling, if its source let it in.
+pub const COUNT_LOGIN_FAILURE: &str = "INSERT INTO login_ceilings (user_id, window_start, failures)
+  SELECT user_id, ?3, 1 FROM password_failures WHERE user_id = ?1 AND source = ?2 AND attempt = ?4
+  ON CONFLICT (user_id) DO UPDATE SET failures = failures + 1
+  RETURNING failures, window_start";
+/// A right password was no failure.
+pub const UNCOUNT_LOGIN_FAILURE: &str = "UPDATE login_ceilings SET failures = failures - 1
+  WHERE user_id = ?1 AND failures > 0";
+
+// Sign-ups: `?1` the tag of the client's network, `?2` an hour ago, `?3` the cap. The first two
+// write only while the network is under the cap, so a refused sign-up writes nothing.
+pub const FORGET_SIGNUPS: &str = "DELETE FROM signups
+  WHERE at <= ?2 AND (SELECT count(*) FROM signups WHERE address_tag = ?1 AND at > ?2) < ?3";
+/// `?4` now.
+pub const COUNT_SIGNUP: &str = "INSERT INTO signups (address_tag, at)
+  SELECT ?1, ?4 WHERE (SELECT count(*) FROM signups WHERE address_tag = ?1 AND at > ?2) < ?3
+  RETURNING at";
+/// The sign-up whose passing frees a place: the cap-th newest (`?3` the cap less one).
+pub const SIGNUP_FREED_AT: &str = "SELECT at FROM signups
+  WHERE address_tag = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3";
 
 // Account changes: `?1` the user, `?2` the hash of the request's key, `?3` now. Each is guarded
 // by that key being a live session of the user according to D1, which unlike KV is strongly
@@ -72,9 +106,6 @@ pub const NEW_OWNERS_ARE_ADMINS: &str = "UPDATE members SET admin = 1
          WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))";
 pub const DELETE_OWNED_ROOMS: &str = "DELETE FROM rooms
   WHERE owner_id = ?1
-    AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
-pub const DELETE_ATTEMPTS_OF_LIVE: &str = "DELETE FROM login_attempts
-  WHERE user_id = ?1
     AND EXISTS (SELECT 1 FROM sessions WHERE key_hash = ?2 AND user_id = ?1 AND expires_at > ?3)";
 /// Memberships, bans and sessions go with the user (foreign keys cascade); messages stay.
 pub const DELETE_USER: &str = "DELETE FROM users
@@ -294,12 +325,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("DELETE_SESSION", DELETE_SESSION),
     ("DELETE_EXPIRED_SESSIONS", DELETE_EXPIRED_SESSIONS),
     ("UPDATE_PASSWORD", UPDATE_PASSWORD),
-    ("FORGET_SIGNUP_HOURS", FORGET_SIGNUP_HOURS),
-    ("COUNT_SIGNUP", COUNT_SIGNUP),
-    ("FORGET_ATTEMPT_WINDOWS", FORGET_ATTEMPT_WINDOWS),
-    ("COUNT_ATTEMPT", COUNT_ATTEMPT),
-    ("STORED_PASSWORD", STORED_PASSWORD),
-    ("RESET_ATTEMPTS", RESET_ATTEMPTS),
     ("KEY_IS_LIVE", KEY_IS_LIVE),
     ("OTHER_SESSIONS", OTHER_SESSIONS),
     ("DELETE_OTHER_SESSIONS", DELETE_OTHER_SESSIONS),
@@ -308,7 +333,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("HAND_OVER_OWNED_ROOMS", HAND_OVER_OWNED_ROOMS),
     ("NEW_OWNERS_ARE_ADMINS", NEW_OWNERS_ARE_ADMINS),
     ("DELETE_OWNED_ROOMS", DELETE_OWNED_ROOMS),
-    ("DELETE_ATTEMPTS_OF_LIVE", DELETE_ATTEMPTS_OF_LIVE),
     ("DELETE_USER", DELETE_USER),
     ("ROOM", ROOM),
     ("INSERT_ROOM", INSERT_ROOM),
@@ -347,6 +371,16 @@ pub const ALL: &[(&str, &str)] = &[
     ("COUNT_POST", COUNT_POST),
     ("WRITE_COUNT", WRITE_COUNT),
     ("OWNED_COUNT", OWNED_COUNT),
+    ("FORGET_PASSWORD_FAILURES", FORGET_PASSWORD_FAILURES),
+    ("COUNT_PASSWORD_ATTEMPT", COUNT_PASSWORD_ATTEMPT),
+    ("PASSWORD_ATTEMPT", PASSWORD_ATTEMPT),
+    ("RESET_PASSWORD_FAILURES", RESET_PASSWORD_FAILURES),
+    ("FORGET_LOGIN_CEILINGS", FORGET_LOGIN_CEILINGS),
+    ("COUNT_LOGIN_FAILURE", COUNT_LOGIN_FAILURE),
+    ("UNCOUNT_LOGIN_FAILURE", UNCOUNT_LOGIN_FAILURE),
+    ("FORGET_SIGNUPS", FORGET_SIGNUPS),
+    ("COUNT_SIGNUP", COUNT_SIGNUP),
+    ("SIGNUP_FREED_AT", SIGNUP_FREED_AT),
 ];
 
 /// The highest `?N` of a statement: D1 refuses more bound values than the statement has.
@@ -394,7 +428,6 @@ mod tests {
             HAND_OVER_OWNED_ROOMS,
             NEW_OWNERS_ARE_ADMINS,
             DELETE_OWNED_ROOMS,
-            DELETE_ATTEMPTS_OF_LIVE,
             DELETE_USER,
         ] {
             assert!(sql.contains(live), "{sql}");

@@ -5,8 +5,9 @@ use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::{int, sql, text, Batch, Db, Rows};
+use crate::auth::random_bytes;
 use crate::auth::session::KeyHash;
-use crate::domain::throttle::{Throttle, HOUR_MILLIS};
+use crate::domain::throttle::{Backoff, Throttle, SIGNUP_WINDOW_MILLIS};
 use crate::domain::{UserId, Username};
 use crate::error::ApiError;
 use crate::store::sessions::NewSession;
@@ -41,71 +42,146 @@ pub async fn find(db: &Db, user_id: &UserId) -> Result<Option<UserRow>, ApiError
 }
 
 #[derive(Deserialize)]
-struct CountRow {
-    count: i64,
+struct AtRow {
+    at: i64,
 }
 
-/// Counts one sign-up from a client address in the current clock hour (forgetting past
-/// hours) and returns the hour's count so far, this one included.
-pub async fn count_signup(db: &Db, address_hash: &str, now: i64) -> Result<i64, ApiError> {
-    let hour = now.div_euclid(HOUR_MILLIS);
+/// A sign-up from a client network, against the cap of sign-ups in any hour.
+pub enum Signup {
+    Counted,
+    /// Over the cap, nothing written. `freed_at`: the sign-up whose passing (an hour after it)
+    /// frees a place.
+    Refused {
+        freed_at: Option<i64>,
+    },
+}
+
+/// Counts a sign-up from the network tagged `address_tag` if it made fewer than `cap` in the
+/// last hour, forgetting sign-ups older than that; over the cap it writes nothing.
+pub async fn count_signup(db: &Db, address_tag: &str, cap: u32, now: i64) -> Result<Signup, ApiError> {
+    let since = int(now - SIGNUP_WINDOW_MILLIS);
+    let (tag, cap_arg) = (text(address_tag), int(i64::from(cap)));
     let mut batch = Batch::new(db);
-    batch.write(db.prepare(sql::FORGET_SIGNUP_HOURS, &[int(hour)])?);
-    let count = batch.read::<CountRow>(db.prepare(sql::COUNT_SIGNUP, &[text(address_hash), int(hour)])?);
+    batch.write(db.prepare(sql::FORGET_SIGNUPS, &[tag.clone(), since.clone(), cap_arg.clone()])?);
+    let counted = batch.read::<AtRow>(db.prepare(sql::COUNT_SIGNUP, &[tag.clone(), since.clone(), cap_arg, int(now)])?);
+    let freed = batch.read::<AtRow>(db.prepare(sql::SIGNUP_FREED_AT, &[tag, since, int(i64::from(cap) - 1)])?);
     let results = batch.run().await?;
-    results.first(&count)?.map(|row| row.count).ok_or_else(|| ApiError::internal("sign-up count returned no row"))
+    if results.first(&counted)?.is_some() {
+        return Ok(Signup::Counted);
+    }
+    Ok(Signup::Refused { freed_at: results.first(&freed)?.map(|row| row.at) })
 }
 
-/// One password attempt, counted before the password is checked so that concurrent attempts
-/// cannot slip past the throttle, with what is needed to check it.
+/// Where password checks come from, as their throttle counts them.
+pub enum Source {
+    /// A login's client network, by its keyed tag (`AddressKey::tag`): checks from it wait
+    /// apart, and count against the user's ceiling of failed logins too.
+    Network(String),
+    /// An account change's session key, by its hash: only its holder's checks wait.
+    Key(String),
+}
+
+impl Source {
+    pub fn key(key: &KeyHash) -> Self {
+        Self::Key(key.as_str().to_owned())
+    }
+
+    /// As the `source` column holds it.
+    fn column(&self) -> String {
+        match self {
+            Self::Network(tag) => format!("net:{tag}"),
+            Self::Key(hash) => format!("key:{hash}"),
+        }
+    }
+
+    fn is_login(&self) -> bool {
+        matches!(self, Self::Network(_))
+    }
+}
+
+/// One password check, counted before the password is checked so that concurrent checks
+/// cannot slip past the throttle, with what is needed to go on.
 pub struct PasswordAttempt {
-    /// Attempts in the current window, this one included.
-    pub attempts: i64,
-    pub window_start: i64,
-    /// The stored hash; `None` for an unknown user.
+    /// The stored hash; `None` for an unknown user, for whom nothing was counted or written.
     pub stored_hash: Option<String>,
+    /// Whether the source could check now (and this check was counted).
+    pub admitted: bool,
+    /// When the source may check next.
+    pub allowed_at: i64,
+    /// Logins only: the user's failures in the ceiling's window, this one included.
+    pub ceiling: Option<CeilingCount>,
+}
+
+#[derive(Deserialize)]
+pub struct CeilingCount {
+    pub failures: i64,
+    pub window_start: i64,
 }
 
 #[derive(Deserialize)]
 struct AttemptRow {
-    attempts: i64,
-    window_start: i64,
-}
-
-#[derive(Deserialize)]
-struct PasswordRow {
     password: String,
+    admitted: Option<i64>,
+    allowed_at: Option<i64>,
 }
 
-/// Counts a password attempt for `user_id` (a window that has passed starts anew), forgets
-/// other ids' windows that have passed, and reads the stored hash, in one transaction.
-pub async fn attempt_password(db: &Db, user_id: &UserId, now: i64) -> Result<PasswordAttempt, ApiError> {
-    let user_id = user_id.to_string();
-    let expired = now - Throttle::PASSWORD.window_millis;
+/// Counts a password check of `user_id` from `source` (a source quiet for long starts anew),
+/// against the user's ceiling too for a login, and reads the stored hash, in one transaction.
+/// For an unknown user every statement writes nothing.
+pub async fn attempt_password(
+    db: &Db,
+    user_id: &UserId,
+    source: &Source,
+    now: i64,
+) -> Result<PasswordAttempt, ApiError> {
+    let backoff = Backoff::PASSWORD;
+    let login = source.is_login();
+    let (user, source) = (text(&user_id.to_string()), text(&source.column()));
+    let attempt_id = text(&hex::encode(random_bytes::<16>()?));
     let mut batch = Batch::new(db);
-    batch.write(db.prepare(sql::FORGET_ATTEMPT_WINDOWS, &[int(expired)])?);
-    let attempt = batch.read::<AttemptRow>(db.prepare(sql::COUNT_ATTEMPT, &[text(&user_id), int(now)])?);
-    let password = batch.read::<PasswordRow>(db.prepare(sql::STORED_PASSWORD, &[text(&user_id)])?);
+    batch.write(db.prepare(sql::FORGET_PASSWORD_FAILURES, &[user.clone(), int(now - backoff.forget_after_millis)])?);
+    batch.write(db.prepare(
+        sql::COUNT_PASSWORD_ATTEMPT,
+        &[user.clone(), source.clone(), int(now), attempt_id.clone(), text(&backoff.schedule())],
+    )?);
+    let ceiling = if login {
+        let window = Throttle::LOGIN_CEILING.window_millis;
+        batch.write(db.prepare(sql::FORGET_LOGIN_CEILINGS, &[user.clone(), int(now - window)])?);
+        let count = [user.clone(), source.clone(), int(now), attempt_id.clone()];
+        Some(batch.read::<CeilingCount>(db.prepare(sql::COUNT_LOGIN_FAILURE, &count)?))
+    } else {
+        None
+    };
+    let attempt = batch.read::<AttemptRow>(db.prepare(sql::PASSWORD_ATTEMPT, &[user, source, attempt_id])?);
     let results = batch.run().await?;
-    let attempt = results.first(&attempt)?.ok_or_else(|| ApiError::internal("attempt count returned no row"))?;
+    let Some(attempt) = results.first(&attempt)? else {
+        return Ok(PasswordAttempt { stored_hash: None, admitted: false, allowed_at: now, ceiling: None });
+    };
     Ok(PasswordAttempt {
-        attempts: attempt.attempts,
-        window_start: attempt.window_start,
-        stored_hash: results.first(&password)?.map(|row| row.password),
+        stored_hash: Some(attempt.password),
+        admitted: attempt.admitted == Some(1),
+        allowed_at: attempt.allowed_at.unwrap_or(now),
+        ceiling: ceiling.map(|ceiling| results.first(&ceiling)).transpose()?.flatten(),
     })
 }
 
-/// A right password resets the user's attempt count.
-fn reset_attempts(db: &Db, user_id: &str) -> Result<D1PreparedStatement, ApiError> {
-    db.prepare(sql::RESET_ATTEMPTS, &[text(user_id)])
+/// A right password: its source starts anew, and for a login it was no failure against the
+/// user's ceiling.
+fn forget_failures(batch: &mut Batch<'_>, db: &Db, user_id: &str, source: &Source) -> Result<(), ApiError> {
+    batch.write(db.prepare(sql::RESET_PASSWORD_FAILURES, &[text(user_id), text(&source.column())])?);
+    if source.is_login() {
+        batch.write(db.prepare(sql::UNCOUNT_LOGIN_FAILURE, &[text(user_id)])?);
+    }
+    Ok(())
 }
 
 /// After a right password: records the new session row (forgetting the user's expired ones),
-/// stores the re-hashed password if the iteration count changed, and resets the attempt count,
-/// in one transaction.
+/// stores the re-hashed password if there is one, and forgets the source's failures, in one
+/// transaction.
 pub async fn log_in(
     db: &Db,
     user_id: &UserId,
+    source: &Source,
     rehashed_password: Option<&str>,
     session: &NewSession,
 ) -> Result<(), ApiError> {
@@ -113,7 +189,7 @@ pub async fn log_in(
     let mut batch = Batch::new(db);
     batch.write(db.prepare(sql::DELETE_EXPIRED_SESSIONS, &[text(&id), int(session.created_at)])?);
     batch.write(session.insert_row(db)?);
-    batch.write(reset_attempts(db, &id)?);
+    forget_failures(&mut batch, db, &id, source)?;
     if let Some(hash) = rehashed_password {
         batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(hash)])?);
     }
@@ -198,7 +274,7 @@ pub async fn change_password(
     let others = change.read(sql::OTHER_SESSIONS)?;
     change.write(sql::DELETE_OTHER_SESSIONS, &[])?;
     change.write(sql::CHANGE_PASSWORD, &[text(new_hash)])?;
-    change.batch.write(reset_attempts(db, &change.user_id)?);
+    forget_failures(&mut change.batch, db, &change.user_id, &Source::key(key))?;
     change.run(others).await
 }
 
@@ -211,8 +287,7 @@ pub async fn delete(db: &Db, user_id: &UserId, key: &KeyHash, now: i64) -> Resul
     change.write(sql::HAND_OVER_OWNED_ROOMS, &[])?;
     change.write(sql::NEW_OWNERS_ARE_ADMINS, &[])?;
     change.write(sql::DELETE_OWNED_ROOMS, &[])?;
-    change.write(sql::DELETE_ATTEMPTS_OF_LIVE, &[])?;
-    // Last: its cascade removes the sessions the guard reads.
+    // Last: its cascade removes the sessions the guard reads (and the user's throttle counts).
     change.write(sql::DELETE_USER, &[])?;
     change.run(sessions).await
 }

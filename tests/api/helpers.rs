@@ -18,6 +18,8 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Low enough that tests stay quick; the production count is a setting.
 pub const TEST_ITERATIONS: &str = "1000";
 pub const PASSWORD: &str = "correct horse battery";
+/// The secret that client networks are tagged with.
+pub const TEST_ADDRESS_KEY: &str = "a test address key";
 /// A well-formed id that no user, room or message has.
 pub const UNKNOWN_ID: &str = "00000000-0000-4000-8000-000000000000";
 
@@ -749,12 +751,14 @@ fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str
         free_port(),
         state.display()
     );
-    // Tests create many users from one address: no sign-up cap unless a test sets one. Nor
-    // write ceilings: tests post, create and add a lot as one user (tests/api/limits.rs sets
-    // its own).
+    // Tests create many users and log in hundreds of times from one address: no sign-up cap and
+    // no limit per address unless a test sets one. Nor write ceilings: tests post, create and add
+    // a lot as one user (tests/api/limits.rs sets its own).
     let defaults = [
         ("PBKDF2_ITERATIONS", TEST_ITERATIONS),
         ("SIGNUPS_PER_HOUR", "off"),
+        ("ADDRESS_RATE_LIMIT", "off"),
+        ("ADDRESS_KEY", TEST_ADDRESS_KEY),
         ("POSTS_PER_MINUTE", "off"),
         ("ROOMS_PER_DAY", "off"),
         ("RENAMES_PER_HOUR", "off"),

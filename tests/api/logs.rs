@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{TestApp, PASSWORD};
 
 /// The request lines printed so far: the JSON objects that have a `route` field.
-fn request_lines(app: &TestApp) -> Vec<Value> {
+pub fn request_lines(app: &TestApp) -> Vec<Value> {
     app.log()
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line.trim()).ok())
@@ -18,7 +18,7 @@ fn request_lines(app: &TestApp) -> Vec<Value> {
 
 /// How many request lines there are once the runtime has printed those of the requests made so
 /// far (at least the launcher's readiness probe): the count, when it stops growing.
-fn settled_count(app: &TestApp) -> usize {
+pub fn settled_count(app: &TestApp) -> usize {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut count = request_lines(app).len();
     loop {
@@ -34,7 +34,7 @@ fn settled_count(app: &TestApp) -> usize {
 /// The lines of the requests after the first `before`, once `count` of them are printed (the
 /// runtime writes them a moment after answering), and after a pause long enough for any extra
 /// line to show.
-fn lines_after(app: &TestApp, before: usize, count: usize) -> Vec<Value> {
+pub fn lines_after(app: &TestApp, before: usize, count: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while request_lines(app).len() < before + count && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));

@@ -59,7 +59,8 @@ async function startServer() {
   const inspector = await freePort();
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', port, '--inspector-port', inspector, '--persist-to', state,
-    '--var', 'PBKDF2_ITERATIONS:1000', '--var', 'SIGNUPS_PER_HOUR:off', '--show-interactive-dev-session=false',
+    '--var', 'PBKDF2_ITERATIONS:1000', '--var', 'SIGNUPS_PER_HOUR:off',
+    '--var', 'ADDRESS_KEY:e2e-address-key', '--var', 'ADDRESS_RATE_LIMIT:off', '--show-interactive-dev-session=false',
     // The tests post a history of 120 messages as one person within seconds: no write ceiling.
     '--var', 'POSTS_PER_MINUTE:off', '--var', 'ROOMS_PER_DAY:off',
   ].map(String);

@@ -140,7 +140,7 @@ function describe(response, data) {
   if (!/[.!?]$/.test(text)) text += '.';
   if (status === 429) {
     const seconds = Number(response.headers.get('Retry-After'));
-    if (seconds > 0) text += ` Try again in ${seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`;
+    if (seconds > 0) text += ` Try again in ${seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`}.`;
   }
   return text;
 }
