@@ -47,6 +47,8 @@ pub struct Config {
     pub signups_per_hour: Option<u32>,
     /// Origins whose pages may call the API from a browser (`*` for any).
     pub cors_origins: Vec<String>,
+    /// Live session keys per user: a login beyond them ends the oldest.
+    pub sessions_per_user: u32,
 }
 
 impl Config {
@@ -57,6 +59,7 @@ impl Config {
     pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 600_000;
     pub const MIN_PBKDF2_ITERATIONS: u32 = 1_000;
     pub const DEFAULT_SIGNUPS_PER_HOUR: u32 = 20;
+    pub const DEFAULT_SESSIONS_PER_USER: u32 = 50;
 
     /// `lookup` answers a var or secret by name. A malformed setting is an error, never
     /// silently replaced by its default.
@@ -88,7 +91,18 @@ impl Config {
             .map(|origin| origin.trim().trim_end_matches('/').to_owned())
             .filter(|origin| !origin.is_empty())
             .collect();
-        Ok(Self { registration, session_ttl_seconds, pbkdf2_iterations, signups_per_hour, cors_origins })
+        let sessions_per_user = number(&lookup, "SESSIONS_PER_USER", Self::DEFAULT_SESSIONS_PER_USER)?;
+        if sessions_per_user == 0 {
+            return Err("SESSIONS_PER_USER must be at least 1".into());
+        }
+        Ok(Self {
+            registration,
+            session_ttl_seconds,
+            pbkdf2_iterations,
+            signups_per_hour,
+            cors_origins,
+            sessions_per_user,
+        })
     }
 }
 
@@ -155,6 +169,14 @@ mod tests {
         assert_eq!(config.pbkdf2_iterations, 600_000);
         assert_eq!(config.signups_per_hour, Some(20));
         assert!(config.cors_origins.is_empty());
+        assert_eq!(config.sessions_per_user, 50);
+    }
+
+    #[test]
+    fn the_session_cap_can_be_set_but_not_to_zero() {
+        assert_eq!(parse(&[("SESSIONS_PER_USER", "2000")]).unwrap().sessions_per_user, 2000);
+        assert!(parse(&[("SESSIONS_PER_USER", "0")]).is_err());
+        assert!(parse(&[("SESSIONS_PER_USER", "many")]).is_err());
     }
 
     #[test]

@@ -9,20 +9,22 @@ use crate::domain::throttle::Throttle;
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::store::sessions::NewSession;
-use crate::store::{users, Db, Sessions};
+use crate::store::{users, Caller, Db, Sessions};
 
 /// Checks `password` for `user_id`, counting the attempt against the throttle first: past 5
 /// attempts in 15 minutes the answer is 429 without any check. An unknown user costs the same
 /// hashing as a known one, so that timing does not tell them apart. `Ok(None)`: wrong
-/// password or unknown user.
+/// password or unknown user. An account change (`caller`: the key that asks) is 401 first
+/// if D1 finds its key dead.
 pub async fn check_password(
     db: &Db,
     config: &Config,
     user_id: &UserId,
+    caller: Option<&Caller>,
     password: &[u8],
 ) -> Result<Option<PasswordHash>, ApiError> {
     let now = now_millis();
-    let attempt = users::attempt_password(db, user_id, now).await?;
+    let attempt = users::attempt_password(db, user_id, caller, now).await?;
     Throttle::PASSWORD.check(attempt.attempts, attempt.window_start, now).map_err(|retry_after| {
         ApiError::TooManyRequests { message: "too many password attempts: try again later", retry_after }
     })?;
@@ -35,17 +37,20 @@ pub async fn check_password(
     Ok(stored.verify(password).then_some(stored))
 }
 
-/// Starts a session for `user_id`: a fresh key, whose D1 row `record` writes in the batch of
-/// the sign-up or login, then made live in KV. The key is for the client, once.
-pub async fn start_session(
+/// Starts a session for `user_id`: a fresh key, made known to KV, then recorded by `record`
+/// in the D1 batch of the sign-up or login. KV comes first so that nothing can fail once D1
+/// has committed: an account or session is never committed without its id and key reaching
+/// the client. A KV entry whose row never commits is dead anyway (D1 decides), and expires.
+/// The key is for the client, once.
+pub async fn start_session<T>(
     sessions: &Sessions,
     config: &Config,
     user_id: UserId,
-    record: impl AsyncFnOnce(&NewSession) -> Result<(), ApiError>,
-) -> Result<SessionKey, ApiError> {
+    record: impl AsyncFnOnce(&NewSession) -> Result<T, ApiError>,
+) -> Result<(SessionKey, T), ApiError> {
     let key = SessionKey::generate()?;
     let session = NewSession::new(&key, user_id, now_millis(), config.session_ttl_seconds);
-    record(&session).await?;
     sessions.activate(&session).await?;
-    Ok(key)
+    let recorded = record(&session).await?;
+    Ok((key, recorded))
 }

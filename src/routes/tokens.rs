@@ -4,10 +4,10 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use super::credentials::{check_password, start_session};
-use super::{db, sessions, Ctx};
+use super::{caller, db, forget, sessions, Ctx};
 use crate::auth::password::PasswordHash;
 use crate::auth::random_bytes;
-use crate::auth::session::KeyHash;
+use crate::clock::now_millis;
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::{json, no_content, read_input};
@@ -25,16 +25,17 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let config = &ctx.data.config;
     let db = db(&ctx)?;
     let sessions = sessions(&ctx)?;
-    let stored = check_password(&db, config, &user_id, password).await?.ok_or(BAD_CREDENTIALS)?;
+    let stored = check_password(&db, config, &user_id, None, password).await?.ok_or(BAD_CREDENTIALS)?;
 
     // The iteration count changed since this hash was stored: store it anew at the new count.
     let rehashed = (stored.iterations() != config.pbkdf2_iterations)
         .then(|| random_bytes().map(|salt| PasswordHash::new(password, config.pbkdf2_iterations, salt).encode()))
         .transpose()?;
-    let key = start_session(&sessions, config, user_id, async |session| {
-        users::log_in(&db, &user_id, rehashed.as_deref(), session).await
+    let (key, ended) = start_session(&sessions, config, user_id, async |session| {
+        users::log_in(&db, &user_id, rehashed.as_deref(), session, config.sessions_per_user).await
     })
     .await?;
+    forget(&ctx, &db, ended).await;
     json(200, &json!({ "key": key.reveal() }))
 }
 
@@ -42,13 +43,13 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// revoked) if it is not a live key of that user.
 pub async fn revoke(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let input = read_input(&mut req).await?;
-    let key = KeyHash::of(input.required_key()?)?;
+    let caller = caller(&ctx, &input).await?;
     let user_id = UserId::parse(input.required_text("user_id")?)?;
-    let sessions = sessions(&ctx)?;
-    if sessions.owner(&key).await? != user_id {
+    if caller.user_id != user_id {
         return Err(ApiError::INVALID_KEY);
     }
-    sessions.forget(&[key.as_str()]).await?;
-    session_rows::delete_row(&db(&ctx)?, &key).await?;
+    let db = db(&ctx)?;
+    let ended = session_rows::end(&db, &caller, now_millis()).await?;
+    forget(&ctx, &db, ended).await;
     no_content()
 }

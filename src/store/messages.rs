@@ -5,7 +5,7 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
 use super::rooms::{Room, RoomQuery, Written};
-use super::{int, sql, text, Batch, Db};
+use super::{int, sql, text, Db};
 use crate::domain::{MessageId, MessageText};
 use crate::error::ApiError;
 
@@ -62,7 +62,7 @@ pub async fn page(db: &Db, query: RoomQuery<'_>, cursor: Cursor<'_>, limit: u32)
         Cursor::After(id) => (text(&id.to_string()), sql::MESSAGES_AFTER),
     };
     let extra = [cursor_id, int(i64::from(limit) + 1)];
-    let mut batch = Batch::new(db);
+    let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
     let cursor_row = batch.read::<IgnoredAny>(query.statement(db, sql::MESSAGE_CURSOR, &extra)?);
     let messages = batch.read::<MessageRow>(query.statement(db, sql, &extra)?);

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{flag, int, optional_text, sql, text, Batch, Db, Results, Rows};
+use super::{flag, int, optional_text, sql, text, Batch, Caller, Db, Results, Rows};
 use crate::domain::{
     search_form, search_grams, Action, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId,
 };
@@ -68,11 +68,12 @@ pub(super) struct RoomRow {
 }
 
 /// The room-scoped query: which room, who is asking (`?1`, `?2` of every room statement) and
-/// about whom (`?3`); a statement's own parameters follow from `?4`.
+/// about whom (`?3`); a statement's own parameters follow from `?4`. A caller's key guards
+/// every batch of the query (`Batch::of_caller`).
 #[derive(Clone, Copy)]
 pub struct RoomQuery<'a> {
     pub room_id: &'a RoomId,
-    pub caller: Option<&'a UserId>,
+    pub caller: Option<&'a Caller>,
     pub target: Option<&'a UserId>,
 }
 
@@ -81,9 +82,18 @@ impl<'a> RoomQuery<'a> {
         Self { target: Some(target), ..self }
     }
 
+    fn caller_id(&self) -> Option<&'a UserId> {
+        self.caller.map(|caller| &caller.user_id)
+    }
+
+    /// A batch of this query: it starts with the caller's key guard, if there is a caller.
+    pub(super) fn batch<'db>(&self, db: &'db Db) -> Result<Batch<'db>, ApiError> {
+        Batch::of_caller(db, self.caller)
+    }
+
     /// A statement over the query's parameters and then `extra`, binding as many as it uses.
     pub(super) fn statement(&self, db: &Db, sql: &str, extra: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
-        let caller = self.caller.map(UserId::to_string);
+        let caller = self.caller_id().map(UserId::to_string);
         let target = self.target.map(UserId::to_string);
         let mut args =
             vec![text(&self.room_id.to_string()), optional_text(caller.as_deref()), optional_text(target.as_deref())];
@@ -114,13 +124,13 @@ impl<'a> RoomQuery<'a> {
         };
         let situation = Situation {
             open: row.open != 0,
-            caller: standing(self.caller, row.caller_present, row.caller_admin, row.caller_banned),
+            caller: standing(self.caller_id(), row.caller_present, row.caller_admin, row.caller_banned),
             target: match self.target {
                 Some(target) => standing(Some(target), row.target_present, row.target_admin, row.target_banned),
                 None => Standing::STRANGER,
             },
             target_exists: row.target_exists != 0,
-            caller_is_target: self.caller.is_some() && self.caller == self.target,
+            caller_is_target: self.caller.is_some() && self.caller_id() == self.target,
         };
         Room {
             open: row.open != 0,
@@ -135,7 +145,7 @@ impl<'a> RoomQuery<'a> {
 
     /// Reads the room, then runs the guarded statements `writes`, in one transaction.
     pub(super) async fn guarded_write(&self, db: &Db, writes: &[(&str, &[JsValue])]) -> Result<Written, ApiError> {
-        let mut batch = Batch::new(db);
+        let mut batch = self.batch(db)?;
         let room = self.read_room(db, &mut batch)?;
         for (sql, extra) in writes {
             batch.write(self.statement(db, sql, extra)?);
@@ -151,22 +161,25 @@ fn grams_json(name: &RoomName) -> Result<String, ApiError> {
 }
 
 pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiError> {
-    Ok(db.first::<RoomRow>(query.statement(db, sql::ROOM, &[])?).await?.map(|row| query.room_of(row)))
+    let mut batch = query.batch(db)?;
+    let room = query.read_room(db, &mut batch)?;
+    let results = batch.run().await?;
+    query.room(&results, &room)
 }
 
-/// Creates the room with its owner as first member and admin, in one transaction; `false`
-/// (and nothing written) if the owner's account no longer exists.
+/// Creates the room with its owner as first member and admin, in one transaction guarded by
+/// the owner's key; `false` (and nothing written) if the owner's account no longer exists.
 pub async fn create(
     db: &Db,
     room_id: &RoomId,
     name: &RoomName,
     open: bool,
-    owner: &UserId,
+    owner: &Caller,
     now: i64,
 ) -> Result<bool, ApiError> {
     let room_id = room_id.to_string();
-    let owner = owner.to_string();
-    let mut batch = Batch::new(db);
+    let mut batch = Batch::of_caller(db, Some(owner))?;
+    let owner = owner.user_id.to_string();
     batch.write(db.prepare(
         sql::INSERT_ROOM,
         &[text(&room_id), text(name.as_str()), text(&search_form(name.as_str())), flag(open), text(&owner), int(now)],
@@ -224,7 +237,7 @@ pub async fn page(
     listing: Listing,
     page: Page,
 ) -> Result<Option<(Room, Vec<String>)>, ApiError> {
-    let mut batch = Batch::new(db);
+    let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
     let users = batch.read::<UserIdRow>(query.statement(
         db,
@@ -289,7 +302,7 @@ pub async fn update(
         open.map_or(JsValue::NULL, flag),
         optional_text(grams.as_deref()),
     ];
-    let mut batch = Batch::new(db);
+    let mut batch = query.batch(db)?;
     let before = query.read_room(db, &mut batch)?;
     batch.write(query.statement(db, sql::UPDATE_ROOM, &extra)?);
     if name.is_some() {
