@@ -95,7 +95,8 @@ pub const ROOM: &str = "SELECT r.open, r.name, r.user_count, r.admin_count, r.ba
   LEFT JOIN members AS c ON c.room_id = r.room_id AND c.user_id = ?2
   LEFT JOIN members AS t ON t.room_id = r.room_id AND t.user_id = ?3
  WHERE r.room_id = ?1";
-/// Only for an owner who exists: a key can outlive its account by up to a minute elsewhere.
+/// Only for an owner who exists. The key guard before it already refuses a key that outlived
+/// its account; this keeps the statement safe on its own (tests/room_rules.rs runs it alone).
 pub const INSERT_ROOM: &str = "INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at)
  SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?5)";
 /// The room's name pieces (`?2`, a JSON array), for the directory's search.
