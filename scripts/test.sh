@@ -32,6 +32,7 @@ step "unit tests, every statement's query plan, and the room rules against their
 cargo test --quiet --lib
 cargo test --quiet --test query_plans
 cargo test --quiet --test room_rules
+cargo test --quiet --test key_guard
 
 step "build the worker (wasm32)"
 sh scripts/build.sh
