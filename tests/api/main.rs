@@ -17,6 +17,7 @@ mod messages;
 mod moderation;
 mod openapi;
 mod ownership;
+mod revocation;
 mod rooms;
 mod sessions;
 mod throttling;
