@@ -33,6 +33,7 @@ cargo test --quiet --lib
 cargo test --quiet --test query_plans
 cargo test --quiet --test room_rules
 cargo test --quiet --test throttle_sql
+cargo test --quiet --test key_guard
 
 step "build the worker (wasm32)"
 sh scripts/build.sh

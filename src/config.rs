@@ -59,6 +59,8 @@ pub struct Config {
     /// `ADDRESS_RATE_LIMIT` (`on` unless `off`): the per-network limit of the rate-limiting
     /// binding in front of every route that checks a password or creates a user.
     pub address_rate_limit: bool,
+    /// Live session keys per user: a login beyond them ends the oldest.
+    pub sessions_per_user: u32,
 }
 
 impl Config {
@@ -74,6 +76,7 @@ impl Config {
     pub const DEFAULT_RENAMES_PER_HOUR: u32 = 30;
     pub const DEFAULT_ADDITIONS_PER_HOUR: u32 = 300;
     pub const DEFAULT_ROOMS_OWNED: u32 = 1_000;
+    pub const DEFAULT_SESSIONS_PER_USER: u32 = 50;
 
     /// `lookup` answers a var or secret by name. A malformed setting is an error, never
     /// silently replaced by its default.
@@ -121,6 +124,10 @@ impl Config {
             Some("off") => false,
             Some(other) => return Err(format!("ADDRESS_RATE_LIMIT must be on or off, not {other:?}")),
         };
+        let sessions_per_user = number(&lookup, "SESSIONS_PER_USER", Self::DEFAULT_SESSIONS_PER_USER)?;
+        if sessions_per_user == 0 {
+            return Err("SESSIONS_PER_USER must be at least 1".into());
+        }
         Ok(Self {
             registration,
             session_ttl_seconds,
@@ -130,6 +137,7 @@ impl Config {
             limits,
             address_key,
             address_rate_limit,
+            sessions_per_user,
         })
     }
 }
@@ -207,6 +215,14 @@ mod tests {
         assert!(config.cors_origins.is_empty());
         assert_eq!(config.address_key, None);
         assert!(config.address_rate_limit);
+        assert_eq!(config.sessions_per_user, 50);
+    }
+
+    #[test]
+    fn the_session_cap_can_be_set_but_not_to_zero() {
+        assert_eq!(parse(&[("SESSIONS_PER_USER", "2000")]).unwrap().sessions_per_user, 2000);
+        assert!(parse(&[("SESSIONS_PER_USER", "0")]).is_err());
+        assert!(parse(&[("SESSIONS_PER_USER", "many")]).is_err());
     }
 
     #[test]

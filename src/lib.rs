@@ -12,7 +12,7 @@ pub mod http;
 pub mod routes;
 pub mod store;
 
-use worker::{event, Context, Env, Method, Request, Response};
+use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
 
 use crate::config::Settings;
 use crate::error::ApiError;
@@ -53,6 +53,25 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     Ok(response)
 }
 
+/// Every minute (`[triggers]` in wrangler.toml): deletes a chunk of the KV entries of ended
+/// sessions that requests left queued. One line goes to the log, as for a request.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let log = RequestLog::default();
+    let drained = match (store::Db::open(&env, &log), store::Sessions::open(&env, &log)) {
+        (Ok(db), Ok(sessions)) => store::sessions::drain(&db, &sessions).await,
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    let outcome = match drained {
+        Ok(forgotten) => serde_json::json!({ "scheduled": "kv_forget", "forgotten": forgotten }),
+        Err(error) => serde_json::json!({
+            "scheduled": "kv_forget",
+            "error": error.log_detail().unwrap_or(error.message()),
+        }),
+    };
+    worker::console_log!("{outcome}");
+}
+
 /// `METHOD "/pattern" => handler` for each route.
 macro_rules! routes {
     ($($method:ident $pattern:literal => $handler:path),* $(,)?) => {
@@ -69,6 +88,7 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     GET "/user/:user_id" => users::get,
     DELETE "/user/:user_id" => users::delete,
     PUT "/user/:user_id/password" => users::change_password,
+    DELETE "/user/:user_id/sessions" => users::end_other_sessions,
     GET "/user/:user_id/rooms" => directory::rooms_of_user,
     GET "/token" => tokens::create,
     POST "/token" => tokens::create,

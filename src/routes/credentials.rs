@@ -97,17 +97,20 @@ pub fn hash_password(log: &RequestLog, password: &[u8], iterations: u32) -> Resu
     Ok(PasswordHash::new(password, iterations, random_bytes()?))
 }
 
-/// Starts a session for `user_id`: a fresh key, whose D1 row `record` writes in the batch of
-/// the sign-up or login, then made live in KV. The key is for the client, once.
-pub async fn start_session(
+/// Starts a session for `user_id`: a fresh key, made known to KV, then recorded by `record`
+/// in the D1 batch of the sign-up or login. KV comes first so that nothing can fail once D1
+/// has committed: an account or session is never committed without its id and key reaching
+/// the client. A KV entry whose row never commits is dead anyway (D1 decides), and expires.
+/// The key is for the client, once.
+pub async fn start_session<T>(
     sessions: &Sessions,
     config: &Config,
     user_id: UserId,
-    record: impl AsyncFnOnce(&NewSession) -> Result<(), ApiError>,
-) -> Result<SessionKey, ApiError> {
+    record: impl AsyncFnOnce(&NewSession) -> Result<T, ApiError>,
+) -> Result<(SessionKey, T), ApiError> {
     let key = SessionKey::generate()?;
     let session = NewSession::new(&key, user_id, now_millis(), config.session_ttl_seconds);
-    record(&session).await?;
     sessions.activate(&session).await?;
-    Ok(key)
+    let recorded = record(&session).await?;
+    Ok((key, recorded))
 }

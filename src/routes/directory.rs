@@ -25,10 +25,11 @@ pub async fn rooms_of_user(mut req: Request, ctx: Ctx) -> Result<Response, ApiEr
     let input = read_input(&mut req).await?;
     let user_id = param(&ctx, "user_id", UserId::parse)?;
     let page = Page::parse(input.uint("limit")?, input.uint("offset")?)?;
-    if optional_caller(&ctx, &input).await? != Some(user_id) {
+    let caller = optional_caller(&ctx, &input).await?;
+    let Some(caller) = caller.filter(|caller| caller.user_id == user_id) else {
         return Err(ApiError::Forbidden("only the user themself may list their rooms"));
-    }
+    };
     let (rooms, room_count) =
-        directory::rooms_of(&db(&ctx)?, &user_id, page).await?.ok_or(ApiError::NotFound("user not found"))?;
+        directory::rooms_of(&db(&ctx)?, &caller, page).await?.ok_or(ApiError::NotFound("user not found"))?;
     json(200, &json!({ "rooms": rooms, "index": page.offset, "room_count": room_count }))
 }

@@ -51,7 +51,7 @@ pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let target = match request.input.text("user_id")? {
         Some(user_id) => UserId::parse(user_id)?,
-        None => request.caller,
+        None => request.caller.user_id,
     };
     let limits = &ctx.data.config.limits;
     rooms::add(&db(&ctx)?, request.query().about(&target), now_millis(), limits).await?.explain(Action::Add)?;

@@ -31,7 +31,7 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     messages::post(&db(&ctx)?, request.query(), &message_id, &text, sent_at, limits).await?.explain(Action::Post)?;
     let message = MessageRow {
         message_id: message_id.to_string(),
-        user_id: request.caller.to_string(),
+        user_id: request.caller.user_id.to_string(),
         text: text.as_str().to_owned(),
         sent_at,
     };

@@ -18,7 +18,8 @@ use crate::domain::{Page, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{param, read_input, Input, Shared};
 use crate::store::rooms::{Room, RoomQuery};
-use crate::store::{Db, Sessions};
+use crate::store::sessions::Forgetting;
+use crate::store::{Caller, Db, Sessions};
 
 pub type Ctx = RouteContext<Shared>;
 
@@ -30,16 +31,30 @@ fn sessions(ctx: &Ctx) -> Result<Sessions, ApiError> {
     Sessions::open(&ctx.env, &ctx.data.log)
 }
 
-/// The user behind the request's key; the key is required.
-async fn caller(ctx: &Ctx, input: &Input) -> Result<UserId, ApiError> {
-    sessions(ctx)?.user_of(input.required_key()?).await
+/// The holder of the request's key, as KV knows it; the key is required. Whether the key is
+/// live, D1 says in the request's batch (`Batch::of_caller`).
+async fn caller(ctx: &Ctx, input: &Input) -> Result<Caller, ApiError> {
+    sessions(ctx)?.caller(input.required_key()?).await
 }
 
-/// The user behind the request's key, if it sent one. A key that is sent must be live.
-async fn optional_caller(ctx: &Ctx, input: &Input) -> Result<Option<UserId>, ApiError> {
+/// The holder of the request's key, if it sent one. A key that is sent must be live.
+async fn optional_caller(ctx: &Ctx, input: &Input) -> Result<Option<Caller>, ApiError> {
     match input.key()? {
-        Some(key) => Ok(Some(sessions(ctx)?.user_of(key).await?)),
+        Some(key) => Ok(Some(sessions(ctx)?.caller(key).await?)),
         None => Ok(None),
+    }
+}
+
+/// Deletes the KV entries of a chunk of ended sessions, after the change that ended them has
+/// committed: best effort, since D1 already refuses those keys and what is left stays queued
+/// for the next drain. A failure goes to the request's log line, never to the client.
+async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
+    let forgotten = match sessions(ctx) {
+        Ok(sessions) => chunk.finish(db, &sessions).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = forgotten {
+        ctx.data.log.failed(&format!("KV cleanup left queued: {}", error.log_detail().unwrap_or(error.message())));
     }
 }
 
@@ -53,10 +68,10 @@ struct RoomRequest<Caller> {
 }
 
 /// A request on one room by whoever asks: a key is optional (reads).
-type RoomRead = RoomRequest<Option<UserId>>;
+type RoomRead = RoomRequest<Option<Caller>>;
 
 /// A request on one room by the holder of a live key (writes).
-type RoomWrite = RoomRequest<UserId>;
+type RoomWrite = RoomRequest<Caller>;
 
 impl<Caller> RoomRequest<Caller> {
     /// Reads the input and the path's ids, then the caller as `find_caller` finds it.

@@ -4,8 +4,8 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use super::credentials::{address_key, check_password, client_network, hash_password, limit_network, start_session};
-use super::{db, sessions, Ctx};
-use crate::auth::session::KeyHash;
+use super::{caller, db, forget, sessions, Ctx};
+use crate::clock::now_millis;
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::{json, no_content, read_input};
@@ -35,10 +35,11 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         .needs_rehash(config.pbkdf2_iterations)
         .then(|| hash_password(log, password, config.pbkdf2_iterations).map(|hash| hash.encode()))
         .transpose()?;
-    let key = start_session(&sessions, config, user_id, async |session| {
-        users::log_in(&db, &user_id, &source, rehashed.as_deref(), session).await
+    let (key, ended) = start_session(&sessions, config, user_id, async |session| {
+        users::log_in(&db, &user_id, &source, rehashed.as_deref(), session, config.sessions_per_user).await
     })
     .await?;
+    forget(&ctx, &db, ended).await;
     json(200, &json!({ "key": key.reveal() }))
 }
 
@@ -46,13 +47,13 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// revoked) if it is not a live key of that user.
 pub async fn revoke(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let input = read_input(&mut req).await?;
-    let key = KeyHash::of(input.required_key()?)?;
+    let caller = caller(&ctx, &input).await?;
     let user_id = UserId::parse(input.required_text("user_id")?)?;
-    let sessions = sessions(&ctx)?;
-    if sessions.owner(&key).await? != user_id {
+    if caller.user_id != user_id {
         return Err(ApiError::INVALID_KEY);
     }
-    sessions.forget(&[key.as_str()]).await?;
-    session_rows::delete_row(&db(&ctx)?, &key).await?;
+    let db = db(&ctx)?;
+    let ended = session_rows::end(&db, &caller, now_millis()).await?;
+    forget(&ctx, &db, ended).await;
     no_content()
 }

@@ -4,16 +4,16 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use super::credentials::{address_key, check_password, client_network, hash_password, limit_network, start_session};
-use super::{db, sessions, Ctx};
+use super::{caller, db, forget, sessions, Ctx};
 use crate::auth::random_bytes;
-use crate::auth::session::KeyHash;
 use crate::clock::now_millis;
 use crate::domain::throttle::{seconds_until, SIGNUP_WINDOW_MILLIS};
 use crate::domain::{Password, UserId, Username};
 use crate::error::ApiError;
 use crate::http::{json, no_content, param, read_input, Input};
-use crate::store::users::{Revoked, Signup, Source};
-use crate::store::{users, Db};
+use crate::store::sessions::{self as session_rows, Forgetting};
+use crate::store::users::{Signup, Source};
+use crate::store::{users, Caller, Db};
 
 /// `POST /user {username, password}` → 202 `{user_id, key}`: the new user, logged in.
 pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
@@ -45,7 +45,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 
     let user_id = UserId::from_random_bytes(random_bytes()?);
     let hash = hash_password(&ctx.data.log, password.as_bytes(), config.pbkdf2_iterations)?.encode();
-    let key = start_session(&sessions, config, user_id, async |session| {
+    let (key, ()) = start_session(&sessions, config, user_id, async |session| {
         users::create(&db, &user_id, &username, &hash, session).await
     })
     .await?;
@@ -59,37 +59,42 @@ pub async fn get(_req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     json(200, &json!({ "username": user.username, "user_id": user_id }))
 }
 
-/// An account change by the account's owner: their own key and their current password.
-struct AccountChange {
+/// A request about an account by its owner: the path's user, and the caller, whose key KV
+/// says is that user's (403 otherwise, as for any key of another user).
+struct OwnAccount {
     input: Input,
-    user_id: UserId,
-    key: KeyHash,
+    caller: Caller,
     db: Db,
 }
 
-impl AccountChange {
-    async fn authorize(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
-        limit_network(ctx, &client_network(&req)).await?;
+impl OwnAccount {
+    async fn read(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
         let input = read_input(&mut req).await?;
         let user_id = param(ctx, "user_id", UserId::parse)?;
-        let key = KeyHash::of(input.required_key()?)?;
-        let password = input.required_text("password")?;
-        if sessions(ctx)?.owner(&key).await? != user_id {
+        let caller = caller(ctx, &input).await?;
+        if caller.user_id != user_id {
             return Err(ApiError::Forbidden("only the user themself may change their account"));
         }
-        let db = db(ctx)?;
-        // Throttled per key: only its holder can make the user's key-bound checks wait.
-        let source = Source::key(&key);
-        if check_password(&db, &ctx.data.log, &user_id, &source, password.as_bytes()).await?.is_none() {
-            return Err(ApiError::Forbidden("wrong password"));
-        }
-        Ok(Self { input, user_id, key, db })
+        Ok(Self { input, caller, db: db(ctx)? })
     }
 
-    /// Drops the KV entries of what the change revoked; 401 if D1 found the key dead.
-    async fn finish(self, ctx: &Ctx, revoked: Option<Revoked>) -> Result<Response, ApiError> {
-        let revoked = revoked.ok_or(ApiError::INVALID_KEY)?;
-        sessions(ctx)?.forget(&revoked.key_hashes).await?;
+    /// The same, after the current password: a password change or an account deletion.
+    async fn authorize(req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+        limit_network(ctx, &client_network(&req)).await?;
+        let account = Self::read(req, ctx).await?;
+        let password = account.input.required_text("password")?;
+        // Throttled per key: only its holder can make the user's key-bound checks wait.
+        let source = Source::Key(account.caller.clone());
+        let checked = check_password(&account.db, &ctx.data.log, &account.caller.user_id, &source, password.as_bytes());
+        if checked.await?.is_none() {
+            return Err(ApiError::Forbidden("wrong password"));
+        }
+        Ok(account)
+    }
+
+    /// 204, once D1 has committed the change; the KV entries of the sessions it ended go after.
+    async fn finish(self, ctx: &Ctx, ended: Forgetting) -> Result<Response, ApiError> {
+        forget(ctx, &self.db, ended).await;
         no_content()
     }
 }
@@ -97,18 +102,26 @@ impl AccountChange {
 /// `PUT /user/{user_id}/password {key, password, new_password}` → 204; every other session
 /// key of the user stops working.
 pub async fn change_password(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let change = AccountChange::authorize(req, &ctx).await?;
+    let change = OwnAccount::authorize(req, &ctx).await?;
     let new_password = Password::parse("new_password", change.input.required_text("new_password")?)?;
     let hash = hash_password(&ctx.data.log, new_password.as_bytes(), ctx.data.config.pbkdf2_iterations)?;
-    let revoked =
-        users::change_password(&change.db, &change.user_id, &change.key, &hash.encode(), now_millis()).await?;
-    change.finish(&ctx, revoked).await
+    let ended = users::change_password(&change.db, &change.caller, &hash.encode(), now_millis()).await?;
+    change.finish(&ctx, ended).await
 }
 
 /// `DELETE /user/{user_id} {key, password}` → 204: the account goes, with its sessions; the
 /// rooms it owns pass on or, if empty, go too.
 pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let change = AccountChange::authorize(req, &ctx).await?;
-    let revoked = users::delete(&change.db, &change.user_id, &change.key, now_millis()).await?;
-    change.finish(&ctx, revoked).await
+    let change = OwnAccount::authorize(req, &ctx).await?;
+    let ended = users::delete(&change.db, &change.caller, now_millis()).await?;
+    change.finish(&ctx, ended).await
+}
+
+/// `DELETE /user/{user_id}/sessions {key}` → 204: every other session of the user ends. Any
+/// live key of the user will do, without the password, so that a person can always cut off
+/// whoever holds another of their keys, even while password checks are throttled.
+pub async fn end_other_sessions(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let account = OwnAccount::read(req, &ctx).await?;
+    let ended = session_rows::end_others(&account.db, &account.caller, now_millis()).await?;
+    account.finish(&ctx, ended).await
 }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{int, sql, text, Batch, Db};
-use crate::domain::{search_key, Page, SearchKey, UserId};
+use super::{int, sql, text, Batch, Caller, Db};
+use crate::domain::{search_key, Page, SearchKey};
 use crate::error::ApiError;
 
 /// A room as lists show it.
@@ -48,11 +48,11 @@ pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec
     Ok((results.rows(&rooms)?, results.first(&count)?.map_or(0, |row| row.count)))
 }
 
-/// One page of the rooms `user_id` is a present member of, in the order they joined, and
-/// how many there are (`None` if the user does not exist).
-pub async fn rooms_of(db: &Db, user_id: &UserId, page: Page) -> Result<Option<(Vec<RoomSummary>, i64)>, ApiError> {
-    let user_id = user_id.to_string();
-    let mut batch = Batch::new(db);
+/// One page of the rooms the caller's user is a present member of, in the order they joined,
+/// and how many there are (`None` if the user does not exist), guarded by the caller's key.
+pub async fn rooms_of(db: &Db, caller: &Caller, page: Page) -> Result<Option<(Vec<RoomSummary>, i64)>, ApiError> {
+    let user_id = caller.user_id.to_string();
+    let mut batch = Batch::of_caller(db, Some(caller))?;
     let rooms = batch.read::<RoomSummary>(
         db.prepare(sql::ROOMS_OF_USER, &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))])?,
     );

@@ -6,7 +6,7 @@ use worker::wasm_bindgen::JsValue;
 
 use super::limits::Counted;
 use super::rooms::{Room, RoomQuery, Written};
-use super::{int, sql, text, Batch, Db};
+use super::{int, sql, text, Db};
 use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{MessageId, MessageText};
 use crate::error::ApiError;
@@ -29,7 +29,7 @@ pub async fn post(
     now: i64,
     limits: &Limits,
 ) -> Result<Written, ApiError> {
-    let Some(caller) = query.caller else { return Err(ApiError::INVALID_KEY) };
+    let Some(caller) = query.caller_id() else { return Err(ApiError::INVALID_KEY) };
     let counted = Counted::new(WriteKind::Post, limits, caller, now);
     let [now, window, max] = counted.guard();
     let extra = [text(&message_id.to_string()), text(text_.as_str()), now, window, max];
@@ -67,7 +67,7 @@ pub async fn page(db: &Db, query: RoomQuery<'_>, cursor: Cursor<'_>, limit: u32)
         Cursor::After(id) => (text(&id.to_string()), sql::MESSAGES_AFTER),
     };
     let extra = [cursor_id, int(i64::from(limit) + 1)];
-    let mut batch = Batch::new(db);
+    let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
     let cursor_row = batch.read::<IgnoredAny>(query.statement(db, sql::MESSAGE_CURSOR, &extra)?);
     let messages = batch.read::<MessageRow>(query.statement(db, sql, &extra)?);

@@ -22,7 +22,7 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use crate::error::ApiError;
 use crate::http::RequestLog;
 
-pub use sessions::Sessions;
+pub use sessions::{Caller, Sessions};
 
 /// The D1 database, counting its round trips into the request's log.
 pub struct Db {
@@ -69,6 +69,8 @@ impl Db {
 pub(crate) struct Batch<'db> {
     db: &'db Db,
     statements: Vec<D1PreparedStatement>,
+    /// Whether the batch starts with the key guard, whose refusal then means a dead key.
+    guarded: bool,
 }
 
 /// Where a batch's results hold the rows of one statement, and what they deserialize into.
@@ -78,8 +80,22 @@ pub(crate) struct Rows<T> {
 }
 
 impl<'db> Batch<'db> {
+    /// A batch of a request that presents no key.
     pub fn new(db: &'db Db) -> Self {
-        Self { db, statements: Vec::new() }
+        Self { db, statements: Vec::new(), guarded: false }
+    }
+
+    /// A batch of a request by `caller`, if it presented a key: it starts with the key guard
+    /// (`sql::GUARD_KEY`), so that the whole batch fails, writing nothing, and answers 401
+    /// unless D1 still holds the key's live session row. KV vouched for the key; D1 decides.
+    pub fn of_caller(db: &'db Db, caller: Option<&Caller>) -> Result<Self, ApiError> {
+        let mut batch = Self::new(db);
+        if let Some(caller) = caller {
+            let args = [text(caller.key.as_str()), text(&caller.user_id.to_string()), int(crate::clock::now_millis())];
+            batch.statements.push(db.prepare(sql::GUARD_KEY, &args)?);
+            batch.guarded = true;
+        }
+        Ok(batch)
     }
 
     /// A statement whose rows are wanted.
@@ -94,7 +110,10 @@ impl<'db> Batch<'db> {
     }
 
     pub async fn run(self) -> Result<Results, ApiError> {
-        Ok(Results(self.db.run_batch(&self.statements).await?))
+        match self.db.run_batch(&self.statements).await {
+            Err(ApiError::Internal(detail)) if self.guarded && is_dead_key(&detail) => Err(ApiError::INVALID_KEY),
+            results => Ok(Results(results?)),
+        }
     }
 }
 
@@ -102,6 +121,14 @@ fn stringify(value: &JsValue) -> Result<String, ApiError> {
     let text = JSON::stringify(value).map_err(d1_error)?;
     Ok(text.into())
 }
+
+/// Whether D1's error is the key guard's refusal, and no other failure.
+fn is_dead_key(detail: &str) -> bool {
+    detail.contains(DEAD_KEY)
+}
+
+/// How SQLite words the refusal of `dead_key_guard`'s named CHECK (migrations/0006).
+pub const DEAD_KEY: &str = "CHECK constraint failed: key_is_dead";
 
 /// What D1 threw: its message, and the cause that carries SQLite's own words.
 fn d1_error(error: JsValue) -> ApiError {

@@ -12,7 +12,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::limits::{Counted, Limited, NO_CEILING};
-use super::{flag, int, optional_text, sql, text, Batch, Db, Results, Rows};
+use super::{flag, int, optional_text, sql, text, Batch, Caller, Db, Results, Rows};
 use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{
     search_form, search_grams, Action, BannedBy, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId,
@@ -77,11 +77,12 @@ pub(super) struct RoomRow {
 }
 
 /// The room-scoped query: which room, who is asking (`?1`, `?2` of every room statement) and
-/// about whom (`?3`); a statement's own parameters follow from `?4`.
+/// about whom (`?3`); a statement's own parameters follow from `?4`. A caller's key guards
+/// every batch of the query (`Batch::of_caller`).
 #[derive(Clone, Copy)]
 pub struct RoomQuery<'a> {
     pub room_id: &'a RoomId,
-    pub caller: Option<&'a UserId>,
+    pub caller: Option<&'a Caller>,
     pub target: Option<&'a UserId>,
 }
 
@@ -90,9 +91,18 @@ impl<'a> RoomQuery<'a> {
         Self { target: Some(target), ..self }
     }
 
+    pub(super) fn caller_id(&self) -> Option<&'a UserId> {
+        self.caller.map(|caller| &caller.user_id)
+    }
+
+    /// A batch of this query: it starts with the caller's key guard, if there is a caller.
+    pub(super) fn batch<'db>(&self, db: &'db Db) -> Result<Batch<'db>, ApiError> {
+        Batch::of_caller(db, self.caller)
+    }
+
     /// A statement over the query's parameters and then `extra`, binding as many as it uses.
     pub(super) fn statement(&self, db: &Db, sql: &str, extra: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
-        let caller = self.caller.map(UserId::to_string);
+        let caller = self.caller_id().map(UserId::to_string);
         let target = self.target.map(UserId::to_string);
         let mut args =
             vec![text(&self.room_id.to_string()), optional_text(caller.as_deref()), optional_text(target.as_deref())];
@@ -123,13 +133,13 @@ impl<'a> RoomQuery<'a> {
         };
         let situation = Situation {
             open: row.open != 0,
-            caller: standing(self.caller, row.caller_present, row.caller_admin, row.caller_ban),
+            caller: standing(self.caller_id(), row.caller_present, row.caller_admin, row.caller_ban),
             target: match self.target {
                 Some(target) => standing(Some(target), row.target_present, row.target_admin, row.target_ban),
                 None => Standing::STRANGER,
             },
             target_exists: row.target_exists != 0,
-            caller_is_target: self.caller.is_some() && self.caller == self.target,
+            caller_is_target: self.caller.is_some() && self.caller_id() == self.target,
         };
         Room {
             open: row.open != 0,
@@ -144,7 +154,7 @@ impl<'a> RoomQuery<'a> {
 
     /// Reads the room, then runs the guarded statements `writes`, in one transaction.
     pub(super) async fn guarded_write(&self, db: &Db, writes: &[(&str, &[JsValue])]) -> Result<Written, ApiError> {
-        let mut batch = Batch::new(db);
+        let mut batch = self.batch(db)?;
         let room = self.read_room(db, &mut batch)?;
         for (sql, extra) in writes {
             batch.write(self.statement(db, sql, extra)?);
@@ -162,7 +172,7 @@ impl<'a> RoomQuery<'a> {
         extra: &[JsValue],
         counted: &Counted,
     ) -> Result<Written, ApiError> {
-        let mut batch = Batch::new(db);
+        let mut batch = self.batch(db)?;
         let room = self.read_room(db, &mut batch)?;
         let counter = counted.read(db, &mut batch)?;
         batch.write(self.statement(db, sql, extra)?);
@@ -180,24 +190,28 @@ fn grams_json(name: &RoomName) -> Result<String, ApiError> {
 }
 
 pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiError> {
-    Ok(db.first::<RoomRow>(query.statement(db, sql::ROOM, &[])?).await?.map(|row| query.room_of(row)))
+    let mut batch = query.batch(db)?;
+    let room = query.read_room(db, &mut batch)?;
+    let results = batch.run().await?;
+    query.room(&results, &room)
 }
 
-/// Creates the room with its owner as first member and admin, in one transaction, unless the
-/// owner's account no longer exists (401), they own as many rooms as they may (403) or they
-/// created as many as they may for now (429); then nothing is written.
+/// Creates the room with its owner as first member and admin, in one transaction guarded by
+/// the owner's key, unless the owner's account no longer exists (401), they own as many rooms
+/// as they may (403) or they created as many as they may for now (429); then nothing is written.
 pub async fn create(
     db: &Db,
     room_id: &RoomId,
     name: &RoomName,
     open: bool,
-    owner: &UserId,
+    owner: &Caller,
     now: i64,
     limits: &Limits,
 ) -> Result<(), ApiError> {
-    let counted = Counted::new(WriteKind::RoomCreation, limits, owner, now);
+    let counted = Counted::new(WriteKind::RoomCreation, limits, &owner.user_id, now);
     let owned_max = limits.owned_rooms.map_or(NO_CEILING, i64::from);
-    let (room_id, owner) = (room_id.to_string(), owner.to_string());
+    let mut batch = Batch::of_caller(db, Some(owner))?;
+    let (room_id, owner) = (room_id.to_string(), owner.user_id.to_string());
     let [_, window, max] = counted.guard();
     let args = [
         text(&room_id),
@@ -219,7 +233,6 @@ pub async fn create(
     struct Created {
         created: i64,
     }
-    let mut batch = Batch::new(db);
     let owned = batch.read::<Owned>(db.prepare(sql::OWNED_COUNT, &[text(&owner)])?);
     let counter = counted.read(db, &mut batch)?;
     batch.write(statement(sql::INSERT_ROOM)?);
@@ -283,7 +296,7 @@ pub async fn page(
     listing: Listing,
     page: Page,
 ) -> Result<Option<(Room, Vec<String>)>, ApiError> {
-    let mut batch = Batch::new(db);
+    let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
     let users = batch.read::<UserIdRow>(query.statement(
         db,
@@ -301,10 +314,10 @@ pub async fn page(
 /// adding someone (counted against the admin's ceiling of additions). A rejoin moves them to
 /// the end of the join order; a present member stays where they are.
 pub async fn add(db: &Db, query: RoomQuery<'_>, now: i64, limits: &Limits) -> Result<Written, ApiError> {
-    let Some(caller) = query.caller else { return Err(ApiError::INVALID_KEY) };
+    let Some(caller) = query.caller_id() else { return Err(ApiError::INVALID_KEY) };
     let counted = Counted::new(WriteKind::Addition, limits, caller, now);
     let guard = counted.guard();
-    if query.target == query.caller {
+    if query.target == Some(caller) {
         return query.guarded_write(db, &[(sql::ADD_MEMBER, &guard)]).await;
     }
     query.counted_write(db, sql::ADD_MEMBER, &guard, &counted).await
@@ -349,7 +362,7 @@ pub async fn update(
     now: i64,
     limits: &Limits,
 ) -> Result<(Written, Option<Room>), ApiError> {
-    let Some(caller) = query.caller else { return Err(ApiError::INVALID_KEY) };
+    let Some(caller) = query.caller_id() else { return Err(ApiError::INVALID_KEY) };
     let counted = Counted::new(WriteKind::Rename, limits, caller, now);
     let search = name.map(|name| search_form(name.as_str()));
     let grams = name.map(grams_json).transpose()?;
@@ -363,7 +376,7 @@ pub async fn update(
         window,
         max,
     ];
-    let mut batch = Batch::new(db);
+    let mut batch = query.batch(db)?;
     let before = query.read_room(db, &mut batch)?;
     let counter = match name {
         Some(_) => counted.read(db, &mut batch)?,

@@ -1,14 +1,31 @@
-//! Live sessions. Workers KV is the fast path: one entry per key, named by the key's hash,
-//! holding the user id and expiring with the session. D1 keeps a row per session too, so
-//! that all of one user's sessions can be found and revoked.
+//! Live sessions. D1 decides: a key is live while its session row is, and every request that
+//! presents a key has its batch guarded by that row (`Batch::of_caller`). Workers KV is the
+//! fast first look: one entry per key, named by the key's hash, holding the user id and
+//! expiring with the session, so that an unknown key is turned away without touching D1. A
+//! KV entry left behind by a revoked key is harmless (D1 refuses it); the entries of ended
+//! sessions are queued in D1 (`kv_forget`) in the transaction that ends them, and deleted a
+//! chunk at a time, well below the KV operations a Worker may make per invocation.
 
+use serde::Deserialize;
 use worker::{Env, KvStore};
 
-use super::{int, sql, text, Batch, Db};
+use super::{int, sql, text, Batch, Db, Results, Rows};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::RequestLog;
+
+/// KV entries deleted per drain: a Worker may make about 1,000 KV operations per invocation,
+/// and the request that drains makes a few of its own.
+pub const FORGET_CHUNK: u32 = 400;
+
+/// The holder of a key that KV knows, and the user KV says it belongs to. D1 has the last
+/// word, in the batch of the holder's request (`Batch::of_caller`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub key: KeyHash,
+}
 
 /// A session about to be recorded.
 pub struct NewSession {
@@ -48,7 +65,8 @@ impl Sessions {
         Ok(Self { kv, log: log.clone() })
     }
 
-    /// Makes the key usable until its session expires.
+    /// Makes the key known to KV until its session expires. Done before the session's D1 row
+    /// commits: an entry whose row never commits is dead anyway, since D1 decides.
     pub async fn activate(&self, session: &NewSession) -> Result<(), ApiError> {
         self.log.kv_write();
         let put = self.kv.put(session.hash.as_str(), session.user_id.to_string())?;
@@ -56,23 +74,22 @@ impl Sessions {
         Ok(())
     }
 
-    /// The user a key belongs to; 401 for a malformed, unknown, expired or revoked key.
-    pub async fn user_of(&self, key: &str) -> Result<UserId, ApiError> {
-        self.owner(&KeyHash::of(key)?).await
-    }
-
-    /// The user the key with this hash belongs to; 401 if it is not live.
-    pub async fn owner(&self, hash: &KeyHash) -> Result<UserId, ApiError> {
+    /// The holder of `key`; 401 for a malformed key or one KV does not know. Whether it is
+    /// live is for D1 to say, in the request's batch.
+    pub async fn caller(&self, key: &str) -> Result<Caller, ApiError> {
+        let key = KeyHash::of(key)?;
         self.log.kv_read();
-        let user_id = self.kv.get(hash.as_str()).text().await?.ok_or(ApiError::INVALID_KEY)?;
-        UserId::parse(&user_id).map_err(|_| ApiError::internal(format!("session {} holds {user_id:?}", hash.as_str())))
+        let user_id = self.kv.get(key.as_str()).text().await?.ok_or(ApiError::INVALID_KEY)?;
+        let user_id = UserId::parse(&user_id)
+            .map_err(|_| ApiError::internal(format!("session {} holds {user_id:?}", key.as_str())))?;
+        Ok(Caller { user_id, key })
     }
 
     /// Drops the KV entries of these key hashes, all at once.
-    pub async fn forget(&self, key_hashes: &[impl AsRef<str>]) -> Result<(), ApiError> {
+    async fn forget(&self, key_hashes: &[String]) -> Result<(), ApiError> {
         let deletes = key_hashes.iter().map(|hash| {
             self.log.kv_write();
-            self.kv.delete(hash.as_ref())
+            self.kv.delete(hash)
         });
         for result in futures_util::future::join_all(deletes).await {
             result?;
@@ -81,10 +98,79 @@ impl Sessions {
     }
 }
 
-/// Deletes the D1 row of one session.
-pub async fn delete_row(db: &Db, hash: &KeyHash) -> Result<(), ApiError> {
+#[derive(Deserialize)]
+struct KeyHashRow {
+    key_hash: String,
+}
+
+/// The next chunk of KV entries to forget, read within a batch that may have queued some.
+pub(crate) struct ToForget(Rows<KeyHashRow>);
+
+impl ToForget {
+    /// Reads the oldest chunk of the queue, last in `batch`, so that it sees what the batch
+    /// queued.
+    pub(super) fn read(db: &Db, batch: &mut Batch<'_>) -> Result<Self, ApiError> {
+        Ok(Self(batch.read(db.prepare(sql::KV_FORGET_CHUNK, &[int(i64::from(FORGET_CHUNK))])?)))
+    }
+
+    pub(super) fn of(&self, results: &Results) -> Result<Forgetting, ApiError> {
+        Ok(Forgetting(results.rows(&self.0)?.into_iter().map(|row| row.key_hash).collect()))
+    }
+}
+
+/// A chunk of key hashes whose KV entries are to go, as the committed batch read them.
+#[must_use = "the chunk is forgotten only by `finish`"]
+pub struct Forgetting(Vec<String>);
+
+impl Forgetting {
+    /// Deletes the chunk's KV entries, then takes them off the queue; what fails stays queued
+    /// for the next drain.
+    pub async fn finish(self, db: &Db, sessions: &Sessions) -> Result<usize, ApiError> {
+        if self.0.is_empty() {
+            return Ok(0);
+        }
+        sessions.forget(&self.0).await?;
+        let hashes = serde_json::to_string(&self.0).map_err(ApiError::internal)?;
+        let mut batch = Batch::new(db);
+        batch.write(db.prepare(sql::KV_FORGOTTEN, &[text(&hashes)])?);
+        batch.run().await?;
+        Ok(self.0.len())
+    }
+}
+
+/// Forgets the oldest chunk of the queue (the scheduled handler's work): how many it forgot.
+pub async fn drain(db: &Db, sessions: &Sessions) -> Result<usize, ApiError> {
     let mut batch = Batch::new(db);
-    batch.write(db.prepare(sql::DELETE_SESSION, &[text(hash.as_str())])?);
-    batch.run().await?;
+    let chunk = ToForget::read(db, &mut batch)?;
+    let results = batch.run().await?;
+    chunk.of(&results)?.finish(db, sessions).await
+}
+
+/// Ends the caller's own session (`DELETE /token`): its row goes and its KV entry is queued,
+/// in one transaction guarded by the key being live.
+pub async fn end(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiError> {
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    batch.write(db.prepare(sql::QUEUE_SESSION, &[text(caller.key.as_str()), int(now)])?);
+    batch.write(db.prepare(sql::DELETE_SESSION, &[text(caller.key.as_str())])?);
+    let chunk = ToForget::read(db, &mut batch)?;
+    let results = batch.run().await?;
+    chunk.of(&results)
+}
+
+/// Ends every session of the caller's user but the caller's own, in one transaction guarded
+/// by the caller's key being live.
+pub async fn end_others(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiError> {
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    end_other_sessions(db, &mut batch, caller, now)?;
+    let chunk = ToForget::read(db, &mut batch)?;
+    let results = batch.run().await?;
+    chunk.of(&results)
+}
+
+/// Queues the KV entries of every other session of the caller's user, then deletes the rows.
+pub(super) fn end_other_sessions(db: &Db, batch: &mut Batch<'_>, caller: &Caller, now: i64) -> Result<(), ApiError> {
+    let (user_id, key) = (text(&caller.user_id.to_string()), text(caller.key.as_str()));
+    batch.write(db.prepare(sql::QUEUE_OTHER_SESSIONS, &[user_id.clone(), key.clone(), int(now)])?);
+    batch.write(db.prepare(sql::DELETE_OTHER_SESSIONS, &[user_id, key])?);
     Ok(())
 }

@@ -1,16 +1,13 @@
 //! Users: accounts, their password hashes and the throttles that guard them.
 
 use serde::Deserialize;
-use worker::wasm_bindgen::JsValue;
-use worker::D1PreparedStatement;
 
-use super::{int, sql, text, Batch, Db, Rows};
+use super::sessions::{end_other_sessions, Caller, Forgetting, NewSession, ToForget};
+use super::{int, sql, text, Batch, Db};
 use crate::auth::random_bytes;
-use crate::auth::session::KeyHash;
 use crate::domain::throttle::{Backoff, Throttle, SIGNUP_WINDOW_MILLIS};
 use crate::domain::{UserId, Username};
 use crate::error::ApiError;
-use crate::store::sessions::NewSession;
 
 #[derive(Debug, Deserialize)]
 pub struct UserRow {
@@ -77,20 +74,24 @@ pub enum Source {
     /// A login's client network, by its keyed tag (`AddressKey::tag`): checks from it wait
     /// apart, and count against the user's ceiling of failed logins too.
     Network(String),
-    /// An account change's session key, by its hash: only its holder's checks wait.
-    Key(String),
+    /// An account change's caller, by their key's hash: only its holder's checks wait.
+    Key(Caller),
 }
 
 impl Source {
-    pub fn key(key: &KeyHash) -> Self {
-        Self::Key(key.as_str().to_owned())
+    /// The caller whose key guards the check's batch: an account change's.
+    fn caller(&self) -> Option<&Caller> {
+        match self {
+            Self::Network(_) => None,
+            Self::Key(caller) => Some(caller),
+        }
     }
 
     /// As the `source` column holds it.
     fn column(&self) -> String {
         match self {
             Self::Network(tag) => format!("net:{tag}"),
-            Self::Key(hash) => format!("key:{hash}"),
+            Self::Key(caller) => format!("key:{}", caller.key.as_str()),
         }
     }
 
@@ -126,8 +127,9 @@ struct AttemptRow {
 }
 
 /// Counts a password check of `user_id` from `source` (a source quiet for long starts anew),
-/// against the user's ceiling too for a login, and reads the stored hash, in one transaction.
-/// For an unknown user every statement writes nothing.
+/// against the user's ceiling too for a login, and reads the stored hash, in one transaction;
+/// an account change's is guarded by its key, so that a dead key counts nothing. For an
+/// unknown user every statement writes nothing.
 pub async fn attempt_password(
     db: &Db,
     user_id: &UserId,
@@ -136,9 +138,9 @@ pub async fn attempt_password(
 ) -> Result<PasswordAttempt, ApiError> {
     let backoff = Backoff::PASSWORD;
     let login = source.is_login();
+    let mut batch = Batch::of_caller(db, source.caller())?;
     let (user, source) = (text(&user_id.to_string()), text(&source.column()));
     let attempt_id = text(&hex::encode(random_bytes::<16>()?));
-    let mut batch = Batch::new(db);
     batch.write(db.prepare(sql::FORGET_PASSWORD_FAILURES, &[user.clone(), int(now - backoff.forget_after_millis)])?);
     batch.write(db.prepare(
         sql::COUNT_PASSWORD_ATTEMPT,
@@ -175,119 +177,63 @@ fn forget_failures(batch: &mut Batch<'_>, db: &Db, user_id: &str, source: &Sourc
     Ok(())
 }
 
-/// After a right password: records the new session row (forgetting the user's expired ones),
-/// stores the re-hashed password if there is one, and forgets the source's failures, in one
-/// transaction.
+/// After a right password: records the new session row (forgetting the user's expired ones,
+/// and ending the oldest past `cap` live ones, their KV entries queued to go), stores the
+/// re-hashed password if there is one, and forgets the source's failures, in one transaction;
+/// the first chunk of KV entries to forget.
 pub async fn log_in(
     db: &Db,
     user_id: &UserId,
     source: &Source,
     rehashed_password: Option<&str>,
     session: &NewSession,
-) -> Result<(), ApiError> {
+    cap: u32,
+) -> Result<Forgetting, ApiError> {
     let id = user_id.to_string();
+    let now = session.created_at;
     let mut batch = Batch::new(db);
-    batch.write(db.prepare(sql::DELETE_EXPIRED_SESSIONS, &[text(&id), int(session.created_at)])?);
+    batch.write(db.prepare(sql::DELETE_EXPIRED_SESSIONS, &[text(&id), int(now)])?);
     batch.write(session.insert_row(db)?);
+    let beyond = [text(&id), int(i64::from(cap)), int(now)];
+    batch.write(db.prepare(sql::QUEUE_OLDEST_SESSIONS, &beyond)?);
+    batch.write(db.prepare(sql::DELETE_OLDEST_SESSIONS, &beyond[..2])?);
     forget_failures(&mut batch, db, &id, source)?;
     if let Some(hash) = rehashed_password {
         batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(hash)])?);
     }
-    batch.run().await?;
-    Ok(())
+    let chunk = ToForget::read(db, &mut batch)?;
+    let results = batch.run().await?;
+    chunk.of(&results)
 }
 
-#[derive(Deserialize)]
-struct LiveRow {
-    live: i64,
+/// Stores a new password hash and ends every other session of the user, in one transaction
+/// guarded by the caller's key being live; the first chunk of KV entries to forget.
+pub async fn change_password(db: &Db, caller: &Caller, new_hash: &str, now: i64) -> Result<Forgetting, ApiError> {
+    let id = caller.user_id.to_string();
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    end_other_sessions(db, &mut batch, caller, now)?;
+    batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(new_hash)])?);
+    forget_failures(&mut batch, db, &id, &Source::Key(caller.clone()))?;
+    let chunk = ToForget::read(db, &mut batch)?;
+    let results = batch.run().await?;
+    chunk.of(&results)
 }
 
-#[derive(Deserialize)]
-struct KeyHashRow {
-    key_hash: String,
-}
-
-/// What an account change revoked, if it went ahead.
-pub struct Revoked {
-    /// The hashes of the session keys whose rows were deleted: their KV entries must go too.
-    pub key_hashes: Vec<String>,
-}
-
-/// An account change's batch: every statement is guarded by the request's key being live in
-/// D1 (`?1` the user, `?2` the key's hash, `?3` now), and the first says whether it was.
-struct KeyGuarded<'db> {
-    batch: Batch<'db>,
-    db: &'db Db,
-    user_id: String,
-    key: &'db KeyHash,
-    now: i64,
-    live: Rows<LiveRow>,
-}
-
-impl<'db> KeyGuarded<'db> {
-    fn new(db: &'db Db, user_id: &UserId, key: &'db KeyHash, now: i64) -> Result<Self, ApiError> {
-        let user_id = user_id.to_string();
-        let mut batch = Batch::new(db);
-        let live = batch.read(db.prepare(sql::KEY_IS_LIVE, &[text(&user_id), text(key.as_str()), int(now)])?);
-        Ok(Self { batch, db, user_id, key, now, live })
+/// Deletes the account in one transaction guarded by the caller's key being live: each room
+/// it owns passes to its longest-standing admin, else its longest-standing member, who becomes
+/// an admin; a room with nobody else is deleted. Memberships, bans and sessions go with the
+/// user (the sessions' KV entries queued to go too); messages stay in their rooms.
+pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiError> {
+    let id = text(&caller.user_id.to_string());
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    batch.write(db.prepare(sql::QUEUE_USER_SESSIONS, &[id.clone(), int(now)])?);
+    for statement in [sql::HAND_OVER_OWNED_ROOMS, sql::NEW_OWNERS_ARE_ADMINS, sql::DELETE_OWNED_ROOMS] {
+        batch.write(db.prepare(statement, std::slice::from_ref(&id))?);
     }
-
-    fn statement(&self, sql: &str, extra: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
-        let mut args = vec![text(&self.user_id), text(self.key.as_str()), int(self.now)];
-        args.extend_from_slice(extra);
-        self.db.prepare(sql, &args)
-    }
-
-    fn read<T: serde::de::DeserializeOwned>(&mut self, sql: &str) -> Result<Rows<T>, ApiError> {
-        let statement = self.statement(sql, &[])?;
-        Ok(self.batch.read(statement))
-    }
-
-    fn write(&mut self, sql: &str, extra: &[JsValue]) -> Result<(), ApiError> {
-        let statement = self.statement(sql, extra)?;
-        self.batch.write(statement);
-        Ok(())
-    }
-
-    /// Runs the change; the key hashes that `revoked` read, or `None` when the key was not live
-    /// (then nothing was written).
-    async fn run(self, revoked: Rows<KeyHashRow>) -> Result<Option<Revoked>, ApiError> {
-        let results = self.batch.run().await?;
-        let live = results.first(&self.live)?.is_some_and(|row| row.live != 0);
-        if !live {
-            return Ok(None);
-        }
-        let key_hashes = results.rows(&revoked)?.into_iter().map(|row| row.key_hash).collect();
-        Ok(Some(Revoked { key_hashes }))
-    }
-}
-
-/// Stores a new password hash and ends every other session of the user, in one transaction.
-pub async fn change_password(
-    db: &Db,
-    user_id: &UserId,
-    key: &KeyHash,
-    new_hash: &str,
-    now: i64,
-) -> Result<Option<Revoked>, ApiError> {
-    let mut change = KeyGuarded::new(db, user_id, key, now)?;
-    let others = change.read(sql::OTHER_SESSIONS)?;
-    change.write(sql::DELETE_OTHER_SESSIONS, &[])?;
-    change.write(sql::CHANGE_PASSWORD, &[text(new_hash)])?;
-    forget_failures(&mut change.batch, db, &change.user_id, &Source::key(key))?;
-    change.run(others).await
-}
-
-/// Deletes the account in one transaction: each room it owns passes to its longest-standing
-/// admin, else its longest-standing member, who becomes an admin; a room with nobody else is
-/// deleted. Memberships, bans and sessions go with the user; messages stay in their rooms.
-pub async fn delete(db: &Db, user_id: &UserId, key: &KeyHash, now: i64) -> Result<Option<Revoked>, ApiError> {
-    let mut change = KeyGuarded::new(db, user_id, key, now)?;
-    let sessions = change.read(sql::ALL_SESSIONS)?;
-    change.write(sql::HAND_OVER_OWNED_ROOMS, &[])?;
-    change.write(sql::NEW_OWNERS_ARE_ADMINS, &[])?;
-    change.write(sql::DELETE_OWNED_ROOMS, &[])?;
-    // Last: its cascade removes the sessions the guard reads (and the user's throttle counts).
-    change.write(sql::DELETE_USER, &[])?;
-    change.run(sessions).await
+    // Last: the guard above has already read the session row its cascade removes (and the
+    // user's throttle counts go with it).
+    batch.write(db.prepare(sql::DELETE_USER, &[id])?);
+    let chunk = ToForget::read(db, &mut batch)?;
+    let results = batch.run().await?;
+    chunk.of(&results)
 }

@@ -459,6 +459,22 @@ fn every_endpoint(room: &str, someone: &str) -> Vec<(&'static str, String, Optio
     ]
 }
 
+/// Every request that presents a key, as (method, path, JSON body): every endpoint of the
+/// room, and those of the account `user_id` and of the API at large, each with a valid body.
+pub fn every_keyed_request(room: &str, someone: &str, user_id: &str) -> Vec<(&'static str, String, Option<Value>)> {
+    let mut requests = every_endpoint(room, someone);
+    let user = |rest: &str| format!("/user/{user_id}{rest}");
+    requests.extend([
+        ("POST", "/room/".to_string(), Some(json!({ "name": "a new room" }))),
+        ("GET", user("/rooms"), None),
+        ("PUT", user("/password"), Some(json!({ "password": PASSWORD, "new_password": "another passphrase" }))),
+        ("DELETE", user("/sessions"), Some(json!({}))),
+        ("DELETE", "/token".to_string(), Some(json!({ "user_id": user_id }))),
+        ("DELETE", user(""), Some(json!({ "password": PASSWORD }))),
+    ]);
+    requests
+}
+
 /// Asserts that `user` gets 404 from every endpoint of the room. Without a key, reads are
 /// 404 and writes 400 (a write needs a key before anything else is looked at), exactly as
 /// for a room that does not exist.
@@ -747,7 +763,7 @@ fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str
     let configs: String = configs.iter().map(|config| format!(" --config '{config}'")).collect();
     let mut command = format!(
         "\"$0\" dev{configs} --ip 127.0.0.1 --port {port} --inspector-port {} --persist-to '{}' \
-         --show-interactive-dev-session=false",
+         --show-interactive-dev-session=false --test-scheduled",
         free_port(),
         state.display()
     );

@@ -18,6 +18,7 @@ mod messages;
 mod moderation;
 mod openapi;
 mod ownership;
+mod revocation;
 mod rooms;
 mod sessions;
 mod throttling;
