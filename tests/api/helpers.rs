@@ -757,6 +757,22 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The settings every test instance starts with, unless a test gives its own. Tests create many
+/// users and log in hundreds of times from one address: no sign-up cap and no limit per address
+/// unless a test sets one. Nor write ceilings: tests post, create and add a lot as one user
+/// (tests/api/limits.rs sets its own).
+pub const TEST_VARS: [(&str, &str); 9] = [
+    ("PBKDF2_ITERATIONS", TEST_ITERATIONS),
+    ("SIGNUPS_PER_HOUR", "off"),
+    ("ADDRESS_RATE_LIMIT", "off"),
+    ("ADDRESS_KEY", TEST_ADDRESS_KEY),
+    ("POSTS_PER_MINUTE", "off"),
+    ("ROOMS_PER_DAY", "off"),
+    ("RENAMES_PER_HOUR", "off"),
+    ("ADDITIONS_PER_HOUR", "off"),
+    ("ROOMS_OWNED", "off"),
+];
+
 /// `wrangler dev` of these configs (the first answers on the port, the others behind its
 /// bindings) on `state`.
 fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
@@ -767,21 +783,7 @@ fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str
         free_port(),
         state.display()
     );
-    // Tests create many users and log in hundreds of times from one address: no sign-up cap and
-    // no limit per address unless a test sets one. Nor write ceilings: tests post, create and add
-    // a lot as one user (tests/api/limits.rs sets its own).
-    let defaults = [
-        ("PBKDF2_ITERATIONS", TEST_ITERATIONS),
-        ("SIGNUPS_PER_HOUR", "off"),
-        ("ADDRESS_RATE_LIMIT", "off"),
-        ("ADDRESS_KEY", TEST_ADDRESS_KEY),
-        ("POSTS_PER_MINUTE", "off"),
-        ("ROOMS_PER_DAY", "off"),
-        ("RENAMES_PER_HOUR", "off"),
-        ("ADDITIONS_PER_HOUR", "off"),
-        ("ROOMS_OWNED", "off"),
-    ];
-    let unset_defaults = defaults.iter().filter(|(name, _)| !vars.iter().any(|(given, _)| given == name));
+    let unset_defaults = TEST_VARS.iter().filter(|(name, _)| !vars.iter().any(|(given, _)| given == name));
     for (name, value) in vars.iter().chain(unset_defaults) {
         command.push_str(&format!(" --var '{name}:{value}'"));
     }
@@ -808,6 +810,27 @@ fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str
 }
 
 // The front-end Worker of examples/edge-frontend, with the service behind its binding.
+
+/// The service's config with the tests' vars in its `[vars]`, written beside wrangler.toml
+/// (its paths are relative to it; git ignores the copy): `wrangler dev` gives `--var`s to the
+/// first config only, so a service behind a binding gets them this way.
+fn service_config_with_test_vars() -> &'static str {
+    const COPY: &str = "wrangler.edge-test.toml";
+    let original = std::fs::read_to_string(Path::new(ROOT).join("wrangler.toml")).unwrap();
+    let is_test_var = |line: &str| TEST_VARS.iter().any(|(name, _)| line.split('=').next().unwrap().trim() == *name);
+    let mut copy = String::new();
+    for line in original.lines().filter(|line| !is_test_var(line)) {
+        copy.push_str(line);
+        copy.push('\n');
+        if line.trim() == "[vars]" {
+            for (name, value) in TEST_VARS {
+                copy.push_str(&format!("{name} = \"{value}\"\n"));
+            }
+        }
+    }
+    std::fs::write(Path::new(ROOT).join(COPY), copy).unwrap();
+    COPY
+}
 
 pub const FRONTEND_CONFIG: &str = "examples/edge-frontend/wrangler.toml";
 
@@ -837,7 +860,8 @@ impl Frontend {
             turns: Turns::default(),
         };
         let rebuilds_before = api.rebuilds();
-        *api.server.lock().unwrap() = Some(start_wrangler(&[FRONTEND_CONFIG, "wrangler.toml"], &api.state, port, &[]));
+        let service = service_config_with_test_vars();
+        *api.server.lock().unwrap() = Some(start_wrangler(&[FRONTEND_CONFIG, service], &api.state, port, &[]));
         // Its probe goes to `/api/user/...`, so it waits for the service behind the binding.
         api.wait_until_ready(rebuilds_before);
         Self { api, origin }

@@ -165,7 +165,7 @@ fn a_key_whose_row_is_gone_is_401_everywhere_although_kv_knows_it_and_changes_no
         assert_eq!(room_state(app, &room, &owner), before, "no write went through");
         assert_eq!(app.rooms_of(&owner.id, &owner, &[]).body["room_count"], json!(1), "no room was created");
         assert_eq!(app.room(&room, &member).status, 200, "the member is still in");
-        let attempts = app.sql(&format!("SELECT count(*) AS n FROM login_attempts WHERE user_id = '{}'", owner.id));
+        let attempts = app.sql(&format!("SELECT count(*) AS n FROM password_failures WHERE user_id = '{}'", owner.id));
         assert_eq!(attempts[0]["n"], json!(0), "the dead key counted no password attempt");
         assert_eq!(app.log_in(&owner.id, PASSWORD).status, 200, "the password is unchanged");
     });
