@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::Path;
+mod common;
 
 use chatrooms::store::sql::{GUARD_KEY, INSERT_SESSION, INSERT_USER, UPDATE_PASSWORD};
 use chatrooms::store::DEAD_KEY;
@@ -19,16 +19,7 @@ fn key(n: u8) -> String {
 }
 
 fn schema() -> rusqlite::Connection {
-    let db = rusqlite::Connection::open_in_memory().unwrap();
-    db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    let mut migrations: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    migrations.sort();
-    for migration in migrations {
-        db.execute_batch(&std::fs::read_to_string(&migration).unwrap()).unwrap();
-    }
+    let db = common::migrated();
     for user in [USER, OTHER] {
         db.execute(INSERT_USER, (user, "someone", "old hash", 0)).unwrap();
     }

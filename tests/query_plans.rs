@@ -5,24 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::collections::BTreeSet;
-use std::path::Path;
+mod common;
 
 use chatrooms::store::sql::ALL;
-
-fn schema() -> rusqlite::Connection {
-    let db = rusqlite::Connection::open_in_memory().unwrap();
-    db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    let mut migrations: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    migrations.sort();
-    for migration in migrations {
-        db.execute_batch(&std::fs::read_to_string(&migration).unwrap())
-            .unwrap_or_else(|error| panic!("{}: {error}", migration.display()));
-    }
-    db
-}
 
 /// The plan's lines, as SQLite words them ("SEARCH members USING INDEX ...").
 fn plan(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
@@ -59,7 +44,7 @@ fn aliases(sql: &str, tables: &BTreeSet<String>) -> BTreeSet<String> {
 
 #[test]
 fn no_statement_scans_a_table() {
-    let db = schema();
+    let db = common::migrated();
     let tables = tables(&db);
     let mut scanning = Vec::new();
     for (name, sql) in ALL {
@@ -74,7 +59,7 @@ fn no_statement_scans_a_table() {
 
 #[test]
 fn the_plans_are_printed_for_review() {
-    let db = schema();
+    let db = common::migrated();
     for (name, sql) in ALL {
         println!("{name}\n    {}", plan(&db, sql).join("\n    "));
     }

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::Path;
+mod common;
 
 use chatrooms::domain::throttle::{Backoff, HOUR_MILLIS};
 use chatrooms::store::sql;
@@ -14,16 +14,7 @@ const USER: &str = "00000000-0000-4000-8000-000000000001";
 const SOURCE: &str = "net:tag";
 
 fn schema() -> Connection {
-    let db = Connection::open_in_memory().unwrap();
-    db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    let mut migrations: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    migrations.sort();
-    for migration in migrations {
-        db.execute_batch(&std::fs::read_to_string(&migration).unwrap()).unwrap();
-    }
+    let db = common::migrated();
     db.execute(sql::INSERT_USER, params![USER, "ana", "pbkdf2-sha256$1000$00$00", 0]).unwrap();
     db
 }
