@@ -10,7 +10,7 @@ use crate::auth::random_bytes;
 use crate::auth::session::KeyHash;
 use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::http::{json, no_content, read_input};
+use crate::http::{json, no_content, read_input, read_input_with_query_key};
 use crate::store::{sessions as session_rows, users};
 
 /// The same answer for an unknown user and a wrong password.
@@ -41,7 +41,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `DELETE /token {key, user_id}` → 204; the key stops working at once. 401 (and nothing
 /// revoked) if it is not a live key of that user.
 pub async fn revoke(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let input = read_input(&mut req).await?;
+    let input = read_input_with_query_key(&mut req).await?;
     let key = KeyHash::of(input.required_key()?)?;
     let user_id = UserId::parse(input.required_text("user_id")?)?;
     let sessions = sessions(&ctx)?;
