@@ -639,21 +639,6 @@ impl Resp {
     }
 }
 
-/// A raw HTTP/1.1 exchange, for what a client library will not send (a lying Content-Length,
-/// a body on a GET, ...). Returns the status and the body.
-pub fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
-    let _shared = app.turns.shared();
-    let address = app.base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    let body = answer.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
-    (status, body)
-}
-
 // The database's turns.
 
 /// Requests and out-of-band SQL take turns on the instance's SQLite file: `sql` runs a second
