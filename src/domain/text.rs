@@ -7,8 +7,8 @@ use super::hidden::Hidden;
 use super::Invalid;
 
 /// `text` in NFC. In the worker, by the platform's own `String.prototype.normalize` (V8's
-/// Unicode tables, which the wasm then need not carry: ~110 KB); natively, for the unit
-/// tests, by `unicode-normalization`. The integration tests check the worker's own.
+/// Unicode tables, which the wasm then need not carry); natively, for the unit tests, by
+/// `unicode-normalization`. The integration tests check the worker's own.
 #[cfg(target_arch = "wasm32")]
 fn nfc(text: &str) -> String {
     worker::js_sys::JsString::from(text).normalize("NFC").into()
