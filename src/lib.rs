@@ -81,8 +81,8 @@ macro_rules! routes {
 
 /// Every route of the API, in one place: requests are routed by it, a 405 lists its methods
 /// for the path, and a test checks that the OpenAPI document lists exactly these routes. A GET
-/// route answers HEAD too. The web client and `/openapi.json` are static assets (web/), served
-/// in front of the worker.
+/// route answers HEAD too, but for `GET /token`, which logs in (`routing::UNSAFE_GETS`). The
+/// web client and `/openapi.json` are static assets (web/), served in front of the worker.
 pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     POST "/user" => users::create,
     GET "/user/:user_id" => users::get,

@@ -2,6 +2,7 @@
 //! worker types, so every rule here is unit-tested natively.
 
 mod access;
+mod hidden;
 mod ids;
 pub mod limits;
 mod network;

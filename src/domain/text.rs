@@ -1,12 +1,42 @@
-//! Free text a person types: usernames, passwords and room names, with their length rules.
+//! Free text a person types: usernames, passwords, room names and messages, with their rules.
 //! Lengths count Unicode scalar values ("characters"), the same unit SQLite's `length()` uses.
 
 use std::fmt;
 
+use super::hidden::Hidden;
 use super::Invalid;
 
-fn has_control(text: &str) -> bool {
-    text.chars().any(char::is_control)
+/// `text` in NFC. In the worker, by the platform's own `String.prototype.normalize` (V8's
+/// Unicode tables, which the wasm then need not carry); natively, for the unit tests, by
+/// `unicode-normalization`. The integration tests check the worker's own.
+#[cfg(target_arch = "wasm32")]
+fn nfc(text: &str) -> String {
+    worker::js_sys::JsString::from(text).normalize("NFC").into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn nfc(text: &str) -> String {
+    unicode_normalization::UnicodeNormalization::nfc(text).collect()
+}
+
+/// A name as it is stored: in NFC, so that a name has one spelling however it was typed (an
+/// "é" sent as e + U+0301 is stored as U+00E9), then `min` to `max` characters of that form
+/// (what is stored is what the length rule and the schema's CHECK count), none of them a
+/// character that shows nothing of its own or reorders what is around it (`Hidden`).
+fn parse_name(field: &str, text: &str, min: usize, max: usize) -> Result<String, Invalid> {
+    let text = nfc(text);
+    check_length(field, &text, min, max)?;
+    if let Some((c, kind)) = text.chars().find_map(|c| Hidden::of(c).map(|kind| (c, kind))) {
+        return Err(Invalid(format!("{field} must not contain U+{:04X}, {}", u32::from(c), kind.description())));
+    }
+    Ok(text)
+}
+
+/// The characters that set or override the direction of the text after them: embeddings,
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the marks (U+200E, U+200F,
+/// U+061C). In a message they could make it read otherwise than it was written.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// `field` must be `min` to `max` characters long.
@@ -21,7 +51,7 @@ fn check_length(field: &str, text: &str, min: usize, max: usize) -> Result<(), I
     }))
 }
 
-/// 1 to 64 characters of any script, without control characters. Not unique.
+/// 1 to 64 characters of any script, in NFC, without hidden characters. Not unique.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -29,11 +59,7 @@ impl Username {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        check_length("username", text, 1, Self::MAX_CHARS)?;
-        if has_control(text) {
-            return Err(Invalid("username must not contain control characters".into()));
-        }
-        Ok(Self(text.to_owned()))
+        parse_name("username", text, 1, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -66,7 +92,7 @@ impl fmt::Debug for Password {
     }
 }
 
-/// 0 to 100 characters, without control characters.
+/// 0 to 100 characters, in NFC, without hidden characters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoomName(String);
 
@@ -74,11 +100,7 @@ impl RoomName {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        check_length("name", text, 0, Self::MAX_CHARS)?;
-        if has_control(text) {
-            return Err(Invalid("name must not contain control characters".into()));
-        }
-        Ok(Self(text.to_owned()))
+        parse_name("name", text, 0, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -87,7 +109,7 @@ impl RoomName {
 }
 
 /// A chat message: 1 to 4000 characters. Line breaks and tabs are text; other control
-/// characters are not.
+/// characters are not, nor are bidi controls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageText(String);
 
@@ -98,6 +120,9 @@ impl MessageText {
         check_length("text", text, 1, Self::MAX_CHARS)?;
         if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
             return Err(Invalid("text must not contain control characters other than line breaks and tabs".into()));
+        }
+        if let Some(c) = text.chars().find(|&c| is_bidi_control(c)) {
+            return Err(Invalid(format!("text must not contain U+{:04X}, a bidi control", u32::from(c))));
         }
         Ok(Self(text.to_owned()))
     }
@@ -143,7 +168,8 @@ pub struct SearchKey {
 /// and text compares as its code points, so the pieces that start with a shorter prefix are
 /// those from the prefix itself up to the prefix padded with the last code point.
 pub fn search_key(query: &str) -> Option<SearchKey> {
-    let needle = search_form(query);
+    // In NFC, as the names are: a query typed in NFD finds them too.
+    let needle = search_form(&nfc(query));
     let first: String = needle.chars().take(PIECE_CHARS).collect();
     let padding = PIECE_CHARS - first.chars().count();
     let last: String = first.chars().chain(std::iter::repeat_n(char::MAX, padding)).collect();
@@ -288,6 +314,12 @@ mod tests {
     }
 
     #[test]
+    fn a_search_key_is_in_nfc_as_the_names_are() {
+        let key = search_key("Cafe\u{301}").unwrap();
+        assert_eq!((key.first.as_str(), key.needle.as_str()), ("caf", "caf\u{E9}"));
+    }
+
+    #[test]
     fn a_greek_word_folds_alike_wherever_it_is_cut() {
         let name = search_form("ΚΟΣΜΟΣ");
         for query in ["ΚΟΣ", "κοσμοσ", "κοσμος", "ΚΟΣΜΟΣ"] {
@@ -298,5 +330,142 @@ mod tests {
     #[test]
     fn a_room_name_with_a_control_character_is_rejected() {
         assert!(RoomName::parse("line\nbreak").is_err());
+    }
+
+    #[test]
+    fn a_name_with_a_zero_width_space_is_rejected() {
+        assert!(Username::parse("ana\u{200B}").is_err());
+        assert!(RoomName::parse("lob\u{200B}by").is_err());
+    }
+
+    #[test]
+    fn a_name_with_a_right_to_left_override_is_rejected() {
+        assert!(Username::parse("\u{202E}ana").is_err());
+        assert!(RoomName::parse("lobby\u{202E}").is_err());
+    }
+
+    #[test]
+    fn a_name_with_any_bidi_control_or_other_format_character_is_rejected() {
+        for c in
+            ['\u{AD}', '\u{61C}', '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}', '\u{2066}', '\u{2069}', '\u{FEFF}']
+        {
+            assert!(Username::parse(&format!("a{c}b")).is_err(), "U+{:04X}", u32::from(c));
+            assert!(RoomName::parse(&format!("a{c}b")).is_err(), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn a_name_with_a_line_separator_is_rejected() {
+        assert!(Username::parse("two\u{2028}lines").is_err());
+        assert!(RoomName::parse("two\u{2028}lines").is_err());
+    }
+
+    #[test]
+    fn a_name_with_a_paragraph_separator_is_rejected() {
+        assert!(Username::parse("two\u{2029}paragraphs").is_err());
+        assert!(RoomName::parse("two\u{2029}paragraphs").is_err());
+    }
+
+    #[test]
+    fn a_name_with_a_private_use_character_is_rejected() {
+        assert!(Username::parse("logo\u{E000}").is_err());
+        assert!(RoomName::parse("\u{F0000}").is_err());
+    }
+
+    #[test]
+    fn a_name_with_an_unassigned_code_point_is_rejected() {
+        assert!(Username::parse("a\u{378}").is_err());
+        assert!(RoomName::parse("\u{E0080}").is_err());
+    }
+
+    #[test]
+    fn a_refused_character_is_named_in_the_error() {
+        let error = Username::parse("ana\u{202E}").unwrap_err();
+        assert_eq!(
+            error.0,
+            "username must not contain U+202E, an invisible format character (such as a zero-width or bidi control)"
+        );
+        assert_eq!(RoomName::parse("\u{E000}").unwrap_err().0, "name must not contain U+E000, a private-use character");
+    }
+
+    #[test]
+    fn a_name_given_in_nfd_is_kept_in_nfc() {
+        assert_eq!(Username::parse("Zoe\u{308}").unwrap().as_str(), "Zo\u{EB}");
+        assert_eq!(RoomName::parse("Cafe\u{301}").unwrap().as_str(), "Caf\u{E9}");
+        assert_eq!(RoomName::parse("\u{1100}\u{1161}").unwrap().as_str(), "\u{AC00}");
+    }
+
+    #[test]
+    fn a_name_already_in_nfc_is_kept_as_it_came() {
+        for name in ["Zoë", "مرحبا", "שלום", "名前", "🦀", "👍🏽", "a b"] {
+            assert_eq!(Username::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn a_names_length_is_counted_in_nfc() {
+        // 128 characters as sent, 64 once e and U+0301 are composed.
+        assert_eq!(Username::parse(&"e\u{301}".repeat(64)).unwrap().as_str().chars().count(), 64);
+        // U+0958 is never composed: NFC writes it as two characters, so 33 of them are 66.
+        assert_eq!(Username::parse("\u{958}").unwrap().as_str(), "\u{915}\u{93C}");
+        assert!(Username::parse(&"\u{958}".repeat(33)).is_err());
+        assert!(RoomName::parse(&"\u{958}".repeat(51)).is_err());
+    }
+
+    #[test]
+    fn a_message_with_a_bidi_control_is_rejected() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+            '\u{200E}', '\u{200F}', '\u{61C}',
+        ] {
+            let error = MessageText::parse(&format!("see {c}this")).unwrap_err();
+            assert_eq!(error.0, format!("text must not contain U+{:04X}, a bidi control", u32::from(c)));
+        }
+    }
+
+    /// The `pattern` of an OpenAPI schema that refuses exactly the characters that `refuses`
+    /// holds for: `^[^…]*$`, with `\uXXXX` escapes in the BMP and the characters themselves
+    /// beyond it (the one spelling both ECMA-262 and Python, whose `re` the fuzzer uses, read).
+    fn pattern_refusing(refuses: impl Fn(char) -> bool) -> String {
+        let mut ranges: Vec<(char, char)> = Vec::new();
+        for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|&c| refuses(c)) {
+            match ranges.last_mut() {
+                Some((_, last)) if u32::from(*last) + 1 == u32::from(c) => *last = c,
+                _ => ranges.push((c, c)),
+            }
+        }
+        let write = |c: char| if u32::from(c) > 0xFFFF { c.to_string() } else { format!("\\u{:04x}", u32::from(c)) };
+        let class: String = ranges
+            .iter()
+            .map(
+                |&(first, last)| if first == last { write(first) } else { format!("{}-{}", write(first), write(last)) },
+            )
+            .collect();
+        format!("^[^{class}]*$")
+    }
+
+    #[test]
+    fn the_openapi_patterns_refuse_what_the_parsers_refuse() {
+        let document: serde_json::Value = serde_json::from_str(include_str!("../../web/openapi.json")).unwrap();
+        let schemas = &document["components"]["schemas"];
+        // Both kinds of name refuse exactly the `Hidden` characters (`parse_name`).
+        let names = pattern_refusing(|c| Hidden::of(c).is_some());
+        let messages = pattern_refusing(|c| MessageText::parse(&c.to_string()).is_err());
+        let wrong: Vec<String> = [("Username", &names), ("RoomName", &names), ("MessageText", &messages)]
+            .into_iter()
+            .filter(|(schema, pattern)| schemas[schema]["pattern"].as_str() != Some(pattern.as_str()))
+            .map(|(schema, pattern)| {
+                format!("{schema}'s pattern should be {}", serde_json::to_string(pattern).unwrap())
+            })
+            .collect();
+        assert!(wrong.is_empty(), "web/openapi.json:\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn a_message_keeps_right_to_left_text_and_joined_emoji() {
+        for text in ["مرحبا بكم", "שלום עולם", "family: 👨\u{200D}👩\u{200D}👧", "soft\u{AD}hyphen"]
+        {
+            assert_eq!(MessageText::parse(text).unwrap().as_str(), text);
+        }
     }
 }

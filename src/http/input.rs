@@ -4,12 +4,42 @@
 
 use std::collections::BTreeMap;
 
-use worker::{Method, Request, RouteContext};
+use futures_util::TryStreamExt;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{ByteStream, Method, Request, RouteContext};
 
 use crate::error::ApiError;
 
 /// The largest body we read: anything bigger is answered with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The fields that are secrets. A URL is written to access logs, browser histories and
+/// `Referer` headers, so a request that has a body must carry them there, not in its query.
+const SECRETS: [&str; 4] = ["password", "new_password", "registration_token", "key"];
+
+/// Which secrets (`SECRETS`) the query string may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuerySecrets {
+    /// A request without a body (GET, HEAD): the seed's clients log in with
+    /// `GET /token?user_id&password` and read with `?key`.
+    Allowed,
+    /// `DELETE /token`: the seed's clients send its `key` in the query, as a DELETE usually
+    /// carries no body.
+    KeyOnly,
+    /// Any other request: its secrets go in its body (or the key in `Authorization`).
+    Refused,
+}
+
+impl QuerySecrets {
+    fn admits(self, name: &str) -> bool {
+        match self {
+            Self::Allowed => true,
+            Self::KeyOnly => name == "key" || !SECRETS.contains(&name),
+            Self::Refused => !SECRETS.contains(&name),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
@@ -20,7 +50,19 @@ enum Value {
 }
 
 /// Reads every field of the request: the query string, and the body for methods that have one.
+/// Secrets in the query string are refused unless the request has no body (`QuerySecrets`).
 pub async fn read_input(req: &mut Request) -> Result<Input, ApiError> {
+    let secrets =
+        if matches!(req.method(), Method::Get | Method::Head) { QuerySecrets::Allowed } else { QuerySecrets::Refused };
+    read_input_with(req, secrets).await
+}
+
+/// `read_input` for `DELETE /token`, which may take its `key` from the query string.
+pub async fn read_input_with_query_key(req: &mut Request) -> Result<Input, ApiError> {
+    read_input_with(req, QuerySecrets::KeyOnly).await
+}
+
+async fn read_input_with(req: &mut Request, query_secrets: QuerySecrets) -> Result<Input, ApiError> {
     // The query string straight from the URL text: no need for a full URL parse.
     let url = req.inner().url();
     let query = url.split_once('?').map(|(_, query)| query);
@@ -32,16 +74,39 @@ pub async fn read_input(req: &mut Request) -> Result<Input, ApiError> {
     } else {
         let declared = headers.get("Content-Length")?.and_then(|length| length.trim().parse::<u64>().ok());
         if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            // Cancelled unread, or the runtime would read it all before answering.
+            if let Some(body) = req.inner().body() {
+                let _ = JsFuture::from(body.cancel()).await;
+            }
             return Err(ApiError::PayloadTooLarge);
         }
-        req.bytes().await?
+        read_body(req).await?
     };
     Input::parse(RawRequest {
         query,
+        query_secrets,
         content_type: content_type.as_deref(),
         body: &body,
         authorization: authorization.as_deref(),
     })
+}
+
+/// The body, read chunk by chunk: once it passes `MAX_BODY_BYTES` the reading stops (and the
+/// rest of the stream is cancelled), so a body without `Content-Length` (chunked) is never
+/// held whole, however long it is.
+async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
+    let Some(stream) = req.inner().body() else {
+        return Ok(Vec::new());
+    };
+    let mut chunks = ByteStream::from(stream);
+    let mut body = Vec::new();
+    while let Some(chunk) = chunks.try_next().await? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A path parameter, parsed into its domain type (`RoomId::parse`, ...).
@@ -64,6 +129,7 @@ pub struct Input {
 /// What the HTTP layer hands over; the body only for methods that have one.
 pub struct RawRequest<'a> {
     pub query: Option<&'a str>,
+    pub query_secrets: QuerySecrets,
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
     pub authorization: Option<&'a str>,
@@ -79,6 +145,12 @@ impl Input {
         let mut input = Input { fields: BTreeMap::new(), bearer: bearer_token(raw.authorization) };
         if let Some(query) = raw.query {
             for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+                if !raw.query_secrets.admits(&name) {
+                    return Err(ApiError::bad_request(format!(
+                        "{name} must not be sent in the URL: send it in the body{}",
+                        if name == "key" { " or an Authorization: Bearer header" } else { "" }
+                    )));
+                }
                 input.insert(name.into_owned(), Value::Text(value.into_owned()))?;
             }
         }
@@ -90,12 +162,13 @@ impl Input {
                 }
             }
             BodyKind::Json => {
-                let object = match serde_json::from_slice(raw.body) {
-                    Ok(serde_json::Value::Object(object)) => object,
-                    Ok(_) => return Err(ApiError::bad_request("body must be a JSON object")),
-                    Err(_) => return Err(ApiError::bad_request("body is not valid JSON")),
-                };
-                for (name, value) in object {
+                let Members(members) = serde_json::from_slice(raw.body).map_err(|error| {
+                    ApiError::bad_request(match error.classify() {
+                        serde_json::error::Category::Data => "body must be a JSON object",
+                        _ => "body is not valid JSON",
+                    })
+                })?;
+                for (name, value) in members {
                     input.insert(name, Value::Json(value))?;
                 }
             }
@@ -170,6 +243,34 @@ impl Input {
     }
 }
 
+/// A JSON object's members in the order given, a key given twice kept twice (a
+/// `serde_json::Map` keeps the last silently), so that `Input::insert` refuses it.
+struct Members(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+        let mut members = Vec::new();
+        while let Some(member) = map.next_entry()? {
+            members.push(member);
+        }
+        Ok(Members(members))
+    }
+}
+
 enum BodyKind {
     Empty,
     Json,
@@ -214,7 +315,13 @@ mod tests {
     use super::*;
 
     fn parse(query: Option<&str>, content_type: Option<&str>, body: &str) -> Result<Input, ApiError> {
-        Input::parse(RawRequest { query, content_type, body: body.as_bytes(), authorization: None })
+        let query_secrets = QuerySecrets::Allowed;
+        Input::parse(RawRequest { query, query_secrets, content_type, body: body.as_bytes(), authorization: None })
+    }
+
+    fn with_query(query: &str, query_secrets: QuerySecrets) -> Result<Input, ApiError> {
+        let body = br#"{"name": "x"}"#;
+        Input::parse(RawRequest { query: Some(query), query_secrets, content_type: None, body, authorization: None })
     }
 
     fn json(body: &str) -> Input {
@@ -237,9 +344,38 @@ mod tests {
 
     #[test]
     fn fields_come_from_the_query_string_beside_a_body() {
-        let input = parse(Some("key=abc"), Some("application/json"), r#"{"name": "x"}"#).unwrap();
-        assert_eq!(input.key().unwrap(), Some("abc"));
+        let input = with_query("user_id=abc", QuerySecrets::Refused).unwrap();
+        assert_eq!(input.text("user_id").unwrap(), Some("abc"));
         assert_eq!(input.text("name").unwrap(), Some("x"));
+    }
+
+    #[test]
+    fn a_secret_in_the_query_string_of_a_request_with_a_body_is_a_bad_request() {
+        for name in SECRETS {
+            let error = with_query(&format!("{name}=abc"), QuerySecrets::Refused).unwrap_err();
+            assert_eq!(error.status(), 400, "{name}");
+            assert!(error.message().starts_with(&format!("{name} must not be sent in the URL")), "{error}");
+        }
+    }
+
+    #[test]
+    fn secrets_may_be_in_the_query_string_of_a_request_without_a_body() {
+        let input =
+            with_query("key=abc&password=p&new_password=q&registration_token=t", QuerySecrets::Allowed).unwrap();
+        assert_eq!(input.key().unwrap(), Some("abc"));
+        assert_eq!(input.text("password").unwrap(), Some("p"));
+    }
+
+    #[test]
+    fn a_revocation_may_take_its_key_from_the_query_string_but_no_other_secret() {
+        assert_eq!(with_query("key=abc&user_id=u", QuerySecrets::KeyOnly).unwrap().key().unwrap(), Some("abc"));
+        assert_eq!(with_query("password=p", QuerySecrets::KeyOnly).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn a_json_key_given_twice_is_a_bad_request() {
+        let error = parse(None, Some("application/json"), r#"{"name": "a", "open": true, "name": "b"}"#).unwrap_err();
+        assert_eq!(error, ApiError::bad_request("name is given more than once"));
     }
 
     #[test]
@@ -329,6 +465,7 @@ mod tests {
     fn with_authorization(query: &str, authorization: &str) -> Input {
         Input::parse(RawRequest {
             query: Some(query),
+            query_secrets: QuerySecrets::Allowed,
             content_type: None,
             body: b"",
             authorization: Some(authorization),

@@ -12,7 +12,7 @@ use serde::Serialize;
 use worker::Response;
 
 pub use cors::Cors;
-pub use input::{param, read_input, Input};
+pub use input::{param, read_input, read_input_with_query_key, Input};
 pub use log::RequestLog;
 
 use crate::config::Config;

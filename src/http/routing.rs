@@ -13,28 +13,32 @@ use crate::error::ApiError;
 pub type Handler<D> = fn(Request, RouteContext<D>) -> Pin<Box<dyn Future<Output = Result<Response, ApiError>>>>;
 
 /// One route of the API: a method, a `worker::Router` pattern (`/room/:room_id`), and what
-/// serves it. A GET route answers HEAD too.
+/// serves it. A GET route answers HEAD too, except those in `UNSAFE_GETS`.
 pub struct Route<H> {
     pub method: &'static str,
     pub pattern: &'static str,
     pub handler: H,
 }
 
+/// GET routes that change something: the seed's clients log in with `GET /token`. HEAD, which
+/// clients, caches and link checkers take to change nothing, does not reach them (405).
+const UNSAFE_GETS: &[&str] = &["/token"];
+
 /// The route for `method` and `path`. Patterns never overlap, so the first match is the only
 /// one. `method` is the request's own: `worker` reads an unknown method as GET.
 pub fn route<'r, H>(routes: &'r [Route<H>], method: &str, path: &str) -> Result<&'r Route<H>, ApiError> {
-    let wanted = if method == "HEAD" { "GET" } else { method };
     let mut on_path = routes.iter().filter(|route| matches(route.pattern, path)).peekable();
     if on_path.peek().is_none() {
         return Err(ApiError::NotFound("no such route"));
     }
     let mut allow = Vec::new();
     for route in on_path {
-        if route.method == wanted {
+        let answers_head = route.method == "GET" && !UNSAFE_GETS.contains(&route.pattern);
+        if route.method == method || (method == "HEAD" && answers_head) {
             return Ok(route);
         }
         allow.push(route.method);
-        if route.method == "GET" {
+        if answers_head {
             allow.push("HEAD");
         }
     }
@@ -84,6 +88,8 @@ mod tests {
     use super::*;
 
     const ROUTES: &[Route<u8>] = &[
+        Route { method: "GET", pattern: "/token", handler: 5 },
+        Route { method: "POST", pattern: "/token", handler: 6 },
         Route { method: "POST", pattern: "/room", handler: 0 },
         Route { method: "GET", pattern: "/room/:room_id", handler: 1 },
         Route { method: "PATCH", pattern: "/room/:room_id", handler: 2 },
@@ -114,6 +120,12 @@ mod tests {
         assert_eq!(allow("PUT", "/room/abc").as_deref(), Some("GET, HEAD, PATCH, DELETE, OPTIONS"));
         assert_eq!(allow("GET", "/room").as_deref(), Some("POST, OPTIONS"));
         assert_eq!(allow("PROPFIND", "/room").as_deref(), Some("POST, OPTIONS"));
+    }
+
+    #[test]
+    fn head_does_not_reach_the_login_by_get() {
+        assert_eq!(found("GET", "/token"), Some(5));
+        assert_eq!(allow("HEAD", "/token").as_deref(), Some("GET, POST, OPTIONS"));
     }
 
     #[test]

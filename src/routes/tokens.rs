@@ -8,7 +8,7 @@ use super::{caller, db, forget, sessions, Ctx};
 use crate::clock::now_millis;
 use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::http::{json, no_content, read_input};
+use crate::http::{json, no_content, read_input, read_input_with_query_key};
 use crate::store::users::Source;
 use crate::store::{sessions as session_rows, users};
 
@@ -46,7 +46,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `DELETE /token {key, user_id}` → 204; the key stops working at once. 401 (and nothing
 /// revoked) if it is not a live key of that user.
 pub async fn revoke(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let input = read_input(&mut req).await?;
+    let input = read_input_with_query_key(&mut req).await?;
     let caller = caller(&ctx, &input).await?;
     let user_id = UserId::parse(input.required_text("user_id")?)?;
     if caller.user_id != user_id {

@@ -657,21 +657,6 @@ impl Resp {
     }
 }
 
-/// A raw HTTP/1.1 exchange, for what a client library will not send (a lying Content-Length,
-/// a body on a GET, ...). Returns the status and the body.
-pub fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
-    let _shared = app.turns.shared();
-    let address = app.base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    let body = answer.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
-    (status, body)
-}
-
 // The database's turns.
 
 /// Requests and out-of-band SQL take turns on the instance's SQLite file: `sql` runs a second
@@ -909,5 +894,94 @@ impl Call {
     pub fn send_page(self) -> Page {
         let _shared = self.turns.shared();
         Page::from(answered(|| answer_of(self.request.clone().call())))
+    }
+}
+
+// A streamed request body.
+
+/// What `chunked_upload` saw: the answer's status and body, how long it took to come, and how
+/// many body bytes had been sent by then.
+#[derive(Debug)]
+pub struct Upload {
+    pub status: u16,
+    pub body: String,
+    pub elapsed: Duration,
+    pub sent_before_answer: usize,
+}
+
+/// A `POST` to `path` whose body is `chunks`, sent with `Transfer-Encoding: chunked` and no
+/// `Content-Length` by a thread of its own while this one waits for the answer, so that an
+/// answer can come before the body ends. The sender stops at the answer, or at the first write
+/// the server refuses; after the last chunk it ends the body if `ends`, else it leaves the
+/// body open, as a client still sending would.
+pub fn chunked_upload(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    chunks: impl Iterator<Item = Vec<u8>> + Send + 'static,
+    ends: bool,
+) -> Upload {
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    let _shared = app.turns.shared();
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut reader = std::net::TcpStream::connect(&address).unwrap();
+    reader.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let mut writer = reader.try_clone().unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    let sent = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let sender = {
+        let (sent, answered) = (sent.clone(), answered.clone());
+        std::thread::spawn(move || {
+            if writer.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            for chunk in chunks {
+                let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+                if answered.load(Ordering::SeqCst) || writer.write_all(&frame).is_err() {
+                    return;
+                }
+                sent.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
+            if ends {
+                let _ = writer.write_all(b"0\r\n\r\n");
+            }
+        })
+    };
+    // The status line and headers, a byte at a time: the first byte is the moment it came.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    let mut came = None;
+    while !head.ends_with(b"\r\n\r\n") {
+        match reader.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+        if came.is_none() {
+            came = Some((started.elapsed(), sent.load(Ordering::SeqCst)));
+            answered.store(true, Ordering::SeqCst);
+        }
+    }
+    answered.store(true, Ordering::SeqCst);
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let length = head
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().to_string()))
+        .and_then(|length| length.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    let _ = reader.read_exact(&mut body);
+    let _ = reader.shutdown(std::net::Shutdown::Both);
+    sender.join().unwrap();
+    let (elapsed, sent_before_answer) = came.unwrap_or_else(|| (started.elapsed(), sent.load(Ordering::SeqCst)));
+    Upload {
+        status: head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        elapsed,
+        sent_before_answer,
     }
 }

@@ -16,6 +16,7 @@ mod logs;
 mod members;
 mod messages;
 mod moderation;
+mod names;
 mod openapi;
 mod ownership;
 mod revocation;

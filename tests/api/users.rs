@@ -45,9 +45,15 @@ fn a_form_encoded_sign_up_works_too() {
 }
 
 #[test]
-fn sign_up_fields_may_come_from_the_query_string() {
-    let response = app().post("/user").query("username", "query user").query("password", PASSWORD).send();
+fn a_sign_up_may_take_its_username_from_the_query_string() {
+    let response = app().post("/user").query("username", "query user").json(json!({ "password": PASSWORD }));
     assert_eq!(response.status, 202, "{}", response.text);
+    assert_eq!(app().user(&response.str("user_id")).str("username"), "query user");
+}
+
+#[test]
+fn a_sign_up_with_its_password_in_the_query_string_is_400() {
+    app().post("/user").query("username", "query user").query("password", PASSWORD).send().assert_error(400);
 }
 
 #[test]

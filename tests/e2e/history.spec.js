@@ -64,3 +64,31 @@ test('what people type is shown as text, never run as markup', async ({ person, 
   await expect(page.locator('main img, main script, main b, .msg a')).toHaveCount(0);
   expect(await page.evaluate(() => window.pwned)).toBeUndefined();
 });
+
+test('right-to-left names and text are isolated: they cannot reorder the id or words beside them', async ({ person, api }) => {
+  // What the API accepts (it refuses U+202E and the other bidi controls): Hebrew and Arabic
+  // letters, and digits, which beside right-to-left letters would otherwise move with them.
+  const owner = await api.signUp('שרה 42');
+  const roomId = await api.createRoom(owner, 'مقهى 7');
+  await api.post(owner, roomId, 'שלום 123 عالم');
+  const page = await person();
+  await logIn(page, owner);
+  await openRoom(page, roomId);
+
+  const isolation = (locator) => locator.evaluate((element) => [element.tagName, getComputedStyle(element).unicodeBidi]);
+  const label = history(page).locator('.msg .user').first();
+  await expect(label.locator('.name')).toHaveText('שרה 42');
+  expect(await isolation(label.locator('.name'))).toEqual(['BDI', 'isolate']);
+  // The id stays after the name, on its right, as in any left-to-right line.
+  const name = await label.locator('.name').boundingBox();
+  const id = await label.locator('.uid').boundingBox();
+  expect(id.x).toBeGreaterThanOrEqual(name.x + name.width - 1);
+
+  const text = history(page).locator('.msg .text').first();
+  await expect(text).toHaveText('שלום 123 عالم');
+  expect((await isolation(text))[1]).toBe('isolate');
+  const title = page.getByRole('heading', { level: 1 }).locator('bdi');
+  await expect(title).toHaveText('مقهى 7');
+  expect(await isolation(title)).toEqual(['BDI', 'isolate']);
+  expect(await isolation(page.locator('#me .who bdi'))).toEqual(['BDI', 'isolate']);
+});

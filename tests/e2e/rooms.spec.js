@@ -150,7 +150,7 @@ test('the owner renames, closes, hands over; the new owner deletes the room', as
   await statusSays(page, 'Settings saved.');
   await expect(page.getByRole('heading', { name: newName, level: 1 })).toBeVisible();
   await expect(meta(page)).toContainText('Closed room');
-  await expect(page).toHaveTitle(`${newName} · chatrooms`);
+  await expect(page).toHaveTitle(`\u2068${newName}\u2069 · chatrooms`);
 
   // The owner cannot leave; the hand-over asks first.
   await expect(page.getByRole('button', { name: 'Leave room' })).toHaveCount(0);

@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { fill, h } from './dom.js';
 import * as session from './session.js';
-import { ageFlash, flash, messageOf, navigate } from './ui.js';
+import { ageFlash, flash, messageOf, navigate, userText } from './ui.js';
 import { renderLogin, renderSignUp } from './views/auth.js';
 import { renderDirectory, renderMyRooms } from './views/rooms.js';
 import { renderRoom } from './views/room.js';
@@ -86,7 +86,7 @@ function renderNav(active) {
   fill(nav, h('ul', {},
     h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))));
   fill(mine,
-    h('span', { class: 'who', title: me.user_id }, me.username),
+    h('span', { class: 'who', title: me.user_id }, userText(me.username)),
     h('button', { type: 'button', class: 'small', onclick: logOut }, 'Log out'));
 }
 

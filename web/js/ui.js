@@ -18,7 +18,7 @@ let flashAge = 0;
 
 /**
  * A message for the whole app, shown under the header (`null` clears it).
- * @param {string | null} message
+ * @param {import('./dom.js').Child} message
  * @param {'info' | 'error'} [kind]
  */
 export function flash(message, kind = 'info') {
@@ -125,7 +125,7 @@ export function field(label, props = {}, hint = null) {
 
 /**
  * A modal yes/no question; resolves to true when confirmed. Escape or Cancel answer no.
- * @param {string} question
+ * @param {import('./dom.js').Child} question
  * @param {string} confirmLabel
  * @param {{ danger?: boolean }} [options]
  * @returns {Promise<boolean>}
@@ -151,6 +151,22 @@ export function confirmDialog(question, confirmLabel, { danger = true } = {}) {
 }
 
 /**
+ * Text someone typed (a username, a room name) set apart from what is around it: a <bdi>,
+ * whose direction comes from its own text and which cannot reorder the id, the punctuation or
+ * the words beside it, whatever right-to-left letters it holds.
+ * @param {string} text
+ * @param {Record<string, any>} [props]
+ */
+export const userText = (text, props = {}) => h('bdi', props, text);
+
+/**
+ * The same for plain text (a document title), where no element can go: FSI … PDI (U+2068,
+ * U+2069), the characters that isolate as <bdi> does.
+ * @param {string} text
+ */
+export const isolated = (text) => `\u2068${text}\u2069`;
+
+/**
  * An id shortened for display; the full id is in the element's title.
  * @param {string} id
  */
@@ -163,7 +179,7 @@ export const shortId = (id) => `${id.slice(0, 8)}…`;
  * @param {(name: string) => void} [onName]
  */
 export function userLabel(id, onName = () => {}) {
-  const name = h('span', { class: 'name' });
+  const name = h('bdi', { class: 'name' });
   const label = h('span', { class: 'user', title: id }, name, ' ', h('span', { class: 'uid' }, shortId(id)));
   username(id).then((found) => {
     name.textContent = found ?? 'deleted account';

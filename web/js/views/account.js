@@ -3,7 +3,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
-import { confirmDialog, copyField, errorLine, field, flash, navigate, onSubmit } from '../ui.js';
+import { confirmDialog, copyField, errorLine, field, flash, navigate, onSubmit, userText } from '../ui.js';
 
 /** @param {HTMLElement} main */
 export function renderAccount(main) {
@@ -11,7 +11,7 @@ export function renderAccount(main) {
   main.append(
     h('h1', {}, 'Your account'),
     h('section', { class: 'card', 'aria-labelledby': 'id-title' },
-      h('h2', { id: 'id-title' }, me.username),
+      h('h2', { id: 'id-title' }, userText(me.username)),
       h('p', {}, 'You log in with your user id, and others add you to closed rooms with it.'),
       copyField('Your user id', me.user_id)),
     passwordForm(),

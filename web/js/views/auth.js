@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
-import { copyField, errorLine, field, navigate, onSubmit } from '../ui.js';
+import { copyField, errorLine, field, navigate, onSubmit, userText } from '../ui.js';
 
 /** @param {HTMLElement} main */
 export function renderLogin(main) {
@@ -66,7 +66,7 @@ export function renderSignUp(main) {
  */
 function welcome(name, userId) {
   return h('section', { class: 'card narrow welcome', 'aria-labelledby': 'welcome-title' },
-    h('h1', { id: 'welcome-title', tabindex: -1 }, `Welcome, ${name}`),
+    h('h1', { id: 'welcome-title', tabindex: -1 }, 'Welcome, ', userText(name)),
     h('p', {}, h('strong', {}, 'You log in with this user id, not with your name.'), ' Copy it and keep it somewhere safe: nobody can look it up for you.'),
     copyField('Your user id', userId, { big: true }),
     h('div', { class: 'actions' }, h('a', { class: 'button primary', href: '#/mine' }, 'Continue to my rooms')));

@@ -51,7 +51,8 @@ export function createChat({ id: roomId, me }) {
       h('p', { class: 'meta' },
         userLabel(message.user_id), ' ',
         h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at))),
-      h('p', { class: 'text' }, message.text));
+      // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
+      h('p', { class: 'text', dir: 'auto' }, message.text));
   }
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;

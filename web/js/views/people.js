@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { append, emit, fill, h } from '../dom.js';
-import { confirmDialog, field, pagedList, userLabel } from '../ui.js';
+import { confirmDialog, field, pagedList, userLabel, userText } from '../ui.js';
 
 /**
  * The people panel: `update(state)` draws it for a RoomState (room.js). Every change it offers
@@ -33,7 +33,7 @@ export function peoplePanel() {
 /**
  * Sends a change up to the room view (room.js runs it): `scope` is disabled meanwhile, `done`
  * is reported once `request` succeeded.
- * @typedef {(scope: HTMLElement, done: string, request: () => Promise<unknown>) => void} Change
+ * @typedef {(scope: HTMLElement, done: import('../dom.js').Child, request: () => Promise<unknown>) => void} Change
  */
 
 /**
@@ -60,7 +60,8 @@ function memberActions(state, change, userId, li) {
   const buttons = [];
   /** @type {HTMLSpanElement[]} */
   const names = [];
-  /** @type {(text: string, done: () => string, request: () => Promise<unknown>, confirm?: () => string) => void} */
+  /** @typedef {import('../dom.js').Child} Child */
+  /** @type {(text: string, done: () => Child, request: () => Promise<unknown>, confirm?: () => Child) => void} */
   const button = (text, done, request, confirm) => {
     const name = h('span', { class: 'sr-only' });
     names.push(name);
@@ -74,24 +75,24 @@ function memberActions(state, change, userId, li) {
     }, text, name));
   };
   let known = userId;
-  const who = () => known;
+  const who = () => userText(known);
   const roomId = state.id;
   const mayModerate = !self && (state.role === 'owner' || (state.role === 'admin' && target === 'member'));
   if (mayModerate) {
-    button('Kick', () => `${who()} was removed from the room.`, () => api.removeMember(roomId, userId));
-    button('Ban', () => `${who()} is banned.`, () => api.ban(roomId, userId));
+    button('Kick', () => [who(), ' was removed from the room.'], () => api.removeMember(roomId, userId));
+    button('Ban', () => [who(), ' is banned.'], () => api.ban(roomId, userId));
   }
   if (state.role === 'owner' && !self) {
-    if (target === 'admin') button('Revoke admin', () => `${who()} is no longer an admin.`, () => api.demote(roomId, userId));
-    else button('Make admin', () => `${who()} is now an admin.`, () => api.promote(roomId, userId));
-    button('Make owner', () => `${who()} now owns the room.`, () => api.handOver(roomId, userId),
-      () => `Hand the room over to ${who()}? You stay an admin, but only the new owner can undo this.`);
+    if (target === 'admin') button('Revoke admin', () => [who(), ' is no longer an admin.'], () => api.demote(roomId, userId));
+    else button('Make admin', () => [who(), ' is now an admin.'], () => api.promote(roomId, userId));
+    button('Make owner', () => [who(), ' now owns the room.'], () => api.handOver(roomId, userId),
+      () => ['Hand the room over to ', who(), '? You stay an admin, but only the new owner can undo this.']);
   }
   if (self && state.role === 'admin') {
     button('Step down', () => 'You are no longer an admin.', () => api.demote(roomId, userId),
       () => 'Stop being an admin of this room? Only the owner can make you one again.');
   }
-  return { buttons, rename: (/** @type {string} */ name) => { known = name; names.forEach((span) => { span.textContent = ` ${name}`; }); } };
+  return { buttons, rename: (/** @type {string} */ name) => { known = name; names.forEach((span) => fill(span, ' ', userText(name))); } };
 }
 
 /**
@@ -162,7 +163,7 @@ function bansList(state, change) {
       const name = h('span', { class: 'sr-only' });
       const li = h('li', { class: 'person' });
       li.append(
-        h('span', { class: 'who' }, userLabel(userId, (found) => { name.textContent = ` ${found}`; })),
+        h('span', { class: 'who' }, userLabel(userId, (found) => fill(name, ' ', userText(found)))),
         h('span', { class: 'buttons' }, h('button', {
           type: 'button', class: 'small', onclick: () => change(li, 'Unbanned.', () => api.unban(state.id, userId)),
         }, 'Unban', name)));

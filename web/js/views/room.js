@@ -6,7 +6,7 @@
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import * as session from '../session.js';
-import { busy, confirmDialog, errorLine, flash, navigate, roomName, userLabel } from '../ui.js';
+import { busy, confirmDialog, errorLine, flash, isolated, navigate, roomName, userLabel, userText } from '../ui.js';
 import { createChat } from './messages.js';
 import { peoplePanel } from './people.js';
 import { settingsPanel } from './settings.js';
@@ -27,7 +27,7 @@ import { settingsPanel } from './settings.js';
  * The detail of `chatrooms:change-room`.
  * @typedef {object} ChangeRequest
  * @property {HTMLElement} scope disabled while the request runs
- * @property {string} done what to report once it succeeded
+ * @property {import('../dom.js').Child} done what to report once it succeeded
  * @property {() => Promise<unknown>} request the API call
  */
 
@@ -122,7 +122,7 @@ export function renderRoom(main, roomId) {
       if (!document.activeElement || document.activeElement === document.body) line.focus();
       return;
     }
-    status.textContent = done;
+    fill(status, done);
     try {
       await changed();
     } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
@@ -145,12 +145,13 @@ export function renderRoom(main, roomId) {
 
   async function leave() {
     const { open, name } = /** @type {RoomState} start() has read the room */ (state).info;
-    if (!open && !(await confirmDialog(`Leave “${roomName(name)}”? It is closed: only an admin can add you back.`, 'Leave room'))) return;
+    const question = ['Leave “', userText(roomName(name)), '”? It is closed: only an admin can add you back.'];
+    if (!open && !(await confirmDialog(question, 'Leave room'))) return;
     await busy(head.element, head.line, async () => {
       await api.removeMember(roomId, me);
       if (!open) {
         stop();
-        flash(`You left “${roomName(name)}”.`);
+        flash(['You left “', userText(roomName(name)), '”.']);
         navigate('#/mine');
         return;
       }
@@ -164,7 +165,7 @@ export function renderRoom(main, roomId) {
     await busy(panels, line, async () => {
       await api.deleteRoom(roomId);
       stop();
-      flash(`The room “${name}” was deleted.`);
+      flash(['The room “', userText(name), '” was deleted.']);
       navigate('#/mine');
     });
   }
@@ -279,8 +280,8 @@ function roomHead() {
 
   /** @param {RoomState} state */
   function update({ info, role }) {
-    title.textContent = roomName(info.name);
-    document.title = `${roomName(info.name)} · chatrooms`;
+    fill(title, userText(roomName(info.name)));
+    document.title = `${isolated(roomName(info.name))} · chatrooms`;
     fill(meta,
       `${info.open ? 'Open' : 'Closed'} room · ${info.user_count} ${info.user_count === 1 ? 'member' : 'members'} · owner `,
       userLabel(info.owner), ` · ${YOU_ARE[role]}`);
@@ -306,7 +307,7 @@ function roomHead() {
  * @param {string} message
  */
 function showLost(main, name, message) {
-  const heading = h('h1', { tabindex: -1 }, name);
+  const heading = h('h1', { tabindex: -1 }, userText(name));
   fill(main, heading,
     h('p', { class: 'error', role: 'alert' }, message),
     h('p', {}, h('a', { href: '#/mine' }, 'Back to my rooms')));

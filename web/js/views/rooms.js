@@ -2,7 +2,7 @@
 
 import * as api from '../api.js';
 import { h } from '../dom.js';
-import { errorLine, field, navigate, onSubmit, pagedList, roomName, userLabel } from '../ui.js';
+import { errorLine, field, navigate, onSubmit, pagedList, roomName, userLabel, userText } from '../ui.js';
 
 /**
  * One room in a list: its name links to it.
@@ -10,7 +10,7 @@ import { errorLine, field, navigate, onSubmit, pagedList, roomName, userLabel } 
  */
 function roomItem(room) {
   return h('li', { class: 'room-item' },
-    h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, roomName(room.name)),
+    h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, userText(roomName(room.name))),
     h('span', { class: 'muted' },
       `${room.user_count} ${room.user_count === 1 ? 'member' : 'members'} · ${room.open ? 'open' : 'closed'} · owner `,
       userLabel(room.owner)));

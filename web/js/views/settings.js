@@ -3,7 +3,7 @@
 
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
-import { confirmDialog, field, roomName } from '../ui.js';
+import { confirmDialog, field, roomName, userText } from '../ui.js';
 
 /**
  * The settings panel: `update(state)` draws it for a RoomState (room.js), or hides it from
@@ -59,7 +59,7 @@ function settingsForm(state, panel) {
  */
 function deleteZone(state, panel) {
   const remove = async () => {
-    const question = `Delete “${roomName(state.info.name)}” with all its messages? This cannot be undone.`;
+    const question = ['Delete “', userText(roomName(state.info.name)), '” with all its messages? This cannot be undone.'];
     if (await confirmDialog(question, 'Delete room')) emit(panel, 'chatrooms:delete-room');
   };
   return h('div', { class: 'danger-zone' },
