@@ -171,7 +171,11 @@ EOF
 
 # --- the run ----------------------------------------------------------------------------------
 step "schemathesis: all checks, all phases, $EXAMPLES cases per operation and phase"
-set -- --checks all --max-examples "$EXAMPLES" --workers 2 --no-color --output-sanitize false \
+# Every check but "created resource not found": the stateful phase follows a new room's links
+# with the creator's key, but the dictionaries above may swap in another known key, to whom a
+# room created closed is rightly a 404 (a closed room is invisible to non-members). The
+# integration tests check that the creator of every resource reaches it.
+set -- --checks all --exclude-checks ensure_resource_availability --max-examples "$EXAMPLES" --workers 2 --no-color --output-sanitize false \
     --report har,junit --report-dir "$STATE/report" --request-timeout 30
 [ -n "${FUZZ_SEED:-}" ] && set -- "$@" --seed "$FUZZ_SEED"
 fuzz_started=$(date +%s)
