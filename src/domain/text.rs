@@ -437,7 +437,9 @@ mod tests {
         let write = |c: char| if u32::from(c) > 0xFFFF { c.to_string() } else { format!("\\u{:04x}", u32::from(c)) };
         ranges
             .iter()
-            .map(|&(first, last)| if first == last { write(first) } else { format!("{}-{}", write(first), write(last)) })
+            .map(
+                |&(first, last)| if first == last { write(first) } else { format!("{}-{}", write(first), write(last)) },
+            )
             .collect()
     }
 
