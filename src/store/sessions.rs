@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use worker::{Env, KvStore};
 
-use super::{int, sql, text, Batch, Db, Results, Rows};
+use super::{int, sql, text, Batch, Db};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
@@ -103,19 +103,12 @@ struct KeyHashRow {
     key_hash: String,
 }
 
-/// The next chunk of KV entries to forget, read within a batch that may have queued some.
-pub(crate) struct ToForget(Rows<KeyHashRow>);
-
-impl ToForget {
-    /// Reads the oldest chunk of the queue, last in `batch`, so that it sees what the batch
-    /// queued.
-    pub(super) fn read(db: &Db, batch: &mut Batch<'_>) -> Result<Self, ApiError> {
-        Ok(Self(batch.read(db.prepare(sql::KV_FORGET_CHUNK, &[int(i64::from(FORGET_CHUNK))])?)))
-    }
-
-    pub(super) fn of(&self, results: &Results) -> Result<Forgetting, ApiError> {
-        Ok(Forgetting(results.rows(&self.0)?.into_iter().map(|row| row.key_hash).collect()))
-    }
+/// Runs `batch`, which may queue KV entries to forget, and reads the queue's oldest chunk last
+/// in it, so that the chunk sees what the batch queued.
+pub(super) async fn run_then_forget(db: &Db, mut batch: Batch<'_>) -> Result<Forgetting, ApiError> {
+    let chunk = batch.read::<KeyHashRow>(db.prepare(sql::KV_FORGET_CHUNK, &[int(i64::from(FORGET_CHUNK))])?);
+    let results = batch.run().await?;
+    Ok(Forgetting(results.rows(&chunk)?.into_iter().map(|row| row.key_hash).collect()))
 }
 
 /// A chunk of key hashes whose KV entries are to go, as the committed batch read them.
@@ -140,10 +133,7 @@ impl Forgetting {
 
 /// Forgets the oldest chunk of the queue (the scheduled handler's work): how many it forgot.
 pub async fn drain(db: &Db, sessions: &Sessions) -> Result<usize, ApiError> {
-    let mut batch = Batch::new(db);
-    let chunk = ToForget::read(db, &mut batch)?;
-    let results = batch.run().await?;
-    chunk.of(&results)?.finish(db, sessions).await
+    run_then_forget(db, Batch::new(db)).await?.finish(db, sessions).await
 }
 
 /// Ends the caller's own session (`DELETE /token`): its row goes and its KV entry is queued,
@@ -152,9 +142,7 @@ pub async fn end(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiEr
     let mut batch = Batch::of_caller(db, Some(caller))?;
     batch.write(db.prepare(sql::QUEUE_SESSION, &[text(caller.key.as_str()), int(now)])?);
     batch.write(db.prepare(sql::DELETE_SESSION, &[text(caller.key.as_str())])?);
-    let chunk = ToForget::read(db, &mut batch)?;
-    let results = batch.run().await?;
-    chunk.of(&results)
+    run_then_forget(db, batch).await
 }
 
 /// Ends every session of the caller's user but the caller's own, in one transaction guarded
@@ -162,9 +150,7 @@ pub async fn end(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiEr
 pub async fn end_others(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiError> {
     let mut batch = Batch::of_caller(db, Some(caller))?;
     end_other_sessions(db, &mut batch, caller, now)?;
-    let chunk = ToForget::read(db, &mut batch)?;
-    let results = batch.run().await?;
-    chunk.of(&results)
+    run_then_forget(db, batch).await
 }
 
 /// Queues the KV entries of every other session of the caller's user, then deletes the rows.

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::sessions::{end_other_sessions, Caller, Forgetting, NewSession, ToForget};
+use super::sessions::{end_other_sessions, run_then_forget, Caller, Forgetting, NewSession};
 use super::{int, sql, text, Batch, Db};
 use crate::auth::random_bytes;
 use crate::domain::throttle::{Backoff, Throttle, SIGNUP_WINDOW_MILLIS};
@@ -201,9 +201,7 @@ pub async fn log_in(
     if let Some(hash) = rehashed_password {
         batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(hash)])?);
     }
-    let chunk = ToForget::read(db, &mut batch)?;
-    let results = batch.run().await?;
-    chunk.of(&results)
+    run_then_forget(db, batch).await
 }
 
 /// Stores a new password hash and ends every other session of the user, in one transaction
@@ -214,9 +212,7 @@ pub async fn change_password(db: &Db, caller: &Caller, new_hash: &str, now: i64)
     end_other_sessions(db, &mut batch, caller, now)?;
     batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(new_hash)])?);
     forget_failures(&mut batch, db, &id, &Source::Key(caller.clone()))?;
-    let chunk = ToForget::read(db, &mut batch)?;
-    let results = batch.run().await?;
-    chunk.of(&results)
+    run_then_forget(db, batch).await
 }
 
 /// Deletes the account in one transaction guarded by the caller's key being live: each room
@@ -233,7 +229,5 @@ pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, Ap
     // Last: the guard above has already read the session row its cascade removes (and the
     // user's throttle counts go with it).
     batch.write(db.prepare(sql::DELETE_USER, &[id])?);
-    let chunk = ToForget::read(db, &mut batch)?;
-    let results = batch.run().await?;
-    chunk.of(&results)
+    run_then_forget(db, batch).await
 }
