@@ -48,16 +48,19 @@ fn logged(app: &TestApp, route: &str, status: u16) -> usize {
     answers.filter(|line| line["route"] == route && line["status"] == status).count()
 }
 
+/// Whether an answer is the dev proxy's own 'worker restarted mid-request' 503 (wrangler dev),
+/// not one of the worker's.
+fn is_proxy_reload(status: u16, body: &str) -> bool {
+    status == 503 && body.starts_with("Your worker restarted mid-request")
+}
+
 /// Asserts that the worker refused a body it stopped reading with 413, as its own log line
 /// says (one more than `logged_before`). The dev proxy in front of it (wrangler dev) passes
 /// that answer on, or, as the worker cancels the rest of the body, may answer its own 'worker
 /// restarted mid-request' 503 instead (or drop the connection): a local-dev artefact, not an
 /// answer of the worker.
 fn assert_refused_by_the_worker(app: &TestApp, route: &str, logged_before: usize, status: u16, body: &str) {
-    assert!(
-        status == 413 || status == 0 || (status == 503 && body.starts_with("Your worker restarted mid-request")),
-        "{status} {body}"
-    );
+    assert!(status == 413 || status == 0 || is_proxy_reload(status, body), "{status} {body}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while logged(app, route, 413) == logged_before && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -80,7 +83,7 @@ fn refused_upload<I: Iterator<Item = Vec<u8>> + Send + 'static>(
         let before = logged(app, path, 413);
         let upload = chunked_upload(app, path, "application/json", chunks(), ends);
         attempt += 1;
-        let proxy_answered = upload.status == 503 && upload.body.starts_with("Your worker restarted mid-request");
+        let proxy_answered = is_proxy_reload(upload.status, &upload.body);
         let deadline = Instant::now() + Duration::from_secs(3);
         while proxy_answered && logged(app, path, 413) == before && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(100));
@@ -150,7 +153,7 @@ fn a_chunked_body_under_64_kib_is_read() {
     // Sent again if the dev proxy answered its own 503 for a runtime reload, as `Call` does.
     let mut upload = chunked_upload(app(), "/user", "application/json", chunks.clone().into_iter(), true);
     for _ in 0..2 {
-        if upload.status != 503 || !upload.body.starts_with("Your worker restarted mid-request") {
+        if !is_proxy_reload(upload.status, &upload.body) {
             break;
         }
         std::thread::sleep(Duration::from_millis(300));
