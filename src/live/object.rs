@@ -101,6 +101,11 @@ impl DurableObject for LiveRoom {
     }
 }
 
+/// An alarm `millis` from now: `set_alarm` takes a number as an offset, not a time.
+fn in_millis(millis: i64) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
 fn send(ws: &WebSocket, frame: &str) {
     // A socket that is closing cannot be sent to; its close handler tidies up.
     let _ = ws.send_with_str(frame);
@@ -257,7 +262,7 @@ impl LiveRoom {
         let storage = self.state.storage();
         let due = storage.get_alarm().await.ok().flatten();
         if due.is_none_or(|due| due > soon) {
-            let _ = storage.set_alarm(soon).await;
+            let _ = storage.set_alarm(in_millis(PRESENCE_COALESCE_MILLIS)).await;
         }
     }
 
@@ -280,7 +285,7 @@ impl LiveRoom {
             *self.presence.borrow_mut() = Some(users);
         }
         if let Some(next) = next_expiry {
-            self.state.storage().set_alarm(next).await?;
+            self.state.storage().set_alarm(in_millis(next - now)).await?;
         }
         Ok(())
     }

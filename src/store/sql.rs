@@ -117,6 +117,9 @@ pub const NEW_OWNERS_ARE_ADMINS: &str = "UPDATE members SET admin = 1
     AND (room_id, user_id) IN (
         SELECT room_id, owner_id FROM rooms
          WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))";
+/// First of all, so that each room hears of the user's sessions' ends (`key_ended`, by the
+/// trigger on `sessions`) before anything else of the deletion: its sockets close as their key's.
+pub const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = ?1";
 pub const DELETE_OWNED_ROOMS: &str = "DELETE FROM rooms WHERE owner_id = ?1";
 /// Memberships, bans and sessions go with the user (foreign keys cascade); messages stay in
 /// the rooms' objects.
@@ -385,6 +388,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("KV_FORGOTTEN", KV_FORGOTTEN),
     ("HAND_OVER_OWNED_ROOMS", HAND_OVER_OWNED_ROOMS),
     ("NEW_OWNERS_ARE_ADMINS", NEW_OWNERS_ARE_ADMINS),
+    ("DELETE_USER_SESSIONS", DELETE_USER_SESSIONS),
     ("DELETE_OWNED_ROOMS", DELETE_OWNED_ROOMS),
     ("DELETE_USER", DELETE_USER),
     ("ROOM", ROOM),

@@ -223,9 +223,12 @@ pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, Ap
     let id = text(&caller.user_id.to_string());
     let mut batch = Batch::of_caller(db, Some(caller))?;
     batch.write(db.prepare(sql::QUEUE_USER_SESSIONS, &[id.clone(), int(now)])?);
-    // Each change's events are queued just before it, while the rows it changes still say
-    // what it will do.
+    // The sessions go first, so that their ends (`key_ended`, queued by the trigger on
+    // `sessions`) reach each room before anything else: the user's sockets close as their
+    // keys'. Each change after them queues its events just before it, while the rows it
+    // changes still say what it will do.
     for statement in [
+        sql::DELETE_USER_SESSIONS,
         sql::QUEUE_OWNED_ROOMS_HANDED_OVER,
         sql::HAND_OVER_OWNED_ROOMS,
         sql::QUEUE_NEW_OWNERS_ADMINS,
@@ -236,8 +239,7 @@ pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, Ap
     ] {
         batch.write(db.prepare(statement, std::slice::from_ref(&id))?);
     }
-    // Last: the guard above has already read the session row its cascade removes (and the
-    // user's throttle counts go with it); the sessions' ends queue `key_ended` (a trigger).
+    // Last: memberships, bans and throttle counts go with the user (foreign keys cascade).
     batch.write(db.prepare(sql::DELETE_USER, &[id])?);
     run_then_forget(db, batch).await
 }
