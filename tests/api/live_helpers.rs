@@ -147,6 +147,8 @@ pub fn handshake(app: &TestApp, path: &str, way: Way) -> Result<WebSocket<TcpStr
             let mut more = vec![0; length.saturating_sub(body.len())];
             rest.read_exact(&mut more).unwrap();
             body.extend(more);
+        } else if header("transfer-encoding").eq_ignore_ascii_case("chunked") {
+            body = dechunked(body, &mut rest);
         }
         let refusal = Refusal {
             status: response.status().as_u16(),
@@ -159,6 +161,27 @@ pub fn handshake(app: &TestApp, path: &str, way: Way) -> Result<WebSocket<TcpStr
             return Err(refusal);
         }
         std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// A chunked body, read to its last chunk (`have` is what came with the head).
+fn dechunked(mut have: Vec<u8>, rest: &mut TcpStream) -> Vec<u8> {
+    let mut buffer = [0; 4096];
+    while !have.ends_with(b"0\r\n\r\n") {
+        let read = rest.read(&mut buffer).unwrap();
+        assert!(read > 0, "the connection ended inside a chunked body");
+        have.extend_from_slice(&buffer[..read]);
+    }
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let line_end = at + have[at..].windows(2).position(|pair| pair == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&have[at..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&have[line_end + 2..line_end + 2 + size]);
+        at = line_end + 2 + size + 2;
     }
 }
 
