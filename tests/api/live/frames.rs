@@ -196,3 +196,24 @@ fn a_non_member_with_a_key_may_not_send() {
     owner.assert_quiet();
     assert_eq!(crate::live::history(app(), &room.id, &room.owner), Vec::<Value>::new());
 }
+
+/// Presence frames until one lists exactly `expected` (changes are coalesced, so one that
+/// lists a moment in between may come first).
+fn wait_for_presence(socket: &mut Live, mut expected: Vec<String>) {
+    expected.sort();
+    let mut seen = Vec::new();
+    while seen.last() != Some(&expected) {
+        assert!(seen.len() < 5, "presence never listed {expected:?}: {seen:?}");
+        seen.push(socket.presence());
+    }
+}
+
+#[test]
+fn presence_reaches_the_others_when_someone_connects_and_when_they_go() {
+    let (room, _member, mut owner) = room_with_sockets();
+    wait_for_presence(&mut owner, vec![room.owner.id.clone(), room.member.id.clone()]);
+    let admin = Live::bearer(app(), &room.id, &room.admin);
+    wait_for_presence(&mut owner, vec![room.owner.id.clone(), room.member.id.clone(), room.admin.id.clone()]);
+    admin.close();
+    wait_for_presence(&mut owner, vec![room.owner.id.clone(), room.member.id.clone()]);
+}
