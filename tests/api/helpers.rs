@@ -421,6 +421,21 @@ impl TestApp {
         self.post(&format!("/room/{room}/messages")).by(by).json(json!({ "text": text }))
     }
 
+    /// `PATCH /room/{id}/messages/{message_id}`: its author edits a message.
+    pub fn edit_message(&self, room: &str, by: impl Caller, message_id: &str, text: &str) -> Resp {
+        self.patch(&format!("/room/{room}/messages/{message_id}")).by(by).json(json!({ "text": text }))
+    }
+
+    /// `DELETE /room/{id}/messages/{message_id}`.
+    pub fn delete_message(&self, room: &str, by: impl Caller, message_id: &str) -> Resp {
+        self.delete(&format!("/room/{room}/messages/{message_id}")).by(by).send()
+    }
+
+    /// `POST /room/{id}/live`: a single-use ticket for the room's WebSocket.
+    pub fn ticket(&self, room: &str, by: impl Caller) -> Resp {
+        self.post(&format!("/room/{room}/live")).by(by).json(json!({}))
+    }
+
     /// `GET /openapi.json`.
     pub fn openapi(&self) -> Resp {
         self.get("/openapi.json").send()

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod helpers;
+mod live_helpers;
 
 mod account;
 mod cors;
@@ -12,6 +13,7 @@ mod edge;
 mod faults;
 mod input;
 mod limits;
+mod live;
 mod logs;
 mod members;
 mod messages;

@@ -1,0 +1,213 @@
+//! Access changes take effect on open sockets at once: exactly the sockets that lost access
+//! close, with the right code, after the event that caused it; every other socket stays open.
+
+use serde_json::json;
+
+use crate::helpers::{app, Staffed, User, PASSWORD};
+use crate::live::{everyone_gets_a_new_message, posted};
+use crate::live_helpers::{Live, ACCESS_LOST, KEY_NO_LONGER_VALID, ROOM_DELETED};
+
+/// A second key of the user.
+fn another_key(user: &User) -> User {
+    let login = app().log_in(&user.id, PASSWORD);
+    assert_eq!(login.status, 200, "{}", login.text);
+    User { id: user.id.clone(), key: login.str("key") }
+}
+
+/// The member's sockets on one key (a bearer one and a ticketed one), their socket on another
+/// key, and the owner's, all in the room.
+struct Keys {
+    room: Staffed,
+    first_key: [Live; 2],
+    second: User,
+    second_key: Live,
+    owner: Live,
+}
+
+impl Keys {
+    fn new() -> Self {
+        let room = Staffed::new(false);
+        let second = another_key(&room.member);
+        let first_key = [Live::bearer(app(), &room.id, &room.member), Live::ticketed(app(), &room.id, &room.member)];
+        let second_key = Live::bearer(app(), &room.id, &second);
+        let owner = Live::bearer(app(), &room.id, &room.owner);
+        Self { room, first_key, second, second_key, owner }
+    }
+
+    /// The first key's sockets close with 4001; the others stay open and quiet, and still get
+    /// what is posted.
+    fn assert_only_the_first_key_closed(&mut self) {
+        for socket in &mut self.first_key {
+            socket.expect_close(KEY_NO_LONGER_VALID);
+        }
+        self.second_key.assert_quiet();
+        self.owner.assert_quiet();
+        everyone_gets_a_new_message(
+            app(),
+            &self.room.id,
+            &self.room.owner,
+            &mut [&mut self.second_key, &mut self.owner],
+        );
+    }
+}
+
+#[test]
+fn logging_out_closes_that_keys_sockets_with_4001_and_no_others() {
+    let mut keys = Keys::new();
+    let revoked = app().revoke(&keys.room.member, json!({ "user_id": keys.room.member.id }));
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    keys.assert_only_the_first_key_closed();
+}
+
+#[test]
+fn a_password_change_closes_the_other_keys_sockets_with_4001() {
+    let mut keys = Keys::new();
+    let changed = app().change_password(&keys.room.member.id, &keys.second, PASSWORD, "a brand new passphrase");
+    assert_eq!(changed.status, 204, "{}", changed.text);
+    keys.assert_only_the_first_key_closed();
+}
+
+#[test]
+fn ending_the_other_sessions_closes_their_sockets_with_4001() {
+    let mut keys = Keys::new();
+    let ended = app().delete(&format!("/user/{}/sessions", keys.second.id)).by(&keys.second).json(json!({}));
+    assert_eq!(ended.status, 204, "{}", ended.text);
+    keys.assert_only_the_first_key_closed();
+}
+
+#[test]
+fn deleting_an_account_closes_all_its_sockets_with_4001_and_no_others() {
+    let mut keys = Keys::new();
+    let deleted = app().delete_account(&keys.room.member.id, &keys.room.member, PASSWORD);
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    // The protocol leaves open whether the account's memberships end as events first.
+    for socket in keys.first_key.iter_mut().chain([&mut keys.second_key]) {
+        let (frames, close) = socket.until_closed();
+        assert!(frames.iter().all(|frame| frame["type"] == "member_left"), "{frames:?}");
+        assert_eq!(close.map(|(code, _)| code), Some(KEY_NO_LONGER_VALID));
+    }
+    let message = posted(app(), &keys.room.id, &keys.room.owner, "still working?");
+    loop {
+        let frame = keys.owner.next();
+        if frame["type"] == "message" {
+            assert_eq!(frame["message"], message);
+            break;
+        }
+        assert_eq!(frame["type"], "member_left", "{frame}");
+        assert_eq!(frame["user_id"], keys.room.member.id, "{frame}");
+    }
+}
+
+/// The member's two sockets in the room and one in another room of theirs; the owner's and a
+/// viewer's sockets in the room.
+struct Departure {
+    room: Staffed,
+    leaver: [Live; 2],
+    leaver_elsewhere: Live,
+    others: [Live; 2],
+}
+
+impl Departure {
+    fn new() -> Self {
+        let room = Staffed::new(true);
+        let elsewhere = app().create_room(&room.member, true);
+        let leaver = [Live::bearer(app(), &room.id, &room.member), Live::ticketed(app(), &room.id, &room.member)];
+        let leaver_elsewhere = Live::bearer(app(), &elsewhere, &room.member);
+        let others = [Live::bearer(app(), &room.id, &room.owner), Live::viewer(app(), &room.id)];
+        Self { room, leaver, leaver_elsewhere, others }
+    }
+
+    /// Everyone in the room gets `member_left` with `reason`; then the leaver's sockets in the
+    /// room close with 4003, and nothing else closes.
+    fn assert_the_leaver_alone_is_closed(&mut self, reason: &str) {
+        let member = self.room.member.id.clone();
+        for socket in self.leaver.iter_mut().chain(&mut self.others) {
+            let frame = socket.next_of("member_left");
+            assert_eq!(
+                frame,
+                json!({ "type": "member_left", "seq": frame["seq"], "user_id": member, "reason": reason })
+            );
+        }
+        for socket in &mut self.leaver {
+            socket.expect_close(ACCESS_LOST);
+        }
+        self.leaver_elsewhere.assert_quiet();
+        let [owner, viewer] = &mut self.others;
+        owner.assert_quiet();
+        everyone_gets_a_new_message(app(), &self.room.id, &self.room.owner, &mut [owner, viewer]);
+    }
+}
+
+#[test]
+fn leaving_closes_the_leavers_sockets_in_that_room_with_4003_after_member_left() {
+    let mut departure = Departure::new();
+    let member = &departure.room.member;
+    assert_eq!(app().remove_member(&departure.room.id, member, &member.id).status, 200);
+    departure.assert_the_leaver_alone_is_closed("left");
+}
+
+#[test]
+fn a_removal_closes_the_removed_members_sockets_with_4003_after_member_left() {
+    let mut departure = Departure::new();
+    let room = &departure.room;
+    assert_eq!(app().remove_member(&room.id, &room.admin, &room.member.id).status, 200);
+    departure.assert_the_leaver_alone_is_closed("removed");
+}
+
+#[test]
+fn a_ban_closes_the_banned_members_sockets_with_4003_after_member_left() {
+    let mut departure = Departure::new();
+    let room = &departure.room;
+    assert_eq!(app().ban(&room.id, &room.admin, &room.member.id).status, 200);
+    departure.assert_the_leaver_alone_is_closed("banned");
+}
+
+#[test]
+fn closing_a_room_closes_the_sockets_of_non_members_and_viewers_with_4003_after_room_updated() {
+    let room = Staffed::new(true);
+    let passer_by = app().sign_up("passer-by");
+    let mut members = [Live::bearer(app(), &room.id, &room.owner), Live::ticketed(app(), &room.id, &room.member)];
+    let mut outsiders = [Live::bearer(app(), &room.id, &passer_by), Live::viewer(app(), &room.id)];
+    let closed = app().update_room(&room.id, &room.owner, json!({ "open": false }));
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    for socket in members.iter_mut().chain(&mut outsiders) {
+        let frame = socket.next_of("room_updated");
+        assert_eq!(frame["room"], closed.body);
+    }
+    for socket in &mut outsiders {
+        socket.expect_close(ACCESS_LOST);
+    }
+    let [owner, member] = &mut members;
+    owner.assert_quiet();
+    everyone_gets_a_new_message(app(), &room.id, &room.owner, &mut [owner, member]);
+}
+
+#[test]
+fn deleting_a_room_closes_every_socket_of_it_with_4004_after_room_deleted() {
+    let room = Staffed::new(true);
+    let other = app().create_room(&room.owner, true);
+    let mut sockets = [
+        Live::bearer(app(), &room.id, &room.owner),
+        Live::ticketed(app(), &room.id, &room.member),
+        Live::viewer(app(), &room.id),
+    ];
+    let mut elsewhere = Live::bearer(app(), &other, &room.owner);
+    assert_eq!(app().delete_room(&room.id, &room.owner).status, 204);
+    for socket in &mut sockets {
+        socket.next_of("room_deleted");
+        socket.expect_close(ROOM_DELETED);
+    }
+    elsewhere.assert_quiet();
+    let owner = room.owner.clone();
+    everyone_gets_a_new_message(app(), &other, &owner, &mut [&mut elsewhere]);
+}
+
+#[test]
+fn a_login_past_the_session_cap_closes_the_oldest_keys_sockets_with_4001() {
+    let room = Staffed::new(false);
+    let mut oldest = Live::bearer(app(), &room.id, &room.member);
+    let mut keys: Vec<User> = (0..50).map(|_| another_key(&room.member)).collect();
+    let mut newest = Live::bearer(app(), &room.id, &keys.pop().unwrap());
+    oldest.expect_close(KEY_NO_LONGER_VALID);
+    newest.assert_quiet();
+}
