@@ -47,8 +47,10 @@ import * as session from './session.js';
  */
 
 // Reconnection: 0.5 s, 1 s, 2 s … up to 10 s, each times a random 0.5–1 (so that a restarted
-// server is not met by every tab at the same instant). After this many failures in a row the
-// room polls until a socket opens again.
+// server is not met by every tab at the same instant). After this many failures in a row of a
+// server that is up (a ticket came, or a 4xx), the room polls until a socket opens again. A
+// server that cannot be reached (or answers 5xx) is only waited for: polling would not reach
+// it either, and what the person sends meanwhile waits to go over the next socket.
 const BACKOFF_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
 const FALLBACK_AFTER = 3;
@@ -79,7 +81,8 @@ export function openLive(roomId, handlers) {
   let seq = null; // the last event's seq: where the next connection resumes
   let resumed = false; // the current socket resumes from `seq`: it brings whatever was missed
   let connecting = false;
-  let failures = 0;
+  let failures = 0; // connections in a row that never became live
+  let refusals = 0; // … of them, with a server that answered
   let fallback = false;
   let stopped = false;
   /** @type {any} setTimeout's id, or null */
@@ -98,10 +101,15 @@ export function openLive(roomId, handlers) {
     timer = setTimeout(connect, backoff(failures));
   }
 
-  /** A connection that never became live. */
-  function failed() {
+  /**
+   * A connection that never became live.
+   * @param {boolean} answered whether the server is up and refused (a 4xx, or a socket that
+   *   failed after its ticket came)
+   */
+  function failed(answered) {
     failures += 1;
-    if (!fallback && failures >= FALLBACK_AFTER && !stopped) {
+    if (answered) refusals += 1;
+    if (!fallback && refusals >= FALLBACK_AFTER && !stopped) {
       fallback = true;
       handlers.disconnected({ fallback: true });
       // What never reached a socket can go by HTTP now.
@@ -135,10 +143,12 @@ export function openLive(roomId, handlers) {
       if (stopped || error.sessionEnded) return;
       if (error.status === 404) {
         stopped = true;
+        fallback = true;
         handlers.unavailable(error);
         return;
       }
-      failed();
+      // Unreachable, or in trouble (5xx, a restart's 503): waited for. A 4xx is an answer.
+      failed(error.status >= 400 && error.status < 500);
       return;
     }
     if (stopped) return;
@@ -147,7 +157,7 @@ export function openLive(roomId, handlers) {
     try {
       opened = new WebSocket(url);
     } catch {
-      failed();
+      failed(true);
       return;
     }
     const current = opened;
@@ -182,7 +192,8 @@ export function openLive(roomId, handlers) {
         failures = 0;
         connect();
       } else {
-        failed();
+        // The ticket came, so the server is up: this socket was refused, or cut.
+        failed(true);
       }
     });
   }
@@ -207,6 +218,7 @@ export function openLive(roomId, handlers) {
         if (seq != null && frame.seq > seq) return resync(current);
         ready = true;
         failures = 0;
+        refusals = 0;
         fallback = false;
         handlers.connected({ resumed });
         for (const [id, entry] of pending) {

@@ -305,6 +305,12 @@ export function renderRoom(main, roomId) {
       const admins = new Set(now.admins);
       if (you?.admin) admins.add(me);
       else admins.delete(me);
+      // Access lost while no socket was open (its member_left came before this one): said as
+      // a reading of the room says it.
+      if (now.role !== 'outsider' && role === 'outsider' && !leaving) {
+        if (!room.open) return gone('You no longer have access to this room: you were removed from it.');
+        status.textContent = 'You were removed from this room.';
+      }
       show({ info: room, role, admins });
     },
     connected({ resumed }) {
