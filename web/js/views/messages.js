@@ -14,6 +14,8 @@ const POLL_MS = 1500;
 const POLL_LIMIT = 100;
 // How long "… is typing" stays after the last `typing` (the sender repeats it every 2 s).
 const TYPING_SHOWN_MS = 4_000;
+// How long the history waits for the live socket before it is read without it.
+const EARLY_LOAD_MS = 1_500;
 
 /** @typedef {import('../api.js').HistoryItem} HistoryItem */
 /** @typedef {import('../api.js').Message} Message */
@@ -355,6 +357,8 @@ export function createChat({ id: roomId, me, transport }) {
     polling = false;
     clearTimeout(timer);
     fill(connection);
+    // Without a resume, what happened before this socket's `hello` is read through HTTP (all
+    // of it again if the history was read before: edits and deletions meanwhile included).
     if (!resumed || !loaded) enqueue(reload);
   }
 
@@ -435,6 +439,7 @@ export function createChat({ id: roomId, me, transport }) {
   function stop() {
     stopped = true;
     clearTimeout(timer);
+    clearTimeout(early);
     typists.forEach((typist) => clearTimeout(typist));
   }
 
@@ -517,6 +522,10 @@ export function createChat({ id: roomId, me, transport }) {
     // Who may edit and delete what changes with the standing.
     if (before?.role !== next.role) for (const entry of shown.values()) if (!entry.editing) draw(entry.li, entry.message);
   }
+
+  // The history is read once the socket is live (so that nothing falls between the reading and
+  // the socket's first event); a socket slow to come must not keep it from showing meanwhile.
+  const early = setTimeout(() => { if (!loaded) enqueue(reload); }, EARLY_LOAD_MS);
 
   return {
     element,
