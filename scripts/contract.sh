@@ -1,6 +1,8 @@
 #!/bin/sh
 # The contract, checked by other people's tools: web/openapi.json validated by
-# openapi-spec-validator, and the web client type-checked against it. openapi-typescript turns
+# openapi-spec-validator, web/asyncapi.json (the live socket's frames) by the AsyncAPI 3.0.0
+# JSON Schema (scripts/asyncapi_check.py), and the web client type-checked against the OpenAPI
+# document. openapi-typescript turns
 # the document into types (target/contract/openapi.d.ts, made anew every run, never committed),
 # web/js/api.js gives each endpoint's answer its type from them in JSDoc, and tsc checks
 # web/js/ with those types (tsconfig.json), emitting nothing: a field the document renames and
@@ -8,13 +10,16 @@
 #
 #   scripts/contract.sh
 #
-# openapi-spec-validator (pinned in requirements-contract.txt) goes into .venv/, beside
-# schemathesis; typescript and openapi-typescript come from package.json. A second run skips
-# the installs.
+# openapi-spec-validator and jsonschema (pinned in requirements-contract.txt) go into .venv/,
+# beside schemathesis; typescript and openapi-typescript come from package.json. The AsyncAPI
+# schema is the one the AsyncAPI project publishes in @asyncapi/specs (pinned below), fetched
+# by `npm pack` into target/contract/: it is only read, so it stays out of package.json and
+# node_modules/. A second run skips the installs and the fetch.
 set -eu
 . "$(dirname -- "$0")/env.sh"
 cd "$ROOT"
 started=$(date +%s)
+ASYNCAPI_SPECS=6.11.1
 step() { printf '==> contract: %s (%ss)\n' "$*" "$(($(date +%s) - started))" >&2; }
 
 # --- what the checks need: openapi-spec-validator (pinned, in .venv/), and the npm packages --
@@ -25,6 +30,16 @@ sh scripts/setup.sh
 # --- the checks ------------------------------------------------------------------------------
 step "openapi-spec-validator web/openapi.json"
 .venv/bin/openapi-spec-validator --validation-errors all web/openapi.json
+
+step "AsyncAPI 3.0.0 schema (@asyncapi/specs $ASYNCAPI_SPECS) web/asyncapi.json"
+specs=target/contract/asyncapi-specs-$ASYNCAPI_SPECS
+schema="$specs/schemas/3.0.0-without-\$id.json"
+if [ ! -f "$schema" ]; then
+    mkdir -p "$specs"
+    (cd target/contract && npm pack "@asyncapi/specs@$ASYNCAPI_SPECS" --silent >/dev/null)
+    tar -xzf "target/contract/asyncapi-specs-$ASYNCAPI_SPECS.tgz" -C "$specs" --strip-components=1 package/schemas
+fi
+.venv/bin/python scripts/asyncapi_check.py "$schema" web/asyncapi.json
 
 step "openapi-typescript web/openapi.json -> target/contract/openapi.d.ts"
 mkdir -p target/contract

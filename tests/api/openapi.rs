@@ -21,6 +21,8 @@ fn routed() -> BTreeSet<(String, String)> {
         .collect();
     // The document itself is a static asset (web/openapi.json), served beside the router.
     routes.insert(("get".to_string(), "/openapi.json".to_string()));
+    // So is the live protocol's AsyncAPI document (web/asyncapi.json).
+    routes.insert(("get".to_string(), "/asyncapi.json".to_string()));
     routes
 }
 

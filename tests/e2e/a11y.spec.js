@@ -167,3 +167,46 @@ test('a person can do it all with the keyboard alone', async ({ person }) => {
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
 });
+
+test('the live parts of a room pass axe, and editing and deleting work with the keyboard alone', async ({ person, api }) => {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const roomId = await api.createRoom(ana, unique('live parts'));
+  await api.join(bo, roomId);
+  await api.post(bo, roomId, 'a message bo will see go');
+  await api.post(ana, roomId, 'a message ana will edit');
+  const other = await person();
+  await logIn(other, bo);
+  await openRoom(other, roomId);
+  const page = await person();
+  await logIn(page, ana);
+  await openRoom(page, roomId);
+  await expect(page.getByRole('list', { name: 'Here now' }).getByRole('listitem')).toHaveCount(2);
+  await other.getByRole('textbox', { name: 'Message' }).pressSequentially('typing…');
+  await expect(page.locator('.chat .typing')).toHaveText('bo is typing…');
+  await check(page, 'room-live', 1280);
+
+  // Edit with the keyboard: Tab to the message's Edit, Enter, change it, Enter.
+  const mine = history(page).locator('.msg').filter({ hasText: 'a message ana will edit' });
+  await tabTo(page, mine.getByRole('button', { name: 'Edit' }), { limit: 60 });
+  await page.keyboard.press('Enter');
+  const box = page.getByRole('textbox', { name: 'Edit message' });
+  await expect(box).toBeFocused();
+  await check(page, 'room-edit', 1280);
+  await page.keyboard.press('End');
+  await page.keyboard.type(', and did');
+  await page.keyboard.press('Enter');
+  await expect(mine.locator('.text')).toHaveText('a message ana will edit, and did');
+  await expect(mine.getByRole('button', { name: 'Edit' })).toBeFocused();
+
+  // Delete Bo's, as the owner: the dialog starts on Cancel; Tab, Enter confirms.
+  const his = history(page).locator('.msg').filter({ hasText: 'a message bo will see go' });
+  await tabTo(page, his.getByRole('button', { name: 'Delete' }), { limit: 60, back: true });
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog').getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(history(page).locator('.msg.deleted')).toHaveText('message deleted');
+  await expect(history(other).locator('.msg.deleted')).toHaveText('message deleted', { timeout: 3_000 });
+  await check(page, 'room-deleted', 1280);
+});

@@ -71,9 +71,11 @@ const test = base.test.extend({
       const page = await context.newPage();
       page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
       page.on('console', (message) => {
-        // The browser logs every 4xx/5xx answer as "Failed to load resource"; the tests
-        // provoke those on purpose, and the app shows them in the page.
-        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        // The browser logs every 4xx/5xx answer as "Failed to load resource", and a socket
+        // it could not open as "WebSocket connection to … failed"; the tests provoke those on
+        // purpose, and the app shows them in the page (or reconnects).
+        const text = message.text();
+        if (message.type() === 'error' && !text.startsWith('Failed to load resource') && !/^WebSocket connection to .* failed/.test(text)) {
           problems.push(`console: ${message.text()}`);
         }
       });
@@ -118,14 +120,20 @@ async function openRoom(page, roomId) {
 const history = (page) => page.getByRole('region', { name: 'Message history' });
 const messageTexts = (page) => history(page).locator('.msg .text').allTextContents();
 
-/** Posts from the page and resolves once the API has answered the POST. */
+/** A regular expression that matches exactly `text`. */
+const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/**
+ * Posts from the page and resolves once the server has taken the message (a `sent` over the
+ * socket, or a 201 by HTTP): until then it is shown as on its way (`.pending`).
+ */
 async function postInPage(page, text) {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
-  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && /\/messages$/.test(new URL(r.url()).pathname));
+  const taken = history(page).locator('.msg.mine:not(.pending) .text').filter({ hasText: exactly(text) });
+  const before = await taken.count();
   await box.press('Enter');
-  const response = await answered;
-  expect(response.status()).toBe(201);
+  await expect(taken).toHaveCount(before + 1);
 }
 
 /** A member's row in the room's members list. */
@@ -133,5 +141,5 @@ const memberRow = (page, name) =>
   page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: name });
 
 module.exports = {
-  test, expect, PASSWORD, unique, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, postInPage, memberRow,
+  test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, postInPage, memberRow,
 };

@@ -23,7 +23,7 @@ test('paging back through 120 messages shows each exactly once', async ({ person
   await expect(history(page).locator('.msg')).toHaveCount(100);
   expect(await messageTexts(page)).toEqual(numbered(21, 120));
 
-  // Meanwhile someone writes: polling adds it at the bottom, while paging back goes on.
+  // Meanwhile someone writes: the live socket adds it at the bottom, while paging back goes on.
   await api.post(owner, roomId, 'message 121');
   await expect(history(page).locator('.msg').last()).toHaveText(/message 121/, { timeout: 3_000 });
 

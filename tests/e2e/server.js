@@ -27,14 +27,14 @@ function freePort() {
   });
 }
 
-async function waitUntilUp(base, child, log, timeoutMs = 90_000) {
+async function waitUntilUp(base, child, log, rebuildsBefore = 0, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
       // wrangler's watcher rebuilds and reloads the worker once when it is ready, which can be
       // after the first answer: up means that reload has happened, and the worker answers JSON.
-      const rebuilt = fs.readFileSync(log, 'utf8').includes('changed, restarting build');
+      const rebuilt = rebuilds(log) > rebuildsBefore;
       const response = rebuilt && (await fetch(`${base}/user/00000000-0000-4000-8000-000000000000`));
       if (response && response.headers.get('content-type')?.startsWith('application/json')) return;
     } catch {
@@ -45,6 +45,14 @@ async function waitUntilUp(base, child, log, timeoutMs = 90_000) {
   throw new Error(`wrangler dev did not answer on ${base}:\n${fs.readFileSync(log, 'utf8').slice(-4000)}`);
 }
 
+/** The watcher's rebuilds so far, by the log (a restart appends to the same log). */
+const rebuilds = (log) => (fs.readFileSync(log, 'utf8').match(/changed, restarting build/g) ?? []).length;
+
+/**
+ * A `wrangler dev` of its own: `{ base, state, stop(), halt(), start() }`. `halt()` stops it
+ * and `start()` starts it again on the same port and state directory (D1, KV and the rooms'
+ * objects kept), as a deploy or a crash does; `stop()` also removes the state.
+ */
 async function startServer() {
   if (!fs.existsSync(path.join(ROOT, 'build/index.js'))) {
     console.log('build/ is missing: building the worker (scripts/build.sh)');
@@ -52,39 +60,65 @@ async function startServer() {
   }
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'chatrooms-e2e-'));
   const log = path.join(state, 'wrangler.log');
+  fs.writeFileSync(log, '');
   execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
     cwd: ROOT, env: { ...ENV, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   const port = await freePort();
-  const inspector = await freePort();
-  const args = [
-    'dev', '--ip', '127.0.0.1', '--port', port, '--inspector-port', inspector, '--persist-to', state,
-    '--var', 'PBKDF2_ITERATIONS:1000', '--var', 'SIGNUPS_PER_HOUR:off',
-    '--var', 'ADDRESS_KEY:e2e-address-key', '--var', 'ADDRESS_RATE_LIMIT:off', '--show-interactive-dev-session=false',
-    // The tests post a history of 120 messages as one person within seconds: no write ceiling.
-    '--var', 'POSTS_PER_MINUTE:off', '--var', 'ROOMS_PER_DAY:off',
-  ].map(String);
-  // wrangler runs under a shell in its own process group. The shell waits on its stdin, our
-  // pipe: when this process ends, however it ends, the pipe closes and the shell kills the whole
-  // group (wrangler and workerd), so no server outlives the tests.
-  const script = '"$0" "$@" </dev/null >>"$LOG" 2>&1 &\ncat >/dev/null\nkill -TERM 0';
-  const child = spawn('sh', ['-c', script, WRANGLER, ...args], {
-    cwd: ROOT, env: { ...ENV, LOG: log }, stdio: ['pipe', 'ignore', 'inherit'], detached: true,
-  });
   const base = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
-    child.stdin.end();
+  let child = null;
+
+  async function start() {
+    const inspector = await freePort();
+    const args = [
+      'dev', '--ip', '127.0.0.1', '--port', port, '--inspector-port', inspector, '--persist-to', state,
+      '--var', 'PBKDF2_ITERATIONS:1000', '--var', 'SIGNUPS_PER_HOUR:off',
+      '--var', 'ADDRESS_KEY:e2e-address-key', '--var', 'ADDRESS_RATE_LIMIT:off', '--show-interactive-dev-session=false',
+      // The tests post a history of 120 messages as one person within seconds: no write ceiling.
+      '--var', 'POSTS_PER_MINUTE:off', '--var', 'ROOMS_PER_DAY:off',
+    ].map(String);
+    // wrangler runs under a shell in its own process group. The shell waits on its stdin, our
+    // pipe: when this process ends, however it ends, the pipe closes and the shell kills the
+    // whole group (wrangler and workerd), so no server outlives the tests.
+    const script = '"$0" "$@" </dev/null >>"$LOG" 2>&1 &\ncat >/dev/null\nkill -TERM 0';
+    const before = rebuilds(log);
+    child = spawn('sh', ['-c', script, WRANGLER, ...args], {
+      cwd: ROOT, env: { ...ENV, LOG: log }, stdio: ['pipe', 'ignore', 'inherit'], detached: true,
+    });
+    await waitUntilUp(base, child, log, before);
+  }
+
+  async function halt() {
+    const running = child;
+    if (!running) return;
+    child = null;
+    const exited = running.exitCode !== null ? Promise.resolve() : new Promise((resolve) => running.once('exit', resolve));
+    running.stdin.end();
     await exited;
+    // The group's kill reaches workerd too; wait until the port is free again.
+    for (let tries = 0; tries < 100 && (await listening(port)); tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const stop = async () => {
+    await halt();
     fs.rmSync(state, { recursive: true, force: true });
   };
   try {
-    await waitUntilUp(base, child, log);
+    await start();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { base, state, stop };
+  return { base, state, stop, halt, start };
+}
+
+/** Whether something still accepts connections on the port. */
+function listening(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 module.exports = { startServer };

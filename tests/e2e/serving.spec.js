@@ -38,6 +38,10 @@ test('API paths are still the worker, with JSON errors', async ({ request }) => 
   const spec = await request.get('/openapi.json');
   expect(spec.status()).toBe(200);
   expect((await spec.json()).openapi).toMatch(/^3\./);
+  const live = await request.get('/asyncapi.json');
+  expect(live.status()).toBe(200);
+  expect(live.headers()['content-type']).toMatch(/^application\/json/);
+  expect((await live.json()).asyncapi).toBe('3.0.0');
 });
 
 test('the app starts on the login page, with no errors and no CSP violations', async ({ person }) => {

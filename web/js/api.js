@@ -41,6 +41,8 @@ import * as session from './session.js';
 /** @typedef {Schemas['RoomList']} RoomList */
 /** @typedef {Schemas['UserList']} UserList */
 /** @typedef {Schemas['Message']} Message */
+/** @typedef {Schemas['DeletedMessage']} DeletedMessage */
+/** @typedef {Message | DeletedMessage} HistoryItem a message as history and the live socket show it */
 
 /** Every failed call: `status` is the HTTP status (0 when the server could not be reached). */
 export class ApiError extends Error {
@@ -215,6 +217,25 @@ export const messages = (id, { before, after, limit } = {}) =>
   call('GET', room(id, '/messages'), { auth: true, query: /** @satisfies {MessagesQuery} */ ({ before, after, limit }) });
 /** @type {(id: string, text: AuthBody<'postMessage'>['text']) => Promise<Answer<'postMessage', 201>>} */
 export const post = (id, text) => call('POST', room(id, '/messages'), { auth: true, body: /** @satisfies {AuthBody<'postMessage'>} */ ({ text }) });
+/** @type {(id: string, message_id: string, text: AuthBody<'editMessage'>['text']) => Promise<Answer<'editMessage', 200>>} */
+export const editMessage = (id, message_id, text) =>
+  call('PATCH', room(id, `/messages/${enc(message_id)}`), { auth: true, body: /** @satisfies {AuthBody<'editMessage'>} */ ({ text }) });
+/** @type {(id: string, message_id: string) => Promise<Answer<'deleteMessage', 204>>} */
+export const deleteMessage = (id, message_id) => call('DELETE', room(id, `/messages/${enc(message_id)}`), { auth: true });
+/**
+ * A single-use ticket for the room's live socket (live.js): a browser cannot send the key as a
+ * header on a WebSocket, and a key in a URL would end up in logs.
+ * @type {(id: string) => Promise<Answer<'createLiveTicket', 200>>}
+ */
+export const liveTicket = (id) => call('POST', room(id, '/live'), { auth: true });
+
+/**
+ * Ends the session as a 401 does: for the live socket's close 4001 (key no longer valid), which
+ * is no HTTP answer.
+ */
+export function keyEnded() {
+  if (session.current()) endSession(new ApiError(401, 'The session key is no longer valid.'), session.current()?.user_id);
+}
 
 // Usernames, fetched once per id: the API's lists and messages carry user ids only.
 /** @type {Map<UserId, Promise<string | null>>} */

@@ -1,34 +1,69 @@
 // A room's conversation: the history (newest at the bottom, older pages on scroll or with a
-// button), new messages by polling, and the box to write in (or, for outsiders, why not).
+// button), what the live socket brings (messages, edits, deletions, who is typing, who is here),
+// polling only while no socket can be had, and the box to write in (or, for outsiders, why not).
 
 import * as api from '../api.js';
-import { emit, h } from '../dom.js';
-import { busy, errorLine, showError, userLabel, when } from '../ui.js';
+import { emit, fill, h } from '../dom.js';
+import { busy, confirmDialog, errorLine, showError, userLabel, userText, when } from '../ui.js';
 
 const PAGE = 50;
-// New messages must show within 3 s: a poll every 1.5 s leaves room for a slow answer.
+// Without a socket, new messages must still show within 3 s: a poll every 1.5 s leaves room
+// for a slow answer.
 const POLL_MS = 1500;
 // One poll takes at most this many new messages, and asks again at once when there were more.
 const POLL_LIMIT = 100;
+// How long "… is typing" stays after the last `typing` (the sender repeats it every 2 s).
+const TYPING_SHOWN_MS = 4_000;
+// How long the history waits for the live socket before it is read without it.
+const EARLY_LOAD_MS = 1_500;
+
+/** @typedef {import('../api.js').HistoryItem} HistoryItem */
+/** @typedef {import('../api.js').Message} Message */
+
+/**
+ * How the conversation posts and says the person is typing: the room's live connection
+ * (live.js), which falls back to HTTP by itself.
+ * @typedef {object} Transport
+ * @property {(text: string) => Promise<Message>} send
+ * @property {() => void} typing
+ */
 
 /**
  * The conversation of room `id`, as person `me` sees it. It sends up `chatrooms:room-lost`
  * when the room stops answering (403/404: deleted, or access lost), `chatrooms:post-refused`
  * when a post was refused, and `chatrooms:join-room` from the join prompt (see room.js).
- * Returns { element, stop(), update(state), clearErrors() }; `update` takes the RoomState.
- * @param {{ id: string, me: import('../api.js').UserId }} room
+ * The room view hands it the live connection's news: `live(frame)` for each event,
+ * `connected({ resumed })` and `disconnected({ fallback })`.
+ * @param {{ id: string, me: import('../api.js').UserId, transport: Transport }} room
  */
-export function createChat({ id: roomId, me }) {
-  const seen = new Set();
+export function createChat({ id: roomId, me, transport }) {
+  /**
+   * Every message shown, by id, with its element.
+   * @type {Map<string, { li: HTMLLIElement, message: HistoryItem, editing: boolean }>}
+   */
+  const shown = new Map();
   /** @type {string | null} */
   let newest = null; // the newest message id shown: what polling asks `after`
   /** @type {string | null | undefined} */
   let older; // the `next` cursor for the page before the oldest shown; null at the room's start
+  let loaded = false;
   let stopped = false;
-/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
+  let polling = false; // the room has no socket: poll
+  /** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
-  let polling = false;
+  let inPoll = false;
   let pollAgain = false;
+  /** @type {import('./room.js').RoomState | null} */
+  let state = null;
+  // Events and reloads run one after the other, in the order they came: an event that arrives
+  // while the history loads is applied to the history once it is there.
+  /** @type {Promise<unknown>} */
+  let queue = Promise.resolve();
+  /** @param {() => unknown} task */
+  const enqueue = (task) => {
+    queue = queue.then(() => (stopped ? null : task())).catch(failed);
+    return queue;
+  };
 
   const list = h('ol', { class: 'messages' });
   const olderButton = h('button', { type: 'button', class: 'older', hidden: true }, 'Load older messages');
@@ -39,37 +74,123 @@ export function createChat({ id: roomId, me }) {
   // New messages from others are read out here; the history itself is not a live region, or
   // loading an older page would be read out too.
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite' });
-  const line = errorLine(); // polling and paging failures
+  const here = h('ul', { class: 'here-list', 'aria-label': 'Here now' });
+  const presence = h('div', { class: 'presence', hidden: true }, h('span', { class: 'muted' }, 'Here now: '), here);
+  // Not a live region: typing comes every 2 s, and reading it out each time would drown the rest.
+  const typingLine = h('p', { class: 'typing muted' });
+  const connection = h('p', { class: 'connection muted', role: 'status' });
+  const line = errorLine(); // loading, polling and paging failures
   // Posting failures: outside the composer, which is replaced when posting is refused.
   const sendLine = errorLine();
   const composerSlot = h('div', { class: 'composer-slot' });
-  const element = h('section', { class: 'chat', 'aria-label': 'Conversation' }, scroller, announcer, line, sendLine, composerSlot);
+  const element = h('section', { class: 'chat', 'aria-label': 'Conversation' },
+    presence, scroller, typingLine, announcer, connection, line, sendLine, composerSlot);
 
-  /** @param {import('../api.js').Message} message */
+  /** @param {unknown} error */
+  function failed(error) {
+    const status = /** @type {any} */ (error)?.status;
+    if (status === 404 || status === 403) {
+      stop();
+      emit(element, 'chatrooms:room-lost', { error });
+      return;
+    }
+    // A passing failure (network, 5xx): say so, and keep trying.
+    showError(line, error);
+  }
+
+  const mayModerate = () => state?.role === 'owner' || state?.role === 'admin';
+  const present = () => state != null && state.role !== 'outsider';
+
+  /** @param {HistoryItem} message */
   function item(message) {
-    return h('li', { class: message.user_id === me ? 'msg mine' : 'msg', 'data-id': message.message_id },
+    const li = h('li', { class: 'msg', 'data-id': message.message_id, 'data-seq': message.seq });
+    draw(li, message);
+    return li;
+  }
+
+  /**
+   * (Re)draws one message in its element: its author, time, text and the buttons the person
+   * may use on it, or "message deleted".
+   * @param {HTMLLIElement} li
+   * @param {HistoryItem} message
+   */
+  function draw(li, message) {
+    if ('deleted' in message) {
+      li.className = 'msg deleted';
+      fill(li, h('p', { class: 'text', tabindex: -1 }, 'message deleted'));
+      return;
+    }
+    li.className = message.user_id === me ? 'msg mine' : 'msg';
+    const mine = message.user_id === me;
+    /** @type {HTMLButtonElement[]} */
+    const buttons = [];
+    // Which message each button acts on, for screen readers: "Edit" alone would not say.
+    const textId = `text-${message.message_id}`;
+    /** @type {(label: string, action: () => void) => HTMLButtonElement} */
+    const button = (label, action) => h('button', { type: 'button', class: 'tiny', 'aria-describedby': textId, onclick: action }, label);
+    if (mine && present()) buttons.push(button('Edit', () => edit(message.message_id)));
+    if ((mine && present()) || mayModerate()) buttons.push(button('Delete', () => remove(message.message_id)));
+    fill(li,
       h('p', { class: 'meta' },
         userLabel(message.user_id), ' ',
-        h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at))),
+        h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at)),
+        message.edited_at && h('span', { class: 'edited', title: `Edited ${new Date(message.edited_at).toLocaleString()}` }, ' · edited'),
+        buttons.length > 0 && h('span', { class: 'msg-actions' }, buttons)),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
-      h('p', { class: 'text', dir: 'auto' }, message.text));
+      h('p', { class: 'text', dir: 'auto', id: textId }, message.text));
   }
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; };
 
   /**
+   * Puts a new message in its place by `seq` (nearly always the end, before any post still
+   * on its way).
+   * @param {HTMLLIElement} li
+   * @param {number} seq
+   */
+  function place(li, seq) {
+    let after = /** @type {Element | null} */ (list.lastElementChild);
+    while (after && (after.classList.contains('pending') || Number(/** @type {HTMLElement} */ (after).dataset.seq) > seq)) {
+      after = after.previousElementSibling;
+    }
+    if (after) after.after(li);
+    else list.prepend(li);
+  }
+
+  /**
    * Adds messages (oldest first) at the bottom; returns those not already shown.
-   * @param {import('../api.js').Message[]} messages
+   * @param {HistoryItem[]} messages
    */
   function addNewer(messages) {
-    const fresh = messages.filter((message) => !seen.has(message.message_id));
+    const fresh = messages.filter((message) => !shown.has(message.message_id));
     if (!fresh.length) return fresh;
-    const follow = nearBottom() || fresh.some((message) => message.user_id === me);
-    fresh.forEach((message) => seen.add(message.message_id));
-    list.append(...fresh.map(item));
+    const follow = nearBottom() || fresh.some((message) => 'user_id' in message && message.user_id === me);
+    for (const message of fresh) {
+      const li = item(message);
+      shown.set(message.message_id, { li, message, editing: false });
+      place(li, message.seq);
+      if ('user_id' in message) stopTyping(message.user_id);
+    }
+    const last = [...list.children].reverse().find((li) => !li.classList.contains('pending'));
+    newest = /** @type {HTMLElement | undefined} */ (last)?.dataset.id ?? newest;
     if (follow) toBottom();
     return fresh;
+  }
+
+  /**
+   * A message as it is now (edited, or deleted): drawn anew where it is, if it is shown.
+   * @param {HistoryItem} message
+   */
+  function replace(message) {
+    const entry = shown.get(message.message_id);
+    if (!entry) return;
+    entry.message = message;
+    const focused = entry.li.contains(document.activeElement);
+    if (entry.editing && !('deleted' in message)) return; // drawn when the edit ends
+    entry.editing = false;
+    draw(entry.li, message);
+    if (focused) /** @type {HTMLElement | null} */ (entry.li.querySelector('.msg-actions button, .text'))?.focus();
   }
 
   /** @param {string | null} next */
@@ -89,11 +210,15 @@ export function createChat({ id: roomId, me }) {
       olderButton.textContent = 'Loading older messages…';
       try {
         const page = await api.messages(roomId, { before: /** @type {string} not null: checked above */ (older), limit: PAGE });
-        const messages = page.messages.filter((message) => !seen.has(message.message_id)).reverse();
-        messages.forEach((message) => seen.add(message.message_id));
+        const messages = page.messages.filter((message) => !shown.has(message.message_id)).reverse();
+        const items = messages.map((message) => {
+          const li = item(message);
+          shown.set(message.message_id, { li, message, editing: false });
+          return li;
+        });
         // Keep what is on screen where it is while the page grows above it.
         const fromBottom = scroller.scrollHeight - scroller.scrollTop;
-        list.prepend(...messages.map(item));
+        list.prepend(...items);
         scroller.scrollTop = scroller.scrollHeight - fromBottom;
         setOlder(page.next);
       } finally {
@@ -103,9 +228,9 @@ export function createChat({ id: roomId, me }) {
     }).catch(() => {});
   }
 
-  /** @param {import('../api.js').Message[]} messages */
+  /** @param {HistoryItem[]} messages */
   function announce(messages) {
-    const others = messages.filter((message) => message.user_id !== me);
+    const others = /** @type {Message[]} */ (messages.filter((message) => 'user_id' in message && message.user_id !== me));
     const latest = others.at(-1);
     if (!latest) return;
     api.username(latest.user_id).catch(() => null).then((name) => {
@@ -115,55 +240,208 @@ export function createChat({ id: roomId, me }) {
     });
   }
 
-  /** Fetches what is newer than the newest message shown, until there is no more. */
+  /**
+   * The newest page, read through HTTP in place of what is shown: the first time, and whenever
+   * the socket may have missed events (the first connection after polling, a `reset`).
+   */
+  async function reload() {
+    const page = await api.messages(roomId, { limit: PAGE });
+    if (stopped) return;
+    const first = !loaded;
+    loaded = true;
+    const messages = page.messages.slice().reverse();
+    const ids = new Set(messages.map((message) => message.message_id));
+    for (const [id, entry] of shown) {
+      if (!ids.has(id)) {
+        entry.li.remove();
+        shown.delete(id);
+      }
+    }
+    for (const message of messages) replace(message);
+    addNewer(messages);
+    setOlder(page.next);
+    showError(line, null);
+    if (first) toBottom();
+  }
+
+  /** Polls while the room has no socket: what is newer than the newest message shown. */
   async function poll() {
     clearTimeout(timer);
-    if (stopped) return;
-    if (polling) {
+    if (stopped || !polling) return;
+    if (inPoll) {
       pollAgain = true;
       return;
     }
-    polling = true;
+    inPoll = true;
     try {
-      for (;;) {
-        const page = newest
-          ? await api.messages(roomId, { after: newest, limit: POLL_LIMIT })
-          : await api.messages(roomId, { limit: PAGE });
-        if (stopped) return;
-        const messages = page.messages.slice().reverse();
-        if (!newest && older === undefined) setOlder(page.next);
-        if (messages.length) newest = /** @type {import('../api.js').Message} */ (messages.at(-1)).message_id;
-        announce(addNewer(messages));
-        if (!(newest && page.messages.length === POLL_LIMIT)) break;
-      }
-      showError(line, null);
-    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
-      if (error.status === 404 || error.status === 403) {
-        stop();
-        emit(element, 'chatrooms:room-lost', { error });
-        return;
-      }
-      // A passing failure (network, 5xx): say so, and keep trying.
-      showError(line, error);
+      await enqueue(async () => {
+        if (!loaded) return reload();
+        for (;;) {
+          const page = await api.messages(roomId, { after: /** @type {string} */ (newest), limit: POLL_LIMIT });
+          if (stopped) return;
+          announce(addNewer(page.messages.slice().reverse()));
+          if (page.messages.length < POLL_LIMIT) break;
+        }
+        showError(line, null);
+      });
     } finally {
-      polling = false;
+      inPoll = false;
     }
     if (pollAgain) {
       pollAgain = false;
       poll();
-    } else if (!stopped) {
+    } else if (!stopped && polling) {
       timer = setTimeout(poll, POLL_MS);
     }
+  }
+
+  // Who is typing, each until TYPING_SHOWN_MS after their last `typing`.
+  /** @type {Map<string, any>} user id → its timer */
+  const typists = new Map();
+  function drawTyping() {
+    const ids = [...typists.keys()];
+    if (!ids.length) return fill(typingLine);
+    Promise.all(ids.map((id) => api.username(id).catch(() => null))).then((names) => {
+      if (ids.join() !== [...typists.keys()].join()) return; // changed meanwhile: drawn again already
+      /** @type {import('../dom.js').Child[]} */
+      const who = names.map((name) => userText(name ?? 'someone'));
+      if (who.length === 1) fill(typingLine, who[0], ' is typing…');
+      else if (who.length === 2) fill(typingLine, who[0], ' and ', who[1], ' are typing…');
+      else fill(typingLine, `${who.length} people are typing…`);
+    });
+  }
+  /** @param {string} userId */
+  function startTyping(userId) {
+    if (userId === me) return;
+    clearTimeout(typists.get(userId));
+    typists.set(userId, setTimeout(() => stopTyping(userId), TYPING_SHOWN_MS));
+    drawTyping();
+  }
+  /** @param {string} userId */
+  function stopTyping(userId) {
+    if (!typists.has(userId)) return;
+    clearTimeout(typists.get(userId));
+    typists.delete(userId);
+    drawTyping();
+  }
+
+  /** @param {string[]} users */
+  function drawPresence(users) {
+    presence.hidden = false;
+    fill(here, users.map((id) => h('li', {}, userLabel(id), id === me && h('span', { class: 'badge' }, 'you'))));
+  }
+
+  /**
+   * One frame of the room's live socket, in order.
+   * @param {import('../live.js').RoomFrame} frame
+   */
+  function live(frame) {
+    switch (frame.type) {
+      case 'typing': return startTyping(frame.user_id);
+      case 'presence': return drawPresence(frame.users);
+      case 'member_left': return stopTyping(frame.user_id);
+      case 'message':
+        return enqueue(() => {
+          // A replayed one may be shown already: as it is now.
+          if (shown.has(frame.message.message_id)) replace(frame.message);
+          else announce(addNewer([frame.message]));
+        });
+      case 'message_edited': return enqueue(() => replace(frame.message));
+      case 'message_deleted': return enqueue(() => replace({ message_id: frame.message_id, seq: frame.seq, deleted: true }));
+      default: return undefined;
+    }
+  }
+
+  /** @param {{ resumed: boolean }} state */
+  function connected({ resumed }) {
+    polling = false;
+    clearTimeout(timer);
+    fill(connection);
+    // Without a resume, what happened before this socket's `hello` is read through HTTP (all
+    // of it again if the history was read before: edits and deletions meanwhile included).
+    if (!resumed || !loaded) enqueue(reload);
+  }
+
+  /** @param {{ fallback: boolean }} state */
+  function disconnected({ fallback }) {
+    presence.hidden = true;
+    typists.forEach((_timer, id) => stopTyping(id));
+    fill(connection, fallback ? 'Live updates are unavailable: checking for new messages every few seconds.' : 'Reconnecting…');
+    if (fallback && !polling) {
+      polling = true;
+      poll();
+    }
+  }
+
+  /** @param {string} messageId */
+  function edit(messageId) {
+    const entry = shown.get(messageId);
+    if (!entry || 'deleted' in entry.message) return;
+    entry.editing = true;
+    const { li } = entry;
+    const id = `edit-${messageId}`;
+    const box = h('textarea', { id, rows: 2, maxlength: 4000, required: true, dir: 'auto' });
+    box.value = entry.message.text;
+    const errors = errorLine();
+    const form = h('form', { class: 'edit' },
+      h('label', { for: id }, 'Edit message'), box,
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary small' }, 'Save'),
+        h('button', { type: 'button', class: 'small', onclick: () => done() }, 'Cancel')),
+      errors);
+    const done = () => {
+      const current = shown.get(messageId);
+      if (!current) return;
+      current.editing = false;
+      draw(current.li, current.message);
+      /** @type {HTMLElement | null} */ (current.li.querySelector('.msg-actions button, .text'))?.focus();
+    };
+    const save = async () => {
+      const text = box.value;
+      if (!text.trim()) return;
+      const edited = await busy(form, errors, () => api.editMessage(roomId, messageId, text));
+      if (!edited) return;
+      const current = shown.get(messageId);
+      // The socket may have brought a later edit (from another tab) first: keep the latest.
+      if (current && !('deleted' in current.message) && (current.message.edited_at ?? '') <= (edited.edited_at ?? '')) current.message = edited;
+      done();
+    };
+    form.addEventListener('submit', (event) => { event.preventDefault(); save(); });
+    box.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') { event.preventDefault(); done(); }
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) { event.preventDefault(); save(); }
+    });
+    /** @type {HTMLElement} */ (li.querySelector('.text')).replaceWith(form);
+    li.querySelector('.msg-actions')?.remove();
+    box.focus();
+  }
+
+  /** @param {string} messageId */
+  async function remove(messageId) {
+    const entry = shown.get(messageId);
+    if (!entry || 'deleted' in entry.message) return;
+    const mine = entry.message.user_id === me;
+    const question = mine ? 'Delete your message? Everyone will see “message deleted” in its place.'
+      : 'Delete this message? Everyone will see “message deleted” in its place.';
+    if (!(await confirmDialog(question, 'Delete message'))) return;
+    const { seq } = entry.message;
+    try {
+      await api.deleteMessage(roomId, messageId);
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
+      // Already deleted (from elsewhere): show it so.
+      if (error.status !== 404) return showError(line, error);
+    }
+    const focus = entry.li.contains(document.activeElement) || document.activeElement === document.body;
+    replace({ message_id: messageId, seq, deleted: true });
+    if (focus) /** @type {HTMLElement | null} */ (entry.li.querySelector('.text'))?.focus();
   }
 
   function stop() {
     stopped = true;
     clearTimeout(timer);
-    document.removeEventListener('visibilitychange', onVisible);
+    clearTimeout(early);
+    typists.forEach((typist) => clearTimeout(typist));
   }
-  // Timers in hidden tabs are slowed down by the browser: catch up as soon as it is visible.
-  const onVisible = () => { if (!document.hidden) poll(); };
-  document.addEventListener('visibilitychange', onVisible);
 
   olderButton.addEventListener('click', loadOlder);
   // Reaching the top by scrolling loads the page before. Only a person's scrolling counts (wheel,
@@ -187,28 +465,37 @@ export function createChat({ id: roomId, me }) {
       h('div', { class: 'row' }, text, h('button', { type: 'submit', class: 'primary' }, 'Send')),
       h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line.'));
     const send = async () => {
-      if (!text.value.trim()) return;
-      await busy(form, sendLine, async () => {
-        try {
-          await api.post(roomId, text.value);
-        } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
-          // Refused: the person was removed or banned meanwhile. The room view finds out how.
-          if (error.status === 403 || error.status === 404) emit(element, 'chatrooms:post-refused');
-          throw error;
-        }
-        text.value = '';
-        // The poll shows it in its place among messages others sent meanwhile.
-        poll();
-      });
-      text.focus();
+      const words = text.value;
+      if (!words.trim()) return;
+      // Shown at once, as on its way; the server's answer puts it in its place.
+      const waiting = h('li', { class: 'msg mine pending' },
+        h('p', { class: 'meta' }, 'Sending…'), h('p', { class: 'text', dir: 'auto' }, words));
+      list.append(waiting);
+      toBottom();
+      text.value = '';
+      showError(sendLine, null);
+      try {
+        const message = await transport.send(words);
+        waiting.remove();
+        addNewer([message]);
+        if (polling) poll();
+      } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
+        waiting.remove();
+        // What was written is not lost: it goes back in the box, unless something new is there.
+        if (!text.value) text.value = words;
+        showError(sendLine, error);
+        // Refused: the person was removed or banned meanwhile. The room view finds out how.
+        if (error.status === 403 || error.status === 404) emit(element, 'chatrooms:post-refused');
+      }
     };
-    form.addEventListener('submit', (event) => { event.preventDefault(); send(); });
+    form.addEventListener('submit', (event) => { event.preventDefault(); send(); text.focus(); });
     text.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         send();
       }
     });
+    text.addEventListener('input', () => { if (text.value) transport.typing(); });
     return form;
   }
 
@@ -221,22 +508,32 @@ export function createChat({ id: roomId, me }) {
     return h('p', { class: 'join-prompt' }, 'You are reading an open room. ', join, ' to write in it.');
   }
 
-  // The box is drawn anew only when the person's standing changes, so that a refresh of the
+  // The box is drawn anew only when the person's standing changes, so that a new reading of the
   // room never throws away what they are typing.
-  /** @type {import('./room.js').RoomState['role'] | null} */
-  let role = null;
-  /** @param {import('./room.js').RoomState} state */
-  function update(state) {
-    if (state.role === role) return;
-    role = state.role;
-    composerSlot.replaceChildren(role === 'outsider' ? joinPrompt(state.info.open) : composer());
+  /** @param {import('./room.js').RoomState} next */
+  function update(next) {
+    const before = state;
+    state = next;
+    const slot = next.role === 'outsider' ? `outsider ${next.info.open}` : 'member';
+    if (composerSlot.dataset.for !== slot) {
+      composerSlot.dataset.for = slot;
+      composerSlot.replaceChildren(next.role === 'outsider' ? joinPrompt(next.info.open) : composer());
+    }
+    // Who may edit and delete what changes with the standing.
+    if (before?.role !== next.role) for (const entry of shown.values()) if (!entry.editing) draw(entry.li, entry.message);
   }
 
-  poll().then(toBottom);
+  // The history is read once the socket is live (so that nothing falls between the reading and
+  // the socket's first event); a socket slow to come must not keep it from showing meanwhile.
+  const early = setTimeout(() => { if (!loaded) enqueue(reload); }, EARLY_LOAD_MS);
+
   return {
     element,
     stop,
     update,
+    live,
+    connected,
+    disconnected,
     /** Forgets a refused post's message once the person acts on it (joins again, say). */
     clearErrors() {
       showError(sendLine, null);

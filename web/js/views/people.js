@@ -16,16 +16,24 @@ export function peoplePanel() {
   // From the panel, which outlives its lists: a list may be drawn anew while a dialog asks.
   /** @type {Change} */
   const change = (scope, done, request) => emit(element, 'chatrooms:change-room', { scope, done, request });
+  const members = h('div');
+  const admins = h('div');
+  const manage = h('div');
+  const bans = h('div');
+  fill(element, h('h2', { id: 'people-title' }, 'People'), h('h3', {}, 'Members'), members, h('h3', {}, 'Admins'), admins, manage, bans);
 
   /** @param {import('./room.js').RoomState} state */
   function update(state) {
     const isAdmin = state.role === 'owner' || state.role === 'admin';
-    fill(element,
-      h('h2', { id: 'people-title' }, 'People'),
-      h('h3', {}, 'Members'), membersList(state, change),
-      h('h3', {}, 'Admins'), adminsList(state),
-      isAdmin && manageForm(state, change),
-      isAdmin && bansList(state, change));
+    fill(members, membersList(state, change));
+    fill(admins, adminsList(state));
+    fill(bans, isAdmin && bansList(state, change));
+    // The form is drawn anew only when the person gains or loses it: others joining or being
+    // promoted (the room's events) must not throw away a user id half typed.
+    const drawn = isAdmin ? 'admin' : 'none';
+    if (manage.dataset.for === drawn) return;
+    manage.dataset.for = drawn;
+    fill(manage, isAdmin && manageForm(state, change));
   }
   return { element, update };
 }

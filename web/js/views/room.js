@@ -7,6 +7,7 @@ import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import * as session from '../session.js';
 import { busy, confirmDialog, errorLine, flash, isolated, navigate, roomName, userLabel, userText } from '../ui.js';
+import { openLive } from '../live.js';
 import { createChat } from './messages.js';
 import { peoplePanel } from './people.js';
 import { settingsPanel } from './settings.js';
@@ -39,8 +40,8 @@ import { settingsPanel } from './settings.js';
 // - `chatrooms:post-refused`: a post was refused, so the person's standing may have changed.
 // - `chatrooms:room-lost` { error }: the room stopped answering (deleted, or access lost).
 
-// How often the room's own details (name, count, the person's standing) are read again; new
-// messages are polled much more often, in messages.js.
+// How often the room's own details (name, count, the person's standing) are read again while
+// it has no live socket (with one, its events say every change at once).
 const REFRESH_MS = 10_000;
 
 const YOU_ARE = {
@@ -60,8 +61,13 @@ export function renderRoom(main, roomId) {
   let state = null;
   /** @type {ReturnType<typeof createChat> | null} */
   let chat = null;
+  /** @type {ReturnType<typeof openLive> | null} */
+  let live = null;
   let stopped = false;
-/** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
+  // The person's own leaving or deleting, under way here: its event needs no notice.
+  let leaving = false;
+  let deleting = false;
+  /** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
 
   const head = roomHead();
@@ -97,8 +103,29 @@ export function renderRoom(main, roomId) {
   }
 
   function drawPanels() {
+    stalePanels = false;
     people.update(/** @type {RoomState} start() has read the room */ (state));
     settings.update(/** @type {RoomState} start() has read the room */ (state));
+  }
+
+  // The lists are not drawn anew under a person using them (it would take their focus away):
+  // they are once focus leaves them.
+  let stalePanels = false;
+  panels.addEventListener('focusout', (event) => {
+    if (stalePanels && !panels.contains(/** @type {Node | null} */ (event.relatedTarget))) drawPanels();
+  });
+
+  /**
+   * A new standing, from an event or a reading: drawn wherever it shows.
+   * @param {Standing} standing
+   */
+  function show(standing) {
+    const before = /** @type {RoomState} start() applied the first reading */ (apply(standing));
+    const now = /** @type {RoomState} apply() has just set it */ (state);
+    if (before.role !== now.role || peopleOf(now) !== peopleOf(before)) {
+      if (panels.contains(document.activeElement)) stalePanels = true;
+      else drawPanels();
+    }
   }
 
   /** After a change made here: read the room again and draw everything that depends on it. */
@@ -147,8 +174,13 @@ export function renderRoom(main, roomId) {
     const { open, name } = /** @type {RoomState} start() has read the room */ (state).info;
     const question = ['Leave “', userText(roomName(name)), '”? It is closed: only an admin can add you back.'];
     if (!open && !(await confirmDialog(question, 'Leave room'))) return;
+    leaving = true;
     await busy(head.element, head.line, async () => {
-      await api.removeMember(roomId, me);
+      try {
+        await api.removeMember(roomId, me);
+      } finally {
+        leaving = false;
+      }
       if (!open) {
         stop();
         flash(['You left “', userText(roomName(name)), '”.']);
@@ -162,8 +194,13 @@ export function renderRoom(main, roomId) {
 
   async function deleteRoom() {
     const name = roomName(/** @type {RoomState} start() has read the room */ (state).info.name);
+    deleting = true;
     await busy(panels, line, async () => {
-      await api.deleteRoom(roomId);
+      try {
+        await api.deleteRoom(roomId);
+      } finally {
+        deleting = false;
+      }
       stop();
       flash(['The room “', userText(name), '” was deleted.']);
       navigate('#/mine');
@@ -183,36 +220,156 @@ export function renderRoom(main, roomId) {
     showLost(main, state ? roomName(state.info.name) : 'Room', message);
   }
 
-  /** Others change the room too: its name and count, and this person's own standing. */
+  /** @param {string} message */
+  const gone = (message) => lost({ status: 0, message });
+
+  /**
+   * The person left, was removed or banned (here or elsewhere). A closed room is gone for them;
+   * an open one they can still read.
+   * @param {'left' | 'removed' | 'banned'} reason
+   */
+  function leftRoom(reason) {
+    if (leaving) return;
+    const info = /** @type {RoomState} */ (state).info;
+    if (!info.open) {
+      if (reason === 'left') return gone('You no longer have access to this room: you left it (in another tab or window).');
+      return gone(`You no longer have access to this room: you were ${reason === 'banned' ? 'banned' : 'removed'} from it.`);
+    }
+    status.textContent = reason === 'left' ? 'You left the room (in another tab or window).'
+      : reason === 'banned' ? 'You were banned from this room.' : 'You were removed from this room.';
+  }
+
+  /**
+   * One persisted event (or `presence`, `typing`) of the room's live socket: what it changes is
+   * drawn at once.
+   * @param {import('../live.js').RoomFrame} frame
+   */
+  function onFrame(frame) {
+    const now = /** @type {RoomState} start() has read the room */ (state);
+    const admins = new Set(now.admins);
+    let { info, role } = now;
+    switch (frame.type) {
+      case 'member_joined':
+        info = { ...info, user_count: info.user_count + 1 };
+        if (frame.user_id === me && role === 'outsider') role = 'member';
+        break;
+      case 'member_left':
+        info = { ...info, user_count: Math.max(0, info.user_count - 1) };
+        admins.delete(frame.user_id);
+        if (frame.user_id === me) {
+          role = 'outsider';
+          leftRoom(frame.reason);
+        }
+        chat?.live(frame);
+        break;
+      case 'admin_added':
+        admins.add(frame.user_id);
+        if (frame.user_id === me && role === 'member') role = 'admin';
+        break;
+      case 'admin_removed':
+        admins.delete(frame.user_id);
+        if (frame.user_id === me && role === 'admin') role = 'member';
+        break;
+      case 'owner_changed':
+        // The new owner is an admin; the one before stays an admin.
+        admins.add(frame.owner);
+        if (frame.owner === me) role = 'owner';
+        else if (role === 'owner') role = 'admin';
+        info = { ...info, owner: frame.owner };
+        break;
+      case 'room_updated':
+        info = frame.room;
+        break;
+      case 'room_deleted':
+        if (!deleting) gone('You no longer have access to this room: it was deleted.');
+        return;
+      default:
+        chat?.live(frame);
+        return;
+    }
+    if (stopped) return;
+    if (role === 'outsider' && !info.open) {
+      // Closed while the person is not in it: no longer theirs to see.
+      if (frame.type === 'room_updated') gone('You no longer have access to this room: it was closed, and you are not a member.');
+      if (stopped) return;
+    }
+    show({ info, role, admins });
+  }
+
+  /** @type {import('../live.js').LiveHandlers} */
+  const handlers = {
+    frame: onFrame,
+    hello({ room, you }) {
+      const now = /** @type {RoomState} */ (state);
+      const role = !you ? 'outsider' : you.owner ? 'owner' : !you.present ? 'outsider' : you.admin ? 'admin' : 'member';
+      const admins = new Set(now.admins);
+      if (you?.admin) admins.add(me);
+      else admins.delete(me);
+      // Access lost while no socket was open (its member_left came before this one): said as
+      // a reading of the room says it.
+      if (now.role !== 'outsider' && role === 'outsider' && !leaving) {
+        if (!room.open) return gone('You no longer have access to this room: you were removed from it.');
+        status.textContent = 'You were removed from this room.';
+      }
+      show({ info: room, role, admins });
+    },
+    connected({ resumed }) {
+      clearTimeout(timer);
+      timer = null;
+      chat?.connected({ resumed });
+      // Events may have been missed: read the room again (the first reading is fresh).
+      if (!resumed && connectedBefore) refresh(false);
+      connectedBefore = true;
+    },
+    disconnected({ fallback }) {
+      chat?.disconnected({ fallback });
+      if (fallback && timer == null) timer = setTimeout(refresh, REFRESH_MS);
+    },
+    closed(code) {
+      if (code === 4004 && !deleting) gone('You no longer have access to this room: it was deleted.');
+    },
+    async unavailable() {
+      // Either the room is gone for this person, or the server has no live socket for it.
+      try {
+        apply(await readStanding(roomId, me));
+      } catch (/** @type {any} an ApiError */ error) {
+        if (error.status === 404) return lost(error);
+      }
+      handlers.disconnected({ fallback: true });
+    },
+  };
+  let connectedBefore = false;
+
+  /**
+   * Others change the room too: its name and count, and this person's own standing. Read
+   * again every REFRESH_MS while the room has no live socket, and whenever it may have
+   * missed events.
+   */
   let refreshing = false;
-  async function refresh() {
+  async function refresh(again = true) {
     if (refreshing) return;
     refreshing = true;
     clearTimeout(timer);
+    timer = null;
     try {
       const next = await readStanding(roomId, me);
       if (stopped) return;
-      const before = /** @type {RoomState} start() applied the first reading */ (apply(next));
-      // apply() has just set `state`, which the checker cannot see from here.
-      if (before.role !== /** @type {RoomState} */ (state).role) {
-        if (before.role !== 'outsider' && /** @type {RoomState} */ (state).role === 'outsider') status.textContent = 'You were removed from this room.';
-        drawPanels();
-      } else if (peopleOf(/** @type {RoomState} */ (state)) !== peopleOf(before) && !side.contains(document.activeElement)) {
-        // Others joined, left or were promoted: redraw the lists, unless the person is using them.
-        drawPanels();
-      }
+      const before = /** @type {RoomState} */ (state);
+      show(next);
+      if (before.role !== 'outsider' && next.role === 'outsider') status.textContent = 'You were removed from this room.';
     } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) return lost(error);
-      // Other failures show up in the conversation's polling too; try again next time.
+      // Other failures show up in the conversation too; try again next time.
     } finally {
       refreshing = false;
-      if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+      if (!stopped && again && !live?.live()) timer = setTimeout(refresh, REFRESH_MS);
     }
   }
 
   function stop() {
     stopped = true;
     clearTimeout(timer);
+    live?.stop();
     chat?.stop();
   }
 
@@ -220,12 +377,17 @@ export function renderRoom(main, roomId) {
     try {
       const first = await readStanding(roomId, me);
       if (stopped) return;
-      chat = createChat({ id: roomId, me });
+      // The conversation posts through the live connection, which posts by HTTP when it must.
+      const transport = {
+        send: (/** @type {string} */ text) => /** @type {ReturnType<typeof openLive>} opened below */ (live).send(text),
+        typing: () => live?.typing(),
+      };
+      chat = createChat({ id: roomId, me, transport });
       view.querySelector('.loading')?.remove();
       fill(layout, chat.element, side);
       apply(first);
       drawPanels();
-      timer = setTimeout(refresh, REFRESH_MS);
+      live = openLive(roomId, handlers);
     } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
       if (error.status === 404) {
         lost({ status: 0, message: 'This room does not exist, or it is closed and you are not a member.' });

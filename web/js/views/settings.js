@@ -16,6 +16,11 @@ export function settingsPanel() {
   /** @param {import('./room.js').RoomState} state */
   function update(state) {
     const isAdmin = state.role === 'owner' || state.role === 'admin';
+    // Drawn anew only when what it shows changes, so that others' changes to the room (its
+    // events) never throw away a name half typed.
+    const drawn = `${state.role} ${state.info.open} ${state.info.name}`;
+    if (element.dataset.for === drawn) return;
+    element.dataset.for = drawn;
     element.hidden = !isAdmin;
     fill(element, isAdmin && [
       h('h2', { id: 'settings-title' }, 'Room settings'),

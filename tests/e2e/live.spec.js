@@ -1,0 +1,263 @@
+// The room's live socket, as people see it: messages arrive over it with no polling, who is
+// here and who is typing show, messages are edited and deleted in every page at once, and a
+// server restart loses nothing.
+const { startServer } = require('./server.js');
+const {
+  test, expect, Api, logIn, openRoom, history, messageTexts, postInPage, unique,
+} = require('./fixtures.js');
+
+const hereNow = (page) => page.getByRole('list', { name: 'Here now' });
+const typing = (page) => page.locator('.chat .typing');
+const messageRow = (page, text) => history(page).locator('.msg').filter({ has: page.locator('.text', { hasText: text }) });
+
+/**
+ * What a page asks of the server: its HTTP requests and its sockets, with the frames each way
+ * (parsed). Started before the page opens the room.
+ */
+function watch(page) {
+  const requests = [];
+  const sockets = [];
+  page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
+  page.on('websocket', (socket) => {
+    const entry = { url: new URL(socket.url()), sent: [], received: [], closed: false };
+    sockets.push(entry);
+    const parse = (list) => ({ payload }) => {
+      try { list.push(JSON.parse(String(payload))); } catch { list.push({ type: '(not JSON)' }); }
+    };
+    socket.on('framesent', parse(entry.sent));
+    socket.on('framereceived', parse(entry.received));
+    socket.on('close', () => { entry.closed = true; });
+  });
+  return {
+    requests,
+    sockets,
+    /** GET …/messages?after=: what a polling client asks. */
+    polls: () => requests.filter(({ method, url }) => method === 'GET' && /\/messages$/.test(url.pathname) && url.searchParams.has('after')),
+    /** Messages posted by HTTP instead of over the socket. */
+    posts: () => requests.filter(({ method, url }) => method === 'POST' && /\/messages$/.test(url.pathname)),
+  };
+}
+
+/** Two members of an open room, through the API: `{ ana, bo, roomId }`. */
+async function twoMembers(api) {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const roomId = await api.createRoom(ana, unique('live room'));
+  await api.join(bo, roomId);
+  return { ana, bo, roomId };
+}
+
+/** Logs `user` in, in a page of their own, and opens the room once its socket is live. */
+async function inRoom(person, user, roomId, options = {}) {
+  const page = await person(options);
+  const traffic = watch(page);
+  await logIn(page, user);
+  await openRoom(page, roomId);
+  await expect(hereNow(page).getByRole('listitem').filter({ hasText: user.name })).toBeVisible();
+  return { page, traffic };
+}
+
+test('two people talk over the socket, and neither page polls while it is open', async ({ person, api }) => {
+  const { ana, bo, roomId } = await twoMembers(api);
+  const a = await inRoom(person, ana, roomId);
+  const b = await inRoom(person, bo, roomId);
+
+  await postInPage(a.page, 'hello over the socket');
+  await expect(history(b.page).getByText('hello over the socket')).toBeVisible({ timeout: 3_000 });
+  await postInPage(b.page, 'and back again');
+  await expect(history(a.page).getByText('and back again')).toBeVisible({ timeout: 3_000 });
+  // Someone posting by HTTP reaches both pages too.
+  await api.post(ana, roomId, 'posted by HTTP');
+  for (const { page } of [a, b]) {
+    await expect(history(page).locator('.msg .text')).toHaveText(['hello over the socket', 'and back again', 'posted by HTTP'], { timeout: 3_000 });
+  }
+  // Longer than two polling intervals: a polling page would have asked by now.
+  await a.page.waitForTimeout(3_500);
+
+  for (const { page, traffic } of [a, b]) {
+    expect(traffic.polls(), 'GET …/messages?after= while the socket is open').toEqual([]);
+    expect(traffic.posts(), 'messages posted by HTTP').toEqual([]);
+    expect(traffic.sockets).toHaveLength(1);
+    const [socket] = traffic.sockets;
+    expect(socket.url.pathname).toBe(`/room/${roomId}/live`);
+    // A ticket, never the session key, in the socket's URL.
+    expect(socket.url.searchParams.get('ticket')).toBeTruthy();
+    expect(socket.url.search).not.toContain(await page.evaluate(() => JSON.parse(sessionStorage.getItem('chatrooms.session')).key));
+    expect(socket.received.map((frame) => frame.type).slice(0, 2)).toEqual(['hello', 'ready']);
+    const sends = socket.sent.filter((frame) => frame.type === 'send');
+    expect(sends).toHaveLength(1);
+    expect(sends[0].txn_id).toMatch(/^.{1,64}$/);
+    expect(socket.received.find((frame) => frame.type === 'sent')?.txn_id).toBe(sends[0].txn_id);
+  }
+});
+
+test('who is here and who is typing show in the other page', async ({ person, api }) => {
+  const { ana, bo, roomId } = await twoMembers(api);
+  const a = await inRoom(person, ana, roomId);
+  const b = await inRoom(person, bo, roomId);
+
+  // Each sees both, each name once.
+  for (const { page } of [a, b]) {
+    await expect(hereNow(page).getByRole('listitem')).toHaveCount(2);
+    // In the order the server sends them: by user id.
+    const byId = [ana, bo].sort((x, y) => (x.id < y.id ? -1 : 1)).map((user) => user.name);
+    await expect(hereNow(page).locator('.name')).toHaveText(byId);
+  }
+
+  // Bo types for about three seconds: Ana sees it; Bo's page says so at most every 2 s.
+  const box = b.page.getByRole('textbox', { name: 'Message' });
+  await box.click();
+  const started = Date.now();
+  await box.pressSequentially('typing slowly, one key at a time', { delay: 100 });
+  const typedFor = Date.now() - started;
+  await expect(typing(a.page)).toHaveText('bo is typing…', { timeout: 3_000 });
+  await expect(typing(b.page)).toHaveText('');
+  const typings = b.traffic.sockets[0].sent.filter((frame) => frame.type === 'typing');
+  expect(typings.length).toBeGreaterThanOrEqual(1);
+  expect(typings.length).toBeLessThanOrEqual(Math.floor(typedFor / 2_000) + 1);
+  expect(typings[0]).toEqual({ type: 'typing' });
+  // The message ends it.
+  await box.press('Enter');
+  await expect(history(a.page).getByText('typing slowly, one key at a time')).toBeVisible({ timeout: 3_000 });
+  await expect(typing(a.page)).toHaveText('');
+
+  // Bo goes: Ana sees only herself.
+  await b.page.close();
+  await expect(hereNow(a.page).getByRole('listitem')).toHaveCount(1, { timeout: 3_000 });
+  await expect(hereNow(a.page)).toContainText('ana');
+});
+
+test('people edit and delete their own messages, admins delete anyone\'s, in every page at once', async ({ person, api }) => {
+  const { ana, bo, roomId } = await twoMembers(api);
+  const a = await inRoom(person, ana, roomId);
+  const b = await inRoom(person, bo, roomId);
+  await postInPage(a.page, 'ana wrote this wrongly');
+  await postInPage(b.page, 'bo takes this back');
+  await postInPage(b.page, 'bo says something rude');
+  await expect(history(a.page).locator('.msg')).toHaveCount(3, { timeout: 3_000 });
+
+  // What each may do: Bo edits and deletes his own only; Ana (the owner) deletes anyone's.
+  const buttons = (page, text) => messageRow(page, text).getByRole('button');
+  const button = (page, text, name) => messageRow(page, text).getByRole('button', { name, exact: true });
+  await expect(buttons(b.page, 'ana wrote this wrongly')).toHaveCount(0);
+  await expect(buttons(b.page, 'bo takes this back')).toHaveText(['Edit', 'Delete']);
+  await expect(buttons(a.page, 'ana wrote this wrongly')).toHaveText(['Edit', 'Delete']);
+  await expect(buttons(a.page, 'bo says something rude')).toHaveText(['Delete']);
+
+  // Ana edits hers; Bo sees the new text, marked edited.
+  await button(a.page, 'ana wrote this wrongly', 'Edit').click();
+  const editBox = a.page.getByRole('textbox', { name: 'Edit message' });
+  await expect(editBox).toBeFocused();
+  await expect(editBox).toHaveValue('ana wrote this wrongly');
+  await editBox.fill('ana wrote this rightly');
+  const patched = a.page.waitForResponse((r) => r.request().method() === 'PATCH');
+  await editBox.press('Enter');
+  expect((await patched).status()).toBe(200);
+  await expect(messageRow(b.page, 'ana wrote this rightly')).toContainText('edited', { timeout: 3_000 });
+  await expect(button(a.page, 'ana wrote this rightly', 'Edit')).toBeFocused();
+
+  // Bo deletes his own, after a confirmation.
+  await button(b.page, 'bo takes this back', 'Delete').click();
+  await b.page.getByRole('dialog').getByRole('button', { name: 'Delete message' }).click();
+  // Ana deletes Bo's other one.
+  await button(a.page, 'bo says something rude', 'Delete').click();
+  await a.page.getByRole('dialog').getByRole('button', { name: 'Delete message' }).click();
+
+  const expected = ['ana wrote this rightly', 'message deleted', 'message deleted'];
+  for (const { page } of [a, b]) {
+    await expect(history(page).locator('.msg .text')).toHaveText(expected, { timeout: 3_000 });
+    await expect(history(page).locator('.msg.deleted')).toHaveCount(2);
+    await expect(history(page).locator('.msg.deleted .name')).toHaveCount(0);
+  }
+  // The history says the same when read again.
+  await b.page.reload();
+  await expect(history(b.page).locator('.msg .text')).toHaveText(expected);
+});
+
+test('every change to the room shows in the other page at once, and a kick closes it', async ({ person, api }) => {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const cy = await api.signUp('cy');
+  const roomId = await api.createRoom(ana, unique('closed live room'), false);
+  await api.add(ana, roomId, bo);
+  const b = await inRoom(person, bo, roomId);
+  const meta = b.page.locator('.room-meta');
+  await expect(meta).toContainText('you are a member');
+
+  const name = unique('renamed');
+  await api.call('PATCH', `/room/${roomId}`, { key: ana.key, body: { name } });
+  await expect(b.page.getByRole('heading', { name, level: 1 })).toBeVisible({ timeout: 3_000 });
+  await expect(b.page).toHaveTitle(`\u2068${name}\u2069 · chatrooms`);
+
+  await api.call('POST', `/room/${roomId}/admins`, { key: ana.key, body: { user_id: bo.id } });
+  await expect(meta).toContainText('you are an admin', { timeout: 3_000 });
+  await expect(b.page.getByRole('heading', { name: 'Room settings' })).toBeVisible();
+
+  await api.add(ana, roomId, cy);
+  await expect(meta).toContainText('3 members', { timeout: 3_000 });
+  await expect(b.page.getByRole('list', { name: 'Members' })).toContainText('cy');
+
+  await api.call('DELETE', `/room/${roomId}/admins/${bo.id}`, { key: ana.key });
+  await expect(meta).toContainText('you are a member', { timeout: 3_000 });
+  await expect(b.page.getByRole('heading', { name: 'Room settings' })).toHaveCount(0);
+
+  // None of it was found by reading the room again: the socket said it.
+  const roomReads = b.traffic.requests.filter(({ method, url }) => method === 'GET' && url.pathname === `/room/${roomId}`);
+  expect(roomReads).toHaveLength(1);
+
+  await api.call('DELETE', `/room/${roomId}/members/${bo.id}`, { key: ana.key });
+  await expect(b.page.getByRole('alert')).toHaveText('You no longer have access to this room: you were removed from it.', { timeout: 3_000 });
+  await expect(b.page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+  expect(b.traffic.polls()).toEqual([]);
+});
+
+test('a server restart loses nothing: pages reconnect, resume, and send what was written meanwhile', async ({ person }) => {
+  test.setTimeout(180_000);
+  // A server of its own: the others' tests go on on the shared one.
+  const server = await startServer();
+  try {
+    const api = new Api(server.base);
+    const { ana, bo, roomId } = await twoMembers(api);
+    const cy = await api.signUp('cy');
+    await api.join(cy, roomId);
+    const a = await inRoom(person, ana, roomId, { baseURL: server.base });
+    const b = await inRoom(person, bo, roomId, { baseURL: server.base });
+    await postInPage(a.page, 'before the restart');
+    await expect(history(b.page).getByText('before the restart')).toBeVisible({ timeout: 3_000 });
+
+    // Bo's page is offline from the restart on, so that it misses what follows and must resume.
+    await b.page.context().setOffline(true);
+    await server.halt();
+    await expect(a.page.locator('.chat .connection')).toHaveText('Reconnecting…', { timeout: 5_000 });
+    // Ana writes while the server is down: shown as on its way, sent once a socket opens.
+    await a.page.getByRole('textbox', { name: 'Message' }).fill('written while the server was down');
+    await a.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await expect(history(a.page).locator('.msg.pending')).toHaveText(/written while the server was down/);
+
+    await server.start();
+    await expect(history(a.page).locator('.msg.pending')).toHaveCount(0, { timeout: 30_000 });
+    for (const text of ['after the restart 1', 'after the restart 2']) await api.post(cy, roomId, text);
+    const expected = ['before the restart', 'written while the server was down', 'after the restart 1', 'after the restart 2'];
+    await expect(history(a.page).locator('.msg .text')).toHaveText(expected, { timeout: 5_000 });
+
+    // Bo comes back: his page resumes from the last event it had, and gets each message once.
+    await b.page.context().setOffline(false);
+    await expect(history(b.page).locator('.msg .text')).toHaveText(expected, { timeout: 30_000 });
+    const resumed = b.traffic.sockets.at(-1);
+    expect(Number(resumed.url.searchParams.get('after'))).toBeGreaterThan(0);
+    expect(resumed.received.filter((frame) => frame.type === 'message').map((frame) => frame.message.text))
+      .toEqual(expected.slice(1));
+    // Ana's message went once, over the socket, with the txn_id it was first given.
+    const sends = a.traffic.sockets.flatMap((socket) => socket.sent).filter((frame) => frame.type === 'send' && frame.text === expected[1]);
+    expect(new Set(sends.map((frame) => frame.txn_id)).size).toBe(1);
+    expect(a.traffic.posts()).toEqual([]);
+    for (const { traffic } of [a, b]) expect(traffic.polls()).toEqual([]);
+
+    // And the history, read again, agrees.
+    await b.page.reload();
+    await expect(history(b.page).locator('.msg .text')).toHaveText(expected);
+    expect(await messageTexts(a.page)).toEqual(expected);
+  } finally {
+    await server.stop();
+  }
+});

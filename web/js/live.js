@@ -1,0 +1,321 @@
+// A room's live socket (GET /room/{id}/live, the frames of web/asyncapi.json): connects with a
+// ticket, resumes from the last event's `seq` after every reconnect (backoff with jitter),
+// retries unanswered sends with their txn_id, and says when a socket cannot be had, so that the
+// room falls back to polling until one can.
+
+import * as api from './api.js';
+import * as session from './session.js';
+
+/** @typedef {import('./api.js').Message} Message */
+/** @typedef {import('./api.js').HistoryItem} HistoryItem */
+/** @typedef {import('./api.js').Room} Room */
+/**
+ * The frames the server sends (web/asyncapi.json). Events with a `seq` are persisted, in the
+ * room's order; `typing` and `presence` are not.
+ * @typedef {{ type: 'hello', seq: number, room: Room, you: { user_id: string, present: boolean, admin: boolean, owner: boolean } | null }
+ *   | { type: 'ready' | 'reset', seq: number }
+ *   | { type: 'presence', users: string[] }
+ *   | { type: 'typing', user_id: string }
+ *   | { type: 'message' | 'message_edited', seq: number, message: HistoryItem }
+ *   | { type: 'message_deleted', seq: number, message_id: string }
+ *   | { type: 'member_joined' | 'admin_added' | 'admin_removed', seq: number, user_id: string }
+ *   | { type: 'member_left', seq: number, user_id: string, reason: 'left' | 'removed' | 'banned' }
+ *   | { type: 'owner_changed', seq: number, owner: string }
+ *   | { type: 'room_updated', seq: number, room: Room }
+ *   | { type: 'room_deleted', seq: number }
+ *   | { type: 'sent', txn_id: string, message: Message }
+ *   | { type: 'error', error: string, txn_id?: string }} Frame
+ */
+/** @typedef {Exclude<Frame, { type: 'hello' | 'ready' | 'reset' | 'sent' | 'error' }>} RoomFrame what the room view is handed */
+/**
+ * What the live connection tells its owner (room.js):
+ * - `frame(frame)`: an event, `presence` or `typing`, in the order the room made them; a resumed
+ *   socket replays what was missed first.
+ * - `hello(frame)`: the room and the person's standing in it, on every (re)connection.
+ * - `connected({ resumed })`: live now; `resumed` is false when events may have been missed
+ *   (the first connection, or after a `reset`): read through HTTP what the socket did not bring.
+ * - `disconnected({ fallback })`: not live; `fallback` once a socket cannot be had (poll).
+ * - `closed(code, reason)`: the server closed it for good (4001 key, 4003 access, 4004 deleted).
+ * - `unavailable(error)`: the ticket was refused with 404: the room is gone, or has no socket.
+ * @typedef {object} LiveHandlers
+ * @property {(frame: RoomFrame) => void} frame
+ * @property {(frame: Extract<Frame, { type: 'hello' }>) => void} hello
+ * @property {(state: { resumed: boolean }) => void} connected
+ * @property {(state: { fallback: boolean }) => void} disconnected
+ * @property {(code: number, reason: string) => void} closed
+ * @property {(error: import('./api.js').ApiError) => void} unavailable
+ */
+
+// Reconnection: 0.5 s, 1 s, 2 s … up to 10 s, each times a random 0.5–1 (so that a restarted
+// server is not met by every tab at the same instant). After this many failures in a row of a
+// server that is up (a ticket came, or a 4xx), the room polls until a socket opens again. A
+// server that cannot be reached (or answers 5xx) is only waited for: polling would not reach
+// it either, and what the person sends meanwhile waits to go over the next socket.
+const BACKOFF_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+const FALLBACK_AFTER = 3;
+// The server takes one `typing` a socket per 2 s; a little more leaves room for the network.
+const TYPING_EVERY_MS = 2_100;
+// Closes after which reconnecting cannot help.
+const FINAL = new Set([4001, 4004]);
+
+/**
+ * @param {number} attempt failures in a row so far
+ * @returns {number} milliseconds to wait
+ */
+export const backoff = (attempt) => Math.min(BACKOFF_CAP_MS, BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+/** A transaction id for `send`: random, so that a retry is told apart from a second message. */
+const txnId = () => crypto.randomUUID();
+
+/**
+ * Opens room `roomId`'s live connection. Returns { send(text), typing(), live(), stop() }.
+ * @param {string} roomId
+ * @param {LiveHandlers} handlers
+ */
+export function openLive(roomId, handlers) {
+  /** @type {WebSocket | null} */
+  let socket = null;
+  let ready = false; // `ready` came on the current socket: events are live
+  /** @type {number | null} */
+  let seq = null; // the last event's seq: where the next connection resumes
+  let resumed = false; // the current socket resumes from `seq`: it brings whatever was missed
+  let connecting = false;
+  let failures = 0; // connections in a row that never became live
+  let refusals = 0; // … of them, with a server that answered
+  let fallback = false;
+  let stopped = false;
+  /** @type {any} setTimeout's id, or null */
+  let timer = null;
+  let lastTyping = 0;
+  /**
+   * Sends awaiting their `sent`, by txn_id. `socket` once handed to a socket: from then on only a
+   * socket may retry it (its txn_id makes that safe), since an HTTP POST could post it twice.
+   * @type {Map<string, { text: string, socket: boolean, resolve: (message: Message) => void, reject: (error: Error) => void }>}
+   */
+  const pending = new Map();
+
+  function schedule() {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(connect, backoff(failures));
+  }
+
+  /**
+   * A connection that never became live.
+   * @param {boolean} answered whether the server is up and refused (a 4xx, or a socket that
+   *   failed after its ticket came)
+   */
+  function failed(answered) {
+    failures += 1;
+    if (answered) refusals += 1;
+    if (!fallback && refusals >= FALLBACK_AFTER && !stopped) {
+      fallback = true;
+      handlers.disconnected({ fallback: true });
+      // What never reached a socket can go by HTTP now.
+      for (const [id, entry] of pending) {
+        if (entry.socket) continue;
+        pending.delete(id);
+        api.post(roomId, entry.text).then(entry.resolve, entry.reject);
+      }
+    }
+    schedule();
+  }
+
+  async function connect() {
+    clearTimeout(timer);
+    if (stopped || socket || connecting) return;
+    connecting = true;
+    try {
+      await open();
+    } finally {
+      connecting = false;
+    }
+  }
+
+  async function open() {
+    const url = new URL(`/room/${encodeURIComponent(roomId)}/live`, location.origin);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    try {
+      // Without a key (a reader of an open room) the socket needs no ticket.
+      if (session.current()) url.searchParams.set('ticket', (await api.liveTicket(roomId)).ticket);
+    } catch (/** @type {any} an ApiError */ error) {
+      if (stopped || error.sessionEnded) return;
+      if (error.status === 404) {
+        stopped = true;
+        fallback = true;
+        handlers.unavailable(error);
+        return;
+      }
+      // Unreachable, or in trouble (5xx, a restart's 503): waited for. A 4xx is an answer.
+      failed(error.status >= 400 && error.status < 500);
+      return;
+    }
+    if (stopped) return;
+    if (seq != null) url.searchParams.set('after', String(seq));
+    let opened;
+    try {
+      opened = new WebSocket(url);
+    } catch {
+      failed(true);
+      return;
+    }
+    const current = opened;
+    socket = current;
+    resumed = seq != null;
+    current.addEventListener('message', (event) => {
+      if (socket !== current) return;
+      let frame;
+      try {
+        frame = /** @type {Frame} */ (JSON.parse(event.data));
+      } catch {
+        return;
+      }
+      receive(current, frame);
+    });
+    current.addEventListener('close', (event) => {
+      if (socket !== current) return;
+      socket = null;
+      const wasReady = ready;
+      ready = false;
+      if (stopped) return;
+      if (FINAL.has(event.code)) {
+        stopped = true;
+        if (event.code === 4001) api.keyEnded();
+        handlers.closed(event.code, event.reason);
+        return;
+      }
+      handlers.disconnected({ fallback });
+      // 4003 (access lost): connecting again asks for a ticket, which says whether the room
+      // can still be read (an open room can, after a ban) or is gone (404).
+      if (wasReady) {
+        failures = 0;
+        connect();
+      } else {
+        // The ticket came, so the server is up: this socket was refused, or cut.
+        failed(true);
+      }
+    });
+  }
+
+  /**
+   * @param {WebSocket} current
+   * @param {Frame} frame
+   */
+  function receive(current, frame) {
+    switch (frame.type) {
+      case 'hello':
+        if (seq == null) seq = frame.seq;
+        handlers.hello(frame);
+        return;
+      case 'reset':
+        // Events after `seq` are no longer kept: everything is read again through HTTP.
+        seq = frame.seq;
+        resumed = false;
+        return;
+      case 'ready':
+        // `ready` names the room's latest seq, which the replay has just reached.
+        if (seq != null && frame.seq > seq) return resync(current);
+        ready = true;
+        failures = 0;
+        refusals = 0;
+        fallback = false;
+        handlers.connected({ resumed });
+        for (const [id, entry] of pending) {
+          entry.socket = true;
+          current.send(JSON.stringify({ type: 'send', text: entry.text, txn_id: id }));
+        }
+        return;
+      case 'sent': {
+        const entry = pending.get(frame.txn_id);
+        pending.delete(frame.txn_id);
+        entry?.resolve(frame.message);
+        return;
+      }
+      case 'error': {
+        const entry = frame.txn_id == null ? null : pending.get(frame.txn_id);
+        if (!entry || frame.txn_id == null) return; // a typing too soon, say: nothing to show
+        pending.delete(frame.txn_id);
+        entry.reject(new api.ApiError(403, sentence(frame.error)));
+        return;
+      }
+      case 'presence':
+      case 'typing':
+        handlers.frame(frame);
+        return;
+      default:
+        if (!('seq' in frame) || typeof frame.seq !== 'number') return;
+        if (seq != null && frame.seq <= seq) return; // already seen
+        if (seq != null && frame.seq !== seq + 1) return resync(current);
+        seq = frame.seq;
+        handlers.frame(frame);
+    }
+  }
+
+  /**
+   * An event is missing (a gap in `seq`): this socket cannot be trusted; a new one resumes
+   * from the last event that came.
+   * @param {WebSocket} current
+   */
+  function resync(current) {
+    current.close(1000, 'resume');
+  }
+
+  /**
+   * Posts `text`: over the socket when one is live or coming (retried with the same txn_id
+   * until the server answers `sent`), by HTTP when the room is polling or the socket is over.
+   * @param {string} text
+   * @returns {Promise<Message>}
+   */
+  function send(text) {
+    if (stopped || (fallback && !ready)) return api.post(roomId, text);
+    return new Promise((resolve, reject) => {
+      const id = txnId();
+      const live = Boolean(ready && socket);
+      pending.set(id, { text, socket: live, resolve, reject });
+      if (live) /** @type {WebSocket} */ (socket).send(JSON.stringify({ type: 'send', text, txn_id: id }));
+    });
+  }
+
+  /** Says the person is typing, at most once per TYPING_EVERY_MS; nothing when not live. */
+  function typing() {
+    const now = Date.now();
+    if (!ready || !socket || now - lastTyping < TYPING_EVERY_MS) return;
+    lastTyping = now;
+    socket.send(JSON.stringify({ type: 'typing' }));
+  }
+
+  /** Tries at once, rather than at the end of the backoff (the tab came back, the network did). */
+  function wake() {
+    if (!stopped && !socket) connect();
+  }
+  const onVisible = () => { if (!document.hidden) wake(); };
+  document.addEventListener('visibilitychange', onVisible);
+  window.addEventListener('online', wake);
+
+  function stop() {
+    stopped = true;
+    clearTimeout(timer);
+    document.removeEventListener('visibilitychange', onVisible);
+    window.removeEventListener('online', wake);
+    const current = socket;
+    socket = null;
+    current?.close(1000, 'left the room');
+    const left = new api.ApiError(0, 'Not sent: you left the room.');
+    pending.forEach((entry) => entry.reject(left));
+    pending.clear();
+  }
+
+  connect();
+  return { send, typing, live: () => ready, stop };
+}
+
+/**
+ * The server's error as a sentence, as api.js says HTTP errors.
+ * @param {string} text
+ */
+function sentence(text) {
+  const readable = String(text || 'refused').replace(/\b([a-z]+)_([a-z]+)\b/g, '$1 $2');
+  const capital = readable.charAt(0).toUpperCase() + readable.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
