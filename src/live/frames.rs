@@ -171,6 +171,8 @@ impl Change {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     fn refused(text: &str) -> FrameError {
@@ -208,6 +210,77 @@ mod tests {
         assert_eq!((error.error.as_str(), error.txn_id.as_deref()), ("send needs a text (a string)", Some("t")));
         let error = refused(r#"{"type":"send","text":"","txn_id":"t"}"#);
         assert_eq!(error.txn_id.as_deref(), Some("t"));
+    }
+
+    /// The frame types of one operation of web/asyncapi.json, each message's `$ref`s followed
+    /// to its payload's constant `type`.
+    fn documented(operation: &str) -> BTreeSet<String> {
+        let document: Value = serde_json::from_str(include_str!("../../web/asyncapi.json")).unwrap();
+        fn resolve<'a>(document: &'a Value, mut value: &'a Value) -> &'a Value {
+            while let Some(pointer) = value.get("$ref").and_then(Value::as_str) {
+                value = document.pointer(pointer.trim_start_matches('#')).unwrap_or_else(|| panic!("{pointer}"));
+            }
+            value
+        }
+        let messages = document["operations"][operation]["messages"].as_array().unwrap();
+        messages
+            .iter()
+            .map(|message| {
+                let payload = resolve(&document, &resolve(&document, message)["payload"]);
+                resolve(&document, &payload["properties"]["type"])["const"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+
+    fn listed(types: &[&str]) -> BTreeSet<String> {
+        types.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_asyncapi_document_lists_exactly_the_frame_types_of_the_code() {
+        assert_eq!(documented("sendRoomFrames"), listed(SERVER_FRAME_TYPES));
+        assert_eq!(documented("receiveClientFrames"), listed(CLIENT_FRAME_TYPES));
+    }
+
+    #[test]
+    fn every_frame_type_the_room_writes_is_listed_and_every_listed_one_is_written() {
+        // The room's frames are JSON objects written with a literal type, there or as a change.
+        let source = [include_str!("object.rs"), include_str!("history.rs")].concat();
+        let mut written = BTreeSet::new();
+        for pattern in [r#""type": ""#, r#""type".into(), ""#] {
+            for (at, _) in source.match_indices(pattern) {
+                let rest = &source[at + pattern.len()..];
+                written.insert(rest[..rest.find('"').unwrap()].to_owned());
+            }
+        }
+        let changes = [
+            Change::MemberJoined { user_id: "u".into() },
+            Change::MemberLeft { user_id: "u".into(), reason: LeaveReason::Left },
+            Change::AdminAdded { user_id: "u".into() },
+            Change::AdminRemoved { user_id: "u".into() },
+            Change::OwnerChanged { owner: "u".into() },
+            Change::RoomUpdated {
+                room: RoomView { open: true, name: String::new(), user_count: 1, owner: "u".into() },
+            },
+            Change::RoomDeleted,
+        ];
+        for change in changes {
+            assert!(change.is_event());
+            written.insert(serde_json::to_value(&change).unwrap()["type"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(written, listed(SERVER_FRAME_TYPES));
+    }
+
+    #[test]
+    fn every_listed_client_frame_type_is_read_and_no_other() {
+        for name in CLIENT_FRAME_TYPES {
+            let frame = format!(r#"{{"type":"{name}","text":"hi","txn_id":"t"}}"#);
+            assert!(ClientFrame::parse(&frame).is_ok(), "{name}");
+        }
+        for name in SERVER_FRAME_TYPES.iter().filter(|name| !CLIENT_FRAME_TYPES.contains(name)) {
+            let frame = format!(r#"{{"type":"{name}","text":"hi","txn_id":"t"}}"#);
+            assert!(ClientFrame::parse(&frame).unwrap_err().error.starts_with("unknown frame type"), "{name}");
+        }
     }
 
     #[test]
