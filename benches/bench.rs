@@ -1,12 +1,14 @@
 //! The benchmark (`scripts/bench.sh`): starts its own `wrangler dev` instances on loopback,
-//! measures the five things the performance issue asks for, prints a table with each target
-//! beside what was measured, and writes it to `bench/RESULTS.md` with the machine and versions.
+//! measures the five things the performance issue asks for and the live rooms' fan-out and
+//! costs (section 6, benches/live), prints a table with each target beside what was measured,
+//! and writes it to `bench/RESULTS.md` with the machine and versions.
 //! Shared machines are noisy: every comparison is measured side by side in the same run
 //! (alternating), and medians and ratios are what count.
 //!
 //! `BENCH_SECONDS` (default 2) sets the length of each of the five throughput rounds.
 //! `BENCH_SECTIONS=2,4` runs only those sections. `BENCH_SMOKE=1` runs only the smoke check the
-//! test command uses: both workers start, and answer one read route identically, side by side.
+//! test command uses: both workers start, answer one read route identically, side by side, and
+//! deliver every message of a few seconds' posting to a few sockets, once and in order.
 //! Neither of the two writes `bench/RESULTS.md`.
 //!
 //! A worker's unexpected answer ends the run with a message naming the request, the status and
@@ -17,6 +19,7 @@
 #[allow(dead_code)]
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
+mod live;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -86,22 +89,30 @@ fn run() -> Outcome {
     if wanted(1) {
         hashing(&mut report)?;
     }
-    let small = seeded(&[("COUNT_ROUND_TRIPS", "off")], false, "wrangler.toml")?;
-    if wanted(2) {
+    // The live section starts instances of its own.
+    let small = if [2, 4, 5].into_iter().any(wanted) {
+        Some(seeded(&[("COUNT_ROUND_TRIPS", "off")], false, "wrangler.toml")?)
+    } else {
+        None
+    };
+    if let (true, Some(small)) = (wanted(2), &small) {
         // BENCH_BASELINE=<a wrangler config> compares the worker with another build of it instead
         // (say, main before a change), by the same measures.
         let baseline_config = std::env::var("BENCH_BASELINE").unwrap_or_else(|_| BASELINE.to_string());
         let baseline = seeded(&[], false, &baseline_config)?;
-        overhead(&mut report, &small, &baseline, round_seconds)?;
+        overhead(&mut report, small, &baseline, round_seconds)?;
     }
     if wanted(3) {
         round_trips(&mut report, &seeded(&[("COUNT_ROUND_TRIPS", "on")], false, "wrangler.toml")?)?;
     }
-    if wanted(4) {
-        scale(&mut report, &seeded(&[], true, "wrangler.toml")?, &small)?;
+    if let (true, Some(small)) = (wanted(4), &small) {
+        scale(&mut report, &seeded(&[], true, "wrangler.toml")?, small)?;
     }
-    if wanted(5) {
+    if let (true, Some(small)) = (wanted(5), small) {
         size_and_start(&mut report, small)?;
+    }
+    if wanted(6) {
+        live::section(&mut report, &live::FULL)?;
     }
     report.finish(started.elapsed())
 }
@@ -122,6 +133,12 @@ fn write_baseline_sql() -> Outcome {
 /// An instance with the seeded database (small, or large too) and the seeded users' keys.
 fn seeded(vars: &[(&str, &str)], large: bool, config: &str) -> Outcome<TestApp> {
     let app = with_rooms(vars, large, config)?;
+    seed_keys(&app, config)?;
+    Ok(app)
+}
+
+/// The seeded users' session keys, put in the instance's KV.
+fn seed_keys(app: &TestApp, config: &str) -> Outcome {
     let keys = app.state.join("keys.json");
     let entries: Vec<Value> = (1..=16)
         .map(|i| json!({ "key": SessionKey::parse(&key(i)).unwrap().hash().as_str(), "value": user(i) }))
@@ -131,8 +148,7 @@ fn seeded(vars: &[(&str, &str)], large: bool, config: &str) -> Outcome<TestApp> 
         &["kv", "bulk", "put", "--binding", "SESSIONS", "--local", "--config", config, "--persist-to"],
         &app.state,
         &[&keys.display().to_string()],
-    )?;
-    Ok(app)
+    )
 }
 
 /// An instance with the seeded database (small, or large too) and no session keys.
@@ -796,6 +812,7 @@ fn smoke(report: &mut Report) -> Outcome {
         "(reported)",
         format!("{mine:.2} ({theirs:.2}): {:.2}×", mine / theirs),
     );
+    live::smoke(report, &ours, &baseline)?;
     println!("\nsmoke check passed: both workers started and answered {} reads alike", 2 * CALLS);
     Ok(())
 }
