@@ -8,10 +8,11 @@
 // A live room is a plain-JS Durable Object (`Room`, below) doing the fan-out that the service's
 // room object does, with the work per message that one must do and nothing else: parse and
 // validate the frame, one SQLite insert that numbers the message, one JSON encoding, a send to
-// every socket. The Worker in front checks the room (the same D1 statement) and the sender's
-// key (one KV read) before it hands a socket or a post to the room's object.
+// every socket. The Worker in front checks the room (the same D1 statement) and the caller's
+// key (one KV read) before it hands a socket, a post or a read of the history to the room's
+// object, which keeps the room's messages (D1 no longer does).
 import { DurableObject } from 'cloudflare:workers';
-import { ADD_MEMBER, LATEST_MESSAGES, MEMBERS_PAGE, MESSAGE_CURSOR, ROOM, USERNAME } from './sql.js';
+import { ADD_MEMBER, MEMBERS_PAGE, ROOM, USERNAME } from './sql.js';
 
 const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -44,19 +45,6 @@ async function members(env, roomId, limit, offset) {
   return json({ users, index: offset, user_count: room.results[0].user_count });
 }
 
-async function messages(env, roomId, limit) {
-  const [room, , page] = await env.DB.batch([
-    env.DB.prepare(ROOM).bind(roomId, null, null),
-    env.DB.prepare(MESSAGE_CURSOR).bind(roomId, null, null, null),
-    env.DB.prepare(LATEST_MESSAGES).bind(roomId, null, null, null, limit + 1),
-  ]);
-  if (room.results.length === 0) return noRoom();
-  const rows = page.results.slice(0, limit);
-  const list = rows.map((row) => ({ ...row, sent_at: new Date(row.sent_at).toISOString() }));
-  const next = page.results.length > limit ? rows[rows.length - 1].message_id : null;
-  return json({ messages: list, next });
-}
-
 // The user id of the request's bearer key: null without one, undefined for a dead one.
 async function caller(request, env) {
   const header = request.headers.get('Authorization');
@@ -71,17 +59,18 @@ async function join(request, env, roomId) {
   if (!userId) return json({ error: 'invalid or expired key' }, 401);
   const [room] = await env.DB.batch([
     env.DB.prepare(ROOM).bind(roomId, userId, userId),
-    env.DB.prepare(ADD_MEMBER).bind(roomId, userId, userId, Date.now()),
+    env.DB.prepare(ADD_MEMBER).bind(roomId, userId, userId, Date.now(), null, null),
   ]);
   if (room.results.length === 0) return noRoom();
   return json({ present: true });
 }
 
-// A socket (`GET`, upgrade) or a post (`POST /room/{id}/messages {text}`) for the room's
-// object, once the room is known and the caller's key (if any) is live. The object trusts the
-// caller and the room it is told about: only this Worker can reach it.
-async function live(request, env, roomId, post) {
-  if (!post && request.headers.get('Upgrade') !== 'websocket') {
+// A socket (`GET /room/{id}/live`, upgrade), a post (`POST /room/{id}/messages {text}`) or a
+// page of history (`GET /room/{id}/messages?limit`) for the room's object, once the room is
+// known and the caller's key (if any) is live. The object trusts the caller and the room it is
+// told about: only this Worker can reach it.
+async function toRoom(request, env, roomId, post, socket) {
+  if (socket && request.headers.get('Upgrade') !== 'websocket') {
     return json({ error: 'this route is a WebSocket: send Upgrade: websocket' }, 426);
   }
   const userId = await caller(request, env);
@@ -119,6 +108,9 @@ export class Room extends DurableObject {
 
   async fetch(request) {
     const you = JSON.parse(request.headers.get('X-You'));
+    if (request.method === 'GET' && request.headers.get('Upgrade') !== 'websocket') {
+      return json(this.page(Number(new URL(request.url).searchParams.get('limit') ?? 50)));
+    }
     if (request.method === 'POST') {
       const body = await request.json().catch(() => null);
       const text = body?.text;
@@ -135,6 +127,16 @@ export class Room extends DurableObject {
     server.send(JSON.stringify({ type: 'hello', seq, room, you }));
     server.send(JSON.stringify({ type: 'ready', seq }));
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  // The newest `limit` messages, and the cursor to the ones before them.
+  page(limit) {
+    const rows = this.sql
+      .exec('SELECT message_id, seq, user_id, text, sent_at FROM messages ORDER BY seq DESC LIMIT ?', limit + 1)
+      .toArray();
+    const messages = rows.slice(0, limit).map((row) => ({ ...row, sent_at: new Date(row.sent_at).toISOString() }));
+    const next = rows.length > limit ? messages[messages.length - 1].message_id : null;
+    return { messages, next };
   }
 
   // Stores the message with the room's next seq and sends it to every socket, encoded once.
@@ -205,10 +207,10 @@ export default {
     if (resource !== 'room') return noRoute();
     if (request.method === 'GET' && part === undefined) return room(env, id);
     if (request.method === 'GET' && part === 'members') return members(env, id, limit, offset);
-    if (request.method === 'GET' && part === 'messages') return messages(env, id, limit);
+    if (request.method === 'GET' && part === 'messages') return toRoom(request, env, id, false, false);
     if (request.method === 'POST' && part === 'members') return join(request, env, id);
-    if (request.method === 'GET' && part === 'live') return live(request, env, id, false);
-    if (request.method === 'POST' && part === 'messages') return live(request, env, id, true);
+    if (request.method === 'GET' && part === 'live') return toRoom(request, env, id, false, true);
+    if (request.method === 'POST' && part === 'messages') return toRoom(request, env, id, true, false);
     return noRoute();
   },
 };
