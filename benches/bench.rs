@@ -6,10 +6,10 @@
 //! (alternating), and medians and ratios are what count.
 //!
 //! `BENCH_SECONDS` (default 2) sets the length of each of the five throughput rounds.
-//! `BENCH_SECTIONS=2,4` runs only those sections. `BENCH_SMOKE=1` runs only the smoke check the
-//! test command uses: both workers start, answer one read route identically, side by side, and
-//! deliver every message of a few seconds' posting to a few sockets, once and in order.
-//! Neither of the two writes `bench/RESULTS.md`.
+//! `BENCH_SECTIONS=2,4` runs only those sections, and prints their markdown at the end.
+//! `BENCH_SMOKE=1` runs only the smoke check the test command uses: both workers start, answer
+//! one read route identically, side by side, and deliver every message of a few seconds'
+//! posting to a few sockets, once and in order. Neither of the two writes `bench/RESULTS.md`.
 //!
 //! A worker's unexpected answer ends the run with a message naming the request, the status and
 //! the body, and a non-zero exit.
@@ -77,7 +77,8 @@ fn run() -> Outcome {
         .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
     let smoke_only = std::env::var("BENCH_SMOKE").is_ok_and(|value| value == "1");
     let wanted = |section: u32| only.as_ref().is_none_or(|only| only.contains(&section));
-    let mut report = Report { write: only.is_none() && !smoke_only, ..Report::default() };
+    let mut report =
+        Report { write: only.is_none() && !smoke_only, print: only.is_some() && !smoke_only, ..Report::default() };
     write_baseline_sql()?;
 
     if smoke_only {
@@ -806,6 +807,9 @@ fn smoke(report: &mut Report) -> Outcome {
 struct Report {
     /// Whether to write bench/RESULTS.md (only for a run of every section).
     write: bool,
+    /// Whether to print the sections' markdown instead (a run of some sections), for a person
+    /// to paste.
+    print: bool,
     markdown: String,
     met: usize,
     missed: Vec<String>,
@@ -846,6 +850,9 @@ impl Report {
     fn finish(self, elapsed: Duration) -> Outcome {
         if self.met + self.missed.len() > 0 {
             println!("\ntargets met: {} of {}", self.met, self.met + self.missed.len());
+        }
+        if self.print {
+            println!("\n{}", self.markdown);
         }
         if !self.write {
             return Ok(());
