@@ -333,7 +333,9 @@ fn senders(rate: f64) -> usize {
 fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) -> Outcome<FanOut> {
     let url = target.url();
     let messages = (shape.rate * shape.seconds).round() as usize;
-    let tag = format!("{}-{sockets}-{}", target.name, std::process::id());
+    // Each round's own: a `txn_id` sent again is answered and not posted again.
+    static ROUNDS: AtomicUsize = AtomicUsize::new(0);
+    let tag = format!("{}-{sockets}-{}-{}", target.name, std::process::id(), ROUNDS.fetch_add(1, Ordering::SeqCst));
     let rss_before = workerd_rss_kib(&target.app.state);
 
     let (receivers, connect) = open(&url, sockets)?;
