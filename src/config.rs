@@ -61,6 +61,10 @@ pub struct Config {
     pub address_rate_limit: bool,
     /// Live session keys per user: a login beyond them ends the oldest.
     pub sessions_per_user: u32,
+    /// `FAULT_ROOM_EVENTS=drop`, for tests only: a request leaves the events of the changes it
+    /// committed queued, as if the call to the room's object had failed, so that only the
+    /// scheduled retry delivers them.
+    pub fault_drop_room_events: bool,
 }
 
 impl Config {
@@ -128,6 +132,11 @@ impl Config {
         if sessions_per_user == 0 {
             return Err("SESSIONS_PER_USER must be at least 1".into());
         }
+        let fault_drop_room_events = match lookup("FAULT_ROOM_EVENTS").as_deref().map(str::trim) {
+            None | Some("") => false,
+            Some("drop") => true,
+            Some(other) => return Err(format!("FAULT_ROOM_EVENTS must be drop or unset, not {other:?}")),
+        };
         Ok(Self {
             registration,
             session_ttl_seconds,
@@ -138,6 +147,7 @@ impl Config {
             address_key,
             address_rate_limit,
             sessions_per_user,
+            fault_drop_room_events,
         })
     }
 }

@@ -21,6 +21,8 @@ pub enum ApiError {
     },
     PayloadTooLarge,
     UnsupportedMediaType,
+    /// A WebSocket endpoint asked without `Upgrade: websocket`.
+    UpgradeRequired,
     TooManyRequests {
         message: &'static str,
         retry_after: u64,
@@ -52,6 +54,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::UpgradeRequired => 426,
             Self::TooManyRequests { .. } => 429,
             Self::Internal(_) => 500,
             Self::Unavailable(_) => 503,
@@ -69,6 +72,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method not allowed",
             Self::PayloadTooLarge => "request body is larger than 64 KiB",
             Self::UnsupportedMediaType => "body must be application/json or application/x-www-form-urlencoded",
+            Self::UpgradeRequired => "this endpoint is a WebSocket: ask with Upgrade: websocket",
             Self::Internal(_) => "internal error",
             Self::Unavailable(_) => "service temporarily unavailable",
         }
@@ -92,6 +96,7 @@ impl ApiError {
         match &self {
             Self::TooManyRequests { retry_after, .. } => headers.set("Retry-After", &retry_after.to_string())?,
             Self::MethodNotAllowed { allow } => headers.set("Allow", allow)?,
+            Self::UpgradeRequired => headers.set("Upgrade", "websocket")?,
             _ => {}
         }
         Ok(response)

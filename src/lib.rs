@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod live;
 pub mod routes;
 pub mod store;
 
@@ -19,7 +20,7 @@ use crate::error::ApiError;
 use crate::http::log::Served;
 use crate::http::routing::{self, Handler, Route};
 use crate::http::{Cors, RequestLog, Shared};
-use crate::routes::{admins, bans, directory, members, messages, rooms, tokens, users};
+use crate::routes::{admins, bans, directory, live as live_routes, members, messages, rooms, tokens, users};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -54,22 +55,33 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 }
 
 /// Every minute (`[triggers]` in wrangler.toml): deletes a chunk of the KV entries of ended
-/// sessions that requests left queued. One line goes to the log, as for a request.
+/// sessions that requests left queued, and hands the rooms' objects the events that requests
+/// could not. One line each goes to the log, as for a request.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let log = RequestLog::default();
-    let drained = match (store::Db::open(&env, &log), store::Sessions::open(&env, &log)) {
-        (Ok(db), Ok(sessions)) => store::sessions::drain(&db, &sessions).await,
-        (Err(error), _) | (_, Err(error)) => Err(error),
+    let db = store::Db::open(&env, &log);
+    let drained = match (&db, store::Sessions::open(&env, &log)) {
+        (Ok(db), Ok(sessions)) => store::sessions::drain(db, &sessions).await,
+        (Err(error), _) => Err(error.clone()),
+        (_, Err(error)) => Err(error),
     };
-    let outcome = match drained {
-        Ok(forgotten) => serde_json::json!({ "scheduled": "kv_forget", "forgotten": forgotten }),
-        Err(error) => serde_json::json!({
-            "scheduled": "kv_forget",
-            "error": error.log_detail().unwrap_or(error.message()),
-        }),
+    worker::console_log!("{}", scheduled_line("kv_forget", drained));
+    let delivered = match &db {
+        Ok(db) => match store::outbox::oldest(db).await {
+            Ok(events) => live::client::deliver(&env, db, &log, &events).await.map(|()| events.len()),
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error.clone()),
     };
-    worker::console_log!("{outcome}");
+    worker::console_log!("{}", scheduled_line("room_outbox", delivered));
+}
+
+fn scheduled_line(job: &str, outcome: Result<usize, ApiError>) -> serde_json::Value {
+    match outcome {
+        Ok(done) => serde_json::json!({ "scheduled": job, "done": done }),
+        Err(error) => serde_json::json!({ "scheduled": job, "error": error.log_detail().unwrap_or(error.message()) }),
+    }
 }
 
 /// `METHOD "/pattern" => handler` for each route.
@@ -113,4 +125,8 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     DELETE "/room/:room_id/bans/:user_id" => bans::unban,
     GET "/room/:room_id/messages" => messages::list,
     POST "/room/:room_id/messages" => messages::post,
+    PATCH "/room/:room_id/messages/:message_id" => messages::edit,
+    DELETE "/room/:room_id/messages/:message_id" => messages::delete,
+    GET "/room/:room_id/live" => live_routes::connect,
+    POST "/room/:room_id/live" => live_routes::ticket,
 };

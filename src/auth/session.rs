@@ -48,6 +48,12 @@ impl KeyHash {
         Ok(SessionKey::parse(key).ok_or(ApiError::INVALID_KEY)?.hash())
     }
 
+    /// A hash as storage kept it (a ticket's record), if it is one.
+    pub fn stored(hash: &str) -> Option<Self> {
+        (hash.len() == 64 && hash.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| Self(hash.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -1,5 +1,5 @@
 //! What one request did, for the operator: its D1 round trips, the rows they wrote, its KV
-//! operations, the PBKDF2 iterations it spent, and the detail of our own failure. Every request ends in one JSON log line (`wrangler tail`, Workers Logs)
+//! operations, its calls to rooms' objects, the PBKDF2 iterations it spent, and the detail of our own failure. Every request ends in one JSON log line (`wrangler tail`, Workers Logs)
 //! with the route's pattern, never its path: no id, key, password, ticket or message text.
 //! With `COUNT_ROUND_TRIPS=on` the counts also go out as the `X-Round-Trips` header.
 
@@ -17,6 +17,8 @@ struct Record {
     d1: Cell<u32>,
     kv_reads: Cell<u32>,
     kv_writes: Cell<u32>,
+    /// Calls to rooms' Durable Objects.
+    object_calls: Cell<u32>,
     /// D1 rows written, as each statement's `meta.rows_written` says (indexes included).
     rows_written: Cell<u64>,
     /// PBKDF2 iterations spent hashing or checking passwords.
@@ -47,6 +49,10 @@ impl RequestLog {
         add(&self.0.kv_writes);
     }
 
+    pub fn object(&self) {
+        add(&self.0.object_calls);
+    }
+
     pub fn rows_written(&self, rows: u64) {
         let record = &self.0.rows_written;
         record.set(record.get().saturating_add(rows));
@@ -61,10 +67,16 @@ impl RequestLog {
         *self.0.failure.borrow_mut() = Some(detail.to_owned());
     }
 
-    /// `d1=1, kv-read=1, kv-write=0`: the `X-Round-Trips` header.
+    /// `d1=1, kv-read=1, kv-write=0, objects=0`: the `X-Round-Trips` header.
     pub fn round_trips(&self) -> String {
         let record = &self.0;
-        format!("d1={}, kv-read={}, kv-write={}", record.d1.get(), record.kv_reads.get(), record.kv_writes.get())
+        format!(
+            "d1={}, kv-read={}, kv-write={}, objects={}",
+            record.d1.get(),
+            record.kv_reads.get(),
+            record.kv_writes.get(),
+            record.object_calls.get()
+        )
     }
 
     /// The request's log line: one JSON object.
@@ -78,6 +90,7 @@ impl RequestLog {
             "d1": record.d1.get(),
             "kv_reads": record.kv_reads.get(),
             "kv_writes": record.kv_writes.get(),
+            "object_calls": record.object_calls.get(),
             "rows_written": record.rows_written.get(),
             "pbkdf2_iterations": record.pbkdf2_iterations.get(),
         });
@@ -107,7 +120,7 @@ mod tests {
         log.d1();
         clone.d1();
         clone.kv_read();
-        assert_eq!(log.round_trips(), "d1=2, kv-read=1, kv-write=0");
+        assert_eq!(log.round_trips(), "d1=2, kv-read=1, kv-write=0, objects=0");
     }
 
     #[test]
@@ -118,7 +131,7 @@ mod tests {
         let line: serde_json::Value = serde_json::from_str(&log.line(&served(200))).unwrap();
         assert_eq!(
             line,
-            json!({"method": "POST", "route": "/room/:room_id/members", "status": 200, "ms": 12, "d1": 1, "kv_reads": 1, "kv_writes": 0, "rows_written": 0, "pbkdf2_iterations": 0})
+            json!({"method": "POST", "route": "/room/:room_id/members", "status": 200, "ms": 12, "d1": 1, "kv_reads": 1, "kv_writes": 0, "object_calls": 0, "rows_written": 0, "pbkdf2_iterations": 0})
         );
     }
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, Ctx, RoomWrite};
+use super::{db, settle, Ctx, RoomWrite};
 use crate::domain::{Action, UserId};
 use crate::error::ApiError;
 use crate::http::json;
@@ -14,7 +14,9 @@ use crate::store::rooms;
 pub async fn promote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let target = UserId::parse(request.input.required_text("user_id")?)?;
-    rooms::promote(&db(&ctx)?, request.query().about(&target)).await?.explain(Action::Promote)?;
+    let db = db(&ctx)?;
+    let written = rooms::promote(&db, request.query().about(&target)).await?;
+    settle(&ctx, &db, written, Action::Promote).await?;
     json(200, &json!({ "admin": true }))
 }
 
@@ -22,6 +24,8 @@ pub async fn promote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// an admin, or an admin steps down. The owner cannot be demoted.
 pub async fn demote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    rooms::demote(&db(&ctx)?, request.query()).await?.explain(Action::Demote)?;
+    let db = db(&ctx)?;
+    let written = rooms::demote(&db, request.query()).await?;
+    settle(&ctx, &db, written, Action::Demote).await?;
     json(200, &json!({ "admin": false }))
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, Ctx, RoomWrite};
+use super::{db, settle, Ctx, RoomWrite};
 use crate::clock::now_millis;
 use crate::domain::Action;
 use crate::error::ApiError;
@@ -14,13 +14,17 @@ use crate::store::rooms;
 /// user and keeps them out until the ban is lifted.
 pub async fn ban(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    rooms::ban(&db(&ctx)?, request.query(), now_millis()).await?.explain(Action::Ban)?;
+    let db = db(&ctx)?;
+    let written = rooms::ban(&db, request.query(), now_millis()).await?;
+    settle(&ctx, &db, written, Action::Ban).await?;
     json(200, &json!({ "banned": true }))
 }
 
 /// `DELETE /room/{room_id}/bans/{user_id} {key}` → 200 `{banned: false}`.
 pub async fn unban(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    rooms::unban(&db(&ctx)?, request.query()).await?.explain(Action::Unban)?;
+    let db = db(&ctx)?;
+    let written = rooms::unban(&db, request.query()).await?;
+    settle(&ctx, &db, written, Action::Unban).await?;
     json(200, &json!({ "banned": false }))
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, Ctx, RoomRead, RoomWrite};
+use super::{db, settle, Ctx, RoomRead, RoomWrite};
 use crate::clock::now_millis;
 use crate::domain::{Action, Refusal, Role, UserId};
 use crate::error::ApiError;
@@ -54,7 +54,9 @@ pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         None => request.caller.user_id,
     };
     let limits = &ctx.data.config.limits;
-    rooms::add(&db(&ctx)?, request.query().about(&target), now_millis(), limits).await?.explain(Action::Add)?;
+    let db = db(&ctx)?;
+    let written = rooms::add(&db, request.query().about(&target), now_millis(), limits).await?;
+    settle(&ctx, &db, written, Action::Add).await?;
     json(200, &json!({ "present": true }))
 }
 
@@ -62,6 +64,8 @@ pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// leaves, or an admin removes a plain member, or the owner removes anyone but themself.
 pub async fn remove(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    rooms::remove(&db(&ctx)?, request.query()).await?.explain(Action::Remove)?;
+    let db = db(&ctx)?;
+    let written = rooms::remove(&db, request.query()).await?;
+    settle(&ctx, &db, written, Action::Remove).await?;
     json(200, &json!({ "present": false }))
 }

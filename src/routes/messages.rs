@@ -1,41 +1,36 @@
-//! `/room/{room_id}/messages`: posting and reading a room's history.
+//! `/room/{room_id}/messages`: posting, reading, editing and deleting a room's messages. D1
+//! says who may; the room's object keeps the messages, numbers them and tells the sockets.
 
-use serde_json::{json, Value};
 use worker::{Request, Response};
 
 use super::{db, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
-use crate::clock::now_millis;
-use crate::domain::time::rfc3339;
-use crate::domain::{Action, MessageId, MessageText, Page, Refusal};
+use crate::domain::{Action, MessageId, MessageText, Page};
 use crate::error::ApiError;
-use crate::http::json;
-use crate::store::messages::{self, Cursor, MessageRow};
+use crate::http::{json, no_content, param};
+use crate::live::client::RoomObject;
+use crate::live::{Deletion, Edit, HistoryQuery, Post};
+use crate::store::rooms::{self, permitted, Room, RoomQuery};
 
-fn message_json(message: &MessageRow) -> Value {
-    json!({
-        "message_id": message.message_id,
-        "user_id": message.user_id,
-        "text": message.text,
-        "sent_at": rfc3339(message.sent_at),
-    })
+/// The room, if the caller may do `action` in it, and its object.
+async fn room_for(ctx: &Ctx, query: RoomQuery<'_>, action: Action) -> Result<(Room, RoomObject), ApiError> {
+    let room = permitted(rooms::find(&db(ctx)?, query).await?, action)?;
+    Ok((room, RoomObject::of(&ctx.env, &query.room_id.to_string(), &ctx.data.log)?))
 }
 
-/// `POST /room/{room_id}/messages {key, text}` → 201 `{message_id, user_id, text, sent_at}`.
+/// `POST /room/{room_id}/messages {key, text}` → 201 `{message_id, seq, user_id, text,
+/// sent_at}`: posted by a present member, under their ceiling of posts in the room.
 pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let text = MessageText::parse(request.input.required_text("text")?)?;
-    let message_id = MessageId::from_random_bytes(random_bytes()?);
-    let sent_at = now_millis();
-    let limits = &ctx.data.config.limits;
-    messages::post(&db(&ctx)?, request.query(), &message_id, &text, sent_at, limits).await?.explain(Action::Post)?;
-    let message = MessageRow {
-        message_id: message_id.to_string(),
+    let (_, object) = room_for(&ctx, request.query(), Action::Post).await?;
+    let post = Post {
         user_id: request.caller.user_id.to_string(),
+        message_id: MessageId::from_random_bytes(random_bytes()?).to_string(),
         text: text.as_str().to_owned(),
-        sent_at,
+        ceiling: ctx.data.config.limits.posts.map(Into::into),
     };
-    json(201, &message_json(&message))
+    json(201, &object.post(&post).await?)
 }
 
 /// `GET /room/{room_id}/messages?limit&before&after` → 200 `{messages, next}`: newest first;
@@ -46,19 +41,40 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let limit = Page::parse(request.input.uint("limit")?, None)?.limit;
     let before = request.input.text("before")?.map(|id| MessageId::parse_field("before", id)).transpose()?;
     let after = request.input.text("after")?.map(|id| MessageId::parse_field("after", id)).transpose()?;
-    let cursor = match (&before, &after) {
-        (None, None) => Cursor::Latest,
-        (Some(before), None) => Cursor::Before(before),
-        (None, Some(after)) => Cursor::After(after),
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give before or after, not both")),
-    };
-    let Some(page) = messages::page(&db(&ctx)?, request.query(), cursor, limit).await? else {
-        return Err(Refusal::RoomNotFound.into());
-    };
-    page.room.situation.check(Action::View)?;
-    if !page.cursor_found {
-        return Err(ApiError::NotFound("no such message in this room"));
+    if before.is_some() && after.is_some() {
+        return Err(ApiError::bad_request("give before or after, not both"));
     }
-    let next = page.messages.last().filter(|_| page.more_before).map(|message| message.message_id.clone());
-    json(200, &json!({ "messages": page.messages.iter().map(message_json).collect::<Vec<_>>(), "next": next }))
+    let (_, object) = room_for(&ctx, request.query(), Action::View).await?;
+    let query = HistoryQuery { before: before.map(|id| id.to_string()), after: after.map(|id| id.to_string()), limit };
+    json(200, &object.history(&query).await?)
+}
+
+/// `PATCH /room/{room_id}/messages/{message_id} {key, text}` → 200 the message with
+/// `edited_at`: by its author, while a present member.
+pub async fn edit(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let request = RoomWrite::new(req, &ctx).await?;
+    let message_id = param(&ctx, "message_id", MessageId::parse)?;
+    let text = MessageText::parse(request.input.required_text("text")?)?;
+    let (_, object) = room_for(&ctx, request.query(), Action::Post).await?;
+    let edit = Edit {
+        user_id: request.caller.user_id.to_string(),
+        message_id: message_id.to_string(),
+        text: text.as_str().to_owned(),
+    };
+    json(200, &object.edit(&edit).await?)
+}
+
+/// `DELETE /room/{room_id}/messages/{message_id} {key}` → 204: by its author or an admin,
+/// while a present member. History keeps its id and seq, marked deleted.
+pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let request = RoomWrite::new(req, &ctx).await?;
+    let message_id = param(&ctx, "message_id", MessageId::parse)?;
+    let (room, object) = room_for(&ctx, request.query(), Action::Post).await?;
+    let deletion = Deletion {
+        user_id: request.caller.user_id.to_string(),
+        message_id: message_id.to_string(),
+        moderator: room.situation.caller.role.is_admin(),
+    };
+    object.delete(&deletion).await?;
+    no_content()
 }

@@ -5,6 +5,7 @@ pub mod admins;
 pub mod bans;
 mod credentials;
 pub mod directory;
+pub mod live;
 pub mod members;
 pub mod messages;
 pub mod rooms;
@@ -14,10 +15,11 @@ pub mod users;
 use serde_json::{json, Value};
 use worker::{Request, RouteContext};
 
-use crate::domain::{Page, RoomId, UserId};
+use crate::domain::{Action, Page, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{param, read_input, Input, Shared};
-use crate::store::rooms::{Room, RoomQuery};
+use crate::live::Pending;
+use crate::store::rooms::{Room, RoomQuery, Written};
 use crate::store::sessions::Forgetting;
 use crate::store::{Caller, Db, Sessions};
 
@@ -49,6 +51,7 @@ async fn optional_caller(ctx: &Ctx, input: &Input) -> Result<Option<Caller>, Api
 /// committed: best effort, since D1 already refuses those keys and what is left stays queued
 /// for the next drain. A failure goes to the request's log line, never to the client.
 async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
+    notify(ctx, db, &chunk.events).await;
     let forgotten = match sessions(ctx) {
         Ok(sessions) => chunk.finish(db, &sessions).await,
         Err(error) => Err(error),
@@ -56,6 +59,24 @@ async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
     if let Err(error) = forgotten {
         ctx.data.log.failed(&format!("KV cleanup left queued: {}", error.log_detail().unwrap_or(error.message())));
     }
+}
+
+/// Hands committed changes' events to their rooms' objects: best effort, since what does not
+/// reach an object stays queued in D1 for the next change of its room and for the scheduled
+/// retry. A failure goes to the request's log line, never to the client, whose change stands.
+async fn notify(ctx: &Ctx, db: &Db, events: &[Pending]) {
+    if events.is_empty() || ctx.data.config.fault_drop_room_events {
+        return;
+    }
+    if let Err(error) = crate::live::client::deliver(&ctx.env, db, &ctx.data.log, events).await {
+        ctx.data.log.failed(&format!("room events left queued: {}", error.log_detail().unwrap_or(error.message())));
+    }
+}
+
+/// Hands the write's events to the room's object, then explains the write.
+async fn settle(ctx: &Ctx, db: &Db, written: Written, action: Action) -> Result<Room, ApiError> {
+    notify(ctx, db, written.events()).await;
+    written.explain(action)
 }
 
 /// A request on one room: its input, the room's id from the path, the caller, and the path's

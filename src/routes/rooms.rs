@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{caller, db, room_json, Ctx, RoomRead, RoomWrite};
+use super::{caller, db, notify, room_json, settle, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::{Action, RoomId, RoomName, UserId};
@@ -42,7 +42,9 @@ pub async fn owner(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 pub async fn transfer(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let new_owner = UserId::parse(request.input.required_text("user_id")?)?;
-    rooms::transfer(&db(&ctx)?, request.query().about(&new_owner)).await?.explain(Action::TransferOwnership)?;
+    let db = db(&ctx)?;
+    let written = rooms::transfer(&db, request.query().about(&new_owner)).await?;
+    settle(&ctx, &db, written, Action::TransferOwnership).await?;
     json(200, &json!({ "owner": new_owner }))
 }
 
@@ -54,17 +56,20 @@ pub async fn update(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let open = request.input.bool("open")?;
     let action = if open == Some(true) { Action::Open } else { Action::Update };
     let limits = &ctx.data.config.limits;
-    let (written, after) =
-        rooms::update(&db(&ctx)?, request.query(), name.as_ref(), open, now_millis(), limits).await?;
+    let db = db(&ctx)?;
+    let (written, after) = rooms::update(&db, request.query(), name.as_ref(), open, now_millis(), limits).await?;
+    notify(&ctx, &db, written.events()).await;
     written.explain(action)?;
     let after = after.ok_or_else(|| ApiError::internal("room vanished during its update"))?;
     json(200, &room_json(&after))
 }
 
 /// `DELETE /room/{room_id} {key}` → 204: the owner deletes the room with its memberships,
-/// bans and messages.
+/// bans and messages; its sockets are closed.
 pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    rooms::delete(&db(&ctx)?, request.query()).await?.explain(Action::Delete)?;
+    let db = db(&ctx)?;
+    let written = rooms::delete(&db, request.query()).await?;
+    settle(&ctx, &db, written, Action::Delete).await?;
     no_content()
 }

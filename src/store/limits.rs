@@ -40,14 +40,16 @@ impl Counted {
         [int(self.now), int(window), int(max)]
     }
 
-    /// The statement that counts the write once it happened; none when the kind has no limit.
+    /// The statement that counts the write once it happened; none when the kind has no limit,
+    /// and none for posts, which the room's object counts (`live::history`).
     pub fn count_sql(&self) -> Option<&'static str> {
-        self.limit.map(|_| match self.kind {
-            WriteKind::Post => sql::COUNT_POST,
-            WriteKind::RoomCreation => sql::COUNT_ROOM_CREATION,
-            WriteKind::Rename => sql::COUNT_RENAME,
-            WriteKind::Addition => sql::COUNT_ADDITION,
-        })
+        self.limit?;
+        match self.kind {
+            WriteKind::Post => None,
+            WriteKind::RoomCreation => Some(sql::COUNT_ROOM_CREATION),
+            WriteKind::Rename => Some(sql::COUNT_RENAME),
+            WriteKind::Addition => Some(sql::COUNT_ADDITION),
+        }
     }
 
     /// Reads the author's counter within `batch`, before the write.

@@ -3,7 +3,7 @@
 
 pub mod directory;
 pub mod limits;
-pub mod messages;
+pub mod outbox;
 pub mod rooms;
 pub mod sessions;
 pub mod sql;

@@ -12,12 +12,13 @@ use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::limits::{Counted, Limited, NO_CEILING};
-use super::{flag, int, optional_text, sql, text, Batch, Caller, Db, Results, Rows};
+use super::{flag, int, optional_text, outbox, sql, text, Batch, Caller, Db, Results, Rows};
 use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{
     search_form, search_grams, Action, BannedBy, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId,
 };
 use crate::error::ApiError;
+use crate::live::Pending;
 
 /// A room as one request sees it.
 #[derive(Debug, Clone)]
@@ -42,14 +43,21 @@ pub fn permitted(room: Option<Room>, action: Action) -> Result<Room, ApiError> {
 /// A guarded write, done: holds the room as it stood just before the write's statements ran,
 /// in the same transaction, and whether the caller's ceiling held the write back. The SQL
 /// guards apply the rules of `Situation::check` and of the ceilings (tests/room_rules.rs
-/// proves them equal), so these explain what the guards did.
+/// proves them equal), so these explain what the guards did. It holds the room's events that
+/// are still to reach its object too: the write's own, and any a failed call left queued.
 #[must_use]
 pub struct Written {
     room: Option<Room>,
     limited: Limited,
+    events: Vec<Pending>,
 }
 
 impl Written {
+    /// The room's events still to hand to its object.
+    pub fn events(&self) -> &[Pending] {
+        &self.events
+    }
+
     /// The room as it was, if the write went ahead; else why it did not: the room's rules
     /// first, so that a room the caller may not see stays unseen.
     pub fn explain(self, action: Action) -> Result<Room, ApiError> {
@@ -159,16 +167,18 @@ impl<'a> RoomQuery<'a> {
         for (sql, extra) in writes {
             batch.write(self.statement(db, sql, extra)?);
         }
+        let events = outbox::read_room(db, &mut batch, &self.room_id.to_string())?;
         let results = batch.run().await?;
-        Ok(Written { room: self.room(&results, &room)?, limited: Limited::NOT })
+        Ok(Written { room: self.room(&results, &room)?, limited: Limited::NOT, events: results.rows(&events)? })
     }
 
-    /// Reads the room and the caller's counter, then runs the guarded statement `sql` and the
-    /// statement that counts it, both with `extra`, in one transaction.
+    /// Reads the room and the caller's counter, then runs the guarded statement `sql`, the
+    /// statement that queues its event and the one that counts it, all with `extra`, in one
+    /// transaction.
     pub(super) async fn counted_write(
         &self,
         db: &Db,
-        sql: &str,
+        (sql, queue): (&str, &str),
         extra: &[JsValue],
         counted: &Counted,
     ) -> Result<Written, ApiError> {
@@ -176,11 +186,17 @@ impl<'a> RoomQuery<'a> {
         let room = self.read_room(db, &mut batch)?;
         let counter = counted.read(db, &mut batch)?;
         batch.write(self.statement(db, sql, extra)?);
+        batch.write(self.statement(db, queue, extra)?);
         if let Some(count) = counted.count_sql() {
             batch.write(self.statement(db, count, extra)?);
         }
+        let events = outbox::read_room(db, &mut batch, &self.room_id.to_string())?;
         let results = batch.run().await?;
-        Ok(Written { room: self.room(&results, &room)?, limited: counted.verdict(&results, counter.as_ref())? })
+        Ok(Written {
+            room: self.room(&results, &room)?,
+            limited: counted.verdict(&results, counter.as_ref())?,
+            events: results.rows(&events)?,
+        })
     }
 }
 
@@ -318,19 +334,21 @@ pub async fn add(db: &Db, query: RoomQuery<'_>, now: i64, limits: &Limits) -> Re
     let counted = Counted::new(WriteKind::Addition, limits, caller, now);
     let guard = counted.guard();
     if query.target == Some(caller) {
-        return query.guarded_write(db, &[(sql::ADD_MEMBER, &guard)]).await;
+        return query.guarded_write(db, &[(sql::ADD_MEMBER, &guard), (sql::QUEUE_MEMBER_JOINED, &[])]).await;
     }
-    query.counted_write(db, sql::ADD_MEMBER, &guard, &counted).await
+    query.counted_write(db, (sql::ADD_MEMBER, sql::QUEUE_MEMBER_JOINED), &guard, &counted).await
 }
 
 /// The target leaves (target = caller) or is removed.
 pub async fn remove(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::REMOVE_MEMBER, &[])]).await
+    query.guarded_write(db, &[(sql::REMOVE_MEMBER, &[]), (sql::QUEUE_MEMBER_LEFT, &[])]).await
 }
 
 /// Bans the target, then removes them if present.
 pub async fn ban(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::INSERT_BAN, &[int(now)]), (sql::REMOVE_BANNED, &[])]).await
+    let writes: [(&str, &[JsValue]); 3] =
+        [(sql::INSERT_BAN, &[int(now)]), (sql::REMOVE_BANNED, &[]), (sql::QUEUE_MEMBER_BANNED, &[])];
+    query.guarded_write(db, &writes).await
 }
 
 pub async fn unban(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
@@ -339,17 +357,19 @@ pub async fn unban(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
 
 /// Makes a present member an admin (the owner's call).
 pub async fn promote(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::PROMOTE, &[])]).await
+    query.guarded_write(db, &[(sql::PROMOTE, &[]), (sql::QUEUE_ADMIN_ADDED, &[])]).await
 }
 
 /// Takes admin from the target: the owner demoting an admin, or an admin stepping down.
 pub async fn demote(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::DEMOTE, &[])]).await
+    query.guarded_write(db, &[(sql::DEMOTE, &[]), (sql::QUEUE_ADMIN_REMOVED, &[])]).await
 }
 
 /// Hands the room to a present member, who becomes an admin too; the old owner stays admin.
 pub async fn transfer(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::PROMOTE, &[]), (sql::HAND_OVER, &[])]).await
+    let writes: [(&str, &[JsValue]); 4] =
+        [(sql::PROMOTE, &[]), (sql::QUEUE_ADMIN_ADDED, &[]), (sql::HAND_OVER, &[]), (sql::QUEUE_OWNER_CHANGED, &[])];
+    query.guarded_write(db, &writes).await
 }
 
 /// Renames, opens or closes the room (an admin's call; opening a closed room, the owner's), a
@@ -383,6 +403,7 @@ pub async fn update(
         None => None,
     };
     batch.write(query.statement(db, sql::UPDATE_ROOM, &extra)?);
+    batch.write(query.statement(db, sql::QUEUE_ROOM_UPDATED, &extra)?);
     if name.is_some() {
         batch.write(query.statement(db, sql::DELETE_RENAMED_GRAMS, &extra)?);
         batch.write(query.statement(db, sql::INSERT_RENAMED_GRAMS, &extra)?);
@@ -391,13 +412,43 @@ pub async fn update(
         }
     }
     let after = query.read_room(db, &mut batch)?;
+    let events = outbox::read_room(db, &mut batch, &query.room_id.to_string())?;
     let results = batch.run().await?;
-    let written =
-        Written { room: query.room(&results, &before)?, limited: counted.verdict(&results, counter.as_ref())? };
+    let written = Written {
+        room: query.room(&results, &before)?,
+        limited: counted.verdict(&results, counter.as_ref())?,
+        events: results.rows(&events)?,
+    };
     Ok((written, query.room(&results, &after)?))
 }
 
-/// Deletes the room with its memberships, bans and messages (the owner's call).
+/// Deletes the room with its memberships and bans (the owner's call); the event it queues
+/// has the room's object wipe its messages.
 pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::DELETE_ROOM, &[])]).await
+    query.guarded_write(db, &[(sql::DELETE_ROOM, &[]), (sql::QUEUE_ROOM_DELETED, &[])]).await
+}
+
+/// The room as `find` reads it, for a socket or a ticket, and when the caller's key expires:
+/// the key is recorded as live in the room, so that its session's end reaches the room.
+pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Option<i64>), ApiError> {
+    #[derive(Deserialize)]
+    struct Expiry {
+        expires_at: i64,
+    }
+    let mut batch = query.batch(db)?;
+    let room = query.read_room(db, &mut batch)?;
+    let expiry = match query.caller {
+        Some(caller) => {
+            let key = text(caller.key.as_str());
+            batch.write(db.prepare(sql::LIVE_KEY, &[key.clone(), text(&query.room_id.to_string())])?);
+            Some(batch.read::<Expiry>(db.prepare(sql::SESSION_EXPIRY, &[key])?))
+        }
+        None => None,
+    };
+    let results = batch.run().await?;
+    let expires_at = match expiry {
+        Some(expiry) => results.first(&expiry)?.map(|row| row.expires_at),
+        None => None,
+    };
+    Ok((query.room(&results, &room)?, expires_at))
 }

@@ -9,11 +9,12 @@
 use serde::Deserialize;
 use worker::{Env, KvStore};
 
-use super::{int, sql, text, Batch, Db};
+use super::{int, outbox, sql, text, Batch, Db};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::RequestLog;
+use crate::live::Pending;
 
 /// KV entries deleted per drain: a Worker may make about 1,000 KV operations per invocation,
 /// and the request that drains makes a few of its own.
@@ -103,31 +104,40 @@ struct KeyHashRow {
     key_hash: String,
 }
 
-/// Runs `batch`, which may queue KV entries to forget, and reads the queue's oldest chunk last
-/// in it, so that the chunk sees what the batch queued.
+/// Runs `batch`, which may queue KV entries to forget and events for rooms (an ended session
+/// tells the rooms where its key is live), and reads both queues' oldest chunks last in it, so
+/// that the chunks see what the batch queued.
 pub(super) async fn run_then_forget(db: &Db, mut batch: Batch<'_>) -> Result<Forgetting, ApiError> {
     let chunk = batch.read::<KeyHashRow>(db.prepare(sql::KV_FORGET_CHUNK, &[int(i64::from(FORGET_CHUNK))])?);
+    let events = outbox::read_all(db, &mut batch)?;
     let results = batch.run().await?;
-    Ok(Forgetting(results.rows(&chunk)?.into_iter().map(|row| row.key_hash).collect()))
+    Ok(Forgetting {
+        keys: results.rows(&chunk)?.into_iter().map(|row| row.key_hash).collect(),
+        events: results.rows(&events)?,
+    })
 }
 
-/// A chunk of key hashes whose KV entries are to go, as the committed batch read them.
+/// A chunk of key hashes whose KV entries are to go, and the rooms' events to hand over, as
+/// the committed batch read them.
 #[must_use = "the chunk is forgotten only by `finish`"]
-pub struct Forgetting(Vec<String>);
+pub struct Forgetting {
+    keys: Vec<String>,
+    pub events: Vec<Pending>,
+}
 
 impl Forgetting {
     /// Deletes the chunk's KV entries, then takes them off the queue; what fails stays queued
     /// for the next drain.
     pub async fn finish(self, db: &Db, sessions: &Sessions) -> Result<usize, ApiError> {
-        if self.0.is_empty() {
+        if self.keys.is_empty() {
             return Ok(0);
         }
-        sessions.forget(&self.0).await?;
-        let hashes = serde_json::to_string(&self.0).map_err(ApiError::internal)?;
+        sessions.forget(&self.keys).await?;
+        let hashes = serde_json::to_string(&self.keys).map_err(ApiError::internal)?;
         let mut batch = Batch::new(db);
         batch.write(db.prepare(sql::KV_FORGOTTEN, &[text(&hashes)])?);
         batch.run().await?;
-        Ok(self.0.len())
+        Ok(self.keys.len())
     }
 }
 

@@ -118,7 +118,8 @@ pub const NEW_OWNERS_ARE_ADMINS: &str = "UPDATE members SET admin = 1
         SELECT room_id, owner_id FROM rooms
          WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))";
 pub const DELETE_OWNED_ROOMS: &str = "DELETE FROM rooms WHERE owner_id = ?1";
-/// Memberships, bans and sessions go with the user (foreign keys cascade); messages stay.
+/// Memberships, bans and sessions go with the user (foreign keys cascade); messages stay in
+/// the rooms' objects.
 pub const DELETE_USER: &str = "DELETE FROM users WHERE user_id = ?1";
 
 // Rooms.
@@ -230,15 +231,17 @@ pub const DELETE_BAN: &str = "DELETE FROM bans
   WHERE room_id = ?1 AND user_id = ?3
     AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
     AND (by_owner = 0 OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2))";
+/// Promoting an admin, demoting a member who is none or handing a room to its owner changes
+/// nothing, and touches no row: the event queued after a write (`changes()`) is then none.
 pub const PROMOTE: &str = "UPDATE members SET admin = 1
-  WHERE room_id = ?1 AND user_id = ?3 AND present = 1
+  WHERE room_id = ?1 AND user_id = ?3 AND present = 1 AND admin = 0
     AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)";
 pub const DEMOTE: &str = "UPDATE members SET admin = 0
-  WHERE room_id = ?1 AND user_id = ?3
+  WHERE room_id = ?1 AND user_id = ?3 AND admin = 1
     AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
     AND (?2 = ?3 OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2))";
 pub const HAND_OVER: &str = "UPDATE rooms SET owner_id = ?3
-  WHERE room_id = ?1 AND owner_id = ?2
+  WHERE room_id = ?1 AND owner_id = ?2 AND ?3 <> ?2
     AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)";
 /// By an admin; opening a closed room (`?6` = 1), by the owner alone; a rename (`?4`), under
 /// the ceiling of renames (`?8` now, `?9` the window, `?10` the ceiling).
@@ -270,35 +273,71 @@ pub const COUNT_RENAME: &str = "INSERT INTO write_counts (user_id, kind, window_
  ON CONFLICT (user_id, kind) DO UPDATE
     SET count = CASE WHEN window_start > ?8 - ?9 THEN count + 1 ELSE 1 END,
         window_start = CASE WHEN window_start > ?8 - ?9 THEN window_start ELSE ?8 END";
-/// The room goes with its memberships, bans and messages (foreign keys cascade).
+/// The room goes with its memberships and bans (foreign keys cascade); its object, told by
+/// the event queued after it, wipes its messages.
 pub const DELETE_ROOM: &str = "DELETE FROM rooms WHERE room_id = ?1 AND owner_id = ?2";
 
-// Messages.
+// Events for the rooms' objects (`store::outbox`), queued in the transaction of the change
+// they describe. One queued right after a room write reads `changes()`: the rows that write
+// touched, so that a write its guard refused queues nothing.
 
-/// Posted as the caller if they are present and under the ceiling of posts (`?6` now, `?7` the
-/// window, `?8` the ceiling), numbered after the room's latest message.
-pub const POST_MESSAGE: &str = "INSERT INTO messages (room_id, seq, message_id, user_id, text, sent_at)
- SELECT room_id, message_seq + 1, ?4, ?2, ?5, ?6 FROM rooms
-  WHERE room_id = ?1
-    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND present = 1)
-    AND NOT EXISTS (SELECT 1 FROM write_counts
-                     WHERE user_id = ?2 AND kind = 'post' AND window_start > ?6 - ?7 AND count >= ?8)";
-/// The post, once it happened (the message's id is new).
-pub const COUNT_POST: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
- SELECT ?2, 'post', ?6, 1 WHERE EXISTS (SELECT 1 FROM messages WHERE message_id = ?4)
- ON CONFLICT (user_id, kind) DO UPDATE
-    SET count = CASE WHEN window_start > ?6 - ?7 THEN count + 1 ELSE 1 END,
-        window_start = CASE WHEN window_start > ?6 - ?7 THEN window_start ELSE ?6 END";
-pub const MESSAGE_CURSOR: &str = "SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4";
-pub const LATEST_MESSAGES: &str =
-    "SELECT message_id, user_id, text, sent_at FROM messages WHERE room_id = ?1 ORDER BY seq DESC LIMIT ?5";
-pub const MESSAGES_BEFORE: &str = "SELECT message_id, user_id, text, sent_at FROM messages
-  WHERE room_id = ?1 AND seq < (SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4)
-  ORDER BY seq DESC LIMIT ?5";
-/// The oldest messages after the cursor, so that a poller misses none.
-pub const MESSAGES_AFTER: &str = "SELECT message_id, user_id, text, sent_at FROM messages
-  WHERE room_id = ?1 AND seq > (SELECT seq FROM messages WHERE room_id = ?1 AND message_id = ?4)
-  ORDER BY seq ASC LIMIT ?5";
+pub const QUEUE_MEMBER_JOINED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'member_joined', 'user_id', ?3) WHERE changes() > 0";
+pub const QUEUE_MEMBER_LEFT: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'member_left', 'user_id', ?3, 'reason', CASE WHEN ?2 = ?3 THEN 'left' ELSE 'removed' END)
+  WHERE changes() > 0";
+pub const QUEUE_MEMBER_BANNED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'member_left', 'user_id', ?3, 'reason', 'banned') WHERE changes() > 0";
+pub const QUEUE_ADMIN_ADDED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'admin_added', 'user_id', ?3) WHERE changes() > 0";
+pub const QUEUE_ADMIN_REMOVED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'admin_removed', 'user_id', ?3) WHERE changes() > 0";
+pub const QUEUE_OWNER_CHANGED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'owner_changed', 'owner', ?3) WHERE changes() > 0";
+/// The room as the update left it.
+pub const QUEUE_ROOM_UPDATED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', 'room_updated', 'room', json_object(
+        'open', json(CASE open WHEN 1 THEN 'true' ELSE 'false' END), 'name', name,
+        'user_count', user_count, 'owner', owner_id))
+   FROM rooms WHERE room_id = ?1 AND changes() > 0";
+pub const QUEUE_ROOM_DELETED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'room_deleted') WHERE changes() > 0";
+/// An account's deletion (`?1` the user), before `HAND_OVER_OWNED_ROOMS`: the rooms it hands
+/// over, to whom.
+pub const QUEUE_OWNED_ROOMS_HANDED_OVER: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', 'owner_changed', 'owner', (
+        SELECT m.user_id FROM members AS m
+         WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1
+         ORDER BY m.admin DESC, m.position LIMIT 1))
+   FROM rooms
+  WHERE owner_id = ?1
+    AND EXISTS (SELECT 1 FROM members AS m WHERE m.room_id = rooms.room_id AND m.present = 1 AND m.user_id <> ?1)";
+/// Before `NEW_OWNERS_ARE_ADMINS`: the admins it makes.
+pub const QUEUE_NEW_OWNERS_ADMINS: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', 'admin_added', 'user_id', user_id) FROM members
+  WHERE admin = 0
+    AND (room_id, user_id) IN (
+        SELECT room_id, owner_id FROM rooms
+         WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))";
+/// Before `DELETE_OWNED_ROOMS`: the rooms it deletes.
+pub const QUEUE_OWNED_ROOMS_DELETED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', 'room_deleted') FROM rooms WHERE owner_id = ?1";
+/// Before `DELETE_USER`: the rooms the user leaves.
+pub const QUEUE_USER_LEFT: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', 'member_left', 'user_id', ?1, 'reason', 'left') FROM members
+  WHERE user_id = ?1 AND present = 1";
+/// A room's pending events, oldest first, for its object.
+pub const ROOM_OUTBOX: &str = "SELECT id, room_id, event FROM room_outbox WHERE room_id = ?1 ORDER BY id LIMIT ?2";
+/// Every room's, oldest first: for changes that touch many rooms, and for the scheduled retry.
+pub const OUTBOX: &str = "SELECT id, room_id, event FROM room_outbox WHERE id > 0 ORDER BY id LIMIT ?1";
+/// The events a room's object has applied, up to id `?2`.
+pub const OUTBOX_APPLIED: &str = "DELETE FROM room_outbox WHERE room_id = ?1 AND id <= ?2";
+/// The key (`?1`, a hash) opened a socket or took a ticket in the room (`?2`), so that its
+/// session's end reaches the room.
+pub const LIVE_KEY: &str = "INSERT OR IGNORE INTO live_keys (key_hash, room_id)
+ SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?2)";
+/// When the key's session ends, unless it ends sooner.
+pub const SESSION_EXPIRY: &str = "SELECT expires_at FROM sessions WHERE key_hash = ?1";
 
 // The directory.
 
@@ -368,11 +407,23 @@ pub const ALL: &[(&str, &str)] = &[
     ("DELETE_RENAMED_GRAMS", DELETE_RENAMED_GRAMS),
     ("INSERT_RENAMED_GRAMS", INSERT_RENAMED_GRAMS),
     ("DELETE_ROOM", DELETE_ROOM),
-    ("POST_MESSAGE", POST_MESSAGE),
-    ("MESSAGE_CURSOR", MESSAGE_CURSOR),
-    ("LATEST_MESSAGES", LATEST_MESSAGES),
-    ("MESSAGES_BEFORE", MESSAGES_BEFORE),
-    ("MESSAGES_AFTER", MESSAGES_AFTER),
+    ("QUEUE_MEMBER_JOINED", QUEUE_MEMBER_JOINED),
+    ("QUEUE_MEMBER_LEFT", QUEUE_MEMBER_LEFT),
+    ("QUEUE_MEMBER_BANNED", QUEUE_MEMBER_BANNED),
+    ("QUEUE_ADMIN_ADDED", QUEUE_ADMIN_ADDED),
+    ("QUEUE_ADMIN_REMOVED", QUEUE_ADMIN_REMOVED),
+    ("QUEUE_OWNER_CHANGED", QUEUE_OWNER_CHANGED),
+    ("QUEUE_ROOM_UPDATED", QUEUE_ROOM_UPDATED),
+    ("QUEUE_ROOM_DELETED", QUEUE_ROOM_DELETED),
+    ("QUEUE_OWNED_ROOMS_HANDED_OVER", QUEUE_OWNED_ROOMS_HANDED_OVER),
+    ("QUEUE_NEW_OWNERS_ADMINS", QUEUE_NEW_OWNERS_ADMINS),
+    ("QUEUE_OWNED_ROOMS_DELETED", QUEUE_OWNED_ROOMS_DELETED),
+    ("QUEUE_USER_LEFT", QUEUE_USER_LEFT),
+    ("ROOM_OUTBOX", ROOM_OUTBOX),
+    ("OUTBOX", OUTBOX),
+    ("OUTBOX_APPLIED", OUTBOX_APPLIED),
+    ("LIVE_KEY", LIVE_KEY),
+    ("SESSION_EXPIRY", SESSION_EXPIRY),
     ("OPEN_ROOMS", OPEN_ROOMS),
     ("OPEN_ROOM_COUNT", OPEN_ROOM_COUNT),
     ("OPEN_ROOMS_NAMED", OPEN_ROOMS_NAMED),
@@ -382,7 +433,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("COUNT_ROOM_CREATION", COUNT_ROOM_CREATION),
     ("COUNT_ADDITION", COUNT_ADDITION),
     ("COUNT_RENAME", COUNT_RENAME),
-    ("COUNT_POST", COUNT_POST),
     ("WRITE_COUNT", WRITE_COUNT),
     ("OWNED_COUNT", OWNED_COUNT),
     ("FORGET_PASSWORD_FAILURES", FORGET_PASSWORD_FAILURES),

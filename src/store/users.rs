@@ -223,11 +223,21 @@ pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, Ap
     let id = text(&caller.user_id.to_string());
     let mut batch = Batch::of_caller(db, Some(caller))?;
     batch.write(db.prepare(sql::QUEUE_USER_SESSIONS, &[id.clone(), int(now)])?);
-    for statement in [sql::HAND_OVER_OWNED_ROOMS, sql::NEW_OWNERS_ARE_ADMINS, sql::DELETE_OWNED_ROOMS] {
+    // Each change's events are queued just before it, while the rows it changes still say
+    // what it will do.
+    for statement in [
+        sql::QUEUE_OWNED_ROOMS_HANDED_OVER,
+        sql::HAND_OVER_OWNED_ROOMS,
+        sql::QUEUE_NEW_OWNERS_ADMINS,
+        sql::NEW_OWNERS_ARE_ADMINS,
+        sql::QUEUE_OWNED_ROOMS_DELETED,
+        sql::DELETE_OWNED_ROOMS,
+        sql::QUEUE_USER_LEFT,
+    ] {
         batch.write(db.prepare(statement, std::slice::from_ref(&id))?);
     }
     // Last: the guard above has already read the session row its cascade removes (and the
-    // user's throttle counts go with it).
+    // user's throttle counts go with it); the sessions' ends queue `key_ended` (a trigger).
     batch.write(db.prepare(sql::DELETE_USER, &[id])?);
     run_then_forget(db, batch).await
 }

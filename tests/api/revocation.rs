@@ -100,13 +100,19 @@ fn assert_dead_everywhere(app: &TestApp, key: &str, room: &str, someone: &str, u
 }
 
 #[test]
-fn after_1500_logins_a_password_change_answers_204_and_every_old_key_is_401() {
-    let app = TestApp::spawn(&[("COUNT_ROUND_TRIPS", "on")]);
+fn a_password_change_ending_more_sessions_than_a_worker_may_touch_in_kv_answers_204_and_the_rest_drain_by_cron() {
+    // A cap just above one chunk: the change ends more keys than one invocation deletes from
+    // KV, and the logins before it pass the cap, ending the oldest keys as they go.
+    let chunk = FORGET_CHUNK as usize;
+    let cap = chunk + 20;
+    let cap_setting = cap.to_string();
+    let app = TestApp::spawn(&[("SESSIONS_PER_USER", cap_setting.as_str()), ("COUNT_ROUND_TRIPS", "on")]);
     let user = app.sign_up("ana");
     let someone = app.sign_up("bo");
     let room = app.create_room(&user, false);
     let mut old = vec![user.key.clone()];
-    old.extend(log_in_times(&app, &user.id, 1500));
+    old.extend(log_in_times(&app, &user.id, cap + 20));
+    let ended_by_the_cap = old.len() - cap;
     let changer = old.pop().unwrap();
 
     let change = app.change_password(&user.id, &changer, PASSWORD, NEW_PASSWORD);
@@ -114,37 +120,22 @@ fn after_1500_logins_a_password_change_answers_204_and_every_old_key_is_401() {
     assert!(kv_writes(&change) <= FORGET_CHUNK, "{:?}", change.header("X-Round-Trips"));
     assert_eq!(app.room(&room, &changer).status, 200, "the key that changed it lives");
     let statuses = in_parallel(&old, 6, |key| app.room(&room, key).status);
-    assert!(statuses.iter().all(|&status| status == 401), "{:?}", statuses.iter().filter(|&&s| s != 401).count());
-    // The keys that were live until the change, and some the cap ended long before it.
-    for key in old.iter().rev().take(3).chain(old.iter().step_by(500)) {
+    assert!(statuses.iter().all(|&status| status == 401), "D1 refuses them while KV still knows some");
+    // Keys the cap ended long before the change, and the last ones live until it.
+    let cap_ended = old.iter().take(ended_by_the_cap).step_by(10);
+    for key in cap_ended.chain(old.iter().rev().take(3)) {
         assert_dead_everywhere(&app, key, &room, &someone.id, &user.id);
     }
+    let ended_by_the_change = cap - 1;
+    assert!(ended_by_the_change > chunk);
+    assert_eq!(queued(&app), (ended_by_the_change - chunk) as i64, "the rest waits in D1");
+
+    let run = app.get("/__scheduled").query("cron", "* * * * *").send_page();
+    assert_eq!(run.status, 200, "{}", run.text);
+    assert_eq!(queued(&app), 0, "a scheduled run drains a chunk");
+    let live = BTreeSet::from([hash(&changer), hash(&someone.key)]);
+    assert_eq!(kv_entries(&app), live, "KV holds the live keys alone");
     assert_eq!(app.log_in(&user.id, NEW_PASSWORD).status, 200);
-}
-
-#[test]
-fn a_change_that_ends_more_sessions_than_a_worker_may_touch_in_kv_answers_204_and_drains_later() {
-    let app = TestApp::spawn(&[("SESSIONS_PER_USER", "2000"), ("COUNT_ROUND_TRIPS", "on")]);
-    let user = app.sign_up("ana");
-    let room = app.create_room(&user, false);
-    let mut old = vec![user.key.clone()];
-    old.extend(log_in_times(&app, &user.id, 1200));
-    let changer = old.pop().unwrap();
-
-    let change = app.change_password(&user.id, &changer, PASSWORD, NEW_PASSWORD);
-    assert_eq!(change.status, 204, "{}", change.text);
-    assert!(kv_writes(&change) <= FORGET_CHUNK, "{:?}", change.header("X-Round-Trips"));
-    let statuses = in_parallel(&old, 6, |key| app.room(&room, key).status);
-    assert!(statuses.iter().all(|&status| status == 401), "D1 refuses them while KV still knows them");
-    assert_eq!(queued(&app), 1200 - i64::from(FORGET_CHUNK), "the rest waits in D1");
-
-    // The scheduled handler drains the queue a chunk per run.
-    for _ in 0..2 {
-        let run = app.get("/__scheduled").query("cron", "* * * * *").send_page();
-        assert_eq!(run.status, 200, "{}", run.text);
-    }
-    assert_eq!(queued(&app), 0);
-    assert_eq!(kv_entries(&app), BTreeSet::from([hash(&changer)]), "KV holds the live key alone");
 }
 
 #[test]

@@ -1,0 +1,356 @@
+//! A room object's own SQLite storage: its messages, its numbered events, the `txn_id`s of
+//! socket sends, the posts ceiling's counters, tickets and the outbox ids it applied.
+//!
+//! Every call here is synchronous: the runtime commits the writes between two awaits as one
+//! transaction, so a handler that does not await between them writes all or nothing.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use worker::{SqlStorage, SqlStorageValue};
+
+use crate::domain::limits::{Counter, WriteLimit};
+use crate::domain::time::rfc3339;
+use crate::error::ApiError;
+
+/// Events kept for resuming: at least the latest `KEPT_EVENTS`, and every one of the last
+/// `KEPT_MILLIS`.
+pub const KEPT_EVENTS: i64 = 10_000;
+pub const KEPT_MILLIS: i64 = 7 * 24 * 3600 * 1000;
+
+/// How long a socket send's `txn_id` is remembered.
+pub const TXN_MILLIS: i64 = 24 * 3600 * 1000;
+
+const SCHEMA: &[&str] = &[
+    // `body` is the event's frame without `seq` (and without `message`, which `message_seq`
+    // names, so that a replay shows a message as it is now).
+    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL,
+        message_seq INTEGER)",
+    // A deleted message keeps its id and seq, and nothing else.
+    "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
+        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER)",
+    "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
+        at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",
+    "CREATE TABLE IF NOT EXISTS post_counts (user_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL) WITHOUT ROWID",
+    // Tickets by their SHA-256, never the ticket.
+    "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
+        expires_at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS applied (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+];
+
+/// A message's row; `text` is NULL once deleted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageRow {
+    pub seq: i64,
+    pub message_id: String,
+    pub user_id: Option<String>,
+    pub text: Option<String>,
+    pub sent_at: Option<i64>,
+    pub edited_at: Option<i64>,
+}
+
+impl MessageRow {
+    pub fn is_deleted(&self) -> bool {
+        self.text.is_none()
+    }
+
+    /// The message as history and frames show it.
+    pub fn to_json(&self) -> Value {
+        match (&self.user_id, &self.text, self.sent_at) {
+            (Some(user_id), Some(text), Some(sent_at)) => {
+                let mut message = json!({
+                    "message_id": self.message_id,
+                    "seq": self.seq,
+                    "user_id": user_id,
+                    "text": text,
+                    "sent_at": rfc3339(sent_at),
+                });
+                if let (Some(edited_at), Value::Object(fields)) = (self.edited_at, &mut message) {
+                    fields.insert("edited_at".into(), rfc3339(edited_at).into());
+                }
+                message
+            }
+            _ => json!({ "message_id": self.message_id, "seq": self.seq, "deleted": true }),
+        }
+    }
+}
+
+/// Where a page of history starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor<'a> {
+    Latest,
+    Before(&'a str),
+    After(&'a str),
+}
+
+/// A page of history, newest first, and whether older messages exist.
+pub struct Page {
+    pub messages: Vec<MessageRow>,
+    pub more_before: bool,
+}
+
+/// The room's storage.
+pub struct History(SqlStorage);
+
+fn storage_error(error: worker::Error) -> ApiError {
+    ApiError::internal(format!("room storage: {error}"))
+}
+
+impl History {
+    pub fn open(sql: SqlStorage) -> Result<Self, ApiError> {
+        for statement in SCHEMA {
+            sql.exec(statement, None).map_err(storage_error)?;
+        }
+        Ok(Self(sql))
+    }
+
+    fn rows<T: for<'de> Deserialize<'de>>(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>, ApiError> {
+        self.0.exec(query, args).and_then(|cursor| cursor.to_array()).map_err(storage_error)
+    }
+
+    fn run(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<(), ApiError> {
+        self.0.exec(query, args).map(drop).map_err(storage_error)
+    }
+
+    fn number(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<i64, ApiError> {
+        #[derive(Deserialize)]
+        struct Number {
+            n: Option<i64>,
+        }
+        Ok(self.rows::<Number>(query, args)?.first().and_then(|row| row.n).unwrap_or(0))
+    }
+
+    /// The room's latest seq: 0 before its first event.
+    pub fn latest_seq(&self) -> Result<i64, ApiError> {
+        self.number("SELECT max(seq) AS n FROM events", vec![])
+    }
+
+    /// The oldest seq a resume can still start after: events after it are all kept.
+    pub fn oldest_resumable(&self) -> Result<i64, ApiError> {
+        Ok(self.number("SELECT min(seq) AS n FROM events", vec![])?.saturating_sub(1).max(0))
+    }
+
+    /// Appends an event, numbered after the latest; its seq.
+    pub fn append(&self, now: i64, body: &Value, message_seq: Option<i64>) -> Result<i64, ApiError> {
+        let seq = self.latest_seq()? + 1;
+        self.run(
+            "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)",
+            vec![seq.into(), now.into(), body.to_string().into(), message_seq.into()],
+        )?;
+        if seq % 100 == 0 {
+            self.prune(now)?;
+        }
+        Ok(seq)
+    }
+
+    /// Forgets the events that are both beyond the latest `KEPT_EVENTS` and older than
+    /// `KEPT_MILLIS`, and the `txn_id`s older than `TXN_MILLIS`.
+    fn prune(&self, now: i64) -> Result<(), ApiError> {
+        let latest = self.latest_seq()?;
+        self.run(
+            "DELETE FROM events WHERE seq <= ? AND at < ?",
+            vec![(latest - KEPT_EVENTS).into(), (now - KEPT_MILLIS).into()],
+        )?;
+        self.run("DELETE FROM txns WHERE at < ?", vec![(now - TXN_MILLIS).into()])
+    }
+
+    /// Posts a message as the event after the latest; the message's row.
+    pub fn post(&self, message_id: &str, user_id: &str, text: &str, now: i64) -> Result<MessageRow, ApiError> {
+        let seq = self.append(now, &json!({ "type": "message" }), Some(self.latest_seq()? + 1))?;
+        self.run(
+            "INSERT INTO messages (seq, message_id, user_id, text, sent_at) VALUES (?, ?, ?, ?, ?)",
+            vec![seq.into(), message_id.into(), user_id.into(), text.into(), now.into()],
+        )?;
+        Ok(MessageRow {
+            seq,
+            message_id: message_id.to_owned(),
+            user_id: Some(user_id.to_owned()),
+            text: Some(text.to_owned()),
+            sent_at: Some(now),
+            edited_at: None,
+        })
+    }
+
+    pub fn message(&self, message_id: &str) -> Result<Option<MessageRow>, ApiError> {
+        Ok(self.rows("SELECT * FROM messages WHERE message_id = ?", vec![message_id.into()])?.into_iter().next())
+    }
+
+    fn message_at(&self, seq: i64) -> Result<Option<MessageRow>, ApiError> {
+        Ok(self.rows("SELECT * FROM messages WHERE seq = ?", vec![seq.into()])?.into_iter().next())
+    }
+
+    /// Edits a message's text, and appends `message_edited`; its seq and the message.
+    pub fn edit(&self, message: &MessageRow, text: &str, now: i64) -> Result<(i64, MessageRow), ApiError> {
+        self.run(
+            "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?",
+            vec![text.into(), now.into(), message.seq.into()],
+        )?;
+        let seq = self.append(now, &json!({ "type": "message_edited" }), Some(message.seq))?;
+        let edited = MessageRow { text: Some(text.to_owned()), edited_at: Some(now), ..message.clone() };
+        Ok((seq, edited))
+    }
+
+    /// Deletes a message's author, text and times, and appends `message_deleted`; its seq.
+    pub fn delete(&self, message: &MessageRow, now: i64) -> Result<i64, ApiError> {
+        self.run(
+            "UPDATE messages SET user_id = NULL, text = NULL, sent_at = NULL, edited_at = NULL WHERE seq = ?",
+            vec![message.seq.into()],
+        )?;
+        self.append(now, &json!({ "type": "message_deleted", "message_id": message.message_id }), None)
+    }
+
+    /// Up to `limit` messages from the cursor, newest first; `None` if the cursor names no
+    /// message of this room.
+    pub fn page(&self, cursor: Cursor<'_>, limit: u32) -> Result<Option<Page>, ApiError> {
+        let fetch = i64::from(limit) + 1;
+        let mut messages: Vec<MessageRow> = match cursor {
+            Cursor::Latest => self.rows("SELECT * FROM messages ORDER BY seq DESC LIMIT ?", vec![fetch.into()])?,
+            Cursor::Before(id) | Cursor::After(id) => {
+                let Some(from) = self.message(id)? else { return Ok(None) };
+                let (query, seq) = if matches!(cursor, Cursor::Before(_)) {
+                    ("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", from.seq)
+                } else {
+                    // Oldest first, so that a poller misses none; turned newest first below.
+                    ("SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?", from.seq)
+                };
+                self.rows(query, vec![seq.into(), fetch.into()])?
+            }
+        };
+        let more = messages.len() > limit as usize;
+        messages.truncate(limit as usize);
+        let more_before = match cursor {
+            Cursor::Latest | Cursor::Before(_) => more,
+            Cursor::After(_) => {
+                messages.reverse();
+                // The cursor's own message is older than any of these.
+                !messages.is_empty()
+            }
+        };
+        Ok(Some(Page { messages, more_before }))
+    }
+
+    /// The event frames after `after`, in order, each with its seq (and its message as it is
+    /// now).
+    pub fn events_after(&self, after: i64) -> Result<Vec<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct EventRow {
+            seq: i64,
+            body: String,
+            message_seq: Option<i64>,
+        }
+        let rows: Vec<EventRow> =
+            self.rows("SELECT seq, body, message_seq FROM events WHERE seq > ? ORDER BY seq", vec![after.into()])?;
+        rows.into_iter()
+            .map(|row| {
+                let message = row.message_seq.map(|seq| self.message_at(seq)).transpose()?.flatten();
+                let body: Map<String, Value> = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+                Ok(numbered(row.seq, body, message.as_ref()))
+            })
+            .collect()
+    }
+
+    /// The `txn_id` a user sent before, if it posted a message still remembered.
+    pub fn sent_before(&self, user_id: &str, txn_id: &str) -> Result<Option<MessageRow>, ApiError> {
+        #[derive(Deserialize)]
+        struct Txn {
+            message_seq: i64,
+        }
+        let txn = self.rows::<Txn>(
+            "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?",
+            vec![user_id.into(), txn_id.into()],
+        )?;
+        match txn.first() {
+            Some(txn) => self.message_at(txn.message_seq),
+            None => Ok(None),
+        }
+    }
+
+    pub fn remember_txn(&self, user_id: &str, txn_id: &str, message_seq: i64, now: i64) -> Result<(), ApiError> {
+        self.run(
+            "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)",
+            vec![user_id.into(), txn_id.into(), message_seq.into(), now.into()],
+        )
+    }
+
+    /// Counts a post of the user's against the ceiling: `Err(seconds)` to wait when it is
+    /// reached (nothing counted), else counted.
+    pub fn count_post(&self, user_id: &str, now: i64, limit: &WriteLimit) -> Result<Result<(), u64>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            window_start: i64,
+            count: i64,
+        }
+        let row =
+            self.rows::<Row>("SELECT window_start, count FROM post_counts WHERE user_id = ?", vec![user_id.into()])?;
+        let counter = row.first().map(|row| Counter { count: row.count, window_start: row.window_start });
+        if let Err(wait) = limit.check(counter, now) {
+            return Ok(Err(wait));
+        }
+        let (start, count) = match counter {
+            Some(counter) if counter.window_start > now - limit.window_millis => (counter.window_start, counter.count),
+            _ => (now, 0),
+        };
+        self.run(
+            "INSERT OR REPLACE INTO post_counts (user_id, window_start, count) VALUES (?, ?, ?)",
+            vec![user_id.into(), start.into(), (count + 1).into()],
+        )?;
+        Ok(Ok(()))
+    }
+
+    pub fn add_ticket(
+        &self,
+        ticket_hash: &str,
+        user_id: &str,
+        key_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), ApiError> {
+        self.run("DELETE FROM tickets WHERE expires_at <= ?", vec![(expires_at - super::TICKET_MILLIS).into()])?;
+        self.run(
+            "INSERT INTO tickets (ticket_hash, user_id, key_hash, expires_at) VALUES (?, ?, ?, ?)",
+            vec![ticket_hash.into(), user_id.into(), key_hash.into(), expires_at.into()],
+        )
+    }
+
+    /// The ticket's user and key, if it is unused and unexpired; used up either way.
+    pub fn redeem_ticket(&self, ticket_hash: &str, now: i64) -> Result<Option<(String, String)>, ApiError> {
+        #[derive(Deserialize)]
+        struct Ticket {
+            user_id: String,
+            key_hash: String,
+            expires_at: i64,
+        }
+        let ticket = self.rows::<Ticket>(
+            "SELECT user_id, key_hash, expires_at FROM tickets WHERE ticket_hash = ?",
+            vec![ticket_hash.into()],
+        )?;
+        self.run("DELETE FROM tickets WHERE ticket_hash = ?", vec![ticket_hash.into()])?;
+        Ok(ticket.into_iter().find(|ticket| ticket.expires_at > now).map(|ticket| (ticket.user_id, ticket.key_hash)))
+    }
+
+    pub fn drop_tickets_of_key(&self, key_hash: &str) -> Result<(), ApiError> {
+        self.run("DELETE FROM tickets WHERE key_hash = ?", vec![key_hash.into()])
+    }
+
+    pub fn drop_tickets_of_user(&self, user_id: &str) -> Result<(), ApiError> {
+        self.run("DELETE FROM tickets WHERE user_id = ?", vec![user_id.into()])
+    }
+
+    /// The highest outbox id applied.
+    pub fn applied(&self) -> Result<i64, ApiError> {
+        self.number("SELECT value AS n FROM applied WHERE name = 'outbox'", vec![])
+    }
+
+    pub fn set_applied(&self, id: i64) -> Result<(), ApiError> {
+        self.run("INSERT OR REPLACE INTO applied (name, value) VALUES ('outbox', ?)", vec![id.into()])
+    }
+}
+
+/// An event's frame: its body with its seq, and its message if it has one.
+pub fn numbered(seq: i64, mut body: Map<String, Value>, message: Option<&MessageRow>) -> String {
+    body.insert("seq".into(), seq.into());
+    if let Some(message) = message {
+        body.insert("message".into(), message.to_json());
+    }
+    Value::Object(body).to_string()
+}

@@ -1,0 +1,89 @@
+//! `/room/{room_id}/live`: a room's WebSocket, and the tickets that let a browser open one.
+//! The worker authorizes the socket against D1 and KV, as any request; the room's object then
+//! holds it (`live::object`).
+
+use serde_json::json;
+use worker::{Request, Response};
+
+use super::{db, sessions, Ctx, RoomWrite};
+use crate::auth::session::{KeyHash, SessionKey};
+use crate::clock::now_millis;
+use crate::domain::{Action, Role, RoomId, UserId};
+use crate::error::ApiError;
+use crate::http::{json, param, read_input};
+use crate::live::client::RoomObject;
+use crate::live::frames::{RoomView, You};
+use crate::live::{Connect, Denied, Ticket, TICKET_MILLIS};
+use crate::store::rooms::{self, permitted, RoomQuery};
+use crate::store::Caller;
+
+/// `POST /room/{room_id}/live {key}` → 200 `{ticket, expires_in}`: a single-use ticket, good
+/// for a minute, to open this room's socket with `?ticket=` (a browser cannot send a key in a
+/// header to a WebSocket, and a key must not go into a URL). Kept only as its hash.
+pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let request = RoomWrite::new(req, &ctx).await?;
+    let (room, _) = rooms::find_live(&db(&ctx)?, request.query()).await?;
+    permitted(room, Action::View)?;
+    // Made and kept as a session key is: 32 random bytes, stored as their SHA-256.
+    let ticket = SessionKey::generate()?;
+    let record = Ticket {
+        ticket_hash: ticket.hash().as_str().to_owned(),
+        user_id: request.caller.user_id.to_string(),
+        key_hash: request.caller.key.as_str().to_owned(),
+        expires_at: now_millis() + TICKET_MILLIS,
+    };
+    RoomObject::of(&ctx.env, &request.room_id.to_string(), &ctx.data.log)?.add_ticket(&record).await?;
+    json(200, &json!({ "ticket": ticket.reveal(), "expires_in": TICKET_MILLIS / 1000 }))
+}
+
+/// `GET /room/{room_id}/live` (a WebSocket upgrade; `Authorization: Bearer <key>`, or
+/// `?ticket=`, or neither for a viewer of an open room; `?after=<seq>` resumes) → 101, then
+/// the frames of web/asyncapi.json. Whoever may not see the room gets 404 before any upgrade.
+pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let upgrade = req.headers().get("Upgrade")?;
+    if !upgrade.is_some_and(|upgrade| upgrade.eq_ignore_ascii_case("websocket")) {
+        return Err(ApiError::UpgradeRequired);
+    }
+    let input = read_input(&mut req).await?;
+    if input.text("key")?.is_some() {
+        return Err(ApiError::bad_request(
+            "a key never goes in a URL: send Authorization: Bearer <key>, or take a ticket",
+        ));
+    }
+    let room_id = param(&ctx, "room_id", RoomId::parse)?;
+    let after = input
+        .uint("after")?
+        .map(|after| i64::try_from(after).map_err(|_| ApiError::bad_request("after is too large")))
+        .transpose()?;
+    let object = RoomObject::of(&ctx.env, &room_id.to_string(), &ctx.data.log)?;
+    let caller = match (input.key()?, input.text("ticket")?) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("send a key or a ticket, not both")),
+        (Some(key), None) => Some(sessions(&ctx)?.caller(key).await?),
+        (None, Some(ticket)) => {
+            let hash = KeyHash::of(ticket).map_err(|_| ApiError::from(Denied::BadTicket))?;
+            let redeemed = object.redeem(hash.as_str()).await?;
+            let user_id = UserId::parse(&redeemed.user_id).map_err(|_| ApiError::internal("ticket of no user"))?;
+            let key = KeyHash::stored(&redeemed.key_hash).ok_or_else(|| ApiError::internal("ticket of no key"))?;
+            Some(Caller { user_id, key })
+        }
+        (None, None) => None,
+    };
+    let query = RoomQuery { room_id: &room_id, caller: caller.as_ref(), target: None };
+    let (room, expires_at) = rooms::find_live(&db(&ctx)?, query).await?;
+    let room = permitted(room, Action::View)?;
+    let role = room.situation.caller.role;
+    let you = caller.as_ref().map(|caller| You {
+        user_id: caller.user_id.to_string(),
+        present: role.is_present(),
+        admin: role.is_admin(),
+        owner: role == Role::Owner,
+    });
+    let connect = Connect {
+        room: RoomView { open: room.open, name: room.name, user_count: room.user_count, owner: room.owner },
+        you,
+        key_hash: caller.map(|caller| caller.key.as_str().to_owned()),
+        expires_at,
+        after,
+    };
+    object.connect(&connect).await
+}
