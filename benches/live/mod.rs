@@ -154,8 +154,8 @@ pub fn section(report: &mut Report, shape: &Shape) -> Outcome {
     let ours_app = TestApp::spawn(&[("COUNT_ROUND_TRIPS", "on")]);
     let baseline_app = super::seeded(&[], false, BASELINE)?;
     let (ours, theirs) = (ours(&ours_app), baseline(&baseline_app));
-    compare(report, shape, &ours, &theirs)?;
-    cost(report, &ours)
+    cost(report, &ours)?;
+    compare(report, shape, &ours, &theirs)
 }
 
 /// The rounds of `shape` on both rooms, into the report; the largest round's idle and memory
@@ -217,9 +217,19 @@ fn rows(report: &mut Report, mine: &FanOut, theirs: &FanOut) {
         ratio >= 0.8,
     );
     report.row(
-        &format!("{n} sockets: lost, reordered of {} deliveries (JS object)", mine.messages * n),
-        "0, 0",
-        format!("{}, {} ({}, {})", mine.lost, mine.reordered, theirs.lost, theirs.reordered),
+        &format!("{n} sockets: lost, reordered of {} deliveries; sends answered `sent` (JS object)", mine.messages * n),
+        "0, 0; all",
+        format!(
+            "{}, {}; {} of {} ({}, {}; {} of {})",
+            mine.lost,
+            mine.reordered,
+            mine.answered,
+            mine.messages,
+            theirs.lost,
+            theirs.reordered,
+            theirs.answered,
+            theirs.messages
+        ),
         mine.complete(),
     );
     let ((c50, c99), (their_c50, their_c99)) = (mine.connect_ms(), theirs.connect_ms());
