@@ -1,13 +1,15 @@
 //! The benchmark (`scripts/bench.sh`): starts its own `wrangler dev` instances on loopback,
-//! measures the five things the performance issue asks for, prints a table with each target
-//! beside what was measured, and writes it to `bench/RESULTS.md` with the machine and versions.
+//! measures the five things the performance issue asks for and the live rooms' fan-out and
+//! costs (section 6, benches/live), prints a table with each target beside what was measured,
+//! and writes it to `bench/RESULTS.md` with the machine and versions.
 //! Shared machines are noisy: every comparison is measured side by side in the same run
 //! (alternating), and medians and ratios are what count.
 //!
 //! `BENCH_SECONDS` (default 2) sets the length of each of the five throughput rounds.
-//! `BENCH_SECTIONS=2,4` runs only those sections. `BENCH_SMOKE=1` runs only the smoke check the
-//! test command uses: both workers start, and answer one read route identically, side by side.
-//! Neither of the two writes `bench/RESULTS.md`.
+//! `BENCH_SECTIONS=2,4` runs only those sections, and prints their markdown at the end.
+//! `BENCH_SMOKE=1` runs only the smoke check the test command uses: both workers start, answer
+//! one read route identically, side by side, and deliver every message of a few seconds'
+//! posting to a few sockets, once and in order. Neither of the two writes `bench/RESULTS.md`.
 //!
 //! A worker's unexpected answer ends the run with a message naming the request, the status and
 //! the body, and a non-zero exit.
@@ -17,6 +19,7 @@
 #[allow(dead_code)]
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
+mod live;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -36,13 +39,11 @@ type Outcome<T = ()> = Result<T, String>;
 fn user(i: u32) -> String {
     format!("00000000-0000-4000-8000-{i:012x}")
 }
-/// Rooms are `room(i)`: room 1 has 10 members and 10 messages, rooms 2-10 only their owner;
-/// in the large database room 11 has 100,000 of each and rooms 12-10,011 fill the directory.
+/// Rooms are `room(i)`: room 1 has 10 members, rooms 2-10 only their owner; in the large
+/// database room 11 has 100,000 members and rooms 12-10,011 fill the directory. No room has
+/// messages: they live in each room's object, not in D1 (section 6 measures those).
 fn room(i: u32) -> String {
     format!("00000000-0000-4000-9000-{i:012x}")
-}
-fn message(room: u32, i: u32) -> String {
-    format!("00000000-0000-4000-a{room:03x}-{i:012x}")
 }
 /// The session key of seeded user `i` (users 1-16 have one, in KV).
 fn key(i: u32) -> String {
@@ -76,7 +77,8 @@ fn run() -> Outcome {
         .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
     let smoke_only = std::env::var("BENCH_SMOKE").is_ok_and(|value| value == "1");
     let wanted = |section: u32| only.as_ref().is_none_or(|only| only.contains(&section));
-    let mut report = Report { write: only.is_none() && !smoke_only, ..Report::default() };
+    let mut report =
+        Report { write: only.is_none() && !smoke_only, print: only.is_some() && !smoke_only, ..Report::default() };
     write_baseline_sql()?;
 
     if smoke_only {
@@ -86,22 +88,30 @@ fn run() -> Outcome {
     if wanted(1) {
         hashing(&mut report)?;
     }
-    let small = seeded(&[("COUNT_ROUND_TRIPS", "off")], false, "wrangler.toml")?;
-    if wanted(2) {
+    // The live section starts instances of its own.
+    let small = if [2, 4, 5].into_iter().any(wanted) {
+        Some(seeded(&[("COUNT_ROUND_TRIPS", "off")], false, "wrangler.toml")?)
+    } else {
+        None
+    };
+    if let (true, Some(small)) = (wanted(2), &small) {
         // BENCH_BASELINE=<a wrangler config> compares the worker with another build of it instead
         // (say, main before a change), by the same measures.
         let baseline_config = std::env::var("BENCH_BASELINE").unwrap_or_else(|_| BASELINE.to_string());
         let baseline = seeded(&[], false, &baseline_config)?;
-        overhead(&mut report, &small, &baseline, round_seconds)?;
+        overhead(&mut report, small, &baseline, round_seconds)?;
     }
     if wanted(3) {
         round_trips(&mut report, &seeded(&[("COUNT_ROUND_TRIPS", "on")], false, "wrangler.toml")?)?;
     }
-    if wanted(4) {
-        scale(&mut report, &seeded(&[], true, "wrangler.toml")?, &small)?;
+    if let (true, Some(small)) = (wanted(4), &small) {
+        scale(&mut report, &seeded(&[], true, "wrangler.toml")?, small)?;
     }
-    if wanted(5) {
+    if let (true, Some(small)) = (wanted(5), small) {
         size_and_start(&mut report, small)?;
+    }
+    if wanted(6) {
+        live::section(&mut report, &live::FULL)?;
     }
     report.finish(started.elapsed())
 }
@@ -122,6 +132,12 @@ fn write_baseline_sql() -> Outcome {
 /// An instance with the seeded database (small, or large too) and the seeded users' keys.
 fn seeded(vars: &[(&str, &str)], large: bool, config: &str) -> Outcome<TestApp> {
     let app = with_rooms(vars, large, config)?;
+    seed_keys(&app, config)?;
+    Ok(app)
+}
+
+/// The seeded users' session keys, put in the instance's KV.
+fn seed_keys(app: &TestApp, config: &str) -> Outcome {
     let keys = app.state.join("keys.json");
     let entries: Vec<Value> = (1..=16)
         .map(|i| json!({ "key": SessionKey::parse(&key(i)).unwrap().hash().as_str(), "value": user(i) }))
@@ -131,8 +147,7 @@ fn seeded(vars: &[(&str, &str)], large: bool, config: &str) -> Outcome<TestApp> 
         &["kv", "bulk", "put", "--binding", "SESSIONS", "--local", "--config", config, "--persist-to"],
         &app.state,
         &[&keys.display().to_string()],
-    )?;
-    Ok(app)
+    )
 }
 
 /// An instance with the seeded database (small, or large too) and no session keys.
@@ -154,10 +169,7 @@ fn with_rooms(vars: &[(&str, &str)], large: bool, config: &str) -> Outcome<TestA
         &["--file", &seed.display().to_string()],
     )?;
     if large {
-        println!(
-            "seeded 100,000 members, 100,000 messages and 10,000 rooms in {:.0} s",
-            started.elapsed().as_secs_f64()
-        );
+        println!("seeded 100,000 members and 10,000 rooms in {:.0} s", started.elapsed().as_secs_f64());
     }
     Ok(app)
 }
@@ -195,9 +207,13 @@ fn wrangler(before_state: &[&str], state: &Path, after_state: &[&str]) -> Outcom
 }
 
 /// Seeded through SQL, not the API: users, rooms, memberships (with positions, so the
-/// triggers keep every counter) and messages.
+/// triggers keep every counter) and the session rows of the seeded keys.
 fn seed_sql(large: bool) -> String {
     let users = if large { 100_000 } else { 17 };
+    // D1 decides whether a key is live: each seeded key has its session row (and its KV entry).
+    let sessions: Vec<String> = (1..=16)
+        .map(|i| format!("('{}', '{}', 4102444800000)", SessionKey::parse(&key(i)).unwrap().hash().as_str(), user(i)))
+        .collect();
     let mut sql = format!(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last_user})
          INSERT INTO users (user_id, username, password, created_at)
@@ -210,13 +226,11 @@ fn seed_sql(large: bool) -> String {
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
          INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
          SELECT '{small}', printf('00000000-0000-4000-8000-%012x', i), i, 1, 0, i + 1 FROM n;
-         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
-         INSERT INTO messages (room_id, seq, message_id, user_id, text, sent_at)
-         SELECT '{small}', i, printf('00000000-0000-4000-a001-%012x', i),
-                printf('00000000-0000-4000-8000-%012x', i % 10), 'message ' || i, 1764000000000 + i FROM n;",
+         INSERT INTO sessions (key_hash, user_id, expires_at) VALUES {sessions};",
         last_user = users - 1,
         owner = user(0),
         small = room(SMALL_ROOM),
+        sessions = sessions.join(", "),
     );
     if large {
         write!(
@@ -226,10 +240,6 @@ fn seed_sql(large: bool) -> String {
              WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
              INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
              SELECT '{big}', printf('00000000-0000-4000-8000-%012x', i), i, 1, i = 0, i + 1 FROM n;
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
-             INSERT INTO messages (room_id, seq, message_id, user_id, text, sent_at)
-             SELECT '{big}', i, printf('00000000-0000-4000-a00b-%012x', i),
-                    printf('00000000-0000-4000-8000-%012x', i % 100000), 'message ' || i, 1764000000000 + i FROM n;
              WITH RECURSIVE n(i) AS (SELECT 12 UNION ALL SELECT i + 1 FROM n WHERE i < 10011)
              INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at)
              SELECT printf('00000000-0000-4000-9000-%012x', i), 'room ' || i, 'room ' || i, 1, '{owner}', 0 FROM n;
@@ -489,12 +499,12 @@ fn native_pbkdf2_millis() -> (f64, f64) {
 
 fn overhead(report: &mut Report, ours: &TestApp, baseline: &TestApp, seconds: f64) -> Outcome {
     report.section(
-        "2. Request overhead: 16 connections, the Rust worker beside a plain-JS worker running the same D1 batch",
+        "2. Request overhead: 16 connections, the Rust worker beside a plain-JS worker running the same D1 batch (and room object)",
     );
     let probes = [
         ("GET /room/{id}", Probe::get(format!("/room/{}", room(SMALL_ROOM))), true),
         ("GET /room/{id}/members", Probe::get(format!("/room/{}/members", room(SMALL_ROOM))), true),
-        ("GET /room/{id}/messages", Probe::get(format!("/room/{}/messages", room(SMALL_ROOM))), true),
+        ("GET /room/{id}/messages (empty)", Probe::get(format!("/room/{}/messages", room(SMALL_ROOM))), true),
         (
             "POST /room/{id}/members (join)",
             Probe { method: "POST", path: format!("/room/{}/members", room(SMALL_ROOM)), keyed: true, expect: 200 },
@@ -684,8 +694,7 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
 }
 
 fn scale(report: &mut Report, big: &TestApp, small_directory: &TestApp) -> Outcome {
-    report
-        .section("4. Scale: a room of 100,000 members and messages beside a room of 10 (p50 of 101 alternating calls)");
+    report.section("4. Scale: a room of 100,000 members beside a room of 10 (p50 of 101 alternating calls)");
     let (large, small) = (room(BIG_ROOM), room(SMALL_ROOM));
     let cases = [
         ("GET /room/{id}", format!("/room/{large}"), format!("/room/{small}")),
@@ -694,16 +703,6 @@ fn scale(report: &mut Report, big: &TestApp, small_directory: &TestApp) -> Outco
             "members, offset 99,000",
             format!("/room/{large}/members?limit=10&offset=99000"),
             format!("/room/{small}/members?limit=10"),
-        ),
-        (
-            "messages, newest page",
-            format!("/room/{large}/messages?limit=10"),
-            format!("/room/{small}/messages?limit=10"),
-        ),
-        (
-            "messages, oldest page",
-            format!("/room/{large}/messages?limit=10&before={}", message(BIG_ROOM, 11)),
-            format!("/room/{small}/messages?limit=10&before={}", message(SMALL_ROOM, 10)),
         ),
     ];
     for (name, large_path, small_path) in cases {
@@ -796,6 +795,7 @@ fn smoke(report: &mut Report) -> Outcome {
         "(reported)",
         format!("{mine:.2} ({theirs:.2}): {:.2}×", mine / theirs),
     );
+    live::smoke(report, &ours, &baseline)?;
     println!("\nsmoke check passed: both workers started and answered {} reads alike", 2 * CALLS);
     Ok(())
 }
@@ -807,6 +807,9 @@ fn smoke(report: &mut Report) -> Outcome {
 struct Report {
     /// Whether to write bench/RESULTS.md (only for a run of every section).
     write: bool,
+    /// Whether to print the sections' markdown instead (a run of some sections), for a person
+    /// to paste.
+    print: bool,
     markdown: String,
     met: usize,
     missed: Vec<String>,
@@ -847,6 +850,9 @@ impl Report {
     fn finish(self, elapsed: Duration) -> Outcome {
         if self.met + self.missed.len() > 0 {
             println!("\ntargets met: {} of {}", self.met, self.met + self.missed.len());
+        }
+        if self.print {
+            println!("\n{}", self.markdown);
         }
         if !self.write {
             return Ok(());

@@ -4,7 +4,15 @@
 // What it cannot find it answers as the service does, a JSON 404: the launchers probe
 // readiness with `GET /user/<an unknown id>`, and a thrown TypeError would be workerd's
 // plain-text 500 instead.
-import { ADD_MEMBER, LATEST_MESSAGES, MEMBERS_PAGE, MESSAGE_CURSOR, ROOM, USERNAME } from './sql.js';
+//
+// A live room is a plain-JS Durable Object (`Room`, below) doing the fan-out that the service's
+// room object does, with the work per message that one must do and nothing else: parse and
+// validate the frame, one SQLite insert that numbers the message, one JSON encoding, a send to
+// every socket. The Worker in front checks the room (the same D1 statement) and the caller's
+// key (one KV read) before it hands a socket, a post or a read of the history to the room's
+// object, which keeps the room's messages (D1 no longer does).
+import { DurableObject } from 'cloudflare:workers';
+import { ADD_MEMBER, MEMBERS_PAGE, ROOM, USERNAME } from './sql.js';
 
 const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -37,29 +45,154 @@ async function members(env, roomId, limit, offset) {
   return json({ users, index: offset, user_count: room.results[0].user_count });
 }
 
-async function messages(env, roomId, limit) {
-  const [room, , page] = await env.DB.batch([
-    env.DB.prepare(ROOM).bind(roomId, null, null),
-    env.DB.prepare(MESSAGE_CURSOR).bind(roomId, null, null, null),
-    env.DB.prepare(LATEST_MESSAGES).bind(roomId, null, null, null, limit + 1),
-  ]);
-  if (room.results.length === 0) return noRoom();
-  const rows = page.results.slice(0, limit);
-  const list = rows.map((row) => ({ ...row, sent_at: new Date(row.sent_at).toISOString() }));
-  const next = page.results.length > limit ? rows[rows.length - 1].message_id : null;
-  return json({ messages: list, next });
+// The user id of the request's bearer key: null without one, undefined for a dead one.
+async function caller(request, env) {
+  const header = request.headers.get('Authorization');
+  if (header === null) return null;
+  const key = header.replace(/^Bearer /, '');
+  const userId = await env.SESSIONS.get(hex(await crypto.subtle.digest('SHA-256', bytes(key))));
+  return userId ?? undefined;
 }
 
 async function join(request, env, roomId) {
-  const key = (request.headers.get('Authorization') ?? '').replace(/^Bearer /, '');
-  const userId = await env.SESSIONS.get(hex(await crypto.subtle.digest('SHA-256', bytes(key))));
-  if (userId === null) return json({ error: 'invalid or expired key' }, 401);
+  const userId = await caller(request, env);
+  if (!userId) return json({ error: 'invalid or expired key' }, 401);
   const [room] = await env.DB.batch([
     env.DB.prepare(ROOM).bind(roomId, userId, userId),
-    env.DB.prepare(ADD_MEMBER).bind(roomId, userId, userId, Date.now()),
+    env.DB.prepare(ADD_MEMBER).bind(roomId, userId, userId, Date.now(), null, null),
   ]);
   if (room.results.length === 0) return noRoom();
   return json({ present: true });
+}
+
+// A socket (`GET /room/{id}/live`, upgrade), a post (`POST /room/{id}/messages {text}`) or a
+// page of history (`GET /room/{id}/messages?limit`) for the room's object, once the room is
+// known and the caller's key (if any) is live. The object trusts the caller and the room it is
+// told about: only this Worker can reach it.
+async function toRoom(request, env, roomId, post, socket) {
+  if (socket && request.headers.get('Upgrade') !== 'websocket') {
+    return json({ error: 'this route is a WebSocket: send Upgrade: websocket' }, 426);
+  }
+  const userId = await caller(request, env);
+  if (userId === undefined) return json({ error: 'invalid or expired key' }, 401);
+  if (post && userId === null) return json({ error: 'a key is required' }, 401);
+  const row = await env.DB.prepare(ROOM).bind(roomId, userId, userId).first();
+  const present = row?.caller_present === 1;
+  if (row === null || (row.open !== 1 && !present)) return noRoom();
+  if (post && !present) return json({ error: 'only members may post' }, 403);
+  const room = { open: row.open === 1, name: row.name, user_count: row.user_count, owner: row.owner };
+  const you =
+    userId === null ? null : { user_id: userId, present, admin: row.caller_admin === 1, owner: row.owner === userId };
+  const headers = new Headers(request.headers);
+  headers.set('X-Room', JSON.stringify(room));
+  headers.set('X-You', JSON.stringify(you));
+  const stub = env.ROOMS.get(env.ROOMS.idFromName(roomId));
+  return stub.fetch(new Request(request, { headers }));
+}
+
+const MAX_TEXT = 4000;
+
+export class Room extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS messages (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      message_id TEXT NOT NULL, user_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL,
+      txn_id TEXT)`);
+  }
+
+  latest() {
+    return this.sql.exec('SELECT coalesce(max(seq), 0) AS seq FROM messages').one().seq;
+  }
+
+  async fetch(request) {
+    const you = JSON.parse(request.headers.get('X-You'));
+    if (request.method === 'GET' && request.headers.get('Upgrade') !== 'websocket') {
+      return json(this.page(Number(new URL(request.url).searchParams.get('limit') ?? 50)));
+    }
+    if (request.method === 'POST') {
+      const body = await request.json().catch(() => null);
+      const text = body?.text;
+      if (typeof text !== 'string' || text.length === 0 || text.length > MAX_TEXT) {
+        return json({ error: 'text must be 1-4000 characters' }, 400);
+      }
+      return json(this.post(you.user_id, text, null), 201);
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ user_id: you?.present ? you.user_id : null });
+    const seq = this.latest();
+    const room = JSON.parse(request.headers.get('X-Room'));
+    server.send(JSON.stringify({ type: 'hello', seq, room, you }));
+    server.send(JSON.stringify({ type: 'ready', seq }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  // The newest `limit` messages, and the cursor to the ones before them.
+  page(limit) {
+    const rows = this.sql
+      .exec('SELECT message_id, seq, user_id, text, sent_at FROM messages ORDER BY seq DESC LIMIT ?', limit + 1)
+      .toArray();
+    const messages = rows.slice(0, limit).map((row) => ({ ...row, sent_at: new Date(row.sent_at).toISOString() }));
+    const next = rows.length > limit ? messages[messages.length - 1].message_id : null;
+    return { messages, next };
+  }
+
+  // Stores the message with the room's next seq and sends it to every socket, encoded once.
+  post(userId, text, txnId) {
+    const messageId = crypto.randomUUID();
+    const sentAt = Date.now();
+    const { seq } = this.sql
+      .exec(
+        'INSERT INTO messages (message_id, user_id, text, sent_at, txn_id) VALUES (?, ?, ?, ?, ?) RETURNING seq',
+        messageId,
+        userId,
+        text,
+        sentAt,
+        txnId,
+      )
+      .one();
+    const message = { message_id: messageId, seq, user_id: userId, text, sent_at: new Date(sentAt).toISOString() };
+    const frame = JSON.stringify({ type: 'message', seq, message });
+    for (const socket of this.ctx.getWebSockets()) {
+      try {
+        socket.send(frame);
+      } catch {
+        // A socket closing as we send: its close handler tidies up.
+      }
+    }
+    return message;
+  }
+
+  async webSocketMessage(ws, data) {
+    if (typeof data !== 'string') return ws.close(1003, 'text frames only');
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return ws.send(JSON.stringify({ type: 'error', error: 'not JSON' }));
+    }
+    const { type, text, txn_id: txnId } = frame ?? {};
+    const error = (message) => ws.send(JSON.stringify({ type: 'error', error: message, txn_id: txnId }));
+    if (type !== 'send') return error('unknown type');
+    if (typeof txnId !== 'string' || txnId.length === 0 || txnId.length > 64) return error('txn_id must be 1-64 characters');
+    if (typeof text !== 'string' || text.length === 0 || text.length > MAX_TEXT) return error('text must be 1-4000 characters');
+    const { user_id: userId } = ws.deserializeAttachment();
+    if (userId === null) return error('only members may post');
+    const message = this.post(userId, text, txnId);
+    ws.send(JSON.stringify({ type: 'sent', txn_id: txnId, message }));
+  }
+
+  async webSocketClose(ws, code, reason) {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closed: nothing to answer.
+    }
+  }
+
+  async webSocketError() {}
 }
 
 export default {
@@ -74,8 +207,10 @@ export default {
     if (resource !== 'room') return noRoute();
     if (request.method === 'GET' && part === undefined) return room(env, id);
     if (request.method === 'GET' && part === 'members') return members(env, id, limit, offset);
-    if (request.method === 'GET' && part === 'messages') return messages(env, id, limit);
+    if (request.method === 'GET' && part === 'messages') return toRoom(request, env, id, false, false);
     if (request.method === 'POST' && part === 'members') return join(request, env, id);
+    if (request.method === 'GET' && part === 'live') return toRoom(request, env, id, false, true);
+    if (request.method === 'POST' && part === 'messages') return toRoom(request, env, id, true, false);
     return noRoute();
   },
 };
