@@ -13,6 +13,8 @@ pub mod live;
 pub mod routes;
 pub mod store;
 
+use std::rc::Rc;
+
 use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
 
 use crate::config::Settings;
@@ -23,7 +25,7 @@ use crate::http::{Cors, RequestLog, Shared};
 use crate::routes::{admins, bans, directory, live as live_routes, members, messages, rooms, tokens, users};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
     let started = clock::now_millis();
     let settings = Settings::of(&env);
@@ -41,7 +43,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         Ok(config) => match routing::route(ROUTES, &method, &req.path()) {
             Ok(found) => {
                 route = Some(found.pattern);
-                let shared = Shared { config, log: log.clone() };
+                let shared = Shared { config, log: log.clone(), context: Rc::new(context) };
                 found.router(req.method(), shared).run(req, env).await.map_err(ApiError::from)
             }
             Err(error) => Err(error),
@@ -69,7 +71,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     worker::console_log!("{}", scheduled_line("kv_forget", drained));
     let delivered = match &db {
         Ok(db) => match store::outbox::oldest(db).await {
-            Ok(events) => live::client::deliver(&env, db, &log, &events).await.map(|()| events.len()),
+            Ok(events) => live::client::deliver(&env, db, &log, &events, None).await.map(|()| events.len()),
             Err(error) => Err(error),
         },
         Err(error) => Err(error.clone()),

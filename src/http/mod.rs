@@ -18,10 +18,13 @@ pub use log::RequestLog;
 use crate::config::Config;
 use crate::error::ApiError;
 
-/// What every handler gets beside the request: the settings, and the request's log record.
+/// What every handler gets beside the request: the settings, the request's log record, and
+/// its context.
 pub struct Shared {
     pub config: Rc<Config>,
     pub log: RequestLog,
+    /// The request's context: work it may finish after the answer (`wait_until`).
+    pub context: Rc<worker::Context>,
 }
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {

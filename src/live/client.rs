@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
+use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
 use super::{Answer, Applied, Changes, Connect, Deletion, Edit, HistoryQuery, Pending, Post, Redeem, Redeemed, Ticket};
 use crate::error::ApiError;
@@ -94,10 +94,18 @@ impl RoomObject {
 }
 
 /// Hands each room's pending events to its object, in order, then deletes from the outbox
-/// what the object applied. A room whose object fails keeps its events queued: the next change
-/// of the room hands them over again, and so does the scheduled retry (`lib.rs`). The first
-/// failure is returned, after every room was tried.
-pub async fn deliver(env: &Env, db: &Db, log: &RequestLog, events: &[Pending]) -> Result<(), ApiError> {
+/// what the object applied: at once, or after the answer when `later` is the request's context
+/// (the events have reached the sockets; only the bookkeeping is left). A room whose object
+/// fails keeps its events queued: the next change of the room hands them over again, and so
+/// does the scheduled retry (`lib.rs`). The first failure is returned, after every room was
+/// tried.
+pub async fn deliver(
+    env: &Env,
+    db: &Db,
+    log: &RequestLog,
+    events: &[Pending],
+    later: Option<&Context>,
+) -> Result<(), ApiError> {
     let mut rooms: Vec<(&str, Vec<Pending>)> = Vec::new();
     for event in events {
         match rooms.iter_mut().find(|(room_id, _)| *room_id == event.room_id) {
@@ -109,7 +117,23 @@ pub async fn deliver(env: &Env, db: &Db, log: &RequestLog, events: &[Pending]) -
     for (room_id, of_room) in rooms {
         let delivered = async {
             let applied = RoomObject::of(env, room_id, log)?.apply(&of_room).await?;
-            outbox::applied(db, room_id, applied).await
+            match later {
+                None => outbox::applied(db, room_id, applied).await,
+                Some(context) => {
+                    let (env, room_id) = (env.clone(), room_id.to_owned());
+                    context.wait_until(async move {
+                        let forgotten = match Db::open(&env, &RequestLog::default()) {
+                            Ok(db) => outbox::applied(&db, &room_id, applied).await,
+                            Err(error) => Err(error),
+                        };
+                        if let Err(error) = forgotten {
+                            let detail = error.log_detail().unwrap_or(error.message()).to_owned();
+                            worker::console_error!("room events applied but left queued: {detail}");
+                        }
+                    });
+                    Ok(())
+                }
+            }
         };
         if let Err(error) = delivered.await {
             if outcome.is_ok() {

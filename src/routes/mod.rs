@@ -68,7 +68,8 @@ async fn notify(ctx: &Ctx, db: &Db, events: &[Pending]) {
     if events.is_empty() || ctx.data.config.fault_drop_room_events {
         return;
     }
-    if let Err(error) = crate::live::client::deliver(&ctx.env, db, &ctx.data.log, events).await {
+    if let Err(error) = crate::live::client::deliver(&ctx.env, db, &ctx.data.log, events, Some(&ctx.data.context)).await
+    {
         ctx.data.log.failed(&format!("room events left queued: {}", error.log_detail().unwrap_or(error.message())));
     }
 }
