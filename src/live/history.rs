@@ -76,6 +76,15 @@ impl MessageRow {
     }
 }
 
+/// Which message an event shows (as it is when the event is sent or replayed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Nothing,
+    Message(i64),
+    /// The message the event posts, numbered as the event is.
+    Itself,
+}
+
 /// Where a page of history starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cursor<'a> {
@@ -131,9 +140,14 @@ impl History {
         Ok(self.number("SELECT min(seq) AS n FROM events", vec![])?.saturating_sub(1).max(0))
     }
 
-    /// Appends an event, numbered after the latest; its seq.
-    pub fn append(&self, now: i64, body: &Value, message_seq: Option<i64>) -> Result<i64, ApiError> {
+    /// Appends an event, numbered after the latest, about the message `message` names; its seq.
+    pub fn append(&self, now: i64, body: &Value, message: About) -> Result<i64, ApiError> {
         let seq = self.latest_seq()? + 1;
+        let message_seq = match message {
+            About::Nothing => None,
+            About::Message(seq) => Some(seq),
+            About::Itself => Some(seq),
+        };
         self.run(
             "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)",
             vec![seq.into(), now.into(), body.to_string().into(), message_seq.into()],
@@ -157,7 +171,7 @@ impl History {
 
     /// Posts a message as the event after the latest; the message's row.
     pub fn post(&self, message_id: &str, user_id: &str, text: &str, now: i64) -> Result<MessageRow, ApiError> {
-        let seq = self.append(now, &json!({ "type": "message" }), Some(self.latest_seq()? + 1))?;
+        let seq = self.append(now, &json!({ "type": "message" }), About::Itself)?;
         self.run(
             "INSERT INTO messages (seq, message_id, user_id, text, sent_at) VALUES (?, ?, ?, ?, ?)",
             vec![seq.into(), message_id.into(), user_id.into(), text.into(), now.into()],
@@ -186,7 +200,7 @@ impl History {
             "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?",
             vec![text.into(), now.into(), message.seq.into()],
         )?;
-        let seq = self.append(now, &json!({ "type": "message_edited" }), Some(message.seq))?;
+        let seq = self.append(now, &json!({ "type": "message_edited" }), About::Message(message.seq))?;
         let edited = MessageRow { text: Some(text.to_owned()), edited_at: Some(now), ..message.clone() };
         Ok((seq, edited))
     }
@@ -197,7 +211,7 @@ impl History {
             "UPDATE messages SET user_id = NULL, text = NULL, sent_at = NULL, edited_at = NULL WHERE seq = ?",
             vec![message.seq.into()],
         )?;
-        self.append(now, &json!({ "type": "message_deleted", "message_id": message.message_id }), None)
+        self.append(now, &json!({ "type": "message_deleted", "message_id": message.message_id }), About::Nothing)
     }
 
     /// Up to `limit` messages from the cursor, newest first; `None` if the cursor names no

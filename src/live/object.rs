@@ -18,7 +18,7 @@ use worker::{
 };
 
 use super::frames::{self, close, Change, ClientFrame};
-use super::history::{numbered, Cursor, History, MessageRow};
+use super::history::{numbered, About, Cursor, History, MessageRow};
 use super::{Answer, Applied, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, Redeem, Redeemed, Ticket};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
@@ -373,7 +373,7 @@ impl LiveRoom {
                 let Value::Object(body) = serde_json::to_value(&change).map_err(ApiError::internal)? else {
                     return Err(ApiError::internal("an event is not a JSON object"));
                 };
-                let seq = history.append(now, &Value::Object(body.clone()), None)?;
+                let seq = history.append(now, &Value::Object(body.clone()), About::Nothing)?;
                 self.broadcast(&numbered(seq, body, None));
             }
             match change {
