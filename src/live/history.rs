@@ -4,6 +4,8 @@
 //! Every call here is synchronous: the runtime commits the writes between two awaits as one
 //! transaction, so a handler that does not await between them writes all or nothing.
 
+use std::cell::Cell;
+
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use worker::{SqlStorage, SqlStorageValue};
@@ -99,8 +101,9 @@ pub struct Page {
     pub more_before: bool,
 }
 
-/// The room's storage.
-pub struct History(SqlStorage);
+/// The room's storage, and its latest seq once read: `append` is the only writer of events, and
+/// the object runs one call at a time, so the copy stays exact while the object lives.
+pub struct History(SqlStorage, Cell<Option<i64>>);
 
 fn storage_error(error: worker::Error) -> ApiError {
     ApiError::internal(format!("room storage: {error}"))
@@ -111,7 +114,7 @@ impl History {
         for statement in SCHEMA {
             sql.exec(statement, None).map_err(storage_error)?;
         }
-        Ok(Self(sql))
+        Ok(Self(sql, Cell::new(None)))
     }
 
     fn rows<T: for<'de> Deserialize<'de>>(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>, ApiError> {
@@ -132,7 +135,12 @@ impl History {
 
     /// The room's latest seq: 0 before its first event.
     pub fn latest_seq(&self) -> Result<i64, ApiError> {
-        self.number("SELECT max(seq) AS n FROM events", vec![])
+        if let Some(latest) = self.1.get() {
+            return Ok(latest);
+        }
+        let latest = self.number("SELECT max(seq) AS n FROM events", vec![])?;
+        self.1.set(Some(latest));
+        Ok(latest)
     }
 
     /// The oldest seq a resume can still start after: events after it are all kept.
@@ -152,6 +160,7 @@ impl History {
             "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)",
             vec![seq.into(), now.into(), body.to_string().into(), message_seq.into()],
         )?;
+        self.1.set(Some(seq));
         if seq % 100 == 0 {
             self.prune(now)?;
         }

@@ -117,11 +117,15 @@ fn twenty_posters_mixing_http_and_sockets_give_every_socket_the_same_order_witho
     assert_eq!(history(app(), &room, &owner), order, "HTTP's history is the sockets' order");
 }
 
-/// The socket ends, one way or another, once its server is gone.
+/// The socket ends, one way or another, once its server is gone (after any `presence` frame
+/// the room sent before it went).
 fn assert_ended(socket: &mut Live) {
-    match socket.read_within(PATIENCE) {
-        Some(Incoming::Closed(_) | Incoming::Ended(_)) => {}
-        other => panic!("the socket outlived its server: {other:?}"),
+    loop {
+        match socket.read_within(PATIENCE) {
+            Some(Incoming::Frame(frame)) if frame["type"] == "presence" => {}
+            Some(Incoming::Closed(_) | Incoming::Ended(_)) => return,
+            other => panic!("the socket outlived its server: {other:?}"),
+        }
     }
 }
 
