@@ -20,18 +20,7 @@ pub const PATIENCE: Duration = Duration::from_secs(15);
 pub const QUIET: Duration = Duration::from_millis(1000);
 
 /// The frames that are persisted events and carry the room's next `seq`.
-pub const EVENTS: [&str; 10] = [
-    "message",
-    "message_edited",
-    "message_deleted",
-    "member_joined",
-    "member_left",
-    "admin_added",
-    "admin_removed",
-    "owner_changed",
-    "room_updated",
-    "room_deleted",
-];
+pub use chatrooms::live::frames::EVENT_FRAME_TYPES as EVENTS;
 
 pub const KEY_NO_LONGER_VALID: u16 = 4001;
 pub const ACCESS_LOST: u16 = 4003;
