@@ -187,7 +187,12 @@ step "schemathesis: all checks, all phases, $EXAMPLES cases per operation and ph
 # machine), not the service: it failed whole runs with every request answered well. Two workers:
 # with more, hypothesis's parsing of its own strategies' source races across threads (a
 # "recursion depth mismatch" error in the coverage phase).
+#
+# Two operations are left out: the live socket (openLiveSocket), which schemathesis cannot open
+# (every request it can send is a 426 before anything else is read; tests/api/live/ opens it),
+# and /asyncapi.json (getAsyncApi), a static file the platform serves with its own headers.
 set -- --checks all --exclude-checks ensure_resource_availability --max-examples "$EXAMPLES" --workers 2 \
+    --exclude-operation-id openLiveSocket --exclude-operation-id getAsyncApi \
     --suppress-health-check too_slow --no-color --output-sanitize false \
     --report har,junit --report-dir "$STATE/report" --request-timeout 30
 [ -n "${FUZZ_SEED:-}" ] && set -- "$@" --seed "$FUZZ_SEED"
