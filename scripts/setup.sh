@@ -68,17 +68,20 @@ debian_wasm_toolchain() {
 }
 
 # worker-build, and wasm-bindgen at exactly the version Cargo.lock pins (worker-build
-# refuses any other). Both compile from source: a few minutes on a fresh machine, so in parallel.
+# refuses any other). Both compile from source: minutes on a fresh machine, so in parallel, and
+# at opt-level 1: each runs for a second or two per build of the worker, and full optimisation
+# would cost more minutes to compile than it ever saves.
 cargo_tools() {
+    export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
     bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
     pids=
     if [ "$(worker-build --version 2>/dev/null)" != "0.8.7" ]; then
-        step "cargo install worker-build 0.8.7 (about 3 minutes)"
+        step "cargo install worker-build 0.8.7"
         cargo install -q worker-build --version 0.8.7 --locked &
         pids="$pids $!"
     fi
     if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]; then
-        step "cargo install wasm-bindgen-cli $bindgen_version (about 2 minutes)"
+        step "cargo install wasm-bindgen-cli $bindgen_version"
         # Not --locked: its lock file pins a crate version the registry no longer has.
         cargo install -q wasm-bindgen-cli --version "$bindgen_version" --force &
         pids="$pids $!"
@@ -111,13 +114,18 @@ lints() {
     done
 }
 
-wasm_target
-lints
-cargo_tools
-npm_packages
+with_browser=
 for option in "$@"; do
     case "$option" in
-        --browser) browser ;;
+        --browser) with_browser=1 ;;
         *) echo "setup.sh: unknown option $option" >&2; exit 2 ;;
     esac
 done
+wasm_target
+lints
+# The cargo tools compile (all cores) while npm and apt download.
+cargo_tools &
+tools=$!
+npm_packages
+[ -z "$with_browser" ] || browser
+wait "$tools"
