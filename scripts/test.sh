@@ -28,12 +28,8 @@ fi
 step "contract: the OpenAPI document validated; the web client type-checked against it"
 sh scripts/contract.sh
 
-step "unit tests, every statement's query plan, and the room rules against their SQL guards"
-cargo test --quiet --lib
-cargo test --quiet --test query_plans
-cargo test --quiet --test room_rules
-cargo test --quiet --test throttle_sql
-cargo test --quiet --test key_guard
+step "unit tests, every statement's query plan, the room rules against their SQL guards, the throttles' and the room history's SQL"
+cargo test --quiet --lib --test query_plans --test room_rules --test throttle_sql --test key_guard --test history_sql
 
 step "build the worker (wasm32)"
 sh scripts/build.sh
@@ -45,8 +41,10 @@ dry_run=$(CHATROOMS_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/dry-r
 }
 echo "$dry_run" | grep -E "Total Upload" >&2
 
+# Four at a time on two cores: most of a test's time is waiting (on wrangler dev, on a socket's
+# frames, on a key's TTL), not computing.
 step "integration tests against wrangler dev"
-CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api
+CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api -- --test-threads 4
 
 # The test profile's build of benches/bench.rs reuses the integration tests' dependencies; the
 # bench profile (opt-level 3) would compile them all again.

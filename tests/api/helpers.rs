@@ -3,7 +3,7 @@
 //! from, and requests by hand for what those methods do not send. One instance serves all the
 //! tests that use the default settings; tests that need other settings spawn their own.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -141,15 +141,31 @@ impl TestApp {
         }
     }
 
-    /// Runs SQL against the instance's local D1 (beside the running worker) and returns the
-    /// rows, for checks against the database itself.
+    /// Runs one SQL statement on the instance's local D1 (the SQLite file the running worker
+    /// uses) and returns the rows as JSON objects, for checks against the database itself.
     pub fn sql(&self, query: &str) -> Vec<Value> {
         let _alone = self.turns.alone();
-        let output =
-            wrangler_d1(&["execute", "DB", "--local", "--json", "--command", query], &self.config, &self.state);
-        assert!(output.status.success(), "{query}: {}", String::from_utf8_lossy(&output.stderr));
-        let results: Value = serde_json::from_slice(&output.stdout).unwrap();
-        results[0]["results"].as_array().cloned().unwrap_or_default()
+        let db = rusqlite::Connection::open(d1_file(&self.state)).unwrap();
+        db.busy_timeout(Duration::from_secs(30)).unwrap();
+        let mut statement = db.prepare(query).unwrap_or_else(|error| panic!("{query}: {error}"));
+        let names: Vec<String> = statement.column_names().into_iter().map(str::to_owned).collect();
+        let rows = statement
+            .query_map([], |row| {
+                let mut fields = serde_json::Map::new();
+                for (index, name) in names.iter().enumerate() {
+                    let value = match row.get_ref(index)? {
+                        rusqlite::types::ValueRef::Null => Value::Null,
+                        rusqlite::types::ValueRef::Integer(number) => number.into(),
+                        rusqlite::types::ValueRef::Real(number) => number.into(),
+                        rusqlite::types::ValueRef::Text(text) => String::from_utf8_lossy(text).into(),
+                        rusqlite::types::ValueRef::Blob(bytes) => bytes.to_vec().into(),
+                    };
+                    fields.insert(name.clone(), value);
+                }
+                Ok(Value::Object(fields))
+            })
+            .unwrap_or_else(|error| panic!("{query}: {error}"));
+        rows.collect::<Result<_, _>>().unwrap_or_else(|error| panic!("{query}: {error}"))
     }
 
     /// What wrangler printed, for failure messages.
@@ -674,9 +690,9 @@ impl Resp {
 
 // The database's turns.
 
-/// Requests and out-of-band SQL take turns on the instance's SQLite file: `sql` runs a second
-/// workerd on it, and either process may then find it locked (SQLITE_BUSY), which a real D1
-/// never does. Requests share the file; `sql` has it alone.
+/// Requests and out-of-band SQL take turns on the instance's SQLite file: `sql` opens it beside
+/// workerd, and either may then find it locked (SQLITE_BUSY), which a real D1 never does.
+/// Requests share the file; `sql` has it alone.
 #[derive(Clone, Default)]
 struct Turns(Arc<RwLock<()>>);
 
@@ -734,9 +750,49 @@ fn remove_state_of_finished_runs() {
     }
 }
 
+/// Applies the migrations to the local D1 in `state`: once per config and test run, into a
+/// state directory that each instance then copies (applying them takes wrangler seconds).
 fn migrate(config: &str, state: &Path) {
-    let output = wrangler_d1(&["migrations", "apply", "DB", "--local"], config, state);
-    assert!(output.status.success(), "migrations failed: {}", String::from_utf8_lossy(&output.stderr));
+    static MIGRATED: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    let template = MIGRATED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(config.to_owned())
+        .or_insert_with(|| {
+            let template = fresh_state_dir();
+            let output = wrangler_d1(&["migrations", "apply", "DB", "--local"], config, &template);
+            assert!(output.status.success(), "migrations failed: {}", String::from_utf8_lossy(&output.stderr));
+            template
+        })
+        .clone();
+    copy_dir(&template, state);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The SQLite file of the local D1 in `state`, where wrangler keeps it.
+fn d1_file(state: &Path) -> PathBuf {
+    let dir = state.join("v3/d1/miniflare-D1DatabaseObject");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "sqlite"))
+        // Beside miniflare's own metadata.sqlite: the database, named by a hash.
+        .filter(|path| path.file_stem().is_some_and(|stem| stem.len() == 64))
+        .collect();
+    assert_eq!(files.len(), 1, "one local D1 in {}: {files:?}", dir.display());
+    files.remove(0)
 }
 
 /// `wrangler d1 <args>` on the local D1 of this config and state directory.
