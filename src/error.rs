@@ -86,6 +86,11 @@ impl ApiError {
         }
     }
 
+    /// Everything the log should say of it: the detail of our own failures, else the message.
+    pub fn detail(&self) -> &str {
+        self.log_detail().unwrap_or(self.message())
+    }
+
     /// The answer sent for this error: its status, `{"error": message}`, and the headers it
     /// needs (`Retry-After`, `Allow`). The detail of our own failures is not in it: it goes to
     /// the request's log line (`http::answer`).

@@ -82,7 +82,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 fn scheduled_line(job: &str, outcome: Result<usize, ApiError>) -> serde_json::Value {
     match outcome {
         Ok(done) => serde_json::json!({ "scheduled": job, "done": done }),
-        Err(error) => serde_json::json!({ "scheduled": job, "error": error.log_detail().unwrap_or(error.message()) }),
+        Err(error) => serde_json::json!({ "scheduled": job, "error": error.detail() }),
     }
 }
 

@@ -127,7 +127,7 @@ pub async fn deliver(
                             Err(error) => Err(error),
                         };
                         if let Err(error) = forgotten {
-                            let detail = error.log_detail().unwrap_or(error.message()).to_owned();
+                            let detail = error.detail().to_owned();
                             worker::console_error!("room events applied but left queued: {detail}");
                         }
                     });

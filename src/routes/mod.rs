@@ -57,7 +57,7 @@ async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
         Err(error) => Err(error),
     };
     if let Err(error) = forgotten {
-        ctx.data.log.failed(&format!("KV cleanup left queued: {}", error.log_detail().unwrap_or(error.message())));
+        ctx.data.log.failed(&format!("KV cleanup left queued: {}", error.detail()));
     }
 }
 
@@ -70,7 +70,7 @@ async fn notify(ctx: &Ctx, db: &Db, events: &[Pending]) {
     }
     if let Err(error) = crate::live::client::deliver(&ctx.env, db, &ctx.data.log, events, Some(&ctx.data.context)).await
     {
-        ctx.data.log.failed(&format!("room events left queued: {}", error.log_detail().unwrap_or(error.message())));
+        ctx.data.log.failed(&format!("room events left queued: {}", error.detail()));
     }
 }
 
