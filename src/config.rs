@@ -61,6 +61,8 @@ pub struct Config {
     pub address_rate_limit: bool,
     /// Live session keys per user: a login beyond them ends the oldest.
     pub sessions_per_user: u32,
+    /// How long a ticket to open a room's socket stays good.
+    pub ticket_seconds: u32,
     /// `FAULT_ROOM_EVENTS=drop`, for tests only: a request leaves the events of the changes it
     /// committed queued, as if the call to the room's object had failed, so that only the
     /// scheduled retry delivers them.
@@ -81,6 +83,9 @@ impl Config {
     pub const DEFAULT_ADDITIONS_PER_HOUR: u32 = 300;
     pub const DEFAULT_ROOMS_OWNED: u32 = 1_000;
     pub const DEFAULT_SESSIONS_PER_USER: u32 = 50;
+    pub const DEFAULT_TICKET_SECONDS: u32 = 60;
+    /// A ticket goes into a URL, which logs may keep: it must not live long.
+    pub const MAX_TICKET_SECONDS: u32 = 300;
 
     /// `lookup` answers a var or secret by name. A malformed setting is an error, never
     /// silently replaced by its default.
@@ -132,6 +137,10 @@ impl Config {
         if sessions_per_user == 0 {
             return Err("SESSIONS_PER_USER must be at least 1".into());
         }
+        let ticket_seconds = number(&lookup, "TICKET_SECONDS", Self::DEFAULT_TICKET_SECONDS)?;
+        if !(1..=Self::MAX_TICKET_SECONDS).contains(&ticket_seconds) {
+            return Err(format!("TICKET_SECONDS must be 1 to {}", Self::MAX_TICKET_SECONDS));
+        }
         let fault_drop_room_events = match lookup("FAULT_ROOM_EVENTS").as_deref().map(str::trim) {
             None | Some("") => false,
             Some("drop") => true,
@@ -147,6 +156,7 @@ impl Config {
             address_key,
             address_rate_limit,
             sessions_per_user,
+            ticket_seconds,
             fault_drop_room_events,
         })
     }
@@ -226,6 +236,16 @@ mod tests {
         assert_eq!(config.address_key, None);
         assert!(config.address_rate_limit);
         assert_eq!(config.sessions_per_user, 50);
+        assert_eq!(config.ticket_seconds, 60);
+    }
+
+    #[test]
+    fn a_ticket_lives_one_second_to_five_minutes() {
+        assert_eq!(parse(&[("TICKET_SECONDS", "1")]).unwrap().ticket_seconds, 1);
+        assert_eq!(parse(&[("TICKET_SECONDS", "300")]).unwrap().ticket_seconds, 300);
+        assert!(parse(&[("TICKET_SECONDS", "0")]).is_err());
+        assert!(parse(&[("TICKET_SECONDS", "301")]).is_err());
+        assert!(parse(&[("TICKET_SECONDS", "soon")]).is_err());
     }
 
     #[test]

@@ -22,7 +22,44 @@ pub const KEPT_MILLIS: i64 = 7 * 24 * 3600 * 1000;
 /// How long a socket send's `txn_id` is remembered.
 pub const TXN_MILLIS: i64 = 24 * 3600 * 1000;
 
-const SCHEMA: &[&str] = &[
+/// The statements that number, keep and forget events, by name, for `tests/history_sql.rs` to
+/// run natively.
+pub mod sql {
+    pub const LATEST_SEQ: &str = "SELECT max(seq) AS n FROM events";
+    pub const OLDEST_SEQ: &str = "SELECT min(seq) AS n FROM events";
+    pub const APPEND_EVENT: &str = "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)";
+    /// Events at or below a seq (the latest less `KEPT_EVENTS`) and older than a time (now less
+    /// `KEPT_MILLIS`).
+    pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
+}
+
+/// What a socket that resumes after a seq gets before `ready`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Every event after it, all still kept.
+    Replay,
+    /// `reset`: a seq the room never reached, or events after it are forgotten.
+    Reset,
+}
+
+impl Resume {
+    /// `oldest` is the oldest kept event's seq (0 for none).
+    pub fn after(after: i64, latest: i64, oldest: i64) -> Self {
+        if after > latest || after < oldest.saturating_sub(1) {
+            Self::Reset
+        } else {
+            Self::Replay
+        }
+    }
+}
+
+/// `sql::PRUNE_EVENTS`'s bounds: the seq at or below which, and the time before which, an event
+/// may be forgotten.
+pub fn prune_bounds(latest: i64, now: i64) -> (i64, i64) {
+    (latest - KEPT_EVENTS, now - KEPT_MILLIS)
+}
+
+pub const SCHEMA: &[&str] = &[
     // `body` is the event's frame without `seq` (and without `message`, which `message_seq`
     // names, so that a replay shows a message as it is now).
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL,
@@ -138,14 +175,14 @@ impl History {
         if let Some(latest) = self.1.get() {
             return Ok(latest);
         }
-        let latest = self.number("SELECT max(seq) AS n FROM events", vec![])?;
+        let latest = self.number(sql::LATEST_SEQ, vec![])?;
         self.1.set(Some(latest));
         Ok(latest)
     }
 
-    /// The oldest seq a resume can still start after: events after it are all kept.
-    pub fn oldest_resumable(&self) -> Result<i64, ApiError> {
-        Ok(self.number("SELECT min(seq) AS n FROM events", vec![])?.saturating_sub(1).max(0))
+    /// What a socket resuming after `after` gets.
+    pub fn resume(&self, after: i64) -> Result<Resume, ApiError> {
+        Ok(Resume::after(after, self.latest_seq()?, self.number(sql::OLDEST_SEQ, vec![])?))
     }
 
     /// Appends an event, numbered after the latest, about the message `message` names; its seq.
@@ -156,10 +193,7 @@ impl History {
             About::Message(seq) => Some(seq),
             About::Itself => Some(seq),
         };
-        self.run(
-            "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)",
-            vec![seq.into(), now.into(), body.to_string().into(), message_seq.into()],
-        )?;
+        self.run(sql::APPEND_EVENT, vec![seq.into(), now.into(), body.to_string().into(), message_seq.into()])?;
         self.1.set(Some(seq));
         if seq % 100 == 0 {
             self.prune(now)?;
@@ -171,10 +205,8 @@ impl History {
     /// `KEPT_MILLIS`, and the `txn_id`s older than `TXN_MILLIS`.
     fn prune(&self, now: i64) -> Result<(), ApiError> {
         let latest = self.latest_seq()?;
-        self.run(
-            "DELETE FROM events WHERE seq <= ? AND at < ?",
-            vec![(latest - KEPT_EVENTS).into(), (now - KEPT_MILLIS).into()],
-        )?;
+        let (seq, at) = prune_bounds(latest, now);
+        self.run(sql::PRUNE_EVENTS, vec![seq.into(), at.into()])?;
         self.run("DELETE FROM txns WHERE at < ?", vec![(now - TXN_MILLIS).into()])
     }
 
@@ -321,14 +353,16 @@ impl History {
         Ok(Ok(()))
     }
 
+    /// Keeps a ticket, and forgets the expired ones.
     pub fn add_ticket(
         &self,
         ticket_hash: &str,
         user_id: &str,
         key_hash: &str,
         expires_at: i64,
+        now: i64,
     ) -> Result<(), ApiError> {
-        self.run("DELETE FROM tickets WHERE expires_at <= ?", vec![(expires_at - super::TICKET_MILLIS).into()])?;
+        self.run("DELETE FROM tickets WHERE expires_at <= ?", vec![now.into()])?;
         self.run(
             "INSERT INTO tickets (ticket_hash, user_id, key_hash, expires_at) VALUES (?, ?, ?, ?)",
             vec![ticket_hash.into(), user_id.into(), key_hash.into(), expires_at.into()],

@@ -17,9 +17,6 @@ use crate::domain::limits::{WriteKind, WriteLimit};
 use crate::error::ApiError;
 use frames::{RoomView, You};
 
-/// How long a ticket is good for.
-pub const TICKET_MILLIS: i64 = 60_000;
-
 /// The object's answer to a call.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

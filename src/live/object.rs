@@ -12,13 +12,17 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::JsString;
+use worker::web_sys;
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, Socket as TcpSocket, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
 };
 
 use super::frames::{self, close, Change, ClientFrame};
-use super::history::{numbered, About, Cursor, History, MessageRow};
+use super::history::{numbered, About, Cursor, History, MessageRow, Resume};
 use super::{Answer, Applied, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, Redeem, Redeemed, Ticket};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
@@ -64,7 +68,7 @@ impl DurableObject for LiveRoom {
         match outcome {
             Ok(response) => Ok(response),
             Err(error) => {
-                worker::console_error!("room object: {}", error.log_detail().unwrap_or(error.message()));
+                worker::console_error!("room object: {}", error.detail());
                 Ok(error.into_response()?)
             }
         }
@@ -72,7 +76,7 @@ impl DurableObject for LiveRoom {
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
         if let Err(error) = self.on_frame(&ws, message).await {
-            worker::console_error!("room socket: {}", error.log_detail().unwrap_or(error.message()));
+            worker::console_error!("room socket: {}", error.detail());
             send(&ws, &json!({ "type": "error", "error": "internal error" }).to_string());
         }
         Ok(())
@@ -90,7 +94,7 @@ impl DurableObject for LiveRoom {
 
     async fn alarm(&self) -> Result<Response> {
         if let Err(error) = self.on_alarm().await {
-            worker::console_error!("room alarm: {}", error.log_detail().unwrap_or(error.message()));
+            worker::console_error!("room alarm: {}", error.detail());
         }
         Response::empty()
     }
@@ -111,10 +115,27 @@ fn send(ws: &WebSocket, frame: &str) {
     let _ = ws.send_with_str(frame);
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A WebSocket, seen only as something to send a string already in JS to: a frame for every
+    /// socket of the room then leaves the wasm once, not once per socket (as
+    /// `WebSocket::send_with_str` would copy it).
+    type JsSocket;
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send(this: &JsSocket, frame: &JsString) -> std::result::Result<(), JsValue>;
+}
+
 fn close_socket(ws: &WebSocket, code: u16, reason: &str) {
     if let Err(error) = ws.close(Some(code), Some(reason)) {
         worker::console_error!("room socket close {code}: {error}");
     }
+}
+
+/// An event's body before its seq: `{"type": kind}`.
+fn typed(kind: &str) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("type".into(), kind.into());
+    body
 }
 
 fn attachment(ws: &WebSocket) -> Socket {
@@ -171,6 +192,7 @@ impl LiveRoom {
                     &ticket.user_id,
                     &ticket.key_hash,
                     ticket.expires_at,
+                    now_millis(),
                 )?;
                 answer(&Answer::Done(()))
             }
@@ -221,38 +243,41 @@ impl LiveRoom {
         ws.serialize_attachment(&socket)?;
         let latest = history.latest_seq()?;
         send(&ws, &json!({ "type": "hello", "seq": latest, "room": connect.room, "you": connect.you }).to_string());
-        match connect.after {
-            None => {}
-            Some(after) if after > latest || after < history.oldest_resumable()? => {
-                send(&ws, &json!({ "type": "reset", "seq": latest }).to_string());
-            }
-            Some(after) => {
-                for frame in history.events_after(after)? {
-                    send(&ws, &frame);
+        if let Some(after) = connect.after {
+            match history.resume(after)? {
+                Resume::Reset => send(&ws, &json!({ "type": "reset", "seq": latest }).to_string()),
+                Resume::Replay => {
+                    for frame in history.events_after(after)? {
+                        send(&ws, &frame);
+                    }
                 }
             }
         }
         send(&ws, &json!({ "type": "ready", "seq": latest }).to_string());
-        send(&ws, &json!({ "type": "presence", "users": self.present_users(None) }).to_string());
+        send(&ws, &json!({ "type": "presence", "users": self.present_users() }).to_string());
         self.presence_changed().await;
         Ok(Response::from_websocket(pair.client)?)
     }
 
-    /// The users with a socket open, but `leaving`'s.
-    fn present_users(&self, leaving: Option<&WebSocket>) -> Vec<String> {
+    /// The users with a socket open. A socket that is closing (by either side) is not open,
+    /// though the runtime lists it until the close handshake ends.
+    fn present_users(&self) -> Vec<String> {
         let users: BTreeSet<String> = self
             .state
             .get_websockets()
             .iter()
-            .filter(|ws| leaving != Some(*ws))
+            .filter(|ws| AsRef::<web_sys::WebSocket>::as_ref(*ws).ready_state() == web_sys::WebSocket::OPEN)
             .filter_map(|ws| attachment(ws).user_id)
             .collect();
         users.into_iter().collect()
     }
 
     fn broadcast(&self, frame: &str) {
+        let frame = JsString::from(frame);
         for ws in self.state.get_websockets() {
-            send(&ws, frame);
+            // As in `send`: a closing socket is its close handler's.
+            let socket: &web_sys::WebSocket = ws.as_ref();
+            let _ = socket.unchecked_ref::<JsSocket>().send(&frame);
         }
     }
 
@@ -278,7 +303,7 @@ impl LiveRoom {
                 None => {}
             }
         }
-        let users = self.present_users(None);
+        let users = self.present_users();
         let changed = self.presence.borrow().as_ref() != Some(&users);
         if changed {
             self.broadcast(&json!({ "type": "presence", "users": users }).to_string());
@@ -299,9 +324,7 @@ impl LiveRoom {
             }
         }
         let message = history.post(&post.message_id, &post.user_id, &post.text, now)?;
-        let mut body = Map::new();
-        body.insert("type".into(), "message".into());
-        self.broadcast(&numbered(message.seq, body, Some(&message)));
+        self.broadcast(&numbered(message.seq, typed("message"), Some(&message)));
         Ok(Answer::Done(message))
     }
 
@@ -328,9 +351,7 @@ impl LiveRoom {
             return Ok(Answer::Denied(Denied::NotTheAuthor));
         }
         let (seq, edited) = history.edit(&message, &edit.text, now_millis())?;
-        let mut body = Map::new();
-        body.insert("type".into(), "message_edited".into());
-        self.broadcast(&numbered(seq, body, Some(&edited)));
+        self.broadcast(&numbered(seq, typed("message_edited"), Some(&edited)));
         Ok(Answer::Done(edited.to_json()))
     }
 
@@ -343,8 +364,7 @@ impl LiveRoom {
             return Ok(Answer::Denied(Denied::NotYours));
         }
         let seq = history.delete(&message, now_millis())?;
-        let mut body = Map::new();
-        body.insert("type".into(), "message_deleted".into());
+        let mut body = typed("message_deleted");
         body.insert("message_id".into(), message.message_id.clone().into());
         self.broadcast(&numbered(seq, body, None));
         Ok(Answer::Done(()))
@@ -475,15 +495,18 @@ impl LiveRoom {
     ) -> std::result::Result<(), frames::FrameError> {
         let refuse = |error: &str| frames::FrameError::new(error, Some(txn_id));
         let internal = |error: ApiError| {
-            worker::console_error!("room socket send: {}", error.log_detail().unwrap_or(error.message()));
+            worker::console_error!("room socket send: {}", error.detail());
             refuse("internal error")
         };
         let Some(user_id) = socket.user_id.as_deref().filter(|_| socket.present) else {
             return Err(refuse("only present members may post"));
         };
         let history = self.history().map_err(internal)?;
-        if let Some(message) = history.sent_before(user_id, txn_id).map_err(internal)? {
+        let sent = |message: &MessageRow| {
             send(ws, &json!({ "type": "sent", "txn_id": txn_id, "message": message.to_json() }).to_string());
+        };
+        if let Some(message) = history.sent_before(user_id, txn_id).map_err(internal)? {
+            sent(&message);
             return Ok(());
         }
         let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?).to_string();
@@ -492,7 +515,7 @@ impl LiveRoom {
         match self.post(&post).map_err(internal)? {
             Answer::Done(message) => {
                 history.remember_txn(user_id, txn_id, message.seq, now_millis()).map_err(internal)?;
-                send(ws, &json!({ "type": "sent", "txn_id": txn_id, "message": message.to_json() }).to_string());
+                sent(&message);
                 Ok(())
             }
             Answer::Denied(denied) => Err(refuse(ApiError::from(denied).message())),

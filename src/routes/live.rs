@@ -13,12 +13,12 @@ use crate::error::ApiError;
 use crate::http::{json, param, read_input};
 use crate::live::client::RoomObject;
 use crate::live::frames::{RoomView, You};
-use crate::live::{Connect, Denied, Ticket, TICKET_MILLIS};
+use crate::live::{Connect, Denied, Ticket};
 use crate::store::rooms::{self, permitted, RoomQuery};
 use crate::store::Caller;
 
 /// `POST /room/{room_id}/live {key}` → 200 `{ticket, expires_in}`: a single-use ticket, good
-/// for a minute, to open this room's socket with `?ticket=` (a browser cannot send a key in a
+/// for a minute (`TICKET_SECONDS`), to open this room's socket with `?ticket=` (a browser cannot send a key in a
 /// header to a WebSocket, and a key must not go into a URL). Kept only as its hash.
 pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
@@ -26,14 +26,15 @@ pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     permitted(room, Action::View)?;
     // Made and kept as a session key is: 32 random bytes, stored as their SHA-256.
     let ticket = SessionKey::generate()?;
+    let seconds = ctx.data.config.ticket_seconds;
     let record = Ticket {
         ticket_hash: ticket.hash().as_str().to_owned(),
         user_id: request.caller.user_id.to_string(),
         key_hash: request.caller.key.as_str().to_owned(),
-        expires_at: now_millis() + TICKET_MILLIS,
+        expires_at: now_millis() + i64::from(seconds) * 1000,
     };
     RoomObject::of(&ctx.env, &request.room_id.to_string(), &ctx.data.log)?.add_ticket(&record).await?;
-    json(200, &json!({ "ticket": ticket.reveal(), "expires_in": TICKET_MILLIS / 1000 }))
+    json(200, &json!({ "ticket": ticket.reveal(), "expires_in": seconds }))
 }
 
 /// `GET /room/{room_id}/live` (a WebSocket upgrade; `Authorization: Bearer <key>`, or

@@ -1,9 +1,11 @@
 //! Each way in (a bearer key, a ticket, a keyless viewer of an open room), what `hello` says,
 //! and each refusal, answered as JSON before any upgrade.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
-use crate::helpers::{app, Staffed, NOBODY, UNKNOWN_ID};
+use crate::helpers::{app, Staffed, TestApp, NOBODY, UNKNOWN_ID};
 use crate::live_helpers::{ticket, Live, Way};
 
 fn you(user_id: &str, present: bool, admin: bool, owner: bool) -> Value {
@@ -147,6 +149,21 @@ fn a_ticket_of_another_room_is_401() {
     let other = app().create_room(&room.member, true);
     let theirs = ticket(app(), &other, &room.member);
     Live::try_connect(app(), &room.id, Way::Ticket(&theirs), None).err().expect("upgraded").assert_error(401);
+}
+
+#[test]
+fn an_expired_ticket_is_401() {
+    let app = TestApp::spawn(&[("TICKET_SECONDS", "5")]);
+    let user = app.sign_up("ana");
+    let room = app.create_room(&user, true);
+    let stale = app.ticket(&room, &user);
+    assert_eq!(stale.status, 200, "{}", stale.text);
+    assert_eq!(stale.body["expires_in"], 5, "{}", stale.text);
+    let _fresh = Live::ticketed(&app, &room, &user);
+    std::thread::sleep(Duration::from_secs(6));
+    let refusal = Live::try_connect(&app, &room, Way::Ticket(&stale.str("ticket")), None).err().expect("upgraded");
+    refusal.assert_error(401);
+    let _still = Live::ticketed(&app, &room, &user);
 }
 
 #[test]

@@ -1,0 +1,91 @@
+//! A room object's statements that keep and forget events (`live::history::sql`) run natively
+//! on its schema: a resume finds every event after it kept, or gets `reset`; nothing younger
+//! than a week, and none of the latest 10,000, is forgotten.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use chatrooms::live::history::{prune_bounds, sql, Resume, KEPT_EVENTS, KEPT_MILLIS, SCHEMA};
+use rusqlite::{params, Connection};
+
+const DAY: i64 = 24 * 3600 * 1000;
+
+fn room() -> Connection {
+    let db = Connection::open_in_memory().unwrap();
+    for statement in SCHEMA {
+        db.execute_batch(statement).unwrap();
+    }
+    db
+}
+
+fn number(db: &Connection, query: &str) -> i64 {
+    db.query_row(query, [], |row| row.get::<_, Option<i64>>(0)).unwrap().unwrap_or(0)
+}
+
+/// Appends `count` events after the latest, all at `at`.
+fn append(db: &Connection, count: i64, at: i64) {
+    let latest = number(db, sql::LATEST_SEQ);
+    for seq in latest + 1..=latest + count {
+        db.execute(sql::APPEND_EVENT, params![seq, at, r#"{"type":"member_joined"}"#, None::<i64>]).unwrap();
+    }
+}
+
+fn prune(db: &Connection, now: i64) {
+    let (seq, at) = prune_bounds(number(db, sql::LATEST_SEQ), now);
+    db.execute(sql::PRUNE_EVENTS, params![seq, at]).unwrap();
+}
+
+fn resume(db: &Connection, after: i64) -> Resume {
+    Resume::after(after, number(db, sql::LATEST_SEQ), number(db, sql::OLDEST_SEQ))
+}
+
+/// Whether every event after `after` is still kept, counted.
+fn all_kept_after(db: &Connection, after: i64) -> bool {
+    let latest = number(db, sql::LATEST_SEQ);
+    let kept: i64 = db.query_row("SELECT count(*) FROM events WHERE seq > ?", [after], |row| row.get(0)).unwrap();
+    kept == latest - after
+}
+
+#[test]
+fn a_new_room_replays_from_zero_and_resets_a_seq_it_never_reached() {
+    let db = room();
+    assert_eq!(resume(&db, 0), Resume::Replay);
+    assert_eq!(resume(&db, 1), Resume::Reset);
+    append(&db, 3, 0);
+    assert_eq!(resume(&db, 3), Resume::Replay);
+    assert_eq!(resume(&db, 4), Resume::Reset);
+}
+
+#[test]
+fn nothing_younger_than_a_week_is_forgotten_however_many() {
+    let db = room();
+    append(&db, KEPT_EVENTS + 500, 10 * DAY);
+    prune(&db, 10 * DAY + KEPT_MILLIS - 1);
+    assert_eq!(number(&db, sql::OLDEST_SEQ), 1);
+    assert_eq!(resume(&db, 0), Resume::Replay);
+}
+
+#[test]
+fn none_of_the_latest_ten_thousand_is_forgotten_however_old() {
+    let db = room();
+    append(&db, KEPT_EVENTS, 0);
+    prune(&db, 100 * DAY);
+    assert_eq!(number(&db, sql::OLDEST_SEQ), 1);
+    assert_eq!(resume(&db, 0), Resume::Replay);
+}
+
+#[test]
+fn old_events_beyond_the_latest_ten_thousand_go_and_resuming_before_them_resets() {
+    let db = room();
+    append(&db, 700, 0);
+    append(&db, KEPT_EVENTS, 30 * DAY);
+    prune(&db, 30 * DAY);
+    assert_eq!(number(&db, sql::OLDEST_SEQ), 701, "the 700 events older than a week, beyond the latest 10,000");
+    for after in [0, 1, 699] {
+        assert_eq!(resume(&db, after), Resume::Reset, "after {after}");
+        assert!(!all_kept_after(&db, after));
+    }
+    for after in [700, 701, 5_000, 700 + KEPT_EVENTS] {
+        assert_eq!(resume(&db, after), Resume::Replay, "after {after}");
+        assert!(all_kept_after(&db, after), "after {after}: a replay would miss events");
+    }
+}
