@@ -76,6 +76,8 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
         expires_at INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS applied (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    // Users whose last membership event is `member_left`.
+    "CREATE TABLE IF NOT EXISTS departed (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
 ];
 
 /// A message's row; `text` is NULL once deleted.
@@ -383,6 +385,21 @@ impl History {
         )?;
         self.run("DELETE FROM tickets WHERE ticket_hash = ?", vec![ticket_hash.into()])?;
         Ok(ticket.into_iter().find(|ticket| ticket.expires_at > now).map(|ticket| (ticket.user_id, ticket.key_hash)))
+    }
+
+    /// Whether the user's last membership event here is `member_left`.
+    pub fn departed(&self, user_id: &str) -> Result<bool, ApiError> {
+        Ok(self.number("SELECT count(*) AS n FROM departed WHERE user_id = ?", vec![user_id.into()])? > 0)
+    }
+
+    /// Records a `member_joined` (`present`) or `member_left` of the user.
+    pub fn set_departed(&self, user_id: &str, departed: bool) -> Result<(), ApiError> {
+        let query = if departed {
+            "INSERT OR IGNORE INTO departed (user_id) VALUES (?)"
+        } else {
+            "DELETE FROM departed WHERE user_id = ?"
+        };
+        self.run(query, vec![user_id.into()])
     }
 
     pub fn drop_tickets_of_key(&self, key_hash: &str) -> Result<(), ApiError> {

@@ -48,6 +48,9 @@ pub enum Denied {
     TooManyPosts { retry_after: u64 },
     /// The ticket is unknown, used or expired.
     BadTicket,
+    /// The room's events say the author left after the worker found them present: the post,
+    /// edit or deletion lost a race with their leaving (or removal, or ban).
+    Departed,
 }
 
 impl From<Denied> for ApiError {
@@ -60,6 +63,8 @@ impl From<Denied> for ApiError {
                 ApiError::TooManyRequests { message: WriteKind::Post.refusal(), retry_after }
             }
             Denied::BadTicket => ApiError::Unauthorized("invalid, used or expired ticket"),
+            // As the worker refuses one it finds absent (`Situation::check`).
+            Denied::Departed => ApiError::Forbidden("only present members may post"),
         }
     }
 }

@@ -171,6 +171,9 @@ impl LiveRoom {
             }
             (Method::Post, "/messages") => {
                 let post: Post = body(&mut req).await?;
+                if self.history()?.departed(&post.user_id)? {
+                    return answer(&Answer::<()>::Denied(Denied::Departed));
+                }
                 answer(&self.post(&post)?.map_done(|message| message.to_json()))
             }
             (Method::Post, "/history") => {
@@ -344,6 +347,9 @@ impl LiveRoom {
 
     fn edit(&self, edit: &Edit) -> std::result::Result<Answer<Value>, ApiError> {
         let history = self.history()?;
+        if history.departed(&edit.user_id)? {
+            return Ok(Answer::Denied(Denied::Departed));
+        }
         let Some(message) = history.message(&edit.message_id)?.filter(|message| !message.is_deleted()) else {
             return Ok(Answer::Denied(Denied::NoSuchMessage));
         };
@@ -357,6 +363,9 @@ impl LiveRoom {
 
     fn delete(&self, deletion: &Deletion) -> std::result::Result<Answer<()>, ApiError> {
         let history = self.history()?;
+        if history.departed(&deletion.user_id)? {
+            return Ok(Answer::Denied(Denied::Departed));
+        }
         let Some(message) = history.message(&deletion.message_id)?.filter(|message| !message.is_deleted()) else {
             return Ok(Answer::Denied(Denied::NoSuchMessage));
         };
@@ -404,12 +413,14 @@ impl LiveRoom {
                     }
                 }
                 Change::MemberJoined { user_id } => {
+                    history.set_departed(&user_id, false)?;
                     for ws in self.state.get_websockets_with_tag(&format!("user:{user_id}")) {
                         let socket = Socket { present: true, ..attachment(&ws) };
                         ws.serialize_attachment(&socket)?;
                     }
                 }
                 Change::MemberLeft { user_id, .. } => {
+                    history.set_departed(&user_id, true)?;
                     history.drop_tickets_of_user(&user_id)?;
                     for ws in self.state.get_websockets_with_tag(&format!("user:{user_id}")) {
                         close_socket(&ws, close::ACCESS_LOST, "access lost");

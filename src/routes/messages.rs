@@ -3,7 +3,7 @@
 
 use worker::{Request, Response};
 
-use super::{db, Ctx, RoomRead, RoomWrite};
+use super::{db, notify, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
 use crate::domain::{Action, MessageId, MessageText, Page};
 use crate::error::ApiError;
@@ -12,9 +12,18 @@ use crate::live::client::RoomObject;
 use crate::live::{Deletion, Edit, HistoryQuery, Post};
 use crate::store::rooms::{self, permitted, Room, RoomQuery};
 
-/// The room, if the caller may do `action` in it, and its object.
+/// The room, if the caller may do `action` in it, and its object. An author's write (`Post`)
+/// first hands the object whatever the room still has queued for it.
 async fn room_for(ctx: &Ctx, query: RoomQuery<'_>, action: Action) -> Result<(Room, RoomObject), ApiError> {
-    let room = permitted(rooms::find(&db(ctx)?, query).await?, action)?;
+    let db = db(ctx)?;
+    let room = if action == Action::Post {
+        let (room, pending) = rooms::find_settled(&db, query).await?;
+        let room = permitted(room, action)?;
+        notify(ctx, &db, &pending).await;
+        room
+    } else {
+        permitted(rooms::find(&db, query).await?, action)?
+    };
     Ok((room, RoomObject::of(&ctx.env, &query.room_id.to_string(), &ctx.data.log)?))
 }
 

@@ -212,6 +212,17 @@ pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiErro
     query.room(&results, &room)
 }
 
+/// `find`, and the room's events still queued for its object, in the same round trip: an
+/// author's write hands them over first, so that the object, which refuses an author it saw
+/// leave, sees every change D1 had committed when it found them present.
+pub async fn find_settled(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Vec<Pending>), ApiError> {
+    let mut batch = query.batch(db)?;
+    let room = query.read_room(db, &mut batch)?;
+    let pending = outbox::read_room(db, &mut batch, &query.room_id.to_string())?;
+    let results = batch.run().await?;
+    Ok((query.room(&results, &room)?, results.rows(&pending)?))
+}
+
 /// Creates the room with its owner as first member and admin, in one transaction guarded by
 /// the owner's key, unless the owner's account no longer exists (401), they own as many rooms
 /// as they may (403) or they created as many as they may for now (429); then nothing is written.
