@@ -276,8 +276,13 @@ impl LiveRoom {
     }
 
     fn broadcast(&self, frame: &str) {
+        self.broadcast_but(frame, None);
+    }
+
+    /// Sends the frame to every socket of the room but `but`.
+    fn broadcast_but(&self, frame: &str, but: Option<&WebSocket>) {
         let frame = JsString::from(frame);
-        for ws in self.state.get_websockets() {
+        for ws in self.state.get_websockets().iter().filter(|ws| but != Some(*ws)) {
             // As in `send`: a closing socket is its close handler's.
             let socket: &web_sys::WebSocket = ws.as_ref();
             let _ = socket.unchecked_ref::<JsSocket>().send(&frame);
@@ -546,12 +551,7 @@ impl LiveRoom {
             return Err(frames::FrameError::new("typing too often: once every 2 seconds", None));
         }
         socket.typed_at = now;
-        let frame = json!({ "type": "typing", "user_id": user_id }).to_string();
-        for other in self.state.get_websockets() {
-            if &other != ws {
-                send(&other, &frame);
-            }
-        }
+        self.broadcast_but(&json!({ "type": "typing", "user_id": user_id }).to_string(), Some(ws));
         Ok(())
     }
 }

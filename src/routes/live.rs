@@ -18,8 +18,9 @@ use crate::store::rooms::{self, permitted, RoomQuery};
 use crate::store::Caller;
 
 /// `POST /room/{room_id}/live {key}` → 200 `{ticket, expires_in}`: a single-use ticket, good
-/// for a minute (`TICKET_SECONDS`), to open this room's socket with `?ticket=` (a browser cannot send a key in a
-/// header to a WebSocket, and a key must not go into a URL). Kept only as its hash.
+/// for a minute (`TICKET_SECONDS`), to open this room's socket with `?ticket=` (a browser
+/// cannot send a key in a header to a WebSocket, and a key must not go into a URL). Kept only
+/// as its hash.
 pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let (room, _) = rooms::find_live(&db(&ctx)?, request.query()).await?;
