@@ -646,7 +646,14 @@ pub struct Resp {
 
 impl From<ureq::Response> for Resp {
     fn from(response: ureq::Response) -> Self {
-        let Page { status, headers, text } = Page::from(response);
+        Self::read(response).unwrap()
+    }
+}
+
+impl Resp {
+    /// The answer read whole, or the error that cut it short (a reset connection).
+    pub fn read(response: ureq::Response) -> std::io::Result<Self> {
+        let Page { status, headers, text } = Page::read(response)?;
         let body = if status == 204 {
             assert!(text.is_empty(), "204 with a body: {text}");
             Value::Null
@@ -655,11 +662,9 @@ impl From<ureq::Response> for Resp {
             assert!(content_type.starts_with("application/json"), "{status} is not JSON ({content_type}): {text}");
             serde_json::from_str(&text).unwrap_or_else(|error| panic!("{status} body is not JSON ({error}): {text}"))
         };
-        Self { status, headers, text, body }
+        Ok(Self { status, headers, text, body })
     }
-}
 
-impl Resp {
     /// A string field of the body.
     pub fn str(&self, field: &str) -> String {
         match &self.body[field] {
@@ -942,6 +947,13 @@ pub struct Page {
 
 impl From<ureq::Response> for Page {
     fn from(response: ureq::Response) -> Self {
+        Self::read(response).unwrap()
+    }
+}
+
+impl Page {
+    /// The answer read whole, or the error that cut it short.
+    pub fn read(response: ureq::Response) -> std::io::Result<Self> {
         let status = response.status();
         let headers = response
             .headers_names()
@@ -949,12 +961,10 @@ impl From<ureq::Response> for Page {
             .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
             .collect::<HashMap<_, _>>();
         let mut text = String::new();
-        response.into_reader().read_to_string(&mut text).unwrap();
-        Self { status, headers, text }
+        response.into_reader().read_to_string(&mut text)?;
+        Ok(Self { status, headers, text })
     }
-}
 
-impl Page {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
     }

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{app, chunked_upload, with_database, TestApp, Upload, PASSWORD, UNKNOWN_ID};
+use crate::helpers::{app, chunked_upload, with_database, Resp, TestApp, Upload, PASSWORD, UNKNOWN_ID};
 
 #[test]
 fn malformed_json_is_400() {
@@ -28,8 +28,18 @@ fn json_that_is_not_utf8_is_400() {
 
 #[test]
 fn a_body_over_64_kib_is_413() {
-    let body = json!({ "username": "ana", "password": "p".repeat(70 * 1024) });
-    app().sign_up_with(body).assert_error(413);
+    // The worker answers from the declared length without reading the body, so the connection
+    // closes with it unread, and the reset that follows can cut the answer short on a busy
+    // machine: a cut answer is asked again, and the one read whole must be the 413.
+    let body = json!({ "username": "ana", "password": "p".repeat(70 * 1024) }).to_string();
+    let url = format!("{}/user", app().base);
+    let answer = (0..3)
+        .find_map(|_| match ureq::post(&url).set("Content-Type", "application/json").send_string(&body) {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => Resp::read(response).ok(),
+            Err(ureq::Error::Transport(_)) => None,
+        })
+        .expect("three answers cut short");
+    answer.assert_error(413);
 }
 
 #[test]
