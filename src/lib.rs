@@ -36,6 +36,9 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
     let preflight = req.method() == Method::Options;
     let cors = Cors::new(settings.cors_origins(), origin.as_deref(), preflight);
     let mut route = None;
+    // The handle (not `Request.clone()`, which would tee the body), to drain what the answer
+    // leaves of its body (`http::body::drain_behind`).
+    let raw = Clone::clone(req.inner());
     let outcome = match settings.config {
         Err(problem) => Err(ApiError::internal(format!("configuration: {problem}"))),
         // A CORS preflight: answered before routing, which would call it a wrong method.
@@ -49,7 +52,7 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
             Err(error) => Err(error),
         },
     };
-    let response = http::finish(outcome, &log, settings.count_round_trips, cors)?;
+    let response = http::body::drain_behind(&raw, http::finish(outcome, &log, settings.count_round_trips, cors)?)?;
     let served =
         Served { method: &method, route, status: response.status_code(), millis: clock::now_millis() - started };
     worker::console_log!("{}", log.line(&served));

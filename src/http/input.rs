@@ -4,15 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use futures_util::TryStreamExt;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::{ByteStream, Method, Request, RouteContext};
+use worker::{Method, Request, RouteContext};
 
+use super::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
-
-/// The largest body we read: anything bigger is answered with 413.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The fields that are secrets. A URL is written to access logs, browser histories and
 /// `Referer` headers, so a request that has a body must carry them there, not in its query.
@@ -74,13 +70,10 @@ async fn read_input_with(req: &mut Request, query_secrets: QuerySecrets) -> Resu
     } else {
         let declared = headers.get("Content-Length")?.and_then(|length| length.trim().parse::<u64>().ok());
         if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-            // Cancelled unread, or the runtime would read it all before answering.
-            if let Some(body) = req.inner().body() {
-                let _ = JsFuture::from(body.cancel()).await;
-            }
+            // Answered at once; the body is drained behind the answer (`body::drain_behind`).
             return Err(ApiError::PayloadTooLarge);
         }
-        read_body(req).await?
+        body::read(req).await?
     };
     Input::parse(RawRequest {
         query,
@@ -89,24 +82,6 @@ async fn read_input_with(req: &mut Request, query_secrets: QuerySecrets) -> Resu
         body: &body,
         authorization: authorization.as_deref(),
     })
-}
-
-/// The body, read chunk by chunk: once it passes `MAX_BODY_BYTES` the reading stops (and the
-/// rest of the stream is cancelled), so a body without `Content-Length` (chunked) is never
-/// held whole, however long it is.
-async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
-    let Some(stream) = req.inner().body() else {
-        return Ok(Vec::new());
-    };
-    let mut chunks = ByteStream::from(stream);
-    let mut body = Vec::new();
-    while let Some(chunk) = chunks.try_next().await? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// A path parameter, parsed into its domain type (`RoomId::parse`, ...).

@@ -1,6 +1,7 @@
 //! The HTTP edge: which route a request is for, reading its input, writing JSON answers, CORS,
 //! the headers every answer carries, and each request's log line.
 
+pub mod body;
 pub mod cors;
 pub mod input;
 pub mod log;

@@ -980,13 +980,40 @@ impl Call {
 
 // A streamed request body.
 
-/// What `chunked_upload` saw: the answer's status and body, how long it took to come, and how
-/// many body bytes had been sent by then.
+/// An HTTP/1.1 answer read off a connection whole (its head a byte at a time, calling
+/// `first_byte` when the first one comes): its status and body; status 0 if the connection
+/// ended before the answer did.
+pub fn read_answer(stream: &mut std::net::TcpStream, first_byte: impl FnOnce()) -> (u16, String) {
+    let mut first_byte = Some(first_byte);
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return (0, String::from_utf8_lossy(&head).into_owned()),
+        }
+        if let Some(first_byte) = first_byte.take() {
+            first_byte();
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let length = head
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().to_string()))
+        .and_then(|length| length.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    let read = stream.read_exact(&mut body);
+    (if read.is_ok() { status } else { 0 }, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// What `chunked_upload` saw: the answer's status and body, and how many body bytes had been
+/// sent when it came.
 #[derive(Debug)]
 pub struct Upload {
     pub status: u16,
     pub body: String,
-    pub elapsed: Duration,
     pub sent_before_answer: usize,
 }
 
@@ -1014,7 +1041,6 @@ pub fn chunked_upload(
     );
     let sent = Arc::new(AtomicUsize::new(0));
     let answered = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
     let sender = {
         let (sent, answered) = (sent.clone(), answered.clone());
         std::thread::spawn(move || {
@@ -1033,36 +1059,14 @@ pub fn chunked_upload(
             }
         })
     };
-    // The status line and headers, a byte at a time: the first byte is the moment it came.
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
     let mut came = None;
-    while !head.ends_with(b"\r\n\r\n") {
-        match reader.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-        if came.is_none() {
-            came = Some((started.elapsed(), sent.load(Ordering::SeqCst)));
-            answered.store(true, Ordering::SeqCst);
-        }
-    }
+    let (status, body) = read_answer(&mut reader, || {
+        came = Some(sent.load(Ordering::SeqCst));
+        answered.store(true, Ordering::SeqCst);
+    });
     answered.store(true, Ordering::SeqCst);
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let length = head
-        .lines()
-        .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().to_string()))
-        .and_then(|length| length.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    let _ = reader.read_exact(&mut body);
     let _ = reader.shutdown(std::net::Shutdown::Both);
     sender.join().unwrap();
-    let (elapsed, sent_before_answer) = came.unwrap_or_else(|| (started.elapsed(), sent.load(Ordering::SeqCst)));
-    Upload {
-        status: head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0),
-        body: String::from_utf8_lossy(&body).into_owned(),
-        elapsed,
-        sent_before_answer,
-    }
+    let sent_before_answer = came.unwrap_or_else(|| sent.load(Ordering::SeqCst));
+    Upload { status, body, sent_before_answer }
 }
