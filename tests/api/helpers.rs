@@ -23,6 +23,13 @@ pub const TEST_ADDRESS_KEY: &str = "a test address key";
 /// A well-formed id that no user, room or message has.
 pub const UNKNOWN_ID: &str = "00000000-0000-4000-8000-000000000000";
 
+/// A fresh random id (a v4 UUID), of nothing yet.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).unwrap();
+    chatrooms::domain::UserId::from_random_bytes(bytes).to_string()
+}
+
 // The instances.
 
 /// The instance with the default settings, started on first use.
