@@ -17,9 +17,9 @@ fn api() -> &'static TestApp {
     &site().api
 }
 
-/// The service behind the binding runs with its own wrangler.toml's vars (the `--var`s of a
-/// test reach only the front-end): full PBKDF2 iterations and a cap of sign-ups per address.
-/// So these tests share a few users, each signed up once.
+/// The site runs as the README's `scripts/serve.sh --edge` runs it: the service with its own
+/// wrangler.toml's settings (full PBKDF2 iterations) but for the address limits it cannot
+/// have behind a binding. So these tests share a few users, each signed up once.
 fn owner() -> &'static User {
     static OWNER: OnceLock<User> = OnceLock::new();
     OWNER.get_or_init(|| api().sign_up("edge owner"))
@@ -129,6 +129,32 @@ fn the_preview_of_an_open_room_shows_its_name_member_count_and_messages() {
     let thanks = page.text.find("Thanks for having me").unwrap_or_else(|| panic!("{}", page.text));
     assert!(welcome < thanks, "messages are not in the order they were sent: {}", page.text);
     assert!(page.text.contains("<b>edge owner</b>") && page.text.contains("<b>edge guest</b>"), "{}", page.text);
+}
+
+#[test]
+fn the_preview_shows_a_deleted_message_as_deleted() {
+    let owner = owner();
+    let room = room_named(owner, "Tidy room", true);
+    post_message(&room, owner, "Kept");
+    let response =
+        api().post(&format!("/room/{room}/messages")).bearer(&owner.key).json(json!({ "text": "Regretted" }));
+    assert_eq!(response.status, 201, "{}", response.text);
+    let deleted =
+        api().delete(&format!("/room/{room}/messages/{}", response.str("message_id"))).bearer(&owner.key).send();
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let page = preview(&room);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("Kept") && !page.text.contains("Regretted"), "{}", page.text);
+    assert!(page.text.contains("This message was deleted."), "{}", page.text);
+    assert!(!page.text.contains("undefined"), "{}", page.text);
+    // Nobody was looked up for the deleted message (a lookup of `/user/undefined` is a 400).
+    let log = api().log();
+    let lines = log.lines().filter_map(|line| line.find('{').and_then(|at| line.get(at..)));
+    let bad_lookups = lines
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["route"] == "/user/:user_id" && line["status"] == 400)
+        .count();
+    assert_eq!(bad_lookups, 0, "the preview looked up a user by a malformed id");
 }
 
 #[test]

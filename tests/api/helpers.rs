@@ -105,7 +105,7 @@ impl TestApp {
         let port = free_port();
         self.base = format!("http://127.0.0.1:{port}");
         let rebuilds_before = self.rebuilds();
-        let server = start_wrangler(&[&self.config], &self.state, port, vars);
+        let server = start_wrangler(&self.config, &self.state, port, vars);
         *self.server.lock().unwrap() = Some(server);
         self.wait_until_ready(rebuilds_before);
     }
@@ -829,32 +829,38 @@ fn free_port() -> u16 {
 /// users and log in hundreds of times from one address: no sign-up cap and no limit per address
 /// unless a test sets one. Nor write ceilings: tests post, create and add a lot as one user
 /// (tests/api/limits.rs sets its own).
-pub const TEST_VARS: [(&str, &str); 9] = [
+pub const TEST_VARS: [(&str, &str); 10] = [
     ("PBKDF2_ITERATIONS", TEST_ITERATIONS),
     ("SIGNUPS_PER_HOUR", "off"),
     ("ADDRESS_RATE_LIMIT", "off"),
     ("ADDRESS_KEY", TEST_ADDRESS_KEY),
     ("POSTS_PER_MINUTE", "off"),
+    ("EDITS_PER_MINUTE", "off"),
     ("ROOMS_PER_DAY", "off"),
     ("RENAMES_PER_HOUR", "off"),
     ("ADDITIONS_PER_HOUR", "off"),
     ("ROOMS_OWNED", "off"),
 ];
 
-/// `wrangler dev` of these configs (the first answers on the port, the others behind its
-/// bindings) on `state`.
-fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
-    let configs: String = configs.iter().map(|config| format!(" --config '{config}'")).collect();
+/// `wrangler dev` of this config on `state`.
+fn start_wrangler(config: &str, state: &Path, port: u16, vars: &[(&str, &str)]) -> Server {
     let mut command = format!(
-        "\"$0\" dev{configs} --ip 127.0.0.1 --port {port} --inspector-port {} --persist-to '{}' \
+        "\"{wrangler}\" dev --config '{config}' --ip 127.0.0.1 --port {port} --inspector-port {} --persist-to '{}' \
          --show-interactive-dev-session=false --test-scheduled",
         free_port(),
-        state.display()
+        state.display(),
+        wrangler = wrangler().display(),
     );
     let unset_defaults = TEST_VARS.iter().filter(|(name, _)| !vars.iter().any(|(given, _)| given == name));
     for (name, value) in vars.iter().chain(unset_defaults) {
         command.push_str(&format!(" --var '{name}:{value}'"));
     }
+    start_server(&command, state, &[])
+}
+
+/// Runs the shell command in the background, its output in the state's `wrangler.log`, until
+/// the `Server` is dropped.
+fn start_server(command: &str, state: &Path, envs: &[(&str, String)]) -> Server {
     let script = format!(
         "{command} </dev/null >>'{log}' 2>&1 &\ncat >/dev/null\nkill -TERM 0",
         log = state.join("wrangler.log").display()
@@ -864,10 +870,10 @@ fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str
         Command::new("sh")
             .arg("-c")
             .arg(script)
-            .arg(wrangler())
             .current_dir(ROOT)
             .env("CHATROOMS_SKIP_BUILD", "1")
             .env("WRANGLER_SEND_METRICS", "false")
+            .envs(envs.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::piped())
             .process_group(0)
             .spawn()
@@ -878,29 +884,6 @@ fn start_wrangler(configs: &[&str], state: &Path, port: u16, vars: &[(&str, &str
 }
 
 // The front-end Worker of examples/edge-frontend, with the service behind its binding.
-
-/// The service's config with the tests' vars in its `[vars]`, written beside wrangler.toml
-/// (its paths are relative to it; git ignores the copy): `wrangler dev` gives `--var`s to the
-/// first config only, so a service behind a binding gets them this way.
-fn service_config_with_test_vars() -> &'static str {
-    const COPY: &str = "wrangler.edge-test.toml";
-    let original = std::fs::read_to_string(Path::new(ROOT).join("wrangler.toml")).unwrap();
-    let is_test_var = |line: &str| TEST_VARS.iter().any(|(name, _)| line.split('=').next().unwrap().trim() == *name);
-    let mut copy = String::new();
-    for line in original.lines().filter(|line| !is_test_var(line)) {
-        copy.push_str(line);
-        copy.push('\n');
-        if line.trim() == "[vars]" {
-            for (name, value) in TEST_VARS {
-                copy.push_str(&format!("{name} = \"{value}\"\n"));
-            }
-        }
-    }
-    std::fs::write(Path::new(ROOT).join(COPY), copy).unwrap();
-    COPY
-}
-
-pub const FRONTEND_CONFIG: &str = "examples/edge-frontend/wrangler.toml";
 
 /// The site's front-end Worker and the service in one `wrangler dev`: the front-end answers on
 /// the port, the service only through the front-end's binding. `api` calls the service by the
@@ -915,8 +898,6 @@ impl Frontend {
     pub fn spawn() -> Self {
         build_once();
         let state = fresh_state_dir();
-        // The front-end has no database; the service's D1 is the one in the shared state.
-        migrate("wrangler.toml", &state);
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
         let api = TestApp {
@@ -928,8 +909,11 @@ impl Frontend {
             turns: Turns::default(),
         };
         let rebuilds_before = api.rebuilds();
-        let service = service_config_with_test_vars();
-        *api.server.lock().unwrap() = Some(start_wrangler(&[FRONTEND_CONFIG, service], &api.state, port, &[]));
+        // The README's command, on a port and a state of the test's own.
+        let command =
+            format!("sh scripts/serve.sh --edge --inspector-port {} --show-interactive-dev-session=false", free_port());
+        let envs = [("PORT", port.to_string()), ("CHATROOMS_STATE", api.state.display().to_string())];
+        *api.server.lock().unwrap() = Some(start_server(&command, &api.state, &envs));
         // Its probe goes to `/api/user/...`, so it waits for the service behind the binding.
         api.wait_until_ready(rebuilds_before);
         Self { api, origin }

@@ -83,9 +83,10 @@ function publicGet(env, path) {
 }
 
 // user id → username for the first few distinct authors; the others, and accounts that are
-// gone, are shown by id.
+// gone, are shown by id. A deleted message has no author.
 async function authorNames(env, messages) {
-  const authors = [...new Set(messages.map((message) => message.user_id))].slice(0, NAMED_AUTHORS);
+  const written = messages.filter((message) => !message.deleted);
+  const authors = [...new Set(written.map((message) => message.user_id))].slice(0, NAMED_AUTHORS);
   const names = await Promise.all(
     authors.map(async (userId) => {
       const answer = await publicGet(env, `/user/${userId}`);
@@ -99,6 +100,9 @@ function renderPreview({ name, userCount, messages, usernames }) {
   const title = name ? escapeHtml(name) : "An unnamed room";
   const members = `${userCount} ${userCount === 1 ? "member" : "members"}`;
   const items = messages.map((message) => {
+    if (message.deleted) {
+      return "<li><p><i>This message was deleted.</i></p></li>";
+    }
     const author = escapeHtml(usernames.get(message.user_id) ?? message.user_id);
     const sentAt = escapeHtml(message.sent_at);
     return `<li><p><b>${author}</b> <time datetime="${sentAt}">${sentAt}</time></p><p>${escapeHtml(message.text)}</p></li>`;
