@@ -41,6 +41,20 @@ impl Registration {
     }
 }
 
+/// A fault in handing events to the rooms' objects, for tests only (`FAULT_ROOM_EVENTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomEventsFault {
+    /// `drop`: a request leaves the events of the changes it committed queued, as if the call
+    /// to the room's object had failed, so that only the cron's sweep delivers them.
+    Drop,
+    /// `fail_first`: every room object fails the first delivery it is handed, so that only a
+    /// retry delivers.
+    FailFirst,
+    /// `fail_midway`: every room object fails its first delivery after applying its events,
+    /// before answering, so that the retry finds them applied or not, never half.
+    FailMidway,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub registration: Registration,
@@ -63,10 +77,8 @@ pub struct Config {
     pub sessions_per_user: u32,
     /// How long a ticket to open a room's socket stays good.
     pub ticket_seconds: u32,
-    /// `FAULT_ROOM_EVENTS=drop`, for tests only: a request leaves the events of the changes it
-    /// committed queued, as if the call to the room's object had failed, so that only the
-    /// scheduled retry delivers them.
-    pub fault_drop_room_events: bool,
+    /// `FAULT_ROOM_EVENTS`, for tests only: a fault in handing events to the rooms' objects.
+    pub room_events_fault: Option<RoomEventsFault>,
 }
 
 impl Config {
@@ -78,6 +90,7 @@ impl Config {
     pub const MIN_PBKDF2_ITERATIONS: u32 = 1_000;
     pub const DEFAULT_SIGNUPS_PER_HOUR: u32 = 20;
     pub const DEFAULT_POSTS_PER_MINUTE: u32 = 60;
+    pub const DEFAULT_EDITS_PER_MINUTE: u32 = 60;
     pub const DEFAULT_ROOMS_PER_DAY: u32 = 50;
     pub const DEFAULT_RENAMES_PER_HOUR: u32 = 30;
     pub const DEFAULT_ADDITIONS_PER_HOUR: u32 = 300;
@@ -122,6 +135,7 @@ impl Config {
         };
         let limits = Limits {
             posts: limit("POSTS_PER_MINUTE", Self::DEFAULT_POSTS_PER_MINUTE, WriteLimit::MINUTE)?,
+            edits: limit("EDITS_PER_MINUTE", Self::DEFAULT_EDITS_PER_MINUTE, WriteLimit::MINUTE)?,
             room_creations: limit("ROOMS_PER_DAY", Self::DEFAULT_ROOMS_PER_DAY, WriteLimit::DAY)?,
             renames: limit("RENAMES_PER_HOUR", Self::DEFAULT_RENAMES_PER_HOUR, WriteLimit::HOUR)?,
             additions: limit("ADDITIONS_PER_HOUR", Self::DEFAULT_ADDITIONS_PER_HOUR, WriteLimit::HOUR)?,
@@ -141,10 +155,14 @@ impl Config {
         if !(1..=Self::MAX_TICKET_SECONDS).contains(&ticket_seconds) {
             return Err(format!("TICKET_SECONDS must be 1 to {}", Self::MAX_TICKET_SECONDS));
         }
-        let fault_drop_room_events = match lookup("FAULT_ROOM_EVENTS").as_deref().map(str::trim) {
-            None | Some("") => false,
-            Some("drop") => true,
-            Some(other) => return Err(format!("FAULT_ROOM_EVENTS must be drop or unset, not {other:?}")),
+        let room_events_fault = match lookup("FAULT_ROOM_EVENTS").as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("drop") => Some(RoomEventsFault::Drop),
+            Some("fail_first") => Some(RoomEventsFault::FailFirst),
+            Some("fail_midway") => Some(RoomEventsFault::FailMidway),
+            Some(other) => {
+                return Err(format!("FAULT_ROOM_EVENTS must be drop, fail_first, fail_midway or unset, not {other:?}"))
+            }
         };
         Ok(Self {
             registration,
@@ -157,7 +175,7 @@ impl Config {
             address_rate_limit,
             sessions_per_user,
             ticket_seconds,
-            fault_drop_room_events,
+            room_events_fault,
         })
     }
 }

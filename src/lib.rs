@@ -60,8 +60,9 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
 }
 
 /// Every minute (`[triggers]` in wrangler.toml): deletes a chunk of the KV entries of ended
-/// sessions that requests left queued, and hands the rooms' objects the events that requests
-/// could not. One line each goes to the log, as for a request.
+/// sessions that requests left queued, and has the relay sweep the outbox for events that
+/// requests could not hand to the rooms' objects. One line each goes to the log, as for a
+/// request.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let log = RequestLog::default();
@@ -72,14 +73,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         (_, Err(error)) => Err(error),
     };
     worker::console_log!("{}", scheduled_line("kv_forget", drained));
-    let delivered = match &db {
-        Ok(db) => match store::outbox::oldest(db).await {
-            Ok(events) => live::client::deliver(&env, db, &log, &events, None).await.map(|()| events.len()),
-            Err(error) => Err(error),
-        },
-        Err(error) => Err(error.clone()),
+    // The relay sweeps the whole outbox, room by room, for events no request handed over.
+    let sweep = live::relay::Handover { sweep_from: Some(0), ..Default::default() };
+    let swept = match live::relay::RelayObject::of(&env, &log) {
+        Ok(relay) => relay.take(&sweep).await.map(|()| 1),
+        Err(error) => Err(error),
     };
-    worker::console_log!("{}", scheduled_line("room_outbox", delivered));
+    worker::console_log!("{}", scheduled_line("room_outbox_sweep", swept));
 }
 
 fn scheduled_line(job: &str, outcome: Result<usize, ApiError>) -> serde_json::Value {

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use chatrooms::live::history::{prune_bounds, sql, Resume, KEPT_EVENTS, KEPT_MILLIS, SCHEMA};
+use chatrooms::live::history::{prune_bounds, sql, Resume, KEPT_EVENTS, KEPT_MILLIS, MAX_REPLAY, SCHEMA};
 use rusqlite::{params, Connection};
 
 const DAY: i64 = 24 * 3600 * 1000;
@@ -61,7 +61,33 @@ fn nothing_younger_than_a_week_is_forgotten_however_many() {
     append(&db, KEPT_EVENTS + 500, 10 * DAY);
     prune(&db, 10 * DAY + KEPT_MILLIS - 1);
     assert_eq!(number(&db, sql::OLDEST_SEQ), 1);
-    assert_eq!(resume(&db, 0), Resume::Replay);
+    assert!(all_kept_after(&db, 0));
+    assert_eq!(resume(&db, 500), Resume::Replay);
+}
+
+#[test]
+fn a_resume_over_more_than_the_replay_bound_resets_though_every_event_is_kept() {
+    let db = room();
+    append(&db, MAX_REPLAY + 1, 0);
+    assert!(all_kept_after(&db, 0));
+    assert_eq!(resume(&db, 0), Resume::Reset, "one event more than a replay may carry");
+    assert_eq!(resume(&db, 1), Resume::Replay);
+}
+
+#[test]
+fn a_page_of_events_carries_each_message_as_it_is_now_in_one_query() {
+    let db = room();
+    db.execute(sql::APPEND_EVENT, params![1, 0, r#"{"type":"message"}"#, 1]).unwrap();
+    db.execute(
+        "INSERT INTO messages (seq, message_id, user_id, text, sent_at) VALUES (1, 'm1', 'u1', 'edited', 0)",
+        [],
+    )
+    .unwrap();
+    append(&db, 3, 0);
+    let mut statement = db.prepare(sql::EVENTS_AFTER).unwrap();
+    let rows: Vec<(i64, Option<String>)> =
+        statement.query_map(params![0, 2], |row| Ok((row.get(0)?, row.get(5)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows, [(1, Some("edited".to_owned())), (2, None)]);
 }
 
 #[test]

@@ -434,10 +434,13 @@ fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
             (sql::COUNT_ADDITION, guard().to_vec()),
         ],
         Action::Remove => vec![(sql::REMOVE_MEMBER, vec![]), (sql::QUEUE_MEMBER_LEFT, vec![])],
-        Action::Ban => {
-            vec![(sql::INSERT_BAN, vec![NOW.into()]), (sql::REMOVE_BANNED, vec![]), (sql::QUEUE_MEMBER_BANNED, vec![])]
-        }
-        Action::Unban => vec![(sql::DELETE_BAN, vec![])],
+        Action::Ban => vec![
+            (sql::INSERT_BAN, vec![NOW.into()]),
+            (sql::REMOVE_BANNED, vec![]),
+            (sql::QUEUE_MEMBER_BANNED, vec![]),
+            (sql::QUEUE_USER_BANNED, vec![NOW.into()]),
+        ],
+        Action::Unban => vec![(sql::DELETE_BAN, vec![]), (sql::QUEUE_USER_UNBANNED, vec![])],
         Action::Promote => vec![(sql::PROMOTE, vec![]), (sql::QUEUE_ADMIN_ADDED, vec![])],
         Action::Demote => vec![(sql::DEMOTE, vec![]), (sql::QUEUE_ADMIN_REMOVED, vec![])],
         Action::TransferOwnership => vec![
@@ -610,6 +613,9 @@ fn intended(case: &Case, before: &State) -> State {
         }
         Action::Promote | Action::TransferOwnership if !membership.1 => events.push(user_event("admin_added")),
         Action::Demote if membership.1 => events.push(user_event("admin_removed")),
+        // Someone not in the room is told apart, if this ban is new.
+        Action::Ban if !before.bans.contains_key(&key) => events.push(user_event("user_banned")),
+        Action::Unban if before.bans.contains_key(&key) => events.push(user_event("user_unbanned")),
         Action::Delete => events.push(json!({ "type": "room_deleted" })),
         _ => {}
     }
@@ -659,7 +665,8 @@ fn intended(case: &Case, before: &State) -> State {
         }
         Action::View | Action::ListBans | Action::Post => panic!("{:?} has no write", case.action),
     }
-    if matches!(case.action, Action::Update | Action::Open) {
+    // An update that changes nothing is no event.
+    if matches!(case.action, Action::Update | Action::Open) && state.rooms.get(&room) != before.rooms.get(&room) {
         if let Some((name, _, open, owner)) = state.rooms.get(&room) {
             let user_count = state.members.iter().filter(|((of, _), (present, _))| *of == room && *present).count();
             let room = json!({ "open": open, "name": name, "user_count": user_count, "owner": owner });

@@ -2,9 +2,12 @@
 //! when to come back. The store enforces them inside each write's own transaction.
 
 /// A kind of write that each user may make only so often.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WriteKind {
     Post,
+    /// An edit of a message (counted per room, by the room's object).
+    Edit,
     RoomCreation,
     /// A PATCH of a room's name.
     Rename,
@@ -17,6 +20,7 @@ impl WriteKind {
     pub fn name(self) -> &'static str {
         match self {
             Self::Post => "post",
+            Self::Edit => "edit",
             Self::RoomCreation => "room",
             Self::Rename => "rename",
             Self::Addition => "addition",
@@ -27,6 +31,7 @@ impl WriteKind {
     pub fn refusal(self) -> &'static str {
         match self {
             Self::Post => "too many messages: wait before posting again",
+            Self::Edit => "too many edits: wait before editing again",
             Self::RoomCreation => "too many rooms created: wait before creating another",
             Self::Rename => "too many renames: wait before renaming again",
             Self::Addition => "too many members added: wait before adding more",
@@ -74,6 +79,7 @@ impl WriteLimit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub posts: Option<WriteLimit>,
+    pub edits: Option<WriteLimit>,
     pub room_creations: Option<WriteLimit>,
     pub renames: Option<WriteLimit>,
     pub additions: Option<WriteLimit>,
@@ -84,11 +90,12 @@ pub struct Limits {
 impl Limits {
     /// No ceiling at all.
     pub const NONE: Self =
-        Self { posts: None, room_creations: None, renames: None, additions: None, owned_rooms: None };
+        Self { posts: None, edits: None, room_creations: None, renames: None, additions: None, owned_rooms: None };
 
     pub fn of(&self, kind: WriteKind) -> Option<WriteLimit> {
         match kind {
             WriteKind::Post => self.posts,
+            WriteKind::Edit => self.edits,
             WriteKind::RoomCreation => self.room_creations,
             WriteKind::Rename => self.renames,
             WriteKind::Addition => self.additions,

@@ -4,10 +4,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
+use super::relay::{Handover, RelayObject};
 use super::{Answer, Applied, Changes, Connect, Deletion, Edit, HistoryQuery, Pending, Post, Redeem, Redeemed, Ticket};
 use crate::error::ApiError;
 use crate::http::RequestLog;
-use crate::store::{outbox, Db};
+use crate::store::outbox::{self, Outbox};
+use crate::store::Db;
 
 /// The object of one room.
 pub struct RoomObject {
@@ -84,62 +86,98 @@ impl RoomObject {
         init.with_method(Method::Get).with_headers(headers);
         let request = Request::new_with_init("https://room/connect", &init)?;
         self.log.object();
-        let response = self.stub.fetch_with_request(request).await.map_err(unavailable)?;
-        let status = response.status_code();
-        match response.websocket() {
-            Some(ws) => Ok(Response::from_websocket(ws)?),
-            None => Err(unavailable(format!("/connect answered {status} without a socket"))),
+        let mut response = self.stub.fetch_with_request(request).await.map_err(unavailable)?;
+        match response.status_code() {
+            101 => match response.websocket() {
+                Some(ws) => Ok(Response::from_websocket(ws)?),
+                None => Err(unavailable("/connect answered 101 without a socket")),
+            },
+            // A refusal: what the room was told since the worker read D1.
+            200 => match response.json::<Answer<()>>().await.map_err(unavailable)? {
+                Answer::Denied(denied) => Err(denied.into()),
+                Answer::Done(()) => Err(unavailable("/connect answered neither a socket nor a refusal")),
+            },
+            status => Err(unavailable(format!("/connect answered {status} without a socket"))),
         }
     }
 }
 
-/// Hands each room's pending events to its object, in order, then deletes from the outbox
-/// what the object applied: at once, or after the answer when `later` is the request's context
-/// (the events have reached the sockets; only the bookkeeping is left). A room whose object
-/// fails keeps its events queued: the next change of the room hands them over again, and so
-/// does the scheduled retry (`lib.rs`). The first failure is returned, after every room was
-/// tried.
-pub async fn deliver(
-    env: &Env,
-    db: &Db,
-    log: &RequestLog,
-    events: &[Pending],
-    later: Option<&Context>,
-) -> Result<(), ApiError> {
-    let mut rooms: Vec<(&str, Vec<Pending>)> = Vec::new();
+/// Rooms whose events a request hands over itself, at most: the relay takes the others, so
+/// that no request makes more calls than the platform allows, however many rooms a change
+/// reaches.
+pub const ROOMS_PER_REQUEST: usize = 20;
+
+/// Pending events, room by room, each room's in outbox order.
+pub fn by_room(events: &[Pending]) -> Vec<(String, Vec<Pending>)> {
+    let mut rooms: Vec<(String, Vec<Pending>)> = Vec::new();
     for event in events {
         match rooms.iter_mut().find(|(room_id, _)| *room_id == event.room_id) {
             Some((_, of_room)) => of_room.push(event.clone()),
-            None => rooms.push((&event.room_id, vec![event.clone()])),
+            None => rooms.push((event.room_id.clone(), vec![event.clone()])),
         }
     }
+    rooms
+}
+
+/// Hands each room its events, all rooms at once: what each object answered, the highest
+/// outbox id it applied or why it failed.
+pub async fn hand_over(
+    env: &Env,
+    log: &RequestLog,
+    rooms: &[(String, Vec<Pending>)],
+) -> Vec<(String, Result<i64, ApiError>)> {
+    let calls = rooms.iter().map(|(room_id, events)| async move {
+        let applied = match RoomObject::of(env, room_id, log) {
+            Ok(object) => object.apply(events).await,
+            Err(error) => Err(error),
+        };
+        (room_id.clone(), applied)
+    });
+    futures_util::future::join_all(calls).await
+}
+
+/// Hands the rooms their pending events: the first `ROOMS_PER_REQUEST` rooms from here, the
+/// others, and those whose object failed, through the relay (which retries). Then deletes from
+/// the outbox what the objects applied, and calls the relay: at once, or after the answer when
+/// `later` is the request's context (the events have reached the sockets; only the
+/// bookkeeping is left). The first failure is returned, after every room was tried.
+pub async fn deliver(env: &Env, log: &RequestLog, outbox: &Outbox, later: Option<&Context>) -> Result<(), ApiError> {
+    let mut rooms = by_room(&outbox.events);
+    let rest: Vec<String> =
+        rooms.split_off(rooms.len().min(ROOMS_PER_REQUEST)).into_iter().map(|(room_id, _)| room_id).collect();
+    let mut applied = Vec::new();
+    let mut failed = Vec::new();
     let mut outcome = Ok(());
-    for (room_id, of_room) in rooms {
-        let delivered = async {
-            let applied = RoomObject::of(env, room_id, log)?.apply(&of_room).await?;
-            match later {
-                None => outbox::applied(db, room_id, applied).await,
-                Some(context) => {
-                    let (env, room_id) = (env.clone(), room_id.to_owned());
-                    context.wait_until(async move {
-                        let forgotten = match Db::open(&env, &RequestLog::default()) {
-                            Ok(db) => outbox::applied(&db, &room_id, applied).await,
-                            Err(error) => Err(error),
-                        };
-                        if let Err(error) = forgotten {
-                            let detail = error.detail().to_owned();
-                            worker::console_error!("room events applied but left queued: {detail}");
-                        }
-                    });
-                    Ok(())
+    for (room_id, answer) in hand_over(env, log, &rooms).await {
+        match answer {
+            Ok(id) => applied.push((room_id, id)),
+            Err(error) => {
+                failed.push(room_id);
+                if outcome.is_ok() {
+                    outcome = Err(error);
                 }
             }
-        };
-        if let Err(error) = delivered.await {
-            if outcome.is_ok() {
-                outcome = Err(error);
-            }
         }
+    }
+    let handover = Handover { rooms: rest, failed, sweep_from: outbox.beyond };
+    let bookkeeping = {
+        let (env, log) = (env.clone(), log.clone());
+        async move {
+            let db = Db::open(&env, &log)?;
+            outbox::applied(&db, &applied).await?;
+            if !handover.is_empty() {
+                RelayObject::of(&env, &log)?.take(&handover).await?;
+            }
+            Ok::<(), ApiError>(())
+        }
+    };
+    match later {
+        None => bookkeeping.await?,
+        Some(context) => context.wait_until(async move {
+            if let Err(error) = bookkeeping.await {
+                worker::console_error!("room events handed over, their bookkeeping left: {}", error.detail());
+            }
+        }),
     }
     outcome
 }

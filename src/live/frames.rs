@@ -9,19 +9,23 @@ use crate::domain::MessageText;
 /// The largest frame a client may send; a longer one closes its socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
-/// Frames a socket may send in `FLOOD_WINDOW_MILLIS` before it is closed (1008).
+/// Frames one user (all their sockets together), or one viewer's socket, may send in
+/// `FLOOD_WINDOW_MILLIS` before the socket that sends one more is closed (1008).
 pub const FLOOD_FRAMES: u32 = 30;
 pub const FLOOD_WINDOW_MILLIS: i64 = 10_000;
 
-/// The least time between two `typing` frames of one socket.
+/// The least time between two `typing` frames of one user (whatever their sockets).
 pub const TYPING_EVERY_MILLIS: i64 = 2_000;
+
+/// Sockets one user may hold open in one room: one more closes their oldest (1008).
+pub const SOCKETS_PER_USER: usize = 10;
 
 /// The longest `txn_id`.
 pub const MAX_TXN_ID_CHARS: usize = 64;
 
 /// Every frame type a client may send, and every one the room sends: a test holds
 /// web/asyncapi.json to exactly these.
-pub const CLIENT_FRAME_TYPES: &[&str] = &["send", "typing"];
+pub const CLIENT_FRAME_TYPES: &[&str] = &["send", "typing", "ping"];
 /// The room's persisted events: each carries the room's next `seq`.
 pub const EVENT_FRAME_TYPES: &[&str] = &[
     "message",
@@ -36,34 +40,57 @@ pub const EVENT_FRAME_TYPES: &[&str] = &[
     "room_deleted",
 ];
 /// What else the room sends: the opening frames, what is not persisted, the answers.
-pub const OTHER_SERVER_FRAME_TYPES: &[&str] = &["hello", "ready", "reset", "typing", "presence", "sent", "error"];
+pub const OTHER_SERVER_FRAME_TYPES: &[&str] =
+    &["hello", "ready", "reset", "typing", "presence", "sent", "error", "pong"];
 
 /// Every frame type the room sends.
 pub fn server_frame_types() -> impl Iterator<Item = &'static str> {
     OTHER_SERVER_FRAME_TYPES.iter().chain(EVENT_FRAME_TYPES).copied()
 }
 
+/// A client's `ping`, exactly as sent, and the `pong` the runtime answers it with, without
+/// waking the room's object: a heartbeat that costs nothing. A client sends one as soon as
+/// its socket opens: the runtime (workerd) ends the connection of a socket that never sent a
+/// frame only seconds after its close handshake, and at once for one that did.
+pub const PING: &str = r#"{"type":"ping"}"#;
+pub const PONG: &str = r#"{"type":"pong"}"#;
+
 /// Standard and application close codes the room closes sockets with.
 pub mod close {
     /// A binary frame: the protocol is JSON text.
     pub const UNSUPPORTED: u16 = 1003;
-    /// Too many frames too fast.
+    /// Too many frames too fast, or too many sockets of one user (the oldest goes).
     pub const POLICY: u16 = 1008;
     /// A frame over `MAX_FRAME_BYTES`.
     pub const TOO_BIG: u16 = 1009;
     /// The socket's key was revoked or expired, or its account deleted.
     pub const KEY_ENDED: u16 = 4001;
-    /// The socket's user may no longer see the room.
+    /// The socket's user may no longer see the room, or was banned from it.
     pub const ACCESS_LOST: u16 = 4003;
     /// The room is gone.
     pub const ROOM_DELETED: u16 = 4004;
+
+    /// The close a client's close is answered with: its own code, if one may be sent back
+    /// (not 1005 "none", 1006, 1015 or one reserved: then 1000), and its reason if it fits.
+    pub fn echo(code: usize, reason: &str) -> (u16, &str) {
+        let sendable = matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999);
+        match u16::try_from(code) {
+            Ok(code) if sendable => (code, if reason.len() <= 123 { reason } else { "" }),
+            _ => (1000, ""),
+        }
+    }
 }
 
 /// A frame from a client, once it passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientFrame {
-    Send { text: MessageText, txn_id: String },
+    Send {
+        text: MessageText,
+        txn_id: String,
+    },
     Typing,
+    /// A `ping` not written exactly as `PING` (which the runtime answers): the room answers it.
+    Ping,
 }
 
 /// Why a client's frame was refused: answered with an `error` frame, the socket kept.
@@ -100,6 +127,7 @@ impl ClientFrame {
                 Ok(Self::Send { text, txn_id: txn_id.to_owned() })
             }
             Some("typing") => Ok(Self::Typing),
+            Some("ping") => Ok(Self::Ping),
             Some(other) => Err(FrameError::new(format!("unknown frame type {other:?}"), txn_id)),
             None => Err(FrameError::new("a frame needs a type (a string)", txn_id)),
         }
@@ -161,12 +189,22 @@ pub enum Change {
     KeyEnded {
         key_hash: String,
     },
+    /// Someone who was not a present member was banned: their sockets (a viewer's, with their
+    /// key) close and they may not open one. Not an event of the room (a member's ban is their
+    /// `member_left`).
+    UserBanned {
+        user_id: String,
+    },
+    /// A ban was lifted. Not an event of the room.
+    UserUnbanned {
+        user_id: String,
+    },
 }
 
 impl Change {
     /// Whether it is kept and numbered as an event of the room.
     pub fn is_event(&self) -> bool {
-        !matches!(self, Self::KeyEnded { .. })
+        !matches!(self, Self::KeyEnded { .. } | Self::UserBanned { .. } | Self::UserUnbanned { .. })
     }
 }
 
@@ -269,6 +307,7 @@ mod tests {
             assert!(change.is_event());
             written.insert(serde_json::to_value(&change).unwrap()["type"].as_str().unwrap().to_owned());
         }
+        written.insert(serde_json::from_str::<Value>(PONG).unwrap()["type"].as_str().unwrap().to_owned());
         assert_eq!(written, listed(&server_frame_types().collect::<Vec<_>>()));
     }
 
@@ -285,6 +324,22 @@ mod tests {
     }
 
     #[test]
+    fn a_close_is_echoed_with_its_code_unless_that_code_may_not_be_sent() {
+        assert_eq!(close::echo(1000, "bye"), (1000, "bye"));
+        assert_eq!(close::echo(4003, "access lost"), (4003, "access lost"));
+        for unsendable in [1004, 1005, 1006, 1015, 999, 2000, 5000, 70_000] {
+            assert_eq!(close::echo(unsendable, "x"), (1000, ""), "{unsendable}");
+        }
+        assert_eq!(close::echo(1001, &"x".repeat(124)), (1001, ""));
+    }
+
+    #[test]
+    fn ping_and_pong_are_frames_of_their_type() {
+        assert_eq!(serde_json::from_str::<Value>(PING).unwrap()["type"], "ping");
+        assert_eq!(serde_json::from_str::<Value>(PONG).unwrap()["type"], "pong");
+    }
+
+    #[test]
     fn changes_read_as_the_outbox_writes_them() {
         let change: Change = serde_json::from_str(r#"{"type":"member_left","user_id":"u","reason":"banned"}"#).unwrap();
         assert_eq!(change, Change::MemberLeft { user_id: "u".into(), reason: LeaveReason::Banned });
@@ -292,6 +347,10 @@ mod tests {
         assert!(change.is_event());
         let change: Change = serde_json::from_str(r#"{"type":"key_ended","key_hash":"h"}"#).unwrap();
         assert!(!change.is_event());
+        for kind in ["user_banned", "user_unbanned"] {
+            let change: Change = serde_json::from_str(&format!(r#"{{"type":"{kind}","user_id":"u"}}"#)).unwrap();
+            assert!(!change.is_event(), "{kind}");
+        }
         let room = r#"{"type":"room_updated","room":{"open":false,"name":"n","user_count":2,"owner":"o"}}"#;
         assert!(matches!(serde_json::from_str::<Change>(room).unwrap(), Change::RoomUpdated { .. }));
     }

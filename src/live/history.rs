@@ -1,8 +1,10 @@
 //! A room object's own SQLite storage: its messages, its numbered events, the `txn_id`s of
-//! socket sends, the posts ceiling's counters, tickets and the outbox ids it applied.
+//! socket sends, the write ceilings' counters, tickets, the outbox ids it applied, and what it
+//! was told of the room and its people (ended keys, bans, departures, whether it is open, and,
+//! once it is deleted, only that).
 //!
-//! Every call here is synchronous: the runtime commits the writes between two awaits as one
-//! transaction, so a handler that does not await between them writes all or nothing.
+//! Every call here is synchronous. What must be written together (an event and the outbox id
+//! it applies) is written in one statement or inside `atomically`.
 
 use std::cell::Cell;
 
@@ -10,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use worker::{SqlStorage, SqlStorageValue};
 
-use crate::domain::limits::{Counter, WriteLimit};
+use crate::domain::limits::{Counter, WriteKind, WriteLimit};
 use crate::domain::time::rfc3339;
 use crate::error::ApiError;
 
@@ -22,12 +24,26 @@ pub const KEPT_MILLIS: i64 = 7 * 24 * 3600 * 1000;
 /// How long a socket send's `txn_id` is remembered.
 pub const TXN_MILLIS: i64 = 24 * 3600 * 1000;
 
+/// The most events a socket may resume over: from further back it gets `reset`, and reloads.
+pub const MAX_REPLAY: i64 = KEPT_EVENTS;
+
+/// Events a replay reads, and sends, at a time.
+pub const REPLAY_PAGE: i64 = 500;
+
+/// How long an ended key is remembered: longer than any session lives.
+pub const ENDED_KEY_MILLIS: i64 = 400 * 24 * 3600 * 1000;
+
 /// The statements that number, keep and forget events, by name, for `tests/history_sql.rs` to
 /// run natively.
 pub mod sql {
     pub const LATEST_SEQ: &str = "SELECT max(seq) AS n FROM events";
     pub const OLDEST_SEQ: &str = "SELECT min(seq) AS n FROM events";
     pub const APPEND_EVENT: &str = "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)";
+    /// A page of events after a seq, oldest first, each with its message as it is now.
+    pub const EVENTS_AFTER: &str = "SELECT e.seq AS event_seq, e.body, m.seq, m.message_id, m.user_id, m.text,
+        m.sent_at, m.edited_at
+        FROM events AS e LEFT JOIN messages AS m ON m.seq = e.message_seq
+       WHERE e.seq > ? ORDER BY e.seq LIMIT ?";
     /// Events at or below a seq (the latest less `KEPT_EVENTS`) and older than a time (now less
     /// `KEPT_MILLIS`).
     pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
@@ -36,16 +52,17 @@ pub mod sql {
 /// What a socket that resumes after a seq gets before `ready`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resume {
-    /// Every event after it, all still kept.
+    /// Every event after it, all still kept, and at most `MAX_REPLAY`.
     Replay,
-    /// `reset`: a seq the room never reached, or events after it are forgotten.
+    /// `reset`: a seq the room never reached, events after it are forgotten, or more than
+    /// `MAX_REPLAY` came since.
     Reset,
 }
 
 impl Resume {
     /// `oldest` is the oldest kept event's seq (0 for none).
     pub fn after(after: i64, latest: i64, oldest: i64) -> Self {
-        if after > latest || after < oldest.saturating_sub(1) {
+        if after > latest || after < oldest.saturating_sub(1) || latest - after > MAX_REPLAY {
             Self::Reset
         } else {
             Self::Replay
@@ -70,15 +87,45 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
         at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",
-    "CREATE TABLE IF NOT EXISTS post_counts (user_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL,
-        count INTEGER NOT NULL) WITHOUT ROWID",
+    // Counters of the write ceilings (posts, edits), per user and kind.
+    "DROP TABLE IF EXISTS post_counts",
+    "CREATE TABLE IF NOT EXISTS write_counts (user_id TEXT NOT NULL, kind TEXT NOT NULL,
+        window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (user_id, kind)) WITHOUT ROWID",
     // Tickets by their SHA-256, never the ticket.
     "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
         expires_at INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS applied (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
     // Users whose last membership event is `member_left`.
     "CREATE TABLE IF NOT EXISTS departed (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    // Users banned from the room, as the room was told.
+    "CREATE TABLE IF NOT EXISTS banned (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    // Session keys (their hashes) the room was told ended, until no session could still live.
+    "CREATE TABLE IF NOT EXISTS ended_keys (key_hash TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS ended_keys_by_age ON ended_keys (at)",
+    // What the room is, as its events last said (`open`: 1 or 0).
+    "CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
 ];
+
+/// The one table a deleted room's storage keeps, so that its object never comes back to life.
+const TOMBSTONE: &str = "CREATE TABLE IF NOT EXISTS gone (at INTEGER NOT NULL)";
+
+/// The lists of users the room keeps.
+#[derive(Debug, Clone, Copy)]
+enum UserList {
+    /// Whose last membership event is `member_left`.
+    Departed,
+    Banned,
+}
+
+/// What the room was told of one socket's key and user, and of itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub struct Told {
+    pub key_ended: bool,
+    pub banned: bool,
+    pub departed: bool,
+    /// `None` until an event or a connect said.
+    pub open: Option<bool>,
+}
 
 /// A message's row; `text` is NULL once deleted.
 #[derive(Debug, Clone, Deserialize)]
@@ -148,12 +195,44 @@ fn storage_error(error: worker::Error) -> ApiError {
     ApiError::internal(format!("room storage: {error}"))
 }
 
+fn has_table(sql: &SqlStorage, name: &str) -> Result<bool, ApiError> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let query = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?";
+    let rows: Vec<Count> =
+        sql.exec(query, vec![name.into()]).and_then(|cursor| cursor.to_array()).map_err(storage_error)?;
+    Ok(rows.first().is_some_and(|row| row.n > 0))
+}
+
 impl History {
-    pub fn open(sql: SqlStorage) -> Result<Self, ApiError> {
+    /// The room's storage, its tables made if they are not there yet; `None` once the room was
+    /// deleted.
+    pub fn open(sql: SqlStorage) -> Result<Option<Self>, ApiError> {
+        if has_table(&sql, "gone")? {
+            return Ok(None);
+        }
         for statement in SCHEMA {
             sql.exec(statement, None).map_err(storage_error)?;
         }
-        Ok(Self(sql, Cell::new(None)))
+        Ok(Some(Self(sql, Cell::new(None))))
+    }
+
+    /// The room's storage if it holds a room: `None` for an object that never did, or whose
+    /// room was deleted, so that asking it writes nothing.
+    pub fn existing(sql: SqlStorage) -> Result<Option<Self>, ApiError> {
+        if has_table(&sql, "events")? {
+            Self::open(sql)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// What a deleted room's storage keeps, once `delete_all` emptied it: that it is gone.
+    pub fn bury(sql: &SqlStorage, now: i64) -> Result<(), ApiError> {
+        sql.exec(TOMBSTONE, None).map_err(storage_error)?;
+        sql.exec("INSERT INTO gone (at) VALUES (?)", vec![now.into()]).map(drop).map_err(storage_error)
     }
 
     fn rows<T: for<'de> Deserialize<'de>>(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>, ApiError> {
@@ -287,24 +366,41 @@ impl History {
         Ok(Some(Page { messages, more_before }))
     }
 
-    /// The event frames after `after`, in order, each with its seq (and its message as it is
-    /// now).
-    pub fn events_after(&self, after: i64) -> Result<Vec<String>, ApiError> {
+    /// Up to `limit` event frames after `after`, in order, each with its seq (and its message
+    /// as it is now), in one query; and the seq of the last.
+    pub fn events_after(&self, after: i64, limit: i64) -> Result<(Vec<String>, i64), ApiError> {
         #[derive(Deserialize)]
         struct EventRow {
-            seq: i64,
+            event_seq: i64,
             body: String,
-            message_seq: Option<i64>,
+            seq: Option<i64>,
+            message_id: Option<String>,
+            user_id: Option<String>,
+            text: Option<String>,
+            sent_at: Option<i64>,
+            edited_at: Option<i64>,
         }
-        let rows: Vec<EventRow> =
-            self.rows("SELECT seq, body, message_seq FROM events WHERE seq > ? ORDER BY seq", vec![after.into()])?;
-        rows.into_iter()
+        let rows: Vec<EventRow> = self.rows(sql::EVENTS_AFTER, vec![after.into(), limit.into()])?;
+        let last = rows.last().map_or(after, |row| row.event_seq);
+        let frames = rows
+            .into_iter()
             .map(|row| {
-                let message = row.message_seq.map(|seq| self.message_at(seq)).transpose()?.flatten();
+                let message = match (row.seq, row.message_id) {
+                    (Some(seq), Some(message_id)) => Some(MessageRow {
+                        seq,
+                        message_id,
+                        user_id: row.user_id,
+                        text: row.text,
+                        sent_at: row.sent_at,
+                        edited_at: row.edited_at,
+                    }),
+                    _ => None,
+                };
                 let body: Map<String, Value> = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
-                Ok(numbered(row.seq, body, message.as_ref()))
+                Ok(numbered(row.event_seq, body, message.as_ref()))
             })
-            .collect()
+            .collect::<Result<_, ApiError>>()?;
+        Ok((frames, last))
     }
 
     /// The `txn_id` a user sent before, if it posted a message still remembered.
@@ -330,16 +426,24 @@ impl History {
         )
     }
 
-    /// Counts a post of the user's against the ceiling: `Err(seconds)` to wait when it is
-    /// reached (nothing counted), else counted.
-    pub fn count_post(&self, user_id: &str, now: i64, limit: &WriteLimit) -> Result<Result<(), u64>, ApiError> {
+    /// Counts a write of the user's against its kind's ceiling: `Err(seconds)` to wait when it
+    /// is reached (nothing counted), else counted.
+    pub fn count_write(
+        &self,
+        kind: WriteKind,
+        user_id: &str,
+        now: i64,
+        limit: &WriteLimit,
+    ) -> Result<Result<(), u64>, ApiError> {
         #[derive(Deserialize)]
         struct Row {
             window_start: i64,
             count: i64,
         }
-        let row =
-            self.rows::<Row>("SELECT window_start, count FROM post_counts WHERE user_id = ?", vec![user_id.into()])?;
+        let row = self.rows::<Row>(
+            "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?",
+            vec![user_id.into(), kind.name().into()],
+        )?;
         let counter = row.first().map(|row| Counter { count: row.count, window_start: row.window_start });
         if let Err(wait) = limit.check(counter, now) {
             return Ok(Err(wait));
@@ -349,8 +453,8 @@ impl History {
             _ => (now, 0),
         };
         self.run(
-            "INSERT OR REPLACE INTO post_counts (user_id, window_start, count) VALUES (?, ?, ?)",
-            vec![user_id.into(), start.into(), (count + 1).into()],
+            "INSERT OR REPLACE INTO write_counts (user_id, kind, window_start, count) VALUES (?, ?, ?, ?)",
+            vec![user_id.into(), kind.name().into(), start.into(), (count + 1).into()],
         )?;
         Ok(Ok(()))
     }
@@ -387,23 +491,74 @@ impl History {
         Ok(ticket.into_iter().find(|ticket| ticket.expires_at > now).map(|ticket| (ticket.user_id, ticket.key_hash)))
     }
 
+    /// What the room was told of this key and user, and of itself, in one query.
+    pub fn told(&self, key_hash: Option<&str>, user_id: Option<&str>) -> Result<Told, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            key_ended: i64,
+            banned: i64,
+            departed: i64,
+            open: Option<i64>,
+        }
+        let row = self.rows::<Row>(
+            "SELECT EXISTS (SELECT 1 FROM ended_keys WHERE key_hash = ?) AS key_ended,
+                    EXISTS (SELECT 1 FROM banned WHERE user_id = ?) AS banned,
+                    EXISTS (SELECT 1 FROM departed WHERE user_id = ?) AS departed,
+                    (SELECT value FROM facts WHERE name = 'open') AS open",
+            vec![key_hash.into(), user_id.into(), user_id.into()],
+        )?;
+        let row = row.first().ok_or_else(|| ApiError::internal("room storage: told answered no row"))?;
+        Ok(Told {
+            key_ended: row.key_ended != 0,
+            banned: row.banned != 0,
+            departed: row.departed != 0,
+            open: row.open.map(|open| open != 0),
+        })
+    }
+
     /// Whether the user's last membership event here is `member_left`.
     pub fn departed(&self, user_id: &str) -> Result<bool, ApiError> {
-        Ok(self.number("SELECT count(*) AS n FROM departed WHERE user_id = ?", vec![user_id.into()])? > 0)
+        Ok(self.told(None, Some(user_id))?.departed)
     }
 
-    /// Records a `member_joined` (`present`) or `member_left` of the user.
+    /// Records a `member_joined` (`departed` false) or `member_left` of the user.
     pub fn set_departed(&self, user_id: &str, departed: bool) -> Result<(), ApiError> {
-        let query = if departed {
-            "INSERT OR IGNORE INTO departed (user_id) VALUES (?)"
-        } else {
-            "DELETE FROM departed WHERE user_id = ?"
-        };
-        self.run(query, vec![user_id.into()])
+        self.set_listed(UserList::Departed, user_id, departed)
     }
 
-    pub fn drop_tickets_of_key(&self, key_hash: &str) -> Result<(), ApiError> {
+    pub fn set_banned(&self, user_id: &str, banned: bool) -> Result<(), ApiError> {
+        self.set_listed(UserList::Banned, user_id, banned)
+    }
+
+    fn set_listed(&self, list: UserList, user_id: &str, listed: bool) -> Result<(), ApiError> {
+        let (add, remove) = match list {
+            UserList::Departed => {
+                ("INSERT OR IGNORE INTO departed (user_id) VALUES (?)", "DELETE FROM departed WHERE user_id = ?")
+            }
+            UserList::Banned => {
+                ("INSERT OR IGNORE INTO banned (user_id) VALUES (?)", "DELETE FROM banned WHERE user_id = ?")
+            }
+        };
+        self.run(if listed { add } else { remove }, vec![user_id.into()])
+    }
+
+    /// Remembers that the key ended (and forgets keys that ended longer ago than any session
+    /// lives); its tickets are void.
+    pub fn end_key(&self, key_hash: &str, now: i64) -> Result<(), ApiError> {
+        self.run("DELETE FROM ended_keys WHERE at < ?", vec![(now - ENDED_KEY_MILLIS).into()])?;
+        self.run("INSERT OR REPLACE INTO ended_keys (key_hash, at) VALUES (?, ?)", vec![key_hash.into(), now.into()])?;
         self.run("DELETE FROM tickets WHERE key_hash = ?", vec![key_hash.into()])
+    }
+
+    /// Whether the room is open, as an event said (`settled`), or as a connect found it in D1
+    /// (kept only while no event has said).
+    pub fn set_open(&self, open: bool, settled: bool) -> Result<(), ApiError> {
+        let query = if settled {
+            "INSERT OR REPLACE INTO facts (name, value) VALUES ('open', ?)"
+        } else {
+            "INSERT OR IGNORE INTO facts (name, value) VALUES ('open', ?)"
+        };
+        self.run(query, vec![i64::from(open).into()])
     }
 
     pub fn drop_tickets_of_user(&self, user_id: &str) -> Result<(), ApiError> {

@@ -6,14 +6,19 @@
 //! What crosses between worker and object is below: the object answers each call with an
 //! `Answer`, its refusals typed, so that the worker alone words the HTTP errors.
 
+pub mod apply;
 pub mod client;
 pub mod frames;
 pub mod history;
 pub mod object;
+pub mod relay;
+pub mod sockets;
+pub mod standing;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::limits::{WriteKind, WriteLimit};
+use crate::domain::limits::WriteKind;
+use crate::domain::Refusal;
 use crate::error::ApiError;
 use frames::{RoomView, You};
 
@@ -44,10 +49,16 @@ pub enum Denied {
     NotTheAuthor,
     /// Only a message's author or an admin may delete it.
     NotYours,
-    /// The ceiling of posts is reached: seconds to wait.
-    TooManyPosts { retry_after: u64 },
+    /// A ceiling of the author's writes (posts, edits) is reached: seconds to wait.
+    TooMany { kind: WriteKind, retry_after: u64 },
     /// The ticket is unknown, used or expired.
     BadTicket,
+    /// The room was told the key ended.
+    KeyEnded,
+    /// The room was told the user was banned.
+    Banned,
+    /// The room is deleted, or the caller may no longer see it.
+    RoomGone,
     /// The room's events say the author left after the worker found them present: the post,
     /// edit or deletion lost a race with their leaving (or removal, or ban).
     Departed,
@@ -59,42 +70,24 @@ impl From<Denied> for ApiError {
             Denied::NoSuchMessage => ApiError::NotFound("no such message in this room"),
             Denied::NotTheAuthor => ApiError::Forbidden("only its author may edit a message"),
             Denied::NotYours => ApiError::Forbidden("only its author or an admin may delete a message"),
-            Denied::TooManyPosts { retry_after } => {
-                ApiError::TooManyRequests { message: WriteKind::Post.refusal(), retry_after }
-            }
+            Denied::TooMany { kind, retry_after } => ApiError::TooManyRequests { message: kind.refusal(), retry_after },
             Denied::BadTicket => ApiError::Unauthorized("invalid, used or expired ticket"),
+            Denied::KeyEnded => ApiError::INVALID_KEY,
+            Denied::Banned => Refusal::Banned.into(),
+            Denied::RoomGone => Refusal::RoomNotFound.into(),
             // As the worker refuses one it finds absent (`Situation::check`).
             Denied::Departed => ApiError::Forbidden("only present members may post"),
         }
     }
 }
 
-/// A post, over HTTP or a socket; the author may post (the worker or the socket checked).
+/// A post, over HTTP or a socket; the author may post (the worker or the socket checked). The
+/// object counts it against the ceiling of posts it reads from the settings.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Post {
     pub user_id: String,
     pub message_id: String,
     pub text: String,
-    pub ceiling: Option<Ceiling>,
-}
-
-/// `WriteLimit`, as it crosses to the object.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct Ceiling {
-    pub max: u32,
-    pub window_millis: i64,
-}
-
-impl From<WriteLimit> for Ceiling {
-    fn from(limit: WriteLimit) -> Self {
-        Self { max: limit.max, window_millis: limit.window_millis }
-    }
-}
-
-impl From<Ceiling> for WriteLimit {
-    fn from(ceiling: Ceiling) -> Self {
-        Self { max: ceiling.max, window_millis: ceiling.window_millis }
-    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -1,71 +1,81 @@
 //! `LiveRoom`: the Durable Object of one room. It numbers and keeps the room's events and
-//! messages (`history`), and pushes each event to every socket of the room. Sockets use the
-//! hibernation API: the object may be evicted while they stay open, so everything a socket
-//! needs later is in its attachment (`Socket`), and nothing in memory is relied on.
+//! messages (`history`), applies the changes D1 committed (`apply`), and pushes each event to
+//! every socket of the room (`sockets`). Sockets use the hibernation API: the object may be
+//! evicted while they stay open, so everything a socket needs later is in its attachment.
 //!
 //! It trusts its caller: only the worker reaches it, and the worker has authorized the call.
+//! It still refuses, on every connect and every frame, what it was told since has ended
+//! (`standing`).
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::js_sys::JsString;
-use worker::web_sys;
+use worker::js_sys;
+use worker::worker_sys::{DurableObjectState, WebSocketRequestResponsePair};
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, Socket as TcpSocket, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
 };
 
-use super::frames::{self, close, Change, ClientFrame};
-use super::history::{numbered, About, Cursor, History, MessageRow, Resume};
+use super::apply::{apply, Effect};
+use super::frames::{self, close, ClientFrame};
+use super::history::{numbered, Cursor, History, MessageRow, Resume, REPLAY_PAGE};
+use super::sockets::{self, is_open, send, Rates, Socket, Sockets};
+use super::standing::Standing;
 use super::{Answer, Applied, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, Redeem, Redeemed, Ticket};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
-use crate::config::Settings;
-use crate::domain::limits::WriteLimit;
+use crate::config::{Config, RoomEventsFault, Settings};
+use crate::domain::limits::{WriteKind, WriteLimit};
 use crate::domain::{MessageId, MessageText};
 use crate::error::ApiError;
 
 /// How long presence changes gather before one `presence` frame tells them.
 const PRESENCE_COALESCE_MILLIS: i64 = 200;
 
-/// What a socket carries across hibernation.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Socket {
-    user_id: Option<String>,
-    key_hash: Option<String>,
-    /// When the socket's key expires.
-    expires_at: Option<i64>,
-    /// A present member may send and type.
-    present: bool,
-    /// Frames in the current flood window, and when it began.
-    frames: u32,
-    window_start: i64,
-    typed_at: i64,
-}
-
 #[durable_object]
 pub struct LiveRoom {
     state: State,
     env: Env,
-    history: RefCell<Option<Rc<History>>>,
+    /// The room's storage while the object lives: `Some(None)` once the room is deleted.
+    history: RefCell<Option<Option<Rc<History>>>>,
     /// The last `presence` frame sent, while the object stays in memory.
     presence: RefCell<Option<Vec<String>>>,
+    /// Sockets still being sent their replay.
+    replaying: Rc<RefCell<Vec<WebSocket>>>,
+    rates: Rates,
+    /// The settings, read once per object life.
+    config: RefCell<Option<Rc<Config>>>,
+    /// `FAULT_ROOM_EVENTS=fail_first` (tests): whether this object failed its first delivery.
+    failed_once: RefCell<bool>,
 }
 
 impl DurableObject for LiveRoom {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, history: RefCell::new(None), presence: RefCell::new(None) }
+        // `ping` is answered by the runtime, without waking the object (see `frames::PING`).
+        if let Ok(pair) = WebSocketRequestResponsePair::new(frames::PING, frames::PONG) {
+            state.set_websocket_auto_response(&pair);
+        }
+        Self {
+            state,
+            env,
+            history: RefCell::new(None),
+            presence: RefCell::new(None),
+            replaying: Rc::default(),
+            rates: Rates::default(),
+            config: RefCell::new(None),
+            failed_once: RefCell::new(false),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        let outcome = self.serve(req).await;
-        match outcome {
+        match self.serve(req).await {
             Ok(response) => Ok(response),
             Err(error) => {
                 worker::console_error!("room object: {}", error.detail());
@@ -82,7 +92,13 @@ impl DurableObject for LiveRoom {
         Ok(())
     }
 
-    async fn websocket_close(&self, _ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+    /// The client closed (or answered the room's close): the room answers with the same code, as
+    /// the runtime does not for a hibernated socket, so that the close handshake ends and the
+    /// connection with it; then who is here is told again.
+    async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _was_clean: bool) -> Result<()> {
+        let (code, reason) = frames::close::echo(code, &reason);
+        // A socket the room closed first is closed already: this does nothing then.
+        let _ = ws.close(Some(code), Some(reason));
         self.presence_changed().await;
         Ok(())
     }
@@ -110,36 +126,11 @@ fn in_millis(millis: i64) -> std::time::Duration {
     std::time::Duration::from_millis(u64::try_from(millis).unwrap_or(0))
 }
 
-fn send(ws: &WebSocket, frame: &str) {
-    // A socket that is closing cannot be sent to; its close handler tidies up.
-    let _ = ws.send_with_str(frame);
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// A WebSocket, seen only as something to send a string already in JS to: a frame for every
-    /// socket of the room then leaves the wasm once, not once per socket (as
-    /// `WebSocket::send_with_str` would copy it).
-    type JsSocket;
-    #[wasm_bindgen(method, catch, js_name = send)]
-    fn send(this: &JsSocket, frame: &JsString) -> std::result::Result<(), JsValue>;
-}
-
-fn close_socket(ws: &WebSocket, code: u16, reason: &str) {
-    if let Err(error) = ws.close(Some(code), Some(reason)) {
-        worker::console_error!("room socket close {code}: {error}");
-    }
-}
-
 /// An event's body before its seq: `{"type": kind}`.
 fn typed(kind: &str) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("type".into(), kind.into());
     body
-}
-
-fn attachment(ws: &WebSocket) -> Socket {
-    ws.deserialize_attachment::<Socket>().ok().flatten().unwrap_or_default()
 }
 
 async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, ApiError> {
@@ -150,30 +141,99 @@ fn answer<T: Serialize>(answer: &Answer<T>) -> std::result::Result<Response, Api
     Response::from_json(answer).map_err(ApiError::internal)
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A SQLite-backed object's storage, seen only for `transactionSync`, which workers-rs
+    /// does not bind.
+    type TransactionalStorage;
+    #[wasm_bindgen(method, catch, js_name = transactionSync)]
+    fn transaction_sync(this: &TransactionalStorage, work: &js_sys::Function) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// Runs `work` as one transaction of the object's storage: all its writes, or none if it fails.
+fn atomically<T: 'static>(
+    state: &State,
+    work: impl FnOnce() -> std::result::Result<T, ApiError> + 'static,
+) -> std::result::Result<T, ApiError> {
+    let outcome: Rc<RefCell<Option<std::result::Result<T, ApiError>>>> = Rc::default();
+    let slot = outcome.clone();
+    let mut work = Some(work);
+    let closure = Closure::<dyn FnMut() -> std::result::Result<JsValue, JsValue>>::new(move || {
+        let Some(work) = work.take() else { return Err(JsValue::from_str("a transaction ran twice")) };
+        let result = work();
+        let failed = result.is_err();
+        *slot.borrow_mut() = Some(result);
+        // Throwing rolls the transaction back.
+        if failed {
+            Err(JsValue::from_str("rolled back"))
+        } else {
+            Ok(JsValue::UNDEFINED)
+        }
+    });
+    let storage = state.storage();
+    let storage: &TransactionalStorage = storage.as_raw().unchecked_ref();
+    let thrown = storage.transaction_sync(closure.as_ref().unchecked_ref()).err();
+    let outcome = outcome.borrow_mut().take();
+    match (outcome, thrown) {
+        (Some(result), _) => result,
+        (None, thrown) => Err(ApiError::internal(format!("room storage transaction: {thrown:?}"))),
+    }
+}
+
 impl LiveRoom {
-    fn history(&self) -> std::result::Result<Rc<History>, ApiError> {
+    fn sockets(&self) -> Sockets<'_> {
+        Sockets::new(&self.state, &self.replaying)
+    }
+
+    /// The room's storage, made on first use; `None` once the room is deleted.
+    fn stored(&self) -> std::result::Result<Option<Rc<History>>, ApiError> {
         if let Some(history) = self.history.borrow().as_ref() {
             return Ok(history.clone());
         }
-        let history = Rc::new(History::open(self.state.storage().sql())?);
+        let history = History::open(self.state.storage().sql())?.map(Rc::new);
         *self.history.borrow_mut() = Some(history.clone());
         Ok(history)
     }
 
+    /// The room's storage, for a call that needs the room to be there.
+    fn history(&self) -> std::result::Result<Rc<History>, ApiError> {
+        self.stored()?.ok_or(ApiError::from(Denied::RoomGone))
+    }
+
+    fn config(&self) -> Option<Rc<Config>> {
+        if let Some(config) = self.config.borrow().as_ref() {
+            return Some(config.clone());
+        }
+        let config = Settings::of(&self.env).config.ok()?;
+        *self.config.borrow_mut() = Some(config.clone());
+        Some(config)
+    }
+
     async fn serve(&self, mut req: Request) -> std::result::Result<Response, ApiError> {
         let path = req.path();
+        let gone = || answer(&Answer::<()>::Denied(Denied::RoomGone));
         match (req.method(), path.as_str()) {
-            (Method::Get, "/connect") => self.accept(&req).await,
             (Method::Post, "/events") => {
                 let changes: Changes = body(&mut req).await?;
                 let applied = self.apply(changes).await?;
                 Response::from_json(&applied).map_err(ApiError::internal)
             }
+            (Method::Post, "/redeem") => {
+                let redeem: Redeem = body(&mut req).await?;
+                // An object that never held a room answers without making its storage.
+                let Some(history) = History::existing(self.state.storage().sql())? else {
+                    return answer(&Answer::<()>::Denied(Denied::BadTicket));
+                };
+                let redeemed = history.redeem_ticket(&redeem.ticket_hash, now_millis())?;
+                answer(&match redeemed {
+                    Some((user_id, key_hash)) => Answer::Done(Redeemed { user_id, key_hash }),
+                    None => Answer::Denied(Denied::BadTicket),
+                })
+            }
+            _ if self.stored()?.is_none() => gone(),
+            (Method::Get, "/connect") => self.accept(&req).await,
             (Method::Post, "/messages") => {
                 let post: Post = body(&mut req).await?;
-                if self.history()?.departed(&post.user_id)? {
-                    return answer(&Answer::<()>::Denied(Denied::Departed));
-                }
                 answer(&self.post(&post)?.map_done(|message| message.to_json()))
             }
             (Method::Post, "/history") => {
@@ -190,7 +250,11 @@ impl LiveRoom {
             }
             (Method::Post, "/tickets") => {
                 let ticket: Ticket = body(&mut req).await?;
-                self.history()?.add_ticket(
+                let history = self.history()?;
+                if history.told(Some(&ticket.key_hash), Some(&ticket.user_id))?.key_ended {
+                    return answer(&Answer::<()>::Denied(Denied::KeyEnded));
+                }
+                history.add_ticket(
                     &ticket.ticket_hash,
                     &ticket.user_id,
                     &ticket.key_hash,
@@ -199,20 +263,12 @@ impl LiveRoom {
                 )?;
                 answer(&Answer::Done(()))
             }
-            (Method::Post, "/redeem") => {
-                let redeem: Redeem = body(&mut req).await?;
-                let redeemed = self.history()?.redeem_ticket(&redeem.ticket_hash, now_millis())?;
-                answer(&match redeemed {
-                    Some((user_id, key_hash)) => Answer::Done(Redeemed { user_id, key_hash }),
-                    None => Answer::Denied(Denied::BadTicket),
-                })
-            }
             _ => Err(ApiError::NotFound("no such room object call")),
         }
     }
 
-    /// Accepts the socket the worker authorized: `hello`, the replay (or `reset`), `ready`,
-    /// and who is here.
+    /// Accepts the socket the worker authorized, unless what the room was told since says it
+    /// may not open: `hello`, the replay (or `reset`), `ready`, and who is here.
     async fn accept(&self, req: &Request) -> std::result::Result<Response, ApiError> {
         let connect: Connect = req
             .headers()
@@ -220,73 +276,123 @@ impl LiveRoom {
             .and_then(|text| serde_json::from_str(&text).ok())
             .ok_or_else(|| ApiError::internal("room object: connect without X-Live-Connect"))?;
         let history = self.history()?;
-        let pair = WebSocketPair::new()?;
-        let ws = pair.server;
+        history.set_open(connect.room.open, false)?;
         let user_id = connect.you.as_ref().map(|you| you.user_id.clone());
-        let mut tags = Vec::new();
-        match (&user_id, &connect.key_hash) {
-            (Some(user_id), Some(key_hash)) => {
-                tags.push(format!("user:{user_id}"));
-                tags.push(format!("key:{key_hash}"));
-            }
-            _ => tags.push("viewer".to_owned()),
-        }
-        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-        self.state.accept_websocket_with_tags(&ws, &tags);
         let now = now_millis();
-        let socket = Socket {
+        let mut socket = Socket {
             user_id,
             key_hash: connect.key_hash.clone(),
             expires_at: connect.expires_at,
             present: connect.you.as_ref().is_some_and(|you| you.present),
+            opened_at: now,
             frames: 0,
             window_start: now,
-            typed_at: 0,
         };
+        let told = history.told(socket.key_hash.as_deref(), socket.user_id.as_deref())?;
+        let standing = Standing::of(socket.keyed(), socket.present, told);
+        match standing {
+            Standing::Out { .. } if told.key_ended => return answer(&Answer::<()>::Denied(Denied::KeyEnded)),
+            Standing::Out { .. } if told.banned => return answer(&Answer::<()>::Denied(Denied::Banned)),
+            Standing::Out { .. } => return answer(&Answer::<()>::Denied(Denied::RoomGone)),
+            Standing::Viewer => socket.present = false,
+            Standing::Member => {}
+        }
+        if let Some(user_id) = &socket.user_id {
+            self.sockets().make_room_for(user_id);
+        }
+        let pair = WebSocketPair::new()?;
+        let ws = pair.server;
+        let tags = socket.tags();
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        self.state.accept_websocket_with_tags(&ws, &tags);
         ws.serialize_attachment(&socket)?;
         let latest = history.latest_seq()?;
-        send(&ws, &json!({ "type": "hello", "seq": latest, "room": connect.room, "you": connect.you }).to_string());
-        if let Some(after) = connect.after {
-            match history.resume(after)? {
-                Resume::Reset => send(&ws, &json!({ "type": "reset", "seq": latest }).to_string()),
-                Resume::Replay => {
-                    for frame in history.events_after(after)? {
-                        send(&ws, &frame);
-                    }
-                }
-            }
+        let mut you = connect.you;
+        if let Some(you) = you.as_mut() {
+            you.present = socket.present;
         }
-        send(&ws, &json!({ "type": "ready", "seq": latest }).to_string());
-        send(&ws, &json!({ "type": "presence", "users": self.present_users() }).to_string());
+        send(&ws, &json!({ "type": "hello", "seq": latest, "room": connect.room, "you": you }).to_string());
+        match connect.after.map(|after| history.resume(after)).transpose()? {
+            None => self.ready(&ws, latest),
+            Some(Resume::Reset) => {
+                send(&ws, &json!({ "type": "reset", "seq": latest }).to_string());
+                self.ready(&ws, latest);
+            }
+            Some(Resume::Replay) => self.replay(ws, history, connect.after.unwrap_or(latest)),
+        }
         self.presence_changed().await;
         Ok(Response::from_websocket(pair.client)?)
     }
 
-    /// The users with a socket open. A socket that is closing (by either side) is not open,
-    /// though the runtime lists it until the close handshake ends.
-    fn present_users(&self) -> Vec<String> {
-        let users: BTreeSet<String> = self
-            .state
-            .get_websockets()
-            .iter()
-            .filter(|ws| AsRef::<web_sys::WebSocket>::as_ref(*ws).ready_state() == web_sys::WebSocket::OPEN)
-            .filter_map(|ws| attachment(ws).user_id)
-            .collect();
-        users.into_iter().collect()
+    /// `ready` and who is here: the socket then gets every event as it happens.
+    fn ready(&self, ws: &WebSocket, latest: i64) {
+        send(ws, &json!({ "type": "ready", "seq": latest }).to_string());
+        send(ws, &json!({ "type": "presence", "users": self.sockets().present_users() }).to_string());
     }
 
-    fn broadcast(&self, frame: &str) {
-        self.broadcast_but(frame, None);
-    }
-
-    /// Sends the frame to every socket of the room but `but`.
-    fn broadcast_but(&self, frame: &str, but: Option<&WebSocket>) {
-        let frame = JsString::from(frame);
-        for ws in self.state.get_websockets().iter().filter(|ws| but != Some(*ws)) {
-            // As in `send`: a closing socket is its close handler's.
-            let socket: &web_sys::WebSocket = ws.as_ref();
-            let _ = socket.unchecked_ref::<JsSocket>().send(&frame);
+    /// Sends the events after `after`, `REPLAY_PAGE` at a time, letting the room's other calls
+    /// in between pages; the socket gets no other frame until it caught up, then `ready`. Every
+    /// event reaches it once, in order: a page and the check that it caught up run with no
+    /// await between them.
+    fn replay(&self, ws: WebSocket, history: Rc<History>, after: i64) {
+        let latest = history.latest_seq().unwrap_or(after);
+        if latest - after <= REPLAY_PAGE {
+            // Small enough to send at once.
+            if let Err(error) = self.replay_page(&ws, &history, after) {
+                worker::console_error!("room replay: {}", error.detail());
+            }
+            self.ready(&ws, latest);
+            return;
         }
+        self.replaying.borrow_mut().push(ws.clone());
+        let replaying = self.replaying.clone();
+        let state =
+            State::from(self.state.as_raw().unchecked_ref::<JsValue>().clone().unchecked_into::<DurableObjectState>());
+        self.state.wait_until(async move {
+            let mut cursor = after;
+            loop {
+                let page = match history.events_after(cursor, REPLAY_PAGE) {
+                    Ok((frames, last)) => {
+                        for frame in &frames {
+                            send(&ws, frame);
+                        }
+                        Ok(last)
+                    }
+                    Err(error) => Err(error),
+                };
+                let caught_up = match page {
+                    Ok(last) => {
+                        cursor = last;
+                        history.latest_seq().map(|latest| cursor >= latest)
+                    }
+                    Err(error) => Err(error),
+                };
+                match caught_up {
+                    Ok(false) if is_open(&ws) => {
+                        // Lets the room's other calls in.
+                        worker::Delay::from(std::time::Duration::ZERO).await;
+                    }
+                    outcome => {
+                        if let Err(error) = outcome {
+                            worker::console_error!("room replay: {}", error.detail());
+                            sockets::close(&ws, Standing::Out { code: 1011, reason: "replay failed" });
+                        }
+                        replaying.borrow_mut().retain(|other| *other != ws);
+                        let sockets = Sockets::new(&state, &replaying);
+                        send(&ws, &json!({ "type": "ready", "seq": cursor }).to_string());
+                        send(&ws, &json!({ "type": "presence", "users": sockets.present_users() }).to_string());
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    fn replay_page(&self, ws: &WebSocket, history: &History, after: i64) -> std::result::Result<(), ApiError> {
+        for frame in history.events_after(after, REPLAY_PAGE)?.0 {
+            send(ws, &frame);
+        }
+        Ok(())
     }
 
     /// Asks for an alarm soon, to tell who is here once the changes settle.
@@ -302,19 +408,23 @@ impl LiveRoom {
     /// Tells who is here if that changed, closes sockets whose key expired, and wakes again
     /// at the next expiry.
     async fn on_alarm(&self) -> std::result::Result<(), ApiError> {
+        if self.stored()?.is_none() {
+            return Ok(());
+        }
         let now = now_millis();
         let mut next_expiry: Option<i64> = None;
-        for ws in self.state.get_websockets() {
-            match attachment(&ws).expires_at {
-                Some(expires_at) if expires_at <= now => close_socket(&ws, close::KEY_ENDED, "key no longer valid"),
+        let sockets = self.sockets();
+        for ws in sockets.all() {
+            match Socket::of(&ws).expires_at {
+                Some(expires_at) if expires_at <= now => sockets::close(&ws, Standing::KEY_ENDED),
                 Some(expires_at) => next_expiry = Some(next_expiry.map_or(expires_at, |next| next.min(expires_at))),
                 None => {}
             }
         }
-        let users = self.present_users();
+        let users = sockets.present_users();
         let changed = self.presence.borrow().as_ref() != Some(&users);
         if changed {
-            self.broadcast(&json!({ "type": "presence", "users": users }).to_string());
+            sockets.broadcast(&json!({ "type": "presence", "users": users }).to_string());
             *self.presence.borrow_mut() = Some(users);
         }
         if let Some(next) = next_expiry {
@@ -323,16 +433,28 @@ impl LiveRoom {
         Ok(())
     }
 
+    /// Counts a write against its kind's ceiling, if it has one: `Err(seconds)` to wait.
+    fn count(&self, kind: WriteKind, user_id: &str, now: i64) -> std::result::Result<Result<(), u64>, ApiError> {
+        let limit: Option<WriteLimit> = self.config().and_then(|config| config.limits.of(kind));
+        match limit {
+            Some(limit) => self.history()?.count_write(kind, user_id, now, &limit),
+            None => Ok(Ok(())),
+        }
+    }
+
+    /// Posts the message, unless the room was told its author left, or they are past their
+    /// ceiling of posts.
     fn post(&self, post: &Post) -> std::result::Result<Answer<MessageRow>, ApiError> {
         let history = self.history()?;
+        if history.departed(&post.user_id)? {
+            return Ok(Answer::Denied(Denied::Departed));
+        }
         let now = now_millis();
-        if let Some(ceiling) = post.ceiling {
-            if let Err(retry_after) = history.count_post(&post.user_id, now, &WriteLimit::from(ceiling))? {
-                return Ok(Answer::Denied(Denied::TooManyPosts { retry_after }));
-            }
+        if let Err(retry_after) = self.count(WriteKind::Post, &post.user_id, now)? {
+            return Ok(Answer::Denied(Denied::TooMany { kind: WriteKind::Post, retry_after }));
         }
         let message = history.post(&post.message_id, &post.user_id, &post.text, now)?;
-        self.broadcast(&numbered(message.seq, typed("message"), Some(&message)));
+        self.sockets().broadcast(&numbered(message.seq, typed("message"), Some(&message)));
         Ok(Answer::Done(message))
     }
 
@@ -361,8 +483,12 @@ impl LiveRoom {
         if message.user_id.as_deref() != Some(edit.user_id.as_str()) {
             return Ok(Answer::Denied(Denied::NotTheAuthor));
         }
-        let (seq, edited) = history.edit(&message, &edit.text, now_millis())?;
-        self.broadcast(&numbered(seq, typed("message_edited"), Some(&edited)));
+        let now = now_millis();
+        if let Err(retry_after) = self.count(WriteKind::Edit, &edit.user_id, now)? {
+            return Ok(Answer::Denied(Denied::TooMany { kind: WriteKind::Edit, retry_after }));
+        }
+        let (seq, edited) = history.edit(&message, &edit.text, now)?;
+        self.sockets().broadcast(&numbered(seq, typed("message_edited"), Some(&edited)));
         Ok(Answer::Done(edited.to_json()))
     }
 
@@ -380,118 +506,148 @@ impl LiveRoom {
         let seq = history.delete(&message, now_millis())?;
         let mut body = typed("message_deleted");
         body.insert("message_id".into(), message.message_id.clone().into());
-        self.broadcast(&numbered(seq, body, None));
+        self.sockets().broadcast(&numbered(seq, body, None));
         Ok(Answer::Done(()))
     }
 
-    /// Applies the changes not applied yet, in order: each event numbered, kept and sent,
-    /// then what it does to the sockets (every event goes out before the closes it causes).
+    /// Applies the changes not applied yet, in one storage transaction with the outbox id it
+    /// reached, then shows the sockets what they did.
     async fn apply(&self, changes: Changes) -> std::result::Result<Applied, ApiError> {
-        let history = self.history()?;
-        let mut applied = history.applied()?;
+        let Some(history) = self.stored()? else {
+            // A deleted room takes nothing more: all of it counts as applied.
+            let applied = changes.events.iter().map(|pending| pending.id).max().unwrap_or(0);
+            return Ok(Applied { applied });
+        };
+        let fault = self.config().and_then(|config| config.room_events_fault);
+        let fails = matches!(fault, Some(RoomEventsFault::FailFirst | RoomEventsFault::FailMidway))
+            && !self.failed_once.replace(true);
+        if fails && fault == Some(RoomEventsFault::FailFirst) {
+            return Err(ApiError::internal("FAULT_ROOM_EVENTS=fail_first: this object's first delivery fails"));
+        }
         let now = now_millis();
-        let mut deleted = false;
-        for pending in changes.events {
-            if pending.id <= applied {
-                continue;
-            }
-            applied = pending.id;
-            let change: Change = match serde_json::from_str(&pending.event) {
-                Ok(change) => change,
-                Err(error) => {
-                    worker::console_error!("room object: outbox event {} unreadable: {error}", pending.id);
-                    continue;
+        let outcome = atomically(&self.state, {
+            let history = history.clone();
+            move || {
+                let applied = apply(&history, &changes.events, now)?;
+                if fails {
+                    return Err(ApiError::internal("FAULT_ROOM_EVENTS=fail_midway: failed after applying"));
                 }
-            };
-            if change.is_event() {
-                let Value::Object(body) = serde_json::to_value(&change).map_err(ApiError::internal)? else {
-                    return Err(ApiError::internal("an event is not a JSON object"));
-                };
-                let seq = history.append(now, &Value::Object(body.clone()), About::Nothing)?;
-                self.broadcast(&numbered(seq, body, None));
+                Ok(applied)
             }
-            match change {
-                Change::KeyEnded { key_hash } => {
-                    history.drop_tickets_of_key(&key_hash)?;
-                    for ws in self.state.get_websockets_with_tag(&format!("key:{key_hash}")) {
-                        close_socket(&ws, close::KEY_ENDED, "key no longer valid");
+        });
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                // Rolled back: what the history keeps in memory (its latest seq) is read anew.
+                *self.history.borrow_mut() = None;
+                return Err(error);
+            }
+        };
+        let sockets = self.sockets();
+        let mut closed = false;
+        for effect in outcome.effects {
+            match effect {
+                Effect::Broadcast(frame) => sockets.broadcast(&frame),
+                Effect::CloseKey(key_hash) => {
+                    for ws in sockets.of_key(&key_hash) {
+                        sockets::close(&ws, Standing::KEY_ENDED);
+                        closed = true;
                     }
                 }
-                Change::MemberJoined { user_id } => {
-                    history.set_departed(&user_id, false)?;
-                    for ws in self.state.get_websockets_with_tag(&format!("user:{user_id}")) {
-                        let socket = Socket { present: true, ..attachment(&ws) };
+                Effect::CloseUser { user_id, standing } => {
+                    for ws in sockets.of_user(&user_id) {
+                        sockets::close(&ws, standing);
+                        closed = true;
+                    }
+                }
+                Effect::Present(user_id) => {
+                    for ws in sockets.of_user(&user_id) {
+                        let socket = Socket { present: true, ..Socket::of(&ws) };
                         ws.serialize_attachment(&socket)?;
                     }
                 }
-                Change::MemberLeft { user_id, .. } => {
-                    history.set_departed(&user_id, true)?;
-                    history.drop_tickets_of_user(&user_id)?;
-                    for ws in self.state.get_websockets_with_tag(&format!("user:{user_id}")) {
-                        close_socket(&ws, close::ACCESS_LOST, "access lost");
-                    }
-                }
-                Change::RoomUpdated { room } if !room.open => {
-                    for ws in self.state.get_websockets() {
-                        if !attachment(&ws).present {
-                            close_socket(&ws, close::ACCESS_LOST, "access lost");
+                Effect::Judge => {
+                    for ws in sockets.all() {
+                        let socket = Socket::of(&ws);
+                        let told = history.told(socket.key_hash.as_deref(), socket.user_id.as_deref())?;
+                        let standing = Standing::of(socket.keyed(), socket.present, told);
+                        if matches!(standing, Standing::Out { .. }) {
+                            sockets::close(&ws, standing);
+                            closed = true;
                         }
                     }
                 }
-                Change::RoomDeleted => {
-                    for ws in self.state.get_websockets() {
-                        close_socket(&ws, close::ROOM_DELETED, "room deleted");
+                Effect::Delete => {
+                    for ws in sockets.all() {
+                        sockets::close(&ws, Standing::ROOM_DELETED);
                     }
-                    deleted = true;
-                    break;
+                    *self.history.borrow_mut() = Some(None);
+                    let storage = self.state.storage();
+                    storage.delete_alarm().await?;
+                    storage.delete_all().await?;
+                    History::bury(&storage.sql(), now)?;
+                    return Ok(Applied { applied: outcome.applied });
                 }
-                _ => {}
             }
         }
-        if deleted {
-            *self.history.borrow_mut() = None;
-            let storage = self.state.storage();
-            storage.delete_alarm().await?;
-            storage.delete_all().await?;
-        } else {
-            history.set_applied(applied)?;
+        if closed {
+            self.presence_changed().await;
         }
-        Ok(Applied { applied })
+        Ok(Applied { applied: outcome.applied })
+    }
+
+    /// The socket's standing now, by its attachment and what the room was told.
+    fn standing(&self, socket: &Socket) -> std::result::Result<Standing, ApiError> {
+        let Some(history) = self.stored()? else { return Ok(Standing::ROOM_DELETED) };
+        let told = history.told(socket.key_hash.as_deref(), socket.user_id.as_deref())?;
+        Ok(Standing::of(socket.keyed(), socket.present, told))
     }
 
     async fn on_frame(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> std::result::Result<(), ApiError> {
+        // A socket that is closing, by either side, is heard no more.
+        if !is_open(ws) {
+            return Ok(());
+        }
         let text = match message {
             WebSocketIncomingMessage::Binary(_) => {
-                close_socket(ws, close::UNSUPPORTED, "frames are JSON text");
+                sockets::close(ws, Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" });
                 return Ok(());
             }
             WebSocketIncomingMessage::String(text) => text,
         };
         if text.len() > frames::MAX_FRAME_BYTES {
-            close_socket(ws, close::TOO_BIG, "frame over 64 KiB");
+            sockets::close(ws, Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
             return Ok(());
         }
         let now = now_millis();
-        let mut socket = attachment(ws);
-        if now - socket.window_start >= frames::FLOOD_WINDOW_MILLIS {
-            socket.window_start = now;
-            socket.frames = 0;
+        let mut socket = Socket::of(ws);
+        let within = self.rates.frame(&mut socket, now);
+        if socket.user_id.is_none() {
+            ws.serialize_attachment(&socket)?;
         }
-        socket.frames += 1;
-        if socket.frames > frames::FLOOD_FRAMES {
-            close_socket(ws, close::POLICY, "too many frames");
+        if !within {
+            sockets::close(ws, Standing::Out { code: close::POLICY, reason: "too many frames" });
             return Ok(());
         }
         if socket.expires_at.is_some_and(|expires_at| expires_at <= now) {
-            close_socket(ws, close::KEY_ENDED, "key no longer valid");
+            sockets::close(ws, Standing::KEY_ENDED);
+            return Ok(());
+        }
+        let standing = self.standing(&socket)?;
+        if let Standing::Out { .. } = standing {
+            sockets::close(ws, standing);
+            self.presence_changed().await;
             return Ok(());
         }
         let outcome = match ClientFrame::parse(&text) {
             Err(error) => Err(error),
-            Ok(ClientFrame::Send { text, txn_id }) => self.send_frame(ws, &socket, &text, &txn_id),
-            Ok(ClientFrame::Typing) => self.typing_frame(ws, &mut socket, now),
+            Ok(ClientFrame::Send { text, txn_id }) => self.send_frame(ws, &socket, standing, &text, &txn_id),
+            Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
+            Ok(ClientFrame::Ping) => {
+                send(ws, frames::PONG);
+                Ok(())
+            }
         };
-        ws.serialize_attachment(&socket)?;
         if let Err(error) = outcome {
             let mut frame = json!({ "type": "error", "error": error.error });
             if let (Some(txn_id), Value::Object(fields)) = (error.txn_id, &mut frame) {
@@ -506,6 +662,7 @@ impl LiveRoom {
         &self,
         ws: &WebSocket,
         socket: &Socket,
+        standing: Standing,
         text: &MessageText,
         txn_id: &str,
     ) -> std::result::Result<(), frames::FrameError> {
@@ -514,7 +671,7 @@ impl LiveRoom {
             worker::console_error!("room socket send: {}", error.detail());
             refuse("internal error")
         };
-        let Some(user_id) = socket.user_id.as_deref().filter(|_| socket.present) else {
+        let Some(user_id) = socket.user_id.as_deref().filter(|_| standing.may_post()) else {
             return Err(refuse("only present members may post"));
         };
         let history = self.history().map_err(internal)?;
@@ -526,8 +683,7 @@ impl LiveRoom {
             return Ok(());
         }
         let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?).to_string();
-        let ceiling = Settings::of(&self.env).config.ok().and_then(|config| config.limits.posts).map(Into::into);
-        let post = Post { user_id: user_id.to_owned(), message_id, text: text.as_str().to_owned(), ceiling };
+        let post = Post { user_id: user_id.to_owned(), message_id, text: text.as_str().to_owned() };
         match self.post(&post).map_err(internal)? {
             Answer::Done(message) => {
                 history.remember_txn(user_id, txn_id, message.seq, now_millis()).map_err(internal)?;
@@ -541,17 +697,17 @@ impl LiveRoom {
     fn typing_frame(
         &self,
         ws: &WebSocket,
-        socket: &mut Socket,
+        socket: &Socket,
+        standing: Standing,
         now: i64,
     ) -> std::result::Result<(), frames::FrameError> {
-        let Some(user_id) = socket.user_id.clone().filter(|_| socket.present) else {
+        let Some(user_id) = socket.user_id.as_deref().filter(|_| standing.may_post()) else {
             return Err(frames::FrameError::new("only present members may type", None));
         };
-        if now - socket.typed_at < frames::TYPING_EVERY_MILLIS {
+        if !self.rates.typing(user_id, now) {
             return Err(frames::FrameError::new("typing too often: once every 2 seconds", None));
         }
-        socket.typed_at = now;
-        self.broadcast_but(&json!({ "type": "typing", "user_id": user_id }).to_string(), Some(ws));
+        self.sockets().broadcast_but(&json!({ "type": "typing", "user_id": user_id }).to_string(), Some(ws));
         Ok(())
     }
 }

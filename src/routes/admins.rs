@@ -16,7 +16,7 @@ pub async fn promote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let target = UserId::parse(request.input.required_text("user_id")?)?;
     let db = db(&ctx)?;
     let written = rooms::promote(&db, request.query().about(&target)).await?;
-    settle(&ctx, &db, written, Action::Promote).await?;
+    settle(&ctx, written, Action::Promote).await?;
     json(200, &json!({ "admin": true }))
 }
 
@@ -26,6 +26,6 @@ pub async fn demote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::demote(&db, request.query()).await?;
-    settle(&ctx, &db, written, Action::Demote).await?;
+    settle(&ctx, written, Action::Demote).await?;
     json(200, &json!({ "admin": false }))
 }

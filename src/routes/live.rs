@@ -5,17 +5,17 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, sessions, Ctx, RoomWrite};
+use super::{db, notify, sessions, Ctx, RoomWrite};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::clock::now_millis;
-use crate::domain::{Action, Role, RoomId, UserId};
+use crate::domain::{Action, Refusal, Role, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{json, param, read_input};
 use crate::live::client::RoomObject;
 use crate::live::frames::{RoomView, You};
 use crate::live::{Connect, Denied, Ticket};
 use crate::store::rooms::{self, permitted, RoomQuery};
-use crate::store::Caller;
+use crate::store::{Caller, Db};
 
 /// `POST /room/{room_id}/live {key}` → 200 `{ticket, expires_in}`: a single-use ticket, good
 /// for a minute (`TICKET_SECONDS`), to open this room's socket with `?ticket=` (a browser
@@ -23,8 +23,11 @@ use crate::store::Caller;
 /// as its hash.
 pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    let (room, _) = rooms::find_live(&db(&ctx)?, request.query()).await?;
-    permitted(room, Action::View)?;
+    let (room, _, _) = rooms::find_live(&db(&ctx)?, request.query()).await?;
+    let room = permitted(room, Action::View)?;
+    if room.situation.caller.banned.is_some() {
+        return Err(Refusal::Banned.into());
+    }
     // Made and kept as a session key is: 32 random bytes, stored as their SHA-256.
     let ticket = SessionKey::generate()?;
     let seconds = ctx.data.config.ticket_seconds;
@@ -58,21 +61,23 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         .map(|after| i64::try_from(after).map_err(|_| ApiError::bad_request("after is too large")))
         .transpose()?;
     let object = RoomObject::of(&ctx.env, &room_id.to_string(), &ctx.data.log)?;
+    let db = db(&ctx)?;
     let caller = match (input.key()?, input.text("ticket")?) {
         (Some(_), Some(_)) => return Err(ApiError::bad_request("send a key or a ticket, not both")),
         (Some(key), None) => Some(sessions(&ctx)?.caller(key).await?),
-        (None, Some(ticket)) => {
-            let hash = KeyHash::of(ticket).map_err(|_| ApiError::from(Denied::BadTicket))?;
-            let redeemed = object.redeem(hash.as_str()).await?;
-            let user_id = UserId::parse(&redeemed.user_id).map_err(|_| ApiError::internal("ticket of no user"))?;
-            let key = KeyHash::stored(&redeemed.key_hash).ok_or_else(|| ApiError::internal("ticket of no key"))?;
-            Some(Caller { user_id, key })
-        }
+        (None, Some(ticket)) => Some(redeem(&db, &object, &room_id, ticket).await?),
         (None, None) => None,
     };
     let query = RoomQuery { room_id: &room_id, caller: caller.as_ref(), target: None };
-    let (room, expires_at) = rooms::find_live(&db(&ctx)?, query).await?;
+    let (room, expires_at, pending) = rooms::find_live(&db, query).await?;
     let room = permitted(room, Action::View)?;
+    // A banned user may read an open room as anyone may, but not be present in it.
+    if caller.is_some() && room.situation.caller.banned.is_some() {
+        return Err(Refusal::Banned.into());
+    }
+    // The room's object first learns every change D1 had committed when it found the caller
+    // here, so that what it knows is no older than what the worker saw.
+    notify(&ctx, &pending).await;
     let role = room.situation.caller.role;
     let you = caller.as_ref().map(|caller| You {
         user_id: caller.user_id.to_string(),
@@ -88,4 +93,24 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         after,
     };
     object.connect(&connect).await
+}
+
+/// Whose the ticket is, used up. A ticket the room's object does not know is 401, but for a
+/// room that does not exist, or is closed, which answers 404 as it does without a ticket.
+async fn redeem(db: &Db, object: &RoomObject, room_id: &RoomId, ticket: &str) -> Result<Caller, ApiError> {
+    let redeemed = match KeyHash::of(ticket) {
+        Ok(hash) => object.redeem(hash.as_str()).await,
+        Err(_) => Err(Denied::BadTicket.into()),
+    };
+    let redeemed = match redeemed {
+        Ok(redeemed) => redeemed,
+        Err(refused) => {
+            let query = RoomQuery { room_id, caller: None, target: None };
+            permitted(rooms::find(db, query).await?, Action::View)?;
+            return Err(refused);
+        }
+    };
+    let user_id = UserId::parse(&redeemed.user_id).map_err(|_| ApiError::internal("ticket of no user"))?;
+    let key = KeyHash::stored(&redeemed.key_hash).ok_or_else(|| ApiError::internal("ticket of no key"))?;
+    Ok(Caller { user_id, key })
 }

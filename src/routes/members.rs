@@ -56,7 +56,7 @@ pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let limits = &ctx.data.config.limits;
     let db = db(&ctx)?;
     let written = rooms::add(&db, request.query().about(&target), now_millis(), limits).await?;
-    settle(&ctx, &db, written, Action::Add).await?;
+    settle(&ctx, written, Action::Add).await?;
     json(200, &json!({ "present": true }))
 }
 
@@ -66,6 +66,6 @@ pub async fn remove(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::remove(&db, request.query()).await?;
-    settle(&ctx, &db, written, Action::Remove).await?;
+    settle(&ctx, written, Action::Remove).await?;
     json(200, &json!({ "present": false }))
 }

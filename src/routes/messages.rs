@@ -19,7 +19,7 @@ async fn room_for(ctx: &Ctx, query: RoomQuery<'_>, action: Action) -> Result<(Ro
     let room = if action == Action::Post {
         let (room, pending) = rooms::find_settled(&db, query).await?;
         let room = permitted(room, action)?;
-        notify(ctx, &db, &pending).await;
+        notify(ctx, &pending).await;
         room
     } else {
         permitted(rooms::find(&db, query).await?, action)?
@@ -37,7 +37,6 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         user_id: request.caller.user_id.to_string(),
         message_id: MessageId::from_random_bytes(random_bytes()?).to_string(),
         text: text.as_str().to_owned(),
-        ceiling: ctx.data.config.limits.posts.map(Into::into),
     };
     json(201, &object.post(&post).await?)
 }

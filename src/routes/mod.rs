@@ -15,10 +15,12 @@ pub mod users;
 use serde_json::{json, Value};
 use worker::{Request, RouteContext};
 
+use crate::config::RoomEventsFault;
 use crate::domain::{Action, Page, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{param, read_input, Input, Shared};
 use crate::live::Pending;
+use crate::store::outbox::Outbox;
 use crate::store::rooms::{Room, RoomQuery, Written};
 use crate::store::sessions::Forgetting;
 use crate::store::{Caller, Db, Sessions};
@@ -51,7 +53,7 @@ async fn optional_caller(ctx: &Ctx, input: &Input) -> Result<Option<Caller>, Api
 /// committed: best effort, since D1 already refuses those keys and what is left stays queued
 /// for the next drain. A failure goes to the request's log line, never to the client.
 async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
-    notify(ctx, db, &chunk.events).await;
+    hand_over(ctx, &chunk.outbox).await;
     let forgotten = match sessions(ctx) {
         Ok(sessions) => chunk.finish(db, &sessions).await,
         Err(error) => Err(error),
@@ -61,22 +63,27 @@ async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
     }
 }
 
+/// Hands one room's committed events to its object (see `hand_over`).
+async fn notify(ctx: &Ctx, events: &[Pending]) {
+    hand_over(ctx, &Outbox { events: events.to_vec(), beyond: None }).await;
+}
+
 /// Hands committed changes' events to their rooms' objects: best effort, since what does not
-/// reach an object stays queued in D1 for the next change of its room and for the scheduled
-/// retry. A failure goes to the request's log line, never to the client, whose change stands.
-async fn notify(ctx: &Ctx, db: &Db, events: &[Pending]) {
-    if events.is_empty() || ctx.data.config.fault_drop_room_events {
+/// reach an object stays queued in D1 and goes to the relay, which retries. A failure goes to
+/// the request's log line, never to the client, whose change stands.
+async fn hand_over(ctx: &Ctx, outbox: &Outbox) {
+    let dropped = ctx.data.config.room_events_fault == Some(RoomEventsFault::Drop);
+    if (outbox.events.is_empty() && outbox.beyond.is_none()) || dropped {
         return;
     }
-    if let Err(error) = crate::live::client::deliver(&ctx.env, db, &ctx.data.log, events, Some(&ctx.data.context)).await
-    {
-        ctx.data.log.failed(&format!("room events left queued: {}", error.detail()));
+    if let Err(error) = crate::live::client::deliver(&ctx.env, &ctx.data.log, outbox, Some(&ctx.data.context)).await {
+        ctx.data.log.failed(&format!("room events left to the relay: {}", error.detail()));
     }
 }
 
 /// Hands the write's events to the room's object, then explains the write.
-async fn settle(ctx: &Ctx, db: &Db, written: Written, action: Action) -> Result<Room, ApiError> {
-    notify(ctx, db, written.events()).await;
+async fn settle(ctx: &Ctx, written: Written, action: Action) -> Result<Room, ApiError> {
+    notify(ctx, written.events()).await;
     written.explain(action)
 }
 

@@ -44,7 +44,7 @@ pub async fn transfer(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let new_owner = UserId::parse(request.input.required_text("user_id")?)?;
     let db = db(&ctx)?;
     let written = rooms::transfer(&db, request.query().about(&new_owner)).await?;
-    settle(&ctx, &db, written, Action::TransferOwnership).await?;
+    settle(&ctx, written, Action::TransferOwnership).await?;
     json(200, &json!({ "owner": new_owner }))
 }
 
@@ -58,7 +58,7 @@ pub async fn update(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let limits = &ctx.data.config.limits;
     let db = db(&ctx)?;
     let (written, after) = rooms::update(&db, request.query(), name.as_ref(), open, now_millis(), limits).await?;
-    notify(&ctx, &db, written.events()).await;
+    notify(&ctx, written.events()).await;
     written.explain(action)?;
     let after = after.ok_or_else(|| ApiError::internal("room vanished during its update"))?;
     json(200, &room_json(&after))
@@ -70,6 +70,6 @@ pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::delete(&db, request.query()).await?;
-    settle(&ctx, &db, written, Action::Delete).await?;
+    settle(&ctx, written, Action::Delete).await?;
     no_content()
 }

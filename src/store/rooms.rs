@@ -357,13 +357,18 @@ pub async fn remove(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> 
 
 /// Bans the target, then removes them if present.
 pub async fn ban(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
-    let writes: [(&str, &[JsValue]); 3] =
-        [(sql::INSERT_BAN, &[int(now)]), (sql::REMOVE_BANNED, &[]), (sql::QUEUE_MEMBER_BANNED, &[])];
+    let now = [int(now)];
+    let writes: [(&str, &[JsValue]); 4] = [
+        (sql::INSERT_BAN, &now),
+        (sql::REMOVE_BANNED, &[]),
+        (sql::QUEUE_MEMBER_BANNED, &[]),
+        (sql::QUEUE_USER_BANNED, &now),
+    ];
     query.guarded_write(db, &writes).await
 }
 
 pub async fn unban(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::DELETE_BAN, &[])]).await
+    query.guarded_write(db, &[(sql::DELETE_BAN, &[]), (sql::QUEUE_USER_UNBANNED, &[])]).await
 }
 
 /// Makes a present member an admin (the owner's call).
@@ -439,9 +444,10 @@ pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> 
     query.guarded_write(db, &[(sql::DELETE_ROOM, &[]), (sql::QUEUE_ROOM_DELETED, &[])]).await
 }
 
-/// The room as `find` reads it, for a socket or a ticket, and when the caller's key expires:
-/// the key is recorded as live in the room, so that its session's end reaches the room.
-pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Option<i64>), ApiError> {
+/// The room as `find` reads it, for a socket or a ticket, when the caller's key expires, and
+/// the room's events still queued for its object: the key is recorded as live in the room, so
+/// that its session's end reaches the room.
+pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Option<i64>, Vec<Pending>), ApiError> {
     #[derive(Deserialize)]
     struct Expiry {
         expires_at: i64,
@@ -456,10 +462,11 @@ pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, O
         }
         None => None,
     };
+    let pending = outbox::read_room(db, &mut batch, &query.room_id.to_string())?;
     let results = batch.run().await?;
     let expires_at = match expiry {
         Some(expiry) => results.first(&expiry)?.map(|row| row.expires_at),
         None => None,
     };
-    Ok((query.room(&results, &room)?, expires_at))
+    Ok((query.room(&results, &room)?, expires_at, results.rows(&pending)?))
 }

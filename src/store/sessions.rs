@@ -9,12 +9,12 @@
 use serde::Deserialize;
 use worker::{Env, KvStore};
 
-use super::{int, outbox, sql, text, Batch, Db};
+use super::outbox::{Outbox, Since};
+use super::{int, sql, text, Batch, Db};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::RequestLog;
-use crate::live::Pending;
 
 /// KV entries deleted per drain: a Worker may make about 1,000 KV operations per invocation,
 /// and the request that drains makes a few of its own.
@@ -105,15 +105,16 @@ struct KeyHashRow {
 }
 
 /// Runs `batch`, which may queue KV entries to forget and events for rooms (an ended session
-/// tells the rooms where its key is live), and reads both queues' oldest chunks last in it, so
-/// that the chunks see what the batch queued.
-pub(super) async fn run_then_forget(db: &Db, mut batch: Batch<'_>) -> Result<Forgetting, ApiError> {
+/// tells the rooms where its key is live), and reads the KV queue's oldest chunk and the
+/// touched rooms' events last in it, so that they see what the batch queued. `since` was read
+/// first in the batch.
+pub(super) async fn run_then_forget(db: &Db, mut batch: Batch<'_>, since: Since) -> Result<Forgetting, ApiError> {
     let chunk = batch.read::<KeyHashRow>(db.prepare(sql::KV_FORGET_CHUNK, &[int(i64::from(FORGET_CHUNK))])?);
-    let events = outbox::read_all(db, &mut batch)?;
+    let touched = since.touched(db, &mut batch)?;
     let results = batch.run().await?;
     Ok(Forgetting {
         keys: results.rows(&chunk)?.into_iter().map(|row| row.key_hash).collect(),
-        events: results.rows(&events)?,
+        outbox: touched.outbox(&results)?,
     })
 }
 
@@ -122,7 +123,7 @@ pub(super) async fn run_then_forget(db: &Db, mut batch: Batch<'_>) -> Result<For
 #[must_use = "the chunk is forgotten only by `finish`"]
 pub struct Forgetting {
     keys: Vec<String>,
-    pub events: Vec<Pending>,
+    pub outbox: Outbox,
 }
 
 impl Forgetting {
@@ -143,24 +144,28 @@ impl Forgetting {
 
 /// Forgets the oldest chunk of the queue (the scheduled handler's work): how many it forgot.
 pub async fn drain(db: &Db, sessions: &Sessions) -> Result<usize, ApiError> {
-    run_then_forget(db, Batch::new(db)).await?.finish(db, sessions).await
+    let mut batch = Batch::new(db);
+    let since = Since::read(db, &mut batch)?;
+    run_then_forget(db, batch, since).await?.finish(db, sessions).await
 }
 
 /// Ends the caller's own session (`DELETE /token`): its row goes and its KV entry is queued,
 /// in one transaction guarded by the key being live.
 pub async fn end(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiError> {
     let mut batch = Batch::of_caller(db, Some(caller))?;
+    let since = Since::read(db, &mut batch)?;
     batch.write(db.prepare(sql::QUEUE_SESSION, &[text(caller.key.as_str()), int(now)])?);
     batch.write(db.prepare(sql::DELETE_SESSION, &[text(caller.key.as_str())])?);
-    run_then_forget(db, batch).await
+    run_then_forget(db, batch, since).await
 }
 
 /// Ends every session of the caller's user but the caller's own, in one transaction guarded
 /// by the caller's key being live.
 pub async fn end_others(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiError> {
     let mut batch = Batch::of_caller(db, Some(caller))?;
+    let since = Since::read(db, &mut batch)?;
     end_other_sessions(db, &mut batch, caller, now)?;
-    run_then_forget(db, batch).await
+    run_then_forget(db, batch, since).await
 }
 
 /// Queues the KV entries of every other session of the caller's user, then deletes the rows.

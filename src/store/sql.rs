@@ -247,10 +247,12 @@ pub const HAND_OVER: &str = "UPDATE rooms SET owner_id = ?3
   WHERE room_id = ?1 AND owner_id = ?2 AND ?3 <> ?2
     AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)";
 /// By an admin; opening a closed room (`?6` = 1), by the owner alone; a rename (`?4`), under
-/// the ceiling of renames (`?8` now, `?9` the window, `?10` the ceiling).
+/// the ceiling of renames (`?8` now, `?9` the window, `?10` the ceiling). An update that would
+/// change nothing touches no row, so that `QUEUE_ROOM_UPDATED` queues no event for it.
 pub const UPDATE_ROOM: &str =
     "UPDATE rooms SET name = coalesce(?4, name), name_search = coalesce(?5, name_search), open = coalesce(?6, open)
   WHERE room_id = ?1
+    AND (name IS NOT coalesce(?4, name) OR open IS NOT coalesce(?6, open))
     AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
     AND (coalesce(?6, 0) = 0 OR open = 1 OR owner_id = ?2)
     AND (?4 IS NULL
@@ -291,6 +293,13 @@ pub const QUEUE_MEMBER_LEFT: &str = "INSERT INTO room_outbox (room_id, event)
   WHERE changes() > 0";
 pub const QUEUE_MEMBER_BANNED: &str = "INSERT INTO room_outbox (room_id, event)
  SELECT ?1, json_object('type', 'member_left', 'user_id', ?3, 'reason', 'banned') WHERE changes() > 0";
+/// After `QUEUE_MEMBER_BANNED`, which queued nothing when the banned user was not a present
+/// member: then, if this ban (`?4`, its time) was placed, their sockets are told apart.
+pub const QUEUE_USER_BANNED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'user_banned', 'user_id', ?3)
+  WHERE changes() = 0 AND EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3 AND banned_at = ?4)";
+pub const QUEUE_USER_UNBANNED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'user_unbanned', 'user_id', ?3) WHERE changes() > 0";
 pub const QUEUE_ADMIN_ADDED: &str = "INSERT INTO room_outbox (room_id, event)
  SELECT ?1, json_object('type', 'admin_added', 'user_id', ?3) WHERE changes() > 0";
 pub const QUEUE_ADMIN_REMOVED: &str = "INSERT INTO room_outbox (room_id, event)
@@ -331,10 +340,30 @@ pub const QUEUE_USER_LEFT: &str = "INSERT INTO room_outbox (room_id, event)
   WHERE user_id = ?1 AND present = 1";
 /// A room's pending events, oldest first, for its object.
 pub const ROOM_OUTBOX: &str = "SELECT id, room_id, event FROM room_outbox WHERE room_id = ?1 ORDER BY id LIMIT ?2";
-/// Every room's, oldest first: for changes that touch many rooms, and for the scheduled retry.
-pub const OUTBOX: &str = "SELECT id, room_id, event FROM room_outbox WHERE id > 0 ORDER BY id LIMIT ?1";
-/// The events a room's object has applied, up to id `?2`.
-pub const OUTBOX_APPLIED: &str = "DELETE FROM room_outbox WHERE room_id = ?1 AND id <= ?2";
+/// The outbox's newest id (0 when empty): read first in a batch that queues events for many
+/// rooms, so that the events it queued are those above it.
+pub const OUTBOX_NEWEST: &str = "SELECT coalesce(max(id), 0) AS id FROM room_outbox";
+/// Read last in such a batch: the pending events (the first `?2` of each) of every room with
+/// an event among the newest `?1` ids.
+pub const RECENT_ROOMS_OUTBOX: &str = "SELECT id, room_id, event FROM (
+        SELECT id, room_id, event, row_number() OVER (PARTITION BY room_id ORDER BY id) AS n
+          FROM room_outbox
+         WHERE room_id IN (SELECT room_id FROM room_outbox
+                            WHERE id > (SELECT coalesce(max(id), 0) FROM room_outbox) - ?1))
+  WHERE n <= ?2 ORDER BY id";
+/// The pending events (the first `?2` of each) of the rooms `?1` (a JSON array of ids).
+pub const ROOMS_OUTBOX: &str = "SELECT id, room_id, event FROM (
+        SELECT o.id, o.room_id, o.event, row_number() OVER (PARTITION BY o.room_id ORDER BY o.id) AS n
+          FROM json_each(?1) AS r JOIN room_outbox AS o ON o.room_id = r.value)
+  WHERE n <= ?2 ORDER BY id";
+/// A page of the outbox after id `?1`: which rooms have events pending.
+pub const OUTBOX_PAGE: &str = "SELECT id, room_id FROM room_outbox WHERE id > ?1 ORDER BY id LIMIT ?2";
+/// The events the rooms' objects have applied: `?1` a JSON array of `[room_id, id]`, each
+/// room's events up to that id.
+pub const OUTBOX_APPLIED: &str = "DELETE FROM room_outbox WHERE id IN (
+        SELECT o.id FROM json_each(?1) AS a
+          JOIN room_outbox AS o
+            ON o.room_id = json_extract(a.value, '$[0]') AND o.id <= json_extract(a.value, '$[1]'))";
 /// The key (`?1`, a hash) opened a socket or took a ticket in the room (`?2`), so that its
 /// session's end reaches the room.
 pub const LIVE_KEY: &str = "INSERT OR IGNORE INTO live_keys (key_hash, room_id)
@@ -414,6 +443,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("QUEUE_MEMBER_JOINED", QUEUE_MEMBER_JOINED),
     ("QUEUE_MEMBER_LEFT", QUEUE_MEMBER_LEFT),
     ("QUEUE_MEMBER_BANNED", QUEUE_MEMBER_BANNED),
+    ("QUEUE_USER_BANNED", QUEUE_USER_BANNED),
+    ("QUEUE_USER_UNBANNED", QUEUE_USER_UNBANNED),
     ("QUEUE_ADMIN_ADDED", QUEUE_ADMIN_ADDED),
     ("QUEUE_ADMIN_REMOVED", QUEUE_ADMIN_REMOVED),
     ("QUEUE_OWNER_CHANGED", QUEUE_OWNER_CHANGED),
@@ -424,7 +455,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("QUEUE_OWNED_ROOMS_DELETED", QUEUE_OWNED_ROOMS_DELETED),
     ("QUEUE_USER_LEFT", QUEUE_USER_LEFT),
     ("ROOM_OUTBOX", ROOM_OUTBOX),
-    ("OUTBOX", OUTBOX),
+    ("OUTBOX_NEWEST", OUTBOX_NEWEST),
+    ("RECENT_ROOMS_OUTBOX", RECENT_ROOMS_OUTBOX),
+    ("ROOMS_OUTBOX", ROOMS_OUTBOX),
+    ("OUTBOX_PAGE", OUTBOX_PAGE),
     ("OUTBOX_APPLIED", OUTBOX_APPLIED),
     ("LIVE_KEY", LIVE_KEY),
     ("SESSION_EXPIRY", SESSION_EXPIRY),

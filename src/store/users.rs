@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::outbox::Since;
 use super::sessions::{end_other_sessions, run_then_forget, Caller, Forgetting, NewSession};
 use super::{int, sql, text, Batch, Db};
 use crate::auth::random_bytes;
@@ -192,6 +193,7 @@ pub async fn log_in(
     let id = user_id.to_string();
     let now = session.created_at;
     let mut batch = Batch::new(db);
+    let since = Since::read(db, &mut batch)?;
     batch.write(db.prepare(sql::DELETE_EXPIRED_SESSIONS, &[text(&id), int(now)])?);
     batch.write(session.insert_row(db)?);
     let beyond = [text(&id), int(i64::from(cap)), int(now)];
@@ -201,7 +203,7 @@ pub async fn log_in(
     if let Some(hash) = rehashed_password {
         batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(hash)])?);
     }
-    run_then_forget(db, batch).await
+    run_then_forget(db, batch, since).await
 }
 
 /// Stores a new password hash and ends every other session of the user, in one transaction
@@ -209,10 +211,11 @@ pub async fn log_in(
 pub async fn change_password(db: &Db, caller: &Caller, new_hash: &str, now: i64) -> Result<Forgetting, ApiError> {
     let id = caller.user_id.to_string();
     let mut batch = Batch::of_caller(db, Some(caller))?;
+    let since = Since::read(db, &mut batch)?;
     end_other_sessions(db, &mut batch, caller, now)?;
     batch.write(db.prepare(sql::UPDATE_PASSWORD, &[text(&id), text(new_hash)])?);
     forget_failures(&mut batch, db, &id, &Source::Key(caller.clone()))?;
-    run_then_forget(db, batch).await
+    run_then_forget(db, batch, since).await
 }
 
 /// Deletes the account in one transaction guarded by the caller's key being live: each room
@@ -222,6 +225,7 @@ pub async fn change_password(db: &Db, caller: &Caller, new_hash: &str, now: i64)
 pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, ApiError> {
     let id = text(&caller.user_id.to_string());
     let mut batch = Batch::of_caller(db, Some(caller))?;
+    let since = Since::read(db, &mut batch)?;
     batch.write(db.prepare(sql::QUEUE_USER_SESSIONS, &[id.clone(), int(now)])?);
     // The sessions go first, so that their ends (`key_ended`, queued by the trigger on
     // `sessions`) reach each room before anything else: the user's sockets close as their
@@ -241,5 +245,5 @@ pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, Ap
     }
     // Last: memberships, bans and throttle counts go with the user (foreign keys cascade).
     batch.write(db.prepare(sql::DELETE_USER, &[id])?);
-    run_then_forget(db, batch).await
+    run_then_forget(db, batch, since).await
 }

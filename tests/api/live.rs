@@ -9,11 +9,14 @@ use crate::helpers::{TestApp, User};
 use crate::live_helpers::Live;
 
 mod access;
+mod bounds;
+mod closes;
 mod events;
 mod frames;
 mod messages;
 mod order;
 mod outbox;
+mod reach;
 mod resume;
 mod sends;
 mod ways;

@@ -18,6 +18,11 @@ use crate::helpers::{TestApp, User};
 pub const PATIENCE: Duration = Duration::from_secs(15);
 /// How long a socket must stay silent to count as getting nothing.
 pub const QUIET: Duration = Duration::from_millis(1000);
+/// How long a connection may take to end once its close handshake is done. Far more than a
+/// finished close needs on any machine, and well under the 10 s after which a peer gives up on
+/// a close that never finishes (Python's `websockets`, workerd): a close that only ends by that
+/// timeout fails.
+pub const CLOSE_FINISHES: Duration = Duration::from_secs(5);
 
 /// The frames that are persisted events and carry the room's next `seq`.
 pub use chatrooms::live::frames::EVENT_FRAME_TYPES as EVENTS;
@@ -75,6 +80,8 @@ pub struct Live {
     pub hello: Value,
     /// The seq of the last event this socket got (or started after).
     seq: i64,
+    /// How many `pong`s came (they are not returned as frames).
+    pongs: usize,
 }
 
 /// `/room/{room}/live` with the way's ticket and `after`, if any.
@@ -153,6 +160,24 @@ pub fn handshake(app: &TestApp, path: &str, way: Way) -> Result<WebSocket<TcpStr
     }
 }
 
+/// Reads the raw connection until the server ends it; how long that took (at most a minute).
+fn connection_end(stream: &mut TcpStream) -> Duration {
+    let started = Instant::now();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut buffer = [0; 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return started.elapsed(),
+            Ok(_) => {}
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return started.elapsed()
+            }
+            // Reset by the server: ended too.
+            Err(_) => return started.elapsed(),
+        }
+    }
+}
+
 /// A chunked body, read to its last chunk (`have` is what came with the head).
 fn dechunked(mut have: Vec<u8>, rest: &mut TcpStream) -> Vec<u8> {
     let mut buffer = [0; 4096];
@@ -178,8 +203,10 @@ impl Live {
     /// Connects and reads `hello`, or answers the refusal.
     pub fn try_connect(app: &TestApp, room: &str, way: Way, after: Option<&str>) -> Result<Self, Refusal> {
         let socket = handshake(app, &live_path(room, way, after), way)?;
-        let mut live = Self { socket, hello: Value::Null, seq: 0 };
+        let mut live = Self { socket, hello: Value::Null, seq: 0, pongs: 0 };
         let hello = live.next();
+        // As the protocol asks of a client: a `ping` once the socket is open.
+        live.send_text(chatrooms::live::frames::PING);
         assert_eq!(hello["type"], "hello", "the first frame is not hello: {hello}");
         let latest = hello["seq"].as_i64().unwrap_or_else(|| panic!("hello without a seq: {hello}"));
         live.seq = after.and_then(|after| after.parse().ok()).unwrap_or(latest);
@@ -255,6 +282,10 @@ impl Live {
                 Ok(Message::Text(text)) => {
                     let frame: Value = serde_json::from_str(&text)
                         .unwrap_or_else(|error| panic!("a frame is not JSON ({error}): {text}"));
+                    if frame["type"] == "pong" {
+                        self.pongs += 1;
+                        continue;
+                    }
                     self.track(&frame);
                     return Some(Incoming::Frame(frame));
                 }
@@ -334,13 +365,15 @@ impl Live {
         }
     }
 
-    /// Asserts that the next thing (but `presence`) is a close with `code`; answers its reason.
+    /// Asserts that the next thing (but `presence`) is a close with `code`, and that the
+    /// connection then ends (`assert_connection_ends`); answers its reason.
     #[track_caller]
     pub fn expect_close(&mut self, code: u16) -> String {
         let (frames, close) = self.until_closed();
         assert!(frames.is_empty(), "frames before the close: {frames:?}");
         let (got, reason) = close.unwrap_or_else(|| panic!("a close without a code; expected {code}"));
         assert_eq!(got, code, "closed with {got} ({reason}), expected {code}");
+        self.assert_connection_ends();
         reason
     }
 
@@ -359,7 +392,19 @@ impl Live {
 
     /// Sends a JSON text frame.
     pub fn send(&mut self, frame: Value) {
-        self.socket.send(Message::text(frame.to_string())).unwrap();
+        self.send_text(&frame.to_string());
+    }
+
+    /// Sends a text frame as written.
+    pub fn send_text(&mut self, text: &str) {
+        self.socket.send(Message::text(text)).unwrap();
+    }
+
+    /// How many `pong`s came, once the socket has been quiet (but `presence`) for `QUIET`.
+    #[track_caller]
+    pub fn pongs(&mut self) -> usize {
+        self.assert_quiet();
+        self.pongs
     }
 
     /// Sends any message; false if the connection would not take it (closed by the server).
@@ -370,6 +415,31 @@ impl Live {
     /// `send {text, txn_id}`.
     pub fn post(&mut self, text: &str, txn_id: &str) {
         self.send(serde_json::json!({ "type": "send", "text": text, "txn_id": txn_id }));
+    }
+
+    /// Asserts that, once the close handshake is done (the server's close frame came and this
+    /// side answered it), the server ends the TCP connection within `CLOSE_FINISHES`: what a
+    /// client that reports the connection closed (not the close frame) sees.
+    #[track_caller]
+    pub fn assert_connection_ends(&mut self) {
+        // Sends the answer to the server's close frame, if it is still queued.
+        let _ = self.socket.flush();
+        let elapsed = connection_end(self.socket.get_mut());
+        assert!(elapsed < CLOSE_FINISHES, "the connection ended {elapsed:?} after the close handshake");
+    }
+
+    /// Closes from this side (code 1000), reads up to the server's answering close frame, and
+    /// answers how long the server then took to end the TCP connection.
+    pub fn close_and_wait(&mut self) -> Duration {
+        self.socket.close(None).unwrap();
+        loop {
+            match self.socket.read() {
+                Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed) => break,
+                Ok(_) => {}
+                Err(error) => panic!("no close answered: {error}"),
+            }
+        }
+        connection_end(self.socket.get_mut())
     }
 
     /// Ends the connection from this side, as a client going away.

@@ -24,9 +24,10 @@ import * as session from './session.js';
  *   | { type: 'room_updated', seq: number, room: Room }
  *   | { type: 'room_deleted', seq: number }
  *   | { type: 'sent', txn_id: string, message: Message }
- *   | { type: 'error', error: string, txn_id?: string }} Frame
+ *   | { type: 'error', error: string, txn_id?: string }
+ *   | { type: 'pong' }} Frame
  */
-/** @typedef {Exclude<Frame, { type: 'hello' | 'ready' | 'reset' | 'sent' | 'error' }>} RoomFrame what the room view is handed */
+/** @typedef {Exclude<Frame, { type: 'hello' | 'ready' | 'reset' | 'sent' | 'error' | 'pong' }>} RoomFrame what the room view is handed */
 /**
  * What the live connection tells its owner (room.js):
  * - `frame(frame)`: an event, `presence` or `typing`, in the order the room made them; a resumed
@@ -163,6 +164,9 @@ export function openLive(roomId, handlers) {
     const current = opened;
     socket = current;
     resumed = seq != null;
+    // A frame as soon as the socket opens (answered `pong` by the platform, free): the runtime
+    // ends the connection of a socket that never sent one only seconds after the server closes it.
+    current.addEventListener('open', () => current.send(JSON.stringify({ type: 'ping' })));
     current.addEventListener('message', (event) => {
       if (socket !== current) return;
       let frame;
@@ -204,6 +208,8 @@ export function openLive(roomId, handlers) {
    */
   function receive(current, frame) {
     switch (frame.type) {
+      case 'pong':
+        return;
       case 'hello':
         if (seq == null) seq = frame.seq;
         handlers.hello(frame);
