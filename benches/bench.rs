@@ -113,6 +113,9 @@ fn run() -> Outcome {
     if wanted(6) {
         live::section(&mut report, &live::FULL)?;
     }
+    if wanted(7) {
+        live::resume::section(&mut report)?;
+    }
     report.finish(started.elapsed())
 }
 

@@ -4,8 +4,8 @@
 //!
 //! Every time is taken by this process's clock: a message's latency runs from just before its
 //! `send` frame is written to the moment each receiving socket has read its `message` frame.
-//! The sender is one user on several sockets: the protocol closes a socket that sends more than
-//! 30 frames in 10 s, and the rate is above that.
+//! The senders are several members, one socket each: the protocol closes the socket of a user
+//! whose sockets send more than 30 frames in 10 s together, and the rate is above that.
 
 use std::io::ErrorKind;
 use std::net::TcpStream;
@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::HandshakeError;
 use tungstenite::{Message, WebSocket};
+
+pub mod resume;
 
 use super::{key, percentile, room, seed_keys, Outcome, Report, BASELINE, SMALL_ROOM};
 use crate::helpers::TestApp;
@@ -46,7 +48,10 @@ const FRAMES_PER_10_SECONDS: f64 = 25.0;
 /// How long after the last send a receiver may still be waiting for messages.
 const DRAIN: Duration = Duration::from_secs(30);
 
-/// A room to fan out in, on one worker, and a present member's key to post with.
+/// Members who post, at most (the baseline's seeded room has ten).
+const SENDERS: u32 = 10;
+
+/// A room to fan out in, on one worker, and present members' keys to post with.
 pub struct LiveRoom<'a> {
     pub name: &'static str,
     pub app: &'a TestApp,
@@ -54,13 +59,14 @@ pub struct LiveRoom<'a> {
     /// proxy (itself a workerd relaying every frame), when it can be found.
     base: String,
     pub room: String,
-    pub key: String,
+    /// `SENDERS` keys, each of a different present member.
+    pub keys: Vec<String>,
 }
 
 impl<'a> LiveRoom<'a> {
-    fn new(name: &'static str, app: &'a TestApp, room: String, key: String) -> Self {
+    fn new(name: &'static str, app: &'a TestApp, room: String, keys: Vec<String>) -> Self {
         let base = workerd_entry(&app.state).unwrap_or_else(|| app.base.clone());
-        Self { name, app, base, room, key }
+        Self { name, app, base, room, keys }
     }
 
     fn direct(&self) -> bool {
@@ -72,16 +78,22 @@ impl<'a> LiveRoom<'a> {
     }
 }
 
-/// The Rust worker's room: a new user's new open room.
+/// The Rust worker's room: a new user's new open room, which the other senders join.
 pub fn ours(app: &TestApp) -> LiveRoom<'_> {
-    let sender = app.sign_up("live sender");
-    let room = app.create_named_room(&sender, "live bench", true);
-    LiveRoom::new("Rust", app, room, sender.key)
+    let owner = app.sign_up("live sender");
+    let room = app.create_named_room(&owner, "live bench", true);
+    let mut keys = vec![owner.key];
+    for n in 1..SENDERS {
+        let sender = app.sign_up(&format!("live sender {n}"));
+        app.join(&room, &sender);
+        keys.push(sender.key);
+    }
+    LiveRoom::new("Rust", app, room, keys)
 }
 
-/// The baseline's room: seeded room 1, whose member user 1 posts.
+/// The baseline's room: seeded room 1, whose members, users 1 to 10, post.
 pub fn baseline(app: &TestApp) -> LiveRoom<'_> {
-    LiveRoom::new("JS", app, room(SMALL_ROOM), key(1))
+    LiveRoom::new("JS", app, room(SMALL_ROOM), (1..=SENDERS).map(key).collect())
 }
 
 /// What one round measured.
@@ -182,7 +194,7 @@ pub fn compare(report: &mut Report, shape: &Shape, ours: &LiveRoom, theirs: &Liv
     }
     report.note(format!(
         "Latency runs from the `send` frame's writing to each socket's reading of the `message` frame, on one clock; \
-         the sender is one member on {} sockets (the protocol closes a socket past 30 frames in 10 s); receivers are \
+         the senders are {} members, a socket each (the protocol closes a user's socket past 30 frames in 10 s); receivers are \
          keyless viewers. Connect time runs from the TCP connect to the `ready` frame, {CONNECTORS} sockets opening \
          at once. Each size ran {} round(s) of fresh sockets per worker, alternating (Rust, JS, JS, Rust), their \
          deliveries and connects pooled. Both workers run under `wrangler dev`, one at a time; {}. Memory is \
@@ -275,7 +287,7 @@ fn cost(report: &mut Report, ours: &LiveRoom) -> Outcome {
     for i in 0..POSTS {
         let result = agent
             .post(&url)
-            .set("Authorization", &format!("Bearer {}", ours.key))
+            .set("Authorization", &format!("Bearer {}", ours.keys[0]))
             .send_json(json!({ "text": format!("cost {i}") }));
         let response = match result {
             Ok(response) if response.status() == 201 => response,
@@ -369,7 +381,7 @@ fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) 
                 .map_err(|error| format!("a receiver's thread did not start: {error}"))?;
             readers.push(reader);
         }
-        let sent = send(&url, &target.key, &tag, messages, shape.rate);
+        let sent = send(&url, &target.keys, &tag, messages, shape.rate);
         let deadline = Instant::now() + DRAIN;
         while finished.load(Ordering::SeqCst) < readers.len() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
@@ -547,12 +559,15 @@ fn receive(
     outcome.map(|()| deliveries)
 }
 
-/// The sender: `messages` posts at `rate`, spread over its sockets in turn; when each was
-/// sent (by index), and how many were answered `sent`.
-fn send(url: &str, key: &str, tag: &str, messages: usize, rate: f64) -> Outcome<(Vec<Option<Instant>>, usize)> {
+/// The senders: `messages` posts at `rate`, spread over their sockets in turn, one socket per
+/// member; when each was sent (by index), and how many were answered `sent`.
+fn send(url: &str, keys: &[String], tag: &str, messages: usize, rate: f64) -> Outcome<(Vec<Option<Instant>>, usize)> {
     let senders = senders(rate);
+    if senders > keys.len() {
+        return Err(format!("{rate} messages/s needs {senders} senders, but the room has {} keys", keys.len()));
+    }
     let mut sockets = Vec::new();
-    for _ in 0..senders {
+    for key in &keys[..senders] {
         sockets.push(connect(url, Some(key))?.0);
     }
     let start = Instant::now() + Duration::from_millis(200);
