@@ -139,8 +139,7 @@ fn a_throttled_attempt_does_not_check_the_password() {
     let app = TestApp::spawn(&[]);
     let user = app.sign_up("target");
     for n in 0..100 {
-        log_in_from(&app, &format!("198.18.{}.{}", n / 250, n % 250 + 1), &user.id, "wrong password")
-            .assert_error(401);
+        log_in_from(&app, &format!("198.18.{}.{}", n / 250, n % 250 + 1), &user.id, "wrong password").assert_error(401);
     }
     let before = settled_count(&app);
     log_in_from(&app, "203.0.113.71", &user.id, PASSWORD).assert_error(429);
