@@ -1,10 +1,10 @@
-//! The worker's side of the room objects: one call per thing the worker asks of a room.
+//! The worker's side of the room objects (one call per thing the worker asks of a room) and of
+//! the relay (`relay`), and the delivery of committed changes to the rooms between them.
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
-use super::relay::{Handover, RelayObject};
 use super::{Answer, Applied, Changes, Connect, Deletion, Edit, HistoryQuery, Pending, Post, Redeem, Redeemed, Ticket};
 use crate::error::ApiError;
 use crate::http::RequestLog;
@@ -180,4 +180,51 @@ pub async fn deliver(env: &Env, log: &RequestLog, outbox: &Outbox, later: Option
         }),
     }
     outcome
+}
+
+/// What the relay is handed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Handover {
+    /// Rooms with events pending: due now.
+    pub rooms: Vec<String>,
+    /// Rooms whose object just failed: due after their backoff.
+    pub failed: Vec<String>,
+    /// Look through the outbox from this id on for rooms with events pending.
+    pub sweep_from: Option<i64>,
+}
+
+impl Handover {
+    pub fn is_empty(&self) -> bool {
+        self.rooms.is_empty() && self.failed.is_empty() && self.sweep_from.is_none()
+    }
+}
+
+/// The worker's side of the relay.
+pub struct RelayObject {
+    stub: Stub,
+    log: RequestLog,
+}
+
+impl RelayObject {
+    pub fn of(env: &Env, log: &RequestLog) -> std::result::Result<Self, ApiError> {
+        let stub = env.durable_object("RELAY").and_then(|relay| relay.id_from_name("outbox")?.get_stub());
+        let stub = stub.map_err(|error| ApiError::Unavailable(format!("outbox relay: {error}")))?;
+        Ok(Self { stub, log: log.clone() })
+    }
+
+    pub async fn take(&self, handover: &Handover) -> std::result::Result<(), ApiError> {
+        let body = serde_json::to_string(handover).map_err(ApiError::internal)?;
+        let headers = Headers::new();
+        headers.set("Content-Type", "application/json")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+        let request = Request::new_with_init("https://relay/take", &init)?;
+        self.log.object();
+        let response = self.stub.fetch_with_request(request).await;
+        match response.map(|response| response.status_code()) {
+            Ok(200) => Ok(()),
+            Ok(status) => Err(ApiError::Unavailable(format!("outbox relay answered {status}"))),
+            Err(error) => Err(ApiError::Unavailable(format!("outbox relay: {error}"))),
+        }
+    }
 }

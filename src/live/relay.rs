@@ -5,13 +5,13 @@
 //! over. Each round is an alarm, an invocation of its own, so that none makes more calls than
 //! the platform allows, however many rooms are waiting.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::{
-    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, Result, SqlStorage, State,
-    Stub, WebSocket, WebSocketIncomingMessage,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State, WebSocket,
+    WebSocketIncomingMessage,
 };
 
-use super::client::{by_room, hand_over};
+use super::client::{by_room, hand_over, Handover};
 use crate::clock::now_millis;
 use crate::error::ApiError;
 use crate::http::RequestLog;
@@ -26,23 +26,6 @@ const SWEEP_PAGE: i64 = 1_000;
 
 /// The most a failing room waits before it is tried again.
 const MAX_BACKOFF_MILLIS: i64 = 60_000;
-
-/// What the relay is handed.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Handover {
-    /// Rooms with events pending: due now.
-    pub rooms: Vec<String>,
-    /// Rooms whose object just failed: due after their backoff.
-    pub failed: Vec<String>,
-    /// Look through the outbox from this id on for rooms with events pending.
-    pub sweep_from: Option<i64>,
-}
-
-impl Handover {
-    pub fn is_empty(&self) -> bool {
-        self.rooms.is_empty() && self.failed.is_empty() && self.sweep_from.is_none()
-    }
-}
 
 const SCHEMA: &[&str] = &[
     // Rooms with events to hand over, when, and how often their object failed in a row.
@@ -253,34 +236,4 @@ fn failed(sql: &SqlStorage, room_id: &str, now: i64) -> std::result::Result<(), 
             SET attempts = attempts + 1, due_at = ? + min(?, 1000 << min(attempts, 6))",
         vec![room_id.into(), now.into(), now.into(), MAX_BACKOFF_MILLIS.into()],
     )
-}
-
-/// The worker's side of the relay.
-pub struct RelayObject {
-    stub: Stub,
-    log: RequestLog,
-}
-
-impl RelayObject {
-    pub fn of(env: &Env, log: &RequestLog) -> std::result::Result<Self, ApiError> {
-        let stub = env.durable_object("RELAY").and_then(|relay| relay.id_from_name("outbox")?.get_stub());
-        let stub = stub.map_err(|error| ApiError::Unavailable(format!("outbox relay: {error}")))?;
-        Ok(Self { stub, log: log.clone() })
-    }
-
-    pub async fn take(&self, handover: &Handover) -> std::result::Result<(), ApiError> {
-        let body = serde_json::to_string(handover).map_err(ApiError::internal)?;
-        let headers = Headers::new();
-        headers.set("Content-Type", "application/json")?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-        let request = Request::new_with_init("https://relay/take", &init)?;
-        self.log.object();
-        let response = self.stub.fetch_with_request(request).await;
-        match response.map(|response| response.status_code()) {
-            Ok(200) => Ok(()),
-            Ok(status) => Err(ApiError::Unavailable(format!("outbox relay answered {status}"))),
-            Err(error) => Err(ApiError::Unavailable(format!("outbox relay: {error}"))),
-        }
-    }
 }
