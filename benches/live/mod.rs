@@ -160,7 +160,7 @@ impl FanOut {
 /// The section: each round on each worker, then the costs, all on two fresh instances.
 pub fn section(report: &mut Report, shape: &Shape) -> Outcome {
     report.section(&format!(
-        "6. Live rooms: N sockets on one room, one sender at {:.0} messages/s for {:.0} s, the Rust worker's room object beside a plain-JS one",
+        "6. Live rooms: N sockets on one room, members posting {:.0} messages/s for {:.0} s, the Rust worker's room object beside a plain-JS one",
         shape.rate, shape.seconds
     ));
     let ours_app = TestApp::spawn(&[("COUNT_ROUND_TRIPS", "on")]);
