@@ -7,6 +7,14 @@ use worker::Response;
 
 use crate::domain::{Invalid, Refusal};
 
+/// A JSON answer: the text, with its status and `Content-Type`. Every answer of the service
+/// is made here, errors and successes alike.
+pub fn json_text(status: u16, text: String) -> worker::Result<Response> {
+    let mut response = Response::ok(text)?.with_status(status);
+    response.headers_mut().set("Content-Type", "application/json")?;
+    Ok(response)
+}
+
 /// Every way a request can fail. Handlers return `Result<_, ApiError>` and use `?`;
 /// `into_response` is the only place that turns a failure into HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +104,7 @@ impl ApiError {
     /// the request's log line (`http::answer`).
     pub fn into_response(self) -> worker::Result<Response> {
         let body = serde_json::json!({ "error": self.message() }).to_string();
-        let mut response = crate::http::json_text(self.status(), body)?;
+        let mut response = json_text(self.status(), body)?;
         let headers = response.headers_mut();
         match &self {
             Self::TooManyRequests { retry_after, .. } => headers.set("Retry-After", &retry_after.to_string())?,

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod live;
+pub mod log;
 pub mod routes;
 pub mod store;
 
@@ -19,9 +20,9 @@ use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, Sc
 
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::http::log::Served;
 use crate::http::routing::{self, Handler, Route};
-use crate::http::{Cors, RequestLog, Shared};
+use crate::http::{Cors, Shared};
+use crate::log::{RequestLog, Served};
 use crate::routes::{admins, bans, directory, live as live_routes, members, messages, rooms, tokens, users};
 
 #[event(fetch)]

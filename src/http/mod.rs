@@ -1,10 +1,9 @@
-//! The HTTP edge: which route a request is for, reading its input, writing JSON answers, CORS,
-//! the headers every answer carries, and each request's log line.
+//! The HTTP edge: which route a request is for, reading its input and body, writing JSON
+//! answers, CORS, and the headers every answer carries.
 
 pub mod body;
 pub mod cors;
 pub mod input;
-pub mod log;
 pub mod routing;
 
 use std::rc::Rc;
@@ -14,10 +13,10 @@ use worker::Response;
 
 pub use cors::Cors;
 pub use input::{param, read_input, read_input_with_query_key, Input};
-pub use log::RequestLog;
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{json_text, ApiError};
+use crate::log::RequestLog;
 
 /// What every handler gets beside the request: the settings, the request's log record, and
 /// its context.
@@ -31,12 +30,6 @@ pub struct Shared {
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
     let text = serde_json::to_string(body).map_err(ApiError::internal)?;
     Ok(json_text(status, text)?)
-}
-
-pub(crate) fn json_text(status: u16, text: String) -> worker::Result<Response> {
-    let mut response = Response::ok(text)?.with_status(status);
-    response.headers_mut().set("Content-Type", "application/json")?;
-    Ok(response)
 }
 
 pub fn no_content() -> Result<Response, ApiError> {

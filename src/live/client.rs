@@ -7,7 +7,7 @@ use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Stub
 
 use super::{Answer, Applied, Changes, Connect, Deletion, Edit, HistoryQuery, Pending, Post, Redeem, Redeemed, Ticket};
 use crate::error::ApiError;
-use crate::http::RequestLog;
+use crate::log::RequestLog;
 use crate::store::outbox::{self, Outbox};
 use crate::store::Db;
 

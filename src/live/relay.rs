@@ -14,7 +14,7 @@ use worker::{
 use super::client::{by_room, hand_over, Handover};
 use crate::clock::now_millis;
 use crate::error::ApiError;
-use crate::http::RequestLog;
+use crate::log::RequestLog;
 use crate::store::outbox::{self, CHUNK};
 use crate::store::Db;
 

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::domain::throttle::{seconds_until, Throttle};
 use crate::domain::{ClientNetwork, UserId};
 use crate::error::ApiError;
-use crate::http::RequestLog;
+use crate::log::RequestLog;
 use crate::store::sessions::NewSession;
 use crate::store::users::{self, Source};
 use crate::store::{Db, Sessions};

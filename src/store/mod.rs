@@ -20,7 +20,7 @@ use worker::worker_sys::types::D1Database as D1DatabaseSys;
 use worker::{D1Database, D1PreparedStatement, Env};
 
 use crate::error::ApiError;
-use crate::http::RequestLog;
+use crate::log::RequestLog;
 
 pub use sessions::{Caller, Sessions};
 

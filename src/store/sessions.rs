@@ -14,7 +14,7 @@ use super::{int, sql, text, Batch, Db};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::http::RequestLog;
+use crate::log::RequestLog;
 
 /// KV entries deleted per drain: a Worker may make about 1,000 KV operations per invocation,
 /// and the request that drains makes a few of its own.
