@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod live;
 pub mod log;
+pub mod relay;
 pub mod routes;
 pub mod store;
 
@@ -75,8 +76,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     worker::console_log!("{}", scheduled_line("kv_forget", drained));
     // The relay sweeps the whole outbox, room by room, for events no request handed over.
-    let sweep = live::client::Handover { sweep_from: Some(0), ..Default::default() };
-    let swept = match live::client::RelayObject::of(&env, &log) {
+    let sweep = relay::Handover { sweep_from: Some(0), ..Default::default() };
+    let swept = match relay::RelayObject::of(&env, &log) {
         Ok(relay) => relay.take(&sweep).await.map(|()| 1),
         Err(error) => Err(error),
     };

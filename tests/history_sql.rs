@@ -1,10 +1,10 @@
-//! A room object's statements that keep and forget events (`live::history::sql`) run natively
-//! on its schema: a resume finds every event after it kept, or gets `reset`; nothing younger
-//! than a week, and none of the latest 10,000, is forgotten.
+//! A room object's statements (`live::history::sql`) run natively on its schema: none scans a
+//! table; a resume finds every event after it kept, or gets `reset`; nothing younger than a
+//! week, and none of the latest 10,000, is forgotten.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use chatrooms::live::history::{prune_bounds, sql, Resume, KEPT_EVENTS, KEPT_MILLIS, MAX_REPLAY, SCHEMA};
+use chatrooms::live::history::{prune_bounds, sql, Resume, KEPT_EVENTS, KEPT_MILLIS, MAX_REPLAY, SCHEMA, TOMBSTONE};
 use rusqlite::{params, Connection};
 
 const DAY: i64 = 24 * 3600 * 1000;
@@ -114,4 +114,50 @@ fn old_events_beyond_the_latest_ten_thousand_go_and_resuming_before_them_resets(
         assert_eq!(resume(&db, after), Resume::Replay, "after {after}");
         assert!(all_kept_after(&db, after), "after {after}: a replay would miss events");
     }
+}
+
+/// The tables of the room's schema (and the tombstone), by name.
+fn tables(db: &Connection) -> Vec<String> {
+    let mut statement = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
+    statement.query_map([], |row| row.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn no_statement_of_a_room_scans_a_table() {
+    let db = room();
+    db.execute_batch(TOMBSTONE).unwrap();
+    let tables = tables(&db);
+    let mut scanning = Vec::new();
+    for (name, query) in sql::ALL {
+        let mut statement =
+            db.prepare(&format!("EXPLAIN QUERY PLAN {query}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
+        let lines: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(nulls), |row| row.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        // `SCAN e` / `SCAN events`: a table or its alias; a scan of sqlite_master (a handful of
+        // rows, once per object life) is left to SQLite.
+        let scans = lines.iter().any(|line| {
+            line.strip_prefix("SCAN ").and_then(|rest| rest.split_whitespace().next()).is_some_and(|name| {
+                tables.iter().any(|table| table == name) || (name.len() == 1 && !line.contains("sqlite_master"))
+            })
+        });
+        if scans && !query.contains("sqlite_master") {
+            scanning.push(format!("{name}:\n    {}", lines.join("\n    ")));
+        }
+    }
+    assert!(scanning.is_empty(), "statements that scan a table:\n{}", scanning.join("\n"));
+}
+
+#[test]
+fn every_statement_is_listed_once_under_its_own_name() {
+    let mut names: Vec<&str> = sql::ALL.iter().map(|(name, _)| *name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), sql::ALL.len());
+    let source = include_str!("../src/live/history.rs");
+    let module = &source[source.find("pub mod sql {").unwrap()..source.find("pub const ALL").unwrap()];
+    assert_eq!(module.matches("pub const ").count(), sql::ALL.len());
 }

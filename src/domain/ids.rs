@@ -70,6 +70,22 @@ impl<Kind> PartialEq for Id<Kind> {
     }
 }
 impl<Kind> Eq for Id<Kind> {}
+impl<Kind> std::hash::Hash for Id<Kind> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.uuid.hash(state);
+    }
+}
+impl<Kind> PartialOrd for Id<Kind> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+/// By the canonical text's order (the UUID's bytes, in that order).
+impl<Kind> Ord for Id<Kind> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.uuid.cmp(&other.uuid)
+    }
+}
 
 impl<Kind> fmt::Display for Id<Kind> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,6 +97,14 @@ impl<Kind> fmt::Display for Id<Kind> {
 impl<Kind> serde::Serialize for Id<Kind> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+/// From JSON, only the form `parse` accepts.
+impl<'de, Kind: IdKind> serde::Deserialize<'de> for Id<Kind> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(|invalid| serde::de::Error::custom(invalid.0))
     }
 }
 
@@ -124,6 +148,14 @@ mod tests {
     fn an_id_is_its_canonical_text_in_json() {
         let id = RoomId::parse("67E55044-10B1-426F-9247-BB680E5FE0C8").unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"67e55044-10b1-426f-9247-bb680e5fe0c8\"");
+    }
+
+    #[test]
+    fn an_id_reads_back_from_json_and_nothing_else_does() {
+        let id: RoomId = serde_json::from_str("\"67e55044-10b1-426f-9247-bb680e5fe0c8\"").unwrap();
+        assert_eq!(id.to_string(), "67e55044-10b1-426f-9247-bb680e5fe0c8");
+        assert!(serde_json::from_str::<RoomId>("\"x\"").is_err());
+        assert!(serde_json::from_str::<RoomId>("7").is_err());
     }
 
     #[test]

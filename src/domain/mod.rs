@@ -7,6 +7,7 @@ mod ids;
 pub mod limits;
 mod network;
 mod page;
+mod room;
 mod text;
 pub mod throttle;
 pub mod time;
@@ -15,6 +16,7 @@ pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing};
 pub use ids::{MessageId, RoomId, UserId};
 pub use network::ClientNetwork;
 pub use page::Page;
+pub use room::RoomView;
 pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, SearchKey, Username};
 
 /// Why a value was refused; it becomes a 400 with this message.

@@ -1,10 +1,13 @@
-//! The live protocol's frames (web/asyncapi.json documents them): what a client may send,
-//! parsed into typed values at the edge, and what the room sends. Pure: no platform calls.
+//! The live protocol's frames (web/asyncapi.json documents them), as types: what a client may
+//! send (`ClientFrame`, parsed at the edge), what the room sends (`ServerFrame`: every frame is
+//! built from it), the room's persisted events (`Event`), and the changes D1 commits as the
+//! outbox hands them to the room (`Change`). Pure: no platform calls.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::MessageText;
+use crate::auth::session::KeyHash;
+use crate::domain::{MessageId, MessageText, RoomView, UserId};
 
 /// The largest frame a client may send; a longer one closes its socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -22,31 +25,6 @@ pub const SOCKETS_PER_USER: usize = 10;
 
 /// The longest `txn_id`.
 pub const MAX_TXN_ID_CHARS: usize = 64;
-
-/// Every frame type a client may send, and every one the room sends: a test holds
-/// web/asyncapi.json to exactly these.
-pub const CLIENT_FRAME_TYPES: &[&str] = &["send", "typing", "ping"];
-/// The room's persisted events: each carries the room's next `seq`.
-pub const EVENT_FRAME_TYPES: &[&str] = &[
-    "message",
-    "message_edited",
-    "message_deleted",
-    "member_joined",
-    "member_left",
-    "admin_added",
-    "admin_removed",
-    "owner_changed",
-    "room_updated",
-    "room_deleted",
-];
-/// What else the room sends: the opening frames, what is not persisted, the answers.
-pub const OTHER_SERVER_FRAME_TYPES: &[&str] =
-    &["hello", "ready", "reset", "typing", "presence", "sent", "error", "pong"];
-
-/// Every frame type the room sends.
-pub fn server_frame_types() -> impl Iterator<Item = &'static str> {
-    OTHER_SERVER_FRAME_TYPES.iter().chain(EVENT_FRAME_TYPES).copied()
-}
 
 /// A client's `ping`, exactly as sent, and the `pong` the runtime answers it with, without
 /// waking the room's object: a heartbeat that costs nothing. A client sends one as soon as
@@ -69,6 +47,8 @@ pub mod close {
     pub const ACCESS_LOST: u16 = 4003;
     /// The room is gone.
     pub const ROOM_DELETED: u16 = 4004;
+    /// Every code the room closes with.
+    pub const ALL: [u16; 6] = [UNSUPPORTED, POLICY, TOO_BIG, KEY_ENDED, ACCESS_LOST, ROOM_DELETED];
 
     /// The close a client's close is answered with: its own code, if one may be sent back
     /// (not 1005 "none", 1006, 1015 or one reserved: then 1000), and its reason if it fits.
@@ -104,9 +84,16 @@ impl FrameError {
     pub fn new(error: impl Into<String>, txn_id: Option<&str>) -> Self {
         Self { error: error.into(), txn_id: txn_id.map(str::to_owned) }
     }
+
+    pub fn frame(&self) -> ServerFrame<'_> {
+        ServerFrame::Error { error: &self.error, txn_id: self.txn_id.as_deref() }
+    }
 }
 
 impl ClientFrame {
+    /// Every frame type a client may send.
+    pub const TYPES: [&'static str; 3] = ["send", "typing", "ping"];
+
     /// Reads one text frame: JSON, an object with a known `type` and that type's fields.
     pub fn parse(text: &str) -> Result<Self, FrameError> {
         let Ok(Value::Object(frame)) = serde_json::from_str::<Value>(text) else {
@@ -132,24 +119,47 @@ impl ClientFrame {
             None => Err(FrameError::new("a frame needs a type (a string)", txn_id)),
         }
     }
-}
 
-/// A room as `hello` and `room_updated` show it (as `GET /room/{room_id}` does).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoomView {
-    pub open: bool,
-    pub name: String,
-    pub user_count: i64,
-    pub owner: String,
+    /// The frame's type, as the client wrote it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Send { .. } => "send",
+            Self::Typing => "typing",
+            Self::Ping => "ping",
+        }
+    }
 }
 
 /// The socket's user as `hello` shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct You {
-    pub user_id: String,
+    pub user_id: UserId,
     pub present: bool,
     pub admin: bool,
     pub owner: bool,
+}
+
+/// A message as history, answers and frames show it: written, or deleted (its place and seq
+/// kept, nothing else).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MessageView {
+    Written {
+        message_id: MessageId,
+        seq: i64,
+        user_id: UserId,
+        text: String,
+        /// RFC 3339, UTC.
+        sent_at: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        edited_at: Option<String>,
+    },
+    Deleted {
+        message_id: MessageId,
+        seq: i64,
+        /// Always true.
+        deleted: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,51 +170,242 @@ pub enum LeaveReason {
     Banned,
 }
 
-/// A change that D1 committed, as the outbox hands it to the room (`store::outbox`): every
-/// one but `KeyEnded` becomes a numbered event of the room.
+/// A persisted event of the room: what its `seq` numbers, kept for resuming. A `message` or
+/// `message_edited` names its message by seq in storage, and carries it as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Message,
+    MessageEdited,
+    MessageDeleted { message_id: MessageId },
+    MemberJoined { user_id: UserId },
+    MemberLeft { user_id: UserId, reason: LeaveReason },
+    AdminAdded { user_id: UserId },
+    AdminRemoved { user_id: UserId },
+    OwnerChanged { owner: UserId },
+    RoomUpdated { room: RoomView },
+    RoomDeleted,
+}
+
+/// An event with its seq, and its message if it has one: the frame every socket gets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Numbered<'a> {
+    #[serde(flatten)]
+    pub event: &'a Event,
+    pub seq: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'a MessageView>,
+}
+
+/// Every frame the room sends.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    Hello {
+        seq: i64,
+        room: &'a RoomView,
+        /// Null for a viewer without a key.
+        you: Option<&'a You>,
+    },
+    /// What came before (the replay, or nothing) is over: the socket is live.
+    Ready {
+        seq: i64,
+    },
+    /// The resume asked for is not possible: reload, then carry on from `seq`.
+    Reset {
+        seq: i64,
+    },
+    /// Who has a socket open.
+    Presence {
+        users: &'a [UserId],
+    },
+    Typing {
+        user_id: &'a UserId,
+    },
+    /// The answer to a socket's `send`.
+    Sent {
+        txn_id: &'a str,
+        message: &'a MessageView,
+    },
+    Error {
+        error: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        txn_id: Option<&'a str>,
+    },
+    Pong,
+    #[serde(untagged)]
+    Event(Numbered<'a>),
+}
+
+impl ServerFrame<'_> {
+    /// The frame as it goes on the wire.
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| r#"{"type":"error","error":"internal error"}"#.to_owned())
+    }
+}
+
+/// A change that D1 committed, as the outbox hands it to the room (`store::outbox`): most are
+/// also a numbered event of the room (`event`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     MemberJoined {
-        user_id: String,
+        user_id: UserId,
     },
     MemberLeft {
-        user_id: String,
+        user_id: UserId,
         reason: LeaveReason,
     },
     AdminAdded {
-        user_id: String,
+        user_id: UserId,
     },
     AdminRemoved {
-        user_id: String,
+        user_id: UserId,
     },
     OwnerChanged {
-        owner: String,
+        owner: UserId,
     },
     RoomUpdated {
         room: RoomView,
     },
     RoomDeleted,
-    /// A session ended: its sockets close, its tickets are void. Not an event of the room.
+    /// A session ended: its sockets close, its tickets are void.
     KeyEnded {
-        key_hash: String,
+        key_hash: KeyHash,
     },
     /// Someone who was not a present member was banned: their sockets (a viewer's, with their
-    /// key) close and they may not open one. Not an event of the room (a member's ban is their
-    /// `member_left`).
+    /// key) close and they may not open one (a member's ban is their `member_left`).
     UserBanned {
-        user_id: String,
+        user_id: UserId,
     },
-    /// A ban was lifted. Not an event of the room.
+    /// A ban was lifted.
     UserUnbanned {
-        user_id: String,
+        user_id: UserId,
     },
+    /// One this room does not know (written by a newer worker, or unreadable): applied as
+    /// nothing, so that it never holds up what comes after it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Change {
-    /// Whether it is kept and numbered as an event of the room.
-    pub fn is_event(&self) -> bool {
-        !matches!(self, Self::KeyEnded { .. } | Self::UserBanned { .. } | Self::UserUnbanned { .. })
+    /// The room's event for it, if it is one.
+    pub fn event(&self) -> Option<Event> {
+        Some(match self {
+            Self::MemberJoined { user_id } => Event::MemberJoined { user_id: *user_id },
+            Self::MemberLeft { user_id, reason } => Event::MemberLeft { user_id: *user_id, reason: *reason },
+            Self::AdminAdded { user_id } => Event::AdminAdded { user_id: *user_id },
+            Self::AdminRemoved { user_id } => Event::AdminRemoved { user_id: *user_id },
+            Self::OwnerChanged { owner } => Event::OwnerChanged { owner: *owner },
+            Self::RoomUpdated { room } => Event::RoomUpdated { room: room.clone() },
+            Self::RoomDeleted => Event::RoomDeleted,
+            Self::KeyEnded { .. } | Self::UserBanned { .. } | Self::UserUnbanned { .. } | Self::Unknown => return None,
+        })
+    }
+}
+
+/// One of each frame the room sends and each event it keeps, to hold web/asyncapi.json and the
+/// tests to exactly these. `variant` matches every variant, so a new one does not compile until
+/// it is numbered here, and the test then wants an example of it.
+pub mod examples {
+    use super::*;
+
+    pub fn user() -> UserId {
+        UserId::from_random_bytes([1; 16])
+    }
+
+    pub fn message() -> MessageView {
+        MessageView::Deleted { message_id: MessageId::from_random_bytes([2; 16]), seq: 1, deleted: true }
+    }
+
+    pub fn room() -> RoomView {
+        RoomView { open: true, name: String::new(), user_count: 1, owner: user() }
+    }
+
+    /// Every event, and how many kinds there are.
+    pub fn events() -> (Vec<Event>, usize) {
+        let user_id = user();
+        let events = vec![
+            Event::Message,
+            Event::MessageEdited,
+            Event::MessageDeleted { message_id: MessageId::from_random_bytes([2; 16]) },
+            Event::MemberJoined { user_id },
+            Event::MemberLeft { user_id, reason: LeaveReason::Left },
+            Event::AdminAdded { user_id },
+            Event::AdminRemoved { user_id },
+            Event::OwnerChanged { owner: user_id },
+            Event::RoomUpdated { room: room() },
+            Event::RoomDeleted,
+        ];
+        (events, 10)
+    }
+
+    pub fn event_variant(event: &Event) -> usize {
+        match event {
+            Event::Message => 0,
+            Event::MessageEdited => 1,
+            Event::MessageDeleted { .. } => 2,
+            Event::MemberJoined { .. } => 3,
+            Event::MemberLeft { .. } => 4,
+            Event::AdminAdded { .. } => 5,
+            Event::AdminRemoved { .. } => 6,
+            Event::OwnerChanged { .. } => 7,
+            Event::RoomUpdated { .. } => 8,
+            Event::RoomDeleted => 9,
+        }
+    }
+
+    pub fn frame_variant(frame: &ServerFrame<'_>) -> usize {
+        match frame {
+            ServerFrame::Hello { .. } => 0,
+            ServerFrame::Ready { .. } => 1,
+            ServerFrame::Reset { .. } => 2,
+            ServerFrame::Presence { .. } => 3,
+            ServerFrame::Typing { .. } => 4,
+            ServerFrame::Sent { .. } => 5,
+            ServerFrame::Error { .. } => 6,
+            ServerFrame::Pong => 7,
+            ServerFrame::Event(_) => 8,
+        }
+    }
+
+    /// The type names of every event.
+    pub fn event_types() -> Vec<String> {
+        events().0.iter().map(|event| type_of(&serde_json::to_value(event).unwrap_or_default())).collect()
+    }
+
+    /// The type names of every frame the room sends (each event's among them), checked to be
+    /// one of each variant.
+    pub fn server_frame_types() -> Vec<String> {
+        let (room, you, message, user) =
+            (room(), You { user_id: user(), present: true, admin: false, owner: false }, message(), user());
+        let users = [user];
+        let frames = [
+            ServerFrame::Hello { seq: 0, room: &room, you: Some(&you) },
+            ServerFrame::Ready { seq: 0 },
+            ServerFrame::Reset { seq: 0 },
+            ServerFrame::Presence { users: &users },
+            ServerFrame::Typing { user_id: &user },
+            ServerFrame::Sent { txn_id: "t", message: &message },
+            ServerFrame::Error { error: "e", txn_id: None },
+            ServerFrame::Pong,
+        ];
+        let mut types: Vec<String> =
+            frames.iter().map(|frame| type_of(&serde_json::to_value(frame).unwrap_or_default())).collect();
+        let (events, _) = events();
+        let numbered: Vec<ServerFrame<'_>> =
+            events.iter().map(|event| ServerFrame::Event(Numbered { event, seq: 1, message: None })).collect();
+        let mut seen: Vec<usize> = frames.iter().chain(&numbered).map(frame_variant).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() == 9 {
+            types.extend(event_types());
+        }
+        types
+    }
+
+    fn type_of(value: &Value) -> String {
+        value["type"].as_str().unwrap_or_default().to_owned()
     }
 }
 
@@ -271,56 +472,82 @@ mod tests {
             .collect()
     }
 
-    fn listed<'a>(types: impl IntoIterator<Item = &'a &'a str>) -> BTreeSet<String> {
-        types.into_iter().map(|name| (*name).to_owned()).collect()
-    }
-
     #[test]
     fn the_asyncapi_document_lists_exactly_the_frame_types_of_the_code() {
-        assert_eq!(documented("sendRoomFrames"), listed(&server_frame_types().collect::<Vec<_>>()));
-        assert_eq!(documented("receiveClientFrames"), listed(CLIENT_FRAME_TYPES));
+        let sent: BTreeSet<String> = examples::server_frame_types().into_iter().collect();
+        assert_eq!(documented("sendRoomFrames"), sent);
+        let read: BTreeSet<String> = ClientFrame::TYPES.iter().map(|kind| (*kind).to_owned()).collect();
+        assert_eq!(documented("receiveClientFrames"), read);
     }
 
     #[test]
-    fn every_frame_type_the_room_writes_is_listed_and_every_listed_one_is_written() {
-        // The room's frames are JSON objects written with a literal type, there or as a change.
-        let source = [include_str!("object.rs"), include_str!("history.rs")].concat();
-        let mut written = BTreeSet::new();
-        for pattern in [r#""type": ""#, r#""type".into(), ""#] {
-            for (at, _) in source.match_indices(pattern) {
-                let rest = &source[at + pattern.len()..];
-                written.insert(rest[..rest.find('"').unwrap()].to_owned());
-            }
-        }
-        let changes = [
-            Change::MemberJoined { user_id: "u".into() },
-            Change::MemberLeft { user_id: "u".into(), reason: LeaveReason::Left },
-            Change::AdminAdded { user_id: "u".into() },
-            Change::AdminRemoved { user_id: "u".into() },
-            Change::OwnerChanged { owner: "u".into() },
-            Change::RoomUpdated {
-                room: RoomView { open: true, name: String::new(), user_count: 1, owner: "u".into() },
-            },
-            Change::RoomDeleted,
-        ];
-        for change in changes {
-            assert!(change.is_event());
-            written.insert(serde_json::to_value(&change).unwrap()["type"].as_str().unwrap().to_owned());
-        }
-        written.insert(serde_json::from_str::<Value>(PONG).unwrap()["type"].as_str().unwrap().to_owned());
-        assert_eq!(written, listed(&server_frame_types().collect::<Vec<_>>()));
+    fn the_examples_hold_one_of_each_frame_and_event() {
+        let (events, kinds) = examples::events();
+        let seen: BTreeSet<usize> = events.iter().map(examples::event_variant).collect();
+        assert_eq!(seen, (0..kinds).collect());
+        // Eight frames and every event: only when each of the nine frame variants was seen.
+        assert_eq!(examples::server_frame_types().len(), 8 + kinds);
     }
 
     #[test]
-    fn every_listed_client_frame_type_is_read_and_no_other() {
-        for name in CLIENT_FRAME_TYPES {
-            let frame = format!(r#"{{"type":"{name}","text":"hi","txn_id":"t"}}"#);
-            assert!(ClientFrame::parse(&frame).is_ok(), "{name}");
+    fn every_client_frame_type_is_read_as_itself_and_no_other() {
+        for kind in ClientFrame::TYPES {
+            let frame = format!(r#"{{"type":"{kind}","text":"hi","txn_id":"t"}}"#);
+            assert_eq!(ClientFrame::parse(&frame).unwrap().kind(), kind);
         }
-        for name in server_frame_types().filter(|name| !CLIENT_FRAME_TYPES.contains(name)) {
-            let frame = format!(r#"{{"type":"{name}","text":"hi","txn_id":"t"}}"#);
-            assert!(ClientFrame::parse(&frame).unwrap_err().error.starts_with("unknown frame type"), "{name}");
+        for kind in examples::server_frame_types().iter().filter(|kind| !ClientFrame::TYPES.contains(&kind.as_str())) {
+            let frame = format!(r#"{{"type":"{kind}","text":"hi","txn_id":"t"}}"#);
+            assert!(ClientFrame::parse(&frame).unwrap_err().error.starts_with("unknown frame type"), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_numbered_event_is_its_fields_with_its_seq_and_its_message() {
+        let user_id = examples::user();
+        let event = Event::MemberJoined { user_id };
+        let frame = ServerFrame::Event(Numbered { event: &event, seq: 7, message: None });
+        let value: Value = serde_json::from_str(&frame.text()).unwrap();
+        assert_eq!(value, serde_json::json!({ "type": "member_joined", "user_id": user_id, "seq": 7 }));
+        let message = examples::message();
+        let frame = ServerFrame::Event(Numbered { event: &Event::Message, seq: 8, message: Some(&message) });
+        let value: Value = serde_json::from_str(&frame.text()).unwrap();
+        assert_eq!(value["type"], "message");
+        assert_eq!(value["message"]["deleted"], true);
+    }
+
+    #[test]
+    fn an_error_frame_leaves_out_a_missing_txn_id() {
+        assert_eq!(FrameError::new("no", None).frame().text(), r#"{"type":"error","error":"no"}"#);
+        assert_eq!(FrameError::new("no", Some("t")).frame().text(), r#"{"type":"error","error":"no","txn_id":"t"}"#);
+    }
+
+    #[test]
+    fn changes_read_as_the_outbox_writes_them() {
+        let user = examples::user();
+        let left = format!(r#"{{"type":"member_left","user_id":"{user}","reason":"banned"}}"#);
+        assert_eq!(
+            serde_json::from_str::<Change>(&left).unwrap(),
+            Change::MemberLeft { user_id: user, reason: LeaveReason::Banned }
+        );
+        let change: Change = serde_json::from_str(r#"{"type":"room_deleted"}"#).unwrap();
+        assert_eq!(change.event(), Some(Event::RoomDeleted));
+        let key = format!(r#"{{"type":"key_ended","key_hash":"{}"}}"#, "a".repeat(64));
+        assert_eq!(serde_json::from_str::<Change>(&key).unwrap().event(), None);
+        for kind in ["user_banned", "user_unbanned"] {
+            let change: Change = serde_json::from_str(&format!(r#"{{"type":"{kind}","user_id":"{user}"}}"#)).unwrap();
+            assert_eq!(change.event(), None, "{kind}");
+        }
+        let room =
+            format!(r#"{{"type":"room_updated","room":{{"open":false,"name":"n","user_count":2,"owner":"{user}"}}}}"#);
+        assert!(matches!(serde_json::from_str::<Change>(&room).unwrap(), Change::RoomUpdated { .. }));
+        assert_eq!(serde_json::from_str::<Change>(r#"{"type":"from_the_future"}"#).unwrap(), Change::Unknown);
+    }
+
+    #[test]
+    fn a_change_that_is_an_event_is_kept_as_the_same_json() {
+        let user = examples::user();
+        let change = Change::MemberLeft { user_id: user, reason: LeaveReason::Removed };
+        assert_eq!(serde_json::to_value(change.event().unwrap()).unwrap(), serde_json::to_value(&change).unwrap());
     }
 
     #[test]
@@ -335,23 +562,19 @@ mod tests {
 
     #[test]
     fn ping_and_pong_are_frames_of_their_type() {
-        assert_eq!(serde_json::from_str::<Value>(PING).unwrap()["type"], "ping");
-        assert_eq!(serde_json::from_str::<Value>(PONG).unwrap()["type"], "pong");
+        assert_eq!(ClientFrame::parse(PING).unwrap(), ClientFrame::Ping);
+        assert_eq!(ServerFrame::Pong.text(), PONG);
     }
 
     #[test]
-    fn changes_read_as_the_outbox_writes_them() {
-        let change: Change = serde_json::from_str(r#"{"type":"member_left","user_id":"u","reason":"banned"}"#).unwrap();
-        assert_eq!(change, Change::MemberLeft { user_id: "u".into(), reason: LeaveReason::Banned });
-        let change: Change = serde_json::from_str(r#"{"type":"room_deleted"}"#).unwrap();
-        assert!(change.is_event());
-        let change: Change = serde_json::from_str(r#"{"type":"key_ended","key_hash":"h"}"#).unwrap();
-        assert!(!change.is_event());
-        for kind in ["user_banned", "user_unbanned"] {
-            let change: Change = serde_json::from_str(&format!(r#"{{"type":"{kind}","user_id":"u"}}"#)).unwrap();
-            assert!(!change.is_event(), "{kind}");
-        }
-        let room = r#"{"type":"room_updated","room":{"open":false,"name":"n","user_count":2,"owner":"o"}}"#;
-        assert!(matches!(serde_json::from_str::<Change>(room).unwrap(), Change::RoomUpdated { .. }));
+    fn a_message_reads_back_written_or_deleted() {
+        let written = format!(
+            r#"{{"message_id":"{}","seq":3,"user_id":"{}","text":"hi","sent_at":"2026-01-01T00:00:00.000Z"}}"#,
+            MessageId::from_random_bytes([3; 16]),
+            examples::user()
+        );
+        assert!(matches!(serde_json::from_str::<MessageView>(&written).unwrap(), MessageView::Written { .. }));
+        let deleted = serde_json::to_string(&examples::message()).unwrap();
+        assert_eq!(serde_json::from_str::<MessageView>(&deleted).unwrap(), examples::message());
     }
 }

@@ -1,19 +1,22 @@
-//! A room object's own SQLite storage: its messages, its numbered events, the `txn_id`s of
+//! A room object's own SQLite storage, typed: its messages, its numbered events, the `txn_id`s of
 //! socket sends, the write ceilings' counters, tickets, the outbox ids it applied, and what it
 //! was told of the room and its people (ended keys, bans, departures, whether it is open, and,
-//! once it is deleted, only that).
+//! once it is deleted, only that). Every statement is in `sql`, listed in `sql::ALL`, whose
+//! query plans `tests/history_sql.rs` checks as `tests/query_plans.rs` checks D1's.
 //!
 //! Every call here is synchronous. What must be written together (an event and the outbox id
-//! it applies) is written in one statement or inside `atomically`.
+//! it applies) is written inside one storage transaction (`object::atomically`).
 
 use std::cell::Cell;
 
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
 use worker::{SqlStorage, SqlStorageValue};
 
+use super::frames::{Event, MessageView};
+use crate::auth::session::KeyHash;
 use crate::domain::limits::{Counter, WriteKind, WriteLimit};
 use crate::domain::time::rfc3339;
+use crate::domain::{MessageId, UserId};
 use crate::error::ApiError;
 
 /// Events kept for resuming: at least the latest `KEPT_EVENTS`, and every one of the last
@@ -33,8 +36,7 @@ pub const REPLAY_PAGE: i64 = 500;
 /// How long an ended key is remembered: longer than any session lives.
 pub const ENDED_KEY_MILLIS: i64 = 400 * 24 * 3600 * 1000;
 
-/// The statements that number, keep and forget events, by name, for `tests/history_sql.rs` to
-/// run natively.
+/// Every statement of a room's storage, by name.
 pub mod sql {
     pub const LATEST_SEQ: &str = "SELECT max(seq) AS n FROM events";
     pub const OLDEST_SEQ: &str = "SELECT min(seq) AS n FROM events";
@@ -47,6 +49,91 @@ pub mod sql {
     /// Events at or below a seq (the latest less `KEPT_EVENTS`) and older than a time (now less
     /// `KEPT_MILLIS`).
     pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
+    pub const PRUNE_TXNS: &str = "DELETE FROM txns WHERE at < ?";
+    pub const INSERT_MESSAGE: &str =
+        "INSERT INTO messages (seq, message_id, user_id, text, sent_at) VALUES (?, ?, ?, ?, ?)";
+    pub const MESSAGE_BY_ID: &str = "SELECT * FROM messages WHERE message_id = ?";
+    pub const MESSAGE_AT: &str = "SELECT * FROM messages WHERE seq = ?";
+    pub const EDIT_MESSAGE: &str = "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?";
+    /// A deleted message keeps its id and seq, and nothing else.
+    pub const DELETE_MESSAGE: &str =
+        "UPDATE messages SET user_id = NULL, text = NULL, sent_at = NULL, edited_at = NULL WHERE seq = ?";
+    /// (`seq > 0`: every seq is; it makes the plan a search of the key, read from its end.)
+    pub const LATEST_MESSAGES: &str = "SELECT * FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT ?";
+    pub const MESSAGES_BEFORE: &str = "SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?";
+    /// Oldest first, so that a poller misses none.
+    pub const MESSAGES_AFTER: &str = "SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?";
+    pub const TXN: &str = "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?";
+    pub const REMEMBER_TXN: &str = "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)";
+    pub const WRITE_COUNT: &str = "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?";
+    pub const COUNT_WRITE: &str =
+        "INSERT OR REPLACE INTO write_counts (user_id, kind, window_start, count) VALUES (?, ?, ?, ?)";
+    pub const FORGET_EXPIRED_TICKETS: &str = "DELETE FROM tickets WHERE expires_at <= ?";
+    pub const ADD_TICKET: &str = "INSERT INTO tickets (ticket_hash, user_id, key_hash, expires_at) VALUES (?, ?, ?, ?)";
+    pub const TICKET: &str = "SELECT user_id, key_hash, expires_at FROM tickets WHERE ticket_hash = ?";
+    pub const USE_TICKET: &str = "DELETE FROM tickets WHERE ticket_hash = ?";
+    pub const DROP_TICKETS_OF_KEY: &str = "DELETE FROM tickets WHERE key_hash = ?";
+    pub const DROP_TICKETS_OF_USER: &str = "DELETE FROM tickets WHERE user_id = ?";
+    /// What the room was told of a key (`?1`) and a user (`?2`, twice), and of itself.
+    pub const TOLD: &str = "SELECT EXISTS (SELECT 1 FROM ended_keys WHERE key_hash = ?) AS key_ended,
+        EXISTS (SELECT 1 FROM banned WHERE user_id = ?) AS banned,
+        EXISTS (SELECT 1 FROM departed WHERE user_id = ?) AS departed,
+        (SELECT value FROM facts WHERE name = 'open') AS open";
+    pub const ADD_DEPARTED: &str = "INSERT OR IGNORE INTO departed (user_id) VALUES (?)";
+    pub const REMOVE_DEPARTED: &str = "DELETE FROM departed WHERE user_id = ?";
+    pub const ADD_BANNED: &str = "INSERT OR IGNORE INTO banned (user_id) VALUES (?)";
+    pub const REMOVE_BANNED: &str = "DELETE FROM banned WHERE user_id = ?";
+    pub const FORGET_ENDED_KEYS: &str = "DELETE FROM ended_keys WHERE at < ?";
+    pub const END_KEY: &str = "INSERT OR REPLACE INTO ended_keys (key_hash, at) VALUES (?, ?)";
+    /// As an event said: the latest word.
+    pub const SET_OPEN: &str = "INSERT OR REPLACE INTO facts (name, value) VALUES ('open', ?)";
+    /// As a connect found it in D1: kept only while no event has said.
+    pub const KNOW_OPEN: &str = "INSERT OR IGNORE INTO facts (name, value) VALUES ('open', ?)";
+    pub const APPLIED: &str = "SELECT value AS n FROM applied WHERE name = 'outbox'";
+    pub const SET_APPLIED: &str = "INSERT OR REPLACE INTO applied (name, value) VALUES ('outbox', ?)";
+    pub const HAS_TABLE: &str = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?";
+    pub const BURY: &str = "INSERT INTO gone (at) VALUES (?)";
+
+    /// Every statement above, by name, for `tests/history_sql.rs`.
+    pub const ALL: &[(&str, &str)] = &[
+        ("LATEST_SEQ", LATEST_SEQ),
+        ("OLDEST_SEQ", OLDEST_SEQ),
+        ("APPEND_EVENT", APPEND_EVENT),
+        ("EVENTS_AFTER", EVENTS_AFTER),
+        ("PRUNE_EVENTS", PRUNE_EVENTS),
+        ("PRUNE_TXNS", PRUNE_TXNS),
+        ("INSERT_MESSAGE", INSERT_MESSAGE),
+        ("MESSAGE_BY_ID", MESSAGE_BY_ID),
+        ("MESSAGE_AT", MESSAGE_AT),
+        ("EDIT_MESSAGE", EDIT_MESSAGE),
+        ("DELETE_MESSAGE", DELETE_MESSAGE),
+        ("LATEST_MESSAGES", LATEST_MESSAGES),
+        ("MESSAGES_BEFORE", MESSAGES_BEFORE),
+        ("MESSAGES_AFTER", MESSAGES_AFTER),
+        ("TXN", TXN),
+        ("REMEMBER_TXN", REMEMBER_TXN),
+        ("WRITE_COUNT", WRITE_COUNT),
+        ("COUNT_WRITE", COUNT_WRITE),
+        ("FORGET_EXPIRED_TICKETS", FORGET_EXPIRED_TICKETS),
+        ("ADD_TICKET", ADD_TICKET),
+        ("TICKET", TICKET),
+        ("USE_TICKET", USE_TICKET),
+        ("DROP_TICKETS_OF_KEY", DROP_TICKETS_OF_KEY),
+        ("DROP_TICKETS_OF_USER", DROP_TICKETS_OF_USER),
+        ("TOLD", TOLD),
+        ("ADD_DEPARTED", ADD_DEPARTED),
+        ("REMOVE_DEPARTED", REMOVE_DEPARTED),
+        ("ADD_BANNED", ADD_BANNED),
+        ("REMOVE_BANNED", REMOVE_BANNED),
+        ("FORGET_ENDED_KEYS", FORGET_ENDED_KEYS),
+        ("END_KEY", END_KEY),
+        ("SET_OPEN", SET_OPEN),
+        ("KNOW_OPEN", KNOW_OPEN),
+        ("APPLIED", APPLIED),
+        ("SET_APPLIED", SET_APPLIED),
+        ("HAS_TABLE", HAS_TABLE),
+        ("BURY", BURY),
+    ];
 }
 
 /// What a socket that resumes after a seq gets before `ready`.
@@ -77,8 +164,8 @@ pub fn prune_bounds(latest: i64, now: i64) -> (i64, i64) {
 }
 
 pub const SCHEMA: &[&str] = &[
-    // `body` is the event's frame without `seq` (and without `message`, which `message_seq`
-    // names, so that a replay shows a message as it is now).
+    // `body` is the event (`frames::Event`) without its seq and its message, which
+    // `message_seq` names, so that a replay shows a message as it is now.
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL,
         message_seq INTEGER)",
     // A deleted message keeps its id and seq, and nothing else.
@@ -94,6 +181,9 @@ pub const SCHEMA: &[&str] = &[
     // Tickets by their SHA-256, never the ticket.
     "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
         expires_at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS tickets_by_expiry ON tickets (expires_at)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_key ON tickets (key_hash)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_user ON tickets (user_id)",
     "CREATE TABLE IF NOT EXISTS applied (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
     // Users whose last membership event is `member_left`.
     "CREATE TABLE IF NOT EXISTS departed (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
@@ -107,18 +197,10 @@ pub const SCHEMA: &[&str] = &[
 ];
 
 /// The one table a deleted room's storage keeps, so that its object never comes back to life.
-const TOMBSTONE: &str = "CREATE TABLE IF NOT EXISTS gone (at INTEGER NOT NULL)";
-
-/// The lists of users the room keeps.
-#[derive(Debug, Clone, Copy)]
-enum UserList {
-    /// Whose last membership event is `member_left`.
-    Departed,
-    Banned,
-}
+pub const TOMBSTONE: &str = "CREATE TABLE IF NOT EXISTS gone (at INTEGER NOT NULL)";
 
 /// What the room was told of one socket's key and user, and of itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Told {
     pub key_ended: bool,
     pub banned: bool,
@@ -143,46 +225,41 @@ impl MessageRow {
         self.text.is_none()
     }
 
+    pub fn is_by(&self, user_id: &UserId) -> bool {
+        self.user_id.as_deref().is_some_and(|author| author == user_id.to_string())
+    }
+
     /// The message as history and frames show it.
-    pub fn to_json(&self) -> Value {
-        match (&self.user_id, &self.text, self.sent_at) {
-            (Some(user_id), Some(text), Some(sent_at)) => {
-                let mut message = json!({
-                    "message_id": self.message_id,
-                    "seq": self.seq,
-                    "user_id": user_id,
-                    "text": text,
-                    "sent_at": rfc3339(sent_at),
-                });
-                if let (Some(edited_at), Value::Object(fields)) = (self.edited_at, &mut message) {
-                    fields.insert("edited_at".into(), rfc3339(edited_at).into());
-                }
-                message
-            }
-            _ => json!({ "message_id": self.message_id, "seq": self.seq, "deleted": true }),
-        }
+    pub fn view(&self) -> Result<MessageView, ApiError> {
+        let message_id = MessageId::parse(&self.message_id).map_err(|_| corrupt("message_id", &self.message_id))?;
+        Ok(match (&self.user_id, &self.text, self.sent_at) {
+            (Some(user_id), Some(text), Some(sent_at)) => MessageView::Written {
+                message_id,
+                seq: self.seq,
+                user_id: UserId::parse(user_id).map_err(|_| corrupt("user_id", user_id))?,
+                text: text.clone(),
+                sent_at: rfc3339(sent_at),
+                edited_at: self.edited_at.map(rfc3339),
+            },
+            _ => MessageView::Deleted { message_id, seq: self.seq, deleted: true },
+        })
     }
 }
 
-/// Which message an event shows (as it is when the event is sent or replayed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum About {
-    Nothing,
-    Message(i64),
-    /// The message the event posts, numbered as the event is.
-    Itself,
+fn corrupt(field: &str, value: &str) -> ApiError {
+    ApiError::internal(format!("room storage: {field} {value:?} is not an id"))
 }
 
 /// Where a page of history starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cursor<'a> {
+pub enum Cursor {
     Latest,
-    Before(&'a str),
-    After(&'a str),
+    Before(MessageId),
+    After(MessageId),
 }
 
 /// A page of history, newest first, and whether older messages exist.
-pub struct Page {
+pub struct Messages {
     pub messages: Vec<MessageRow>,
     pub more_before: bool,
 }
@@ -195,15 +272,18 @@ fn storage_error(error: worker::Error) -> ApiError {
     ApiError::internal(format!("room storage: {error}"))
 }
 
+#[derive(Deserialize)]
+struct Number {
+    n: Option<i64>,
+}
+
+fn number(sql: &SqlStorage, query: &str, args: Vec<SqlStorageValue>) -> Result<i64, ApiError> {
+    let rows: Vec<Number> = sql.exec(query, args).and_then(|cursor| cursor.to_array()).map_err(storage_error)?;
+    Ok(rows.first().and_then(|row| row.n).unwrap_or(0))
+}
+
 fn has_table(sql: &SqlStorage, name: &str) -> Result<bool, ApiError> {
-    #[derive(Deserialize)]
-    struct Count {
-        n: i64,
-    }
-    let query = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?";
-    let rows: Vec<Count> =
-        sql.exec(query, vec![name.into()]).and_then(|cursor| cursor.to_array()).map_err(storage_error)?;
-    Ok(rows.first().is_some_and(|row| row.n > 0))
+    Ok(number(sql, sql::HAS_TABLE, vec![name.into()])? > 0)
 }
 
 impl History {
@@ -232,7 +312,7 @@ impl History {
     /// What a deleted room's storage keeps, once `delete_all` emptied it: that it is gone.
     pub fn bury(sql: &SqlStorage, now: i64) -> Result<(), ApiError> {
         sql.exec(TOMBSTONE, None).map_err(storage_error)?;
-        sql.exec("INSERT INTO gone (at) VALUES (?)", vec![now.into()]).map(drop).map_err(storage_error)
+        sql.exec(sql::BURY, vec![now.into()]).map(drop).map_err(storage_error)
     }
 
     fn rows<T: for<'de> Deserialize<'de>>(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>, ApiError> {
@@ -244,11 +324,7 @@ impl History {
     }
 
     fn number(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<i64, ApiError> {
-        #[derive(Deserialize)]
-        struct Number {
-            n: Option<i64>,
-        }
-        Ok(self.rows::<Number>(query, args)?.first().and_then(|row| row.n).unwrap_or(0))
+        number(&self.0, query, args)
     }
 
     /// The room's latest seq: 0 before its first event.
@@ -266,15 +342,12 @@ impl History {
         Ok(Resume::after(after, self.latest_seq()?, self.number(sql::OLDEST_SEQ, vec![])?))
     }
 
-    /// Appends an event, numbered after the latest, about the message `message` names; its seq.
-    pub fn append(&self, now: i64, body: &Value, message: About) -> Result<i64, ApiError> {
+    /// Appends an event, numbered after the latest, about the message at `message_seq` (`None`
+    /// for none; the event's own seq for the message it posts); its seq.
+    fn append(&self, now: i64, event: &Event, message_seq: Option<i64>) -> Result<i64, ApiError> {
         let seq = self.latest_seq()? + 1;
-        let message_seq = match message {
-            About::Nothing => None,
-            About::Message(seq) => Some(seq),
-            About::Itself => Some(seq),
-        };
-        self.run(sql::APPEND_EVENT, vec![seq.into(), now.into(), body.to_string().into(), message_seq.into()])?;
+        let body = serde_json::to_string(event).map_err(ApiError::internal)?;
+        self.run(sql::APPEND_EVENT, vec![seq.into(), now.into(), body.into(), message_seq.into()])?;
         self.1.set(Some(seq));
         if seq % 100 == 0 {
             self.prune(now)?;
@@ -282,75 +355,73 @@ impl History {
         Ok(seq)
     }
 
+    /// Appends an event about no message (a change D1 committed); its seq.
+    pub fn record(&self, now: i64, event: &Event) -> Result<i64, ApiError> {
+        self.append(now, event, None)
+    }
+
     /// Forgets the events that are both beyond the latest `KEPT_EVENTS` and older than
     /// `KEPT_MILLIS`, and the `txn_id`s older than `TXN_MILLIS`.
     fn prune(&self, now: i64) -> Result<(), ApiError> {
-        let latest = self.latest_seq()?;
-        let (seq, at) = prune_bounds(latest, now);
+        let (seq, at) = prune_bounds(self.latest_seq()?, now);
         self.run(sql::PRUNE_EVENTS, vec![seq.into(), at.into()])?;
-        self.run("DELETE FROM txns WHERE at < ?", vec![(now - TXN_MILLIS).into()])
+        self.run(sql::PRUNE_TXNS, vec![(now - TXN_MILLIS).into()])
     }
 
     /// Posts a message as the event after the latest; the message's row.
-    pub fn post(&self, message_id: &str, user_id: &str, text: &str, now: i64) -> Result<MessageRow, ApiError> {
-        let seq = self.append(now, &json!({ "type": "message" }), About::Itself)?;
-        self.run(
-            "INSERT INTO messages (seq, message_id, user_id, text, sent_at) VALUES (?, ?, ?, ?, ?)",
-            vec![seq.into(), message_id.into(), user_id.into(), text.into(), now.into()],
-        )?;
+    pub fn post(&self, message_id: &MessageId, user_id: &UserId, text: &str, now: i64) -> Result<MessageRow, ApiError> {
+        let seq = self.latest_seq()? + 1;
+        self.append(now, &Event::Message, Some(seq))?;
+        let (message_id, user_id) = (message_id.to_string(), user_id.to_string());
+        let args = vec![seq.into(), message_id.as_str().into(), user_id.as_str().into(), text.into(), now.into()];
+        self.run(sql::INSERT_MESSAGE, args)?;
         Ok(MessageRow {
             seq,
-            message_id: message_id.to_owned(),
-            user_id: Some(user_id.to_owned()),
+            message_id,
+            user_id: Some(user_id),
             text: Some(text.to_owned()),
             sent_at: Some(now),
             edited_at: None,
         })
     }
 
-    pub fn message(&self, message_id: &str) -> Result<Option<MessageRow>, ApiError> {
-        Ok(self.rows("SELECT * FROM messages WHERE message_id = ?", vec![message_id.into()])?.into_iter().next())
+    pub fn message(&self, message_id: &MessageId) -> Result<Option<MessageRow>, ApiError> {
+        Ok(self.rows(sql::MESSAGE_BY_ID, vec![message_id.to_string().into()])?.into_iter().next())
     }
 
     fn message_at(&self, seq: i64) -> Result<Option<MessageRow>, ApiError> {
-        Ok(self.rows("SELECT * FROM messages WHERE seq = ?", vec![seq.into()])?.into_iter().next())
+        Ok(self.rows(sql::MESSAGE_AT, vec![seq.into()])?.into_iter().next())
     }
 
     /// Edits a message's text, and appends `message_edited`; its seq and the message.
     pub fn edit(&self, message: &MessageRow, text: &str, now: i64) -> Result<(i64, MessageRow), ApiError> {
-        self.run(
-            "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?",
-            vec![text.into(), now.into(), message.seq.into()],
-        )?;
-        let seq = self.append(now, &json!({ "type": "message_edited" }), About::Message(message.seq))?;
+        self.run(sql::EDIT_MESSAGE, vec![text.into(), now.into(), message.seq.into()])?;
+        let seq = self.append(now, &Event::MessageEdited, Some(message.seq))?;
         let edited = MessageRow { text: Some(text.to_owned()), edited_at: Some(now), ..message.clone() };
         Ok((seq, edited))
     }
 
-    /// Deletes a message's author, text and times, and appends `message_deleted`; its seq.
-    pub fn delete(&self, message: &MessageRow, now: i64) -> Result<i64, ApiError> {
-        self.run(
-            "UPDATE messages SET user_id = NULL, text = NULL, sent_at = NULL, edited_at = NULL WHERE seq = ?",
-            vec![message.seq.into()],
-        )?;
-        self.append(now, &json!({ "type": "message_deleted", "message_id": message.message_id }), About::Nothing)
+    /// Deletes a message's author, text and times, and appends `message_deleted`; its seq and
+    /// the event.
+    pub fn delete(&self, message: &MessageRow, now: i64) -> Result<(i64, Event), ApiError> {
+        self.run(sql::DELETE_MESSAGE, vec![message.seq.into()])?;
+        let message_id =
+            MessageId::parse(&message.message_id).map_err(|_| corrupt("message_id", &message.message_id))?;
+        let event = Event::MessageDeleted { message_id };
+        Ok((self.append(now, &event, None)?, event))
     }
 
     /// Up to `limit` messages from the cursor, newest first; `None` if the cursor names no
     /// message of this room.
-    pub fn page(&self, cursor: Cursor<'_>, limit: u32) -> Result<Option<Page>, ApiError> {
+    pub fn page(&self, cursor: Cursor, limit: u32) -> Result<Option<Messages>, ApiError> {
         let fetch = i64::from(limit) + 1;
         let mut messages: Vec<MessageRow> = match cursor {
-            Cursor::Latest => self.rows("SELECT * FROM messages ORDER BY seq DESC LIMIT ?", vec![fetch.into()])?,
+            Cursor::Latest => self.rows(sql::LATEST_MESSAGES, vec![fetch.into()])?,
             Cursor::Before(id) | Cursor::After(id) => {
-                let Some(from) = self.message(id)? else { return Ok(None) };
-                let (query, seq) = if matches!(cursor, Cursor::Before(_)) {
-                    ("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", from.seq)
-                } else {
-                    // Oldest first, so that a poller misses none; turned newest first below.
-                    ("SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?", from.seq)
-                };
-                self.rows(query, vec![seq.into(), fetch.into()])?
+                let Some(from) = self.message(&id)? else { return Ok(None) };
+                let query =
+                    if matches!(cursor, Cursor::Before(_)) { sql::MESSAGES_BEFORE } else { sql::MESSAGES_AFTER };
+                self.rows(query, vec![from.seq.into(), fetch.into()])?
             }
         };
         let more = messages.len() > limit as usize;
@@ -358,17 +429,18 @@ impl History {
         let more_before = match cursor {
             Cursor::Latest | Cursor::Before(_) => more,
             Cursor::After(_) => {
+                // Read oldest first; shown newest first. The cursor's own message is older
+                // than any of these.
                 messages.reverse();
-                // The cursor's own message is older than any of these.
                 !messages.is_empty()
             }
         };
-        Ok(Some(Page { messages, more_before }))
+        Ok(Some(Messages { messages, more_before }))
     }
 
-    /// Up to `limit` event frames after `after`, in order, each with its seq (and its message
-    /// as it is now), in one query; and the seq of the last.
-    pub fn events_after(&self, after: i64, limit: i64) -> Result<(Vec<String>, i64), ApiError> {
+    /// Up to `limit` events after `after`, in order, each with its seq and its message as it
+    /// is now, in one query; and the seq of the last.
+    pub fn events_after(&self, after: i64, limit: i64) -> Result<(Vec<Stored>, i64), ApiError> {
         #[derive(Deserialize)]
         struct EventRow {
             event_seq: i64,
@@ -382,48 +454,45 @@ impl History {
         }
         let rows: Vec<EventRow> = self.rows(sql::EVENTS_AFTER, vec![after.into(), limit.into()])?;
         let last = rows.last().map_or(after, |row| row.event_seq);
-        let frames = rows
+        let events = rows
             .into_iter()
             .map(|row| {
                 let message = match (row.seq, row.message_id) {
-                    (Some(seq), Some(message_id)) => Some(MessageRow {
-                        seq,
-                        message_id,
-                        user_id: row.user_id,
-                        text: row.text,
-                        sent_at: row.sent_at,
-                        edited_at: row.edited_at,
-                    }),
+                    (Some(seq), Some(message_id)) => Some(
+                        MessageRow {
+                            seq,
+                            message_id,
+                            user_id: row.user_id,
+                            text: row.text,
+                            sent_at: row.sent_at,
+                            edited_at: row.edited_at,
+                        }
+                        .view()?,
+                    ),
                     _ => None,
                 };
-                let body: Map<String, Value> = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
-                Ok(numbered(row.event_seq, body, message.as_ref()))
+                let event: Event = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+                Ok(Stored { seq: row.event_seq, event, message })
             })
             .collect::<Result<_, ApiError>>()?;
-        Ok((frames, last))
+        Ok((events, last))
     }
 
     /// The `txn_id` a user sent before, if it posted a message still remembered.
-    pub fn sent_before(&self, user_id: &str, txn_id: &str) -> Result<Option<MessageRow>, ApiError> {
+    pub fn sent_before(&self, user_id: &UserId, txn_id: &str) -> Result<Option<MessageRow>, ApiError> {
         #[derive(Deserialize)]
         struct Txn {
             message_seq: i64,
         }
-        let txn = self.rows::<Txn>(
-            "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?",
-            vec![user_id.into(), txn_id.into()],
-        )?;
+        let txn = self.rows::<Txn>(sql::TXN, vec![user_id.to_string().into(), txn_id.into()])?;
         match txn.first() {
             Some(txn) => self.message_at(txn.message_seq),
             None => Ok(None),
         }
     }
 
-    pub fn remember_txn(&self, user_id: &str, txn_id: &str, message_seq: i64, now: i64) -> Result<(), ApiError> {
-        self.run(
-            "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)",
-            vec![user_id.into(), txn_id.into(), message_seq.into(), now.into()],
-        )
+    pub fn remember_txn(&self, user_id: &UserId, txn_id: &str, message_seq: i64, now: i64) -> Result<(), ApiError> {
+        self.run(sql::REMEMBER_TXN, vec![user_id.to_string().into(), txn_id.into(), message_seq.into(), now.into()])
     }
 
     /// Counts a write of the user's against its kind's ceiling: `Err(seconds)` to wait when it
@@ -431,7 +500,7 @@ impl History {
     pub fn count_write(
         &self,
         kind: WriteKind,
-        user_id: &str,
+        user_id: &UserId,
         now: i64,
         limit: &WriteLimit,
     ) -> Result<Result<(), u64>, ApiError> {
@@ -440,10 +509,8 @@ impl History {
             window_start: i64,
             count: i64,
         }
-        let row = self.rows::<Row>(
-            "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?",
-            vec![user_id.into(), kind.name().into()],
-        )?;
+        let user_id = user_id.to_string();
+        let row = self.rows::<Row>(sql::WRITE_COUNT, vec![user_id.as_str().into(), kind.name().into()])?;
         let counter = row.first().map(|row| Counter { count: row.count, window_start: row.window_start });
         if let Err(wait) = limit.check(counter, now) {
             return Ok(Err(wait));
@@ -452,47 +519,44 @@ impl History {
             Some(counter) if counter.window_start > now - limit.window_millis => (counter.window_start, counter.count),
             _ => (now, 0),
         };
-        self.run(
-            "INSERT OR REPLACE INTO write_counts (user_id, kind, window_start, count) VALUES (?, ?, ?, ?)",
-            vec![user_id.into(), kind.name().into(), start.into(), (count + 1).into()],
-        )?;
+        let args = vec![user_id.as_str().into(), kind.name().into(), start.into(), (count + 1).into()];
+        self.run(sql::COUNT_WRITE, args)?;
         Ok(Ok(()))
     }
 
     /// Keeps a ticket, and forgets the expired ones.
     pub fn add_ticket(
         &self,
-        ticket_hash: &str,
-        user_id: &str,
-        key_hash: &str,
+        ticket_hash: &KeyHash,
+        user_id: &UserId,
+        key_hash: &KeyHash,
         expires_at: i64,
         now: i64,
     ) -> Result<(), ApiError> {
-        self.run("DELETE FROM tickets WHERE expires_at <= ?", vec![now.into()])?;
-        self.run(
-            "INSERT INTO tickets (ticket_hash, user_id, key_hash, expires_at) VALUES (?, ?, ?, ?)",
-            vec![ticket_hash.into(), user_id.into(), key_hash.into(), expires_at.into()],
-        )
+        self.run(sql::FORGET_EXPIRED_TICKETS, vec![now.into()])?;
+        let args =
+            vec![ticket_hash.as_str().into(), user_id.to_string().into(), key_hash.as_str().into(), expires_at.into()];
+        self.run(sql::ADD_TICKET, args)
     }
 
     /// The ticket's user and key, if it is unused and unexpired; used up either way.
-    pub fn redeem_ticket(&self, ticket_hash: &str, now: i64) -> Result<Option<(String, String)>, ApiError> {
+    pub fn redeem_ticket(&self, ticket_hash: &KeyHash, now: i64) -> Result<Option<(UserId, KeyHash)>, ApiError> {
         #[derive(Deserialize)]
         struct Ticket {
             user_id: String,
             key_hash: String,
             expires_at: i64,
         }
-        let ticket = self.rows::<Ticket>(
-            "SELECT user_id, key_hash, expires_at FROM tickets WHERE ticket_hash = ?",
-            vec![ticket_hash.into()],
-        )?;
-        self.run("DELETE FROM tickets WHERE ticket_hash = ?", vec![ticket_hash.into()])?;
-        Ok(ticket.into_iter().find(|ticket| ticket.expires_at > now).map(|ticket| (ticket.user_id, ticket.key_hash)))
+        let ticket = self.rows::<Ticket>(sql::TICKET, vec![ticket_hash.as_str().into()])?;
+        self.run(sql::USE_TICKET, vec![ticket_hash.as_str().into()])?;
+        let Some(ticket) = ticket.into_iter().find(|ticket| ticket.expires_at > now) else { return Ok(None) };
+        let user_id = UserId::parse(&ticket.user_id).map_err(|_| corrupt("user_id", &ticket.user_id))?;
+        let key_hash = KeyHash::stored(&ticket.key_hash).ok_or_else(|| corrupt("key_hash", &ticket.key_hash))?;
+        Ok(Some((user_id, key_hash)))
     }
 
     /// What the room was told of this key and user, and of itself, in one query.
-    pub fn told(&self, key_hash: Option<&str>, user_id: Option<&str>) -> Result<Told, ApiError> {
+    pub fn told(&self, key_hash: Option<&KeyHash>, user_id: Option<&UserId>) -> Result<Told, ApiError> {
         #[derive(Deserialize)]
         struct Row {
             key_ended: i64,
@@ -500,13 +564,9 @@ impl History {
             departed: i64,
             open: Option<i64>,
         }
-        let row = self.rows::<Row>(
-            "SELECT EXISTS (SELECT 1 FROM ended_keys WHERE key_hash = ?) AS key_ended,
-                    EXISTS (SELECT 1 FROM banned WHERE user_id = ?) AS banned,
-                    EXISTS (SELECT 1 FROM departed WHERE user_id = ?) AS departed,
-                    (SELECT value FROM facts WHERE name = 'open') AS open",
-            vec![key_hash.into(), user_id.into(), user_id.into()],
-        )?;
+        let user_id = user_id.map(UserId::to_string);
+        let args = vec![key_hash.map(KeyHash::as_str).into(), user_id.as_deref().into(), user_id.as_deref().into()];
+        let row = self.rows::<Row>(sql::TOLD, args)?;
         let row = row.first().ok_or_else(|| ApiError::internal("room storage: told answered no row"))?;
         Ok(Told {
             key_ended: row.key_ended != 0,
@@ -517,69 +577,52 @@ impl History {
     }
 
     /// Whether the user's last membership event here is `member_left`.
-    pub fn departed(&self, user_id: &str) -> Result<bool, ApiError> {
+    pub fn departed(&self, user_id: &UserId) -> Result<bool, ApiError> {
         Ok(self.told(None, Some(user_id))?.departed)
     }
 
     /// Records a `member_joined` (`departed` false) or `member_left` of the user.
-    pub fn set_departed(&self, user_id: &str, departed: bool) -> Result<(), ApiError> {
-        self.set_listed(UserList::Departed, user_id, departed)
+    pub fn set_departed(&self, user_id: &UserId, departed: bool) -> Result<(), ApiError> {
+        let query = if departed { sql::ADD_DEPARTED } else { sql::REMOVE_DEPARTED };
+        self.run(query, vec![user_id.to_string().into()])
     }
 
-    pub fn set_banned(&self, user_id: &str, banned: bool) -> Result<(), ApiError> {
-        self.set_listed(UserList::Banned, user_id, banned)
-    }
-
-    fn set_listed(&self, list: UserList, user_id: &str, listed: bool) -> Result<(), ApiError> {
-        let (add, remove) = match list {
-            UserList::Departed => {
-                ("INSERT OR IGNORE INTO departed (user_id) VALUES (?)", "DELETE FROM departed WHERE user_id = ?")
-            }
-            UserList::Banned => {
-                ("INSERT OR IGNORE INTO banned (user_id) VALUES (?)", "DELETE FROM banned WHERE user_id = ?")
-            }
-        };
-        self.run(if listed { add } else { remove }, vec![user_id.into()])
+    pub fn set_banned(&self, user_id: &UserId, banned: bool) -> Result<(), ApiError> {
+        let query = if banned { sql::ADD_BANNED } else { sql::REMOVE_BANNED };
+        self.run(query, vec![user_id.to_string().into()])
     }
 
     /// Remembers that the key ended (and forgets keys that ended longer ago than any session
     /// lives); its tickets are void.
-    pub fn end_key(&self, key_hash: &str, now: i64) -> Result<(), ApiError> {
-        self.run("DELETE FROM ended_keys WHERE at < ?", vec![(now - ENDED_KEY_MILLIS).into()])?;
-        self.run("INSERT OR REPLACE INTO ended_keys (key_hash, at) VALUES (?, ?)", vec![key_hash.into(), now.into()])?;
-        self.run("DELETE FROM tickets WHERE key_hash = ?", vec![key_hash.into()])
+    pub fn end_key(&self, key_hash: &KeyHash, now: i64) -> Result<(), ApiError> {
+        self.run(sql::FORGET_ENDED_KEYS, vec![(now - ENDED_KEY_MILLIS).into()])?;
+        self.run(sql::END_KEY, vec![key_hash.as_str().into(), now.into()])?;
+        self.run(sql::DROP_TICKETS_OF_KEY, vec![key_hash.as_str().into()])
     }
 
     /// Whether the room is open, as an event said (`settled`), or as a connect found it in D1
     /// (kept only while no event has said).
     pub fn set_open(&self, open: bool, settled: bool) -> Result<(), ApiError> {
-        let query = if settled {
-            "INSERT OR REPLACE INTO facts (name, value) VALUES ('open', ?)"
-        } else {
-            "INSERT OR IGNORE INTO facts (name, value) VALUES ('open', ?)"
-        };
-        self.run(query, vec![i64::from(open).into()])
+        self.run(if settled { sql::SET_OPEN } else { sql::KNOW_OPEN }, vec![i64::from(open).into()])
     }
 
-    pub fn drop_tickets_of_user(&self, user_id: &str) -> Result<(), ApiError> {
-        self.run("DELETE FROM tickets WHERE user_id = ?", vec![user_id.into()])
+    pub fn drop_tickets_of_user(&self, user_id: &UserId) -> Result<(), ApiError> {
+        self.run(sql::DROP_TICKETS_OF_USER, vec![user_id.to_string().into()])
     }
 
     /// The highest outbox id applied.
     pub fn applied(&self) -> Result<i64, ApiError> {
-        self.number("SELECT value AS n FROM applied WHERE name = 'outbox'", vec![])
+        self.number(sql::APPLIED, vec![])
     }
 
     pub fn set_applied(&self, id: i64) -> Result<(), ApiError> {
-        self.run("INSERT OR REPLACE INTO applied (name, value) VALUES ('outbox', ?)", vec![id.into()])
+        self.run(sql::SET_APPLIED, vec![id.into()])
     }
 }
 
-/// An event's frame: its body with its seq, and its message if it has one.
-pub fn numbered(seq: i64, mut body: Map<String, Value>, message: Option<&MessageRow>) -> String {
-    body.insert("seq".into(), seq.into());
-    if let Some(message) = message {
-        body.insert("message".into(), message.to_json());
-    }
-    Value::Object(body).to_string()
+/// A kept event: its seq, and its message as it is now, if it has one.
+pub struct Stored {
+    pub seq: i64,
+    pub event: Event,
+    pub message: Option<MessageView>,
 }

@@ -12,14 +12,16 @@ use worker::js_sys::JsString;
 use worker::web_sys;
 use worker::{State, WebSocket};
 
-use super::frames;
+use super::frames::{self, ServerFrame};
 use super::standing::Standing;
+use crate::auth::session::KeyHash;
+use crate::domain::UserId;
 
 /// What a socket carries across hibernation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Socket {
-    pub user_id: Option<String>,
-    pub key_hash: Option<String>,
+    pub user_id: Option<UserId>,
+    pub key_hash: Option<KeyHash>,
     /// When the socket's key expires.
     pub expires_at: Option<i64>,
     /// The worker (or a `member_joined` since) found its user a present member.
@@ -38,12 +40,12 @@ impl Socket {
         ws.deserialize_attachment::<Self>().ok().flatten().unwrap_or_default()
     }
 
-    pub fn user_tag(user_id: &str) -> String {
+    pub fn user_tag(user_id: &UserId) -> String {
         format!("user:{user_id}")
     }
 
-    pub fn key_tag(key_hash: &str) -> String {
-        format!("key:{key_hash}")
+    pub fn key_tag(key_hash: &KeyHash) -> String {
+        format!("key:{}", key_hash.as_str())
     }
 
     /// The socket's tags: its user and key, or `viewer`.
@@ -59,9 +61,9 @@ impl Socket {
     }
 }
 
-pub fn send(ws: &WebSocket, frame: &str) {
+pub fn send(ws: &WebSocket, frame: &ServerFrame<'_>) {
     // A socket that is closing cannot be sent to; its close handler tidies up.
-    let _ = ws.send_with_str(frame);
+    let _ = ws.send_with_str(frame.text());
 }
 
 /// Closes the socket, unless it is closing already.
@@ -107,17 +109,17 @@ impl<'a> Sockets<'a> {
         self.state.get_websockets()
     }
 
-    pub fn of_user(&self, user_id: &str) -> Vec<WebSocket> {
+    pub fn of_user(&self, user_id: &UserId) -> Vec<WebSocket> {
         self.state.get_websockets_with_tag(&Socket::user_tag(user_id))
     }
 
-    pub fn of_key(&self, key_hash: &str) -> Vec<WebSocket> {
+    pub fn of_key(&self, key_hash: &KeyHash) -> Vec<WebSocket> {
         self.state.get_websockets_with_tag(&Socket::key_tag(key_hash))
     }
 
     /// Sends the frame to every open socket of the room but `but`, and but those replaying.
-    pub fn broadcast_but(&self, frame: &str, but: Option<&WebSocket>) {
-        let frame = JsString::from(frame);
+    pub fn broadcast_but(&self, frame: &ServerFrame<'_>, but: Option<&WebSocket>) {
+        let frame = JsString::from(frame.text());
         let replaying = self.replaying.borrow();
         for ws in self.all().iter().filter(|ws| but != Some(*ws) && !replaying.contains(ws)) {
             // As in `send`: a closing socket is its close handler's.
@@ -126,19 +128,19 @@ impl<'a> Sockets<'a> {
         }
     }
 
-    pub fn broadcast(&self, frame: &str) {
+    pub fn broadcast(&self, frame: &ServerFrame<'_>) {
         self.broadcast_but(frame, None);
     }
 
     /// The users with a socket open.
-    pub fn present_users(&self) -> Vec<String> {
-        let users: BTreeSet<String> =
+    pub fn present_users(&self) -> Vec<UserId> {
+        let users: BTreeSet<UserId> =
             self.all().iter().filter(|ws| is_open(ws)).filter_map(|ws| Socket::of(ws).user_id).collect();
         users.into_iter().collect()
     }
 
     /// Closes the user's oldest open sockets, so that one more leaves them `SOCKETS_PER_USER`.
-    pub fn make_room_for(&self, user_id: &str) {
+    pub fn make_room_for(&self, user_id: &UserId) {
         let mut open: Vec<(i64, WebSocket)> =
             self.of_user(user_id).into_iter().filter(is_open).map(|ws| (Socket::of(&ws).opened_at, ws)).collect();
         if open.len() < frames::SOCKETS_PER_USER {
@@ -156,7 +158,7 @@ impl<'a> Sockets<'a> {
 /// `typing`. Kept in memory: the object hibernates only when its sockets are quiet for longer
 /// than either window, and then nothing is lost.
 #[derive(Default)]
-pub struct Rates(RefCell<HashMap<String, Rate>>);
+pub struct Rates(RefCell<HashMap<UserId, Rate>>);
 
 #[derive(Default, Clone, Copy)]
 struct Rate {
@@ -181,7 +183,7 @@ impl Rates {
         match &socket.user_id {
             Some(user_id) => {
                 let mut rates = self.0.borrow_mut();
-                let rate = rates.entry(user_id.clone()).or_default();
+                let rate = rates.entry(*user_id).or_default();
                 count_frame(&mut rate.frames, &mut rate.window_start, now)
             }
             None => count_frame(&mut socket.frames, &mut socket.window_start, now),
@@ -189,9 +191,9 @@ impl Rates {
     }
 
     /// Whether the user may say they are typing now (and if so, it is counted).
-    pub fn typing(&self, user_id: &str, now: i64) -> bool {
+    pub fn typing(&self, user_id: &UserId, now: i64) -> bool {
         let mut rates = self.0.borrow_mut();
-        let rate = rates.entry(user_id.to_owned()).or_default();
+        let rate = rates.entry(*user_id).or_default();
         if rate.typed_at != 0 && now - rate.typed_at < frames::TYPING_EVERY_MILLIS {
             return false;
         }

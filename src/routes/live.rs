@@ -8,12 +8,12 @@ use worker::{Request, Response};
 use super::{db, notify, sessions, Ctx, RoomWrite};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::clock::now_millis;
-use crate::domain::{Action, Refusal, Role, RoomId, UserId};
+use crate::domain::{Action, Refusal, Role, RoomId};
 use crate::error::ApiError;
 use crate::http::{json, param, read_input};
 use crate::live::client::RoomObject;
-use crate::live::frames::{RoomView, You};
-use crate::live::{Connect, Denied, Ticket};
+use crate::live::frames::You;
+use crate::live::protocol::{Connect, Denied, Redeem, Ticket};
 use crate::store::rooms::{self, permitted, RoomQuery};
 use crate::store::{Caller, Db};
 
@@ -32,12 +32,12 @@ pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let ticket = SessionKey::generate()?;
     let seconds = ctx.data.config.ticket_seconds;
     let record = Ticket {
-        ticket_hash: ticket.hash().as_str().to_owned(),
-        user_id: request.caller.user_id.to_string(),
-        key_hash: request.caller.key.as_str().to_owned(),
+        ticket_hash: ticket.hash(),
+        user_id: request.caller.user_id,
+        key_hash: request.caller.key.clone(),
         expires_at: now_millis() + i64::from(seconds) * 1000,
     };
-    RoomObject::of(&ctx.env, &request.room_id.to_string(), &ctx.data.log)?.add_ticket(&record).await?;
+    RoomObject::of(&ctx.env, &request.room_id, &ctx.data.log)?.call(record).await?;
     json(200, &json!({ "ticket": ticket.reveal(), "expires_in": seconds }))
 }
 
@@ -60,7 +60,7 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         .uint("after")?
         .map(|after| i64::try_from(after).map_err(|_| ApiError::bad_request("after is too large")))
         .transpose()?;
-    let object = RoomObject::of(&ctx.env, &room_id.to_string(), &ctx.data.log)?;
+    let object = RoomObject::of(&ctx.env, &room_id, &ctx.data.log)?;
     let db = db(&ctx)?;
     let caller = match (input.key()?, input.text("ticket")?) {
         (Some(_), Some(_)) => return Err(ApiError::bad_request("send a key or a ticket, not both")),
@@ -80,26 +80,20 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     notify(&ctx, &pending).await;
     let role = room.situation.caller.role;
     let you = caller.as_ref().map(|caller| You {
-        user_id: caller.user_id.to_string(),
+        user_id: caller.user_id,
         present: role.is_present(),
         admin: role.is_admin(),
         owner: role == Role::Owner,
     });
-    let connect = Connect {
-        room: RoomView { open: room.open, name: room.name, user_count: room.user_count, owner: room.owner },
-        you,
-        key_hash: caller.map(|caller| caller.key.as_str().to_owned()),
-        expires_at,
-        after,
-    };
-    object.connect(&connect).await
+    let connect = Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after };
+    object.connect(connect).await
 }
 
 /// Whose the ticket is, used up. A ticket the room's object does not know is 401, but for a
 /// room that does not exist, or is closed, which answers 404 as it does without a ticket.
 async fn redeem(db: &Db, object: &RoomObject, room_id: &RoomId, ticket: &str) -> Result<Caller, ApiError> {
     let redeemed = match KeyHash::of(ticket) {
-        Ok(hash) => object.redeem(hash.as_str()).await,
+        Ok(ticket_hash) => object.call(Redeem { ticket_hash }).await,
         Err(_) => Err(Denied::BadTicket.into()),
     };
     let redeemed = match redeemed {
@@ -110,7 +104,5 @@ async fn redeem(db: &Db, object: &RoomObject, room_id: &RoomId, ticket: &str) ->
             return Err(refused);
         }
     };
-    let user_id = UserId::parse(&redeemed.user_id).map_err(|_| ApiError::internal("ticket of no user"))?;
-    let key = KeyHash::stored(&redeemed.key_hash).ok_or_else(|| ApiError::internal("ticket of no key"))?;
-    Ok(Caller { user_id, key })
+    Ok(Caller { user_id: redeemed.user_id, key: redeemed.key_hash })
 }

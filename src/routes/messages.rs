@@ -9,7 +9,7 @@ use crate::domain::{Action, MessageId, MessageText, Page};
 use crate::error::ApiError;
 use crate::http::{json, no_content, param};
 use crate::live::client::RoomObject;
-use crate::live::{Deletion, Edit, HistoryQuery, Post};
+use crate::live::protocol::{Deletion, Edit, HistoryQuery, Post};
 use crate::store::rooms::{self, permitted, Room, RoomQuery};
 
 /// The room, if the caller may do `action` in it, and its object. An author's write (`Post`)
@@ -24,7 +24,7 @@ async fn room_for(ctx: &Ctx, query: RoomQuery<'_>, action: Action) -> Result<(Ro
     } else {
         permitted(rooms::find(&db, query).await?, action)?
     };
-    Ok((room, RoomObject::of(&ctx.env, &query.room_id.to_string(), &ctx.data.log)?))
+    Ok((room, RoomObject::of(&ctx.env, query.room_id, &ctx.data.log)?))
 }
 
 /// `POST /room/{room_id}/messages {key, text}` → 201 `{message_id, seq, user_id, text,
@@ -34,11 +34,11 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let text = MessageText::parse(request.input.required_text("text")?)?;
     let (_, object) = room_for(&ctx, request.query(), Action::Post).await?;
     let post = Post {
-        user_id: request.caller.user_id.to_string(),
-        message_id: MessageId::from_random_bytes(random_bytes()?).to_string(),
+        user_id: request.caller.user_id,
+        message_id: MessageId::from_random_bytes(random_bytes()?),
         text: text.as_str().to_owned(),
     };
-    json(201, &object.post(&post).await?)
+    json(201, &object.call(post).await?)
 }
 
 /// `GET /room/{room_id}/messages?limit&before&after` → 200 `{messages, next}`: newest first;
@@ -53,8 +53,7 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         return Err(ApiError::bad_request("give before or after, not both"));
     }
     let (_, object) = room_for(&ctx, request.query(), Action::View).await?;
-    let query = HistoryQuery { before: before.map(|id| id.to_string()), after: after.map(|id| id.to_string()), limit };
-    json(200, &object.history(&query).await?)
+    json(200, &object.call(HistoryQuery { before, after, limit }).await?)
 }
 
 /// `PATCH /room/{room_id}/messages/{message_id} {key, text}` → 200 the message with
@@ -64,12 +63,8 @@ pub async fn edit(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let message_id = param(&ctx, "message_id", MessageId::parse)?;
     let text = MessageText::parse(request.input.required_text("text")?)?;
     let (_, object) = room_for(&ctx, request.query(), Action::Post).await?;
-    let edit = Edit {
-        user_id: request.caller.user_id.to_string(),
-        message_id: message_id.to_string(),
-        text: text.as_str().to_owned(),
-    };
-    json(200, &object.edit(&edit).await?)
+    let edit = Edit { user_id: request.caller.user_id, message_id, text: text.as_str().to_owned() };
+    json(200, &object.call(edit).await?)
 }
 
 /// `DELETE /room/{room_id}/messages/{message_id} {key}` → 204: by its author or an admin,
@@ -78,11 +73,8 @@ pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let message_id = param(&ctx, "message_id", MessageId::parse)?;
     let (room, object) = room_for(&ctx, request.query(), Action::Post).await?;
-    let deletion = Deletion {
-        user_id: request.caller.user_id.to_string(),
-        message_id: message_id.to_string(),
-        moderator: room.situation.caller.role.is_admin(),
-    };
-    object.delete(&deletion).await?;
+    let deletion =
+        Deletion { user_id: request.caller.user_id, message_id, moderator: room.situation.caller.role.is_admin() };
+    object.call(deletion).await?;
     no_content()
 }

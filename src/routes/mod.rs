@@ -12,15 +12,13 @@ pub mod rooms;
 pub mod tokens;
 pub mod users;
 
-use serde_json::{json, Value};
 use worker::{Request, RouteContext};
 
 use crate::config::RoomEventsFault;
 use crate::domain::{Action, Page, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{param, read_input, Input, Shared};
-use crate::live::Pending;
-use crate::store::outbox::Outbox;
+use crate::store::outbox::{Outbox, Row};
 use crate::store::rooms::{Room, RoomQuery, Written};
 use crate::store::sessions::Forgetting;
 use crate::store::{Caller, Db, Sessions};
@@ -64,7 +62,7 @@ async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
 }
 
 /// Hands one room's committed events to its object (see `hand_over`).
-async fn notify(ctx: &Ctx, events: &[Pending]) {
+async fn notify(ctx: &Ctx, events: &[Row]) {
     hand_over(ctx, &Outbox { events: events.to_vec(), beyond: None }).await;
 }
 
@@ -76,7 +74,7 @@ async fn hand_over(ctx: &Ctx, outbox: &Outbox) {
     if (outbox.events.is_empty() && outbox.beyond.is_none()) || dropped {
         return;
     }
-    if let Err(error) = crate::live::client::deliver(&ctx.env, &ctx.data.log, outbox, Some(&ctx.data.context)).await {
+    if let Err(error) = crate::relay::deliver(&ctx.env, &ctx.data.log, outbox, Some(&ctx.data.context)).await {
         ctx.data.log.failed(&format!("room events left to the relay: {}", error.detail()));
     }
 }
@@ -147,9 +145,4 @@ fn path_ids(ctx: &Ctx) -> Result<(RoomId, Option<UserId>), ApiError> {
         None => None,
     };
     Ok((room_id, target))
-}
-
-/// A room as `GET /room/{room_id}` shows it.
-fn room_json(room: &Room) -> Value {
-    json!({ "open": room.open, "name": room.name, "user_count": room.user_count, "owner": room.owner })
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{caller, db, notify, room_json, settle, Ctx, RoomRead, RoomWrite};
+use super::{caller, db, notify, settle, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::{Action, RoomId, RoomName, UserId};
@@ -27,7 +27,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomRead::new(req, &ctx).await?;
     let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View)?;
-    json(200, &room_json(&room))
+    json(200, &room.view())
 }
 
 /// `GET /room/{room_id}/owner` → 200 `{owner}`.
@@ -61,7 +61,7 @@ pub async fn update(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     notify(&ctx, written.events()).await;
     written.explain(action)?;
     let after = after.ok_or_else(|| ApiError::internal("room vanished during its update"))?;
-    json(200, &room_json(&after))
+    json(200, &after.view())
 }
 
 /// `DELETE /room/{room_id} {key}` → 204: the owner deletes the room with its memberships,

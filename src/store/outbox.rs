@@ -2,13 +2,22 @@
 //! in the change's own transaction (`sql::QUEUE_...`), and the batch reads the pending events
 //! of the rooms it touched last, so that the request can hand them to the objects at once.
 //! What an object has applied is deleted; what it has not stays queued, room by room, for the
-//! relay (`live::relay`), so that no room waits behind another.
+//! relay (`crate::relay`), so that no room waits behind another.
 
 use serde::Deserialize;
 
 use super::{int, sql, text, Batch, Db, Rows};
+use crate::domain::RoomId;
 use crate::error::ApiError;
-use crate::live::Pending;
+
+/// One outbox row: an event D1 committed (its JSON, as the room reads it: `live::frames::Change`),
+/// not yet known to have reached the room's object.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Row {
+    pub id: i64,
+    pub room_id: String,
+    pub event: String,
+}
 
 /// Events of one room handed over in one call.
 pub const CHUNK: i64 = 200;
@@ -17,7 +26,7 @@ pub const CHUNK: i64 = 200;
 pub const RECENT: i64 = 500;
 
 /// The room's pending events, read last in `batch`.
-pub(super) fn read_room(db: &Db, batch: &mut Batch<'_>, room_id: &str) -> Result<Rows<Pending>, ApiError> {
+pub(super) fn read_room(db: &Db, batch: &mut Batch<'_>, room_id: &str) -> Result<Rows<Row>, ApiError> {
     Ok(batch.read(db.prepare(sql::ROOM_OUTBOX, &[text(room_id), int(CHUNK)])?))
 }
 
@@ -32,7 +41,7 @@ pub(super) struct Since(Rows<Newest>);
 /// The pending events of the rooms such a batch touched: `Since`, and the events read last.
 pub(super) struct Touched {
     since: Rows<Newest>,
-    recent: Rows<Pending>,
+    recent: Rows<Row>,
 }
 
 impl Since {
@@ -61,16 +70,16 @@ impl Touched {
     }
 }
 
-/// Pending events to hand over, and, if the batch queued more than were read, the outbox id
+/// Row events to hand over, and, if the batch queued more than were read, the outbox id
 /// above which the relay is to look for the rest.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    pub events: Vec<Pending>,
+    pub events: Vec<Row>,
     pub beyond: Option<i64>,
 }
 
 /// The pending events (the first `CHUNK` of each) of these rooms.
-pub async fn of_rooms(db: &Db, room_ids: &[String]) -> Result<Vec<Pending>, ApiError> {
+pub async fn of_rooms(db: &Db, room_ids: &[String]) -> Result<Vec<Row>, ApiError> {
     let rooms = serde_json::to_string(room_ids).map_err(ApiError::internal)?;
     let mut batch = Batch::new(db);
     let pending = batch.read(db.prepare(sql::ROOMS_OUTBOX, &[text(&rooms), int(CHUNK)])?);
@@ -79,20 +88,20 @@ pub async fn of_rooms(db: &Db, room_ids: &[String]) -> Result<Vec<Pending>, ApiE
 
 /// One room with events pending, by an id of one of them.
 #[derive(Debug, Clone, Deserialize)]
-pub struct PendingRoom {
+pub struct RowRoom {
     pub id: i64,
     pub room_id: String,
 }
 
 /// A page of the outbox after id `after`: rooms with events pending.
-pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<PendingRoom>, ApiError> {
+pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<RowRoom>, ApiError> {
     let mut batch = Batch::new(db);
     let rooms = batch.read(db.prepare(sql::OUTBOX_PAGE, &[int(after), int(limit)])?);
     batch.run().await?.rows(&rooms)
 }
 
 /// The rooms' objects have applied their events up to these ids.
-pub async fn applied(db: &Db, applied: &[(String, i64)]) -> Result<(), ApiError> {
+pub async fn applied(db: &Db, applied: &[(RoomId, i64)]) -> Result<(), ApiError> {
     if applied.is_empty() {
         return Ok(());
     }

@@ -12,13 +12,14 @@ use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::limits::{Counted, Limited, NO_CEILING};
+use super::outbox::Row;
 use super::{flag, int, optional_text, outbox, sql, text, Batch, Caller, Db, Results, Rows};
 use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{
-    search_form, search_grams, Action, BannedBy, Page, Refusal, Role, RoomId, RoomName, Situation, Standing, UserId,
+    search_form, search_grams, Action, BannedBy, Page, Refusal, Role, RoomId, RoomName, RoomView, Situation, Standing,
+    UserId,
 };
 use crate::error::ApiError;
-use crate::live::Pending;
 
 /// A room as one request sees it.
 #[derive(Debug, Clone)]
@@ -28,8 +29,15 @@ pub struct Room {
     pub user_count: i64,
     pub admin_count: i64,
     pub ban_count: i64,
-    pub owner: String,
+    pub owner: UserId,
     pub situation: Situation,
+}
+
+impl Room {
+    /// The room as every answer shows it.
+    pub fn view(&self) -> RoomView {
+        RoomView { open: self.open, name: self.name.clone(), user_count: self.user_count, owner: self.owner }
+    }
 }
 
 /// The room, if it is there and the caller may do `action` in it; else why not (a room the
@@ -49,12 +57,12 @@ pub fn permitted(room: Option<Room>, action: Action) -> Result<Room, ApiError> {
 pub struct Written {
     room: Option<Room>,
     limited: Limited,
-    events: Vec<Pending>,
+    events: Vec<Row>,
 }
 
 impl Written {
     /// The room's events still to hand to its object.
-    pub fn events(&self) -> &[Pending] {
+    pub fn events(&self) -> &[Row] {
         &self.events
     }
 
@@ -74,7 +82,7 @@ pub(super) struct RoomRow {
     user_count: i64,
     admin_count: i64,
     ban_count: i64,
-    owner: String,
+    owner: UserId,
     caller_present: Option<i64>,
     caller_admin: Option<i64>,
     caller_ban: Option<i64>,
@@ -130,7 +138,7 @@ impl<'a> RoomQuery<'a> {
     }
 
     fn room_of(&self, row: RoomRow) -> Room {
-        let is_owner = |user: &UserId| user.to_string() == row.owner;
+        let is_owner = |user: &UserId| *user == row.owner;
         let standing = |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, ban: Option<i64>| Standing {
             role: Role::from_membership(
                 present.map(|present| present != 0),
@@ -215,7 +223,7 @@ pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiErro
 /// `find`, and the room's events still queued for its object, in the same round trip: an
 /// author's write hands them over first, so that the object, which refuses an author it saw
 /// leave, sees every change D1 had committed when it found them present.
-pub async fn find_settled(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Vec<Pending>), ApiError> {
+pub async fn find_settled(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Vec<Row>), ApiError> {
     let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
     let pending = outbox::read_room(db, &mut batch, &query.room_id.to_string())?;
@@ -447,7 +455,7 @@ pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> 
 /// The room as `find` reads it, for a socket or a ticket, when the caller's key expires, and
 /// the room's events still queued for its object: the key is recorded as live in the room, so
 /// that its session's end reaches the room.
-pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Option<i64>, Vec<Pending>), ApiError> {
+pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Option<i64>, Vec<Row>), ApiError> {
     #[derive(Deserialize)]
     struct Expiry {
         expires_at: i64,

@@ -11,8 +11,9 @@ use worker::{
     WebSocketIncomingMessage,
 };
 
-use super::client::{by_room, hand_over, Handover};
+use super::{by_room, hand_over, Handover};
 use crate::clock::now_millis;
+use crate::domain::RoomId;
 use crate::error::ApiError;
 use crate::log::RequestLog;
 use crate::store::outbox::{self, CHUNK};
@@ -116,10 +117,10 @@ impl OutboxRelay {
         let sql = self.sql()?;
         let now = now_millis();
         for room_id in &handover.rooms {
-            due_now(&sql, room_id, now)?;
+            due_now(&sql, &room_id.to_string(), now)?;
         }
         for room_id in &handover.failed {
-            failed(&sql, room_id, now)?;
+            failed(&sql, &room_id.to_string(), now)?;
         }
         if let Some(from) = handover.sweep_from {
             exec(&sql, "INSERT OR IGNORE INTO sweeps (from_id) VALUES (?)", vec![from.into()])?;
@@ -158,24 +159,27 @@ impl OutboxRelay {
             let room_ids: Vec<String> = due.into_iter().map(|room| room.room_id).collect();
             let rooms = by_room(&outbox::of_rooms(&db, &room_ids).await?);
             // A room with nothing left pending is done.
-            for room_id in room_ids.iter().filter(|room_id| !rooms.iter().any(|(id, _)| id == *room_id)) {
+            for room_id in room_ids.iter().filter(|room_id| !rooms.iter().any(|(id, _)| id.to_string() == **room_id)) {
                 exec(&sql, "DELETE FROM due WHERE room_id = ?", vec![room_id.as_str().into()])?;
             }
+            // Rooms read a whole chunk of: more may be pending.
+            let full: Vec<RoomId> =
+                rooms.iter().filter(|(_, events)| events.len() as i64 >= CHUNK).map(|(id, _)| *id).collect();
             let mut applied = Vec::new();
-            for (room_id, answer) in hand_over(&self.env, &log, &rooms).await {
-                let more = rooms.iter().any(|(id, events)| *id == room_id && events.len() as i64 >= CHUNK);
+            for (room_id, answer) in hand_over(&self.env, &log, rooms).await {
+                let room = room_id.to_string();
                 match answer {
                     Ok(id) => {
-                        applied.push((room_id.clone(), id));
-                        if more {
-                            due_now(&sql, &room_id, now)?;
+                        applied.push((room_id, id));
+                        if full.contains(&room_id) {
+                            due_now(&sql, &room, now)?;
                         } else {
-                            exec(&sql, "DELETE FROM due WHERE room_id = ?", vec![room_id.as_str().into()])?;
+                            exec(&sql, "DELETE FROM due WHERE room_id = ?", vec![room.as_str().into()])?;
                         }
                     }
                     Err(error) => {
-                        worker::console_error!("outbox relay: room {room_id}: {}", error.detail());
-                        failed(&sql, &room_id, now)?;
+                        worker::console_error!("outbox relay: room {room}: {}", error.detail());
+                        failed(&sql, &room, now)?;
                     }
                 }
             }

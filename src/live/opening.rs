@@ -1,0 +1,123 @@
+//! A socket's opening: the worker authorized it; the room accepts it unless what it was told
+//! since says otherwise, then sends `hello`, the replay (or `reset`), `ready` and who is here.
+//! A long replay goes a page at a time, the room serving its other calls in between.
+
+use std::rc::Rc;
+
+use worker::{Response, WebSocket, WebSocketPair};
+
+use super::frames::{Numbered, ServerFrame};
+use super::history::{History, Resume, REPLAY_PAGE};
+use super::platform::{another_handle, yield_now};
+use super::protocol::{Answer, Connect, Denied};
+use super::room::Room;
+use super::sockets::{self, is_open, send, Socket, Sockets};
+use super::standing::Standing;
+use crate::clock::now_millis;
+use crate::error::ApiError;
+
+impl Room {
+    /// Accepts the socket the worker authorized: the 101 answer, or why not.
+    pub async fn accept(&self, connect: Connect) -> Result<Result<Response, Answer<()>>, ApiError> {
+        let history = self.history()?;
+        history.set_open(connect.room.open, false)?;
+        let now = now_millis();
+        let mut socket = Socket {
+            user_id: connect.you.as_ref().map(|you| you.user_id),
+            key_hash: connect.key_hash.clone(),
+            expires_at: connect.expires_at,
+            present: connect.you.as_ref().is_some_and(|you| you.present),
+            opened_at: now,
+            frames: 0,
+            window_start: now,
+        };
+        let told = history.told(socket.key_hash.as_ref(), socket.user_id.as_ref())?;
+        match Standing::of(socket.keyed(), socket.present, told) {
+            Standing::Out { .. } if told.key_ended => return Ok(Err(Denied::KeyEnded.into())),
+            Standing::Out { .. } if told.banned => return Ok(Err(Denied::Banned.into())),
+            Standing::Out { .. } => return Ok(Err(Denied::RoomGone.into())),
+            Standing::Viewer => socket.present = false,
+            Standing::Member => {}
+        }
+        if let Some(user_id) = &socket.user_id {
+            self.sockets().make_room_for(user_id);
+        }
+        let pair = WebSocketPair::new()?;
+        let ws = pair.server;
+        let tags = socket.tags();
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        self.state.accept_websocket_with_tags(&ws, &tags);
+        ws.serialize_attachment(&socket)?;
+        let latest = history.latest_seq()?;
+        let mut you = connect.you;
+        if let Some(you) = you.as_mut() {
+            you.present = socket.present;
+        }
+        send(&ws, &ServerFrame::Hello { seq: latest, room: &connect.room, you: you.as_ref() });
+        match connect.after.map(|after| history.resume(after)).transpose()? {
+            None => ready(&ws, &self.sockets(), latest),
+            Some(Resume::Reset) => {
+                send(&ws, &ServerFrame::Reset { seq: latest });
+                ready(&ws, &self.sockets(), latest);
+            }
+            Some(Resume::Replay) => self.replay(ws, history, connect.after.unwrap_or(latest))?,
+        }
+        self.presence_changed().await;
+        Ok(Ok(Response::from_websocket(pair.client)?))
+    }
+
+    /// Sends the events after `after`, `REPLAY_PAGE` at a time, letting the room's other calls
+    /// in between pages; the socket gets no other frame until it caught up, then `ready`. Every
+    /// event reaches it once, in order: a page and the check that it caught up run with no
+    /// await between them.
+    fn replay(&self, ws: WebSocket, history: Rc<History>, after: i64) -> Result<(), ApiError> {
+        let latest = history.latest_seq()?;
+        if latest - after <= REPLAY_PAGE {
+            // Small enough to send at once.
+            send_page(&ws, &history, after)?;
+            ready(&ws, &self.sockets(), latest);
+            return Ok(());
+        }
+        self.replaying.borrow_mut().push(ws.clone());
+        let replaying = self.replaying.clone();
+        let state = another_handle(&self.state);
+        self.state.wait_until(async move {
+            let mut cursor = after;
+            loop {
+                let caught_up = send_page(&ws, &history, cursor).and_then(|last| {
+                    cursor = last;
+                    Ok(cursor >= history.latest_seq()?)
+                });
+                match caught_up {
+                    Ok(false) if is_open(&ws) => yield_now().await,
+                    outcome => {
+                        if let Err(error) = outcome {
+                            worker::console_error!("room replay: {}", error.detail());
+                            sockets::close(&ws, Standing::Out { code: 1011, reason: "replay failed" });
+                        }
+                        replaying.borrow_mut().retain(|other| *other != ws);
+                        ready(&ws, &Sockets::new(&state, &replaying), cursor);
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// A page of events after `after`, sent; the seq of the last.
+fn send_page(ws: &WebSocket, history: &History, after: i64) -> Result<i64, ApiError> {
+    let (events, last) = history.events_after(after, REPLAY_PAGE)?;
+    for stored in &events {
+        let event = Numbered { event: &stored.event, seq: stored.seq, message: stored.message.as_ref() };
+        send(ws, &ServerFrame::Event(event));
+    }
+    Ok(last)
+}
+
+/// `ready` and who is here: the socket then gets every event as it happens.
+fn ready(ws: &WebSocket, sockets: &Sockets<'_>, latest: i64) {
+    send(ws, &ServerFrame::Ready { seq: latest });
+    send(ws, &ServerFrame::Presence { users: &sockets.present_users() });
+}

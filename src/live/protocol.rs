@@ -1,0 +1,245 @@
+//! What crosses between the worker and a room's object: one enum of calls (`Call`), posted to
+//! one path and matched exhaustively by the object, each call with its own answer type
+//! (`RoomCall::Done`). The object answers every call with an `Answer`, its refusals typed, so
+//! that the worker alone words the HTTP errors.
+//!
+//! Worker and object are one script, deployed together: a deploy restarts every object with
+//! the new code, so an old object never meets a new call (see the README, "Deploying").
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::frames::{Change, MessageView, You};
+use crate::auth::session::KeyHash;
+use crate::domain::limits::WriteKind;
+use crate::domain::{MessageId, Refusal, RoomView, UserId};
+use crate::error::ApiError;
+
+/// Where an upgrade (`Call::Connect`), which carries no body, carries its call.
+pub const CALL_HEADER: &str = "X-Room-Call";
+
+/// Every call the worker makes on a room's object: posted as the JSON body of a request to the
+/// object, or, for an upgrade, in `CALL_HEADER`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Call {
+    /// Opens a socket (the request is an upgrade).
+    Connect(Connect),
+    /// Changes D1 committed, in outbox order.
+    Apply(Changes),
+    Post(Post),
+    History(HistoryQuery),
+    Edit(Edit),
+    Delete(Deletion),
+    AddTicket(Ticket),
+    Redeem(Redeem),
+}
+
+/// A call, and what the object answers it with when it is done.
+pub trait RoomCall: Into<Call> {
+    type Done: Serialize + DeserializeOwned;
+}
+
+/// The object's answer to a call.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer<T> {
+    Done(T),
+    Denied(Denied),
+}
+
+impl<T> Answer<T> {
+    pub fn into_result(self) -> Result<T, ApiError> {
+        match self {
+            Self::Done(value) => Ok(value),
+            Self::Denied(denied) => Err(denied.into()),
+        }
+    }
+}
+
+impl<T> From<Denied> for Answer<T> {
+    fn from(denied: Denied) -> Self {
+        Self::Denied(denied)
+    }
+}
+
+/// Why the object refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Denied {
+    /// No such message in the room (or it is deleted).
+    NoSuchMessage,
+    /// Only a message's author may edit it.
+    NotTheAuthor,
+    /// Only a message's author or an admin may delete it.
+    NotYours,
+    /// A ceiling of the author's writes (posts, edits) is reached: seconds to wait.
+    TooMany { kind: WriteKind, retry_after: u64 },
+    /// The ticket is unknown, used or expired.
+    BadTicket,
+    /// The room was told the key ended.
+    KeyEnded,
+    /// The room was told the user was banned.
+    Banned,
+    /// The room is deleted, or the caller may no longer see it.
+    RoomGone,
+    /// The room's events say the author left after the worker found them present: the post,
+    /// edit or deletion lost a race with their leaving (or removal, or ban).
+    Departed,
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NoSuchMessage => ApiError::NotFound("no such message in this room"),
+            Denied::NotTheAuthor => ApiError::Forbidden("only its author may edit a message"),
+            Denied::NotYours => ApiError::Forbidden("only its author or an admin may delete a message"),
+            Denied::TooMany { kind, retry_after } => ApiError::TooManyRequests { message: kind.refusal(), retry_after },
+            Denied::BadTicket => ApiError::Unauthorized("invalid, used or expired ticket"),
+            Denied::KeyEnded => ApiError::INVALID_KEY,
+            Denied::Banned => Refusal::Banned.into(),
+            Denied::RoomGone => Refusal::RoomNotFound.into(),
+            // As the worker refuses one it finds absent (`Situation::check`).
+            Denied::Departed => ApiError::Forbidden("only present members may post"),
+        }
+    }
+}
+
+/// A socket the worker authorized: who opens it, and the room as D1 has it now.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Connect {
+    pub room: RoomView,
+    /// Null for a viewer without a key.
+    pub you: Option<You>,
+    pub key_hash: Option<KeyHash>,
+    /// When the key's session ends.
+    pub expires_at: Option<i64>,
+    /// Resume after this seq.
+    pub after: Option<i64>,
+}
+
+/// One outbox row: an event D1 committed, not yet known to have reached the room's object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxEvent {
+    pub id: i64,
+    pub change: Change,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Changes {
+    pub events: Vec<OutboxEvent>,
+}
+
+/// The highest outbox id the object has applied.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Applied {
+    pub applied: i64,
+}
+
+/// A post, over HTTP or a socket; the author may post (the worker or the socket checked). The
+/// object counts it against the ceiling of posts it reads from the settings.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Post {
+    pub user_id: UserId,
+    pub message_id: MessageId,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    pub before: Option<MessageId>,
+    pub after: Option<MessageId>,
+    pub limit: u32,
+}
+
+/// A page of history: newest first, and the id to pass as `before` for the page before it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub messages: Vec<MessageView>,
+    pub next: Option<MessageId>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Edit {
+    pub user_id: UserId,
+    pub message_id: MessageId,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Deletion {
+    pub user_id: UserId,
+    pub message_id: MessageId,
+    /// The caller is an admin of the room, and may delete anyone's message.
+    pub moderator: bool,
+}
+
+/// A ticket, by its hash, for one of the user's keys.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ticket {
+    pub ticket_hash: KeyHash,
+    pub user_id: UserId,
+    pub key_hash: KeyHash,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Redeem {
+    pub ticket_hash: KeyHash,
+}
+
+/// Whose a redeemed ticket was.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Redeemed {
+    pub user_id: UserId,
+    pub key_hash: KeyHash,
+}
+
+macro_rules! calls {
+    ($($call:ident($request:ty) -> $done:ty),* $(,)?) => {
+        $(
+            impl From<$request> for Call {
+                fn from(request: $request) -> Self {
+                    Self::$call(request)
+                }
+            }
+            impl RoomCall for $request {
+                type Done = $done;
+            }
+        )*
+    };
+}
+
+calls! {
+    Connect(Connect) -> (),
+    Apply(Changes) -> Applied,
+    Post(Post) -> MessageView,
+    History(HistoryQuery) -> HistoryPage,
+    Edit(Edit) -> MessageView,
+    Delete(Deletion) -> (),
+    AddTicket(Ticket) -> (),
+    Redeem(Redeem) -> Redeemed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_names_itself_beside_its_fields() {
+        let call = Call::from(Redeem { ticket_hash: KeyHash::stored(&"a".repeat(64)).unwrap() });
+        let value = serde_json::to_value(&call).unwrap();
+        assert_eq!(value["call"], "redeem");
+        assert!(matches!(serde_json::from_value::<Call>(value).unwrap(), Call::Redeem(_)));
+    }
+
+    #[test]
+    fn a_refusal_crosses_as_its_name_and_becomes_the_http_error() {
+        let answer: Answer<()> = Denied::TooMany { kind: WriteKind::Edit, retry_after: 3 }.into();
+        let text = serde_json::to_string(&answer).unwrap();
+        let back: Answer<()> = serde_json::from_str(&text).unwrap();
+        let error = back.into_result().unwrap_err();
+        assert_eq!(error, ApiError::TooManyRequests { message: WriteKind::Edit.refusal(), retry_after: 3 });
+        assert_eq!(ApiError::from(Denied::RoomGone), ApiError::NotFound("room not found"));
+    }
+}

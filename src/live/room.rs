@@ -1,0 +1,451 @@
+//! The room's rules, whatever the platform: what each call of the worker does (a post, an edit,
+//! a deletion, a page of history, a ticket, the changes D1 committed), what each frame of a
+//! socket does, and who is here. The object (`object.rs`) only hands them its calls, frames,
+//! closes and alarms; the sockets are `sockets.rs`'s, the storage `history.rs`'s.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use worker::{Env, State, WebSocket, WebSocketIncomingMessage};
+
+use super::apply::{apply, Effect};
+use super::frames::{self, close, ClientFrame, Event, FrameError, MessageView, Numbered, ServerFrame};
+use super::history::{Cursor, History, MessageRow};
+use super::platform::{atomically, in_millis};
+use super::protocol::{
+    Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Redeem, Redeemed, Ticket,
+};
+use super::sockets::{self, is_open, send, Rates, Socket, Sockets};
+use super::standing::Standing;
+use crate::auth::random_bytes;
+use crate::clock::now_millis;
+use crate::config::{Config, RoomEventsFault, Settings};
+use crate::domain::limits::WriteKind;
+use crate::domain::{MessageId, MessageText, UserId};
+use crate::error::ApiError;
+
+/// How long presence changes gather before one `presence` frame tells them.
+const PRESENCE_COALESCE_MILLIS: i64 = 200;
+
+/// One room, as its object holds it while it lives.
+pub struct Room {
+    pub(super) state: State,
+    env: Env,
+    /// The room's storage while the object lives: `Some(None)` once the room is deleted.
+    history: RefCell<Option<Option<Rc<History>>>>,
+    /// The last `presence` frame sent, while the object stays in memory.
+    presence: RefCell<Option<Vec<UserId>>>,
+    /// Sockets still being sent their replay.
+    pub(super) replaying: Rc<RefCell<Vec<WebSocket>>>,
+    rates: Rates,
+    /// The settings, read once per object life.
+    config: RefCell<Option<Rc<Config>>>,
+    /// `FAULT_ROOM_EVENTS=fail_first|fail_midway` (tests): whether this object failed its first
+    /// delivery.
+    failed_once: RefCell<bool>,
+}
+
+impl Room {
+    pub fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            history: RefCell::new(None),
+            presence: RefCell::new(None),
+            replaying: Rc::default(),
+            rates: Rates::default(),
+            config: RefCell::new(None),
+            failed_once: RefCell::new(false),
+        }
+    }
+
+    pub fn sockets(&self) -> Sockets<'_> {
+        Sockets::new(&self.state, &self.replaying)
+    }
+
+    /// The room's storage, made on first use; `None` once the room is deleted.
+    pub fn stored(&self) -> Result<Option<Rc<History>>, ApiError> {
+        if let Some(history) = self.history.borrow().as_ref() {
+            return Ok(history.clone());
+        }
+        let history = History::open(self.state.storage().sql())?.map(Rc::new);
+        *self.history.borrow_mut() = Some(history.clone());
+        Ok(history)
+    }
+
+    /// The room's storage, for a call that needs the room to be there.
+    pub fn history(&self) -> Result<Rc<History>, ApiError> {
+        self.stored()?.ok_or(ApiError::from(Denied::RoomGone))
+    }
+
+    fn config(&self) -> Option<Rc<Config>> {
+        if let Some(config) = self.config.borrow().as_ref() {
+            return Some(config.clone());
+        }
+        let config = Settings::of(&self.env).config.ok()?;
+        *self.config.borrow_mut() = Some(config.clone());
+        Some(config)
+    }
+
+    /// Asks for an alarm soon, to tell who is here once the changes settle.
+    pub async fn presence_changed(&self) {
+        let soon = now_millis() + PRESENCE_COALESCE_MILLIS;
+        let storage = self.state.storage();
+        let due = storage.get_alarm().await.ok().flatten();
+        if due.is_none_or(|due| due > soon) {
+            let _ = storage.set_alarm(in_millis(PRESENCE_COALESCE_MILLIS)).await;
+        }
+    }
+
+    /// Tells who is here if that changed, closes sockets whose key expired, and wakes again
+    /// at the next expiry.
+    pub async fn on_alarm(&self) -> Result<(), ApiError> {
+        if self.stored()?.is_none() {
+            return Ok(());
+        }
+        let now = now_millis();
+        let mut next_expiry: Option<i64> = None;
+        let sockets = self.sockets();
+        for ws in sockets.all() {
+            match Socket::of(&ws).expires_at {
+                Some(expires_at) if expires_at <= now => sockets::close(&ws, Standing::KEY_ENDED),
+                Some(expires_at) => next_expiry = Some(next_expiry.map_or(expires_at, |next| next.min(expires_at))),
+                None => {}
+            }
+        }
+        let users = sockets.present_users();
+        if self.presence.borrow().as_ref() != Some(&users) {
+            sockets.broadcast(&ServerFrame::Presence { users: &users });
+            *self.presence.borrow_mut() = Some(users);
+        }
+        if let Some(next) = next_expiry {
+            self.state.storage().set_alarm(in_millis(next - now)).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether `user_id` may still write here as the worker found: refused if the room's events
+    /// say they left since (a write that lost a race with their leaving, removal or ban).
+    fn present_author(&self, history: &History, user_id: &UserId) -> Result<Result<(), Denied>, ApiError> {
+        Ok(if history.departed(user_id)? { Err(Denied::Departed) } else { Ok(()) })
+    }
+
+    /// Counts a write against its kind's ceiling, if it has one: refused with the seconds to
+    /// wait past it.
+    fn count(
+        &self,
+        history: &History,
+        kind: WriteKind,
+        user_id: &UserId,
+        now: i64,
+    ) -> Result<Result<(), Denied>, ApiError> {
+        let Some(limit) = self.config().and_then(|config| config.limits.of(kind)) else { return Ok(Ok(())) };
+        Ok(history
+            .count_write(kind, user_id, now, &limit)?
+            .map_err(|retry_after| Denied::TooMany { kind, retry_after }))
+    }
+
+    /// Posts the message, unless its author left, or is past their ceiling of posts.
+    pub fn post(&self, post: &Post) -> Result<Answer<MessageView>, ApiError> {
+        let history = self.history()?;
+        let now = now_millis();
+        if let Err(denied) = self.present_author(&history, &post.user_id)? {
+            return Ok(denied.into());
+        }
+        if let Err(denied) = self.count(&history, WriteKind::Post, &post.user_id, now)? {
+            return Ok(denied.into());
+        }
+        let message = history.post(&post.message_id, &post.user_id, &post.text, now)?.view()?;
+        let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
+        self.sockets().broadcast(&ServerFrame::Event(event));
+        Ok(Answer::Done(message))
+    }
+
+    pub fn page(&self, query: &HistoryQuery) -> Result<Answer<HistoryPage>, ApiError> {
+        let cursor = match (query.before, query.after) {
+            (Some(before), _) => Cursor::Before(before),
+            (None, Some(after)) => Cursor::After(after),
+            (None, None) => Cursor::Latest,
+        };
+        let Some(page) = self.history()?.page(cursor, query.limit)? else {
+            return Ok(Denied::NoSuchMessage.into());
+        };
+        let messages = page.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
+        let next = match messages.last() {
+            Some(MessageView::Written { message_id, .. } | MessageView::Deleted { message_id, .. })
+                if page.more_before =>
+            {
+                Some(*message_id)
+            }
+            _ => None,
+        };
+        Ok(Answer::Done(HistoryPage { messages, next }))
+    }
+
+    /// The message, if it is there and not deleted, and its author may still write.
+    fn written(
+        &self,
+        history: &History,
+        user_id: &UserId,
+        message_id: &MessageId,
+    ) -> Result<Result<MessageRow, Denied>, ApiError> {
+        if let Err(denied) = self.present_author(history, user_id)? {
+            return Ok(Err(denied));
+        }
+        Ok(history.message(message_id)?.filter(|message| !message.is_deleted()).ok_or(Denied::NoSuchMessage))
+    }
+
+    pub fn edit(&self, edit: &Edit) -> Result<Answer<MessageView>, ApiError> {
+        let history = self.history()?;
+        let message = match self.written(&history, &edit.user_id, &edit.message_id)? {
+            Ok(message) if message.is_by(&edit.user_id) => message,
+            Ok(_) => return Ok(Denied::NotTheAuthor.into()),
+            Err(denied) => return Ok(denied.into()),
+        };
+        let now = now_millis();
+        if let Err(denied) = self.count(&history, WriteKind::Edit, &edit.user_id, now)? {
+            return Ok(denied.into());
+        }
+        let (seq, edited) = history.edit(&message, &edit.text, now)?;
+        let edited = edited.view()?;
+        self.sockets().broadcast(&ServerFrame::Event(Numbered {
+            event: &Event::MessageEdited,
+            seq,
+            message: Some(&edited),
+        }));
+        Ok(Answer::Done(edited))
+    }
+
+    pub fn delete(&self, deletion: &Deletion) -> Result<Answer<()>, ApiError> {
+        let history = self.history()?;
+        let message = match self.written(&history, &deletion.user_id, &deletion.message_id)? {
+            Ok(message) if deletion.moderator || message.is_by(&deletion.user_id) => message,
+            Ok(_) => return Ok(Denied::NotYours.into()),
+            Err(denied) => return Ok(denied.into()),
+        };
+        let (seq, event) = history.delete(&message, now_millis())?;
+        self.sockets().broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }));
+        Ok(Answer::Done(()))
+    }
+
+    pub fn add_ticket(&self, ticket: &Ticket) -> Result<Answer<()>, ApiError> {
+        let history = self.history()?;
+        if history.told(Some(&ticket.key_hash), Some(&ticket.user_id))?.key_ended {
+            return Ok(Denied::KeyEnded.into());
+        }
+        history.add_ticket(&ticket.ticket_hash, &ticket.user_id, &ticket.key_hash, ticket.expires_at, now_millis())?;
+        Ok(Answer::Done(()))
+    }
+
+    /// Whose the ticket was; used up either way. An object that never held a room answers
+    /// without making its storage.
+    pub fn redeem(&self, redeem: &Redeem) -> Result<Answer<Redeemed>, ApiError> {
+        let Some(history) = History::existing(self.state.storage().sql())? else {
+            return Ok(Denied::BadTicket.into());
+        };
+        Ok(match history.redeem_ticket(&redeem.ticket_hash, now_millis())? {
+            Some((user_id, key_hash)) => Answer::Done(Redeemed { user_id, key_hash }),
+            None => Denied::BadTicket.into(),
+        })
+    }
+
+    /// Applies the changes not applied yet, in one storage transaction with the outbox id it
+    /// reached, then shows the sockets what they did.
+    pub async fn apply(&self, changes: Changes) -> Result<Applied, ApiError> {
+        let Some(history) = self.stored()? else {
+            // A deleted room takes nothing more: all of it counts as applied.
+            let applied = changes.events.iter().map(|event| event.id).max().unwrap_or(0);
+            return Ok(Applied { applied });
+        };
+        let fault = self.config().and_then(|config| config.room_events_fault);
+        let fails = matches!(fault, Some(RoomEventsFault::FailFirst | RoomEventsFault::FailMidway))
+            && !self.failed_once.replace(true);
+        if fails && fault == Some(RoomEventsFault::FailFirst) {
+            return Err(ApiError::internal("FAULT_ROOM_EVENTS=fail_first: this object's first delivery fails"));
+        }
+        let now = now_millis();
+        let outcome = atomically(&self.state, {
+            let history = history.clone();
+            move || {
+                let applied = apply(&history, &changes.events, now)?;
+                if fails {
+                    return Err(ApiError::internal("FAULT_ROOM_EVENTS=fail_midway: failed after applying"));
+                }
+                Ok(applied)
+            }
+        });
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                // Rolled back: what the history keeps in memory (its latest seq) is read anew.
+                *self.history.borrow_mut() = None;
+                return Err(error);
+            }
+        };
+        let applied = Applied { applied: outcome.applied };
+        if self.show(&history, outcome.effects).await? {
+            self.presence_changed().await;
+        }
+        Ok(applied)
+    }
+
+    /// Shows the sockets what applied changes did; whether any socket was closed.
+    async fn show(&self, history: &History, effects: Vec<Effect>) -> Result<bool, ApiError> {
+        let sockets = self.sockets();
+        let mut closed = false;
+        let mut close_all = |all: Vec<WebSocket>, standing: Standing| {
+            for ws in all {
+                sockets::close(&ws, standing);
+                closed = true;
+            }
+        };
+        for effect in effects {
+            match effect {
+                Effect::Broadcast(seq, event) => {
+                    sockets.broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }))
+                }
+                Effect::CloseKey(key_hash) => close_all(sockets.of_key(&key_hash), Standing::KEY_ENDED),
+                Effect::CloseUser { user_id, standing } => close_all(sockets.of_user(&user_id), standing),
+                Effect::Present(user_id) => {
+                    for ws in sockets.of_user(&user_id) {
+                        ws.serialize_attachment(&Socket { present: true, ..Socket::of(&ws) })?;
+                    }
+                }
+                Effect::Judge => {
+                    for ws in sockets.all() {
+                        let standing = self.standing_of(history, &Socket::of(&ws))?;
+                        if matches!(standing, Standing::Out { .. }) {
+                            close_all(vec![ws], standing);
+                        }
+                    }
+                }
+                Effect::Delete => {
+                    close_all(sockets.all(), Standing::ROOM_DELETED);
+                    *self.history.borrow_mut() = Some(None);
+                    let storage = self.state.storage();
+                    storage.delete_alarm().await?;
+                    storage.delete_all().await?;
+                    History::bury(&storage.sql(), now_millis())?;
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(closed)
+    }
+
+    fn standing_of(&self, history: &History, socket: &Socket) -> Result<Standing, ApiError> {
+        let told = history.told(socket.key_hash.as_ref(), socket.user_id.as_ref())?;
+        Ok(Standing::of(socket.keyed(), socket.present, told))
+    }
+
+    /// The socket's standing now, by its attachment and what the room was told.
+    fn standing(&self, socket: &Socket) -> Result<Standing, ApiError> {
+        match self.stored()? {
+            Some(history) => self.standing_of(&history, socket),
+            None => Ok(Standing::ROOM_DELETED),
+        }
+    }
+
+    /// A frame from a socket: refused, or done, by what the socket may do now.
+    pub async fn on_frame(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<(), ApiError> {
+        // A socket that is closing, by either side, is heard no more.
+        if !is_open(ws) {
+            return Ok(());
+        }
+        let text = match message {
+            WebSocketIncomingMessage::Binary(_) => {
+                sockets::close(ws, Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" });
+                return Ok(());
+            }
+            WebSocketIncomingMessage::String(text) => text,
+        };
+        if text.len() > frames::MAX_FRAME_BYTES {
+            sockets::close(ws, Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
+            return Ok(());
+        }
+        let now = now_millis();
+        let mut socket = Socket::of(ws);
+        let within = self.rates.frame(&mut socket, now);
+        if socket.user_id.is_none() {
+            ws.serialize_attachment(&socket)?;
+        }
+        if !within {
+            sockets::close(ws, Standing::Out { code: close::POLICY, reason: "too many frames" });
+            return Ok(());
+        }
+        if socket.expires_at.is_some_and(|expires_at| expires_at <= now) {
+            sockets::close(ws, Standing::KEY_ENDED);
+            return Ok(());
+        }
+        let standing = self.standing(&socket)?;
+        if let Standing::Out { .. } = standing {
+            sockets::close(ws, standing);
+            self.presence_changed().await;
+            return Ok(());
+        }
+        let outcome = match ClientFrame::parse(&text) {
+            Err(error) => Err(error),
+            Ok(ClientFrame::Send { text, txn_id }) => self.send_frame(ws, &socket, standing, &text, &txn_id),
+            Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
+            Ok(ClientFrame::Ping) => {
+                send(ws, &ServerFrame::Pong);
+                Ok(())
+            }
+        };
+        if let Err(error) = outcome {
+            send(ws, &error.frame());
+        }
+        Ok(())
+    }
+
+    fn send_frame(
+        &self,
+        ws: &WebSocket,
+        socket: &Socket,
+        standing: Standing,
+        text: &MessageText,
+        txn_id: &str,
+    ) -> Result<(), FrameError> {
+        let refuse = |error: &str| FrameError::new(error, Some(txn_id));
+        let internal = |error: ApiError| {
+            worker::console_error!("room socket send: {}", error.detail());
+            refuse("internal error")
+        };
+        let Some(user_id) = socket.user_id.filter(|_| standing.may_post()) else {
+            return Err(refuse("only present members may post"));
+        };
+        let history = self.history().map_err(internal)?;
+        let sent = |message: &MessageView| send(ws, &ServerFrame::Sent { txn_id, message });
+        if let Some(message) = history.sent_before(&user_id, txn_id).map_err(internal)? {
+            sent(&message.view().map_err(internal)?);
+            return Ok(());
+        }
+        let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?);
+        let post = Post { user_id, message_id, text: text.as_str().to_owned() };
+        match self.post(&post).map_err(internal)? {
+            Answer::Done(message) => {
+                history.remember_txn(&user_id, txn_id, message_seq(&message), now_millis()).map_err(internal)?;
+                sent(&message);
+                Ok(())
+            }
+            Answer::Denied(denied) => Err(refuse(ApiError::from(denied).message())),
+        }
+    }
+
+    fn typing_frame(&self, ws: &WebSocket, socket: &Socket, standing: Standing, now: i64) -> Result<(), FrameError> {
+        let Some(user_id) = socket.user_id.filter(|_| standing.may_post()) else {
+            return Err(FrameError::new("only present members may type", None));
+        };
+        if !self.rates.typing(&user_id, now) {
+            return Err(FrameError::new("typing too often: once every 2 seconds", None));
+        }
+        self.sockets().broadcast_but(&ServerFrame::Typing { user_id: &user_id }, Some(ws));
+        Ok(())
+    }
+}
+
+fn message_seq(message: &MessageView) -> i64 {
+    match message {
+        MessageView::Written { seq, .. } | MessageView::Deleted { seq, .. } => *seq,
+    }
+}
