@@ -16,8 +16,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-#[allow(dead_code)]
-#[path = "../tests/api/helpers.rs"]
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/api/helpers/mod.rs"]
 mod helpers;
 mod live;
 

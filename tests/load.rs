@@ -8,8 +8,8 @@
 // Tests may panic: that is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
+#[allow(dead_code, unused_imports)]
+#[path = "api/helpers/mod.rs"]
 mod helpers;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -212,7 +212,7 @@ fn history(app: &TestApp, room: &str) -> Vec<(i64, String)> {
             request = request.query("before", before);
         }
         let page = request.send();
-        assert_eq!(page.status, 200, "{}", page.text);
+        page.assert_status(200);
         for message in page.body["messages"].as_array().unwrap() {
             messages.push((message["seq"].as_i64().unwrap(), message["message_id"].as_str().unwrap().to_string()));
         }

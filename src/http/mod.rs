@@ -36,9 +36,9 @@ pub fn no_content() -> Result<Response, ApiError> {
     Ok(Response::empty()?.with_status(204))
 }
 
-/// The answer to an outcome: the response, or the error rendered as its JSON answer, its
+/// The response to an outcome: the response itself, or the error rendered as its JSON answer, its
 /// internal detail (if any) kept for the request's log line.
-pub fn answer(outcome: Result<Response, ApiError>, log: &RequestLog) -> worker::Result<Response> {
+pub fn render(outcome: Result<Response, ApiError>, log: &RequestLog) -> worker::Result<Response> {
     outcome.or_else(|error| {
         if let Some(detail) = error.log_detail() {
             log.failed(detail);
@@ -54,7 +54,7 @@ pub fn finish(
     count_round_trips: bool,
     cors: Cors<'_>,
 ) -> worker::Result<Response> {
-    let mut response = answer(outcome, log)?;
+    let mut response = render(outcome, log)?;
     let headers = response.headers_mut();
     headers.set("X-Content-Type-Options", "nosniff")?;
     // Answers carry session keys and private room data: no cache may keep them.

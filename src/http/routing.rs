@@ -55,7 +55,7 @@ impl Route<Handler<Shared>> {
         let handler = self.handler;
         let serve = move |req, ctx: RouteContext<Shared>| {
             let log = ctx.data.log.clone();
-            async move { super::answer(handler(req, ctx).await, &log) }
+            async move { super::render(handler(req, ctx).await, &log) }
         };
         let router = Router::with_data(shared);
         match method {

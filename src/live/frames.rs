@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::auth::session::KeyHash;
-use crate::domain::{MessageId, MessageText, RoomView, UserId};
+pub use super::events::{Change, Event, LeaveReason, MessageView};
+use crate::domain::{MessageText, RoomView, UserId};
 
 /// The largest frame a client may send; a longer one closes its socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -139,54 +139,6 @@ pub struct You {
     pub owner: bool,
 }
 
-/// A message as history, answers and frames show it: written, or deleted (its place and seq
-/// kept, nothing else).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum MessageView {
-    Written {
-        message_id: MessageId,
-        seq: i64,
-        user_id: UserId,
-        text: String,
-        /// RFC 3339, UTC.
-        sent_at: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        edited_at: Option<String>,
-    },
-    Deleted {
-        message_id: MessageId,
-        seq: i64,
-        /// Always true.
-        deleted: bool,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeaveReason {
-    Left,
-    Removed,
-    Banned,
-}
-
-/// A persisted event of the room: what its `seq` numbers, kept for resuming. A `message` or
-/// `message_edited` names its message by seq in storage, and carries it as it is now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    Message,
-    MessageEdited,
-    MessageDeleted { message_id: MessageId },
-    MemberJoined { user_id: UserId },
-    MemberLeft { user_id: UserId, reason: LeaveReason },
-    AdminAdded { user_id: UserId },
-    AdminRemoved { user_id: UserId },
-    OwnerChanged { owner: UserId },
-    RoomUpdated { room: RoomView },
-    RoomDeleted,
-}
-
 /// An event with its seq, and its message if it has one: the frame every socket gets.
 #[derive(Debug, Clone, Serialize)]
 pub struct Numbered<'a> {
@@ -241,171 +193,6 @@ impl ServerFrame<'_> {
     /// The frame as it goes on the wire.
     pub fn text(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| r#"{"type":"error","error":"internal error"}"#.to_owned())
-    }
-}
-
-/// A change that D1 committed, as the outbox hands it to the room (`store::outbox`): most are
-/// also a numbered event of the room (`event`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Change {
-    MemberJoined {
-        user_id: UserId,
-    },
-    MemberLeft {
-        user_id: UserId,
-        reason: LeaveReason,
-    },
-    AdminAdded {
-        user_id: UserId,
-    },
-    AdminRemoved {
-        user_id: UserId,
-    },
-    OwnerChanged {
-        owner: UserId,
-    },
-    RoomUpdated {
-        room: RoomView,
-    },
-    RoomDeleted,
-    /// A session ended: its sockets close, its tickets are void.
-    KeyEnded {
-        key_hash: KeyHash,
-    },
-    /// Someone who was not a present member was banned: their sockets (a viewer's, with their
-    /// key) close and they may not open one (a member's ban is their `member_left`).
-    UserBanned {
-        user_id: UserId,
-    },
-    /// A ban was lifted.
-    UserUnbanned {
-        user_id: UserId,
-    },
-    /// One this room does not know (written by a newer worker, or unreadable): applied as
-    /// nothing, so that it never holds up what comes after it.
-    #[serde(other)]
-    Unknown,
-}
-
-impl Change {
-    /// The room's event for it, if it is one.
-    pub fn event(&self) -> Option<Event> {
-        Some(match self {
-            Self::MemberJoined { user_id } => Event::MemberJoined { user_id: *user_id },
-            Self::MemberLeft { user_id, reason } => Event::MemberLeft { user_id: *user_id, reason: *reason },
-            Self::AdminAdded { user_id } => Event::AdminAdded { user_id: *user_id },
-            Self::AdminRemoved { user_id } => Event::AdminRemoved { user_id: *user_id },
-            Self::OwnerChanged { owner } => Event::OwnerChanged { owner: *owner },
-            Self::RoomUpdated { room } => Event::RoomUpdated { room: room.clone() },
-            Self::RoomDeleted => Event::RoomDeleted,
-            Self::KeyEnded { .. } | Self::UserBanned { .. } | Self::UserUnbanned { .. } | Self::Unknown => return None,
-        })
-    }
-}
-
-/// One of each frame the room sends and each event it keeps, to hold web/asyncapi.json and the
-/// tests to exactly these. `variant` matches every variant, so a new one does not compile until
-/// it is numbered here, and the test then wants an example of it.
-pub mod examples {
-    use super::*;
-
-    pub fn user() -> UserId {
-        UserId::from_random_bytes([1; 16])
-    }
-
-    pub fn message() -> MessageView {
-        MessageView::Deleted { message_id: MessageId::from_random_bytes([2; 16]), seq: 1, deleted: true }
-    }
-
-    pub fn room() -> RoomView {
-        RoomView { open: true, name: String::new(), user_count: 1, owner: user() }
-    }
-
-    /// Every event, and how many kinds there are.
-    pub fn events() -> (Vec<Event>, usize) {
-        let user_id = user();
-        let events = vec![
-            Event::Message,
-            Event::MessageEdited,
-            Event::MessageDeleted { message_id: MessageId::from_random_bytes([2; 16]) },
-            Event::MemberJoined { user_id },
-            Event::MemberLeft { user_id, reason: LeaveReason::Left },
-            Event::AdminAdded { user_id },
-            Event::AdminRemoved { user_id },
-            Event::OwnerChanged { owner: user_id },
-            Event::RoomUpdated { room: room() },
-            Event::RoomDeleted,
-        ];
-        (events, 10)
-    }
-
-    pub fn event_variant(event: &Event) -> usize {
-        match event {
-            Event::Message => 0,
-            Event::MessageEdited => 1,
-            Event::MessageDeleted { .. } => 2,
-            Event::MemberJoined { .. } => 3,
-            Event::MemberLeft { .. } => 4,
-            Event::AdminAdded { .. } => 5,
-            Event::AdminRemoved { .. } => 6,
-            Event::OwnerChanged { .. } => 7,
-            Event::RoomUpdated { .. } => 8,
-            Event::RoomDeleted => 9,
-        }
-    }
-
-    pub fn frame_variant(frame: &ServerFrame<'_>) -> usize {
-        match frame {
-            ServerFrame::Hello { .. } => 0,
-            ServerFrame::Ready { .. } => 1,
-            ServerFrame::Reset { .. } => 2,
-            ServerFrame::Presence { .. } => 3,
-            ServerFrame::Typing { .. } => 4,
-            ServerFrame::Sent { .. } => 5,
-            ServerFrame::Error { .. } => 6,
-            ServerFrame::Pong => 7,
-            ServerFrame::Event(_) => 8,
-        }
-    }
-
-    /// The type names of every event.
-    pub fn event_types() -> Vec<String> {
-        events().0.iter().map(|event| type_of(&serde_json::to_value(event).unwrap_or_default())).collect()
-    }
-
-    /// The type names of every frame the room sends (each event's among them), checked to be
-    /// one of each variant.
-    pub fn server_frame_types() -> Vec<String> {
-        let (room, you, message, user) =
-            (room(), You { user_id: user(), present: true, admin: false, owner: false }, message(), user());
-        let users = [user];
-        let frames = [
-            ServerFrame::Hello { seq: 0, room: &room, you: Some(&you) },
-            ServerFrame::Ready { seq: 0 },
-            ServerFrame::Reset { seq: 0 },
-            ServerFrame::Presence { users: &users },
-            ServerFrame::Typing { user_id: &user },
-            ServerFrame::Sent { txn_id: "t", message: &message },
-            ServerFrame::Error { error: "e", txn_id: None },
-            ServerFrame::Pong,
-        ];
-        let mut types: Vec<String> =
-            frames.iter().map(|frame| type_of(&serde_json::to_value(frame).unwrap_or_default())).collect();
-        let (events, _) = events();
-        let numbered: Vec<ServerFrame<'_>> =
-            events.iter().map(|event| ServerFrame::Event(Numbered { event, seq: 1, message: None })).collect();
-        let mut seen: Vec<usize> = frames.iter().chain(&numbered).map(frame_variant).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() == 9 {
-            types.extend(event_types());
-        }
-        types
-    }
-
-    fn type_of(value: &Value) -> String {
-        value["type"].as_str().unwrap_or_default().to_owned()
     }
 }
 
@@ -474,7 +261,7 @@ mod tests {
 
     #[test]
     fn the_asyncapi_document_lists_exactly_the_frame_types_of_the_code() {
-        let sent: BTreeSet<String> = examples::server_frame_types().into_iter().collect();
+        let sent: BTreeSet<String> = crate::live::examples::server_frame_types().into_iter().collect();
         assert_eq!(documented("sendRoomFrames"), sent);
         let read: BTreeSet<String> = ClientFrame::TYPES.iter().map(|kind| (*kind).to_owned()).collect();
         assert_eq!(documented("receiveClientFrames"), read);
@@ -482,11 +269,11 @@ mod tests {
 
     #[test]
     fn the_examples_hold_one_of_each_frame_and_event() {
-        let (events, kinds) = examples::events();
-        let seen: BTreeSet<usize> = events.iter().map(examples::event_variant).collect();
+        let (events, kinds) = crate::live::examples::events();
+        let seen: BTreeSet<usize> = events.iter().map(crate::live::examples::event_variant).collect();
         assert_eq!(seen, (0..kinds).collect());
         // Eight frames and every event: only when each of the nine frame variants was seen.
-        assert_eq!(examples::server_frame_types().len(), 8 + kinds);
+        assert_eq!(crate::live::examples::server_frame_types().len(), 8 + kinds);
     }
 
     #[test]
@@ -495,7 +282,10 @@ mod tests {
             let frame = format!(r#"{{"type":"{kind}","text":"hi","txn_id":"t"}}"#);
             assert_eq!(ClientFrame::parse(&frame).unwrap().kind(), kind);
         }
-        for kind in examples::server_frame_types().iter().filter(|kind| !ClientFrame::TYPES.contains(&kind.as_str())) {
+        for kind in crate::live::examples::server_frame_types()
+            .iter()
+            .filter(|kind| !ClientFrame::TYPES.contains(&kind.as_str()))
+        {
             let frame = format!(r#"{{"type":"{kind}","text":"hi","txn_id":"t"}}"#);
             assert!(ClientFrame::parse(&frame).unwrap_err().error.starts_with("unknown frame type"), "{kind}");
         }
@@ -503,12 +293,12 @@ mod tests {
 
     #[test]
     fn a_numbered_event_is_its_fields_with_its_seq_and_its_message() {
-        let user_id = examples::user();
+        let user_id = crate::live::examples::user();
         let event = Event::MemberJoined { user_id };
         let frame = ServerFrame::Event(Numbered { event: &event, seq: 7, message: None });
         let value: Value = serde_json::from_str(&frame.text()).unwrap();
         assert_eq!(value, serde_json::json!({ "type": "member_joined", "user_id": user_id, "seq": 7 }));
-        let message = examples::message();
+        let message = crate::live::examples::message();
         let frame = ServerFrame::Event(Numbered { event: &Event::Message, seq: 8, message: Some(&message) });
         let value: Value = serde_json::from_str(&frame.text()).unwrap();
         assert_eq!(value["type"], "message");
@@ -519,35 +309,6 @@ mod tests {
     fn an_error_frame_leaves_out_a_missing_txn_id() {
         assert_eq!(FrameError::new("no", None).frame().text(), r#"{"type":"error","error":"no"}"#);
         assert_eq!(FrameError::new("no", Some("t")).frame().text(), r#"{"type":"error","error":"no","txn_id":"t"}"#);
-    }
-
-    #[test]
-    fn changes_read_as_the_outbox_writes_them() {
-        let user = examples::user();
-        let left = format!(r#"{{"type":"member_left","user_id":"{user}","reason":"banned"}}"#);
-        assert_eq!(
-            serde_json::from_str::<Change>(&left).unwrap(),
-            Change::MemberLeft { user_id: user, reason: LeaveReason::Banned }
-        );
-        let change: Change = serde_json::from_str(r#"{"type":"room_deleted"}"#).unwrap();
-        assert_eq!(change.event(), Some(Event::RoomDeleted));
-        let key = format!(r#"{{"type":"key_ended","key_hash":"{}"}}"#, "a".repeat(64));
-        assert_eq!(serde_json::from_str::<Change>(&key).unwrap().event(), None);
-        for kind in ["user_banned", "user_unbanned"] {
-            let change: Change = serde_json::from_str(&format!(r#"{{"type":"{kind}","user_id":"{user}"}}"#)).unwrap();
-            assert_eq!(change.event(), None, "{kind}");
-        }
-        let room =
-            format!(r#"{{"type":"room_updated","room":{{"open":false,"name":"n","user_count":2,"owner":"{user}"}}}}"#);
-        assert!(matches!(serde_json::from_str::<Change>(&room).unwrap(), Change::RoomUpdated { .. }));
-        assert_eq!(serde_json::from_str::<Change>(r#"{"type":"from_the_future"}"#).unwrap(), Change::Unknown);
-    }
-
-    #[test]
-    fn a_change_that_is_an_event_is_kept_as_the_same_json() {
-        let user = examples::user();
-        let change = Change::MemberLeft { user_id: user, reason: LeaveReason::Removed };
-        assert_eq!(serde_json::to_value(change.event().unwrap()).unwrap(), serde_json::to_value(&change).unwrap());
     }
 
     #[test]
@@ -564,17 +325,5 @@ mod tests {
     fn ping_and_pong_are_frames_of_their_type() {
         assert_eq!(ClientFrame::parse(PING).unwrap(), ClientFrame::Ping);
         assert_eq!(ServerFrame::Pong.text(), PONG);
-    }
-
-    #[test]
-    fn a_message_reads_back_written_or_deleted() {
-        let written = format!(
-            r#"{{"message_id":"{}","seq":3,"user_id":"{}","text":"hi","sent_at":"2026-01-01T00:00:00.000Z"}}"#,
-            MessageId::from_random_bytes([3; 16]),
-            examples::user()
-        );
-        assert!(matches!(serde_json::from_str::<MessageView>(&written).unwrap(), MessageView::Written { .. }));
-        let deleted = serde_json::to_string(&examples::message()).unwrap();
-        assert_eq!(serde_json::from_str::<MessageView>(&deleted).unwrap(), examples::message());
     }
 }

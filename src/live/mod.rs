@@ -8,8 +8,11 @@
 
 pub mod apply;
 pub mod client;
+pub mod events;
+pub mod examples;
 pub mod frames;
 pub mod history;
+mod incoming;
 pub mod object;
 mod opening;
 mod platform;

@@ -1,6 +1,6 @@
 //! `LiveRoom`: the Durable Object of one room. The platform's entry points and the dispatch of
 //! the worker's calls, nothing else: the room's rules are `room.rs` (and `opening.rs`), its
-//! sockets `sockets.rs`, its storage `history.rs`. Sockets use the hibernation API: the object
+//! sockets `sockets.rs`, its storage `history/`. Sockets use the hibernation API: the object
 //! may be evicted while they stay open, so everything a socket needs later is in its attachment.
 //!
 //! It trusts its caller: only the worker reaches it, and the worker has authorized the call.
@@ -94,9 +94,9 @@ async fn call_of(mut req: Request) -> std::result::Result<Call, ApiError> {
     }
 }
 
-/// The answer to a call of type `C`: so typed, the object answers each call with what its
+/// The reply to a call of type `C`: so typed, the object answers each call with what its
 /// caller reads (`RoomCall::Done`).
-fn answer<C: RoomCall>(answer: &Answer<C::Done>) -> std::result::Result<Response, ApiError> {
+fn reply<C: RoomCall>(answer: &Answer<C::Done>) -> std::result::Result<Response, ApiError> {
     Response::from_json(answer).map_err(ApiError::internal)
 }
 
@@ -104,7 +104,7 @@ fn done<C: RoomCall>(done: C::Done) -> std::result::Result<Response, ApiError>
 where
     C::Done: Serialize,
 {
-    answer::<C>(&Answer::Done(done))
+    reply::<C>(&Answer::Done(done))
 }
 
 impl LiveRoom {
@@ -112,20 +112,20 @@ impl LiveRoom {
         let room = &self.room;
         match call {
             // First: it must not make the storage of an object that never held a room.
-            Call::Redeem(redeem) => answer::<Redeem>(&room.redeem(&redeem)?),
+            Call::Redeem(redeem) => reply::<Redeem>(&room.redeem(&redeem)?),
             // A deleted room takes the changes still on their way as applied.
             Call::Apply(changes) => done::<Changes>(room.apply(changes).await?),
             // A deleted room answers every other call as gone.
-            _ if room.stored()?.is_none() => answer::<Connect>(&Denied::RoomGone.into()),
+            _ if room.stored()?.is_none() => reply::<Connect>(&Denied::RoomGone.into()),
             Call::Connect(connect) => match room.accept(connect).await? {
                 Ok(upgrade) => Ok(upgrade),
-                Err(refused) => answer::<Connect>(&refused),
+                Err(refused) => reply::<Connect>(&refused),
             },
-            Call::Post(post) => answer::<Post>(&room.post(&post)?),
-            Call::History(query) => answer::<HistoryQuery>(&room.page(&query)?),
-            Call::Edit(edit) => answer::<Edit>(&room.edit(&edit)?),
-            Call::Delete(deletion) => answer::<Deletion>(&room.delete(&deletion)?),
-            Call::AddTicket(ticket) => answer::<Ticket>(&room.add_ticket(&ticket)?),
+            Call::Post(post) => reply::<Post>(&room.post(&post)?),
+            Call::History(query) => reply::<HistoryQuery>(&room.page(&query)?),
+            Call::Edit(edit) => reply::<Edit>(&room.edit(&edit)?),
+            Call::Delete(deletion) => reply::<Deletion>(&room.delete(&deletion)?),
+            Call::AddTicket(ticket) => reply::<Ticket>(&room.add_ticket(&ticket)?),
         }
     }
 }

@@ -1,27 +1,27 @@
 //! The room's rules, whatever the platform: what each call of the worker does (a post, an edit,
-//! a deletion, a page of history, a ticket, the changes D1 committed), what each frame of a
-//! socket does, and who is here. The object (`object.rs`) only hands them its calls, frames,
-//! closes and alarms; the sockets are `sockets.rs`'s, the storage `history.rs`'s.
+//! a deletion, a page of history, a ticket, the changes D1 committed), and who is here; what a
+//! socket's opening and frames do are `opening.rs` and `incoming.rs`. The object (`object.rs`)
+//! only hands them its calls, frames, closes and alarms; the sockets are `sockets.rs`'s, the
+//! storage `history/`'s.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use worker::{Env, State, WebSocket, WebSocketIncomingMessage};
+use worker::{Env, State, WebSocket};
 
 use super::apply::{apply, Effect};
-use super::frames::{self, close, ClientFrame, Event, FrameError, MessageView, Numbered, ServerFrame};
+use super::frames::{Event, MessageView, Numbered, ServerFrame};
 use super::history::{Cursor, History, MessageRow};
 use super::platform::{atomically, in_millis};
 use super::protocol::{
     Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Redeem, Redeemed, Ticket,
 };
-use super::sockets::{self, is_open, send, Rates, Socket, Sockets};
+use super::sockets::{self, Rates, Socket, Sockets};
 use super::standing::Standing;
-use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::config::{Config, RoomEventsFault, Settings};
 use crate::domain::limits::WriteKind;
-use crate::domain::{MessageId, MessageText, UserId};
+use crate::domain::{MessageId, UserId};
 use crate::error::ApiError;
 
 /// How long presence changes gather before one `presence` frame tells them.
@@ -37,7 +37,7 @@ pub struct Room {
     presence: RefCell<Option<Vec<UserId>>>,
     /// Sockets still being sent their replay.
     pub(super) replaying: Rc<RefCell<Vec<WebSocket>>>,
-    rates: Rates,
+    pub(super) rates: Rates,
     /// The settings, read once per object life.
     config: RefCell<Option<Rc<Config>>>,
     /// `FAULT_ROOM_EVENTS=fail_first|fail_midway` (tests): whether this object failed its first
@@ -339,112 +339,15 @@ impl Room {
     }
 
     /// The socket's standing now, by its attachment and what the room was told.
-    fn standing(&self, socket: &Socket) -> Result<Standing, ApiError> {
+    pub(super) fn standing(&self, socket: &Socket) -> Result<Standing, ApiError> {
         match self.stored()? {
             Some(history) => self.standing_of(&history, socket),
             None => Ok(Standing::ROOM_DELETED),
         }
     }
-
-    /// A frame from a socket: refused, or done, by what the socket may do now.
-    pub async fn on_frame(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<(), ApiError> {
-        // A socket that is closing, by either side, is heard no more.
-        if !is_open(ws) {
-            return Ok(());
-        }
-        let text = match message {
-            WebSocketIncomingMessage::Binary(_) => {
-                sockets::close(ws, Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" });
-                return Ok(());
-            }
-            WebSocketIncomingMessage::String(text) => text,
-        };
-        if text.len() > frames::MAX_FRAME_BYTES {
-            sockets::close(ws, Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
-            return Ok(());
-        }
-        let now = now_millis();
-        let mut socket = Socket::of(ws);
-        let within = self.rates.frame(&mut socket, now);
-        if socket.user_id.is_none() {
-            ws.serialize_attachment(&socket)?;
-        }
-        if !within {
-            sockets::close(ws, Standing::Out { code: close::POLICY, reason: "too many frames" });
-            return Ok(());
-        }
-        if socket.expires_at.is_some_and(|expires_at| expires_at <= now) {
-            sockets::close(ws, Standing::KEY_ENDED);
-            return Ok(());
-        }
-        let standing = self.standing(&socket)?;
-        if let Standing::Out { .. } = standing {
-            sockets::close(ws, standing);
-            self.presence_changed().await;
-            return Ok(());
-        }
-        let outcome = match ClientFrame::parse(&text) {
-            Err(error) => Err(error),
-            Ok(ClientFrame::Send { text, txn_id }) => self.send_frame(ws, &socket, standing, &text, &txn_id),
-            Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
-            Ok(ClientFrame::Ping) => {
-                send(ws, &ServerFrame::Pong);
-                Ok(())
-            }
-        };
-        if let Err(error) = outcome {
-            send(ws, &error.frame());
-        }
-        Ok(())
-    }
-
-    fn send_frame(
-        &self,
-        ws: &WebSocket,
-        socket: &Socket,
-        standing: Standing,
-        text: &MessageText,
-        txn_id: &str,
-    ) -> Result<(), FrameError> {
-        let refuse = |error: &str| FrameError::new(error, Some(txn_id));
-        let internal = |error: ApiError| {
-            worker::console_error!("room socket send: {}", error.detail());
-            refuse("internal error")
-        };
-        let Some(user_id) = socket.user_id.filter(|_| standing.may_post()) else {
-            return Err(refuse("only present members may post"));
-        };
-        let history = self.history().map_err(internal)?;
-        let sent = |message: &MessageView| send(ws, &ServerFrame::Sent { txn_id, message });
-        if let Some(message) = history.sent_before(&user_id, txn_id).map_err(internal)? {
-            sent(&message.view().map_err(internal)?);
-            return Ok(());
-        }
-        let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?);
-        let post = Post { user_id, message_id, text: text.as_str().to_owned() };
-        match self.post(&post).map_err(internal)? {
-            Answer::Done(message) => {
-                history.remember_txn(&user_id, txn_id, message_seq(&message), now_millis()).map_err(internal)?;
-                sent(&message);
-                Ok(())
-            }
-            Answer::Denied(denied) => Err(refuse(ApiError::from(denied).message())),
-        }
-    }
-
-    fn typing_frame(&self, ws: &WebSocket, socket: &Socket, standing: Standing, now: i64) -> Result<(), FrameError> {
-        let Some(user_id) = socket.user_id.filter(|_| standing.may_post()) else {
-            return Err(FrameError::new("only present members may type", None));
-        };
-        if !self.rates.typing(&user_id, now) {
-            return Err(FrameError::new("typing too often: once every 2 seconds", None));
-        }
-        self.sockets().broadcast_but(&ServerFrame::Typing { user_id: &user_id }, Some(ws));
-        Ok(())
-    }
 }
 
-fn message_seq(message: &MessageView) -> i64 {
+pub(super) fn message_seq(message: &MessageView) -> i64 {
     match message {
         MessageView::Written { seq, .. } | MessageView::Deleted { seq, .. } => *seq,
     }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, settle, Ctx, RoomWrite};
+use super::{conclude, db, Ctx, RoomWrite};
 use crate::domain::{Action, UserId};
 use crate::error::ApiError;
 use crate::http::json;
@@ -16,7 +16,7 @@ pub async fn promote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let target = UserId::parse(request.input.required_text("user_id")?)?;
     let db = db(&ctx)?;
     let written = rooms::promote(&db, request.query().about(&target)).await?;
-    settle(&ctx, written, Action::Promote).await?;
+    conclude(&ctx, written, Action::Promote).await?;
     json(200, &json!({ "admin": true }))
 }
 
@@ -26,6 +26,6 @@ pub async fn demote(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::demote(&db, request.query()).await?;
-    settle(&ctx, written, Action::Demote).await?;
+    conclude(&ctx, written, Action::Demote).await?;
     json(200, &json!({ "admin": false }))
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, settle, Ctx, RoomWrite};
+use super::{conclude, db, Ctx, RoomWrite};
 use crate::clock::now_millis;
 use crate::domain::Action;
 use crate::error::ApiError;
@@ -16,7 +16,7 @@ pub async fn ban(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::ban(&db, request.query(), now_millis()).await?;
-    settle(&ctx, written, Action::Ban).await?;
+    conclude(&ctx, written, Action::Ban).await?;
     json(200, &json!({ "banned": true }))
 }
 
@@ -25,6 +25,6 @@ pub async fn unban(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::unban(&db, request.query()).await?;
-    settle(&ctx, written, Action::Unban).await?;
+    conclude(&ctx, written, Action::Unban).await?;
     json(200, &json!({ "banned": false }))
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, settle, Ctx, RoomRead, RoomWrite};
+use super::{conclude, db, Ctx, RoomRead, RoomWrite};
 use crate::clock::now_millis;
 use crate::domain::{Action, Refusal, Role, UserId};
 use crate::error::ApiError;
@@ -56,7 +56,7 @@ pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let limits = &ctx.data.config.limits;
     let db = db(&ctx)?;
     let written = rooms::add(&db, request.query().about(&target), now_millis(), limits).await?;
-    settle(&ctx, written, Action::Add).await?;
+    conclude(&ctx, written, Action::Add).await?;
     json(200, &json!({ "present": true }))
 }
 
@@ -66,6 +66,6 @@ pub async fn remove(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::remove(&db, request.query()).await?;
-    settle(&ctx, written, Action::Remove).await?;
+    conclude(&ctx, written, Action::Remove).await?;
     json(200, &json!({ "present": false }))
 }

@@ -17,7 +17,7 @@ use crate::store::rooms::{self, permitted, Room, RoomQuery};
 async fn room_for(ctx: &Ctx, query: RoomQuery<'_>, action: Action) -> Result<(Room, RoomObject), ApiError> {
     let db = db(ctx)?;
     let room = if action == Action::Post {
-        let (room, pending) = rooms::find_settled(&db, query).await?;
+        let (room, pending) = rooms::find_with_pending(&db, query).await?;
         let room = permitted(room, action)?;
         notify(ctx, &pending).await;
         room

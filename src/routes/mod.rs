@@ -80,7 +80,7 @@ async fn hand_over(ctx: &Ctx, outbox: &Outbox) {
 }
 
 /// Hands the write's events to the room's object, then explains the write.
-async fn settle(ctx: &Ctx, written: Written, action: Action) -> Result<Room, ApiError> {
+async fn conclude(ctx: &Ctx, written: Written, action: Action) -> Result<Room, ApiError> {
     notify(ctx, written.events()).await;
     written.explain(action)
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{caller, db, notify, settle, Ctx, RoomRead, RoomWrite};
+use super::{caller, conclude, db, notify, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::{Action, RoomId, RoomName, UserId};
@@ -44,7 +44,7 @@ pub async fn transfer(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let new_owner = UserId::parse(request.input.required_text("user_id")?)?;
     let db = db(&ctx)?;
     let written = rooms::transfer(&db, request.query().about(&new_owner)).await?;
-    settle(&ctx, written, Action::TransferOwnership).await?;
+    conclude(&ctx, written, Action::TransferOwnership).await?;
     json(200, &json!({ "owner": new_owner }))
 }
 
@@ -70,6 +70,6 @@ pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
     let written = rooms::delete(&db, request.query()).await?;
-    settle(&ctx, written, Action::Delete).await?;
+    conclude(&ctx, written, Action::Delete).await?;
     no_content()
 }

@@ -223,7 +223,7 @@ pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiErro
 /// `find`, and the room's events still queued for its object, in the same round trip: an
 /// author's write hands them over first, so that the object, which refuses an author it saw
 /// leave, sees every change D1 had committed when it found them present.
-pub async fn find_settled(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Vec<Row>), ApiError> {
+pub async fn find_with_pending(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Vec<Row>), ApiError> {
     let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
     let pending = outbox::read_room(db, &mut batch, &query.room_id.to_string())?;

@@ -18,7 +18,7 @@ fn changing_the_password_answers_204_and_ends_every_other_session() {
     let second = app().log_in(&user.id, PASSWORD).str("key");
     let third = app().log_in(&user.id, PASSWORD).str("key");
     let response = app().change_password(&user.id, &user, PASSWORD, NEW_PASSWORD);
-    assert_eq!(response.status, 204, "{}", response.text);
+    response.assert_status(204);
     assert!(key_works(&user.key), "the key that changed it keeps working");
     assert!(!key_works(&second));
     assert!(!key_works(&third));
@@ -70,14 +70,14 @@ fn wrong_current_passwords_make_that_key_wait_and_not_the_user() {
     app().delete_account(&user.id, &user, PASSWORD).assert_error(429);
     // A thief's key cannot lock the owner out: another session of theirs goes ahead.
     let login = app().log_in(&user.id, PASSWORD);
-    assert_eq!(login.status, 200, "{}", login.text);
+    login.assert_status(200);
     let response = app().change_password(&user.id, login.str("key").as_str(), PASSWORD, NEW_PASSWORD);
-    assert_eq!(response.status, 204, "{}", response.text);
+    response.assert_status(204);
 }
 
 fn room_of(room: &str, key: &str) -> Value {
     let response = app().room(room, key);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     response.body
 }
 
@@ -86,7 +86,7 @@ fn deleting_an_account_answers_204_and_ends_its_sessions() {
     let user = app().sign_up("leaver");
     let second = app().log_in(&user.id, PASSWORD).str("key");
     let response = app().delete_account(&user.id, &user, PASSWORD);
-    assert_eq!(response.status, 204, "{}", response.text);
+    response.assert_status(204);
     app().user(&user.id).assert_error(404);
     assert!(!key_works(&user.key));
     assert!(!key_works(&second));
@@ -141,7 +141,7 @@ fn without_admins_an_owned_room_passes_to_the_longest_standing_member_who_become
     assert_eq!(admins.body["users"], json!([first.id]));
     // The new owner holds every owner power.
     let renamed = app().update_room(&room, &first, json!({ "name": "inherited" }));
-    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    renamed.assert_status(200);
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn a_deleted_members_memberships_go_and_counts_stay_exact() {
     let member = app().sign_up("member");
     app().join(&room, &member);
     let message = app().post_message(&room, &member, "bye");
-    assert_eq!(message.status, 201, "{}", message.text);
+    message.assert_status(201);
     assert_eq!(app().delete_account(&member.id, &member, PASSWORD).status, 204);
     assert_eq!(room_of(&room, &owner.key)["user_count"], json!(1));
     app().presence(&room, NOBODY, &member.id).assert_error(404);

@@ -19,7 +19,7 @@ fn tag() -> String {
 /// The whole answer for `q` (up to 500 rooms), asserting a 200.
 fn search(q: &str) -> Value {
     let response = app().open_rooms(&[("q", q), ("limit", "500")]);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     response.body
 }
 
@@ -54,10 +54,10 @@ fn closed_rooms_never_appear() {
     let room = app().create_named_room(&owner, &name, true);
     assert_eq!(room_ids(&search(&name)), [room.as_str()]);
     let closing = app().update_room(&room, &owner, json!({ "open": false }));
-    assert_eq!(closing.status, 200, "{}", closing.text);
+    closing.assert_status(200);
     assert_eq!(search(&name), json!({ "rooms": [], "index": 0, "room_count": 0 }));
     let opening = app().update_room(&room, &owner, json!({ "open": true }));
-    assert_eq!(opening.status, 200, "{}", opening.text);
+    opening.assert_status(200);
     assert_eq!(search(&name)["room_count"], json!(1));
 }
 
@@ -157,7 +157,7 @@ fn room_count_counts_every_matching_open_room_and_pages_as_elsewhere() {
     let mut seen = Vec::new();
     for offset in [0, 3, 6, 9] {
         let page = app().open_rooms(&[("q", &name), ("limit", "3"), ("offset", &offset.to_string())]);
-        assert_eq!(page.status, 200, "{}", page.text);
+        page.assert_status(200);
         assert_eq!((&page.body["index"], &page.body["room_count"]), (&json!(offset), &json!(7)));
         seen.extend(room_ids(&page.body).into_iter().map(str::to_string));
     }
@@ -180,10 +180,10 @@ fn bad_paging_parameters_are_400() {
 fn renaming_a_room_changes_what_finds_it() {
     let (room, old, new) = (Staffed::new(true), tag(), tag());
     let renamed = app().update_room(&room.id, &room.admin, json!({ "name": old }));
-    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    renamed.assert_status(200);
     assert_eq!(room_ids(&search(&old)), [room.id.as_str()]);
     let renamed = app().update_room(&room.id, &room.admin, json!({ "name": new.to_uppercase() }));
-    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    renamed.assert_status(200);
     assert_eq!(search(&old)["room_count"], json!(0));
     assert_eq!(
         search(&new),
@@ -212,7 +212,7 @@ fn a_name_is_indexed_by_at_most_one_row_per_character() {
         let rows = app.sql(&format!("SELECT count(*) AS n FROM room_grams WHERE room_id = '{room}'"));
         assert_eq!(rows, vec![json!({ "n": 64 })]);
         let renamed = app.update_room(&room, &owner, json!({ "name": format!("{name} 部屋") }));
-        assert_eq!(renamed.status, 200, "{}", renamed.text);
+        renamed.assert_status(200);
         let rows = app.sql(&format!("SELECT count(*) AS n FROM room_grams WHERE room_id = '{room}'"));
         assert_eq!(rows, vec![json!({ "n": 67 })]);
         let middle: String = name.chars().skip(30).take(2).collect();
@@ -254,7 +254,7 @@ fn without_q_the_directory_counts_every_open_room_exactly() {
 
 fn my_rooms(user: &User) -> Value {
     let response = app().rooms_of(&user.id, user, &[]);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     response.body
 }
 
@@ -324,7 +324,7 @@ fn a_users_rooms_are_paged_as_elsewhere() {
         tick();
     }
     let page = app().rooms_of(&user.id, &user, &[("limit", "2"), ("offset", "2")]);
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert_eq!(
         (room_ids(&page.body), &page.body["index"], &page.body["room_count"]),
         (vec![rooms[2].as_str(), rooms[3].as_str()], &json!(2), &json!(5))

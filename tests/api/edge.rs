@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use serde_json::json;
 
-use crate::helpers::{Frontend, Page, TestApp, User, UNKNOWN_ID};
+use crate::helpers::{Frontend, TestApp, TextAnswer, User, UNKNOWN_ID};
 
 fn site() -> &'static Frontend {
     static SITE: OnceLock<Frontend> = OnceLock::new();
@@ -30,19 +30,19 @@ fn guest() -> &'static User {
     GUEST.get_or_init(|| api().sign_up("edge guest"))
 }
 
-fn preview(room: &str) -> Page {
+fn preview(room: &str) -> TextAnswer {
     site().site("GET", &format!("/r/{room}")).send_page()
 }
 
 fn room_named(owner: &User, name: &str, open: bool) -> String {
     let response = api().post("/room/").bearer(&owner.key).json(json!({ "name": name, "open": open }));
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     response.str("room_id")
 }
 
 fn post_message(room: &str, author: &User, text: &str) {
     let response = api().post(&format!("/room/{room}/messages")).bearer(&author.key).json(json!({ "text": text }));
-    assert_eq!(response.status, 201, "{}", response.text);
+    response.assert_status(201);
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn the_api_under_api_answers_as_the_service() {
         .assert_ok(200, json!({ "open": true, "name": "edge lobby", "user_count": 1, "owner": owner.id }));
     post_message(&room, owner, "hello from the edge");
     let page = api().get(&format!("/room/{room}/messages")).send();
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert_eq!(page.body["messages"][0]["text"], json!("hello from the edge"));
     assert_eq!(page.body["messages"][0]["user_id"], json!(owner.id));
 }
@@ -68,7 +68,7 @@ fn the_query_string_goes_through_unchanged() {
         post_message(&room, owner, text);
     }
     let page = api().get(&format!("/room/{room}/messages")).query("limit", "2").send();
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert_eq!(page.body["messages"].as_array().unwrap().len(), 2, "{}", page.text);
     assert!(page.body["next"].is_string(), "{}", page.text);
 }
@@ -79,10 +79,10 @@ fn a_key_passes_through_as_a_bearer_header_and_as_a_body_field() {
     let room = room_named(author, "keys", true);
     let path = format!("/room/{room}/messages");
     let by_header = api().post(&path).bearer(&author.key).json(json!({ "text": "by header" }));
-    assert_eq!(by_header.status, 201, "{}", by_header.text);
+    by_header.assert_status(201);
     assert_eq!(by_header.str("user_id"), author.id);
     let by_body = api().post(&path).json(json!({ "key": author.key, "text": "by body" }));
-    assert_eq!(by_body.status, 201, "{}", by_body.text);
+    by_body.assert_status(201);
     assert_eq!(by_body.str("user_id"), author.id);
 }
 
@@ -101,7 +101,7 @@ fn a_closed_room_is_200_through_the_api_with_a_members_key() {
     let owner = owner();
     let room = room_named(owner, "hidden", false);
     let response = api().get(&format!("/room/{room}")).bearer(&owner.key).send();
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     assert_eq!(response.body["name"], json!("hidden"));
 }
 
@@ -122,7 +122,7 @@ fn the_preview_of_an_open_room_shows_its_name_member_count_and_messages() {
     post_message(&room, owner, "Welcome, everyone");
     post_message(&room, guest, "Thanks for having me");
     let page = preview(&room);
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert!(page.text.contains("<h1>Book club</h1>"), "{}", page.text);
     assert!(page.text.contains("2 members"), "{}", page.text);
     let welcome = page.text.find("Welcome, everyone").unwrap_or_else(|| panic!("{}", page.text));
@@ -138,12 +138,12 @@ fn the_preview_shows_a_deleted_message_as_deleted() {
     post_message(&room, owner, "Kept");
     let response =
         api().post(&format!("/room/{room}/messages")).bearer(&owner.key).json(json!({ "text": "Regretted" }));
-    assert_eq!(response.status, 201, "{}", response.text);
+    response.assert_status(201);
     let deleted =
         api().delete(&format!("/room/{room}/messages/{}", response.str("message_id"))).bearer(&owner.key).send();
-    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    deleted.assert_status(204);
     let page = preview(&room);
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert!(page.text.contains("Kept") && !page.text.contains("Regretted"), "{}", page.text);
     assert!(page.text.contains("This message was deleted."), "{}", page.text);
     assert!(!page.text.contains("undefined"), "{}", page.text);
@@ -163,7 +163,7 @@ fn the_preview_escapes_markup_in_the_room_name_usernames_and_messages() {
     let room = room_named(&author, "Tom & Jerry's \"<den>\"", true);
     post_message(&room, &author, "<script>alert(1)</script>");
     let page = preview(&room);
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert!(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", page.text);
     assert!(page.text.contains("Tom &amp; Jerry&#39;s &quot;&lt;den&gt;&quot;"), "{}", page.text);
     assert!(page.text.contains("&lt;img src=x onerror=alert(2)&gt;"), "{}", page.text);
@@ -176,7 +176,7 @@ fn the_preview_escapes_markup_in_the_room_name_usernames_and_messages() {
 fn the_preview_is_html_that_may_load_nothing_and_is_cached_briefly() {
     let owner = owner();
     let page = preview(&room_named(owner, "headers", true));
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert_eq!(page.header("Content-Type"), Some("text/html; charset=utf-8"));
     let policy = page.header("Content-Security-Policy").unwrap_or_default();
     assert!(policy.starts_with("default-src 'none'"), "{policy}");

@@ -290,6 +290,6 @@ fn secrets_in_the_query_string_still_work_where_the_seeds_clients_put_them() {
     let key = app().get("/token").query("user_id", &user.id).query("password", PASSWORD).send().str("key");
     assert_eq!(app().get(&format!("/room/{room}")).query("key", &key).send().str("name"), "test room");
     let revoked = app().delete("/token").query("key", &key).query("user_id", &user.id).send();
-    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    revoked.assert_status(204);
     app().get(&format!("/room/{room}")).query("key", &key).send().assert_error(401);
 }

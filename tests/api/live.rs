@@ -6,13 +6,14 @@
 use serde_json::Value;
 
 use crate::helpers::{TestApp, User};
-use crate::live_helpers::Live;
+use helpers::Live;
 
 mod access;
 mod bounds;
 mod closes;
 mod events;
 mod frames;
+pub mod helpers;
 mod messages;
 mod order;
 mod outbox;
@@ -24,7 +25,7 @@ mod ways;
 /// Posts over HTTP and returns the message as answered.
 pub fn posted(app: &TestApp, room: &str, user: &User, text: &str) -> Value {
     let response = app.post_message(room, user, text);
-    assert_eq!(response.status, 201, "{}", response.text);
+    response.assert_status(201);
     response.body
 }
 
@@ -42,7 +43,7 @@ pub fn everyone_gets_a_new_message(app: &TestApp, room: &str, by: &User, sockets
 /// The room's history as `by` reads it over HTTP, oldest first.
 pub fn history(app: &TestApp, room: &str, by: &User) -> Vec<Value> {
     let response = app.messages(room, by, &[("limit", "500")]);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     let mut messages = response.body["messages"].as_array().unwrap().clone();
     messages.reverse();
     messages

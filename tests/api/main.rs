@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod helpers;
-mod live_helpers;
 
 mod account;
 mod cors;

@@ -69,7 +69,7 @@ fn paging_through_members_shows_each_exactly_once() {
     let mut seen = Vec::new();
     for offset in (0..30).step_by(5) {
         let page = app().members(&room, NOBODY, &[("limit", "5"), ("offset", &offset.to_string())]);
-        assert_eq!(page.status, 200, "{}", page.text);
+        page.assert_status(200);
         assert_eq!(page.body["index"], json!(offset));
         assert_eq!(page.body["user_count"], json!(23));
         let page_users = users_of(&page);

@@ -12,14 +12,14 @@ use crate::helpers::{app, with_database, Staffed, TestApp, User, NOBODY, UNKNOWN
 /// Posts and returns the message as answered.
 fn posted(app: &TestApp, room: &str, user: &User, text: &str) -> Value {
     let response = app.post_message(room, user, text);
-    assert_eq!(response.status, 201, "{}", response.text);
+    response.assert_status(201);
     response.body
 }
 
 /// The page's messages (asserting a 200), and its `next`.
 fn page(room: &str, user: Option<&User>, params: &[(&str, &str)]) -> (Vec<Value>, Value) {
     let response = app().messages(room, user, params);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     assert_eq!(response.body.as_object().unwrap().len(), 2, "{}", response.text);
     (response.body["messages"].as_array().unwrap().clone(), response.body["next"].clone())
 }
@@ -95,7 +95,7 @@ fn a_member_posts_a_message_and_gets_it_back_with_201() {
     let room = Staffed::new(true);
     let before = now_millis();
     let response = app().post_message(&room.id, &room.member, "hello, room");
-    assert_eq!(response.status, 201, "{}", response.text);
+    response.assert_status(201);
     let message = response.body.as_object().unwrap();
     let mut fields: Vec<&str> = message.keys().map(String::as_str).collect();
     fields.sort_unstable();
@@ -120,7 +120,7 @@ fn a_message_keeps_line_breaks_tabs_and_any_script_verbatim() {
     let text = "line one\nline two\r\n\tindented — 日本語 🦀 Ünïcode '; DROP TABLE messages; -- %_\\\"";
     assert_eq!(posted(app(), &room.id, &room.member, text)["text"], json!(text));
     let form = app().post(&room.path("/messages")).form(&[("key", &room.owner.key), ("text", "from\ta form\n")]);
-    assert_eq!(form.status, 201, "{}", form.text);
+    form.assert_status(201);
     assert_eq!(texts(&page(&room.id, None, &[]).0), ["from\ta form\n", text]);
 }
 

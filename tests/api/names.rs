@@ -107,6 +107,6 @@ fn a_message_in_a_right_to_left_script_is_posted_as_sent() {
     let room = app().create_room(&owner, true);
     let text = "שלום — مرحبا, 👨\u{200D}👩\u{200D}👧";
     let response = app().post_message(&room, &owner, text);
-    assert_eq!(response.status, 201, "{}", response.text);
+    response.assert_status(201);
     assert_eq!(response.str("text"), text);
 }

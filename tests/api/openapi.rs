@@ -40,7 +40,7 @@ fn openapi_path(route: &str) -> String {
 
 fn served_document() -> Value {
     let response = app().openapi();
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     response.body
 }
 

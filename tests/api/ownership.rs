@@ -315,7 +315,7 @@ fn deleting_needs_a_live_key() {
 
 fn rooms_of(app: &TestApp, user: &User) -> Value {
     let response = app.rooms_of(&user.id, user, &[]);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     response.body
 }
 
@@ -338,7 +338,7 @@ fn deleting_a_room_deletes_its_memberships_and_bans() {
         app.ban(&room.id, &room.owner, &banned.id).assert_ok(200, json!({ "banned": true }));
         for user in [&room.owner, &room.admin, &room.member] {
             let posted = app.post_message(&room.id, user, "hi");
-            assert_eq!(posted.status, 201, "{}", posted.text);
+            posted.assert_status(201);
         }
         assert_eq!(count_rows(app, &room.id), json!({ "rooms": 1, "members": 4, "bans": 1 }));
         app.delete_room(&room.id, &room.owner).assert_ok(204, Value::Null);

@@ -42,7 +42,7 @@ fn log_in_times(app: &TestApp, user_id: &str, count: usize) -> Vec<String> {
     let started = std::time::Instant::now();
     let mut keys: Vec<(String, i64)> = in_parallel(&logins, 4, |_| {
         let response = app.log_in(user_id, PASSWORD);
-        assert_eq!(response.status, 200, "{}", response.text);
+        response.assert_status(200);
         (response.str("key"), 0)
     });
     println!("{count} logins in {:?}", started.elapsed());
@@ -116,7 +116,7 @@ fn a_password_change_ending_more_sessions_than_a_worker_may_touch_in_kv_answers_
     let changer = old.pop().unwrap();
 
     let change = app.change_password(&user.id, &changer, PASSWORD, NEW_PASSWORD);
-    assert_eq!(change.status, 204, "{}", change.text);
+    change.assert_status(204);
     assert!(kv_writes(&change) <= FORGET_CHUNK, "{:?}", change.header("X-Round-Trips"));
     assert_eq!(app.room(&room, &changer).status, 200, "the key that changed it lives");
     let statuses = in_parallel(&old, 6, |key| app.room(&room, key).status);
@@ -131,7 +131,7 @@ fn a_password_change_ending_more_sessions_than_a_worker_may_touch_in_kv_answers_
     assert_eq!(queued(&app), (ended_by_the_change - chunk) as i64, "the rest waits in D1");
 
     let run = app.get("/__scheduled").query("cron", "* * * * *").send_page();
-    assert_eq!(run.status, 200, "{}", run.text);
+    run.assert_status(200);
     assert_eq!(queued(&app), 0, "a scheduled run drains a chunk");
     let live = BTreeSet::from([hash(&changer), hash(&someone.key)]);
     assert_eq!(kv_entries(&app), live, "KV holds the live keys alone");
@@ -165,7 +165,7 @@ fn a_key_whose_row_is_gone_is_401_everywhere_although_kv_knows_it_and_changes_no
 /// Everything about the room its owner can read: itself, its lists and its messages.
 fn room_state(app: &TestApp, room: &str, owner: &User) -> Value {
     let read = |response: Resp| {
-        assert_eq!(response.status, 200, "{}", response.text);
+        response.assert_status(200);
         response.body
     };
     json!({
@@ -198,7 +198,7 @@ fn ending_other_sessions_keeps_the_callers_key_alone_alive() {
     let room = app.create_room(&ana, true);
     let keys: Vec<String> = (0..3).map(|_| app.log_in(&ana.id, PASSWORD).str("key")).collect();
     let response = end_other_sessions(app, &ana.id, &keys[1]);
-    assert_eq!(response.status, 204, "{}", response.text);
+    response.assert_status(204);
     assert_eq!(app.room(&room, &keys[1]).status, 200);
     for key in [&ana.key, &keys[0], &keys[2]] {
         app.room(&room, key).assert_error(401);

@@ -8,7 +8,7 @@ use crate::helpers::{app, Staffed, User, NOBODY, UNKNOWN_ID};
 fn creating_a_room_answers_200_with_its_id() {
     let owner = app().sign_up("owner");
     let response = app().create_room_with(&owner, json!({ "name": "lobby", "open": true }));
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     assert_eq!(response.body.as_object().unwrap().len(), 1);
     assert_eq!(response.str("room_id").len(), 36);
 }

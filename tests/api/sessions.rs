@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::{TestApp, UNKNOWN_ID};
-use crate::live_helpers::Live;
+use crate::live::helpers::Live;
 
 /// The key's socket is closed when the key expires, by the room's alarm: the socket sends
 /// nothing, and nothing else happens to the key.

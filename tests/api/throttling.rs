@@ -42,7 +42,7 @@ fn an_attacker_failing_logins_does_not_keep_the_owner_out_from_another_address()
     assert_eq!(retry_after(&log_in_from(app(), "203.0.113.66", &owner.id, PASSWORD)), 1);
     // ...and the owner, elsewhere, logs in at once.
     let login = log_in_from(app(), "198.51.100.20", &owner.id, PASSWORD);
-    assert_eq!(login.status, 200, "{}", login.text);
+    login.assert_status(200);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::helpers::{app, TestApp, NOBODY, PASSWORD, UNKNOWN_ID};
 fn logging_in_answers_a_new_key_each_time() {
     let user = app().sign_up("ana");
     let first = app().log_in(&user.id, PASSWORD);
-    assert_eq!(first.status, 200, "{}", first.text);
+    first.assert_status(200);
     assert_eq!(first.body.as_object().unwrap().len(), 1);
     let second = app().log_in(&user.id, PASSWORD);
     assert_ne!(first.str("key"), second.str("key"));
@@ -58,7 +58,7 @@ fn a_login_stores_the_hash_anew_at_a_raised_iteration_count_and_never_at_a_lower
     app.log_in(&user.id, "wrong password").assert_error(401);
     assert_eq!(stored(&app), before, "a failed login must not rewrite the hash");
     let login = app.log_in(&user.id, PASSWORD);
-    assert_eq!(login.status, 200, "{}", login.text);
+    login.assert_status(200);
     let after = stored(&app);
     assert!(after.starts_with("pbkdf2-sha256$2000$"), "{after}");
     assert!(!after.contains(PASSWORD));
@@ -76,7 +76,7 @@ fn a_login_stores_the_hash_anew_at_a_raised_iteration_count_and_never_at_a_lower
 fn revoking_a_key_answers_204_and_the_key_stops_working_at_once() {
     let user = app().sign_up("ana");
     let response = app().revoke(NOBODY, json!({ "key": user.key, "user_id": user.id }));
-    assert_eq!(response.status, 204, "{}", response.text);
+    response.assert_status(204);
     app().create_room_with(&user, json!({})).assert_error(401);
     app().room(UNKNOWN_ID, &user).assert_error(401);
 }
@@ -123,7 +123,7 @@ fn revoking_works_from_a_form_body_and_from_the_query_string() {
 fn logging_in_by_post_keeps_the_password_out_of_the_url() {
     let user = app().sign_up("ana");
     let by_json = app().log_in_with(json!({ "user_id": user.id, "password": PASSWORD }));
-    assert_eq!(by_json.status, 200, "{}", by_json.text);
+    by_json.assert_status(200);
     assert_eq!(by_json.str("key").len(), 64);
     let by_form = app().post("/token").form(&[("user_id", &user.id), ("password", PASSWORD)]);
     assert_eq!(by_form.status, 200);
@@ -146,7 +146,7 @@ fn hashes_made_by_another_implementation_verify_in_the_worker() {
         let stored = format!("pbkdf2-sha256${}${salt}${hash}", crate::helpers::TEST_ITERATIONS);
         app().sql(&format!("UPDATE users SET password = '{stored}' WHERE user_id = '{}'", user.id));
         let right = app().log_in_with(json!({ "user_id": user.id, "password": password }));
-        assert_eq!(right.status, 200, "{}", right.text);
+        right.assert_status(200);
         let wrong = format!("{password}!");
         app().log_in_with(json!({ "user_id": user.id, "password": wrong })).assert_error(401);
     }

@@ -7,7 +7,7 @@ use crate::helpers::{app, TestApp, PASSWORD, UNKNOWN_ID};
 #[test]
 fn signing_up_answers_202_with_a_user_id_and_a_key() {
     let response = app().sign_up_with(json!({ "username": "ana", "password": PASSWORD }));
-    assert_eq!(response.status, 202, "{}", response.text);
+    response.assert_status(202);
     let body = response.body.as_object().unwrap();
     assert_eq!(body.len(), 2);
     let user_id = response.str("user_id");
@@ -22,7 +22,7 @@ fn signing_up_answers_202_with_a_user_id_and_a_key() {
 fn the_key_from_sign_up_works_at_once() {
     let user = app().sign_up("bo");
     let room = app().create_room_with(&user, json!({}));
-    assert_eq!(room.status, 200, "{}", room.text);
+    room.assert_status(200);
 }
 
 #[test]
@@ -41,13 +41,13 @@ fn usernames_need_not_be_unique() {
 #[test]
 fn a_form_encoded_sign_up_works_too() {
     let response = app().post("/user").form(&[("username", "form user"), ("password", PASSWORD)]);
-    assert_eq!(response.status, 202, "{}", response.text);
+    response.assert_status(202);
 }
 
 #[test]
 fn a_sign_up_may_take_its_username_from_the_query_string() {
     let response = app().post("/user").query("username", "query user").json(json!({ "password": PASSWORD }));
-    assert_eq!(response.status, 202, "{}", response.text);
+    response.assert_status(202);
     assert_eq!(app().user(&response.str("user_id")).str("username"), "query user");
 }
 
@@ -90,9 +90,9 @@ fn sign_up_refuses_bad_usernames_and_passwords() {
 #[test]
 fn limits_are_inclusive() {
     let response = app().sign_up_with(json!({ "username": "é".repeat(64), "password": "ü".repeat(1024) }));
-    assert_eq!(response.status, 202, "{}", response.text);
+    response.assert_status(202);
     let short = app().sign_up_with(json!({ "username": "a", "password": "12345678" }));
-    assert_eq!(short.status, 202, "{}", short.text);
+    short.assert_status(202);
 }
 
 #[test]

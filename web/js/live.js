@@ -57,8 +57,12 @@ const BACKOFF_CAP_MS = 10_000;
 const FALLBACK_AFTER = 3;
 // The server takes one `typing` a socket per 2 s; a little more leaves room for the network.
 const TYPING_EVERY_MS = 2_100;
-// Closes after which reconnecting cannot help.
-const FINAL = new Set([4001, 4004]);
+/** The codes the server closes a socket with for good (web/asyncapi.json, `x-close-codes`). */
+export const CLOSE = Object.freeze({ KEY_ENDED: 4001, ACCESS_LOST: 4003, ROOM_DELETED: 4004 });
+// After these, connecting again is pointless: the key is dead, or the room is gone. After 4003
+// it is not (an open room is still readable).
+/** @type {Set<number>} */
+const FINAL = new Set([CLOSE.KEY_ENDED, CLOSE.ROOM_DELETED]);
 
 /**
  * @param {number} attempt failures in a row so far
@@ -185,7 +189,7 @@ export function openLive(roomId, handlers) {
       if (stopped) return;
       if (FINAL.has(event.code)) {
         stopped = true;
-        if (event.code === 4001) api.keyEnded();
+        if (event.code === CLOSE.KEY_ENDED) api.keyEnded();
         handlers.closed(event.code, event.reason);
         return;
       }

@@ -4,13 +4,13 @@
 use serde_json::json;
 
 use crate::helpers::{app, Staffed, User, NOBODY, PASSWORD};
+use crate::live::helpers::{Live, ACCESS_LOST, KEY_ENDED, ROOM_DELETED};
 use crate::live::{everyone_gets_a_new_message, posted};
-use crate::live_helpers::{Live, ACCESS_LOST, KEY_NO_LONGER_VALID, ROOM_DELETED};
 
 /// A second key of the user.
 fn another_key(user: &User) -> User {
     let login = app().log_in(&user.id, PASSWORD);
-    assert_eq!(login.status, 200, "{}", login.text);
+    login.assert_status(200);
     User { id: user.id.clone(), key: login.str("key") }
 }
 
@@ -38,7 +38,7 @@ impl Keys {
     /// what is posted.
     fn assert_only_the_first_key_closed(&mut self) {
         for socket in &mut self.first_key {
-            socket.expect_close(KEY_NO_LONGER_VALID);
+            socket.expect_close(KEY_ENDED);
         }
         self.second_key.assert_quiet();
         self.owner.assert_quiet();
@@ -55,7 +55,7 @@ impl Keys {
 fn logging_out_closes_that_keys_sockets_with_4001_and_no_others() {
     let mut keys = Keys::new();
     let revoked = app().revoke(&keys.room.member, json!({ "user_id": keys.room.member.id }));
-    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    revoked.assert_status(204);
     keys.assert_only_the_first_key_closed();
 }
 
@@ -63,7 +63,7 @@ fn logging_out_closes_that_keys_sockets_with_4001_and_no_others() {
 fn a_password_change_closes_the_other_keys_sockets_with_4001() {
     let mut keys = Keys::new();
     let changed = app().change_password(&keys.room.member.id, &keys.second, PASSWORD, "a brand new passphrase");
-    assert_eq!(changed.status, 204, "{}", changed.text);
+    changed.assert_status(204);
     keys.assert_only_the_first_key_closed();
 }
 
@@ -71,7 +71,7 @@ fn a_password_change_closes_the_other_keys_sockets_with_4001() {
 fn ending_the_other_sessions_closes_their_sockets_with_4001() {
     let mut keys = Keys::new();
     let ended = app().delete(&format!("/user/{}/sessions", keys.second.id)).by(&keys.second).json(json!({}));
-    assert_eq!(ended.status, 204, "{}", ended.text);
+    ended.assert_status(204);
     keys.assert_only_the_first_key_closed();
 }
 
@@ -79,12 +79,12 @@ fn ending_the_other_sessions_closes_their_sockets_with_4001() {
 fn deleting_an_account_closes_all_its_sockets_with_4001_and_no_others() {
     let mut keys = Keys::new();
     let deleted = app().delete_account(&keys.room.member.id, &keys.room.member, PASSWORD);
-    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    deleted.assert_status(204);
     // The protocol leaves open whether the account's memberships end as events first.
     for socket in keys.first_key.iter_mut().chain([&mut keys.second_key]) {
         let (frames, close) = socket.until_closed();
         assert!(frames.iter().all(|frame| frame["type"] == "member_left"), "{frames:?}");
-        assert_eq!(close.map(|(code, _)| code), Some(KEY_NO_LONGER_VALID));
+        assert_eq!(close.map(|(code, _)| code), Some(KEY_ENDED));
     }
     let message = posted(app(), &keys.room.id, &keys.room.owner, "still working?");
     loop {
@@ -169,7 +169,7 @@ fn closing_a_room_closes_the_sockets_of_non_members_and_viewers_with_4003_after_
     let mut members = [Live::bearer(app(), &room.id, &room.owner), Live::ticketed(app(), &room.id, &room.member)];
     let mut outsiders = [Live::bearer(app(), &room.id, &passer_by), Live::viewer(app(), &room.id)];
     let closed = app().update_room(&room.id, &room.owner, json!({ "open": false }));
-    assert_eq!(closed.status, 200, "{}", closed.text);
+    closed.assert_status(200);
     for socket in members.iter_mut().chain(&mut outsiders) {
         let frame = socket.next_of("room_updated");
         assert_eq!(frame["room"], closed.body);
@@ -208,7 +208,7 @@ fn a_login_past_the_session_cap_closes_the_oldest_keys_sockets_with_4001() {
     let mut oldest = Live::bearer(app(), &room.id, &room.member);
     let mut keys: Vec<User> = (0..50).map(|_| another_key(&room.member)).collect();
     let mut newest = Live::bearer(app(), &room.id, &keys.pop().unwrap());
-    oldest.expect_close(KEY_NO_LONGER_VALID);
+    oldest.expect_close(KEY_ENDED);
     newest.assert_quiet();
 }
 

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::helpers::{app, TestApp, User};
+use crate::live::helpers::{ticket, Incoming, Live, Way, PATIENCE, POLICY};
 use crate::live::posted;
-use crate::live_helpers::{ticket, Incoming, Live, Way, PATIENCE};
 
 #[test]
 fn edits_past_the_ceiling_are_429_with_retry_after_and_reach_nobody() {
@@ -22,7 +22,7 @@ fn edits_past_the_ceiling_are_429_with_retry_after_and_reach_nobody() {
     watcher.next_of("message");
     for round in 0..5 {
         let edited = app.edit_message(&room, &author, &message, &format!("edit {round}"));
-        assert_eq!(edited.status, 200, "{}", edited.text);
+        edited.assert_status(200);
         assert_eq!(watcher.next_of("message_edited")["message"]["text"], format!("edit {round}"));
     }
     let refused = app.edit_message(&room, &author, &message, "one too many");
@@ -40,11 +40,11 @@ fn a_patch_that_changes_nothing_is_no_event() {
     let room = app().create_named_room(&owner, "same", true);
     let mut watcher = Live::bearer(app(), &room, &owner);
     let same = app().update_room(&room, &owner, json!({ "name": "same", "open": true }));
-    assert_eq!(same.status, 200, "{}", same.text);
+    same.assert_status(200);
     assert_eq!(same.body["name"], "same");
     watcher.assert_quiet();
     let renamed = app().update_room(&room, &owner, json!({ "name": "other" }));
-    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    renamed.assert_status(200);
     assert_eq!(watcher.next_of("room_updated")["room"]["name"], "other");
 }
 
@@ -57,7 +57,7 @@ fn an_eleventh_socket_of_a_user_closes_their_oldest_with_1008() {
         socket.assert_quiet();
     }
     let _eleventh = Live::bearer(app(), &room, &owner);
-    let reason = sockets[0].expect_close(1008);
+    let reason = sockets[0].expect_close(POLICY);
     assert!(reason.contains("too many sockets"), "{reason}");
     for socket in &mut sockets[1..] {
         socket.assert_quiet();
@@ -99,7 +99,7 @@ fn the_flood_limit_counts_a_users_frames_on_all_their_sockets_together() {
     }
     // The 31st in ten seconds, on either socket, closes that one.
     second.send(json!({ "type": "shout" }));
-    second.expect_close(1008);
+    second.expect_close(POLICY);
 }
 
 /// The sqlite files of the room objects' storage in the instance's state.
@@ -156,7 +156,7 @@ fn a_deleted_rooms_object_keeps_only_that_it_is_gone_and_a_ticket_taken_before_i
     assert_eq!(made.len(), 1, "{made:?}");
     assert!(tables(&made[0]).contains("messages"));
     let deleted = app.delete_room(&room, &owner);
-    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    deleted.assert_status(204);
     let refused = Live::try_connect(&app, &room, Way::Ticket(&kept), None);
     refused.err().expect("a deleted room's socket opened").assert_error(404);
     let deadline = std::time::Instant::now() + PATIENCE;

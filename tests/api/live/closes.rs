@@ -6,7 +6,7 @@
 //! sends, is what a client does about it.
 
 use crate::helpers::app;
-use crate::live_helpers::{Live, Way, CLOSE_FINISHES};
+use crate::live::helpers::{Live, Way, CLOSE_FINISHES};
 
 #[test]
 fn a_close_the_client_starts_is_answered_and_the_connection_ends() {

@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{app, Staffed, User};
+use crate::live::helpers::Live;
 use crate::live::posted;
-use crate::live_helpers::Live;
 
 struct Audience {
     room: Staffed,
@@ -67,7 +67,7 @@ fn an_edit_reaches_every_socket_of_the_room_and_no_other() {
     let room = &audience.room;
     let message = posted(app(), &room.id, &room.member, "helo");
     let edited = app().edit_message(&room.id, &room.member, message["message_id"].as_str().unwrap(), "hello");
-    assert_eq!(edited.status, 200, "{}", edited.text);
+    edited.assert_status(200);
     audience.everyone_gets("message");
     let frame = audience.everyone_gets("message_edited");
     assert_eq!(fields(&frame), ["message", "seq", "type"], "{frame}");
@@ -101,7 +101,7 @@ fn an_addition_by_an_admin_reaches_every_socket_as_a_join() {
     let mut audience = Audience::new();
     let added = app().sign_up("added");
     let response = app().add_member(&audience.room.id, &audience.room.admin, &added.id);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     assert_eq!(audience.everyone_gets("member_joined")["user_id"], added.id);
 }
 
@@ -175,7 +175,7 @@ fn a_rename_reaches_every_socket_as_room_updated_with_the_room_as_get_shows_it()
     let mut audience = Audience::new();
     let room = &audience.room;
     let renamed = app().update_room(&room.id, &room.admin, json!({ "name": "the lobby" }));
-    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    renamed.assert_status(200);
     let frame = audience.everyone_gets("room_updated");
     assert_eq!(fields(&frame), ["room", "seq", "type"], "{frame}");
     assert_eq!(frame["room"], renamed.body);

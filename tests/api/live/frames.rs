@@ -8,7 +8,7 @@ use tungstenite::Message;
 
 use crate::helpers::{app, Staffed};
 use crate::live::everyone_gets_a_new_message;
-use crate::live_helpers::Live;
+use crate::live::helpers::{Live, POLICY, TOO_BIG, UNSUPPORTED};
 
 /// An open room with the member's socket (the one that misbehaves) and the owner's, watching.
 fn room_with_sockets() -> (Staffed, Live, Live) {
@@ -107,7 +107,7 @@ fn a_send_of_text_the_http_route_refuses_is_an_error_with_its_txn_id() {
 fn a_binary_frame_closes_the_socket_with_1003_and_the_room_keeps_working() {
     let (room, mut member, mut owner) = room_with_sockets();
     member.try_send(Message::binary(b"\x00\x01".to_vec()));
-    member.expect_close(1003);
+    member.expect_close(UNSUPPORTED);
     everyone_gets_a_new_message(app(), &room.id, &room.owner, &mut [&mut owner]);
 }
 
@@ -123,7 +123,7 @@ fn send_frame_of(size: usize) -> String {
 fn a_frame_over_64_kib_closes_the_socket_with_1009_and_the_room_keeps_working() {
     let (room, mut member, mut owner) = room_with_sockets();
     member.try_send(Message::text(send_frame_of(64 * 1024 + 1)));
-    member.expect_close(1009);
+    member.expect_close(TOO_BIG);
     everyone_gets_a_new_message(app(), &room.id, &room.owner, &mut [&mut owner]);
 }
 
@@ -146,7 +146,7 @@ fn thirty_frames_in_10_seconds_are_answered_and_the_31st_closes_the_socket_with_
         assert_error(&member.next(), None);
     }
     member.send(json!({ "type": "dance" }));
-    member.expect_close(1008);
+    member.expect_close(POLICY);
     everyone_gets_a_new_message(app(), &room.id, &room.owner, &mut [&mut owner]);
 }
 

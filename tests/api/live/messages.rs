@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{app, Staffed, TestApp, NOBODY, UNKNOWN_ID};
+use crate::live::helpers::{Live, Way, PATIENCE};
 use crate::live::{history, posted};
-use crate::live_helpers::{Live, Way, PATIENCE};
 
 fn id(message: &Value) -> &str {
     message["message_id"].as_str().unwrap()
@@ -19,7 +19,7 @@ fn editing_ones_own_message_answers_200_with_edited_at_and_history_shows_it() {
     let room = Staffed::new(true);
     let message = posted(app(), &room.id, &room.member, "helo");
     let edited = app().edit_message(&room.id, &room.member, id(&message), "hello");
-    assert_eq!(edited.status, 200, "{}", edited.text);
+    edited.assert_status(200);
     let edited_at = edited.str("edited_at");
     assert!(edited_at.ends_with('Z') && edited_at.as_str() >= message["sent_at"].as_str().unwrap(), "{edited_at}");
     let mut expected = message.clone();
@@ -77,7 +77,7 @@ fn deleting_ones_own_message_answers_204_and_history_shows_it_deleted() {
     let kept = posted(app(), &room.id, &room.member, "kept");
     let gone = posted(app(), &room.id, &room.member, "gone");
     let deleted = app().delete_message(&room.id, &room.member, id(&gone));
-    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    deleted.assert_status(204);
     let tombstone = json!({ "message_id": gone["message_id"], "seq": gone["seq"], "deleted": true });
     assert_eq!(history(app(), &room.id, &room.owner), [kept.clone(), tombstone.clone()]);
     assert_eq!(history(app(), &room.id, &room.member), [kept, tombstone], "the same for everyone");
@@ -119,7 +119,7 @@ fn a_deleted_message_counts_toward_limit_and_is_a_cursor() {
     let messages: Vec<Value> = (0..3).map(|n| posted(app(), &room.id, &room.member, &format!("m{n}"))).collect();
     assert_eq!(app().delete_message(&room.id, &room.member, id(&messages[1])).status, 204);
     let page = app().messages(&room.id, NOBODY, &[("limit", "2")]);
-    assert_eq!(page.status, 200, "{}", page.text);
+    page.assert_status(200);
     assert_eq!(page.body["messages"][1]["deleted"], true, "{}", page.text);
     let before = app().messages(&room.id, NOBODY, &[("before", id(&messages[1]))]);
     assert_eq!(before.body["messages"], json!([messages[0]]), "{}", before.text);

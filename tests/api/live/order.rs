@@ -8,8 +8,8 @@ use std::sync::Barrier;
 use serde_json::{json, Value};
 
 use crate::helpers::{app, TestApp, User};
+use crate::live::helpers::{Incoming, Live, Way, PATIENCE};
 use crate::live::{history, posted};
-use crate::live_helpers::{Incoming, Live, Way, PATIENCE};
 
 const POSTERS: usize = 20;
 const EACH: usize = 5;
@@ -154,7 +154,7 @@ fn after_a_restart_clients_resume_from_their_last_seq_with_nothing_lost() {
     let three = posted(&app, &room, &owner, "three");
     assert_eq!(three["seq"], last + 1, "the room's seq goes on from where it was");
     let edited = app.edit_message(&room, &owner, one["message_id"].as_str().unwrap(), "one, edited");
-    assert_eq!(edited.status, 200, "{}", edited.text);
+    edited.assert_status(200);
     let expected = vec![
         json!({ "type": "message", "seq": last + 1, "message": three }),
         json!({ "type": "message_edited", "seq": last + 2, "message": edited.body }),

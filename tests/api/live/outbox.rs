@@ -2,12 +2,12 @@
 //! failed: the cron delivers it, exactly once.
 
 use crate::helpers::TestApp;
-use crate::live_helpers::Live;
+use crate::live::helpers::Live;
 
 /// Runs the scheduled handler, as the cron would.
 fn run_cron(app: &TestApp) {
     let run = app.get("/__scheduled").query("cron", "* * * * *").send_page();
-    assert_eq!(run.status, 200, "{}", run.text);
+    run.assert_status(200);
 }
 
 #[test]

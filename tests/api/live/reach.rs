@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::helpers::{TestApp, User, PASSWORD};
-use crate::live_helpers::{Live, ACCESS_LOST, KEY_NO_LONGER_VALID};
+use crate::live::helpers::{Live, ACCESS_LOST, KEY_ENDED};
 
 /// More rooms than any batch of the delivery: a request hands over 20 rooms itself, reads the
 /// newest 100 outbox ids, the relay calls 40 rooms a round and sweeps 100 ids a round.
@@ -18,7 +18,7 @@ const ROOMS: usize = 120;
 fn user_in_many_rooms(app: &TestApp) -> (User, User, Vec<(String, Live)>, Live) {
     let victim = app.sign_up("victim");
     let login = app.log_in(&victim.id, PASSWORD);
-    assert_eq!(login.status, 200, "{}", login.text);
+    login.assert_status(200);
     let second = User { id: victim.id.clone(), key: login.str("key") };
     let sockets: Vec<(String, Live)> = (0..ROOMS)
         .map(|index| {
@@ -37,8 +37,8 @@ fn user_in_many_rooms(app: &TestApp) -> (User, User, Vec<(String, Live)>, Live) 
 fn ending_the_key_closes_every_socket(app: &TestApp) {
     let (victim, second, mut sockets, mut witness) = user_in_many_rooms(app);
     let ended = app.delete(&format!("/user/{}/sessions", victim.id)).by(&second).json(json!({}));
-    assert_eq!(ended.status, 204, "{}", ended.text);
-    witness.expect_close(KEY_NO_LONGER_VALID);
+    ended.assert_status(204);
+    witness.expect_close(KEY_ENDED);
     let closed_room = sockets.last().unwrap().0.clone();
     let unread = &mut sockets.last_mut().unwrap().1;
     let _ = unread.try_send(tungstenite::Message::text(
@@ -47,11 +47,11 @@ fn ending_the_key_closes_every_socket(app: &TestApp) {
     for (room, socket) in &mut sockets {
         let (frames, close) = socket.until_closed();
         assert!(frames.iter().all(|frame| frame["type"] != "sent"), "room {room}: posted after the end: {frames:?}");
-        assert_eq!(close.map(|(code, _)| code), Some(KEY_NO_LONGER_VALID), "room {room}");
+        assert_eq!(close.map(|(code, _)| code), Some(KEY_ENDED), "room {room}");
         socket.assert_connection_ends();
     }
     let history = app.messages(&closed_room, &second, &[]);
-    assert_eq!(history.status, 200, "{}", history.text);
+    history.assert_status(200);
     assert_eq!(history.body["messages"], json!([]), "the ended key posted");
 }
 
@@ -78,7 +78,7 @@ fn a_delivery_that_fails_after_applying_is_applied_once_on_retry() {
     let joined = watcher.next_of("member_joined");
     assert_eq!((joined["seq"].as_i64(), joined["user_id"].as_str()), (Some(1), Some(newcomer.id.as_str())));
     watcher.assert_quiet();
-    let (_, replayed) = Live::resume(&app, &room, crate::live_helpers::Way::Bearer(&owner.key), 0);
+    let (_, replayed) = Live::resume(&app, &room, crate::live::helpers::Way::Bearer(&owner.key), 0);
     let types: Vec<&str> = replayed.iter().map(|frame| frame["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["member_joined"], "{replayed:?}");
 }
@@ -92,16 +92,16 @@ fn a_banned_outsider_with_a_socket_open_is_closed_with_4003_and_may_not_open_ano
     let mut theirs = Live::bearer(app, &room, &outsider);
     let mut owners = Live::bearer(app, &room, &owner);
     let banned = app.ban(&room, &owner, &outsider.id);
-    assert_eq!(banned.status, 200, "{}", banned.text);
+    banned.assert_status(200);
     theirs.expect_close(ACCESS_LOST);
     owners.assert_quiet();
-    let again = Live::try_connect(app, &room, crate::live_helpers::Way::Bearer(&outsider.key), None);
+    let again = Live::try_connect(app, &room, crate::live::helpers::Way::Bearer(&outsider.key), None);
     again.err().expect("a banned user's socket opened").assert_error(403);
     app.ticket(&room, &outsider).assert_error(403);
     // As anyone may, they still read the open room without their key.
     let _viewer = Live::viewer(app, &room);
     let unbanned = app.unban(&room, &owner, &outsider.id);
-    assert_eq!(unbanned.status, 200, "{}", unbanned.text);
+    unbanned.assert_status(200);
     let _back = Live::bearer(app, &room, &outsider);
 }
 
@@ -120,7 +120,7 @@ fn a_removed_or_banned_member_leaves_presence_though_their_client_never_finishes
         wait_for_presence(&mut owners, &[&owner.id, &member.id]);
         let removed =
             if ban { app.ban(&room, &owner, &member.id) } else { app.remove_member(&room, &owner, &member.id) };
-        assert_eq!(removed.status, 200, "{}", removed.text);
+        removed.assert_status(200);
         assert_eq!(owners.next_of("member_left")["user_id"], member.id);
         wait_for_presence(&mut owners, &[&owner.id]);
     }

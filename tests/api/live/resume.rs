@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{app, Staffed};
+use crate::live::helpers::{Live, Way};
 use crate::live::posted;
-use crate::live_helpers::{Live, Way};
 
 fn types(frames: &[Value]) -> Vec<&str> {
     frames.iter().map(|frame| frame["type"].as_str().unwrap()).collect()
@@ -28,7 +28,7 @@ fn a_client_that_resumes_from_its_last_seq_misses_nothing_and_gets_nothing_twice
     admin.post("three", "three");
     while admin.next()["type"] != "sent" {}
     let edited = app().edit_message(&room.id, &room.owner, one["message_id"].as_str().unwrap(), "one, edited");
-    assert_eq!(edited.status, 200, "{}", edited.text);
+    edited.assert_status(200);
     let newcomer = app().sign_up("newcomer");
     app().join(&room.id, &newcomer);
     assert_eq!(app().promote(&room.id, &room.owner, &newcomer.id).status, 200);
@@ -49,7 +49,7 @@ fn a_replayed_message_shows_it_as_it_is_now() {
     let one = posted(app(), &room.id, &room.member, "one");
     let two = posted(app(), &room.id, &room.member, "two");
     let edited = app().edit_message(&room.id, &room.member, one["message_id"].as_str().unwrap(), "one, edited");
-    assert_eq!(edited.status, 200, "{}", edited.text);
+    edited.assert_status(200);
     assert_eq!(app().delete_message(&room.id, &room.member, two["message_id"].as_str().unwrap()).status, 204);
 
     let (_, replayed) = Live::resume(app(), &room.id, Way::Viewer, start);

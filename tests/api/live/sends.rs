@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::helpers::{app, Staffed};
+use crate::live::helpers::Live;
 use crate::live::history;
-use crate::live_helpers::Live;
 
 /// The sender's two frames after a new post: its `sent` and its `message`, in either order.
 fn sent_and_message(socket: &mut Live) -> (Value, Value) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::{app, Staffed, TestApp, NOBODY, UNKNOWN_ID};
-use crate::live_helpers::{ticket, Live, Way};
+use crate::live::helpers::{ticket, Live, Way};
 
 fn you(user_id: &str, present: bool, admin: bool, owner: bool) -> Value {
     json!({ "user_id": user_id, "present": present, "admin": admin, "owner": owner })
@@ -53,7 +53,7 @@ fn hello_seq_is_the_rooms_latest() {
 fn a_ticket_answers_with_a_minute_to_use_it() {
     let room = Staffed::new(false);
     let response = app().ticket(&room.id, &room.member);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     let fields: Vec<&String> = response.body.as_object().unwrap().keys().collect();
     assert_eq!(fields, ["expires_in", "ticket"], "{}", response.text);
     assert_eq!(response.body["expires_in"], 60);
@@ -131,7 +131,7 @@ fn a_ticket_is_404_to_whoever_may_not_see_the_room() {
 fn a_ticket_for_a_dead_key_is_401() {
     let room = Staffed::new(true);
     let revoked = app().revoke(&room.member, json!({ "user_id": room.member.id }));
-    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    revoked.assert_status(204);
     app().ticket(&room.id, &room.member).assert_error(401);
 }
 
@@ -162,7 +162,7 @@ fn an_expired_ticket_is_401() {
     let user = app.sign_up("ana");
     let room = app.create_room(&user, true);
     let stale = app.ticket(&room, &user);
-    assert_eq!(stale.status, 200, "{}", stale.text);
+    stale.assert_status(200);
     assert_eq!(stale.body["expires_in"], 5, "{}", stale.text);
     let _fresh = Live::ticketed(&app, &room, &user);
     std::thread::sleep(Duration::from_secs(6));
@@ -182,7 +182,7 @@ fn an_unknown_ticket_is_401() {
 fn a_dead_bearer_key_is_401_even_for_an_open_room() {
     let room = Staffed::new(true);
     let revoked = app().revoke(&room.member, json!({ "user_id": room.member.id }));
-    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    revoked.assert_status(204);
     let refusal = Live::try_connect(app(), &room.id, Way::Bearer(&room.member.key), None).err().expect("upgraded");
     refusal.assert_error(401);
 }

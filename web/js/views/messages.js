@@ -1,10 +1,12 @@
 // A room's conversation: the history (newest at the bottom, older pages on scroll or with a
 // button), what the live socket brings (messages, edits, deletions, who is typing, who is here),
-// polling only while no socket can be had, and the box to write in (or, for outsiders, why not).
+// polling only while no socket can be had, and what is posted from the box to write in
+// (composer.js, or, for outsiders, why not).
 
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import { busy, confirmDialog, errorLine, showError, userLabel, userText, when } from '../ui.js';
+import { composer, joinPrompt } from './composer.js';
 
 const PAGE = 50;
 // Without a socket, new messages must still show within 3 s: a poll every 1.5 s leaves room
@@ -456,56 +458,30 @@ export function createChat({ id: roomId, me, transport }) {
     if (scroller.scrollTop < 40 && Date.now() - scrolledByPerson < 1000) loadOlder();
   });
 
-  /** The box to write in (for present members). */
-  function composer() {
-    const id = 'message-text';
-    const text = h('textarea', { id, name: 'text', rows: 2, maxlength: 4000, required: true, 'aria-describedby': `${id}-hint` });
-    const form = h('form', { class: 'composer' },
-      h('label', { for: id }, 'Message'),
-      h('div', { class: 'row' }, text, h('button', { type: 'submit', class: 'primary' }, 'Send')),
-      h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line.'));
-    const send = async () => {
-      const words = text.value;
-      if (!words.trim()) return;
-      // Shown at once, as on its way; the server's answer puts it in its place.
-      const waiting = h('li', { class: 'msg mine pending' },
-        h('p', { class: 'meta' }, 'Sending…'), h('p', { class: 'text', dir: 'auto' }, words));
-      list.append(waiting);
-      toBottom();
-      text.value = '';
-      showError(sendLine, null);
-      try {
-        const message = await transport.send(words);
-        waiting.remove();
-        addNewer([message]);
-        if (polling) poll();
-      } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
-        waiting.remove();
-        // What was written is not lost: it goes back in the box, unless something new is there.
-        if (!text.value) text.value = words;
-        showError(sendLine, error);
-        // Refused: the person was removed or banned meanwhile. The room view finds out how.
-        if (error.status === 403 || error.status === 404) emit(element, 'chatrooms:post-refused');
-      }
-    };
-    form.addEventListener('submit', (event) => { event.preventDefault(); send(); text.focus(); });
-    text.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        send();
-      }
-    });
-    text.addEventListener('input', () => { if (text.value) transport.typing(); });
-    return form;
-  }
-
-  /** Outsiders get no writing box: a join button for an open room, or why not for a closed one. */
-  /** @param {boolean} open */
-  function joinPrompt(open) {
-    if (!open) return h('p', { class: 'join-prompt' }, 'You are not a member of this room.');
-    const join = h('button', { type: 'button', class: 'primary' }, 'Join room');
-    join.addEventListener('click', () => emit(join, 'chatrooms:join-room'));
-    return h('p', { class: 'join-prompt' }, 'You are reading an open room. ', join, ' to write in it.');
+  /**
+   * Posts what the box sends: shown at once as on its way, then in its place once the server
+   * answers; whether it went.
+   * @param {string} words
+   */
+  async function submit(words) {
+    const waiting = h('li', { class: 'msg mine pending' },
+      h('p', { class: 'meta' }, 'Sending…'), h('p', { class: 'text', dir: 'auto' }, words));
+    list.append(waiting);
+    toBottom();
+    showError(sendLine, null);
+    try {
+      const message = await transport.send(words);
+      waiting.remove();
+      addNewer([message]);
+      if (polling) poll();
+      return true;
+    } catch (/** @type {any} an ApiError, or what the browser threw */ error) {
+      waiting.remove();
+      showError(sendLine, error);
+      // Refused: the person was removed or banned meanwhile. The room view finds out how.
+      if (error.status === 403 || error.status === 404) emit(element, 'chatrooms:post-refused');
+      return false;
+    }
   }
 
   // The box is drawn anew only when the person's standing changes, so that a new reading of the
@@ -517,7 +493,9 @@ export function createChat({ id: roomId, me, transport }) {
     const slot = next.role === 'outsider' ? `outsider ${next.info.open}` : 'member';
     if (composerSlot.dataset.for !== slot) {
       composerSlot.dataset.for = slot;
-      composerSlot.replaceChildren(next.role === 'outsider' ? joinPrompt(next.info.open) : composer());
+      composerSlot.replaceChildren(
+        next.role === 'outsider' ? joinPrompt(next.info.open) : composer({ submit, typing: transport.typing }),
+      );
     }
     // Who may edit and delete what changes with the standing.
     if (before?.role !== next.role) for (const entry of shown.values()) if (!entry.editing) draw(entry.li, entry.message);

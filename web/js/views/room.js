@@ -7,7 +7,8 @@ import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import * as session from '../session.js';
 import { busy, confirmDialog, errorLine, flash, isolated, navigate, roomName, userLabel, userText } from '../ui.js';
-import { openLive } from '../live.js';
+import { CLOSE, openLive } from '../live.js';
+import { afterEvent, fromHello } from '../room-state.js';
 import { createChat } from './messages.js';
 import { peoplePanel } from './people.js';
 import { settingsPanel } from './settings.js';
@@ -245,73 +246,35 @@ export function renderRoom(main, roomId) {
    * @param {import('../live.js').RoomFrame} frame
    */
   function onFrame(frame) {
-    const now = /** @type {RoomState} start() has read the room */ (state);
-    const admins = new Set(now.admins);
-    let { info, role } = now;
-    switch (frame.type) {
-      case 'member_joined':
-        info = { ...info, user_count: info.user_count + 1 };
-        if (frame.user_id === me && role === 'outsider') role = 'member';
-        break;
-      case 'member_left':
-        info = { ...info, user_count: Math.max(0, info.user_count - 1) };
-        admins.delete(frame.user_id);
-        if (frame.user_id === me) {
-          role = 'outsider';
-          leftRoom(frame.reason);
-        }
-        chat?.live(frame);
-        break;
-      case 'admin_added':
-        admins.add(frame.user_id);
-        if (frame.user_id === me && role === 'member') role = 'admin';
-        break;
-      case 'admin_removed':
-        admins.delete(frame.user_id);
-        if (frame.user_id === me && role === 'admin') role = 'member';
-        break;
-      case 'owner_changed':
-        // The new owner is an admin; the one before stays an admin.
-        admins.add(frame.owner);
-        if (frame.owner === me) role = 'owner';
-        else if (role === 'owner') role = 'admin';
-        info = { ...info, owner: frame.owner };
-        break;
-      case 'room_updated':
-        info = frame.room;
-        break;
-      case 'room_deleted':
-        if (!deleting) gone('You no longer have access to this room: it was deleted.');
-        return;
-      default:
-        chat?.live(frame);
-        return;
+    const { standing, happened } = afterEvent(/** @type {RoomState} start() has read the room */ (state), frame, me);
+    if (happened && 'deleted' in happened) {
+      if (!deleting) gone('You no longer have access to this room: it was deleted.');
+      return;
     }
-    if (stopped) return;
-    if (role === 'outsider' && !info.open) {
-      // Closed while the person is not in it: no longer theirs to see.
-      if (frame.type === 'room_updated') gone('You no longer have access to this room: it was closed, and you are not a member.');
+    if (happened && 'left' in happened) leftRoom(happened.left);
+    // The conversation shows messages, presence and typing, and who left.
+    if (!standing || frame.type === 'member_left') chat?.live(frame);
+    if (!standing || stopped) return;
+    if (happened && 'closed' in happened) {
+      gone('You no longer have access to this room: it was closed, and you are not a member.');
       if (stopped) return;
     }
-    show({ info, role, admins });
+    show(standing);
   }
 
   /** @type {import('../live.js').LiveHandlers} */
   const handlers = {
     frame: onFrame,
-    hello({ room, you }) {
+    hello(hello) {
       const now = /** @type {RoomState} */ (state);
-      const role = !you ? 'outsider' : you.owner ? 'owner' : !you.present ? 'outsider' : you.admin ? 'admin' : 'member';
-      const admins = new Set(now.admins);
-      if (you?.admin) admins.add(me);
-      else admins.delete(me);
+      const next = fromHello(now, hello, me);
       // Access lost while no socket was open (its member_left came before this one): said as
       // a reading of the room says it.
-      if (now.role !== 'outsider' && role === 'outsider' && !leaving) {
-        if (!room.open) return gone('You no longer have access to this room: you were removed from it.');
+      if (now.role !== 'outsider' && next.role === 'outsider' && !leaving) {
+        if (!next.info.open) return gone('You no longer have access to this room: you were removed from it.');
         status.textContent = 'You were removed from this room.';
       }
-      show({ info: room, role, admins });
+      show(next);
     },
     connected({ resumed }) {
       clearTimeout(timer);
@@ -326,7 +289,7 @@ export function renderRoom(main, roomId) {
       if (fallback && timer == null) timer = setTimeout(refresh, REFRESH_MS);
     },
     closed(code) {
-      if (code === 4004 && !deleting) gone('You no longer have access to this room: it was deleted.');
+      if (code === CLOSE.ROOM_DELETED && !deleting) gone('You no longer have access to this room: it was deleted.');
     },
     async unavailable() {
       // Either the room is gone for this person, or the server has no live socket for it.

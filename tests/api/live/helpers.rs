@@ -27,12 +27,11 @@ pub const CLOSE_FINISHES: Duration = Duration::from_secs(5);
 /// Whether frames of this type are persisted events, which carry the room's next `seq`.
 fn is_event(kind: &str) -> bool {
     static TYPES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    TYPES.get_or_init(chatrooms::live::frames::examples::event_types).iter().any(|event| event == kind)
+    TYPES.get_or_init(chatrooms::live::examples::event_types).iter().any(|event| event == kind)
 }
 
-pub const KEY_NO_LONGER_VALID: u16 = 4001;
-pub const ACCESS_LOST: u16 = 4003;
-pub const ROOM_DELETED: u16 = 4004;
+/// The codes the room closes with, as the crate names them.
+pub use chatrooms::live::frames::close::{ACCESS_LOST, KEY_ENDED, POLICY, ROOM_DELETED, TOO_BIG, UNSUPPORTED};
 
 /// The credentials an upgrade request carries.
 #[derive(Clone, Copy, Debug)]
@@ -113,7 +112,7 @@ fn encoded(value: &str) -> String {
 /// A fresh ticket of `user` for the room.
 pub fn ticket(app: &TestApp, room: &str, user: &User) -> String {
     let response = app.ticket(room, user);
-    assert_eq!(response.status, 200, "{}", response.text);
+    response.assert_status(200);
     response.str("ticket")
 }
 

@@ -1,0 +1,162 @@
+//! The room's persisted events (`Event`), the messages they show (`MessageView`), and the
+//! changes D1 commits as the outbox hands them to the room (`Change`). Pure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::session::KeyHash;
+use crate::domain::{MessageId, RoomView, UserId};
+
+/// A message as history, answers and frames show it: written, or deleted (its place and seq
+/// kept, nothing else).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MessageView {
+    Written {
+        message_id: MessageId,
+        seq: i64,
+        user_id: UserId,
+        text: String,
+        /// RFC 3339, UTC.
+        sent_at: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        edited_at: Option<String>,
+    },
+    Deleted {
+        message_id: MessageId,
+        seq: i64,
+        /// Always true.
+        deleted: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    Left,
+    Removed,
+    Banned,
+}
+
+/// A persisted event of the room: what its `seq` numbers, kept for resuming. A `message` or
+/// `message_edited` names its message by seq in storage, and carries it as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Message,
+    MessageEdited,
+    MessageDeleted { message_id: MessageId },
+    MemberJoined { user_id: UserId },
+    MemberLeft { user_id: UserId, reason: LeaveReason },
+    AdminAdded { user_id: UserId },
+    AdminRemoved { user_id: UserId },
+    OwnerChanged { owner: UserId },
+    RoomUpdated { room: RoomView },
+    RoomDeleted,
+}
+
+/// A change that D1 committed, as the outbox hands it to the room (`store::outbox`): most are
+/// also a numbered event of the room (`event`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    MemberJoined {
+        user_id: UserId,
+    },
+    MemberLeft {
+        user_id: UserId,
+        reason: LeaveReason,
+    },
+    AdminAdded {
+        user_id: UserId,
+    },
+    AdminRemoved {
+        user_id: UserId,
+    },
+    OwnerChanged {
+        owner: UserId,
+    },
+    RoomUpdated {
+        room: RoomView,
+    },
+    RoomDeleted,
+    /// A session ended: its sockets close, its tickets are void.
+    KeyEnded {
+        key_hash: KeyHash,
+    },
+    /// Someone who was not a present member was banned: their sockets (a viewer's, with their
+    /// key) close and they may not open one (a member's ban is their `member_left`).
+    UserBanned {
+        user_id: UserId,
+    },
+    /// A ban was lifted.
+    UserUnbanned {
+        user_id: UserId,
+    },
+    /// One this room does not know (written by a newer worker, or unreadable): applied as
+    /// nothing, so that it never holds up what comes after it.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Change {
+    /// The room's event for it, if it is one.
+    pub fn event(&self) -> Option<Event> {
+        Some(match self {
+            Self::MemberJoined { user_id } => Event::MemberJoined { user_id: *user_id },
+            Self::MemberLeft { user_id, reason } => Event::MemberLeft { user_id: *user_id, reason: *reason },
+            Self::AdminAdded { user_id } => Event::AdminAdded { user_id: *user_id },
+            Self::AdminRemoved { user_id } => Event::AdminRemoved { user_id: *user_id },
+            Self::OwnerChanged { owner } => Event::OwnerChanged { owner: *owner },
+            Self::RoomUpdated { room } => Event::RoomUpdated { room: room.clone() },
+            Self::RoomDeleted => Event::RoomDeleted,
+            Self::KeyEnded { .. } | Self::UserBanned { .. } | Self::UserUnbanned { .. } | Self::Unknown => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::examples;
+
+    #[test]
+    fn changes_read_as_the_outbox_writes_them() {
+        let user = examples::user();
+        let left = format!(r#"{{"type":"member_left","user_id":"{user}","reason":"banned"}}"#);
+        assert_eq!(
+            serde_json::from_str::<Change>(&left).unwrap(),
+            Change::MemberLeft { user_id: user, reason: LeaveReason::Banned }
+        );
+        let change: Change = serde_json::from_str(r#"{"type":"room_deleted"}"#).unwrap();
+        assert_eq!(change.event(), Some(Event::RoomDeleted));
+        let key = format!(r#"{{"type":"key_ended","key_hash":"{}"}}"#, "a".repeat(64));
+        assert_eq!(serde_json::from_str::<Change>(&key).unwrap().event(), None);
+        for kind in ["user_banned", "user_unbanned"] {
+            let change: Change = serde_json::from_str(&format!(r#"{{"type":"{kind}","user_id":"{user}"}}"#)).unwrap();
+            assert_eq!(change.event(), None, "{kind}");
+        }
+        let room =
+            format!(r#"{{"type":"room_updated","room":{{"open":false,"name":"n","user_count":2,"owner":"{user}"}}}}"#);
+        assert!(matches!(serde_json::from_str::<Change>(&room).unwrap(), Change::RoomUpdated { .. }));
+        assert_eq!(serde_json::from_str::<Change>(r#"{"type":"from_the_future"}"#).unwrap(), Change::Unknown);
+    }
+
+    #[test]
+    fn a_change_that_is_an_event_is_kept_as_the_same_json() {
+        let user = examples::user();
+        let change = Change::MemberLeft { user_id: user, reason: LeaveReason::Removed };
+        assert_eq!(serde_json::to_value(change.event().unwrap()).unwrap(), serde_json::to_value(&change).unwrap());
+    }
+
+    #[test]
+    fn a_message_reads_back_written_or_deleted() {
+        let written = format!(
+            r#"{{"message_id":"{}","seq":3,"user_id":"{}","text":"hi","sent_at":"2026-01-01T00:00:00.000Z"}}"#,
+            MessageId::from_random_bytes([3; 16]),
+            examples::user()
+        );
+        assert!(matches!(serde_json::from_str::<MessageView>(&written).unwrap(), MessageView::Written { .. }));
+        let deleted = serde_json::to_string(&examples::message()).unwrap();
+        assert_eq!(serde_json::from_str::<MessageView>(&deleted).unwrap(), examples::message());
+    }
+}

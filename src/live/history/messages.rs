@@ -1,0 +1,196 @@
+//! A room's messages, and its events as a replay reads them.
+
+use serde::Deserialize;
+
+use super::{corrupt, sql, History};
+use crate::domain::time::rfc3339;
+use crate::domain::{MessageId, UserId};
+use crate::error::ApiError;
+use crate::live::frames::{Event, MessageView};
+
+/// A message's row; `text` is NULL once deleted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageRow {
+    pub seq: i64,
+    pub message_id: String,
+    pub user_id: Option<String>,
+    pub text: Option<String>,
+    pub sent_at: Option<i64>,
+    pub edited_at: Option<i64>,
+}
+
+impl MessageRow {
+    pub fn is_deleted(&self) -> bool {
+        self.text.is_none()
+    }
+
+    pub fn is_by(&self, user_id: &UserId) -> bool {
+        self.user_id.as_deref().is_some_and(|author| author == user_id.to_string())
+    }
+
+    /// The message as history and frames show it.
+    pub fn view(&self) -> Result<MessageView, ApiError> {
+        let message_id = MessageId::parse(&self.message_id).map_err(|_| corrupt("message_id", &self.message_id))?;
+        Ok(match (&self.user_id, &self.text, self.sent_at) {
+            (Some(user_id), Some(text), Some(sent_at)) => MessageView::Written {
+                message_id,
+                seq: self.seq,
+                user_id: UserId::parse(user_id).map_err(|_| corrupt("user_id", user_id))?,
+                text: text.clone(),
+                sent_at: rfc3339(sent_at),
+                edited_at: self.edited_at.map(rfc3339),
+            },
+            _ => MessageView::Deleted { message_id, seq: self.seq, deleted: true },
+        })
+    }
+}
+
+/// Where a page of history starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    Latest,
+    Before(MessageId),
+    After(MessageId),
+}
+
+/// A page of history, newest first, and whether older messages exist.
+pub struct Messages {
+    pub messages: Vec<MessageRow>,
+    pub more_before: bool,
+}
+
+impl History {
+    /// Posts a message as the event after the latest; the message's row.
+    pub fn post(&self, message_id: &MessageId, user_id: &UserId, text: &str, now: i64) -> Result<MessageRow, ApiError> {
+        let seq = self.latest_seq()? + 1;
+        self.append(now, &Event::Message, Some(seq))?;
+        let (message_id, user_id) = (message_id.to_string(), user_id.to_string());
+        let args = vec![seq.into(), message_id.as_str().into(), user_id.as_str().into(), text.into(), now.into()];
+        self.run(sql::INSERT_MESSAGE, args)?;
+        Ok(MessageRow {
+            seq,
+            message_id,
+            user_id: Some(user_id),
+            text: Some(text.to_owned()),
+            sent_at: Some(now),
+            edited_at: None,
+        })
+    }
+
+    pub fn message(&self, message_id: &MessageId) -> Result<Option<MessageRow>, ApiError> {
+        Ok(self.rows(sql::MESSAGE_BY_ID, vec![message_id.to_string().into()])?.into_iter().next())
+    }
+
+    fn message_at(&self, seq: i64) -> Result<Option<MessageRow>, ApiError> {
+        Ok(self.rows(sql::MESSAGE_AT, vec![seq.into()])?.into_iter().next())
+    }
+
+    /// Edits a message's text, and appends `message_edited`; its seq and the message.
+    pub fn edit(&self, message: &MessageRow, text: &str, now: i64) -> Result<(i64, MessageRow), ApiError> {
+        self.run(sql::EDIT_MESSAGE, vec![text.into(), now.into(), message.seq.into()])?;
+        let seq = self.append(now, &Event::MessageEdited, Some(message.seq))?;
+        let edited = MessageRow { text: Some(text.to_owned()), edited_at: Some(now), ..message.clone() };
+        Ok((seq, edited))
+    }
+
+    /// Deletes a message's author, text and times, and appends `message_deleted`; its seq and
+    /// the event.
+    pub fn delete(&self, message: &MessageRow, now: i64) -> Result<(i64, Event), ApiError> {
+        self.run(sql::DELETE_MESSAGE, vec![message.seq.into()])?;
+        let message_id =
+            MessageId::parse(&message.message_id).map_err(|_| corrupt("message_id", &message.message_id))?;
+        let event = Event::MessageDeleted { message_id };
+        Ok((self.append(now, &event, None)?, event))
+    }
+
+    /// Up to `limit` messages from the cursor, newest first; `None` if the cursor names no
+    /// message of this room.
+    pub fn page(&self, cursor: Cursor, limit: u32) -> Result<Option<Messages>, ApiError> {
+        let fetch = i64::from(limit) + 1;
+        let mut messages: Vec<MessageRow> = match cursor {
+            Cursor::Latest => self.rows(sql::LATEST_MESSAGES, vec![fetch.into()])?,
+            Cursor::Before(id) | Cursor::After(id) => {
+                let Some(from) = self.message(&id)? else { return Ok(None) };
+                let query =
+                    if matches!(cursor, Cursor::Before(_)) { sql::MESSAGES_BEFORE } else { sql::MESSAGES_AFTER };
+                self.rows(query, vec![from.seq.into(), fetch.into()])?
+            }
+        };
+        let more = messages.len() > limit as usize;
+        messages.truncate(limit as usize);
+        let more_before = match cursor {
+            Cursor::Latest | Cursor::Before(_) => more,
+            Cursor::After(_) => {
+                // Read oldest first; shown newest first. The cursor's own message is older
+                // than any of these.
+                messages.reverse();
+                !messages.is_empty()
+            }
+        };
+        Ok(Some(Messages { messages, more_before }))
+    }
+
+    /// Up to `limit` events after `after`, in order, each with its seq and its message as it
+    /// is now, in one query; and the seq of the last.
+    pub fn events_after(&self, after: i64, limit: i64) -> Result<(Vec<Stored>, i64), ApiError> {
+        #[derive(Deserialize)]
+        struct EventRow {
+            event_seq: i64,
+            body: String,
+            seq: Option<i64>,
+            message_id: Option<String>,
+            user_id: Option<String>,
+            text: Option<String>,
+            sent_at: Option<i64>,
+            edited_at: Option<i64>,
+        }
+        let rows: Vec<EventRow> = self.rows(sql::EVENTS_AFTER, vec![after.into(), limit.into()])?;
+        let last = rows.last().map_or(after, |row| row.event_seq);
+        let events = rows
+            .into_iter()
+            .map(|row| {
+                let message = match (row.seq, row.message_id) {
+                    (Some(seq), Some(message_id)) => Some(
+                        MessageRow {
+                            seq,
+                            message_id,
+                            user_id: row.user_id,
+                            text: row.text,
+                            sent_at: row.sent_at,
+                            edited_at: row.edited_at,
+                        }
+                        .view()?,
+                    ),
+                    _ => None,
+                };
+                let event: Event = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+                Ok(Stored { seq: row.event_seq, event, message })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok((events, last))
+    }
+
+    /// The `txn_id` a user sent before, if it posted a message still remembered.
+    pub fn sent_before(&self, user_id: &UserId, txn_id: &str) -> Result<Option<MessageRow>, ApiError> {
+        #[derive(Deserialize)]
+        struct Txn {
+            message_seq: i64,
+        }
+        let txn = self.rows::<Txn>(sql::TXN, vec![user_id.to_string().into(), txn_id.into()])?;
+        match txn.first() {
+            Some(txn) => self.message_at(txn.message_seq),
+            None => Ok(None),
+        }
+    }
+
+    pub fn remember_txn(&self, user_id: &UserId, txn_id: &str, message_seq: i64, now: i64) -> Result<(), ApiError> {
+        self.run(sql::REMEMBER_TXN, vec![user_id.to_string().into(), txn_id.into(), message_seq.into(), now.into()])
+    }
+}
+
+/// A kept event: its seq, and its message as it is now, if it has one.
+pub struct Stored {
+    pub seq: i64,
+    pub event: Event,
+    pub message: Option<MessageView>,
+}

@@ -1,0 +1,134 @@
+//! Every statement of a room's storage, by name, and its schema.
+
+pub const LATEST_SEQ: &str = "SELECT max(seq) AS n FROM events";
+pub const OLDEST_SEQ: &str = "SELECT min(seq) AS n FROM events";
+pub const APPEND_EVENT: &str = "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)";
+/// A page of events after a seq, oldest first, each with its message as it is now.
+pub const EVENTS_AFTER: &str = "SELECT e.seq AS event_seq, e.body, m.seq, m.message_id, m.user_id, m.text,
+    m.sent_at, m.edited_at
+    FROM events AS e LEFT JOIN messages AS m ON m.seq = e.message_seq
+   WHERE e.seq > ? ORDER BY e.seq LIMIT ?";
+/// Events at or below a seq (the latest less `KEPT_EVENTS`) and older than a time (now less
+/// `KEPT_MILLIS`).
+pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
+pub const PRUNE_TXNS: &str = "DELETE FROM txns WHERE at < ?";
+pub const INSERT_MESSAGE: &str =
+    "INSERT INTO messages (seq, message_id, user_id, text, sent_at) VALUES (?, ?, ?, ?, ?)";
+pub const MESSAGE_BY_ID: &str = "SELECT * FROM messages WHERE message_id = ?";
+pub const MESSAGE_AT: &str = "SELECT * FROM messages WHERE seq = ?";
+pub const EDIT_MESSAGE: &str = "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?";
+/// A deleted message keeps its id and seq, and nothing else.
+pub const DELETE_MESSAGE: &str =
+    "UPDATE messages SET user_id = NULL, text = NULL, sent_at = NULL, edited_at = NULL WHERE seq = ?";
+/// (`seq > 0`: every seq is; it makes the plan a search of the key, read from its end.)
+pub const LATEST_MESSAGES: &str = "SELECT * FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT ?";
+pub const MESSAGES_BEFORE: &str = "SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?";
+/// Oldest first, so that a poller misses none.
+pub const MESSAGES_AFTER: &str = "SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?";
+pub const TXN: &str = "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?";
+pub const REMEMBER_TXN: &str = "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)";
+pub const WRITE_COUNT: &str = "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?";
+pub const COUNT_WRITE: &str =
+    "INSERT OR REPLACE INTO write_counts (user_id, kind, window_start, count) VALUES (?, ?, ?, ?)";
+pub const FORGET_EXPIRED_TICKETS: &str = "DELETE FROM tickets WHERE expires_at <= ?";
+pub const ADD_TICKET: &str = "INSERT INTO tickets (ticket_hash, user_id, key_hash, expires_at) VALUES (?, ?, ?, ?)";
+pub const TICKET: &str = "SELECT user_id, key_hash, expires_at FROM tickets WHERE ticket_hash = ?";
+pub const USE_TICKET: &str = "DELETE FROM tickets WHERE ticket_hash = ?";
+pub const DROP_TICKETS_OF_KEY: &str = "DELETE FROM tickets WHERE key_hash = ?";
+pub const DROP_TICKETS_OF_USER: &str = "DELETE FROM tickets WHERE user_id = ?";
+/// What the room was told of a key (`?1`) and a user (`?2`, twice), and of itself.
+pub const TOLD: &str = "SELECT EXISTS (SELECT 1 FROM ended_keys WHERE key_hash = ?) AS key_ended,
+    EXISTS (SELECT 1 FROM banned WHERE user_id = ?) AS banned,
+    EXISTS (SELECT 1 FROM departed WHERE user_id = ?) AS departed,
+    (SELECT value FROM facts WHERE name = 'open') AS open";
+pub const ADD_DEPARTED: &str = "INSERT OR IGNORE INTO departed (user_id) VALUES (?)";
+pub const REMOVE_DEPARTED: &str = "DELETE FROM departed WHERE user_id = ?";
+pub const ADD_BANNED: &str = "INSERT OR IGNORE INTO banned (user_id) VALUES (?)";
+pub const REMOVE_BANNED: &str = "DELETE FROM banned WHERE user_id = ?";
+pub const FORGET_ENDED_KEYS: &str = "DELETE FROM ended_keys WHERE at < ?";
+pub const END_KEY: &str = "INSERT OR REPLACE INTO ended_keys (key_hash, at) VALUES (?, ?)";
+/// As an event said: the latest word.
+pub const SET_OPEN: &str = "INSERT OR REPLACE INTO facts (name, value) VALUES ('open', ?)";
+/// As a connect found it in D1: kept only while no event has said.
+pub const KNOW_OPEN: &str = "INSERT OR IGNORE INTO facts (name, value) VALUES ('open', ?)";
+pub const APPLIED: &str = "SELECT value AS n FROM applied WHERE name = 'outbox'";
+pub const SET_APPLIED: &str = "INSERT OR REPLACE INTO applied (name, value) VALUES ('outbox', ?)";
+pub const HAS_TABLE: &str = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?";
+pub const BURY: &str = "INSERT INTO gone (at) VALUES (?)";
+
+/// Every statement above, by name, for `tests/history_sql.rs`.
+pub const ALL: &[(&str, &str)] = &[
+    ("LATEST_SEQ", LATEST_SEQ),
+    ("OLDEST_SEQ", OLDEST_SEQ),
+    ("APPEND_EVENT", APPEND_EVENT),
+    ("EVENTS_AFTER", EVENTS_AFTER),
+    ("PRUNE_EVENTS", PRUNE_EVENTS),
+    ("PRUNE_TXNS", PRUNE_TXNS),
+    ("INSERT_MESSAGE", INSERT_MESSAGE),
+    ("MESSAGE_BY_ID", MESSAGE_BY_ID),
+    ("MESSAGE_AT", MESSAGE_AT),
+    ("EDIT_MESSAGE", EDIT_MESSAGE),
+    ("DELETE_MESSAGE", DELETE_MESSAGE),
+    ("LATEST_MESSAGES", LATEST_MESSAGES),
+    ("MESSAGES_BEFORE", MESSAGES_BEFORE),
+    ("MESSAGES_AFTER", MESSAGES_AFTER),
+    ("TXN", TXN),
+    ("REMEMBER_TXN", REMEMBER_TXN),
+    ("WRITE_COUNT", WRITE_COUNT),
+    ("COUNT_WRITE", COUNT_WRITE),
+    ("FORGET_EXPIRED_TICKETS", FORGET_EXPIRED_TICKETS),
+    ("ADD_TICKET", ADD_TICKET),
+    ("TICKET", TICKET),
+    ("USE_TICKET", USE_TICKET),
+    ("DROP_TICKETS_OF_KEY", DROP_TICKETS_OF_KEY),
+    ("DROP_TICKETS_OF_USER", DROP_TICKETS_OF_USER),
+    ("TOLD", TOLD),
+    ("ADD_DEPARTED", ADD_DEPARTED),
+    ("REMOVE_DEPARTED", REMOVE_DEPARTED),
+    ("ADD_BANNED", ADD_BANNED),
+    ("REMOVE_BANNED", REMOVE_BANNED),
+    ("FORGET_ENDED_KEYS", FORGET_ENDED_KEYS),
+    ("END_KEY", END_KEY),
+    ("SET_OPEN", SET_OPEN),
+    ("KNOW_OPEN", KNOW_OPEN),
+    ("APPLIED", APPLIED),
+    ("SET_APPLIED", SET_APPLIED),
+    ("HAS_TABLE", HAS_TABLE),
+    ("BURY", BURY),
+];
+
+pub const SCHEMA: &[&str] = &[
+    // `body` is the event (`frames::Event`) without its seq and its message, which
+    // `message_seq` names, so that a replay shows a message as it is now.
+    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL,
+        message_seq INTEGER)",
+    // A deleted message keeps its id and seq, and nothing else.
+    "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
+        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER)",
+    "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
+        at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",
+    // Counters of the write ceilings (posts, edits), per user and kind.
+    "DROP TABLE IF EXISTS post_counts",
+    "CREATE TABLE IF NOT EXISTS write_counts (user_id TEXT NOT NULL, kind TEXT NOT NULL,
+        window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (user_id, kind)) WITHOUT ROWID",
+    // Tickets by their SHA-256, never the ticket.
+    "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
+        expires_at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS tickets_by_expiry ON tickets (expires_at)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_key ON tickets (key_hash)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_user ON tickets (user_id)",
+    "CREATE TABLE IF NOT EXISTS applied (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    // Users whose last membership event is `member_left`.
+    "CREATE TABLE IF NOT EXISTS departed (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    // Users banned from the room, as the room was told.
+    "CREATE TABLE IF NOT EXISTS banned (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    // Session keys (their hashes) the room was told ended, until no session could still live.
+    "CREATE TABLE IF NOT EXISTS ended_keys (key_hash TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS ended_keys_by_age ON ended_keys (at)",
+    // What the room is, as its events last said (`open`: 1 or 0).
+    "CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+];
+
+/// The one table a deleted room's storage keeps, so that its object never comes back to life.
+pub const TOMBSTONE: &str = "CREATE TABLE IF NOT EXISTS gone (at INTEGER NOT NULL)";

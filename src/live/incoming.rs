@@ -1,0 +1,113 @@
+//! What a socket's frames do: checked against what the socket may do now (`Standing`), then a
+//! `send` posts, `typing` tells the others, `ping` is answered.
+
+use worker::{WebSocket, WebSocketIncomingMessage};
+
+use super::frames::{self, close, ClientFrame, FrameError, MessageView, ServerFrame};
+use super::protocol::{Answer, Post};
+use super::room::{message_seq, Room};
+use super::sockets::{self, is_open, send, Socket};
+use super::standing::Standing;
+use crate::auth::random_bytes;
+use crate::clock::now_millis;
+use crate::domain::{MessageId, MessageText};
+use crate::error::ApiError;
+
+impl Room {
+    /// A frame from a socket: refused, or done, by what the socket may do now.
+    pub async fn on_frame(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<(), ApiError> {
+        // A socket that is closing, by either side, is heard no more.
+        if !is_open(ws) {
+            return Ok(());
+        }
+        let text = match message {
+            WebSocketIncomingMessage::Binary(_) => {
+                sockets::close(ws, Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" });
+                return Ok(());
+            }
+            WebSocketIncomingMessage::String(text) => text,
+        };
+        if text.len() > frames::MAX_FRAME_BYTES {
+            sockets::close(ws, Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
+            return Ok(());
+        }
+        let now = now_millis();
+        let mut socket = Socket::of(ws);
+        let within = self.rates.frame(&mut socket, now);
+        if socket.user_id.is_none() {
+            ws.serialize_attachment(&socket)?;
+        }
+        if !within {
+            sockets::close(ws, Standing::Out { code: close::POLICY, reason: "too many frames" });
+            return Ok(());
+        }
+        if socket.expires_at.is_some_and(|expires_at| expires_at <= now) {
+            sockets::close(ws, Standing::KEY_ENDED);
+            return Ok(());
+        }
+        let standing = self.standing(&socket)?;
+        if let Standing::Out { .. } = standing {
+            sockets::close(ws, standing);
+            self.presence_changed().await;
+            return Ok(());
+        }
+        let outcome = match ClientFrame::parse(&text) {
+            Err(error) => Err(error),
+            Ok(ClientFrame::Send { text, txn_id }) => self.send_frame(ws, &socket, standing, &text, &txn_id),
+            Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
+            Ok(ClientFrame::Ping) => {
+                send(ws, &ServerFrame::Pong);
+                Ok(())
+            }
+        };
+        if let Err(error) = outcome {
+            send(ws, &error.frame());
+        }
+        Ok(())
+    }
+
+    fn send_frame(
+        &self,
+        ws: &WebSocket,
+        socket: &Socket,
+        standing: Standing,
+        text: &MessageText,
+        txn_id: &str,
+    ) -> Result<(), FrameError> {
+        let refuse = |error: &str| FrameError::new(error, Some(txn_id));
+        let internal = |error: ApiError| {
+            worker::console_error!("room socket send: {}", error.detail());
+            refuse("internal error")
+        };
+        let Some(user_id) = socket.user_id.filter(|_| standing.may_post()) else {
+            return Err(refuse("only present members may post"));
+        };
+        let history = self.history().map_err(internal)?;
+        let sent = |message: &MessageView| send(ws, &ServerFrame::Sent { txn_id, message });
+        if let Some(message) = history.sent_before(&user_id, txn_id).map_err(internal)? {
+            sent(&message.view().map_err(internal)?);
+            return Ok(());
+        }
+        let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?);
+        let post = Post { user_id, message_id, text: text.as_str().to_owned() };
+        match self.post(&post).map_err(internal)? {
+            Answer::Done(message) => {
+                history.remember_txn(&user_id, txn_id, message_seq(&message), now_millis()).map_err(internal)?;
+                sent(&message);
+                Ok(())
+            }
+            Answer::Denied(denied) => Err(refuse(ApiError::from(denied).message())),
+        }
+    }
+
+    fn typing_frame(&self, ws: &WebSocket, socket: &Socket, standing: Standing, now: i64) -> Result<(), FrameError> {
+        let Some(user_id) = socket.user_id.filter(|_| standing.may_post()) else {
+            return Err(FrameError::new("only present members may type", None));
+        };
+        if !self.rates.typing(&user_id, now) {
+            return Err(FrameError::new("typing too often: once every 2 seconds", None));
+        }
+        self.sockets().broadcast_but(&ServerFrame::Typing { user_id: &user_id }, Some(ws));
+        Ok(())
+    }
+}

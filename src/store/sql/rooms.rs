@@ -1,0 +1,158 @@
+//! The statements of rooms, memberships and bans.
+
+// Rooms.
+
+/// The room with the caller's (`?2`) and the target's (`?3`) standing in it; either may be
+/// NULL. A ban reads as whether the owner placed it, NULL for none.
+pub const ROOM: &str = "SELECT r.open, r.name, r.user_count, r.admin_count, r.ban_count, r.owner_id AS owner,
+       c.present AS caller_present, c.admin AS caller_admin,
+       (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?2) AS caller_ban,
+       t.present AS target_present, t.admin AS target_admin,
+       (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?3) AS target_ban,
+       EXISTS (SELECT 1 FROM users WHERE user_id = ?3) AS target_exists
+  FROM rooms AS r
+  LEFT JOIN members AS c ON c.room_id = r.room_id AND c.user_id = ?2
+  LEFT JOIN members AS t ON t.room_id = r.room_id AND t.user_id = ?3
+ WHERE r.room_id = ?1";
+/// Only for an owner who exists (the key guard before it already refuses a key that outlived
+/// its account; this keeps the statement safe on its own, as tests/room_rules.rs runs it), owns
+/// fewer rooms than `?9`, and is under the ceiling of room creations (`?6` now, `?7` the
+/// window, `?8` the ceiling).
+pub const INSERT_ROOM: &str = "INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at)
+ SELECT ?1, ?2, ?3, ?4, ?5, ?6 FROM users
+  WHERE user_id = ?5 AND owned_count < ?9
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?5 AND kind = 'room' AND window_start > ?6 - ?7 AND count >= ?8)";
+/// The room's creation, once it happened (the room's id is new).
+pub const COUNT_ROOM_CREATION: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?5, 'room', ?6, 1 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?6 - ?7 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?6 - ?7 THEN window_start ELSE ?6 END";
+/// The room's name pieces (`?2`, a JSON array), for the directory's search.
+pub const INSERT_ROOM_GRAMS: &str = "INSERT OR IGNORE INTO room_grams (gram, room_id)
+ SELECT value, ?1 FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
+pub const INSERT_OWNER: &str = "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
+ SELECT ?1, ?2, ?3, 1, 1, 1 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
+pub const ROOM_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1) AS created";
+/// Present members from offset `?5`, `?4` of them. The block holding the offset's member
+/// comes from the running sum of the blocks' counts; only the rest of that block is skipped
+/// row by row, so offset 99,000 costs about what offset 0 does.
+pub const MEMBERS_PAGE: &str = "WITH blocks AS (
+      SELECT block, present, sum(present) OVER (ORDER BY block ROWS UNBOUNDED PRECEDING) AS through
+        FROM member_blocks WHERE room_id = ?1),
+  start AS (
+      SELECT block, ?5 - (through - present) AS skip FROM blocks WHERE through > ?5
+       ORDER BY block LIMIT 1)
+  SELECT user_id FROM members
+   WHERE room_id = ?1 AND present = 1 AND position >= (SELECT block FROM start) << 10
+   ORDER BY position LIMIT ?4 OFFSET coalesce((SELECT skip FROM start), 0)";
+pub const ADMINS_PAGE: &str =
+    "SELECT user_id FROM members WHERE room_id = ?1 AND admin = 1 ORDER BY position LIMIT ?4 OFFSET ?5";
+pub const BANS_PAGE: &str =
+    "SELECT user_id FROM bans WHERE room_id = ?1 ORDER BY banned_at, user_id LIMIT ?4 OFFSET ?5";
+/// The target becomes a present member: the caller joining an open room themself (not
+/// banned, with an account), or an admin adding someone who exists and is not banned, under
+/// the ceiling of additions (`?4` now, `?5` the window, `?6` the ceiling). Each join takes the
+/// room's next position; a present member keeps theirs.
+pub const ADD_MEMBER: &str = "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
+ SELECT room_id, ?3, ?4, 1, 0, join_seq + 1 FROM rooms
+  WHERE room_id = ?1
+    AND NOT EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)
+    AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
+    AND ((?2 = ?3 AND open = 1)
+         OR EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1))
+    AND (?2 = ?3
+         OR NOT EXISTS (SELECT 1 FROM write_counts
+                         WHERE user_id = ?2 AND kind = 'addition' AND window_start > ?4 - ?5 AND count >= ?6))
+ ON CONFLICT (room_id, user_id) DO UPDATE
+    SET present = 1, joined_at = excluded.joined_at, position = excluded.position
+  WHERE members.present = 0";
+/// An admin's addition of someone else, once it went ahead: the target is present (a banned
+/// user never is) and the addition was under the ceiling.
+pub const COUNT_ADDITION: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?2, 'addition', ?4, 1
+  WHERE ?2 <> ?3
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?2 AND kind = 'addition' AND window_start > ?4 - ?5 AND count >= ?6)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?4 - ?5 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?4 - ?5 THEN window_start ELSE ?4 END";
+/// The target leaves (target = caller) or is removed: by the owner, or by an admin if the
+/// target is no admin; never the owner.
+pub const REMOVE_MEMBER: &str = "UPDATE members SET present = 0, admin = 0
+  WHERE room_id = ?1 AND user_id = ?3 AND present = 1
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
+    AND (?2 = ?3
+         OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
+         OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+             AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))";
+/// Someone else who exists, by the same rule as a removal. Written before the removal that
+/// follows it, so that the guard still sees the target's admin flag. The owner's ban, even of
+/// someone an admin banned, is the owner's.
+pub const INSERT_BAN: &str = "INSERT INTO bans (room_id, user_id, banned_at, by_owner)
+ SELECT ?1, ?3, ?4, EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
+  WHERE ?2 <> ?3
+    AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
+    AND (EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
+         OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+             AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))
+ ON CONFLICT (room_id, user_id) DO UPDATE SET by_owner = 1 WHERE excluded.by_owner = 1";
+pub const REMOVE_BANNED: &str = "UPDATE members SET present = 0, admin = 0
+  WHERE room_id = ?1 AND user_id = ?3 AND present = 1
+    AND EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)";
+/// By an admin; a ban the owner placed, by the owner.
+pub const DELETE_BAN: &str = "DELETE FROM bans
+  WHERE room_id = ?1 AND user_id = ?3
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND (by_owner = 0 OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2))";
+/// Promoting an admin, demoting a member who is none or handing a room to its owner changes
+/// nothing, and touches no row: the event queued after a write (`changes()`) is then none.
+pub const PROMOTE: &str = "UPDATE members SET admin = 1
+  WHERE room_id = ?1 AND user_id = ?3 AND present = 1 AND admin = 0
+    AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)";
+pub const DEMOTE: &str = "UPDATE members SET admin = 0
+  WHERE room_id = ?1 AND user_id = ?3 AND admin = 1
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
+    AND (?2 = ?3 OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2))";
+pub const HAND_OVER: &str = "UPDATE rooms SET owner_id = ?3
+  WHERE room_id = ?1 AND owner_id = ?2 AND ?3 <> ?2
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)";
+/// By an admin; opening a closed room (`?6` = 1), by the owner alone; a rename (`?4`), under
+/// the ceiling of renames (`?8` now, `?9` the window, `?10` the ceiling). An update that would
+/// change nothing touches no row, so that `QUEUE_ROOM_UPDATED` queues no event for it.
+pub const UPDATE_ROOM: &str =
+    "UPDATE rooms SET name = coalesce(?4, name), name_search = coalesce(?5, name_search), open = coalesce(?6, open)
+  WHERE room_id = ?1
+    AND (name IS NOT coalesce(?4, name) OR open IS NOT coalesce(?6, open))
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND (coalesce(?6, 0) = 0 OR open = 1 OR owner_id = ?2)
+    AND (?4 IS NULL
+         OR NOT EXISTS (SELECT 1 FROM write_counts
+                         WHERE user_id = ?2 AND kind = 'rename' AND window_start > ?8 - ?9 AND count >= ?10))";
+/// On a rename, after the update: the pieces follow the room's name (`?5`) as it now stands.
+/// A refused rename to the name the room has already writes back the same pieces.
+pub const DELETE_RENAMED_GRAMS: &str = "DELETE FROM room_grams
+  WHERE room_id = ?1
+    AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND name_search = ?5)";
+pub const INSERT_RENAMED_GRAMS: &str = "INSERT OR IGNORE INTO room_grams (gram, room_id)
+ SELECT value, ?1 FROM json_each(?7)
+  WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND name_search = ?5)";
+/// The rename, once it went ahead: the guard of `UPDATE_ROOM`, which the update leaves as it
+/// was (an opening that went ahead left the room open).
+pub const COUNT_RENAME: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?2, 'rename', ?8, 1 FROM rooms
+  WHERE room_id = ?1
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
+    AND (coalesce(?6, 0) = 0 OR open = 1 OR owner_id = ?2)
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?2 AND kind = 'rename' AND window_start > ?8 - ?9 AND count >= ?10)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?8 - ?9 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?8 - ?9 THEN window_start ELSE ?8 END";
+/// The room goes with its memberships and bans (foreign keys cascade); its object, told by
+/// the event queued after it, wipes its messages.
+pub const DELETE_ROOM: &str = "DELETE FROM rooms WHERE room_id = ?1 AND owner_id = ?2";
