@@ -11,7 +11,7 @@ use worker::{Env, State, WebSocket};
 
 use super::apply::{apply, Effect};
 use super::frames::{Event, MessageView, Numbered, ServerFrame};
-use super::history::{Cursor, History, MessageRow};
+use super::history::{Ceiling, Cursor, History, MessageRow};
 use super::platform::{atomically, in_millis};
 use super::protocol::{
     Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Redeem, Redeemed, Ticket,
@@ -124,129 +124,117 @@ impl Room {
         Ok(())
     }
 
-    /// Whether `user_id` may still write here as the worker found: refused if the room's events
-    /// say they left since (a write that lost a race with their leaving, removal or ban).
-    fn present_author(&self, history: &History, user_id: &UserId) -> Result<Result<(), Denied>, ApiError> {
-        Ok(if history.departed(user_id)? { Err(Denied::Departed) } else { Ok(()) })
+    /// Refused if the room's events say `user_id` left since the worker found them present (a
+    /// write that lost a race with their leaving, removal or ban).
+    fn present_author(&self, history: &History, user_id: &UserId) -> Result<(), Stop> {
+        if history.departed(user_id)? {
+            return Err(Denied::Departed.into());
+        }
+        Ok(())
     }
 
     /// Counts a write against its kind's ceiling, if it has one: refused with the seconds to
     /// wait past it.
-    fn count(
-        &self,
-        history: &History,
-        kind: WriteKind,
-        user_id: &UserId,
-        now: i64,
-    ) -> Result<Result<(), Denied>, ApiError> {
-        let Some(limit) = self.config().and_then(|config| config.limits.of(kind)) else { return Ok(Ok(())) };
-        Ok(history
-            .count_write(kind, user_id, now, &limit)?
-            .map_err(|retry_after| Denied::TooMany { kind, retry_after }))
+    fn count(&self, history: &History, kind: WriteKind, user_id: &UserId, now: i64) -> Result<(), Stop> {
+        let Some(limit) = self.config().and_then(|config| config.limits.of(kind)) else { return Ok(()) };
+        match history.count_write(kind, user_id, now, &limit)? {
+            Ceiling::Counted => Ok(()),
+            Ceiling::Reached { retry_after } => Err(Denied::TooMany { kind, retry_after }.into()),
+        }
     }
 
     /// Posts the message, unless its author left, or is past their ceiling of posts.
     pub fn post(&self, post: &Post) -> Result<Answer<MessageView>, ApiError> {
-        let history = self.history()?;
-        let now = now_millis();
-        if let Err(denied) = self.present_author(&history, &post.user_id)? {
-            return Ok(denied.into());
-        }
-        if let Err(denied) = self.count(&history, WriteKind::Post, &post.user_id, now)? {
-            return Ok(denied.into());
-        }
-        let message = history.post(&post.message_id, &post.user_id, &post.text, now)?.view()?;
-        let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
-        self.sockets().broadcast(&ServerFrame::Event(event));
-        Ok(Answer::Done(message))
+        answer((|| {
+            let history = self.history()?;
+            let now = now_millis();
+            self.present_author(&history, &post.user_id)?;
+            self.count(&history, WriteKind::Post, &post.user_id, now)?;
+            let message = history.post(&post.message_id, &post.user_id, &post.text, now)?.view()?;
+            let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
+            self.sockets().broadcast(&ServerFrame::Event(event));
+            Ok(message)
+        })())
     }
 
     pub fn page(&self, query: &HistoryQuery) -> Result<Answer<HistoryPage>, ApiError> {
-        let cursor = match (query.before, query.after) {
-            (Some(before), _) => Cursor::Before(before),
-            (None, Some(after)) => Cursor::After(after),
-            (None, None) => Cursor::Latest,
-        };
-        let Some(page) = self.history()?.page(cursor, query.limit)? else {
-            return Ok(Denied::NoSuchMessage.into());
-        };
-        let messages = page.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
-        let next = match messages.last() {
-            Some(MessageView::Written { message_id, .. } | MessageView::Deleted { message_id, .. })
-                if page.more_before =>
-            {
-                Some(*message_id)
-            }
-            _ => None,
-        };
-        Ok(Answer::Done(HistoryPage { messages, next }))
+        answer((|| {
+            let cursor = match (query.before, query.after) {
+                (Some(before), _) => Cursor::Before(before),
+                (None, Some(after)) => Cursor::After(after),
+                (None, None) => Cursor::Latest,
+            };
+            let page = self.history()?.page(cursor, query.limit)?.ok_or(Denied::NoSuchMessage)?;
+            let messages = page.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
+            let next = match messages.last() {
+                Some(MessageView::Written { message_id, .. } | MessageView::Deleted { message_id, .. })
+                    if page.more_before =>
+                {
+                    Some(*message_id)
+                }
+                _ => None,
+            };
+            Ok(HistoryPage { messages, next })
+        })())
     }
 
     /// The message, if it is there and not deleted, and its author may still write.
-    fn written(
-        &self,
-        history: &History,
-        user_id: &UserId,
-        message_id: &MessageId,
-    ) -> Result<Result<MessageRow, Denied>, ApiError> {
-        if let Err(denied) = self.present_author(history, user_id)? {
-            return Ok(Err(denied));
-        }
-        Ok(history.message(message_id)?.filter(|message| !message.is_deleted()).ok_or(Denied::NoSuchMessage))
+    fn written(&self, history: &History, user_id: &UserId, message_id: &MessageId) -> Result<MessageRow, Stop> {
+        self.present_author(history, user_id)?;
+        Ok(history.message(message_id)?.filter(|message| !message.is_deleted()).ok_or(Denied::NoSuchMessage)?)
     }
 
     pub fn edit(&self, edit: &Edit) -> Result<Answer<MessageView>, ApiError> {
-        let history = self.history()?;
-        let message = match self.written(&history, &edit.user_id, &edit.message_id)? {
-            Ok(message) if message.is_by(&edit.user_id) => message,
-            Ok(_) => return Ok(Denied::NotTheAuthor.into()),
-            Err(denied) => return Ok(denied.into()),
-        };
-        let now = now_millis();
-        if let Err(denied) = self.count(&history, WriteKind::Edit, &edit.user_id, now)? {
-            return Ok(denied.into());
-        }
-        let (seq, edited) = history.edit(&message, &edit.text, now)?;
-        let edited = edited.view()?;
-        self.sockets().broadcast(&ServerFrame::Event(Numbered {
-            event: &Event::MessageEdited,
-            seq,
-            message: Some(&edited),
-        }));
-        Ok(Answer::Done(edited))
+        answer((|| {
+            let history = self.history()?;
+            let message = self.written(&history, &edit.user_id, &edit.message_id)?;
+            if !message.is_by(&edit.user_id) {
+                return Err(Denied::NotTheAuthor.into());
+            }
+            let now = now_millis();
+            self.count(&history, WriteKind::Edit, &edit.user_id, now)?;
+            let (seq, edited) = history.edit(&message, &edit.text, now)?;
+            let edited = edited.view()?;
+            let event = Numbered { event: &Event::MessageEdited, seq, message: Some(&edited) };
+            self.sockets().broadcast(&ServerFrame::Event(event));
+            Ok(edited)
+        })())
     }
 
     pub fn delete(&self, deletion: &Deletion) -> Result<Answer<()>, ApiError> {
-        let history = self.history()?;
-        let message = match self.written(&history, &deletion.user_id, &deletion.message_id)? {
-            Ok(message) if deletion.moderator || message.is_by(&deletion.user_id) => message,
-            Ok(_) => return Ok(Denied::NotYours.into()),
-            Err(denied) => return Ok(denied.into()),
-        };
-        let (seq, event) = history.delete(&message, now_millis())?;
-        self.sockets().broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }));
-        Ok(Answer::Done(()))
+        answer((|| {
+            let history = self.history()?;
+            let message = self.written(&history, &deletion.user_id, &deletion.message_id)?;
+            if !deletion.moderator && !message.is_by(&deletion.user_id) {
+                return Err(Denied::NotYours.into());
+            }
+            let (seq, event) = history.delete(&message, now_millis())?;
+            self.sockets().broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }));
+            Ok(())
+        })())
     }
 
     pub fn add_ticket(&self, ticket: &Ticket) -> Result<Answer<()>, ApiError> {
-        let history = self.history()?;
-        if history.told(Some(&ticket.key_hash), Some(&ticket.user_id))?.key_ended {
-            return Ok(Denied::KeyEnded.into());
-        }
-        history.add_ticket(&ticket.ticket_hash, &ticket.user_id, &ticket.key_hash, ticket.expires_at, now_millis())?;
-        Ok(Answer::Done(()))
+        answer((|| {
+            let history = self.history()?;
+            if history.told(Some(&ticket.key_hash), Some(&ticket.user_id))?.key_ended {
+                return Err(Denied::KeyEnded.into());
+            }
+            let now = now_millis();
+            history.add_ticket(&ticket.ticket_hash, &ticket.user_id, &ticket.key_hash, ticket.expires_at, now)?;
+            Ok(())
+        })())
     }
 
     /// Whose the ticket was; used up either way. An object that never held a room answers
     /// without making its storage.
     pub fn redeem(&self, redeem: &Redeem) -> Result<Answer<Redeemed>, ApiError> {
-        let Some(history) = History::existing(self.state.storage().sql())? else {
-            return Ok(Denied::BadTicket.into());
-        };
-        Ok(match history.redeem_ticket(&redeem.ticket_hash, now_millis())? {
-            Some((user_id, key_hash)) => Answer::Done(Redeemed { user_id, key_hash }),
-            None => Denied::BadTicket.into(),
-        })
+        answer((|| {
+            let history = History::existing(self.state.storage().sql())?.ok_or(Denied::BadTicket)?;
+            let (user_id, key_hash) =
+                history.redeem_ticket(&redeem.ticket_hash, now_millis())?.ok_or(Denied::BadTicket)?;
+            Ok(Redeemed { user_id, key_hash })
+        })())
     }
 
     /// Applies the changes not applied yet, in one storage transaction with the outbox id it
@@ -344,6 +332,33 @@ impl Room {
             Some(history) => self.standing_of(&history, socket),
             None => Ok(Standing::ROOM_DELETED),
         }
+    }
+}
+
+/// Why a call is not done: the room refused it, or failed.
+enum Stop {
+    Denied(Denied),
+    Failed(ApiError),
+}
+
+impl From<Denied> for Stop {
+    fn from(denied: Denied) -> Self {
+        Self::Denied(denied)
+    }
+}
+
+impl From<ApiError> for Stop {
+    fn from(error: ApiError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+/// The answer to a call, from its outcome: done, refused, or our failure.
+fn answer<T>(outcome: Result<T, Stop>) -> Result<Answer<T>, ApiError> {
+    match outcome {
+        Ok(done) => Ok(Answer::Done(done)),
+        Err(Stop::Denied(denied)) => Ok(Answer::Denied(denied)),
+        Err(Stop::Failed(error)) => Err(error),
     }
 }
 

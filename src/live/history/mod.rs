@@ -67,6 +67,16 @@ pub fn prune_bounds(latest: i64, now: i64) -> (i64, i64) {
 
 pub use sql::{SCHEMA, TOMBSTONE};
 
+/// A write counted against its ceiling, or not: the ceiling was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ceiling {
+    Counted,
+    /// Seconds to wait.
+    Reached {
+        retry_after: u64,
+    },
+}
+
 /// What the room was told of one socket's key and user, and of itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Told {

@@ -3,22 +3,22 @@
 
 use serde::Deserialize;
 
-use super::{corrupt, sql, History, Told, ENDED_KEY_MILLIS};
+use super::{corrupt, sql, Ceiling, History, Told, ENDED_KEY_MILLIS};
 use crate::auth::session::KeyHash;
 use crate::domain::limits::{Counter, WriteKind, WriteLimit};
 use crate::domain::UserId;
 use crate::error::ApiError;
 
 impl History {
-    /// Counts a write of the user's against its kind's ceiling: `Err(seconds)` to wait when it
-    /// is reached (nothing counted), else counted.
+    /// Counts a write of the user's against its kind's ceiling, unless the ceiling is reached
+    /// (then nothing is counted).
     pub fn count_write(
         &self,
         kind: WriteKind,
         user_id: &UserId,
         now: i64,
         limit: &WriteLimit,
-    ) -> Result<Result<(), u64>, ApiError> {
+    ) -> Result<Ceiling, ApiError> {
         #[derive(Deserialize)]
         struct Row {
             window_start: i64,
@@ -27,8 +27,8 @@ impl History {
         let user_id = user_id.to_string();
         let row = self.rows::<Row>(sql::WRITE_COUNT, vec![user_id.as_str().into(), kind.name().into()])?;
         let counter = row.first().map(|row| Counter { count: row.count, window_start: row.window_start });
-        if let Err(wait) = limit.check(counter, now) {
-            return Ok(Err(wait));
+        if let Err(retry_after) = limit.check(counter, now) {
+            return Ok(Ceiling::Reached { retry_after });
         }
         let (start, count) = match counter {
             Some(counter) if counter.window_start > now - limit.window_millis => (counter.window_start, counter.count),
@@ -36,7 +36,7 @@ impl History {
         };
         let args = vec![user_id.as_str().into(), kind.name().into(), start.into(), (count + 1).into()];
         self.run(sql::COUNT_WRITE, args)?;
-        Ok(Ok(()))
+        Ok(Ceiling::Counted)
     }
 
     /// Keeps a ticket, and forgets the expired ones.
