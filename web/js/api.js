@@ -32,8 +32,9 @@ import * as session from './session.js';
  * @typedef {Omit<Body<Id>, 'key'>} AuthBody
  */
 /**
- * The query of listMessages: its `cursor` is an object parameter, sent exploded (`?before=…`).
- * @typedef {Omit<Query<'listMessages'>, 'cursor' | 'key'> & NonNullable<Query<'listMessages'>['cursor']>} MessagesQuery
+ * The query of listMessages: its `cursor` is an object parameter, sent exploded (`?before=…`);
+ * the client sends only its two fields (the document lets other parameters be, as ignored).
+ * @typedef {Omit<Query<'listMessages'>, 'cursor' | 'key'> & Pick<NonNullable<Query<'listMessages'>['cursor']>, 'before' | 'after'>} MessagesQuery
  */
 /** @typedef {Schemas['UserId']} UserId */
 /** @typedef {Schemas['Room']} Room */
