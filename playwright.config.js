@@ -9,13 +9,14 @@ module.exports = defineConfig({
   globalSetup: require.resolve('./tests/e2e/global-setup.js'),
   outputDir: 'test-results',
   fullyParallel: true,
-  // One wrangler dev serves every worker; two browsers at a time keep a 2-core machine honest
-  // about the 3-second delivery the tests check.
+  // One wrangler dev serves every worker, and two browsers at a time share a 2-core machine.
   workers: process.env.CHATROOMS_E2E_WORKERS ? Number(process.env.CHATROOMS_E2E_WORKERS) : 2,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
-  timeout: 60_000,
-  expect: { timeout: 5_000 },
+  timeout: 120_000,
+  // Patience, not a speed claim: how long to wait for what must come (a live frame, a page). That
+  // the socket brought it, not a poll, the tests check by what the page asked of the server.
+  expect: { timeout: 15_000 },
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
   use: {
     browserName: 'chromium',

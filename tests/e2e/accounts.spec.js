@@ -65,7 +65,7 @@ test('a revoked key sends the person to log in, then back to where they were', a
   await openRoom(page, roomId);
   // The key is revoked elsewhere (here: through the API). The room's socket is closed (4001).
   await api.call('DELETE', '/token', { key: await sessionKey(page), body: { user_id: user.id } });
-  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible({ timeout: 5_000 });
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
   await expect(page.getByText('Your session has ended (it expired or was revoked). Please log in again.')).toBeVisible();
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();

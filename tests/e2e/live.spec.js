@@ -63,13 +63,13 @@ test('two people talk over the socket, and neither page polls while it is open',
   const b = await inRoom(person, bo, roomId);
 
   await postInPage(a.page, 'hello over the socket');
-  await expect(history(b.page).getByText('hello over the socket')).toBeVisible({ timeout: 3_000 });
+  await expect(history(b.page).getByText('hello over the socket')).toBeVisible();
   await postInPage(b.page, 'and back again');
-  await expect(history(a.page).getByText('and back again')).toBeVisible({ timeout: 3_000 });
+  await expect(history(a.page).getByText('and back again')).toBeVisible();
   // Someone posting by HTTP reaches both pages too.
   await api.post(ana, roomId, 'posted by HTTP');
   for (const { page } of [a, b]) {
-    await expect(history(page).locator('.msg .text')).toHaveText(['hello over the socket', 'and back again', 'posted by HTTP'], { timeout: 3_000 });
+    await expect(history(page).locator('.msg .text')).toHaveText(['hello over the socket', 'and back again', 'posted by HTTP']);
   }
   // Longer than two polling intervals: a polling page would have asked by now.
   await a.page.waitForTimeout(3_500);
@@ -110,7 +110,7 @@ test('who is here and who is typing show in the other page', async ({ person, ap
   const started = Date.now();
   await box.pressSequentially('typing slowly, one key at a time', { delay: 100 });
   const typedFor = Date.now() - started;
-  await expect(typing(a.page)).toHaveText('bo is typing…', { timeout: 3_000 });
+  await expect(typing(a.page)).toHaveText('bo is typing…');
   await expect(typing(b.page)).toHaveText('');
   const typings = b.traffic.sockets[0].sent.filter((frame) => frame.type === 'typing');
   expect(typings.length).toBeGreaterThanOrEqual(1);
@@ -118,12 +118,12 @@ test('who is here and who is typing show in the other page', async ({ person, ap
   expect(typings[0]).toEqual({ type: 'typing' });
   // The message ends it.
   await box.press('Enter');
-  await expect(history(a.page).getByText('typing slowly, one key at a time')).toBeVisible({ timeout: 3_000 });
+  await expect(history(a.page).getByText('typing slowly, one key at a time')).toBeVisible();
   await expect(typing(a.page)).toHaveText('');
 
   // Bo goes: Ana sees only herself.
   await b.page.close();
-  await expect(hereNow(a.page).getByRole('listitem')).toHaveCount(1, { timeout: 3_000 });
+  await expect(hereNow(a.page).getByRole('listitem')).toHaveCount(1);
   await expect(hereNow(a.page)).toContainText('ana');
 });
 
@@ -134,7 +134,7 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
   await postInPage(a.page, 'ana wrote this wrongly');
   await postInPage(b.page, 'bo takes this back');
   await postInPage(b.page, 'bo says something rude');
-  await expect(history(a.page).locator('.msg')).toHaveCount(3, { timeout: 3_000 });
+  await expect(history(a.page).locator('.msg')).toHaveCount(3);
 
   // What each may do: Bo edits and deletes his own only; Ana (the owner) deletes anyone's.
   const buttons = (page, text) => messageRow(page, text).getByRole('button');
@@ -153,7 +153,7 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
   const patched = a.page.waitForResponse((r) => r.request().method() === 'PATCH');
   await editBox.press('Enter');
   expect((await patched).status()).toBe(200);
-  await expect(messageRow(b.page, 'ana wrote this rightly')).toContainText('edited', { timeout: 3_000 });
+  await expect(messageRow(b.page, 'ana wrote this rightly')).toContainText('edited');
   await expect(button(a.page, 'ana wrote this rightly', 'Edit')).toBeFocused();
 
   // Bo deletes his own, after a confirmation.
@@ -165,7 +165,7 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
 
   const expected = ['ana wrote this rightly', 'message deleted', 'message deleted'];
   for (const { page } of [a, b]) {
-    await expect(history(page).locator('.msg .text')).toHaveText(expected, { timeout: 3_000 });
+    await expect(history(page).locator('.msg .text')).toHaveText(expected);
     await expect(history(page).locator('.msg.deleted')).toHaveCount(2);
     await expect(history(page).locator('.msg.deleted .name')).toHaveCount(0);
   }
@@ -186,19 +186,19 @@ test('every change to the room shows in the other page at once, and a kick close
 
   const name = unique('renamed');
   await api.call('PATCH', `/room/${roomId}`, { key: ana.key, body: { name } });
-  await expect(b.page.getByRole('heading', { name, level: 1 })).toBeVisible({ timeout: 3_000 });
+  await expect(b.page.getByRole('heading', { name, level: 1 })).toBeVisible();
   await expect(b.page).toHaveTitle(`\u2068${name}\u2069 · chatrooms`);
 
   await api.call('POST', `/room/${roomId}/admins`, { key: ana.key, body: { user_id: bo.id } });
-  await expect(meta).toContainText('you are an admin', { timeout: 3_000 });
+  await expect(meta).toContainText('you are an admin');
   await expect(b.page.getByRole('heading', { name: 'Room settings' })).toBeVisible();
 
   await api.add(ana, roomId, cy);
-  await expect(meta).toContainText('3 members', { timeout: 3_000 });
+  await expect(meta).toContainText('3 members');
   await expect(b.page.getByRole('list', { name: 'Members' })).toContainText('cy');
 
   await api.call('DELETE', `/room/${roomId}/admins/${bo.id}`, { key: ana.key });
-  await expect(meta).toContainText('you are a member', { timeout: 3_000 });
+  await expect(meta).toContainText('you are a member');
   await expect(b.page.getByRole('heading', { name: 'Room settings' })).toHaveCount(0);
 
   // None of it was found by reading the room again: the socket said it.
@@ -206,7 +206,7 @@ test('every change to the room shows in the other page at once, and a kick close
   expect(roomReads).toHaveLength(1);
 
   await api.call('DELETE', `/room/${roomId}/members/${bo.id}`, { key: ana.key });
-  await expect(b.page.getByRole('alert')).toHaveText('You no longer have access to this room: you were removed from it.', { timeout: 3_000 });
+  await expect(b.page.getByRole('alert')).toHaveText('You no longer have access to this room: you were removed from it.');
   await expect(b.page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
   expect(b.traffic.polls()).toEqual([]);
 });
@@ -223,12 +223,12 @@ test('a server restart loses nothing: pages reconnect, resume, and send what was
     const a = await inRoom(person, ana, roomId, { baseURL: server.base });
     const b = await inRoom(person, bo, roomId, { baseURL: server.base });
     await postInPage(a.page, 'before the restart');
-    await expect(history(b.page).getByText('before the restart')).toBeVisible({ timeout: 3_000 });
+    await expect(history(b.page).getByText('before the restart')).toBeVisible();
 
     // Bo's page is offline from the restart on, so that it misses what follows and must resume.
     await b.page.context().setOffline(true);
     await server.halt();
-    await expect(a.page.locator('.chat .connection')).toHaveText('Reconnecting…', { timeout: 5_000 });
+    await expect(a.page.locator('.chat .connection')).toHaveText('Reconnecting…');
     // Ana writes while the server is down: shown as on its way, sent once a socket opens.
     await a.page.getByRole('textbox', { name: 'Message' }).fill('written while the server was down');
     await a.page.getByRole('textbox', { name: 'Message' }).press('Enter');
@@ -238,7 +238,7 @@ test('a server restart loses nothing: pages reconnect, resume, and send what was
     await expect(history(a.page).locator('.msg.pending')).toHaveCount(0, { timeout: 30_000 });
     for (const text of ['after the restart 1', 'after the restart 2']) await api.post(cy, roomId, text);
     const expected = ['before the restart', 'written while the server was down', 'after the restart 1', 'after the restart 2'];
-    await expect(history(a.page).locator('.msg .text')).toHaveText(expected, { timeout: 5_000 });
+    await expect(history(a.page).locator('.msg .text')).toHaveText(expected);
 
     // Bo comes back: his page resumes from the last event it had, and gets each message once.
     await b.page.context().setOffline(false);

@@ -126,7 +126,7 @@ test('a plain member sees no moderation; a banned person cannot rejoin', async (
   // still read it, but not write, and joining says why.
   await expect(page.getByRole('list', { name: 'Here now' })).toContainText('tia');
   await api.call('PUT', `/room/${roomId}/bans/${member.id}`, { key: owner.key });
-  await expect(page.getByText('You were banned from this room.')).toBeVisible({ timeout: 3_000 });
+  await expect(page.getByText('You were banned from this room.')).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
   await expect(meta(page)).toContainText('you are not a member');
   await page.getByRole('button', { name: 'Join room' }).first().click();
@@ -174,5 +174,5 @@ test('the owner renames, closes, hands over; the new owner deletes the room', as
   await vic.getByRole('dialog').getByRole('button', { name: 'Delete room' }).click();
   await expect(vic.getByRole('heading', { name: 'My rooms' })).toBeVisible();
   await expect(vic.getByText(`The room “${newName}” was deleted.`)).toBeVisible();
-  await expect(page.getByRole('alert')).toHaveText(/You no longer have access to this room/, { timeout: 3_000 });
+  await expect(page.getByRole('alert')).toHaveText(/You no longer have access to this room/);
 });

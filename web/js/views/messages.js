@@ -50,6 +50,9 @@ export function createChat({ id: roomId, me, transport }) {
   let older; // the `next` cursor for the page before the oldest shown; null at the room's start
   let loaded = false;
   let stopped = false;
+  // When a person last scrolled (wheel, touch, keys, the scroll bar): only their scrolling to the
+  // top loads the page before; 0 once a load has answered that gesture.
+  let scrolledByPerson = 0;
   let polling = false; // the room has no socket: poll
   /** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
@@ -223,6 +226,9 @@ export function createChat({ id: roomId, me, transport }) {
         list.prepend(...items);
         scroller.scrollTop = scroller.scrollHeight - fromBottom;
         setOlder(page.next);
+        // This gesture is answered. A scroll animation still running from it (the page arrived
+        // before it ended) must not carry on into the page after, past the button.
+        scrolledByPerson = 0;
       } finally {
         olderButton.disabled = false;
         olderButton.textContent = 'Load older messages';
@@ -449,7 +455,6 @@ export function createChat({ id: roomId, me, transport }) {
   // Reaching the top by scrolling loads the page before. Only a person's scrolling counts (wheel,
   // touch, keys, the scroll bar): scrolling the button into view to press it must not load a
   // page by itself, which would push the button away before the press.
-  let scrolledByPerson = 0;
   const personScrolls = () => { scrolledByPerson = Date.now(); };
   for (const type of ['wheel', 'touchmove', 'keydown', 'pointerdown']) {
     scroller.addEventListener(type, personScrolls, { passive: true });
