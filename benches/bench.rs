@@ -575,7 +575,7 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
         }
         Ok((status, header))
     };
-    let signed_up = app.post("/user").json(json!({ "username": "counted", "password": PASSWORD }));
+    let signed_up = app.post("/user").json(json!({ "username": "counted", "password": PASSWORD, "handle": "counted" }));
     let (me, my_key) = (signed_up.str("user_id"), signed_up.str("key"));
     let created = app.post("/room/").bearer(&my_key).json(json!({ "name": "counted" }));
     let mine = created.str("room_id");
@@ -596,6 +596,22 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
             json!(null),
         ),
         ("POST /token", "POST", "/token".into(), None, json!({ "user_id": me, "password": PASSWORD })),
+        (
+            "POST /token (by handle)",
+            "POST",
+            "/token".into(),
+            None,
+            json!({ "handle": "Counted", "password": PASSWORD }),
+        ),
+        ("GET /handle/{handle}", "GET", "/handle/Counted".into(), None, json!(null)),
+        ("GET /users?q=", "GET", "/users?q=cou".into(), Some(&my_key), json!(null)),
+        (
+            "PUT /user/{id}/handle",
+            "PUT",
+            format!("/user/{me}/handle"),
+            Some(&my_key),
+            json!({ "handle": "counted.two" }),
+        ),
         ("GET /rooms", "GET", "/rooms".into(), None, json!(null)),
         ("GET /rooms?q=", "GET", "/rooms?q=room".into(), None, json!(null)),
         ("POST /room/", "POST", "/room/".into(), Some(&my_key), json!({})),

@@ -139,6 +139,8 @@ call POST "/room/$CAFE/members" "$MEMBER_KEY" '{}'
 call POST "/room/$SECRET/members" "$OWNER_KEY" "{\"user_id\": \"$MEMBER\"}"
 call POST "/room/$SECRET/admins" "$OWNER_KEY" "{\"user_id\": \"$MEMBER\"}"
 call PUT "/room/$LOBBY/bans/$OUTSIDER" "$OWNER_KEY" '{}'
+call PUT "/user/$OWNER/handle" "$OWNER_KEY" '{"handle": "fuzz.owner"}'
+call PUT "/user/$MEMBER/handle" "$MEMBER_KEY" '{"handle": "fuzz.member"}'
 for text in "hello, room" "second message" "third message"; do
     call POST "/room/$LOBBY/messages" "$OWNER_KEY" "{\"text\": \"$text\"}"
     call POST "/room/$SECRET/messages" "$MEMBER_KEY" "{\"text\": \"$text\"}"
@@ -153,6 +155,10 @@ values = ["$OWNER", "$MEMBER", "$OUTSIDER"]
 values = ["$OWNER_KEY", "$MEMBER_KEY", "$OUTSIDER_KEY"]
 [dictionaries.rooms]
 values = ["$LOBBY", "$CAFE", "$SECRET", "$MEMBERS_ROOM"]
+[dictionaries.handles]
+values = ["fuzz.owner", "FUZZ.Member"]
+[dictionaries.handle_starts]
+values = ["fuzz", "Fu", "fuzz.o"]
 [dictionaries.spare_users]
 values = ["$SPARE"]
 [dictionaries.spare_keys]
@@ -165,6 +171,8 @@ values = ["$SPARE_KEY", "$SPARE_KEY2", "$SPARE_KEY3"]
 "query.key" = { dictionary = "keys", probability = 0.5 }
 "body.user_id" = { dictionary = "users", probability = 0.5 }
 "body.key" = { dictionary = "keys", probability = 0.6 }
+"path.handle" = { dictionary = "handles", probability = 0.5 }
+"query.q" = { dictionary = "handle_starts", probability = 0.5 }
 
 # The fuzzing phase, the slowest by far (hypothesis draws from the names' long character
 # classes), with fewer cases than the others: every operation still gets them.

@@ -95,6 +95,7 @@ impl Config {
     pub const DEFAULT_RENAMES_PER_HOUR: u32 = 30;
     pub const DEFAULT_ADDITIONS_PER_HOUR: u32 = 300;
     pub const DEFAULT_ROOMS_OWNED: u32 = 1_000;
+    pub const DEFAULT_HANDLE_CHANGES_PER_DAY: u32 = 3;
     pub const DEFAULT_SESSIONS_PER_USER: u32 = 50;
     pub const DEFAULT_TICKET_SECONDS: u32 = 60;
     /// A ticket goes into a URL, which logs may keep: it must not live long.
@@ -140,6 +141,7 @@ impl Config {
             renames: limit("RENAMES_PER_HOUR", Self::DEFAULT_RENAMES_PER_HOUR, WriteLimit::HOUR)?,
             additions: limit("ADDITIONS_PER_HOUR", Self::DEFAULT_ADDITIONS_PER_HOUR, WriteLimit::HOUR)?,
             owned_rooms: ceiling(&lookup, "ROOMS_OWNED", Self::DEFAULT_ROOMS_OWNED)?,
+            handle_changes: limit("HANDLE_CHANGES_PER_DAY", Self::DEFAULT_HANDLE_CHANGES_PER_DAY, WriteLimit::DAY)?,
         };
         let address_key = lookup("ADDRESS_KEY").as_deref().and_then(AddressKey::new);
         let address_rate_limit = match lookup("ADDRESS_RATE_LIMIT").as_deref().map(str::trim) {
@@ -302,6 +304,7 @@ mod tests {
         assert_eq!(limits.renames, Some(WriteLimit { max: 30, window_millis: 3_600_000 }));
         assert_eq!(limits.additions, Some(WriteLimit { max: 300, window_millis: 3_600_000 }));
         assert_eq!(limits.owned_rooms, Some(1_000));
+        assert_eq!(limits.handle_changes, Some(WriteLimit { max: 3, window_millis: 86_400_000 }));
     }
 
     #[test]
@@ -311,7 +314,15 @@ mod tests {
         assert_eq!(limits.posts, Some(WriteLimit { max: 5, window_millis: 60_000 }));
         assert_eq!(limits.room_creations, None);
         assert_eq!(limits.owned_rooms, None);
-        for name in ["POSTS_PER_MINUTE", "ROOMS_PER_DAY", "RENAMES_PER_HOUR", "ADDITIONS_PER_HOUR", "ROOMS_OWNED"] {
+        assert_eq!(parse(&[("HANDLE_CHANGES_PER_DAY", "off")]).unwrap().limits.handle_changes, None);
+        for name in [
+            "POSTS_PER_MINUTE",
+            "ROOMS_PER_DAY",
+            "RENAMES_PER_HOUR",
+            "ADDITIONS_PER_HOUR",
+            "ROOMS_OWNED",
+            "HANDLE_CHANGES_PER_DAY",
+        ] {
             assert!(parse(&[(name, "plenty")]).is_err(), "{name}");
         }
     }

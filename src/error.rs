@@ -5,7 +5,7 @@ use std::fmt;
 
 use worker::Response;
 
-use crate::domain::{Invalid, Refusal};
+use crate::domain::{HandleRefusal, Invalid, Refusal};
 
 /// A JSON answer: the text, with its status and `Content-Type`. Every answer of the service
 /// is made here, errors and successes alike.
@@ -23,6 +23,8 @@ pub enum ApiError {
     Unauthorized(&'static str),
     Forbidden(&'static str),
     NotFound(&'static str),
+    /// The request is sound but clashes with what exists (a handle someone has).
+    Conflict(&'static str),
     /// The path exists, but not with this method; `allow` lists the methods it has.
     MethodNotAllowed {
         allow: String,
@@ -44,6 +46,9 @@ pub enum ApiError {
 impl ApiError {
     /// A key that is malformed, unknown, expired, revoked or outlived its account.
     pub const INVALID_KEY: Self = Self::Unauthorized("invalid or expired key");
+    /// Someone has the handle, or had it within 30 days (it is held for them).
+    pub const HANDLE_TAKEN: Self = Self::Conflict("this handle is taken");
+    pub const HANDLE_RESERVED: Self = Self::Conflict("this handle is reserved");
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::BadRequest(message.into())
@@ -59,6 +64,7 @@ impl ApiError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
             Self::MethodNotAllowed { .. } => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -76,6 +82,7 @@ impl ApiError {
             Self::Unauthorized(message)
             | Self::Forbidden(message)
             | Self::NotFound(message)
+            | Self::Conflict(message)
             | Self::TooManyRequests { message, .. } => message,
             Self::MethodNotAllowed { .. } => "method not allowed",
             Self::PayloadTooLarge => "request body is larger than 64 KiB",
@@ -138,6 +145,16 @@ impl From<worker::kv::KvError> for ApiError {
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
         Self::BadRequest(invalid.0)
+    }
+}
+
+/// A handle refused: malformed, 400; reserved, 409 as a taken one.
+impl From<HandleRefusal> for ApiError {
+    fn from(refusal: HandleRefusal) -> Self {
+        match refusal {
+            HandleRefusal::Malformed(invalid) => invalid.into(),
+            HandleRefusal::Reserved => Self::HANDLE_RESERVED,
+        }
     }
 }
 

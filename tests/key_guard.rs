@@ -21,7 +21,7 @@ fn key(n: u8) -> String {
 fn schema() -> rusqlite::Connection {
     let db = common::migrated();
     for user in [USER, OTHER] {
-        db.execute(INSERT_USER, (user, "someone", "old hash", 0)).unwrap();
+        db.execute(INSERT_USER, (user, "someone", "old hash", 0, None::<String>)).unwrap();
     }
     // Key 1 live, key 2 expired, both the user's.
     db.execute(INSERT_SESSION, (key(1), USER, NOW + 1)).unwrap();

@@ -357,7 +357,7 @@ fn seed(migrations: &[String], case: &Case) -> Connection {
         users.push(TARGET);
     }
     for user in users {
-        db.execute(sql::INSERT_USER, (id(user), format!("user {user}"), "not a hash", 0)).unwrap();
+        db.execute(sql::INSERT_USER, (id(user), format!("user {user}"), "not a hash", 0, None::<String>)).unwrap();
     }
     if case.kind != Kind::Missing {
         seed_room(&db, case, ROOM, NAME, case.kind == Kind::Open);
@@ -774,7 +774,7 @@ fn a_room_is_created_exactly_when_the_owner_is_under_both_ceilings_and_then_coun
     for owned in 0..=CAP {
         for count in [Count::None, Count::Full, Count::Passed] {
             let db = schema(&migrations);
-            db.execute(sql::INSERT_USER, (id(OWNER), "owner", "not a hash", 0)).unwrap();
+            db.execute(sql::INSERT_USER, (id(OWNER), "owner", "not a hash", 0, None::<String>)).unwrap();
             let kind = WriteKind::RoomCreation.name();
             for room in 0..owned {
                 let insert = "INSERT INTO rooms (room_id, name, open, owner_id, created_at) VALUES (?1, '', 1, ?2, 0)";

@@ -12,10 +12,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 const USER: &str = "00000000-0000-4000-8000-000000000001";
 const SOURCE: &str = "net:tag";
+const HANDLE: &str = "ana.lee";
 
 fn schema() -> Connection {
     let db = common::migrated();
-    db.execute(sql::INSERT_USER, params![USER, "ana", "pbkdf2-sha256$1000$00$00", 0]).unwrap();
+    db.execute(sql::INSERT_USER, params![USER, "ana", "pbkdf2-sha256$1000$00$00", 0, HANDLE]).unwrap();
     db
 }
 
@@ -35,14 +36,14 @@ fn check(db: &Connection, user: &str, now: i64, attempt: &str) -> Option<Checked
         db.execute(sql::COUNT_PASSWORD_ATTEMPT, params![user, SOURCE, now, attempt, backoff.schedule()]).unwrap();
     let row = db
         .query_row(sql::PASSWORD_ATTEMPT, params![user, SOURCE, attempt], |row| {
-            Ok((row.get::<_, Option<i64>>(1)?, row.get::<_, Option<i64>>(2)?))
+            Ok((row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?))
         })
         .optional()
         .unwrap()?;
     let failures = db
         .query_row(
             "SELECT failures FROM password_failures WHERE user_id = ?1 AND source = ?2",
-            params![user, SOURCE],
+            params![USER, SOURCE],
             |row| row.get(0),
         )
         .unwrap();
@@ -103,6 +104,32 @@ fn the_ceiling_counts_only_checks_that_their_source_let_in() {
     }
     assert!(!check(&db, USER, now - 1, "too early").unwrap().admitted);
     assert_eq!(count(now - 1, "too early"), None);
+}
+
+#[test]
+fn a_login_by_handle_counts_against_the_same_user_as_one_by_id() {
+    let db = schema();
+    let mut now = 1_000_000;
+    for (n, user) in [USER, HANDLE, USER, HANDLE].into_iter().enumerate() {
+        let checked = check(&db, user, now, &format!("attempt {n}")).unwrap();
+        assert!(checked.admitted);
+        assert_eq!(checked.failures, n as i64 + 1, "{user}");
+        now = checked.allowed_at;
+    }
+    // Too early, by either name.
+    assert!(!check(&db, HANDLE, now - 1, "too early").unwrap().admitted);
+    let (user_id, password): (String, String) = db
+        .query_row(sql::PASSWORD_ATTEMPT, params![HANDLE, SOURCE, "x"], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap();
+    assert_eq!((user_id.as_str(), password.as_str()), (USER, "pbkdf2-sha256$1000$00$00"));
+}
+
+#[test]
+fn an_unknown_handle_writes_nothing_and_reads_no_row() {
+    let db = schema();
+    assert!(check(&db, "nobody.here", 1_000_000, "attempt").is_none());
+    let rows: i64 = db.query_row("SELECT count(*) FROM password_failures", [], |row| row.get(0)).unwrap();
+    assert_eq!(rows, 0);
 }
 
 #[test]

@@ -85,12 +85,21 @@ pub struct Limits {
     pub additions: Option<WriteLimit>,
     /// How many rooms a user may own and still create another.
     pub owned_rooms: Option<u32>,
+    /// Changes of one's handle (counted in the user's own row, not by `WriteKind`).
+    pub handle_changes: Option<WriteLimit>,
 }
 
 impl Limits {
     /// No ceiling at all.
-    pub const NONE: Self =
-        Self { posts: None, edits: None, room_creations: None, renames: None, additions: None, owned_rooms: None };
+    pub const NONE: Self = Self {
+        posts: None,
+        edits: None,
+        room_creations: None,
+        renames: None,
+        additions: None,
+        owned_rooms: None,
+        handle_changes: None,
+    };
 
     pub fn of(&self, kind: WriteKind) -> Option<WriteLimit> {
         match kind {

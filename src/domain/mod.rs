@@ -2,6 +2,7 @@
 //! worker types, so every rule here is unit-tested natively.
 
 mod access;
+mod handle;
 mod hidden;
 mod ids;
 pub mod limits;
@@ -13,6 +14,7 @@ pub mod throttle;
 pub mod time;
 
 pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing};
+pub use handle::{Handle, HandlePrefix, HandleRefusal, HANDLE_HELD_MILLIS};
 pub use ids::{MessageId, RoomId, UserId};
 pub use network::ClientNetwork;
 pub use page::Page;

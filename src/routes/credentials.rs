@@ -15,7 +15,7 @@ use crate::domain::{ClientNetwork, UserId};
 use crate::error::ApiError;
 use crate::log::RequestLog;
 use crate::store::sessions::NewSession;
-use crate::store::users::{self, Source};
+use crate::store::users::{self, Account, Source};
 use crate::store::{Db, Sessions};
 
 /// The rate-limiting binding (`[[ratelimits]]` in wrangler.toml).
@@ -61,21 +61,22 @@ pub fn address_key(config: &Config) -> Result<&AddressKey, ApiError> {
     })
 }
 
-/// Checks `password` for `user_id`, counting the check against its source's throttle first
+/// Checks `password` for `account`, counting the check against its source's throttle first
 /// (per client network for a login, per session key for an account change): a source
 /// that must wait, or a user past the ceiling of failed logins, gets 429 without any hashing.
-/// An unknown user costs no write and no hashing (whether an id exists is public: `GET
-/// /user/{id}`). `Ok(None)`: wrong password or unknown user.
+/// An unknown user costs no write and no hashing (whether an id or a handle exists is public:
+/// `GET /user/{id}`, `GET /handle/{handle}`). `Ok(None)`: wrong password or unknown user; else
+/// the user's id (a login by handle learns it here) and stored hash.
 pub async fn check_password(
     db: &Db,
     log: &RequestLog,
-    user_id: &UserId,
+    account: Account<'_>,
     source: &Source,
     password: &[u8],
-) -> Result<Option<PasswordHash>, ApiError> {
+) -> Result<Option<(UserId, PasswordHash)>, ApiError> {
     let now = now_millis();
-    let attempt = users::attempt_password(db, user_id, source, now).await?;
-    let Some(stored) = attempt.stored_hash else { return Ok(None) };
+    let attempt = users::attempt_password(db, account, source, now).await?;
+    let Some((user_id, stored)) = attempt.stored else { return Ok(None) };
     if !attempt.admitted {
         let retry_after = seconds_until(attempt.allowed_at, now);
         return Err(ApiError::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after });
@@ -88,7 +89,7 @@ pub async fn check_password(
     let stored = PasswordHash::parse(&stored)
         .ok_or_else(|| ApiError::internal(format!("user {user_id} has an unreadable password hash")))?;
     log.pbkdf2(stored.iterations());
-    Ok(stored.verify(password).then_some(stored))
+    Ok(stored.verify(password).then_some((user_id, stored)))
 }
 
 /// A new hash of `password` at `iterations`, with a fresh salt, counted in the request's log.

@@ -69,8 +69,9 @@ impl Db {
 pub(crate) struct Batch<'db> {
     db: &'db Db,
     statements: Vec<D1PreparedStatement>,
-    /// Whether the batch starts with the key guard, whose refusal then means a dead key.
-    guarded: bool,
+    /// The guards among the statements: the named CHECK whose failure (which rolls the whole
+    /// batch back) means each one's refusal, and the answer for it.
+    guards: Vec<(&'static str, ApiError)>,
 }
 
 /// Where a batch's results hold the rows of one statement, and what they deserialize into.
@@ -82,7 +83,7 @@ pub(crate) struct Rows<T> {
 impl<'db> Batch<'db> {
     /// A batch of a request that presents no key.
     pub fn new(db: &'db Db) -> Self {
-        Self { db, statements: Vec::new(), guarded: false }
+        Self { db, statements: Vec::new(), guards: Vec::new() }
     }
 
     /// A batch of a request by `caller`, if it presented a key: it starts with the key guard
@@ -92,10 +93,17 @@ impl<'db> Batch<'db> {
         let mut batch = Self::new(db);
         if let Some(caller) = caller {
             let args = [text(caller.key.as_str()), text(&caller.user_id.to_string()), int(crate::clock::now_millis())];
-            batch.statements.push(db.prepare(sql::GUARD_KEY, &args)?);
-            batch.guarded = true;
+            batch.guard(db.prepare(sql::GUARD_KEY, &args)?, DEAD_KEY, ApiError::INVALID_KEY);
         }
         Ok(batch)
+    }
+
+    /// A guard: a statement that fails the whole batch, writing nothing, by breaking the CHECK
+    /// named in `constraint` (SQLite's words: `CHECK constraint failed: <name>`); the batch then
+    /// answers `refusal`.
+    pub fn guard(&mut self, statement: D1PreparedStatement, constraint: &'static str, refusal: ApiError) {
+        self.statements.push(statement);
+        self.guards.push((constraint, refusal));
     }
 
     /// A statement whose rows are wanted.
@@ -111,7 +119,10 @@ impl<'db> Batch<'db> {
 
     pub async fn run(self) -> Result<Results, ApiError> {
         match self.db.run_batch(&self.statements).await {
-            Err(ApiError::Internal(detail)) if self.guarded && is_dead_key(&detail) => Err(ApiError::INVALID_KEY),
+            Err(ApiError::Internal(detail)) => {
+                let refused = self.guards.into_iter().find(|(constraint, _)| detail.contains(constraint));
+                Err(refused.map_or(ApiError::Internal(detail), |(_, refusal)| refusal))
+            }
             results => Ok(Results(results?)),
         }
     }
@@ -122,13 +133,10 @@ fn stringify(value: &JsValue) -> Result<String, ApiError> {
     Ok(text.into())
 }
 
-/// Whether D1's error is the key guard's refusal, and no other failure.
-fn is_dead_key(detail: &str) -> bool {
-    detail.contains(DEAD_KEY)
-}
-
 /// How SQLite words the refusal of `dead_key_guard`'s named CHECK (migrations/0006).
 pub const DEAD_KEY: &str = "CHECK constraint failed: key_is_dead";
+/// How SQLite words the refusal of `handle_guard`'s named CHECK (migrations/0010).
+pub const HANDLE_IS_TAKEN: &str = "CHECK constraint failed: handle_is_taken";
 
 /// What D1 threw: its message, and the cause that carries SQLite's own words.
 fn d1_error(error: JsValue) -> ApiError {

@@ -2,41 +2,154 @@
 
 use serde::Deserialize;
 
+use serde::Serialize;
+use worker::wasm_bindgen::JsValue;
+
+use super::limits::NO_CEILING;
 use super::outbox::Since;
 use super::sessions::{end_other_sessions, run_then_forget, Caller, Forgetting, NewSession};
-use super::{int, sql, text, Batch, Db};
+use super::{int, optional_text, sql, text, Batch, Db, HANDLE_IS_TAKEN};
 use crate::auth::random_bytes;
+use crate::domain::limits::{Counter, WriteLimit};
 use crate::domain::throttle::{Backoff, Throttle, SIGNUP_WINDOW_MILLIS};
-use crate::domain::{UserId, Username};
+use crate::domain::{Handle, HandlePrefix, Page, UserId, Username, HANDLE_HELD_MILLIS};
 use crate::error::ApiError;
 
-#[derive(Debug, Deserialize)]
+/// A person as everyone may see them: `{user_id, username, handle}`.
+#[derive(Debug, Deserialize, Serialize)]
 pub struct UserRow {
+    pub user_id: String,
     pub username: String,
+    pub handle: Option<String>,
 }
 
-/// Creates the user and its first session row in one transaction.
+/// A user as a request names them: by id, or by handle (logging in).
+#[derive(Debug, Clone, Copy)]
+pub enum Account<'a> {
+    Id(&'a UserId),
+    Handle(&'a Handle),
+}
+
+impl Account<'_> {
+    /// As the password checks' `?1` takes it: an id has 36 characters, a handle at most 32.
+    fn arg(&self) -> JsValue {
+        match self {
+            Self::Id(user_id) => text(&user_id.to_string()),
+            Self::Handle(handle) => text(handle.as_str()),
+        }
+    }
+}
+
+/// The values the handle statements take, in order (`sql`: `?1` to `?6`): the user, the
+/// handle, now, the hold on released handles, and the window and ceiling of changes.
+fn handle_args(user_id: &UserId, handle: &Handle, now: i64, changes: Option<WriteLimit>) -> [JsValue; 6] {
+    let (window, max) = changes.map_or((0, NO_CEILING), |limit| (limit.window_millis, i64::from(limit.max)));
+    [text(&user_id.to_string()), text(handle.as_str()), int(now), int(HANDLE_HELD_MILLIS), int(window), int(max)]
+}
+
+/// One of the handle statements, with as many of `args` as it takes.
+fn handle_statement(db: &Db, sql: &str, args: &[JsValue; 6]) -> Result<worker::D1PreparedStatement, ApiError> {
+    db.prepare(sql, args.get(..sql::highest_parameter(sql)).unwrap_or(args))
+}
+
+/// Creates the user (with their handle, unless someone has it or it is held for someone: 409)
+/// and its first session row in one transaction.
 pub async fn create(
     db: &Db,
     user_id: &UserId,
     username: &Username,
+    handle: Option<&Handle>,
     password_hash: &str,
     session: &NewSession,
 ) -> Result<(), ApiError> {
-    let insert_user = db.prepare(
-        sql::INSERT_USER,
-        &[text(&user_id.to_string()), text(username.as_str()), text(password_hash), int(session.created_at)],
-    )?;
+    let now = session.created_at;
     let mut batch = Batch::new(db);
-    batch.write(insert_user);
+    let args = handle.map(|handle| handle_args(user_id, handle, now, None));
+    if let Some(args) = &args {
+        batch.guard(handle_statement(db, sql::GUARD_HANDLE, args)?, HANDLE_IS_TAKEN, ApiError::HANDLE_TAKEN);
+    }
+    batch.write(db.prepare(
+        sql::INSERT_USER,
+        &[
+            text(&user_id.to_string()),
+            text(username.as_str()),
+            text(password_hash),
+            int(now),
+            optional_text(handle.map(Handle::as_str)),
+        ],
+    )?);
+    if let Some(args) = &args {
+        batch.write(handle_statement(db, sql::TAKE_UP_HANDLE, args)?);
+    }
     batch.write(session.insert_row(db)?);
     batch.run().await?;
     Ok(())
 }
 
 pub async fn find(db: &Db, user_id: &UserId) -> Result<Option<UserRow>, ApiError> {
-    let statement = db.prepare(sql::USERNAME, &[text(&user_id.to_string())])?;
-    db.first(statement).await
+    db.first(db.prepare(sql::USER, &[text(&user_id.to_string())])?).await
+}
+
+pub async fn find_by_handle(db: &Db, handle: &Handle) -> Result<Option<UserRow>, ApiError> {
+    db.first(db.prepare(sql::USER_BY_HANDLE, &[text(handle.as_str())])?).await
+}
+
+/// One page of the people whose handle starts with `prefix`, by handle, and how many there are,
+/// guarded by the caller's key: no one enumerates people without an account.
+pub async fn search(
+    db: &Db,
+    caller: &Caller,
+    prefix: &HandlePrefix,
+    page: Page,
+) -> Result<(Vec<UserRow>, i64), ApiError> {
+    #[derive(Deserialize)]
+    struct CountRow {
+        count: i64,
+    }
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
+    let users = batch.read::<UserRow>(db.prepare(sql::USERS_BY_HANDLE, &[text(prefix.as_str()), limit, offset])?);
+    let count = batch.read::<CountRow>(db.prepare(sql::USER_COUNT_BY_HANDLE, &[text(prefix.as_str())])?);
+    let results = batch.run().await?;
+    Ok((results.rows(&users)?, results.first(&count)?.map_or(0, |row| row.count)))
+}
+
+/// Gives the caller `handle`, in one transaction guarded by their key: 409 if someone else has
+/// it or it is held for someone, 429 past the ceiling of changes (`changes`); their handle
+/// before is held for them. Asking for the handle one has changes nothing and counts nothing.
+pub async fn change_handle(
+    db: &Db,
+    caller: &Caller,
+    handle: &Handle,
+    now: i64,
+    changes: Option<WriteLimit>,
+) -> Result<(), ApiError> {
+    #[derive(Deserialize)]
+    struct HandleRow {
+        handle: Option<String>,
+        handle_changes: i64,
+        handle_window_start: i64,
+    }
+    let args = handle_args(&caller.user_id, handle, now, changes);
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    batch.guard(handle_statement(db, sql::GUARD_HANDLE, &args)?, HANDLE_IS_TAKEN, ApiError::HANDLE_TAKEN);
+    for statement in [sql::FORGET_RELEASED_HANDLES, sql::RELEASE_HANDLE, sql::CHANGE_HANDLE, sql::TAKE_UP_HANDLE] {
+        batch.write(handle_statement(db, statement, &args)?);
+    }
+    let row = batch.read::<HandleRow>(handle_statement(db, sql::HANDLE_CHANGES, &args)?);
+    let results = batch.run().await?;
+    let row = results.first(&row)?.ok_or(ApiError::INVALID_KEY)?;
+    if row.handle.as_deref() == Some(handle.as_str()) {
+        return Ok(());
+    }
+    let counter = Counter { count: row.handle_changes, window_start: row.handle_window_start };
+    match changes.map(|limit| limit.check(Some(counter), now)) {
+        Some(Err(retry_after)) => Err(ApiError::TooManyRequests {
+            message: "too many handle changes: wait before changing it again",
+            retry_after,
+        }),
+        _ => Err(ApiError::internal("handle not changed, though no guard refused it")),
+    }
 }
 
 #[derive(Deserialize)]
@@ -104,8 +217,9 @@ impl Source {
 /// One password check, counted before the password is checked so that concurrent checks
 /// cannot slip past the throttle, with what is needed to go on.
 pub struct PasswordAttempt {
-    /// The stored hash; `None` for an unknown user, for whom nothing was counted or written.
-    pub stored_hash: Option<String>,
+    /// The user's id and stored hash; `None` for an unknown user, for whom nothing was counted
+    /// or written.
+    pub stored: Option<(UserId, String)>,
     /// Whether the source could check now (and this check was counted).
     pub admitted: bool,
     /// When the source may check next.
@@ -122,25 +236,26 @@ pub struct CeilingCount {
 
 #[derive(Deserialize)]
 struct AttemptRow {
+    user_id: String,
     password: String,
     admitted: Option<i64>,
     allowed_at: Option<i64>,
 }
 
-/// Counts a password check of `user_id` from `source` (a source quiet for long starts anew),
+/// Counts a password check of `account` from `source` (a source quiet for long starts anew),
 /// against the user's ceiling too for a login, and reads the stored hash, in one transaction;
 /// an account change's is guarded by its key, so that a dead key counts nothing. For an
-/// unknown user every statement writes nothing.
+/// unknown user (or handle) every statement writes nothing.
 pub async fn attempt_password(
     db: &Db,
-    user_id: &UserId,
+    account: Account<'_>,
     source: &Source,
     now: i64,
 ) -> Result<PasswordAttempt, ApiError> {
     let backoff = Backoff::PASSWORD;
     let login = source.is_login();
     let mut batch = Batch::of_caller(db, source.caller())?;
-    let (user, source) = (text(&user_id.to_string()), text(&source.column()));
+    let (user, source) = (account.arg(), text(&source.column()));
     let attempt_id = text(&hex::encode(random_bytes::<16>()?));
     batch.write(db.prepare(sql::FORGET_PASSWORD_FAILURES, &[user.clone(), int(now - backoff.forget_after_millis)])?);
     batch.write(db.prepare(
@@ -158,10 +273,11 @@ pub async fn attempt_password(
     let attempt = batch.read::<AttemptRow>(db.prepare(sql::PASSWORD_ATTEMPT, &[user, source, attempt_id])?);
     let results = batch.run().await?;
     let Some(attempt) = results.first(&attempt)? else {
-        return Ok(PasswordAttempt { stored_hash: None, admitted: false, allowed_at: now, ceiling: None });
+        return Ok(PasswordAttempt { stored: None, admitted: false, allowed_at: now, ceiling: None });
     };
+    let user_id = UserId::parse(&attempt.user_id).map_err(|_| ApiError::internal("d1 holds a malformed user id"))?;
     Ok(PasswordAttempt {
-        stored_hash: Some(attempt.password),
+        stored: Some((user_id, attempt.password)),
         admitted: attempt.admitted == Some(1),
         allowed_at: attempt.allowed_at.unwrap_or(now),
         ceiling: ceiling.map(|ceiling| results.first(&ceiling)).transpose()?.flatten(),
@@ -227,6 +343,7 @@ pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, Ap
     let mut batch = Batch::of_caller(db, Some(caller))?;
     let since = Since::read(db, &mut batch)?;
     batch.write(db.prepare(sql::QUEUE_USER_SESSIONS, &[id.clone(), int(now)])?);
+    batch.write(db.prepare(sql::RELEASE_USER_HANDLE, &[id.clone(), int(now)])?);
     // The sessions go first, so that their ends (`key_ended`, queued by the trigger on
     // `sessions`) reach each room before anything else: the user's sockets close as their
     // keys'. Each change after them queues its events just before it, while the rows it

@@ -10,6 +10,7 @@ mod cors;
 mod directory;
 mod edge;
 mod faults;
+mod handles;
 mod input;
 mod limits;
 mod live;

@@ -8,7 +8,8 @@ fn logging_in_answers_a_new_key_each_time() {
     let user = app().sign_up("ana");
     let first = app().log_in(&user.id, PASSWORD);
     first.assert_status(200);
-    assert_eq!(first.body.as_object().unwrap().len(), 1);
+    assert_eq!(first.body.as_object().unwrap().len(), 2);
+    assert_eq!(first.str("user_id"), user.id, "whose key it is");
     let second = app().log_in(&user.id, PASSWORD);
     assert_ne!(first.str("key"), second.str("key"));
     assert_ne!(first.str("key"), user.key);

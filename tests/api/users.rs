@@ -9,7 +9,8 @@ fn signing_up_answers_202_with_a_user_id_and_a_key() {
     let response = app().sign_up_with(json!({ "username": "ana", "password": PASSWORD }));
     response.assert_status(202);
     let body = response.body.as_object().unwrap();
-    assert_eq!(body.len(), 2);
+    assert_eq!(body.len(), 3);
+    assert!(body["handle"].is_null(), "no handle asked for");
     let user_id = response.str("user_id");
     assert_eq!(user_id.len(), 36);
     assert_eq!(&user_id[14..15], "4", "a version 4 UUID");
@@ -28,7 +29,7 @@ fn the_key_from_sign_up_works_at_once() {
 #[test]
 fn a_user_reads_back_with_username_and_id() {
     let user = app().sign_up("Zoë 名前 🦀");
-    app().user(&user.id).assert_ok(200, json!({ "username": "Zoë 名前 🦀", "user_id": user.id }));
+    app().user(&user.id).assert_ok(200, json!({ "username": "Zoë 名前 🦀", "user_id": user.id, "handle": null }));
 }
 
 #[test]

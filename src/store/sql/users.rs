@@ -2,42 +2,87 @@
 
 // Users and sessions.
 
-pub const INSERT_USER: &str = "INSERT INTO users (user_id, username, password, created_at) VALUES (?1, ?2, ?3, ?4)";
-pub const USERNAME: &str = "SELECT username FROM users WHERE user_id = ?1";
+/// `?5` the handle, or NULL.
+pub const INSERT_USER: &str =
+    "INSERT INTO users (user_id, username, password, created_at, handle) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub const USER: &str = "SELECT user_id, username, handle FROM users WHERE user_id = ?1";
+pub const USER_BY_HANDLE: &str = "SELECT user_id, username, handle FROM users WHERE handle = ?1";
 pub const INSERT_SESSION: &str = "INSERT INTO sessions (key_hash, user_id, expires_at) VALUES (?1, ?2, ?3)";
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE key_hash = ?1";
 pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2";
 pub const UPDATE_PASSWORD: &str = "UPDATE users SET password = ?2 WHERE user_id = ?1";
 
-// Throttles. Password checks take `?1` the user, `?2` the source (`net:` and the tag of the
+// Handles: `?1` the user taking one (a new user's id at sign-up), `?2` the handle, `?3` now,
+// `?4` how long a released handle is held (30 days), `?5` the window of `HANDLE_CHANGES_PER_DAY`
+// and `?6` its ceiling.
+
+/// Fails the batch (`handle_guard`'s CHECK: 409) if someone else has the handle, or gave it up
+/// less than a hold ago.
+pub const GUARD_HANDLE: &str = "INSERT INTO handle_guard (taken)
+ SELECT 1 WHERE EXISTS (SELECT 1 FROM users WHERE handle = ?2 AND user_id <> ?1)
+    OR EXISTS (SELECT 1 FROM released_handles WHERE handle = ?2 AND user_id <> ?1 AND released_at > ?3 - ?4)";
+/// The user's handle, if they have another one and may change it now: held for them from now.
+pub const RELEASE_HANDLE: &str = "INSERT INTO released_handles (handle, user_id, released_at)
+ SELECT handle, user_id, ?3 FROM users
+  WHERE user_id = ?1 AND handle IS NOT NULL AND handle <> ?2
+    AND NOT (handle_window_start > ?3 - ?5 AND handle_changes >= ?6)
+ ON CONFLICT (handle) DO UPDATE SET user_id = excluded.user_id, released_at = excluded.released_at";
+/// The change, counted in the same statement, unless the handle is the user's already or they
+/// changed it as often as they may in the window.
+pub const CHANGE_HANDLE: &str = "UPDATE users SET handle = ?2,
+    handle_changes = CASE WHEN handle_window_start > ?3 - ?5 THEN handle_changes + 1 ELSE 1 END,
+    handle_window_start = CASE WHEN handle_window_start > ?3 - ?5 THEN handle_window_start ELSE ?3 END
+  WHERE user_id = ?1 AND handle IS NOT ?2
+    AND NOT (handle_window_start > ?3 - ?5 AND handle_changes >= ?6)";
+/// Once the user has the handle, nothing holds it any more (their own hold, or a lapsed one).
+pub const TAKE_UP_HANDLE: &str = "DELETE FROM released_handles
+  WHERE handle = ?2 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1 AND handle = ?2)";
+/// Holds that have lapsed.
+pub const FORGET_RELEASED_HANDLES: &str = "DELETE FROM released_handles WHERE released_at <= ?3 - ?4";
+/// After a change: the handle the user has, and their counter of changes.
+pub const HANDLE_CHANGES: &str = "SELECT handle, handle_changes, handle_window_start FROM users WHERE user_id = ?1";
+/// An account's deletion: its handle is held (`?2` now).
+pub const RELEASE_USER_HANDLE: &str = "INSERT INTO released_handles (handle, user_id, released_at)
+ SELECT handle, user_id, ?2 FROM users WHERE user_id = ?1 AND handle IS NOT NULL
+ ON CONFLICT (handle) DO UPDATE SET user_id = excluded.user_id, released_at = excluded.released_at";
+/// People whose handle starts with `?1` (a `HandlePrefix`: every character of a handle sorts
+/// before `~`), by handle; `?2` the limit, `?3` the offset.
+pub const USERS_BY_HANDLE: &str = "SELECT user_id, username, handle FROM users
+  WHERE handle >= ?1 AND handle < ?1 || '~' ORDER BY handle LIMIT ?2 OFFSET ?3";
+pub const USER_COUNT_BY_HANDLE: &str = "SELECT count(*) AS count FROM users WHERE handle >= ?1 AND handle < ?1 || '~'";
+
+// Throttles. Password checks take `?1` the user (by id, or by handle for a login: an id has 36
+// characters, a handle at most 32), `?2` the source (`net:` and the tag of the
 // client's network, or `key:` and a session key's hash), `?3` now, `?4` the attempt's random
 // id. Only a known user's checks are counted or forgotten, so that an unknown id writes nothing.
 
 /// `?2`: the last check before which a source's count is forgotten.
 pub const FORGET_PASSWORD_FAILURES: &str = "DELETE FROM password_failures
-  WHERE last_at <= ?2 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1)";
+  WHERE last_at <= ?2 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1 OR handle = ?1)";
 /// Counts the check if the source may check now, and then sets when it may next: `?5` is
 /// `Backoff::schedule`, the delay after each count. A source that must wait is left as it is.
 pub const COUNT_PASSWORD_ATTEMPT: &str =
     "INSERT INTO password_failures (user_id, source, failures, allowed_at, last_at, attempt)
-  SELECT user_id, ?2, 1, ?3 + json_extract(?5, '$[0]'), ?3, ?4 FROM users WHERE user_id = ?1
+  SELECT user_id, ?2, 1, ?3 + json_extract(?5, '$[0]'), ?3, ?4 FROM users WHERE user_id = ?1 OR handle = ?1
   ON CONFLICT (user_id, source) DO UPDATE SET
     failures = failures + 1,
     allowed_at = ?3 + json_extract(?5, '$[' || min(failures, json_array_length(?5) - 1) || ']'),
     last_at = ?3,
     attempt = ?4
   WHERE allowed_at <= ?3";
-/// The stored hash, whether this attempt (`?3`) was let in, and when the source may next check.
-pub const PASSWORD_ATTEMPT: &str = "SELECT u.password, f.attempt = ?3 AS admitted, f.allowed_at
+/// The user's id and stored hash, whether this attempt (`?3`) was let in, and when the source
+/// may next check.
+pub const PASSWORD_ATTEMPT: &str = "SELECT u.user_id, u.password, f.attempt = ?3 AS admitted, f.allowed_at
   FROM users AS u LEFT JOIN password_failures AS f ON f.user_id = u.user_id AND f.source = ?2
-  WHERE u.user_id = ?1";
+  WHERE u.user_id = ?1 OR u.handle = ?1";
 pub const RESET_PASSWORD_FAILURES: &str = "DELETE FROM password_failures WHERE user_id = ?1 AND source = ?2";
 /// `?2`: the window start at or before which a user's ceiling window has passed.
 pub const FORGET_LOGIN_CEILINGS: &str = "DELETE FROM login_ceilings
-  WHERE window_start <= ?2 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1)";
+  WHERE window_start <= ?2 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1 OR handle = ?1)";
 /// Counts a login check against the user's ceiling, if its source let it in.
 pub const COUNT_LOGIN_FAILURE: &str = "INSERT INTO login_ceilings (user_id, window_start, failures)
-  SELECT user_id, ?3, 1 FROM password_failures WHERE user_id = ?1 AND source = ?2 AND attempt = ?4
+  SELECT user_id, ?3, 1 FROM password_failures
+   WHERE user_id = (SELECT user_id FROM users WHERE user_id = ?1 OR handle = ?1) AND source = ?2 AND attempt = ?4
   ON CONFLICT (user_id) DO UPDATE SET failures = failures + 1
   RETURNING failures, window_start";
 /// A right password was no failure.

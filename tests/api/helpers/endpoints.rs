@@ -244,6 +244,8 @@ pub fn every_keyed_request(room: &str, someone: &str, user_id: &str) -> Vec<(&'s
     requests.extend([
         ("POST", "/room/".to_string(), Some(json!({ "name": "a new room" }))),
         ("GET", user("/rooms"), None),
+        ("PUT", user("/handle"), Some(json!({ "handle": "a.dead.key" }))),
+        ("GET", "/users?q=ab".to_string(), None),
         ("PUT", user("/password"), Some(json!({ "password": PASSWORD, "new_password": "another passphrase" }))),
         ("DELETE", user("/sessions"), Some(json!({}))),
         ("DELETE", "/token".to_string(), Some(json!({ "user_id": user_id }))),
