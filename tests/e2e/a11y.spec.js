@@ -57,7 +57,7 @@ for (const width of [1280, 390, 360]) {
     await check(page, 'login', width);
 
     // An error shown in the page must pass too.
-    await page.getByLabel('User id').fill('00000000-0000-4000-8000-000000000000');
+    await page.getByLabel('Handle or user id').fill('00000000-0000-4000-8000-000000000000');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect(page.getByRole('alert')).toBeVisible();
@@ -124,6 +124,8 @@ test('a person can do it all with the keyboard alone', async ({ person }) => {
   await page.goto('/#/signup');
   await tabTo(page, page.getByLabel('Username'));
   await page.keyboard.type('keyboard kay');
+  await tabTo(page, page.getByLabel('Handle'));
+  await page.keyboard.type(`kay.${Math.random().toString(36).slice(2, 8)}`);
   await tabTo(page, page.getByLabel('Password'));
   await page.keyboard.type('correct horse battery');
   await page.keyboard.press('Enter');

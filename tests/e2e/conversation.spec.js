@@ -6,9 +6,9 @@ test('two people talk in a closed room until the admin kicks one out', async ({ 
   const bo = await person();
 
   await signUpInPage(ana, 'ana');
-  const boId = await signUpInPage(bo, 'bo');
+  const boHandle = await signUpInPage(bo, 'bo');
 
-  // Ana creates a closed room and adds Bo by his user id.
+  // Ana creates a closed room and adds Bo by his handle.
   const name = unique('secret plans');
   await ana.getByRole('link', { name: 'Continue to my rooms' }).click();
   await ana.getByLabel('Name').fill(name);
@@ -16,9 +16,9 @@ test('two people talk in a closed room until the admin kicks one out', async ({ 
   await ana.getByRole('button', { name: 'Create room' }).click();
   await expect(ana.getByRole('heading', { name, level: 1 })).toBeVisible();
   await expect(ana.locator('.room-meta')).toContainText('Closed room · 1 member');
-  await ana.getByLabel('User id').fill(boId);
+  await ana.getByLabel('Handle').fill(`@${boHandle}`);
   await ana.getByRole('button', { name: 'Add to room' }).click();
-  await expect(ana.getByRole('status').filter({ hasText: 'Added to the room.' })).toBeVisible();
+  await expect(ana.getByRole('status').filter({ hasText: `@${boHandle} was added to the room.` })).toBeVisible();
   await expect(memberRow(ana, 'bo')).toBeVisible();
   await expect(ana.locator('.room-meta')).toContainText('2 members');
 

@@ -26,10 +26,13 @@ class Api {
     return text ? JSON.parse(text) : null;
   }
 
-  /** A new user: { id, key, name, password }. */
-  async signUp(name) {
-    const { user_id, key } = await this.call('POST', '/user', { body: { username: name, password: PASSWORD } });
-    return { id: user_id, key, name, password: PASSWORD };
+  /**
+   * A new user: { id, key, name, handle, label, password }, `label` as the page names them
+   * ("ana @ana.x1y2z3"). `{ handle: null }` makes an account without a handle.
+   */
+  async signUp(name, { handle = handleFor(name) } = {}) {
+    const { user_id, key } = await this.call('POST', '/user', { body: { username: name, password: PASSWORD, handle } });
+    return { id: user_id, key, name, handle, label: handle ? `${name} @${handle}` : name, password: PASSWORD };
   }
 
   async createRoom(owner, name, open = true) {
@@ -51,6 +54,9 @@ class Api {
 
 /** A short random word, so that names made by parallel tests never collide. */
 const unique = (prefix) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** A handle no other test takes: the name's letters and digits, a dot, a random word. */
+const handleFor = (name) => `${(name.toLowerCase().replace(/[^a-z0-9]/g, '') || 'user').slice(0, 20)}.${Math.random().toString(36).slice(2, 8)}`;
 
 const test = base.test.extend({
   baseURL: async ({}, use) => {
@@ -88,26 +94,28 @@ const test = base.test.extend({
 
 // Steps through the app the way a person does.
 
-/** Signs up in the page and returns the new user id, read from the welcome page. */
-async function signUpInPage(page, name, password = PASSWORD) {
+/** Signs up in the page with a fresh handle, and returns the handle. */
+async function signUpInPage(page, name, password = PASSWORD, handle = handleFor(name)) {
   await page.goto('/#/signup');
   await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Handle').fill(handle);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('heading', { name: `Welcome, ${name}` })).toBeVisible();
-  return page.getByLabel('Your user id').inputValue();
+  return handle;
 }
 
-async function logInInPage(page, userId, password = PASSWORD) {
+/** Fills the login form with a handle (or a user id) and a password, and sends it. */
+async function logInInPage(page, login, password = PASSWORD) {
   await page.goto('/#/login');
-  await page.getByLabel('User id').fill(userId);
+  await page.getByLabel('Handle or user id').fill(login);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
 /** Logs in and waits for "My rooms". */
 async function logIn(page, user) {
-  await logInInPage(page, user.id, user.password);
+  await logInInPage(page, user.handle ?? user.id, user.password);
   await expect(page.getByRole('heading', { name: 'My rooms' })).toBeVisible();
 }
 

@@ -65,7 +65,7 @@ test('what people type is shown as text, never run as markup', async ({ person, 
   expect(await page.evaluate(() => window.pwned)).toBeUndefined();
 });
 
-test('right-to-left names and text are isolated: they cannot reorder the id or words beside them', async ({ person, api }) => {
+test('right-to-left names and text are isolated: they cannot reorder the handle or words beside them', async ({ person, api }) => {
   // What the API accepts (it refuses U+202E and the other bidi controls): Hebrew and Arabic
   // letters, and digits, which beside right-to-left letters would otherwise move with them.
   const owner = await api.signUp('שרה 42');
@@ -79,10 +79,11 @@ test('right-to-left names and text are isolated: they cannot reorder the id or w
   const label = history(page).locator('.msg .user').first();
   await expect(label.locator('.name')).toHaveText('שרה 42');
   expect(await isolation(label.locator('.name'))).toEqual(['BDI', 'isolate']);
-  // The id stays after the name, on its right, as in any left-to-right line.
+  // The handle stays after the name, on its right, as in any left-to-right line.
+  await expect(label.locator('.handle')).toHaveText(` @${owner.handle}`);
   const name = await label.locator('.name').boundingBox();
-  const id = await label.locator('.uid').boundingBox();
-  expect(id.x).toBeGreaterThanOrEqual(name.x + name.width - 1);
+  const handle = await label.locator('.handle').boundingBox();
+  expect(handle.x).toBeGreaterThanOrEqual(name.x + name.width - 1);
 
   const text = history(page).locator('.msg .text').first();
   await expect(text).toHaveText('שלום 123 عالم');
@@ -90,5 +91,5 @@ test('right-to-left names and text are isolated: they cannot reorder the id or w
   const title = page.getByRole('heading', { level: 1 }).locator('bdi');
   await expect(title).toHaveText('مقهى 7');
   expect(await isolation(title)).toEqual(['BDI', 'isolate']);
-  expect(await isolation(page.locator('#me .who bdi'))).toEqual(['BDI', 'isolate']);
+  expect(await isolation(page.locator('#me .who bdi').first())).toEqual(['BDI', 'isolate']);
 });

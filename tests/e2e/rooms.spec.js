@@ -76,20 +76,24 @@ test('admins add people, grant and revoke admin, ban and unban', async ({ person
 
   // Grant, then revoke admin.
   await memberRow(page, 'quinn').getByRole('button', { name: 'Make admin quinn' }).click();
-  await statusSays(page, 'quinn is now an admin.');
+  await statusSays(page, `${member.label} is now an admin.`);
   await expect(memberRow(page, 'quinn').locator('.badge.admin')).toBeVisible();
   await expect(page.getByRole('list', { name: 'Admins' })).toContainText('quinn');
   await memberRow(page, 'quinn').getByRole('button', { name: 'Revoke admin' }).click();
-  await statusSays(page, 'quinn is no longer an admin.');
+  await statusSays(page, `${member.label} is no longer an admin.`);
   await expect(page.getByRole('list', { name: 'Admins' })).not.toContainText('quinn');
 
-  // Ban an outsider by id, then unban; a banned person cannot be added.
-  await page.getByLabel('User id').fill(outsider.id);
+  // Ban an outsider by handle (picked from what typing its start suggests), then unban; a banned
+  // person cannot be added.
+  await page.getByLabel('Handle').fill(outsider.handle.slice(0, 5));
+  await expect(page.locator('datalist option').first()).toHaveAttribute('value', `@${outsider.handle}`);
+  await expect(page.locator('datalist option').first()).toHaveText(outsider.label);
+  await page.getByLabel('Handle').fill(`@${outsider.handle}`);
   await page.getByRole('button', { name: 'Ban', exact: true }).click();
-  await statusSays(page, 'Banned.');
+  await statusSays(page, `@${outsider.handle} is banned.`);
   const banned = page.getByRole('list', { name: 'Banned' });
   await expect(banned).toContainText('rex');
-  await page.getByLabel('User id').fill(outsider.id);
+  await page.getByLabel('Handle').fill(outsider.handle.toUpperCase());
   await page.getByRole('button', { name: 'Add to room' }).click();
   await expect(page.getByRole('alert')).toHaveText('Banned from this room.');
   await banned.getByRole('button', { name: 'Unban rex' }).click();
@@ -98,14 +102,14 @@ test('admins add people, grant and revoke admin, ban and unban', async ({ person
 
   // Ban a member: they leave the members list.
   await memberRow(page, 'quinn').getByRole('button', { name: 'Ban quinn' }).click();
-  await statusSays(page, 'quinn is banned.');
+  await statusSays(page, `${member.label} is banned.`);
   await expect(memberRow(page, 'quinn')).toHaveCount(0);
   await expect(banned).toContainText('quinn');
 
-  // An unknown id is a readable error.
-  await page.getByLabel('User id').fill('00000000-0000-4000-8000-000000000000');
+  // An unknown handle is a readable error.
+  await page.getByLabel('Handle').fill('nobody.has.this');
   await page.getByRole('button', { name: 'Add to room' }).click();
-  await expect(page.getByRole('alert')).toHaveText('User not found.');
+  await expect(page.getByRole('alert')).toHaveText('Nobody has the handle @nobody.has.this.');
 });
 
 test('a plain member sees no moderation; a banned person cannot rejoin', async ({ person, api }) => {
@@ -120,7 +124,7 @@ test('a plain member sees no moderation; a banned person cannot rejoin', async (
   await expect(meta(page)).toContainText('you are a member');
   await expect(page.getByRole('button', { name: /^(Kick|Ban|Make admin)/ })).toHaveCount(0);
   await expect(page.getByRole('heading', { name: 'Room settings' })).toHaveCount(0);
-  await expect(page.getByLabel('User id')).toHaveCount(0);
+  await expect(page.getByLabel('Handle')).toHaveCount(0);
 
   // Banned from an open room: the page says so at once (the socket's member_left); they can
   // still read it, but not write, and joining says why.
@@ -155,9 +159,9 @@ test('the owner renames, closes, hands over; the new owner deletes the room', as
   // The owner cannot leave; the hand-over asks first.
   await expect(page.getByRole('button', { name: 'Leave room' })).toHaveCount(0);
   await memberRow(page, 'vic').getByRole('button', { name: 'Make owner' }).click();
-  await expect(page.getByRole('dialog')).toContainText('Hand the room over to vic?');
+  await expect(page.getByRole('dialog')).toContainText(`Hand the room over to ${heir.label}?`);
   await page.getByRole('dialog').getByRole('button', { name: 'Make owner' }).click();
-  await statusSays(page, 'vic now owns the room.');
+  await statusSays(page, `${heir.label} now owns the room.`);
   await expect(meta(page)).toContainText('you are an admin');
   // An admin may keep the room closed, but opening it (publishing its history) is the owner's.
   await expect(settings.getByRole('radio', { name: /^Open/ })).toBeDisabled();

@@ -37,6 +37,7 @@ import * as session from './session.js';
  * @typedef {Omit<Query<'listMessages'>, 'cursor' | 'key'> & Pick<NonNullable<Query<'listMessages'>['cursor']>, 'before' | 'after'>} MessagesQuery
  */
 /** @typedef {Schemas['UserId']} UserId */
+/** @typedef {Schemas['User']} Profile a person as everyone may see them: id, name and handle */
 /** @typedef {Schemas['Room']} Room */
 /** @typedef {Schemas['RoomSummary']} RoomSummary */
 /** @typedef {Schemas['RoomList']} RoomList */
@@ -154,15 +155,25 @@ const enc = encodeURIComponent;
 const room = (id, rest = '') => `/room/${enc(id)}${rest}`;
 
 // Accounts and sessions.
-/** @type {(username: Body<'signUp'>['username'], password: Body<'signUp'>['password']) => Promise<Answer<'signUp', 202>>} */
-export const signUp = (username, password) => call('POST', '/user', { body: /** @satisfies {Body<'signUp'>} */ ({ username, password }) });
-// POST, so that the password travels in the body and never in a URL that logs keep.
-/** @type {(user_id: Body<'logInWithBody'>['user_id'], password: Body<'logInWithBody'>['password']) => Promise<Answer<'logInWithBody', 200>>} */
-export const logIn = (user_id, password) => call('POST', '/token', { body: /** @satisfies {Body<'logInWithBody'>} */ ({ user_id, password }) });
+/** @type {(username: Body<'signUp'>['username'], password: Body<'signUp'>['password'], handle: Body<'signUp'>['handle']) => Promise<Answer<'signUp', 202>>} */
+export const signUp = (username, password, handle) =>
+  call('POST', '/user', { body: /** @satisfies {Body<'signUp'>} */ ({ username, password, handle }) });
+/**
+ * Logs in by handle or by user id (whichever `login` names): the key, and whose it is.
+ * POST, so that the password travels in the body and never in a URL that logs keep.
+ * @type {(login: { user_id: UserId } | { handle: string }, password: string) => Promise<Answer<'logInWithBody', 200>>}
+ */
+export const logIn = (login, password) => call('POST', '/token', { body: /** @satisfies {Body<'logInWithBody'>} */ ({ ...login, password }) });
 /** @type {() => Promise<Answer<'logOut', 204>>} */
 export const logOut = () => call('DELETE', '/token', { auth: true, body: /** @satisfies {AuthBody<'logOut'>} */ ({ user_id: me() }) });
 /** @type {(id: string) => Promise<Answer<'getUser', 200>>} */
 export const user = (id) => call('GET', `/user/${enc(id)}`);
+/** @type {(handle: string) => Promise<Answer<'getUserByHandle', 200>>} */
+export const byHandle = (handle) => call('GET', `/handle/${enc(handle)}`);
+/** @type {(q: string, offset: number, limit: number) => Promise<Answer<'findPeople', 200>>} */
+export const findPeople = (q, offset, limit) => call('GET', '/users', { auth: true, query: /** @satisfies {Query<'findPeople'>} */ ({ q, offset, limit }) });
+/** @type {(handle: AuthBody<'changeHandle'>['handle']) => Promise<Answer<'changeHandle', 200>>} */
+export const changeHandle = (handle) => call('PUT', `/user/${enc(me())}/handle`, { auth: true, body: /** @satisfies {AuthBody<'changeHandle'>} */ ({ handle }) });
 /** @type {(password: AuthBody<'changePassword'>['password'], new_password: AuthBody<'changePassword'>['new_password']) => Promise<Answer<'changePassword', 204>>} */
 export const changePassword = (password, new_password) =>
   call('PUT', `/user/${enc(me())}/password`, { auth: true, body: /** @satisfies {AuthBody<'changePassword'>} */ ({ password, new_password }) });
@@ -238,22 +249,43 @@ export function keyEnded() {
   if (session.current()) endSession(new ApiError(401, 'The session key is no longer valid.'), session.current()?.user_id);
 }
 
-// Usernames, fetched once per id: the API's lists and messages carry user ids only.
-/** @type {Map<UserId, Promise<string | null>>} */
-const names = new Map();
+// Profiles (name and handle), fetched once per id: the API's lists and messages carry user ids
+// only.
+/** @type {Map<UserId, Promise<Profile | null>>} */
+const profiles = new Map();
+/**
+ * Resolves to the person's profile, or null for an account that no longer exists.
+ * @param {UserId} id
+ * @returns {Promise<Profile | null>}
+ */
+export function profile(id) {
+  if (!profiles.has(id)) {
+    const lookup = user(id).catch((error) => {
+      if (error.status === 404) return null;
+      profiles.delete(id); // a passing failure: ask again next time
+      throw error;
+    });
+    profiles.set(id, lookup);
+  }
+  return /** @type {Promise<Profile | null>} */ (profiles.get(id));
+}
+
+/**
+ * Someone's handle changed (one's own, from the account page): ask again next time.
+ * @param {UserId} id
+ */
+export const forgetProfile = (id) => { profiles.delete(id); };
+
 /**
  * Resolves to the username, or null for an account that no longer exists.
  * @param {UserId} id
  * @returns {Promise<string | null>}
  */
-export function username(id) {
-  if (!names.has(id)) {
-    const lookup = user(id).then((profile) => profile.username, (error) => {
-      if (error.status === 404) return null;
-      names.delete(id); // a passing failure: ask again next time
-      throw error;
-    });
-    names.set(id, lookup);
-  }
-  return /** @type {Promise<string | null>} */ (names.get(id));
-}
+export const username = (id) => profile(id).then((found) => found?.username ?? null);
+
+/**
+ * How a person is named on screen: "ana @ana.lee", or the name alone for someone without a
+ * handle (usernames need not be unique: the handle tells people apart, never the user id).
+ * @param {Profile} person
+ */
+export const displayName = (person) => (person.handle ? `${person.username} @${person.handle}` : person.username);

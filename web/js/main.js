@@ -58,6 +58,7 @@ function route() {
   ageFlash();
   if (cleanup) cleanup();
   cleanup = null;
+  activeNav = r.nav;
   renderNav(r.nav);
   document.title = `${r.title} · chatrooms`;
   fill(main);
@@ -75,6 +76,9 @@ function route() {
   window.scrollTo(0, 0);
 }
 
+/** @type {string | undefined | null} the link of the page shown */
+let activeNav = null;
+
 /** @param {string | undefined | null} active the link of the page shown */
 function renderNav(active) {
   const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
@@ -86,7 +90,7 @@ function renderNav(active) {
   fill(nav, h('ul', {},
     h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))));
   fill(mine,
-    h('span', { class: 'who', title: me.user_id }, userText(me.username)),
+    h('span', { class: 'who' }, userText(me.username), me.handle && h('span', { class: 'handle' }, ' ', userText(`@${me.handle}`))),
     h('button', { type: 'button', class: 'small', onclick: logOut }, 'Log out'));
 }
 
@@ -110,8 +114,9 @@ api.onSessionEnded((_error, user_id) => {
   navigate('#/login');
 });
 
-// Signing up logs in without leaving the page (it shows the new id first): refresh the header.
-window.addEventListener('chatrooms:session', () => renderNav(null));
+// Signing up logs in without leaving the page (it welcomes first), and a handle changes on the
+// account page: refresh the header, keeping the page's link marked.
+window.addEventListener('chatrooms:session', () => renderNav(activeNav));
 
 // Nothing may fail silently: whatever escaped a view is shown in the page.
 window.addEventListener('unhandledrejection', (event) => {

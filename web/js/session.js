@@ -1,16 +1,17 @@
-// The logged-in user: { user_id, username, key }. The key lives in sessionStorage, so it dies
+// The logged-in user: { user_id, username, handle, key }. The key lives in sessionStorage, so it dies
 // with the tab and is never written to disk beyond the browser's session store.
 
 /**
  * @typedef {object} Session
  * @property {import('./api.js').UserId} user_id
  * @property {string} username
+ * @property {string | null} [handle] the person's handle, without the @
  * @property {string} key
  */
 
 const STORAGE = 'chatrooms.session';
-// Login is by user id, which nobody remembers: the last one used on this device is kept (it is
-// not a secret) so that the login form can offer it.
+// What one logged in with last on this device (the handle, or the user id of an account
+// without one) is kept (it is not a secret), so that the login form can offer it.
 const LAST_USER = 'chatrooms.last-user-id';
 
 /** @returns {Session | null} */
@@ -27,7 +28,7 @@ export function current() {
 /** @param {Session} session */
 export function save(session) {
   sessionStorage.setItem(STORAGE, JSON.stringify(session));
-  try { localStorage.setItem(LAST_USER, session.user_id); } catch { /* storage may be off */ }
+  try { localStorage.setItem(LAST_USER, session.handle ?? session.user_id); } catch { /* storage may be off */ }
 }
 
 export function clear() {

@@ -1,7 +1,7 @@
 // Pieces the views share: the app-wide flash message, forms that show their own errors,
 // confirmation dialogs, user labels, a copyable field and paged lists.
 
-import { ApiError, username } from './api.js';
+import { ApiError, displayName, profile } from './api.js';
 import { fill, h, uid } from './dom.js';
 
 /**
@@ -167,24 +167,21 @@ export const userText = (text, props = {}) => h('bdi', props, text);
 export const isolated = (text) => `\u2068${text}\u2069`;
 
 /**
- * An id shortened for display; the full id is in the element's title.
- * @param {string} id
- */
-export const shortId = (id) => `${id.slice(0, 8)}…`;
-
-/**
- * A user's name, filled in once known: "ana 3b2a1c0d…". Usernames need not be unique, so the
- * start of the id stays visible. `onName` gets the name too (for buttons that mention it).
+ * A person's name, filled in once known: "ana @ana.lee". Usernames need not be unique, so the
+ * handle follows the name; nobody's user id is shown. `onName` gets the name as shown (for
+ * buttons that mention it).
  * @param {import('./api.js').UserId} id
  * @param {(name: string) => void} [onName]
  */
 export function userLabel(id, onName = () => {}) {
-  const name = h('bdi', { class: 'name' });
-  const label = h('span', { class: 'user', title: id }, name, ' ', h('span', { class: 'uid' }, shortId(id)));
-  username(id).then((found) => {
-    name.textContent = found ?? 'deleted account';
-    onName(found ?? 'deleted account');
-  }, () => { /* the id stays shown */ });
+  const name = h('bdi', { class: 'name' }, '…');
+  const handle = h('span', { class: 'handle' });
+  const label = h('span', { class: 'user' }, name, handle);
+  profile(id).then((found) => {
+    name.textContent = found?.username ?? 'deleted account';
+    if (found?.handle) fill(handle, ' ', h('bdi', {}, `@${found.handle}`));
+    onName(found ? displayName(found) : 'deleted account');
+  }, () => { name.textContent = 'someone'; });
   return label;
 }
 

@@ -1,9 +1,11 @@
-// The account: the user id to share and log in with, changing the password, deleting the account.
+// The account: one's handle (to log in with and be found by) and changing it, the user id,
+// changing the password, deleting the account.
 
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
 import { confirmDialog, copyField, errorLine, field, flash, navigate, onSubmit, userText } from '../ui.js';
+import { HANDLE_PATTERN } from './auth.js';
 
 /** @param {HTMLElement} main */
 export function renderAccount(main) {
@@ -12,16 +14,59 @@ export function renderAccount(main) {
     h('h1', {}, 'Your account'),
     h('section', { class: 'card', 'aria-labelledby': 'id-title' },
       h('h2', { id: 'id-title' }, userText(me.username)),
-      h('p', {}, 'You log in with your user id, and others add you to closed rooms with it.'),
+      h('p', {}, 'Your user id is shown here only: nobody needs it. An account made before handles can log in with it.'),
       copyField('Your user id', me.user_id)),
+    handleForm(me),
     passwordForm(),
     deleteForm());
 }
 
-/** Tells password managers whose password a form holds (the user id is the login name). */
-const accountName = () => h('input', {
-  type: 'text', name: 'username', autocomplete: 'username', value: /** @type {import('../session.js').Session} the route needs a login */ (session.current()).user_id, hidden: true, 'aria-hidden': 'true', tabindex: -1,
-});
+/** Tells password managers whose password a form holds (the login name: the handle). */
+const accountName = () => {
+  const me = /** @type {import('../session.js').Session} the route needs a login */ (session.current());
+  return h('input', {
+    type: 'text', name: 'username', autocomplete: 'username', value: me.handle ?? me.user_id, hidden: true, 'aria-hidden': 'true', tabindex: -1,
+  });
+};
+
+/**
+ * One's handle: what one logs in with and is found by. The one given up is kept for oneself
+ * for 30 days.
+ * @param {import('../session.js').Session} me
+ */
+function handleForm(me) {
+  const current = h('p', {});
+  const show = (/** @type {string | null | undefined} */ handle) => {
+    current.replaceChildren(...(handle
+      ? ['You log in as ', h('strong', {}, userText(`@${handle}`)), ', and people find you by it.']
+      : ['You have no handle yet: choose one, to log in with it and be found by it.']));
+  };
+  show(me.handle);
+  // Accounts logged in before handles existed: the session has none; ask the server.
+  if (me.handle === undefined) api.profile(me.user_id).then((found) => show(found?.handle), () => {});
+  const handle = field('New handle', {
+    name: 'handle', required: true, minlength: 3, maxlength: 32, pattern: HANDLE_PATTERN,
+    spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off',
+  }, 'The handle you have now stays yours for 30 days: nobody else can take it meanwhile.');
+  const line = errorLine();
+  const done = h('p', { class: 'status', role: 'status' });
+  const form = h('form', { class: 'card', 'aria-labelledby': 'handle-title' },
+    h('h2', { id: 'handle-title' }, 'Your handle'), current, handle, line, done,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Change handle')));
+  onSubmit(form, line, async (data) => {
+    done.textContent = '';
+    const wanted = /** @type {string} a text field */ (data.get('handle')).trim().replace(/^@/, '');
+    const changed = await api.changeHandle(wanted);
+    const session_ = /** @type {import('../session.js').Session} the route needs a login */ (session.current());
+    session.save({ ...session_, handle: changed.handle });
+    api.forgetProfile(session_.user_id);
+    window.dispatchEvent(new Event('chatrooms:session'));
+    show(changed.handle);
+    form.reset();
+    done.textContent = `Your handle is now @${changed.handle}.`;
+  });
+  return form;
+}
 
 function passwordForm() {
   const current = field('Current password', { name: 'password', type: 'password', required: true, autocomplete: 'current-password' });
@@ -53,7 +98,7 @@ function deleteForm() {
   const line = errorLine();
   const form = h('form', { class: 'card danger-zone', 'aria-labelledby': 'delete-title' },
     h('h2', { id: 'delete-title' }, 'Delete your account'),
-    h('p', {}, 'Your sessions end and you leave every room. Rooms you own pass to their longest-standing admin or member, or are deleted if nobody is left. Your messages stay, under your user id.'),
+    h('p', {}, 'Your sessions end and you leave every room. Rooms you own pass to their longest-standing admin or member, or are deleted if nobody is left. Your messages stay. Your handle stays yours for 30 days: nobody else can take it meanwhile.'),
     accountName(), password, line,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'danger' }, 'Delete my account')));
   onSubmit(form, line, async (data) => {

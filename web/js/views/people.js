@@ -1,5 +1,5 @@
 // Who is in a room, and what admins and the owner can do about it: the members and admins
-// (paged), adding people by user id, kicking, banning and unbanning, granting and revoking
+// (paged), adding people by handle (found as one types), kicking, banning and unbanning, granting and revoking
 // admin, and handing the room over.
 
 import * as api from '../api.js';
@@ -132,27 +132,53 @@ function adminsList(state) {
   });
 }
 
-/** Admins: act on anyone by user id: add them (the only way into a closed room) or ban them. */
+/** People suggested at most while typing a handle. */
+const SUGGESTIONS = 8;
+
+/** Admins: act on anyone by handle: add them (the only way into a closed room) or ban them. */
 /**
  * @param {import('./room.js').RoomState} state
  * @param {Change} change
  */
 function manageForm(state, change) {
-  const userId = field('User id', { name: 'user_id', required: true, autocomplete: 'off', spellcheck: 'false', class: 'mono' },
-    'People share their user id from their account page.');
+  const suggestions = h('datalist', { id: `people-${state.id}` });
+  const handle = field('Handle', {
+    name: 'handle', required: true, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off',
+    list: suggestions.id, maxlength: 33,
+  }, 'Type the start of someone\'s handle: people whose handle starts with it are suggested.');
   const form = h('form', { class: 'manage', 'aria-labelledby': 'manage-title' },
     h('h3', { id: 'manage-title' }, 'Add or ban someone'),
-    userId,
+    handle, suggestions,
     h('div', { class: 'actions' },
       h('button', { type: 'submit', value: 'add', class: 'primary' }, 'Add to room'),
       h('button', { type: 'submit', value: 'ban' }, 'Ban')));
+  // Suggestions as one types: the latest answer only, a moment after the last key.
+  let asked = 0;
+  /** @type {any} setTimeout's id */
+  let timer = null;
+  handle.control.addEventListener('input', () => {
+    clearTimeout(timer);
+    const start = handle.control.value.trim().replace(/^@/, '').toLowerCase();
+    if (start.length < 2 || !/^[a-z0-9._-]+$/.test(start)) return fill(suggestions);
+    const ask = ++asked;
+    timer = setTimeout(() => {
+      api.findPeople(start, 0, SUGGESTIONS).then((found) => {
+        if (ask !== asked) return;
+        fill(suggestions, found.users.map((person) => h('option', { value: `@${person.handle}` }, api.displayName(person))));
+      }, () => { /* no suggestions: typing the handle whole still works */ });
+    }, 200);
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const id = userId.control.value.trim();
+    const wanted = handle.control.value.trim().replace(/^@/, '');
     const ban = /** @type {HTMLButtonElement | null} */ (event.submitter)?.value === 'ban';
-    change(form, ban ? 'Banned.' : 'Added to the room.', async () => {
-      await (ban ? api.ban(state.id, id) : api.addMember(state.id, id));
-      userId.control.value = '';
+    change(form, ban ? ['@', wanted, ' is banned.'] : ['@', wanted, ' was added to the room.'], async () => {
+      const person = await api.byHandle(wanted).catch((error) => {
+        throw error.status === 404 || error.status === 400 ? new api.ApiError(404, `Nobody has the handle @${wanted}.`) : error;
+      });
+      await (ban ? api.ban(state.id, person.user_id) : api.addMember(state.id, person.user_id));
+      handle.control.value = '';
+      fill(suggestions);
     });
   });
   return form;
