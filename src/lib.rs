@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::http::routing::{self, Handler, Route};
 use crate::http::{Cors, Shared};
 use crate::log::{RequestLog, Served};
-use crate::routes::{admins, bans, directory, live as live_routes, members, messages, rooms, tokens, users};
+use crate::routes::{admins, bans, blocks, directory, live as live_routes, members, messages, rooms, tokens, users};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Response> {
@@ -110,6 +110,9 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     PUT "/user/:user_id/password" => users::change_password,
     DELETE "/user/:user_id/sessions" => users::end_other_sessions,
     GET "/user/:user_id/rooms" => directory::rooms_of_user,
+    GET "/user/:user_id/blocks" => blocks::list,
+    PUT "/user/:user_id/blocks/:other_id" => blocks::block,
+    DELETE "/user/:user_id/blocks/:other_id" => blocks::unblock,
     GET "/handle/:handle" => users::by_handle,
     GET "/users" => users::search,
     GET "/token" => tokens::create,

@@ -3,6 +3,7 @@
 
 pub mod admins;
 pub mod bans;
+pub mod blocks;
 mod credentials;
 pub mod directory;
 pub mod live;

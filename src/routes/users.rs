@@ -83,7 +83,7 @@ const MAX_SEARCH_LIMIT: u32 = 20;
 pub async fn search(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let input = read_input(&mut req).await?;
     if input.key()?.is_none() {
-        return Err(ApiError::Unauthorized("a key is required to find people"));
+        return Err(ApiError::Unauthorized("a key is required"));
     }
     let caller = caller(&ctx, &input).await?;
     let prefix = HandlePrefix::parse(input.required_text("q")?)?;
@@ -98,15 +98,28 @@ pub async fn search(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 
 /// A request about an account by its owner: the path's user, and the caller, whose key KV
 /// says is that user's (403 otherwise, as for any key of another user).
-struct OwnAccount {
-    input: Input,
-    caller: Caller,
-    db: Db,
+pub(super) struct OwnAccount {
+    pub input: Input,
+    pub caller: Caller,
+    pub db: Db,
 }
 
 impl OwnAccount {
-    async fn read(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+    pub(super) async fn read(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
+        Self::of(read_input(&mut req).await?, ctx).await
+    }
+
+    /// The same for a read of one's own (a list), which has no body to require a key in:
+    /// without one, 401, as for `GET /users`.
+    pub(super) async fn read_private(mut req: Request, ctx: &Ctx) -> Result<Self, ApiError> {
         let input = read_input(&mut req).await?;
+        if input.key()?.is_none() {
+            return Err(ApiError::Unauthorized("a key is required"));
+        }
+        Self::of(input, ctx).await
+    }
+
+    async fn of(input: Input, ctx: &Ctx) -> Result<Self, ApiError> {
         let user_id = param(ctx, "user_id", UserId::parse)?;
         let caller = caller(ctx, &input).await?;
         if caller.user_id != user_id {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{int, sql, text, Batch, Caller, Db};
+use super::{int, sql, text, Batch, Caller, CountRow, Db};
 use crate::domain::{search_key, Page, SearchKey};
 use crate::error::ApiError;
 
@@ -19,11 +19,6 @@ pub struct RoomSummary {
 
 fn sqlite_bool<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
     i64::deserialize(deserializer).map(|value| value != 0)
-}
-
-#[derive(Deserialize)]
-struct CountRow {
-    count: i64,
 }
 
 /// One page of open rooms, most members first, whose names contain `query` (any case), and

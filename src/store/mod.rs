@@ -1,6 +1,7 @@
 //! Every SQL statement and KV call of the service, one function per query or batch, with
 //! typed results. Handlers never see SQL.
 
+pub mod blocks;
 pub mod directory;
 pub mod limits;
 pub mod outbox;
@@ -147,6 +148,12 @@ fn d1_error(error: JsValue) -> ApiError {
         Some(cause) => format!("d1: {text} ({cause})"),
         None => format!("d1: {text}"),
     })
+}
+
+/// A count, as a statement answers it (`SELECT count(*) AS count ...`).
+#[derive(Deserialize)]
+pub(crate) struct CountRow {
+    pub count: i64,
 }
 
 /// One statement's rows, as D1 answered them.

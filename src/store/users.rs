@@ -8,7 +8,7 @@ use worker::wasm_bindgen::JsValue;
 use super::limits::NO_CEILING;
 use super::outbox::Since;
 use super::sessions::{end_other_sessions, run_then_forget, Caller, Forgetting, NewSession};
-use super::{int, optional_text, sql, text, Batch, Db, HANDLE_IS_TAKEN};
+use super::{int, optional_text, sql, text, Batch, CountRow, Db, HANDLE_IS_TAKEN};
 use crate::auth::random_bytes;
 use crate::domain::limits::{Counter, WriteLimit};
 use crate::domain::throttle::{Backoff, Throttle, SIGNUP_WINDOW_MILLIS};
@@ -102,10 +102,6 @@ pub async fn search(
     prefix: &HandlePrefix,
     page: Page,
 ) -> Result<(Vec<UserRow>, i64), ApiError> {
-    #[derive(Deserialize)]
-    struct CountRow {
-        count: i64,
-    }
     let mut batch = Batch::of_caller(db, Some(caller))?;
     let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
     let users = batch.read::<UserRow>(db.prepare(sql::USERS_BY_HANDLE, &[text(prefix.as_str()), limit, offset])?);

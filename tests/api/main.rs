@@ -6,6 +6,7 @@
 mod helpers;
 
 mod account;
+mod blocks;
 mod cors;
 mod directory;
 mod edge;

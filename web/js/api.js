@@ -42,6 +42,7 @@ import * as session from './session.js';
 /** @typedef {Schemas['RoomSummary']} RoomSummary */
 /** @typedef {Schemas['RoomList']} RoomList */
 /** @typedef {Schemas['UserList']} UserList */
+/** @typedef {Schemas['BlockList']} BlockList */
 /** @typedef {Schemas['Message']} Message */
 /** @typedef {Schemas['DeletedMessage']} DeletedMessage */
 /** @typedef {Message | DeletedMessage} HistoryItem a message as history and the live socket show it */
@@ -172,6 +173,37 @@ export const user = (id) => call('GET', `/user/${enc(id)}`);
 export const byHandle = (handle) => call('GET', `/handle/${enc(handle)}`);
 /** @type {(q: string, offset: number, limit: number) => Promise<Answer<'findPeople', 200>>} */
 export const findPeople = (q, offset, limit) => call('GET', '/users', { auth: true, query: /** @satisfies {Query<'findPeople'>} */ ({ q, offset, limit }) });
+/** @type {(offset: number, limit: number) => Promise<Answer<'listBlocks', 200>>} */
+export const blocks = (offset, limit) => call('GET', `/user/${enc(me())}/blocks`, { auth: true, query: /** @satisfies {Query<'listBlocks'>} */ ({ offset, limit }) });
+
+// Whom the person logged in blocked, read once (a person blocks few): their messages are hidden
+// behind a toggle.
+/** @type {{ of: string, set: Promise<Set<UserId>> } | null} */
+let blockedSet = null;
+/** @returns {Promise<Set<UserId>>} the ids the person blocked (empty if the list cannot be read) */
+export function blocked() {
+  if (blockedSet?.of !== me()) {
+    const set = blocks(0, 500).then((page) => new Set(page.blocks.map((entry) => entry.user_id)), () => {
+      blockedSet = null;
+      return new Set();
+    });
+    blockedSet = { of: me(), set };
+  }
+  return blockedSet.set;
+}
+
+/**
+ * Blocks (or unblocks) someone, and keeps the set `blocked()` gives in step.
+ * @type {(other: UserId, block: boolean) => Promise<Answer<'blockUser', 200>>}
+ */
+export async function setBlocked(other, block) {
+  const answer = await call(block ? 'PUT' : 'DELETE', `/user/${enc(me())}/blocks/${enc(other)}`, { auth: true });
+  const set = await blocked();
+  if (block) set.add(other);
+  else set.delete(other);
+  return answer;
+}
+
 /** @type {(handle: AuthBody<'changeHandle'>['handle']) => Promise<Answer<'changeHandle', 200>>} */
 export const changeHandle = (handle) => call('PUT', `/user/${enc(me())}/handle`, { auth: true, body: /** @satisfies {AuthBody<'changeHandle'>} */ ({ handle }) });
 /** @type {(password: AuthBody<'changePassword'>['password'], new_password: AuthBody<'changePassword'>['new_password']) => Promise<Answer<'changePassword', 204>>} */

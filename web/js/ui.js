@@ -210,15 +210,16 @@ export function copyField(label, value, { big = false } = {}) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'row copy' }, input, button), status);
 }
 
-/** @typedef {import('./api.js').UserList | import('./api.js').RoomList} Page the API's two list shapes */
+/** @typedef {import('./api.js').UserList | import('./api.js').RoomList | import('./api.js').BlockList} Page the API's list shapes */
 /**
- * One entry of a list: a user id of a UserList, a RoomSummary of a RoomList.
+ * One entry of a list: a user id of a UserList, a RoomSummary of a RoomList, a Blocked of a
+ * BlockList.
  * @template {Page} P
- * @typedef {P extends import('./api.js').UserList ? P['users'][number] : P extends import('./api.js').RoomList ? P['rooms'][number] : never} ItemOf
+ * @typedef {P extends import('./api.js').UserList ? P['users'][number] : P extends import('./api.js').RoomList ? P['rooms'][number] : P extends import('./api.js').BlockList ? P['blocks'][number] : never} ItemOf
  */
 
 /**
- * The API's two list shapes, a UserList or a RoomList, as what a paged list shows.
+ * The API's list shapes, as what a paged list shows.
  * @template {Page} P
  * @param {P} page
  * @returns {{ items: ItemOf<P>[], total: number }}
@@ -226,7 +227,9 @@ export function copyField(label, value, { big = false } = {}) {
 function itemsOf(page) {
   // The checker does not narrow P itself from `'users' in page`, only the value.
   return /** @type {{ items: ItemOf<P>[], total: number }} */ (
-    'users' in page ? { items: page.users, total: page.user_count } : { items: page.rooms, total: page.room_count });
+    'users' in page ? { items: page.users, total: page.user_count }
+      : 'blocks' in page ? { items: page.blocks, total: page.block_count }
+        : { items: page.rooms, total: page.room_count });
 }
 
 /**

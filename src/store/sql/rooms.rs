@@ -38,11 +38,11 @@ pub const ROOM_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM rooms WHERE room_id 
 /// Present members from offset `?5`, `?4` of them. The block holding the offset's member
 /// comes from the running sum of the blocks' counts; only the rest of that block is skipped
 /// row by row, so offset 99,000 costs about what offset 0 does.
-pub const MEMBERS_PAGE: &str = "WITH blocks AS (
+pub const MEMBERS_PAGE: &str = "WITH sums AS (
       SELECT block, present, sum(present) OVER (ORDER BY block ROWS UNBOUNDED PRECEDING) AS through
         FROM member_blocks WHERE room_id = ?1),
   start AS (
-      SELECT block, ?5 - (through - present) AS skip FROM blocks WHERE through > ?5
+      SELECT block, ?5 - (through - present) AS skip FROM sums WHERE through > ?5
        ORDER BY block LIMIT 1)
   SELECT user_id FROM members
    WHERE room_id = ?1 AND present = 1 AND position >= (SELECT block FROM start) << 10

@@ -156,3 +156,18 @@ pub const DELETE_OWNED_ROOMS: &str = "DELETE FROM rooms WHERE owner_id = ?1";
 /// Memberships, bans and sessions go with the user (foreign keys cascade); messages stay in
 /// the rooms' objects.
 pub const DELETE_USER: &str = "DELETE FROM users WHERE user_id = ?1";
+
+// Blocks: `?1` the blocker, `?2` the user blocked, `?3` now.
+
+/// Blocks `?2`, if they exist; blocking twice keeps the first time.
+pub const BLOCK: &str = "INSERT INTO blocks (user_id, blocked_id, at)
+ SELECT ?1, user_id, ?3 FROM users WHERE user_id = ?2
+ ON CONFLICT (user_id, blocked_id) DO NOTHING";
+pub const UNBLOCK: &str = "DELETE FROM blocks WHERE user_id = ?1 AND blocked_id = ?2";
+/// Whether the other user exists: a block of an unknown one is a 404.
+pub const USER_EXISTS: &str = "SELECT count(*) AS count FROM users WHERE user_id = ?1";
+/// The people `?1` blocked, newest first; `?2` the limit, `?3` the offset.
+pub const BLOCKS_PAGE: &str = "SELECT b.blocked_id AS user_id, u.username, u.handle, b.at
+  FROM blocks AS b JOIN users AS u ON u.user_id = b.blocked_id
+  WHERE b.user_id = ?1 ORDER BY b.at DESC, b.blocked_id DESC LIMIT ?2 OFFSET ?3";
+pub const BLOCK_COUNT: &str = "SELECT count(*) AS count FROM blocks WHERE user_id = ?1";

@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
-import { confirmDialog, copyField, errorLine, field, flash, navigate, onSubmit, userText } from '../ui.js';
+import { confirmDialog, copyField, errorLine, field, flash, navigate, onSubmit, pagedList, userText } from '../ui.js';
 import { HANDLE_PATTERN } from './auth.js';
 
 /** @param {HTMLElement} main */
@@ -17,6 +17,7 @@ export function renderAccount(main) {
       h('p', {}, 'Your user id is shown here only: nobody needs it. An account made before handles can log in with it.'),
       copyField('Your user id', me.user_id)),
     handleForm(me),
+    blockedPeople(),
     passwordForm(),
     deleteForm());
 }
@@ -66,6 +67,38 @@ function handleForm(me) {
     done.textContent = `Your handle is now @${changed.handle}.`;
   });
   return form;
+}
+
+/** Whom one blocked, each with an Unblock button. */
+function blockedPeople() {
+  const status = h('p', { class: 'status', role: 'status' });
+  /** @type {HTMLDivElement & { reset(): Promise<void> }} */
+  const list = pagedList({
+    label: 'Blocked people',
+    fetchPage: (offset, limit) => api.blocks(offset, limit),
+    render: (person) => {
+      const shown = api.displayName(person);
+      const unblock = h('button', { type: 'button', class: 'small' }, 'Unblock', h('span', { class: 'sr-only' }, ' ', userText(shown)));
+      unblock.addEventListener('click', async () => {
+        unblock.disabled = true;
+        try {
+          await api.setBlocked(/** @type {import('../api.js').UserId} */ (person.user_id), false);
+          window.dispatchEvent(new Event('chatrooms:blocks-changed'));
+          status.replaceChildren(userText(shown), ' is unblocked.');
+          await list.reset();
+        } catch (/** @type {any} an ApiError */ error) {
+          unblock.disabled = false;
+          status.textContent = error.message;
+        }
+      });
+      return h('li', { class: 'person' }, h('span', { class: 'who' }, userText(shown)), h('span', { class: 'buttons' }, unblock));
+    },
+    empty: 'You have blocked nobody.',
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'blocked-title' },
+    h('h2', { id: 'blocked-title' }, 'Blocked people'),
+    h('p', { class: 'muted' }, 'Their messages are hidden from you (you can show each one); they cannot invite you anywhere or write to you directly. Block someone from a room\'s member list.'),
+    list, status);
 }
 
 function passwordForm() {

@@ -103,6 +103,16 @@ export function createChat({ id: roomId, me, transport }) {
     showError(line, error);
   }
 
+  // Messages of people the person blocked are hidden behind a Show button (the ids shown anyway).
+  /** @type {Set<import('../api.js').UserId>} */
+  let blocked = new Set();
+  /** @type {Set<string>} */
+  const revealed = new Set();
+  const redrawAll = () => { for (const entry of shown.values()) if (!entry.editing) draw(entry.li, entry.message); };
+  const readBlocks = () => api.blocked().then((set) => { blocked = set; redrawAll(); });
+  readBlocks();
+  window.addEventListener('chatrooms:blocks-changed', readBlocks);
+
   const mayModerate = () => state?.role === 'owner' || state?.role === 'admin';
   const present = () => state != null && state.role !== 'outsider';
 
@@ -125,6 +135,16 @@ export function createChat({ id: roomId, me, transport }) {
       fill(li, h('p', { class: 'text', tabindex: -1 }, 'message deleted'));
       return;
     }
+    if (blocked.has(message.user_id) && !revealed.has(message.message_id)) {
+      li.className = 'msg hidden-message';
+      fill(li, h('p', { class: 'meta' }, 'A message from someone you blocked. ',
+        h('button', { type: 'button', class: 'tiny', onclick: () => {
+          revealed.add(message.message_id);
+          draw(li, message);
+          /** @type {HTMLElement | null} */ (li.querySelector('.text'))?.focus();
+        } }, 'Show')));
+      return;
+    }
     li.className = message.user_id === me ? 'msg mine' : 'msg';
     const mine = message.user_id === me;
     /** @type {HTMLButtonElement[]} */
@@ -142,7 +162,7 @@ export function createChat({ id: roomId, me, transport }) {
         message.edited_at && h('span', { class: 'edited', title: `Edited ${new Date(message.edited_at).toLocaleString()}` }, ' · edited'),
         buttons.length > 0 && h('span', { class: 'msg-actions' }, buttons)),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
-      h('p', { class: 'text', dir: 'auto', id: textId }, message.text));
+      h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text));
   }
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
@@ -238,7 +258,7 @@ export function createChat({ id: roomId, me, transport }) {
 
   /** @param {HistoryItem[]} messages */
   function announce(messages) {
-    const others = /** @type {Message[]} */ (messages.filter((message) => 'user_id' in message && message.user_id !== me));
+    const others = /** @type {Message[]} */ (messages.filter((message) => 'user_id' in message && message.user_id !== me && !blocked.has(message.user_id)));
     const latest = others.at(-1);
     if (!latest) return;
     api.username(latest.user_id).catch(() => null).then((name) => {
@@ -446,6 +466,7 @@ export function createChat({ id: roomId, me, transport }) {
 
   function stop() {
     stopped = true;
+    window.removeEventListener('chatrooms:blocks-changed', readBlocks);
     clearTimeout(timer);
     clearTimeout(early);
     typists.forEach((typist) => clearTimeout(typist));
@@ -503,7 +524,7 @@ export function createChat({ id: roomId, me, transport }) {
       );
     }
     // Who may edit and delete what changes with the standing.
-    if (before?.role !== next.role) for (const entry of shown.values()) if (!entry.editing) draw(entry.li, entry.message);
+    if (before?.role !== next.role) redrawAll();
   }
 
   // The history is read once the socket is live (so that nothing falls between the reading and

@@ -96,6 +96,24 @@ function memberActions(state, change, userId, li) {
     button('Make owner', () => [who(), ' now owns the room.'], () => api.handOver(roomId, userId),
       () => ['Hand the room over to ', who(), '? You stay an admin, but only the new owner can undo this.']);
   }
+  if (!self) {
+    // Anyone may block anyone else: their messages are hidden, and they cannot reach one in a
+    // direct message or invite one anywhere.
+    const name = h('span', { class: 'sr-only' });
+    names.push(name);
+    const label = h('span', {}, 'Block');
+    const toggle = h('button', { type: 'button', class: 'small', hidden: true }, label, name);
+    api.blocked().then((set) => {
+      const isBlocked = set.has(userId);
+      label.textContent = isBlocked ? 'Unblock' : 'Block';
+      toggle.hidden = false;
+      toggle.onclick = () => change(li, [who(), isBlocked ? ' is unblocked.' : ' is blocked: their messages are hidden.'], async () => {
+        await api.setBlocked(userId, !isBlocked);
+        window.dispatchEvent(new Event('chatrooms:blocks-changed'));
+      });
+    }, () => {});
+    buttons.push(toggle);
+  }
   if (self && state.role === 'admin') {
     button('Step down', () => 'You are no longer an admin.', () => api.demote(roomId, userId),
       () => 'Stop being an admin of this room? Only the owner can make you one again.');
