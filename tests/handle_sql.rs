@@ -129,6 +129,13 @@ fn the_unique_index_holds_even_without_the_guard() {
     assert!(error.to_string().contains("CHECK"), "lowercase only: {error}");
 }
 
+/// The handles `USERS_BY_HANDLE` finds for `prefix`.
+fn search(db: &Connection, prefix: &str, limit: i64, offset: i64) -> Vec<String> {
+    let mut statement = db.prepare(sql::USERS_BY_HANDLE).unwrap();
+    let rows = statement.query_map(params![prefix, limit, offset], |row| row.get(2)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
 #[test]
 fn a_search_by_prefix_finds_handles_that_start_with_it_in_order() {
     let db = schema();
@@ -136,22 +143,10 @@ fn a_search_by_prefix_finds_handles_that_start_with_it_in_order() {
         let user = format!("00000000-0000-4000-8000-1000000000{n:02}");
         db.execute(sql::INSERT_USER, params![user, "someone", "not a hash", 0, handle]).unwrap();
     }
-    let found: Vec<String> = db
-        .prepare(sql::USERS_BY_HANDLE)
-        .unwrap()
-        .query_map(params!["kim", 10, 0], |row| row.get(2))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let found = search(&db, "kim", 10, 0);
     assert_eq!(found, ["kim", "kim.lee", "kimberly"]);
     let count: i64 = db.query_row(sql::USER_COUNT_BY_HANDLE, params!["kim"], |row| row.get(0)).unwrap();
     assert_eq!(count, 3);
-    let page: Vec<String> = db
-        .prepare(sql::USERS_BY_HANDLE)
-        .unwrap()
-        .query_map(params!["ki", 2, 1], |row| row.get(2))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let page = search(&db, "ki", 2, 1);
     assert_eq!(page, ["kim.lee", "kimberly"]);
 }
