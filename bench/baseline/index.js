@@ -12,7 +12,7 @@
 // key (one KV read) before it hands a socket, a post or a read of the history to the room's
 // object, which keeps the room's messages (D1 no longer does).
 import { DurableObject } from 'cloudflare:workers';
-import { ADD_MEMBER, MEMBERS_PAGE, ROOM, USERNAME } from './sql.js';
+import { ADD_MEMBER, MEMBERS_PAGE, ROOM, USER } from './sql.js';
 
 const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -24,9 +24,9 @@ const noRoute = () => json({ error: 'no such route' }, 404);
 const noRoom = () => json({ error: 'room not found' }, 404);
 
 async function user(env, userId) {
-  const row = await env.DB.prepare(USERNAME).bind(userId).first();
+  const row = await env.DB.prepare(USER).bind(userId).first();
   if (row === null) return json({ error: 'user not found' }, 404);
-  return json({ username: row.username, user_id: userId });
+  return json({ user_id: row.user_id, username: row.username, handle: row.handle });
 }
 
 async function room(env, roomId) {
