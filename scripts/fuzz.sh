@@ -136,7 +136,9 @@ SECRET=$(call POST /room/ "$OWNER_KEY" '{"name": "secret", "open": false}' room_
 MEMBERS_ROOM=$(call POST /room/ "$MEMBER_KEY" '{"name": "members only", "open": false}' room_id)
 call POST "/room/$LOBBY/members" "$MEMBER_KEY" '{}'
 call POST "/room/$CAFE/members" "$MEMBER_KEY" '{}'
-call POST "/room/$SECRET/members" "$OWNER_KEY" "{\"user_id\": \"$MEMBER\"}"
+call POST "/room/$SECRET/members" "$OWNER_KEY" "{\"user_id\": \"$MEMBER\"}"  # an invitation
+call POST "/room/$SECRET/members" "$MEMBER_KEY" '{}'  # accepted
+call POST "/room/$SECRET/invites" "$OWNER_KEY" "{\"user_id\": \"$OUTSIDER\"}"  # left pending
 call POST "/room/$SECRET/admins" "$OWNER_KEY" "{\"user_id\": \"$MEMBER\"}"
 call PUT "/room/$LOBBY/bans/$OUTSIDER" "$OWNER_KEY" '{}'
 call PUT "/user/$OWNER/handle" "$OWNER_KEY" '{"handle": "fuzz.owner"}'

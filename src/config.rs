@@ -93,7 +93,7 @@ impl Config {
     pub const DEFAULT_EDITS_PER_MINUTE: u32 = 60;
     pub const DEFAULT_ROOMS_PER_DAY: u32 = 50;
     pub const DEFAULT_RENAMES_PER_HOUR: u32 = 30;
-    pub const DEFAULT_ADDITIONS_PER_HOUR: u32 = 300;
+    pub const DEFAULT_INVITES_PER_HOUR: u32 = 100;
     pub const DEFAULT_ROOMS_OWNED: u32 = 1_000;
     pub const DEFAULT_HANDLE_CHANGES_PER_DAY: u32 = 3;
     pub const DEFAULT_SESSIONS_PER_USER: u32 = 50;
@@ -139,7 +139,7 @@ impl Config {
             edits: limit("EDITS_PER_MINUTE", Self::DEFAULT_EDITS_PER_MINUTE, WriteLimit::MINUTE)?,
             room_creations: limit("ROOMS_PER_DAY", Self::DEFAULT_ROOMS_PER_DAY, WriteLimit::DAY)?,
             renames: limit("RENAMES_PER_HOUR", Self::DEFAULT_RENAMES_PER_HOUR, WriteLimit::HOUR)?,
-            additions: limit("ADDITIONS_PER_HOUR", Self::DEFAULT_ADDITIONS_PER_HOUR, WriteLimit::HOUR)?,
+            invites: limit("INVITES_PER_HOUR", Self::DEFAULT_INVITES_PER_HOUR, WriteLimit::HOUR)?,
             owned_rooms: ceiling(&lookup, "ROOMS_OWNED", Self::DEFAULT_ROOMS_OWNED)?,
             handle_changes: limit("HANDLE_CHANGES_PER_DAY", Self::DEFAULT_HANDLE_CHANGES_PER_DAY, WriteLimit::DAY)?,
         };
@@ -302,7 +302,7 @@ mod tests {
         assert_eq!(limits.posts, Some(WriteLimit { max: 60, window_millis: 60_000 }));
         assert_eq!(limits.room_creations, Some(WriteLimit { max: 50, window_millis: 86_400_000 }));
         assert_eq!(limits.renames, Some(WriteLimit { max: 30, window_millis: 3_600_000 }));
-        assert_eq!(limits.additions, Some(WriteLimit { max: 300, window_millis: 3_600_000 }));
+        assert_eq!(limits.invites, Some(WriteLimit { max: 100, window_millis: 3_600_000 }));
         assert_eq!(limits.owned_rooms, Some(1_000));
         assert_eq!(limits.handle_changes, Some(WriteLimit { max: 3, window_millis: 86_400_000 }));
     }
@@ -319,7 +319,7 @@ mod tests {
             "POSTS_PER_MINUTE",
             "ROOMS_PER_DAY",
             "RENAMES_PER_HOUR",
-            "ADDITIONS_PER_HOUR",
+            "INVITES_PER_HOUR",
             "ROOMS_OWNED",
             "HANDLE_CHANGES_PER_DAY",
         ] {

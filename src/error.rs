@@ -164,6 +164,8 @@ impl From<Refusal> for ApiError {
             Refusal::RoomNotFound => Self::NotFound("room not found"),
             Refusal::UserNotFound => Self::NotFound("user not found"),
             Refusal::NotAMember => Self::NotFound("user is not a member of this room"),
+            Refusal::AlreadyMember => Self::Conflict("already a member of this room"),
+            Refusal::NoInvitation => Self::NotFound("no such invitation"),
             Refusal::Banned => Self::Forbidden("banned from this room"),
             Refusal::Forbidden(reason) => Self::Forbidden(reason),
             Refusal::UnknownCaller => Self::INVALID_KEY,

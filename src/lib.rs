@@ -24,7 +24,9 @@ use crate::error::ApiError;
 use crate::http::routing::{self, Handler, Route};
 use crate::http::{Cors, Shared};
 use crate::log::{RequestLog, Served};
-use crate::routes::{admins, bans, blocks, directory, live as live_routes, members, messages, rooms, tokens, users};
+use crate::routes::{
+    admins, bans, blocks, directory, invites, live as live_routes, members, messages, rooms, tokens, users,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Response> {
@@ -111,6 +113,7 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     DELETE "/user/:user_id/sessions" => users::end_other_sessions,
     GET "/user/:user_id/rooms" => directory::rooms_of_user,
     GET "/user/:user_id/blocks" => blocks::list,
+    GET "/user/:user_id/invites" => invites::list,
     PUT "/user/:user_id/blocks/:other_id" => blocks::block,
     DELETE "/user/:user_id/blocks/:other_id" => blocks::unblock,
     GET "/handle/:handle" => users::by_handle,
@@ -136,6 +139,8 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     GET "/room/:room_id/bans" => members::list_bans,
     PUT "/room/:room_id/bans/:user_id" => bans::ban,
     DELETE "/room/:room_id/bans/:user_id" => bans::unban,
+    POST "/room/:room_id/invites" => invites::invite,
+    DELETE "/room/:room_id/invites/:user_id" => invites::withdraw,
     GET "/room/:room_id/messages" => messages::list,
     POST "/room/:room_id/messages" => messages::post,
     PATCH "/room/:room_id/messages/:message_id" => messages::edit,

@@ -2,7 +2,7 @@
 //! use to explain an outcome, and as the SQL guards of the writes (`store::sql`), which decide
 //! it inside the write's transaction. This table test proves the two equal, natively, for every
 //! room kind, caller, target and action that has a guarded write. The writes that count against
-//! their author's ceiling (posts, renames, additions of others) are tried with the caller's
+//! their author's ceiling (posts, renames, invitations) are tried with the caller's
 //! counter absent, full, and full but from a window that has just passed: the verdict is then
 //! `check` and the ceiling's own `WriteLimit::check` on the counter as `WRITE_COUNT` reads it,
 //! and an allowed write must be counted, exactly once.
@@ -104,13 +104,19 @@ enum Who {
     BannedFormer,
     /// A former member whom the owner banned.
     BannedByOwner,
+    /// Never a member, invited by the owner.
+    Invited,
+    /// Never a member, and has blocked the caller (as a target; as a caller, a stranger).
+    Blocker,
     Member,
     Admin,
     Owner,
 }
 
-const EVERYONE: [Who; 9] = [
+const EVERYONE: [Who; 11] = [
     Who::Ghost,
+    Who::Invited,
+    Who::Blocker,
     Who::Stranger,
     Who::BannedStranger,
     Who::Former,
@@ -124,7 +130,7 @@ const EVERYONE: [Who; 9] = [
 impl Who {
     fn standing(self) -> Standing {
         let (role, banned) = match self {
-            Who::Ghost | Who::Stranger => (Role::Stranger, None),
+            Who::Ghost | Who::Stranger | Who::Invited | Who::Blocker => (Role::Stranger, None),
             Who::BannedStranger => (Role::Stranger, Some(BannedBy::Admin)),
             Who::Former => (Role::Former, None),
             Who::BannedFormer => (Role::Former, Some(BannedBy::Admin)),
@@ -133,7 +139,7 @@ impl Who {
             Who::Admin => (Role::Admin, None),
             Who::Owner => (Role::Owner, None),
         };
-        Standing { role, banned }
+        Standing { role, banned, invited: self == Who::Invited }
     }
 
     fn exists(self) -> bool {
@@ -190,7 +196,7 @@ impl Case {
     /// choice, made again.
     fn counted(&self) -> Option<WriteKind> {
         match self.action {
-            Action::Add if self.target != Target::Caller => Some(WriteKind::Addition),
+            Action::Invite if self.target != Target::Caller => Some(WriteKind::Invite),
             Action::Update | Action::Open if self.patch.name.is_some() => Some(WriteKind::Rename),
             _ => None,
         }
@@ -225,13 +231,15 @@ impl Case {
             target,
             target_exists,
             caller_is_target: self.target == Target::Caller,
+            target_blocked_caller: self.target == Target::Other(Who::Blocker) && self.caller.exists(),
         }
     }
 }
 
 /// The actions on a target user, each tried on every kind of target.
-const ON_A_TARGET: [Action; 7] = [
-    Action::Add,
+const ON_A_TARGET: [Action; 8] = [
+    Action::Invite,
+    Action::Withdraw,
     Action::Remove,
     Action::Ban,
     Action::Unban,
@@ -319,7 +327,7 @@ fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
     }
     for (position, (user, who)) in (2_i64..).zip(people) {
         let membership = match who {
-            Who::Ghost | Who::Stranger | Who::BannedStranger | Who::Owner => None,
+            Who::Ghost | Who::Stranger | Who::BannedStranger | Who::Owner | Who::Invited | Who::Blocker => None,
             Who::Former | Who::BannedFormer | Who::BannedByOwner => Some((0, 0)),
             Who::Member => Some((1, 0)),
             Who::Admin => Some((1, 1)),
@@ -330,6 +338,10 @@ fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
                 (&room, id(user), position, present, admin, position),
             )
             .unwrap();
+        }
+        if who == Who::Invited {
+            let invite = "INSERT INTO invites (room_id, user_id, by_id, at) VALUES (?1, ?2, ?3, ?4)";
+            db.execute(invite, (&room, id(user), case.owner_id(), position)).unwrap();
         }
         if who.standing().banned.is_some() {
             let by_owner = who.standing().banned == Some(BannedBy::Owner);
@@ -358,6 +370,10 @@ fn seed(migrations: &[String], case: &Case) -> Connection {
     }
     for user in users {
         db.execute(sql::INSERT_USER, (id(user), format!("user {user}"), "not a hash", 0, None::<String>)).unwrap();
+    }
+    if case.target == Target::Other(Who::Blocker) && case.caller.exists() {
+        db.execute("INSERT INTO blocks (user_id, blocked_id, at) VALUES (?1, ?2, 0)", (id(TARGET), id(CALLER)))
+            .unwrap();
     }
     if case.kind != Kind::Missing {
         seed_room(&db, case, ROOM, NAME, case.kind == Kind::Open);
@@ -394,25 +410,38 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
     statement
         .query_row(params_from_iter(&args[..sql::highest_parameter(sql::ROOM)]), |row| {
             let owner: String = row.get("owner")?;
-            let standing = |user: &str, present: Option<i64>, admin: Option<i64>, ban: Option<i64>| Standing {
-                role: Role::from_membership(
-                    present.map(|present| present != 0),
-                    admin.unwrap_or(0) != 0,
-                    user == owner,
-                ),
-                banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
-            };
+            let standing =
+                |user: &str, present: Option<i64>, admin: Option<i64>, ban: Option<i64>, invited: i64| Standing {
+                    role: Role::from_membership(
+                        present.map(|present| present != 0),
+                        admin.unwrap_or(0) != 0,
+                        user == owner,
+                    ),
+                    banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
+                    invited: invited != 0,
+                };
             let situation = Situation {
                 open: row.get::<_, i64>("open")? != 0,
-                caller: standing(caller, row.get("caller_present")?, row.get("caller_admin")?, row.get("caller_ban")?),
+                caller: standing(
+                    caller,
+                    row.get("caller_present")?,
+                    row.get("caller_admin")?,
+                    row.get("caller_ban")?,
+                    row.get("caller_invited")?,
+                ),
                 target: match target {
-                    Some(target) => {
-                        standing(target, row.get("target_present")?, row.get("target_admin")?, row.get("target_ban")?)
-                    }
+                    Some(target) => standing(
+                        target,
+                        row.get("target_present")?,
+                        row.get("target_admin")?,
+                        row.get("target_ban")?,
+                        row.get("target_invited")?,
+                    ),
                     None => Standing::STRANGER,
                 },
                 target_exists: row.get::<_, i64>("target_exists")? != 0,
                 caller_is_target: target == Some(caller),
+                target_blocked_caller: row.get::<_, i64>("target_blocked_caller")? != 0,
             };
             Ok(situation)
         })
@@ -424,21 +453,26 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
 /// ceiling at `LIMIT`.
 fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
     let guard = || [Value::from(NOW), LIMIT.window_millis.into(), LIMIT.max.into()];
+    let join =
+        vec![(sql::ADD_MEMBER, vec![NOW.into()]), (sql::QUEUE_MEMBER_JOINED, vec![]), (sql::TAKE_UP_INVITE, vec![])];
     match case.action {
-        Action::Join | Action::Add if case.counted().is_none() => {
-            vec![(sql::ADD_MEMBER, guard().to_vec()), (sql::QUEUE_MEMBER_JOINED, vec![])]
-        }
-        Action::Join | Action::Add => vec![
-            (sql::ADD_MEMBER, guard().to_vec()),
-            (sql::QUEUE_MEMBER_JOINED, vec![]),
-            (sql::COUNT_ADDITION, guard().to_vec()),
+        // `POST …/members` with one's own id is a join.
+        Action::Join => join,
+        Action::Invite if case.target == Target::Caller => join,
+        Action::Invite => vec![
+            (sql::INVITE, guard().to_vec()),
+            (sql::QUEUE_MEMBER_INVITED, vec![]),
+            (sql::COUNT_INVITE, guard().to_vec()),
         ],
+        Action::Withdraw => vec![(sql::WITHDRAW_INVITE, vec![]), (sql::QUEUE_INVITE_WITHDRAWN, vec![])],
         Action::Remove => vec![(sql::REMOVE_MEMBER, vec![]), (sql::QUEUE_MEMBER_LEFT, vec![])],
         Action::Ban => vec![
             (sql::INSERT_BAN, vec![NOW.into()]),
             (sql::REMOVE_BANNED, vec![]),
             (sql::QUEUE_MEMBER_BANNED, vec![]),
             (sql::QUEUE_USER_BANNED, vec![NOW.into()]),
+            (sql::DELETE_BANNED_INVITE, vec![]),
+            (sql::QUEUE_INVITE_WITHDRAWN, vec![]),
         ],
         Action::Unban => vec![(sql::DELETE_BAN, vec![]), (sql::QUEUE_USER_UNBANNED, vec![])],
         Action::Promote => vec![(sql::PROMOTE, vec![]), (sql::QUEUE_ADMIN_ADDED, vec![])],
@@ -467,7 +501,7 @@ fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
             writes
         }
         Action::Delete => vec![(sql::DELETE_ROOM, vec![]), (sql::QUEUE_ROOM_DELETED, vec![])],
-        Action::View | Action::ListBans | Action::Post => panic!("{:?} has no write", case.action),
+        Action::View | Action::Peek | Action::ListBans | Action::Post => panic!("{:?} has no write", case.action),
     }
 }
 
@@ -481,6 +515,8 @@ struct State {
     members: BTreeMap<(String, String), (bool, bool)>,
     /// (room, user) → whether the owner placed the ban.
     bans: BTreeMap<(String, String), bool>,
+    /// (room, user) → who invited them.
+    invites: BTreeMap<(String, String), String>,
     /// (room, gram).
     grams: BTreeSet<(String, String)>,
     /// (user, kind) → (count, window_start).
@@ -503,6 +539,10 @@ impl State {
             .iter()
             .map(|((room, user), by_owner)| format!("room {} ban {} by owner {by_owner}", number(room), number(user)));
         let grams = self.grams.iter().map(|(room, gram)| format!("room {} gram {gram:?}", number(room)));
+        let invites = self
+            .invites
+            .iter()
+            .map(|((room, user), by)| format!("room {} invites {} (by {})", number(room), number(user), number(by)));
         let counts = self
             .counts
             .iter()
@@ -512,7 +552,7 @@ impl State {
             .iter()
             .enumerate()
             .map(|(at, (room, event))| format!("room {} event {at}: {event}", number(room)));
-        rooms.chain(members).chain(bans).chain(grams).chain(counts).chain(events).collect()
+        rooms.chain(members).chain(bans).chain(invites).chain(grams).chain(counts).chain(events).collect()
     }
 
     /// What `self` has that `intended` has not (+), and what it lacks (-).
@@ -544,6 +584,11 @@ fn state(db: &Connection) -> State {
         .collect(),
         bans: rows(db, "SELECT room_id, user_id, by_owner FROM bans", |row| {
             Ok(((row.get(0)?, row.get(1)?), row.get::<_, i64>(2)? != 0))
+        })
+        .into_iter()
+        .collect(),
+        invites: rows(db, "SELECT room_id, user_id, by_id FROM invites", |row| {
+            Ok(((row.get(0)?, row.get(1)?), row.get(2)?))
         })
         .into_iter()
         .collect(),
@@ -601,8 +646,14 @@ fn intended(case: &Case, before: &State) -> State {
     let membership = before.members.get(&key).copied().unwrap_or_default();
     let mut events = Vec::new();
     let user_event = |kind: &str| json!({ "type": kind, "user_id": key.1 });
+    let joining = case.action == Action::Join || (case.action == Action::Invite && case.target == Target::Caller);
+    let invited = before.invites.contains_key(&key);
     match case.action {
-        Action::Join | Action::Add if !membership.0 => events.push(user_event("member_joined")),
+        _ if joining && !membership.0 => events.push(user_event("member_joined")),
+        Action::Invite if !joining && !invited => {
+            events.push(json!({ "type": "member_invited", "user_id": key.1, "by": id(CALLER) }));
+        }
+        Action::Withdraw if invited => events.push(user_event("invite_withdrawn")),
         Action::Remove | Action::Ban if membership.0 => {
             let reason = match case.action {
                 Action::Ban => "banned",
@@ -622,13 +673,31 @@ fn intended(case: &Case, before: &State) -> State {
     if case.action == Action::TransferOwnership && case.target != Target::Caller {
         events.push(json!({ "type": "owner_changed", "owner": key.1 }));
     }
+    // A ban ends the banned person's invitation.
+    if case.action == Action::Ban && invited {
+        events.push(user_event("invite_withdrawn"));
+    }
     match case.action {
-        Action::Join | Action::Add => state.members.entry(key).or_insert((true, false)).0 = true,
+        Action::Join => {
+            state.members.entry(key.clone()).or_insert((true, false)).0 = true;
+            state.invites.remove(&key);
+        }
+        Action::Invite if joining => {
+            state.members.entry(key.clone()).or_insert((true, false)).0 = true;
+            state.invites.remove(&key);
+        }
+        Action::Invite => {
+            state.invites.entry(key).or_insert_with(|| id(CALLER));
+        }
+        Action::Withdraw => {
+            state.invites.remove(&key);
+        }
         Action::Remove => {
             state.members.entry(key).and_modify(|membership| *membership = (false, false));
         }
         Action::Ban => {
             state.members.entry(key.clone()).and_modify(|membership| *membership = (false, false));
+            state.invites.remove(&key);
             *state.bans.entry(key).or_default() |= case.caller == Who::Owner;
         }
         Action::Unban => {
@@ -661,9 +730,10 @@ fn intended(case: &Case, before: &State) -> State {
             state.rooms.remove(&room);
             state.members.retain(|(of, _), _| *of != room);
             state.bans.retain(|(of, _), _| *of != room);
+            state.invites.retain(|(of, _), _| *of != room);
             state.grams.retain(|(of, _)| *of != room);
         }
-        Action::View | Action::ListBans | Action::Post => panic!("{:?} has no write", case.action),
+        Action::View | Action::Peek | Action::ListBans | Action::Post => panic!("{:?} has no write", case.action),
     }
     // An update that changes nothing is no event.
     if matches!(case.action, Action::Update | Action::Open) && state.rooms.get(&room) != before.rooms.get(&room) {
@@ -674,7 +744,8 @@ fn intended(case: &Case, before: &State) -> State {
         }
     }
     state.events.extend(events.into_iter().map(|event| (room.clone(), event)));
-    if let Some(kind) = case.counted() {
+    // An invitation is counted when it is made, not when it is asked again.
+    if let Some(kind) = case.counted().filter(|_| !(case.action == Action::Invite && invited)) {
         let counter = state.counts.entry((id(CALLER), kind.name().to_owned())).or_insert((0, NOW));
         *counter = match case.count {
             Count::None | Count::Passed => (1, NOW),

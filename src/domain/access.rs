@@ -42,15 +42,17 @@ pub enum BannedBy {
     Owner,
 }
 
-/// One user's standing in a room, bans included.
+/// One user's standing in a room, bans and invitations included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
     pub role: Role,
     pub banned: Option<BannedBy>,
+    /// Invited, and neither joined nor declined yet.
+    pub invited: bool,
 }
 
 impl Standing {
-    pub const STRANGER: Self = Self { role: Role::Stranger, banned: None };
+    pub const STRANGER: Self = Self { role: Role::Stranger, banned: None, invited: false };
 }
 
 /// What a request on a room knows: the room's openness, and the standing of the caller and of
@@ -63,6 +65,8 @@ pub struct Situation {
     /// Whether the target is an existing user at all.
     pub target_exists: bool,
     pub caller_is_target: bool,
+    /// Whether the target blocked the caller: then the caller cannot invite them.
+    pub target_blocked_caller: bool,
 }
 
 /// Everything a caller can ask to do in a room.
@@ -70,10 +74,16 @@ pub struct Situation {
 pub enum Action {
     /// See the room, its members, admins, owner and messages.
     View,
-    /// Become a member oneself.
+    /// See the room itself (`GET /room/{id}`): what an invitee of a closed room may, before
+    /// joining.
+    Peek,
+    /// Become a member oneself (in a closed room, with an invitation).
     Join,
-    /// Add another user.
-    Add,
+    /// Invite another user (an admin's; the invitee joins by themself, or declines). Asked
+    /// about oneself, it is a join.
+    Invite,
+    /// Take an invitation back (an admin), or decline it (the invitee).
+    Withdraw,
     /// Leave (target = caller) or remove someone else.
     Remove,
     Ban,
@@ -100,13 +110,17 @@ pub enum Refusal {
     UserNotFound,
     /// The target is not (or never was) a member, where the action needs one.
     NotAMember,
+    /// The target is a present member, where the action needs someone who is not (an invitation).
+    AlreadyMember,
+    /// The target has no invitation to take back or decline.
+    NoInvitation,
     Banned,
     Forbidden(&'static str),
     /// The caller's key outlived their account.
     UnknownCaller,
 }
 
-use Refusal::{Banned, Forbidden, NotAMember, RoomNotFound, UnknownCaller, UserNotFound};
+use Refusal::{AlreadyMember, Banned, Forbidden, NoInvitation, NotAMember, RoomNotFound, UnknownCaller, UserNotFound};
 
 impl Situation {
     /// An open room is visible to anyone; a closed one only to its present members.
@@ -114,25 +128,41 @@ impl Situation {
         self.open || self.caller.role.is_present()
     }
 
+    /// What an invitee may do in a closed room they do not see otherwise: see the room itself,
+    /// join, decline.
+    fn invitee_may(&self, action: Action) -> bool {
+        self.caller.invited && matches!(action, Action::Peek | Action::Join | Action::Withdraw)
+    }
+
     /// Whether the caller may do `action`, and if not, why.
     pub fn check(&self, action: Action) -> Result<(), Refusal> {
-        if !self.visible() {
+        // `POST …/members` with one's own id is a join.
+        if action == Action::Invite && self.caller_is_target {
+            return self.check(Action::Join);
+        }
+        if !self.visible() && !self.invitee_may(action) {
             return Err(RoomNotFound);
         }
         let caller = self.caller.role;
         let target = self.target.role;
         match action {
-            Action::View => Ok(()),
+            Action::View | Action::Peek => Ok(()),
             // A key that KV still knows for a deleted account (KV forgets across locations
             // only within a minute).
             Action::Join if !self.target_exists => Err(UnknownCaller),
             Action::Join if self.caller.banned.is_some() => Err(Banned),
             Action::Join => Ok(()),
-            Action::Add if self.caller_is_target => self.check(Action::Join),
-            Action::Add if !caller.is_admin() => Err(Forbidden("only admins may add members")),
-            Action::Add if !self.target_exists => Err(UserNotFound),
-            Action::Add if self.target.banned.is_some() => Err(Banned),
-            Action::Add => Ok(()),
+            Action::Invite if !caller.is_admin() => Err(Forbidden("only admins may invite people")),
+            Action::Invite if !self.target_exists => Err(UserNotFound),
+            Action::Invite if self.target.banned.is_some() => Err(Banned),
+            Action::Invite if target.is_present() => Err(AlreadyMember),
+            Action::Invite if self.target_blocked_caller => {
+                Err(Forbidden("this person does not take invitations from you"))
+            }
+            Action::Invite => Ok(()),
+            Action::Withdraw if !self.target.invited => Err(NoInvitation),
+            Action::Withdraw if self.caller_is_target || caller.is_admin() => Ok(()),
+            Action::Withdraw => Err(Forbidden("only the invitee or an admin may withdraw an invitation")),
             Action::Remove if self.caller_is_target => match target {
                 Role::Owner => Err(Forbidden("the owner cannot leave the room: transfer ownership first")),
                 Role::Stranger => Err(NotAMember),
@@ -200,7 +230,11 @@ mod tests {
     const ROLES: [Role; 5] = [Role::Stranger, Role::Former, Role::Member, Role::Admin, Role::Owner];
 
     fn standing(role: Role) -> Standing {
-        Standing { role, banned: None }
+        Standing { role, banned: None, invited: false }
+    }
+
+    fn invited(role: Role) -> Standing {
+        Standing { role, banned: None, invited: true }
     }
 
     /// `caller` acting on a distinct, existing `target` in a room.
@@ -211,12 +245,20 @@ mod tests {
             target: standing(target),
             target_exists: true,
             caller_is_target: false,
+            target_blocked_caller: false,
         }
     }
 
     /// `role` acting on themself.
     fn own(open: bool, role: Role) -> Situation {
-        Situation { open, caller: standing(role), target: standing(role), target_exists: true, caller_is_target: true }
+        Situation {
+            open,
+            caller: standing(role),
+            target: standing(role),
+            target_exists: true,
+            caller_is_target: true,
+            target_blocked_caller: false,
+        }
     }
 
     fn allowed(situation: Situation, action: Action) -> bool {
@@ -243,7 +285,7 @@ mod tests {
 
     #[test]
     fn everything_in_a_closed_room_is_room_not_found_to_outsiders() {
-        for action in [Action::View, Action::Join, Action::Add, Action::Post, Action::ListBans, Action::Delete] {
+        for action in [Action::View, Action::Join, Action::Invite, Action::Post, Action::ListBans, Action::Delete] {
             assert_eq!(situation(false, Role::Former, Role::Member).check(action), Err(RoomNotFound));
             assert_eq!(situation(false, Role::Stranger, Role::Member).check(action), Err(RoomNotFound));
         }
@@ -254,7 +296,7 @@ mod tests {
         assert!(allowed(own(true, Role::Stranger), Action::Join));
         assert!(allowed(own(true, Role::Former), Action::Join));
         let banned = Situation {
-            caller: Standing { role: Role::Former, banned: Some(BannedBy::Admin) },
+            caller: Standing { role: Role::Former, banned: Some(BannedBy::Admin), invited: false },
             ..own(true, Role::Former)
         };
         assert_eq!(banned.check(Action::Join), Err(Banned));
@@ -264,23 +306,59 @@ mod tests {
     fn a_key_that_outlived_its_account_joins_nothing() {
         let ghost = Situation { target_exists: false, ..own(true, Role::Stranger) };
         assert_eq!(ghost.check(Action::Join), Err(UnknownCaller));
-        assert_eq!(ghost.check(Action::Add), Err(UnknownCaller));
+        assert_eq!(ghost.check(Action::Invite), Err(UnknownCaller));
     }
 
     #[test]
-    fn only_admins_add_others_and_never_the_banned() {
-        assert_eq!(who_may(true, Action::Add, Role::Stranger), [Role::Admin, Role::Owner]);
+    fn only_admins_invite_others_and_never_the_banned_a_member_or_someone_who_blocked_them() {
+        assert_eq!(who_may(true, Action::Invite, Role::Stranger), [Role::Admin, Role::Owner]);
+        assert_eq!(who_may(false, Action::Invite, Role::Former), [Role::Admin, Role::Owner]);
         assert_eq!(
-            situation(true, Role::Member, Role::Stranger).check(Action::Add),
-            Err(Forbidden("only admins may add members"))
+            situation(true, Role::Member, Role::Stranger).check(Action::Invite),
+            Err(Forbidden("only admins may invite people"))
         );
         let banned = Situation {
-            target: Standing { role: Role::Former, banned: Some(BannedBy::Admin) },
+            target: Standing { role: Role::Former, banned: Some(BannedBy::Admin), invited: false },
             ..situation(false, Role::Admin, Role::Former)
         };
-        assert_eq!(banned.check(Action::Add), Err(Banned));
+        assert_eq!(banned.check(Action::Invite), Err(Banned));
         let ghost = Situation { target_exists: false, ..situation(false, Role::Owner, Role::Stranger) };
-        assert_eq!(ghost.check(Action::Add), Err(UserNotFound));
+        assert_eq!(ghost.check(Action::Invite), Err(UserNotFound));
+        assert_eq!(situation(true, Role::Admin, Role::Member).check(Action::Invite), Err(AlreadyMember));
+        let blocked = Situation { target_blocked_caller: true, ..situation(true, Role::Owner, Role::Stranger) };
+        assert!(matches!(blocked.check(Action::Invite), Err(Forbidden(_))));
+        // Invited already: inviting again is the same.
+        let again = Situation { target: invited(Role::Stranger), ..situation(true, Role::Admin, Role::Stranger) };
+        assert!(allowed(again, Action::Invite));
+    }
+
+    #[test]
+    fn an_invitee_sees_a_closed_room_joins_it_or_declines_and_sees_nothing_else() {
+        let invitee = Situation {
+            caller: invited(Role::Stranger),
+            target: invited(Role::Stranger),
+            ..own(false, Role::Stranger)
+        };
+        assert!(allowed(invitee, Action::Peek));
+        assert!(allowed(invitee, Action::Join));
+        assert!(allowed(invitee, Action::Withdraw));
+        for action in [Action::View, Action::Post, Action::ListBans, Action::Invite] {
+            let refused = Situation { caller_is_target: action != Action::Invite, ..invitee };
+            assert_eq!(refused.check(action), Err(RoomNotFound), "{action:?}");
+        }
+        // Without an invitation, a closed room is not there at all; an open one is seen by anyone.
+        assert_eq!(own(false, Role::Stranger).check(Action::Peek), Err(RoomNotFound));
+        assert!(allowed(own(true, Role::Stranger), Action::Peek));
+    }
+
+    #[test]
+    fn an_invitation_is_declined_by_its_invitee_or_taken_back_by_an_admin() {
+        let pending =
+            |caller: Role| Situation { target: invited(Role::Stranger), ..situation(false, caller, Role::Stranger) };
+        assert!(allowed(pending(Role::Admin), Action::Withdraw));
+        assert!(allowed(pending(Role::Owner), Action::Withdraw));
+        assert!(matches!(pending(Role::Member).check(Action::Withdraw), Err(Forbidden(_))));
+        assert_eq!(situation(false, Role::Admin, Role::Stranger).check(Action::Withdraw), Err(NoInvitation));
     }
 
     #[test]
@@ -331,7 +409,7 @@ mod tests {
     #[test]
     fn a_ban_the_owner_placed_is_lifted_by_the_owner_alone() {
         let banned = |by| Situation {
-            target: Standing { role: Role::Former, banned: Some(by) },
+            target: Standing { role: Role::Former, banned: Some(by), invited: false },
             ..situation(true, Role::Admin, Role::Former)
         };
         assert_eq!(

@@ -11,8 +11,8 @@ pub enum WriteKind {
     RoomCreation,
     /// A PATCH of a room's name.
     Rename,
-    /// An admin adding someone else to a room.
-    Addition,
+    /// An admin inviting someone else to a room.
+    Invite,
 }
 
 impl WriteKind {
@@ -23,7 +23,7 @@ impl WriteKind {
             Self::Edit => "edit",
             Self::RoomCreation => "room",
             Self::Rename => "rename",
-            Self::Addition => "addition",
+            Self::Invite => "invite",
         }
     }
 
@@ -34,7 +34,7 @@ impl WriteKind {
             Self::Edit => "too many edits: wait before editing again",
             Self::RoomCreation => "too many rooms created: wait before creating another",
             Self::Rename => "too many renames: wait before renaming again",
-            Self::Addition => "too many members added: wait before adding more",
+            Self::Invite => "too many invitations: wait before inviting more",
         }
     }
 }
@@ -82,7 +82,7 @@ pub struct Limits {
     pub edits: Option<WriteLimit>,
     pub room_creations: Option<WriteLimit>,
     pub renames: Option<WriteLimit>,
-    pub additions: Option<WriteLimit>,
+    pub invites: Option<WriteLimit>,
     /// How many rooms a user may own and still create another.
     pub owned_rooms: Option<u32>,
     /// Changes of one's handle (counted in the user's own row, not by `WriteKind`).
@@ -96,7 +96,7 @@ impl Limits {
         edits: None,
         room_creations: None,
         renames: None,
-        additions: None,
+        invites: None,
         owned_rooms: None,
         handle_changes: None,
     };
@@ -107,7 +107,7 @@ impl Limits {
             WriteKind::Edit => self.edits,
             WriteKind::RoomCreation => self.room_creations,
             WriteKind::Rename => self.renames,
-            WriteKind::Addition => self.additions,
+            WriteKind::Invite => self.invites,
         }
     }
 }

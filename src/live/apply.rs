@@ -82,7 +82,13 @@ pub fn apply(history: &History, changes: &[OutboxEvent], now: i64) -> Result<App
                 // Nothing after the deletion matters; the storage goes with what it applied.
                 return Ok(Applied { applied, effects });
             }
-            Change::AdminAdded { .. } | Change::AdminRemoved { .. } | Change::OwnerChanged { .. } => {}
+            // An invitation changes no one's access to the room's socket: an invitee of a closed
+            // room reads it only once they joined.
+            Change::AdminAdded { .. }
+            | Change::AdminRemoved { .. }
+            | Change::OwnerChanged { .. }
+            | Change::MemberInvited { .. }
+            | Change::InviteWithdrawn { .. } => {}
             Change::Unknown => worker::console_error!("room object: outbox event {id} is of no known change"),
         }
     }

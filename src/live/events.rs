@@ -44,13 +44,37 @@ pub enum LeaveReason {
 pub enum Event {
     Message,
     MessageEdited,
-    MessageDeleted { message_id: MessageId },
-    MemberJoined { user_id: UserId },
-    MemberLeft { user_id: UserId, reason: LeaveReason },
-    AdminAdded { user_id: UserId },
-    AdminRemoved { user_id: UserId },
-    OwnerChanged { owner: UserId },
-    RoomUpdated { room: RoomView },
+    MessageDeleted {
+        message_id: MessageId,
+    },
+    MemberJoined {
+        user_id: UserId,
+    },
+    MemberLeft {
+        user_id: UserId,
+        reason: LeaveReason,
+    },
+    /// An admin (`by`) invited the user.
+    MemberInvited {
+        user_id: UserId,
+        by: UserId,
+    },
+    /// The user's invitation is gone: declined, taken back, or ended by a ban.
+    InviteWithdrawn {
+        user_id: UserId,
+    },
+    AdminAdded {
+        user_id: UserId,
+    },
+    AdminRemoved {
+        user_id: UserId,
+    },
+    OwnerChanged {
+        owner: UserId,
+    },
+    RoomUpdated {
+        room: RoomView,
+    },
     RoomDeleted,
 }
 
@@ -65,6 +89,13 @@ pub enum Change {
     MemberLeft {
         user_id: UserId,
         reason: LeaveReason,
+    },
+    MemberInvited {
+        user_id: UserId,
+        by: UserId,
+    },
+    InviteWithdrawn {
+        user_id: UserId,
     },
     AdminAdded {
         user_id: UserId,
@@ -104,6 +135,8 @@ impl Change {
         Some(match self {
             Self::MemberJoined { user_id } => Event::MemberJoined { user_id: *user_id },
             Self::MemberLeft { user_id, reason } => Event::MemberLeft { user_id: *user_id, reason: *reason },
+            Self::MemberInvited { user_id, by } => Event::MemberInvited { user_id: *user_id, by: *by },
+            Self::InviteWithdrawn { user_id } => Event::InviteWithdrawn { user_id: *user_id },
             Self::AdminAdded { user_id } => Event::AdminAdded { user_id: *user_id },
             Self::AdminRemoved { user_id } => Event::AdminRemoved { user_id: *user_id },
             Self::OwnerChanged { owner } => Event::OwnerChanged { owner: *owner },

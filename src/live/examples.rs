@@ -29,13 +29,15 @@ pub fn events() -> (Vec<Event>, usize) {
         Event::MessageDeleted { message_id: MessageId::from_random_bytes([2; 16]) },
         Event::MemberJoined { user_id },
         Event::MemberLeft { user_id, reason: LeaveReason::Left },
+        Event::MemberInvited { user_id, by: user_id },
+        Event::InviteWithdrawn { user_id },
         Event::AdminAdded { user_id },
         Event::AdminRemoved { user_id },
         Event::OwnerChanged { owner: user_id },
         Event::RoomUpdated { room: room() },
         Event::RoomDeleted,
     ];
-    (events, 10)
+    (events, 12)
 }
 
 pub fn event_variant(event: &Event) -> usize {
@@ -50,6 +52,8 @@ pub fn event_variant(event: &Event) -> usize {
         Event::OwnerChanged { .. } => 7,
         Event::RoomUpdated { .. } => 8,
         Event::RoomDeleted => 9,
+        Event::MemberInvited { .. } => 10,
+        Event::InviteWithdrawn { .. } => 11,
     }
 }
 

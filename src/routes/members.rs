@@ -45,18 +45,20 @@ pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     }
 }
 
-/// `POST /room/{room_id}/members {key, user_id?}` → 200 `{present: true}`: the caller joins
-/// an open room, or an admin adds `user_id` (the only way into a closed room).
+/// `POST /room/{room_id}/members {key, user_id?}`: the caller joins (an open room, or a closed
+/// one they are invited to) → 200 `{present: true}`; with someone else's `user_id`, an admin
+/// invites them → 200 `{invited: true}`: nobody enters a room without their own consent.
 pub async fn add(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let target = match request.input.text("user_id")? {
         Some(user_id) => UserId::parse(user_id)?,
         None => request.caller.user_id,
     };
-    let limits = &ctx.data.config.limits;
-    let db = db(&ctx)?;
-    let written = rooms::add(&db, request.query().about(&target), now_millis(), limits).await?;
-    conclude(&ctx, written, Action::Add).await?;
+    if target != request.caller.user_id {
+        return super::invites::invite_user(&ctx, &request, &target).await;
+    }
+    let written = rooms::join(&db(&ctx)?, request.query().about(&target), now_millis()).await?;
+    conclude(&ctx, written, Action::Join).await?;
     json(200, &json!({ "present": true }))
 }
 

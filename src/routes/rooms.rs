@@ -26,7 +26,8 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `GET /room/{room_id}` → 200 `{open, name, user_count, owner}`.
 pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomRead::new(req, &ctx).await?;
-    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View)?;
+    // An invitee of a closed room sees the room itself, to decide.
+    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::Peek)?;
     json(200, &room.view())
 }
 

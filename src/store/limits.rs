@@ -48,7 +48,7 @@ impl Counted {
             WriteKind::Post | WriteKind::Edit => None,
             WriteKind::RoomCreation => Some(sql::COUNT_ROOM_CREATION),
             WriteKind::Rename => Some(sql::COUNT_RENAME),
-            WriteKind::Addition => Some(sql::COUNT_ADDITION),
+            WriteKind::Invite => Some(sql::COUNT_INVITE),
         }
     }
 

@@ -112,7 +112,7 @@ fn an_owned_room_passes_to_the_longest_standing_admin() {
     let (early, admin_late, admin_early) =
         (app().sign_up("early member"), app().sign_up("late admin"), app().sign_up("early admin"));
     for user in [&early, &admin_early, &admin_late] {
-        assert_eq!(app().add_member(&room, &owner, &user.id).status, 200);
+        app().bring_in(&room, &owner, user);
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     for admin in [&admin_late, &admin_early] {

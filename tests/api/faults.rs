@@ -13,7 +13,7 @@ fn everything_survives_a_restart_and_keys_keep_working() {
     let open = app.create_room(&owner, true);
     let closed = app.create_room(&owner, false);
     app.join(&open, &member);
-    assert_eq!(app.add_member(&closed, &owner, &member.id).status, 200);
+    app.bring_in(&closed, &owner, &member);
     let posted = app.post_message(&open, &member, "still here?");
     assert_eq!(posted.status, 201);
     let before = |app: &TestApp| {

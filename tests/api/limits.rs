@@ -18,7 +18,7 @@ fn limited() -> &'static TestApp {
             ("POSTS_PER_MINUTE", "10"),
             ("ROOMS_PER_DAY", "4"),
             ("RENAMES_PER_HOUR", "2"),
-            ("ADDITIONS_PER_HOUR", "3"),
+            ("INVITES_PER_HOUR", "3"),
             ("ROOMS_OWNED", "2"),
         ])
     })
@@ -141,20 +141,20 @@ fn renames_past_the_ceiling_are_429_and_leave_the_name_and_its_index() {
 }
 
 #[test]
-fn additions_past_the_ceiling_are_429_and_add_nobody() {
+fn invitations_past_the_ceiling_are_429_and_invite_nobody() {
     let app = limited();
     let room = Staffed::on(app, false);
     for n in 0..3 {
         let guest = app.sign_up(&format!("guest {n}"));
-        app.add_member(&room.id, &room.admin, &guest.id).assert_ok(200, json!({ "present": true }));
+        app.bring_in(&room.id, &room.admin, &guest);
     }
     let late = app.sign_up("late guest");
     assert_limited(&app.add_member(&room.id, &room.admin, &late.id), 60 * 60);
     app.presence(&room.id, &room.owner, &late.id).assert_error(404);
-    assert_eq!(count(&format!("SELECT count(*) AS n FROM members WHERE user_id = '{}'", late.id)), 0);
-    // The owner, who added two to staff the room, has a ceiling of their own; joining an open
-    // room oneself is no addition.
-    app.add_member(&room.id, &room.owner, &late.id).assert_ok(200, json!({ "present": true }));
+    assert_eq!(count(&format!("SELECT count(*) AS n FROM invites WHERE user_id = '{}'", late.id)), 0);
+    // The owner, who invited two to staff the room, has a ceiling of their own; joining an open
+    // room oneself is no invitation.
+    app.bring_in(&room.id, &room.owner, &late);
     let open = Staffed::on(app, true);
     app.join(&open.id, &room.admin);
 }

@@ -13,6 +13,7 @@ mod edge;
 mod faults;
 mod handles;
 mod input;
+mod invites;
 mod limits;
 mod live;
 mod logs;

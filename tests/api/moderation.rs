@@ -23,28 +23,38 @@ pub fn counters_match_rows(app: &TestApp, room: &str) -> [i64; 3] {
     [number("user_count"), number("admin_count"), number("ban_count")]
 }
 
-// Adding members.
+// Invitations: nobody enters a room without their own consent.
 
 #[test]
-fn an_admin_adds_a_user_to_a_closed_room_who_then_sees_it() {
+fn an_admin_invites_a_user_to_a_closed_room_who_joins_and_then_sees_it() {
     let room = Staffed::new(false);
     let newcomer = app().sign_up("newcomer");
-    app().add_member(&room.id, &room.admin, &newcomer.id).assert_ok(200, json!({ "present": true }));
+    // The seed's "add" invites now.
+    app().add_member(&room.id, &room.admin, &newcomer.id).assert_ok(200, json!({ "invited": true }));
+    assert_eq!(room.counts(), [3, 2, 0], "not in until they join");
+    // Invited, they see the room itself, not its members or messages.
+    let peek = json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id });
+    app().room(&room.id, &newcomer).assert_ok(200, peek);
+    app().members(&room.id, &newcomer, &[]).assert_error(404);
+    app().messages(&room.id, &newcomer, &[]).assert_error(404);
+    app().post_message(&room.id, &newcomer, "let me in").assert_error(404);
+    app().join_as(&room.id, &newcomer).assert_ok(200, json!({ "present": true }));
     let seen = app().room(&room.id, &newcomer);
     seen.assert_ok(200, json!({ "open": false, "name": "test room", "user_count": 4, "owner": room.owner.id }));
     assert_eq!(room.list("members")["users"][3], json!(newcomer.id));
 }
 
 #[test]
-fn adding_a_user_who_is_present_changes_nothing() {
+fn inviting_a_user_who_is_present_is_409_and_changes_nothing() {
     let room = Staffed::new(true);
-    app().add_member(&room.id, &room.admin, &room.member.id).assert_ok(200, json!({ "present": true }));
+    app().add_member(&room.id, &room.admin, &room.member.id).assert_error(409);
+    app().invite(&room.id, &room.admin, &room.member.id).assert_error(409);
     assert_eq!(room.list("members")["user_count"], json!(3));
     assert_eq!(room.list("members")["users"], json!([room.owner.id, room.admin.id, room.member.id]));
 }
 
 #[test]
-fn a_plain_member_cannot_add_anyone() {
+fn a_plain_member_cannot_invite_anyone() {
     let room = Staffed::new(false);
     let newcomer = app().sign_up("newcomer");
     app().add_member(&room.id, &room.member, &newcomer.id).assert_error(403);
@@ -53,7 +63,7 @@ fn a_plain_member_cannot_add_anyone() {
 }
 
 #[test]
-fn an_outsider_cannot_add_anyone_and_learns_nothing_of_a_closed_room() {
+fn an_outsider_cannot_invite_anyone_and_learns_nothing_of_a_closed_room() {
     let (open, closed) = (Staffed::new(true), Staffed::new(false));
     let (outsider, newcomer) = (app().sign_up("outsider"), app().sign_up("newcomer"));
     app().add_member(&open.id, &outsider, &newcomer.id).assert_error(403);
@@ -62,7 +72,7 @@ fn an_outsider_cannot_add_anyone_and_learns_nothing_of_a_closed_room() {
 }
 
 #[test]
-fn adding_an_unknown_user_is_404_and_a_malformed_one_400() {
+fn inviting_an_unknown_user_is_404_and_a_malformed_one_400() {
     let room = Staffed::new(false);
     app().add_member(&room.id, &room.admin, UNKNOWN_ID).assert_error(404);
     app().add_member(&room.id, &room.owner, UNKNOWN_ID).assert_error(404);
@@ -358,7 +368,7 @@ fn counters_equal_the_rows_after_a_round_of_moderation() {
         let room = Staffed::on(app, false);
         let users: Vec<User> = (0..6).map(|n| app.sign_up(&format!("user {n}"))).collect();
         for user in &users {
-            app.add_member(&room.id, &room.admin, &user.id).assert_ok(200, json!({ "present": true }));
+            app.bring_in(&room.id, &room.admin, user);
         }
         app.promote(&room.id, &room.owner, &users[0].id).assert_ok(200, json!({ "admin": true }));
         app.promote(&room.id, &room.owner, &users[1].id).assert_ok(200, json!({ "admin": true }));
@@ -369,7 +379,7 @@ fn counters_equal_the_rows_after_a_round_of_moderation() {
         app.remove_member(&room.id, &room.admin, &users[3].id).assert_ok(200, json!({ "present": false }));
         app.remove_member(&room.id, &users[4], &users[4].id).assert_ok(200, json!({ "present": false }));
         app.unban(&room.id, &room.admin, &users[2].id).assert_ok(200, json!({ "banned": false }));
-        app.add_member(&room.id, &room.admin, &users[2].id).assert_ok(200, json!({ "present": true }));
+        app.bring_in(&room.id, &room.admin, &users[2]);
         app.demote(&room.id, &room.admin, &room.admin.id).assert_ok(200, json!({ "admin": false }));
         let outsider = app.sign_up("outsider");
         app.ban(&room.id, &room.owner, &outsider.id).assert_ok(200, json!({ "banned": true }));

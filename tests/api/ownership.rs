@@ -17,7 +17,7 @@ fn the_owner_appoints_a_present_member_as_admin() {
     assert_eq!(room.counts(), [3, 3, 0]);
     // And the new admin has admin powers.
     let newcomer = app().sign_up("newcomer");
-    app().add_member(&room.id, &room.member, &newcomer.id).assert_ok(200, json!({ "present": true }));
+    app().bring_in(&room.id, &room.member, &newcomer);
     app().ban(&room.id, &room.member, &newcomer.id).assert_ok(200, json!({ "banned": true }));
 }
 
@@ -160,7 +160,7 @@ fn after_handing_over_the_old_owner_has_only_admin_powers() {
     assert_eq!(room.counts(), [4, 3, 0]);
     // What an admin may do, they still may.
     app().remove_member(&room.id, old, &plain.id).assert_ok(200, json!({ "present": false }));
-    app().add_member(&room.id, old, &plain.id).assert_ok(200, json!({ "present": true }));
+    app().bring_in(&room.id, old, &plain);
     app().ban(&room.id, old, &plain.id).assert_ok(200, json!({ "banned": true }));
     assert_eq!(app().update_room(&room.id, old, json!({ "name": "renamed by the old owner" })).status, 200);
     app().owner(&room.id, NOBODY).assert_ok(200, json!({ "owner": new.id }));
@@ -333,7 +333,7 @@ fn deleting_a_room_deletes_its_memberships_and_bans() {
     with_database(|app| {
         let room = Staffed::on(app, false);
         let (former, banned) = (app.sign_up("former"), app.sign_up("banned"));
-        app.add_member(&room.id, &room.owner, &former.id).assert_ok(200, json!({ "present": true }));
+        app.bring_in(&room.id, &room.owner, &former);
         app.remove_member(&room.id, &former, &former.id).assert_ok(200, json!({ "present": false }));
         app.ban(&room.id, &room.owner, &banned.id).assert_ok(200, json!({ "banned": true }));
         for user in [&room.owner, &room.admin, &room.member] {
@@ -353,7 +353,7 @@ fn a_deleted_room_leaves_the_room_lists_of_its_former_members() {
         let user = app.sign_up("in both");
         app.join(&kept.id, &user);
         std::thread::sleep(std::time::Duration::from_millis(5)); // joined in distinct milliseconds
-        app.add_member(&doomed.id, &doomed.admin, &user.id).assert_ok(200, json!({ "present": true }));
+        app.bring_in(&doomed.id, &doomed.admin, &user);
         let listed = |user: &User| {
             let rooms = rooms_of(app, user);
             let ids: Vec<Value> =

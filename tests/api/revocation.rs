@@ -144,7 +144,7 @@ fn a_key_whose_row_is_gone_is_401_everywhere_although_kv_knows_it_and_changes_no
         let owner = app.sign_up("owner");
         let member = app.sign_up("member");
         let room = app.create_room(&owner, false);
-        app.add_member(&room, &owner, &member.id).assert_ok(200, json!({ "present": true }));
+        app.bring_in(&room, &owner, &member);
         let stolen = app.log_in(&owner.id, PASSWORD).str("key");
         assert_eq!(app.room(&room, &stolen).status, 200);
         let before = room_state(app, &room, &owner);

@@ -8,7 +8,7 @@ test('two people talk in a closed room until the admin kicks one out', async ({ 
   await signUpInPage(ana, 'ana');
   const boHandle = await signUpInPage(bo, 'bo');
 
-  // Ana creates a closed room and adds Bo by his handle.
+  // Ana creates a closed room and invites Bo by his handle.
   const name = unique('secret plans');
   await ana.getByRole('link', { name: 'Continue to my rooms' }).click();
   await ana.getByLabel('Name').fill(name);
@@ -17,16 +17,27 @@ test('two people talk in a closed room until the admin kicks one out', async ({ 
   await expect(ana.getByRole('heading', { name, level: 1 })).toBeVisible();
   await expect(ana.locator('.room-meta')).toContainText('Closed room · 1 member');
   await ana.getByLabel('Handle').fill(`@${boHandle}`);
-  await ana.getByRole('button', { name: 'Add to room' }).click();
-  await expect(ana.getByRole('status').filter({ hasText: `@${boHandle} was added to the room.` })).toBeVisible();
+  await ana.getByRole('button', { name: 'Invite' }).click();
+  await expect(ana.getByRole('status').filter({ hasText: `@${boHandle} is invited: they join when they accept.` })).toBeVisible();
+  await expect(ana.locator('.room-meta')).toContainText('1 member');
+
+  // Bo finds the invitation in "My rooms", and accepts.
+  await bo.getByRole('link', { name: 'Continue to my rooms' }).click();
+  const invitations = bo.getByRole('list', { name: 'Invitations' });
+  await expect(invitations.getByRole('listitem')).toContainText(name);
+  await expect(invitations.getByRole('listitem')).toContainText('invited by ana');
+  await invitations.getByRole('button', { name: `Accept ${name}` }).click();
+  await expect(bo.getByRole('heading', { name, level: 1 })).toBeVisible();
   await expect(memberRow(ana, 'bo')).toBeVisible();
   await expect(ana.locator('.room-meta')).toContainText('2 members');
 
-  // Bo finds it in "my rooms".
-  await bo.getByRole('link', { name: 'Continue to my rooms' }).click();
-  await bo.getByRole('link', { name }).click();
-  await expect(bo.getByRole('heading', { name, level: 1 })).toBeVisible();
+  // Bo is in: the room is among his rooms, and he can write.
   await expect(bo.getByRole('textbox', { name: 'Message' })).toBeVisible();
+  await bo.getByRole('link', { name: 'My rooms' }).click();
+  await expect(bo.getByRole('list', { name: 'My rooms' }).getByRole('link', { name })).toBeVisible();
+  await expect(bo.getByRole('list', { name: 'Invitations' })).toBeHidden();
+  await bo.getByRole('list', { name: 'My rooms' }).getByRole('link', { name }).click();
+  await expect(bo.getByRole('heading', { name, level: 1 })).toBeVisible();
 
   // Each sees the other's message within 3 seconds of the API accepting it, without reloading.
   await postInPage(ana, 'hi bo, welcome');

@@ -39,8 +39,10 @@ class Api {
     return (await this.call('POST', '/room', { key: owner.key, body: { name, open } })).room_id;
   }
 
-  add(admin, roomId, user) {
-    return this.call('POST', `/room/${roomId}/members`, { key: admin.key, body: { user_id: user.id } });
+  /** An admin invites `user`, who accepts: the way into a closed room. */
+  async add(admin, roomId, user) {
+    await this.call('POST', `/room/${roomId}/invites`, { key: admin.key, body: { user_id: user.id } });
+    return this.join(user, roomId);
   }
 
   join(user, roomId) {

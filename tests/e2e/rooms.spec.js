@@ -62,7 +62,7 @@ test('join an open room from the directory, write, and leave', async ({ person, 
   await expect(page.getByRole('button', { name: 'Join room' }).first()).toBeVisible();
 });
 
-test('admins add people, grant and revoke admin, ban and unban', async ({ person, api }) => {
+test('admins invite people, grant and revoke admin, ban and unban', async ({ person, api }) => {
   const owner = await api.signUp('pia');
   const member = await api.signUp('quinn');
   const outsider = await api.signUp('rex');
@@ -94,7 +94,7 @@ test('admins add people, grant and revoke admin, ban and unban', async ({ person
   const banned = page.getByRole('list', { name: 'Banned' });
   await expect(banned).toContainText('rex');
   await page.getByLabel('Handle').fill(outsider.handle.toUpperCase());
-  await page.getByRole('button', { name: 'Add to room' }).click();
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Banned from this room.');
   await banned.getByRole('button', { name: 'Unban rex' }).click();
   await statusSays(page, 'Unbanned.');
@@ -108,7 +108,7 @@ test('admins add people, grant and revoke admin, ban and unban', async ({ person
 
   // An unknown handle is a readable error.
   await page.getByLabel('Handle').fill('nobody.has.this');
-  await page.getByRole('button', { name: 'Add to room' }).click();
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Nobody has the handle @nobody.has.this.');
 });
 

@@ -43,6 +43,7 @@ import * as session from './session.js';
 /** @typedef {Schemas['RoomList']} RoomList */
 /** @typedef {Schemas['UserList']} UserList */
 /** @typedef {Schemas['BlockList']} BlockList */
+/** @typedef {Schemas['InvitationList']} InvitationList */
 /** @typedef {Schemas['Message']} Message */
 /** @typedef {Schemas['DeletedMessage']} DeletedMessage */
 /** @typedef {Message | DeletedMessage} HistoryItem a message as history and the live socket show it */
@@ -242,6 +243,12 @@ export const membership = (id, user_id) => call('GET', room(id, `/members/${enc(
 export const join = (id) => call('POST', room(id, '/members'), { auth: true });
 /** @type {(id: string, user_id: NonNullable<AuthBody<'addMember'>['user_id']>) => Promise<Answer<'addMember', 200>>} */
 export const addMember = (id, user_id) => call('POST', room(id, '/members'), { auth: true, body: /** @satisfies {AuthBody<'addMember'>} */ ({ user_id }) });
+/** @type {(id: string, user_id: AuthBody<'inviteUser'>['user_id']) => Promise<Answer<'inviteUser', 200>>} */
+export const invite = (id, user_id) => call('POST', room(id, '/invites'), { auth: true, body: /** @satisfies {AuthBody<'inviteUser'>} */ ({ user_id }) });
+/** @type {(id: string) => Promise<Answer<'withdrawInvite', 204>>} the person declines their invitation */
+export const declineInvite = (id) => call('DELETE', room(id, `/invites/${enc(me())}`), { auth: true });
+/** @type {(offset: number, limit: number) => Promise<Answer<'listInvites', 200>>} */
+export const invites = (offset, limit) => call('GET', `/user/${enc(me())}/invites`, { auth: true, query: /** @satisfies {Query<'listInvites'>} */ ({ offset, limit }) });
 /** @type {(id: string, user_id: string) => Promise<Answer<'removeMember', 200>>} */
 export const removeMember = (id, user_id) => call('DELETE', room(id, `/members/${enc(user_id)}`), { auth: true });
 /** @type {(id: string, user_id: AuthBody<'promoteAdmin'>['user_id']) => Promise<Answer<'promoteAdmin', 200>>} */

@@ -20,6 +20,8 @@ import * as session from './session.js';
  *   | { type: 'message_deleted', seq: number, message_id: string }
  *   | { type: 'member_joined' | 'admin_added' | 'admin_removed', seq: number, user_id: string }
  *   | { type: 'member_left', seq: number, user_id: string, reason: 'left' | 'removed' | 'banned' }
+ *   | { type: 'member_invited', seq: number, user_id: string, by: string }
+ *   | { type: 'invite_withdrawn', seq: number, user_id: string }
  *   | { type: 'owner_changed', seq: number, owner: string }
  *   | { type: 'room_updated', seq: number, room: Room }
  *   | { type: 'room_deleted', seq: number }

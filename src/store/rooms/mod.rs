@@ -12,7 +12,7 @@ use worker::wasm_bindgen::JsValue;
 
 use super::limits::{Counted, NO_CEILING};
 use super::outbox::Row;
-use super::{flag, int, optional_text, outbox, sql, text, Batch, Caller, Db};
+use super::{flag, int, optional_text, outbox, sql, text, Batch, Caller, CountRow, Db};
 use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{search_form, search_grams, Page, RoomId, RoomName};
 use crate::error::ApiError;
@@ -158,17 +158,26 @@ pub async fn page(
     Ok(Some((room, results.rows(&users)?.into_iter().map(|row| row.user_id).collect())))
 }
 
-/// Makes the target a present member: the caller joining an open room themself, or an admin
-/// adding someone (counted against the admin's ceiling of additions). A rejoin moves them to
-/// the end of the join order; a present member stays where they are.
-pub async fn add(db: &Db, query: RoomQuery<'_>, now: i64, limits: &Limits) -> Result<Written, ApiError> {
+/// The caller joins: an open room, or a closed one they are invited to (the invitation is
+/// used up). A rejoin moves them to the end of the join order; a present member stays where
+/// they are.
+pub async fn join(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
+    let now = [int(now)];
+    let writes: [(&str, &[JsValue]); 3] =
+        [(sql::ADD_MEMBER, &now), (sql::QUEUE_MEMBER_JOINED, &[]), (sql::TAKE_UP_INVITE, &[])];
+    query.guarded_write(db, &writes).await
+}
+
+/// An admin invites the target, counted against the admin's ceiling of invitations.
+pub async fn invite(db: &Db, query: RoomQuery<'_>, now: i64, limits: &Limits) -> Result<Written, ApiError> {
     let Some(caller) = query.caller_id() else { return Err(ApiError::INVALID_KEY) };
-    let counted = Counted::new(WriteKind::Addition, limits, caller, now);
-    let guard = counted.guard();
-    if query.target == Some(caller) {
-        return query.guarded_write(db, &[(sql::ADD_MEMBER, &guard), (sql::QUEUE_MEMBER_JOINED, &[])]).await;
-    }
-    query.counted_write(db, (sql::ADD_MEMBER, sql::QUEUE_MEMBER_JOINED), &guard, &counted).await
+    let counted = Counted::new(WriteKind::Invite, limits, caller, now);
+    query.counted_write(db, (sql::INVITE, sql::QUEUE_MEMBER_INVITED), &counted.guard(), &counted).await
+}
+
+/// The invitee declines, or an admin takes the invitation back.
+pub async fn withdraw(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
+    query.guarded_write(db, &[(sql::WITHDRAW_INVITE, &[]), (sql::QUEUE_INVITE_WITHDRAWN, &[])]).await
 }
 
 /// The target leaves (target = caller) or is removed.
@@ -179,11 +188,13 @@ pub async fn remove(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> 
 /// Bans the target, then removes them if present.
 pub async fn ban(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
     let now = [int(now)];
-    let writes: [(&str, &[JsValue]); 4] = [
+    let writes: [(&str, &[JsValue]); 6] = [
         (sql::INSERT_BAN, &now),
         (sql::REMOVE_BANNED, &[]),
         (sql::QUEUE_MEMBER_BANNED, &[]),
         (sql::QUEUE_USER_BANNED, &now),
+        (sql::DELETE_BANNED_INVITE, &[]),
+        (sql::QUEUE_INVITE_WITHDRAWN, &[]),
     ];
     query.guarded_write(db, &writes).await
 }
@@ -290,4 +301,27 @@ pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, O
         None => None,
     };
     Ok((query.room(&results, &room)?, expires_at, results.rows(&pending)?))
+}
+
+/// A room one is invited to, as one's list of invitations shows it.
+#[derive(Debug, Deserialize)]
+pub struct InviteRow {
+    pub room_id: String,
+    pub name: String,
+    pub open: i64,
+    pub user_count: i64,
+    pub by: String,
+    pub at: i64,
+}
+
+/// One page of the caller's invitations, newest first, and how many there are, guarded by the
+/// caller's key.
+pub async fn invites_of(db: &Db, caller: &Caller, page: Page) -> Result<(Vec<InviteRow>, i64), ApiError> {
+    let me = text(&caller.user_id.to_string());
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
+    let invites = batch.read::<InviteRow>(db.prepare(sql::INVITES_OF_USER, &[me.clone(), limit, offset])?);
+    let count = batch.read::<CountRow>(db.prepare(sql::INVITE_COUNT_OF_USER, &[me])?);
+    let results = batch.run().await?;
+    Ok((results.rows(&invites)?, results.first(&count)?.map_or(0, |row| row.count)))
 }

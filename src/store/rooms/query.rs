@@ -76,10 +76,13 @@ pub(super) struct RoomRow {
     caller_present: Option<i64>,
     caller_admin: Option<i64>,
     caller_ban: Option<i64>,
+    caller_invited: i64,
     target_present: Option<i64>,
     target_admin: Option<i64>,
     target_ban: Option<i64>,
+    target_invited: i64,
     target_exists: i64,
+    target_blocked_caller: i64,
 }
 
 /// The room-scoped query: which room, who is asking (`?1`, `?2` of every room statement) and
@@ -129,23 +132,36 @@ impl<'a> RoomQuery<'a> {
 
     fn room_of(&self, row: RoomRow) -> Room {
         let is_owner = |user: &UserId| *user == row.owner;
-        let standing = |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, ban: Option<i64>| Standing {
-            role: Role::from_membership(
-                present.map(|present| present != 0),
-                admin.unwrap_or(0) != 0,
-                user.is_some_and(is_owner),
-            ),
-            banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
-        };
+        let standing =
+            |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, ban: Option<i64>, invited: i64| {
+                Standing {
+                    role: Role::from_membership(
+                        present.map(|present| present != 0),
+                        admin.unwrap_or(0) != 0,
+                        user.is_some_and(is_owner),
+                    ),
+                    banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
+                    invited: invited != 0,
+                }
+            };
         let situation = Situation {
             open: row.open != 0,
-            caller: standing(self.caller_id(), row.caller_present, row.caller_admin, row.caller_ban),
+            caller: standing(
+                self.caller_id(),
+                row.caller_present,
+                row.caller_admin,
+                row.caller_ban,
+                row.caller_invited,
+            ),
             target: match self.target {
-                Some(target) => standing(Some(target), row.target_present, row.target_admin, row.target_ban),
+                Some(target) => {
+                    standing(Some(target), row.target_present, row.target_admin, row.target_ban, row.target_invited)
+                }
                 None => Standing::STRANGER,
             },
             target_exists: row.target_exists != 0,
             caller_is_target: self.caller.is_some() && self.caller_id() == self.target,
+            target_blocked_caller: row.target_blocked_caller != 0,
         };
         Room {
             open: row.open != 0,

@@ -6,6 +6,12 @@
 
 pub const QUEUE_MEMBER_JOINED: &str = "INSERT INTO room_outbox (room_id, event)
  SELECT ?1, json_object('type', 'member_joined', 'user_id', ?3) WHERE changes() > 0";
+/// After `INVITE`: the invitation, if it was made now.
+pub const QUEUE_MEMBER_INVITED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'member_invited', 'user_id', ?3, 'by', ?2) WHERE changes() > 0";
+/// After `WITHDRAW_INVITE` or `DELETE_BANNED_INVITE`: the invitation is gone.
+pub const QUEUE_INVITE_WITHDRAWN: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?1, json_object('type', 'invite_withdrawn', 'user_id', ?3) WHERE changes() > 0";
 pub const QUEUE_MEMBER_LEFT: &str = "INSERT INTO room_outbox (room_id, event)
  SELECT ?1, json_object('type', 'member_left', 'user_id', ?3, 'reason', CASE WHEN ?2 = ?3 THEN 'left' ELSE 'removed' END)
   WHERE changes() > 0";

@@ -2,14 +2,18 @@
 
 // Rooms.
 
-/// The room with the caller's (`?2`) and the target's (`?3`) standing in it; either may be
-/// NULL. A ban reads as whether the owner placed it, NULL for none.
+/// The room with the caller's (`?2`) and the target's (`?3`) standing in it (membership, ban,
+/// invitation); either may be NULL. A ban reads as whether the owner placed it, NULL for none.
+/// And whether the target blocked the caller.
 pub const ROOM: &str = "SELECT r.open, r.name, r.user_count, r.admin_count, r.ban_count, r.owner_id AS owner,
        c.present AS caller_present, c.admin AS caller_admin,
        (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?2) AS caller_ban,
+       EXISTS (SELECT 1 FROM invites WHERE room_id = ?1 AND user_id = ?2) AS caller_invited,
        t.present AS target_present, t.admin AS target_admin,
        (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?3) AS target_ban,
-       EXISTS (SELECT 1 FROM users WHERE user_id = ?3) AS target_exists
+       EXISTS (SELECT 1 FROM invites WHERE room_id = ?1 AND user_id = ?3) AS target_invited,
+       EXISTS (SELECT 1 FROM users WHERE user_id = ?3) AS target_exists,
+       EXISTS (SELECT 1 FROM blocks WHERE user_id = ?3 AND blocked_id = ?2) AS target_blocked_caller
   FROM rooms AS r
   LEFT JOIN members AS c ON c.room_id = r.room_id AND c.user_id = ?2
   LEFT JOIN members AS t ON t.room_id = r.room_id AND t.user_id = ?3
@@ -51,35 +55,56 @@ pub const ADMINS_PAGE: &str =
     "SELECT user_id FROM members WHERE room_id = ?1 AND admin = 1 ORDER BY position LIMIT ?4 OFFSET ?5";
 pub const BANS_PAGE: &str =
     "SELECT user_id FROM bans WHERE room_id = ?1 ORDER BY banned_at, user_id LIMIT ?4 OFFSET ?5";
-/// The target becomes a present member: the caller joining an open room themself (not
-/// banned, with an account), or an admin adding someone who exists and is not banned, under
-/// the ceiling of additions (`?4` now, `?5` the window, `?6` the ceiling). Each join takes the
-/// room's next position; a present member keeps theirs.
+/// The caller (`?2` = `?3`) becomes a present member: of an open room, or of a closed one they
+/// are invited to; not banned, with an account (`?4` now). Each join takes the room's next
+/// position; a present member keeps theirs.
 pub const ADD_MEMBER: &str = "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
  SELECT room_id, ?3, ?4, 1, 0, join_seq + 1 FROM rooms
-  WHERE room_id = ?1
+  WHERE room_id = ?1 AND ?2 = ?3
     AND NOT EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)
     AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
-    AND ((?2 = ?3 AND open = 1)
-         OR EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1))
-    AND (?2 = ?3
-         OR NOT EXISTS (SELECT 1 FROM write_counts
-                         WHERE user_id = ?2 AND kind = 'addition' AND window_start > ?4 - ?5 AND count >= ?6))
+    AND (open = 1 OR EXISTS (SELECT 1 FROM invites WHERE room_id = ?1 AND user_id = ?3))
  ON CONFLICT (room_id, user_id) DO UPDATE
     SET present = 1, joined_at = excluded.joined_at, position = excluded.position
   WHERE members.present = 0";
-/// An admin's addition of someone else, once it went ahead: the target is present (a banned
-/// user never is) and the addition was under the ceiling.
-pub const COUNT_ADDITION: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
- SELECT ?2, 'addition', ?4, 1
-  WHERE ?2 <> ?3
+/// A join consumes the joiner's invitation, if they had one.
+pub const TAKE_UP_INVITE: &str = "DELETE FROM invites
+  WHERE room_id = ?1 AND user_id = ?3
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)";
+/// An admin (`?2`) invites someone else who exists, is not present, not banned and did not block
+/// them, under the ceiling of invitations (`?4` now, `?5` the window, `?6` the ceiling). Inviting
+/// again keeps the first invitation.
+pub const INVITE: &str = "INSERT INTO invites (room_id, user_id, by_id, at)
+ SELECT ?1, ?3, ?2, ?4 FROM rooms
+  WHERE room_id = ?1 AND ?2 <> ?3
     AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
-    AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)
+    AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
+    AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)
+    AND NOT EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)
+    AND NOT EXISTS (SELECT 1 FROM blocks WHERE user_id = ?3 AND blocked_id = ?2)
     AND NOT EXISTS (SELECT 1 FROM write_counts
-                     WHERE user_id = ?2 AND kind = 'addition' AND window_start > ?4 - ?5 AND count >= ?6)
+                     WHERE user_id = ?2 AND kind = 'invite' AND window_start > ?4 - ?5 AND count >= ?6)
+ ON CONFLICT (room_id, user_id) DO NOTHING";
+/// The invitation, once it was made by this request (the row is the caller's, of now).
+pub const COUNT_INVITE: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?2, 'invite', ?4, 1
+  WHERE EXISTS (SELECT 1 FROM invites WHERE room_id = ?1 AND user_id = ?3 AND by_id = ?2 AND at = ?4)
  ON CONFLICT (user_id, kind) DO UPDATE
     SET count = CASE WHEN window_start > ?4 - ?5 THEN count + 1 ELSE 1 END,
         window_start = CASE WHEN window_start > ?4 - ?5 THEN window_start ELSE ?4 END";
+/// The invitee declines (`?2` = `?3`), or an admin takes the invitation back.
+pub const WITHDRAW_INVITE: &str = "DELETE FROM invites
+  WHERE room_id = ?1 AND user_id = ?3
+    AND (?2 = ?3 OR EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1))";
+/// A ban takes the banned person's invitation too.
+pub const DELETE_BANNED_INVITE: &str = "DELETE FROM invites
+  WHERE room_id = ?1 AND user_id = ?3 AND EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)";
+/// The invitations of one person (`?1`), newest first, with their rooms: `?2` the limit, `?3`
+/// the offset.
+pub const INVITES_OF_USER: &str = "SELECT i.room_id, r.name, r.open, r.user_count, i.by_id AS by, i.at
+  FROM invites AS i JOIN rooms AS r ON r.room_id = i.room_id
+  WHERE i.user_id = ?1 ORDER BY i.at DESC, i.room_id DESC LIMIT ?2 OFFSET ?3";
+pub const INVITE_COUNT_OF_USER: &str = "SELECT count(*) AS count FROM invites WHERE user_id = ?1";
 /// The target leaves (target = caller) or is removed: by the owner, or by an admin if the
 /// target is no admin; never the owner.
 pub const REMOVE_MEMBER: &str = "UPDATE members SET present = 0, admin = 0

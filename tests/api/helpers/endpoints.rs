@@ -135,8 +135,25 @@ impl TestApp {
     }
 
     /// `POST /room/{id}/members`: `by` adds `user_id` (or joins, when it is their own id).
+    /// `POST /room/{id}/members {user_id}`: an admin invites someone else (the seed's "add").
     pub fn add_member(&self, room: &str, by: impl AsKey, user_id: &str) -> Resp {
         self.post(&format!("/room/{room}/members")).by(by).json(json!({ "user_id": user_id }))
+    }
+
+    /// `POST /room/{id}/invites {user_id}`.
+    pub fn invite(&self, room: &str, by: impl AsKey, user_id: &str) -> Resp {
+        self.post(&format!("/room/{room}/invites")).by(by).json(json!({ "user_id": user_id }))
+    }
+
+    /// `DELETE /room/{id}/invites/{user_id}`: declined by the invitee, or taken back by an admin.
+    pub fn withdraw_invite(&self, room: &str, by: impl AsKey, user_id: &str) -> Resp {
+        self.delete(&format!("/room/{room}/invites/{user_id}")).by(by).json(json!({}))
+    }
+
+    /// An admin invites `user`, who joins: the way into a closed room.
+    pub fn bring_in(&self, room: &str, admin: impl AsKey, user: &User) {
+        self.invite(room, admin, &user.id).assert_ok(200, json!({ "invited": true }));
+        self.join_as(room, user).assert_ok(200, json!({ "present": true }));
     }
 
     /// `GET /room/{id}/members/{user_id}`: whether the user is present.
@@ -224,6 +241,8 @@ pub(super) fn every_endpoint(room: &str, someone: &str) -> Vec<(&'static str, St
         ("GET", at("/messages"), None),
         ("POST", at("/members"), Some(json!({}))),
         ("POST", at("/members"), Some(json!({ "user_id": someone }))),
+        ("POST", at("/invites"), Some(json!({ "user_id": someone }))),
+        ("DELETE", at(&format!("/invites/{someone}")), Some(json!({}))),
         ("DELETE", at(&format!("/members/{someone}")), Some(json!({}))),
         ("PUT", at(&format!("/bans/{someone}")), Some(json!({}))),
         ("DELETE", at(&format!("/bans/{someone}")), Some(json!({}))),
@@ -247,6 +266,7 @@ pub fn every_keyed_request(room: &str, someone: &str, user_id: &str) -> Vec<(&'s
         ("PUT", user("/handle"), Some(json!({ "handle": "a.dead.key" }))),
         ("GET", "/users?q=ab".to_string(), None),
         ("GET", user("/blocks"), None),
+        ("GET", user("/invites"), None),
         ("PUT", user(&format!("/blocks/{someone}")), Some(json!({}))),
         ("DELETE", user(&format!("/blocks/{someone}")), Some(json!({}))),
         ("PUT", user("/password"), Some(json!({ "password": PASSWORD, "new_password": "another passphrase" }))),

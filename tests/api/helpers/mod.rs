@@ -246,8 +246,8 @@ impl Staffed {
         let owner = app.sign_up("owner");
         let id = app.create_room(&owner, open);
         let room = Self { app, id, owner, admin: app.sign_up("admin"), member: app.sign_up("member") };
-        app.add_member(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "present": true }));
-        app.add_member(&room.id, &room.owner, &room.member.id).assert_ok(200, json!({ "present": true }));
+        app.bring_in(&room.id, &room.owner, &room.admin);
+        app.bring_in(&room.id, &room.owner, &room.member);
         app.promote(&room.id, &room.owner, &room.admin.id).assert_ok(200, json!({ "admin": true }));
         room
     }

@@ -97,12 +97,20 @@ fn a_join_reaches_every_socket_of_the_room_and_no_other() {
 }
 
 #[test]
-fn an_addition_by_an_admin_reaches_every_socket_as_a_join() {
+fn an_invitation_reaches_every_socket_then_the_invitees_join_or_its_withdrawal() {
     let mut audience = Audience::new();
-    let added = app().sign_up("added");
-    let response = app().add_member(&audience.room.id, &audience.room.admin, &added.id);
-    response.assert_status(200);
-    assert_eq!(audience.everyone_gets("member_joined")["user_id"], added.id);
+    let (joiner, decliner) = (app().sign_up("joiner"), app().sign_up("decliner"));
+    let (room_id, admin, owner) = (audience.room.id.clone(), audience.room.admin.clone(), audience.room.owner.clone());
+    app().invite(&room_id, &admin, &joiner.id).assert_ok(200, json!({ "invited": true }));
+    let frame = audience.everyone_gets("member_invited");
+    assert_eq!(frame, json!({ "type": "member_invited", "seq": frame["seq"], "user_id": joiner.id, "by": admin.id }));
+    app().join_as(&room_id, &joiner).assert_status(200);
+    assert_eq!(audience.everyone_gets("member_joined")["user_id"], joiner.id);
+    app().invite(&room_id, &owner, &decliner.id).assert_status(200);
+    audience.everyone_gets("member_invited");
+    app().withdraw_invite(&room_id, &decliner, &decliner.id).assert_status(204);
+    let frame = audience.everyone_gets("invite_withdrawn");
+    assert_eq!(frame, json!({ "type": "invite_withdrawn", "seq": frame["seq"], "user_id": decliner.id }));
 }
 
 /// The newcomer leaves the way `leave` makes them; every socket gets `member_left` with

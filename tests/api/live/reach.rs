@@ -114,7 +114,7 @@ fn a_removed_or_banned_member_leaves_presence_though_their_client_never_finishes
         let owner = app.sign_up("owner");
         let room = app.create_room(&owner, false);
         let member = app.sign_up("member");
-        app.add_member(&room, &owner, &member.id).assert_ok(200, json!({ "present": true }));
+        app.bring_in(&room, &owner, &member);
         let mut owners = Live::bearer(app, &room, &owner);
         let _silent = Live::bearer(app, &room, &member);
         wait_for_presence(&mut owners, &[&owner.id, &member.id]);

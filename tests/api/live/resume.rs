@@ -73,10 +73,12 @@ fn resuming_from_0_replays_the_rooms_whole_history_in_order() {
     assert_eq!(
         replayed,
         [
-            json!({ "type": "member_joined", "seq": 1, "user_id": room.admin.id }),
-            json!({ "type": "member_joined", "seq": 2, "user_id": room.member.id }),
-            json!({ "type": "admin_added", "seq": 3, "user_id": room.admin.id }),
-            json!({ "type": "message", "seq": 4, "message": message }),
+            json!({ "type": "member_invited", "seq": 1, "user_id": room.admin.id, "by": room.owner.id }),
+            json!({ "type": "member_joined", "seq": 2, "user_id": room.admin.id }),
+            json!({ "type": "member_invited", "seq": 3, "user_id": room.member.id, "by": room.owner.id }),
+            json!({ "type": "member_joined", "seq": 4, "user_id": room.member.id }),
+            json!({ "type": "admin_added", "seq": 5, "user_id": room.admin.id }),
+            json!({ "type": "message", "seq": 6, "message": message }),
         ]
     );
 }

@@ -153,7 +153,7 @@ function adminsList(state) {
 /** People suggested at most while typing a handle. */
 const SUGGESTIONS = 8;
 
-/** Admins: act on anyone by handle: add them (the only way into a closed room) or ban them. */
+/** Admins: act on anyone by handle: invite them (the only way into a closed room) or ban them. */
 /**
  * @param {import('./room.js').RoomState} state
  * @param {Change} change
@@ -165,10 +165,10 @@ function manageForm(state, change) {
     list: suggestions.id, maxlength: 33,
   }, 'Type the start of someone\'s handle: people whose handle starts with it are suggested.');
   const form = h('form', { class: 'manage', 'aria-labelledby': 'manage-title' },
-    h('h3', { id: 'manage-title' }, 'Add or ban someone'),
+    h('h3', { id: 'manage-title' }, 'Invite or ban someone'),
     handle, suggestions,
     h('div', { class: 'actions' },
-      h('button', { type: 'submit', value: 'add', class: 'primary' }, 'Add to room'),
+      h('button', { type: 'submit', value: 'add', class: 'primary' }, 'Invite'),
       h('button', { type: 'submit', value: 'ban' }, 'Ban')));
   // Suggestions as one types: the latest answer only, a moment after the last key.
   let asked = 0;
@@ -190,11 +190,11 @@ function manageForm(state, change) {
     event.preventDefault();
     const wanted = handle.control.value.trim().replace(/^@/, '');
     const ban = /** @type {HTMLButtonElement | null} */ (event.submitter)?.value === 'ban';
-    change(form, ban ? ['@', wanted, ' is banned.'] : ['@', wanted, ' was added to the room.'], async () => {
+    change(form, ban ? ['@', wanted, ' is banned.'] : ['@', wanted, ' is invited: they join when they accept.'], async () => {
       const person = await api.byHandle(wanted).catch((error) => {
         throw error.status === 404 || error.status === 400 ? new api.ApiError(404, `Nobody has the handle @${wanted}.`) : error;
       });
-      await (ban ? api.ban(state.id, person.user_id) : api.addMember(state.id, person.user_id));
+      await (ban ? api.ban(state.id, person.user_id) : api.invite(state.id, person.user_id));
       handle.control.value = '';
       fill(suggestions);
     });

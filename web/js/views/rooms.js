@@ -2,7 +2,7 @@
 
 import * as api from '../api.js';
 import { h } from '../dom.js';
-import { errorLine, field, navigate, onSubmit, pagedList, roomName, userLabel, userText } from '../ui.js';
+import { errorLine, field, navigate, onSubmit, pagedList, roomName, showError, userLabel, userText } from '../ui.js';
 
 /**
  * One room in a list: its name links to it.
@@ -26,8 +26,58 @@ export function renderMyRooms(main) {
   });
   main.append(
     h('h1', {}, 'My rooms'),
+    invitations(rooms),
     h('section', { 'aria-label': 'Rooms you are in' }, rooms),
     createRoomForm());
+}
+
+/**
+ * The rooms one is invited to, each with Accept (join, then open it) and Decline; shown only
+ * while there are some.
+ * @param {HTMLDivElement & { reset(): Promise<void> }} mine the list of one's rooms, read again after a choice
+ */
+function invitations(mine) {
+  const status = h('p', { class: 'status', role: 'status' });
+  const line = errorLine();
+  /** @type {HTMLDivElement & { reset(): Promise<void> }} */
+  const list = pagedList({
+    label: 'Invitations',
+    fetchPage: async (offset, limit) => {
+      const page = await api.invites(offset, limit);
+      section.hidden = page.invite_count === 0;
+      return page;
+    },
+    render: (invitation) => {
+      const name = userText(roomName(invitation.room.name));
+      const choose = (/** @type {boolean} */ accept) => async () => {
+        showError(line, null);
+        try {
+          if (accept) {
+            await api.join(invitation.room_id);
+            navigate(`#/room/${encodeURIComponent(invitation.room_id)}`);
+            return;
+          }
+          await api.declineInvite(invitation.room_id);
+          status.replaceChildren('You declined the invitation to ', userText(roomName(invitation.room.name)), '.');
+          await Promise.all([list.reset(), mine.reset()]);
+        } catch (/** @type {any} an ApiError */ error) {
+          showError(line, error);
+        }
+      };
+      return h('li', { class: 'room-item' },
+        h('span', {}, name),
+        h('span', { class: 'muted' }, `${invitation.room.open ? 'open' : 'closed'} · invited by `, userLabel(invitation.by)),
+        h('span', { class: 'buttons' },
+          h('button', { type: 'button', class: 'small primary', onclick: choose(true) }, 'Accept', h('span', { class: 'sr-only' }, ' ', userText(roomName(invitation.room.name)))),
+          h('button', { type: 'button', class: 'small', onclick: choose(false) }, 'Decline', h('span', { class: 'sr-only' }, ' ', userText(roomName(invitation.room.name))))));
+    },
+    empty: 'No invitations.',
+  });
+  const section = h('section', { class: 'card', 'aria-labelledby': 'invitations-title', hidden: true },
+    h('h2', { id: 'invitations-title' }, 'Invitations'),
+    h('p', { class: 'muted' }, 'Nobody enters a room without saying yes: accept to join, or decline.'),
+    list, status, line);
+  return section;
 }
 
 function createRoomForm() {
@@ -43,7 +93,7 @@ function createRoomForm() {
     h('fieldset', {},
       h('legend', {}, 'Who can join'),
       choice('true', 'Open', 'listed in the directory; anyone can read it and join', true),
-      choice('false', 'Closed', 'unlisted; only members see it, and admins add people by user id', false)),
+      choice('false', 'Closed', 'unlisted; only members see it, and admins invite people by handle', false)),
     line,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create room')));
   onSubmit(form, line, async (data) => {
