@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{int, sql, text, Batch, Caller, CountRow, Db};
+use super::{int, page_and_count, sql, text, Batch, Caller, CountRow, Db};
 use crate::domain::{Page, UserId};
 use crate::error::ApiError;
 
@@ -36,11 +36,7 @@ pub async fn set(db: &Db, caller: &Caller, other: &UserId, block: bool, now: i64
 
 /// One page of the people the caller blocked, newest first, and how many there are.
 pub async fn list(db: &Db, caller: &Caller, page: Page) -> Result<(Vec<Blocked>, i64), ApiError> {
-    let me = text(&caller.user_id.to_string());
-    let mut batch = Batch::of_caller(db, Some(caller))?;
-    let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
-    let blocked = batch.read::<Blocked>(db.prepare(sql::BLOCKS_PAGE, &[me.clone(), limit, offset])?);
-    let count = batch.read::<CountRow>(db.prepare(sql::BLOCK_COUNT, &[me])?);
-    let results = batch.run().await?;
-    Ok((results.rows(&blocked)?, results.first(&count)?.map_or(0, |row| row.count)))
+    let statements = (sql::BLOCKS_PAGE, sql::BLOCK_COUNT);
+    let (blocked, count) = page_and_count(db, caller, statements, &caller.user_id.to_string(), page).await?;
+    Ok((blocked, count.unwrap_or(0)))
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{int, sql, text, Batch, Caller, CountRow, Db};
+use super::{int, page_and_count, sql, text, Batch, Caller, CountRow, Db};
 use crate::domain::{search_key, Page, SearchKey};
 use crate::error::ApiError;
 
@@ -46,15 +46,7 @@ pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec
 /// One page of the rooms the caller's user is a present member of, in the order they joined,
 /// and how many there are (`None` if the user does not exist), guarded by the caller's key.
 pub async fn rooms_of(db: &Db, caller: &Caller, page: Page) -> Result<Option<(Vec<RoomSummary>, i64)>, ApiError> {
-    let user_id = caller.user_id.to_string();
-    let mut batch = Batch::of_caller(db, Some(caller))?;
-    let rooms = batch.read::<RoomSummary>(
-        db.prepare(sql::ROOMS_OF_USER, &[text(&user_id), int(i64::from(page.limit)), int(i64::from(page.offset))])?,
-    );
-    let count = batch.read::<CountRow>(db.prepare(sql::ROOM_COUNT_OF_USER, &[text(&user_id)])?);
-    let results = batch.run().await?;
-    let Some(count) = results.first(&count)? else {
-        return Ok(None);
-    };
-    Ok(Some((results.rows(&rooms)?, count.count)))
+    let statements = (sql::ROOMS_OF_USER, sql::ROOM_COUNT_OF_USER);
+    let (rooms, count) = page_and_count(db, caller, statements, &caller.user_id.to_string(), page).await?;
+    Ok(count.map(|count| (rooms, count)))
 }

@@ -41,6 +41,12 @@ impl Db {
         self.d1.prepare(sql).bind(args).map_err(|error| ApiError::internal(format!("binding {sql}: {error}")))
     }
 
+    /// `sql` bound to as many of `args`, from the first, as it has parameters: statements that
+    /// share one list of values use a prefix of it each, and D1 refuses values beyond the last.
+    fn prepare_leading(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
+        self.prepare(sql, args.get(..sql::highest_parameter(sql)).unwrap_or(args))
+    }
+
     /// The first row, if any. Rows cross from JavaScript as one JSON text (`JSON.stringify`)
     /// rather than field by field, which costs far fewer calls across the boundary.
     async fn first<T: DeserializeOwned>(&self, statement: D1PreparedStatement) -> Result<Option<T>, ApiError> {
@@ -148,6 +154,24 @@ fn d1_error(error: JsValue) -> ApiError {
         Some(cause) => format!("d1: {text} ({cause})"),
         None => format!("d1: {text}"),
     })
+}
+
+/// One page of a list about `subject` (a user's id, a handle's start) and the list's count, in
+/// one batch guarded by the caller's key: `page_sql` takes `?1` the subject, `?2` the limit and
+/// `?3` the offset, `count_sql` `?1`. The count is `None` when its statement gave no row.
+pub(crate) async fn page_and_count<T: DeserializeOwned>(
+    db: &Db,
+    caller: &Caller,
+    (page_sql, count_sql): (&str, &str),
+    subject: &str,
+    page: crate::domain::Page,
+) -> Result<(Vec<T>, Option<i64>), ApiError> {
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
+    let items = batch.read::<T>(db.prepare(page_sql, &[text(subject), limit, offset])?);
+    let count = batch.read::<CountRow>(db.prepare(count_sql, &[text(subject)])?);
+    let results = batch.run().await?;
+    Ok((results.rows(&items)?, results.first(&count)?.map(|row| row.count)))
 }
 
 /// A count, as a statement answers it (`SELECT count(*) AS count ...`).

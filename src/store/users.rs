@@ -8,7 +8,7 @@ use worker::wasm_bindgen::JsValue;
 use super::limits::NO_CEILING;
 use super::outbox::Since;
 use super::sessions::{end_other_sessions, run_then_forget, Caller, Forgetting, NewSession};
-use super::{int, optional_text, sql, text, Batch, CountRow, Db, HANDLE_IS_TAKEN};
+use super::{int, optional_text, page_and_count, sql, text, Batch, Db, HANDLE_IS_TAKEN};
 use crate::auth::random_bytes;
 use crate::domain::limits::{Counter, WriteLimit};
 use crate::domain::throttle::{Backoff, Throttle, SIGNUP_WINDOW_MILLIS};
@@ -47,11 +47,6 @@ fn handle_args(user_id: &UserId, handle: &Handle, now: i64, changes: Option<Writ
     [text(&user_id.to_string()), text(handle.as_str()), int(now), int(HANDLE_HELD_MILLIS), int(window), int(max)]
 }
 
-/// One of the handle statements, with as many of `args` as it takes.
-fn handle_statement(db: &Db, sql: &str, args: &[JsValue; 6]) -> Result<worker::D1PreparedStatement, ApiError> {
-    db.prepare(sql, args.get(..sql::highest_parameter(sql)).unwrap_or(args))
-}
-
 /// Creates the user (with their handle, unless someone has it or it is held for someone: 409)
 /// and its first session row in one transaction.
 pub async fn create(
@@ -66,7 +61,7 @@ pub async fn create(
     let mut batch = Batch::new(db);
     let args = handle.map(|handle| handle_args(user_id, handle, now, None));
     if let Some(args) = &args {
-        batch.guard(handle_statement(db, sql::GUARD_HANDLE, args)?, HANDLE_IS_TAKEN, ApiError::HANDLE_TAKEN);
+        batch.guard(db.prepare_leading(sql::GUARD_HANDLE, args)?, HANDLE_IS_TAKEN, ApiError::HANDLE_TAKEN);
     }
     batch.write(db.prepare(
         sql::INSERT_USER,
@@ -79,7 +74,7 @@ pub async fn create(
         ],
     )?);
     if let Some(args) = &args {
-        batch.write(handle_statement(db, sql::TAKE_UP_HANDLE, args)?);
+        batch.write(db.prepare_leading(sql::TAKE_UP_HANDLE, args)?);
     }
     batch.write(session.insert_row(db)?);
     batch.run().await?;
@@ -102,12 +97,9 @@ pub async fn search(
     prefix: &HandlePrefix,
     page: Page,
 ) -> Result<(Vec<UserRow>, i64), ApiError> {
-    let mut batch = Batch::of_caller(db, Some(caller))?;
-    let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
-    let users = batch.read::<UserRow>(db.prepare(sql::USERS_BY_HANDLE, &[text(prefix.as_str()), limit, offset])?);
-    let count = batch.read::<CountRow>(db.prepare(sql::USER_COUNT_BY_HANDLE, &[text(prefix.as_str())])?);
-    let results = batch.run().await?;
-    Ok((results.rows(&users)?, results.first(&count)?.map_or(0, |row| row.count)))
+    let statements = (sql::USERS_BY_HANDLE, sql::USER_COUNT_BY_HANDLE);
+    let (users, count) = page_and_count(db, caller, statements, prefix.as_str(), page).await?;
+    Ok((users, count.unwrap_or(0)))
 }
 
 /// Gives the caller `handle`, in one transaction guarded by their key: 409 if someone else has
@@ -128,11 +120,11 @@ pub async fn change_handle(
     }
     let args = handle_args(&caller.user_id, handle, now, changes);
     let mut batch = Batch::of_caller(db, Some(caller))?;
-    batch.guard(handle_statement(db, sql::GUARD_HANDLE, &args)?, HANDLE_IS_TAKEN, ApiError::HANDLE_TAKEN);
+    batch.guard(db.prepare_leading(sql::GUARD_HANDLE, &args)?, HANDLE_IS_TAKEN, ApiError::HANDLE_TAKEN);
     for statement in [sql::FORGET_RELEASED_HANDLES, sql::RELEASE_HANDLE, sql::CHANGE_HANDLE, sql::TAKE_UP_HANDLE] {
-        batch.write(handle_statement(db, statement, &args)?);
+        batch.write(db.prepare_leading(statement, &args)?);
     }
-    let row = batch.read::<HandleRow>(handle_statement(db, sql::HANDLE_CHANGES, &args)?);
+    let row = batch.read::<HandleRow>(db.prepare_leading(sql::HANDLE_CHANGES, &args)?);
     let results = batch.run().await?;
     let row = results.first(&row)?.ok_or(ApiError::INVALID_KEY)?;
     if row.handle.as_deref() == Some(handle.as_str()) {

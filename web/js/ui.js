@@ -167,6 +167,12 @@ export const userText = (text, props = {}) => h('bdi', props, text);
 export const isolated = (text) => `\u2068${text}\u2069`;
 
 /**
+ * A handle as a person typed it: without the spaces around it or a leading `@`.
+ * @param {string} text
+ */
+export const handleOf = (text) => text.trim().replace(/^@/, '');
+
+/**
  * A person's name, filled in once known: "ana @ana.lee". Usernames need not be unique, so the
  * handle follows the name; nobody's user id is shown. `onName` gets the name as shown (for
  * buttons that mention it).

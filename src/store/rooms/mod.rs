@@ -12,7 +12,7 @@ use worker::wasm_bindgen::JsValue;
 
 use super::limits::{Counted, NO_CEILING};
 use super::outbox::Row;
-use super::{flag, int, optional_text, outbox, sql, text, Batch, Caller, CountRow, Db};
+use super::{flag, int, optional_text, outbox, page_and_count, sql, text, Batch, Caller, Db};
 use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{search_form, search_grams, Page, RoomId, RoomName};
 use crate::error::ApiError;
@@ -72,7 +72,7 @@ pub async fn create(
         max,
         int(owned_max),
     ];
-    let statement = |sql: &str| db.prepare(sql, args.get(..sql::highest_parameter(sql)).unwrap_or(&args));
+    let statement = |sql: &str| db.prepare_leading(sql, &args);
     #[derive(Deserialize)]
     struct Owned {
         owned_count: i64,
@@ -317,11 +317,7 @@ pub struct InviteRow {
 /// One page of the caller's invitations, newest first, and how many there are, guarded by the
 /// caller's key.
 pub async fn invites_of(db: &Db, caller: &Caller, page: Page) -> Result<(Vec<InviteRow>, i64), ApiError> {
-    let me = text(&caller.user_id.to_string());
-    let mut batch = Batch::of_caller(db, Some(caller))?;
-    let (limit, offset) = (int(i64::from(page.limit)), int(i64::from(page.offset)));
-    let invites = batch.read::<InviteRow>(db.prepare(sql::INVITES_OF_USER, &[me.clone(), limit, offset])?);
-    let count = batch.read::<CountRow>(db.prepare(sql::INVITE_COUNT_OF_USER, &[me])?);
-    let results = batch.run().await?;
-    Ok((results.rows(&invites)?, results.first(&count)?.map_or(0, |row| row.count)))
+    let statements = (sql::INVITES_OF_USER, sql::INVITE_COUNT_OF_USER);
+    let (invites, count) = page_and_count(db, caller, statements, &caller.user_id.to_string(), page).await?;
+    Ok((invites, count.unwrap_or(0)))
 }

@@ -116,8 +116,7 @@ impl<'a> RoomQuery<'a> {
         let mut args =
             vec![text(&self.room_id.to_string()), optional_text(caller.as_deref()), optional_text(target.as_deref())];
         args.extend_from_slice(extra);
-        args.truncate(sql::highest_parameter(sql));
-        db.prepare(sql, &args)
+        db.prepare_leading(sql, &args)
     }
 
     /// Reads the room, with the caller's and the target's standing in it, within `batch`.

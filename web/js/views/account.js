@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
-import { confirmDialog, copyField, errorLine, field, flash, navigate, onSubmit, pagedList, userText } from '../ui.js';
+import { confirmDialog, copyField, errorLine, field, flash, handleOf, navigate, onSubmit, pagedList, userText } from '../ui.js';
 import { HANDLE_PATTERN } from './auth.js';
 
 /** @param {HTMLElement} main */
@@ -56,7 +56,7 @@ function handleForm(me) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Change handle')));
   onSubmit(form, line, async (data) => {
     done.textContent = '';
-    const wanted = /** @type {string} a text field */ (data.get('handle')).trim().replace(/^@/, '');
+    const wanted = handleOf(/** @type {string} a text field */ (data.get('handle')));
     const changed = await api.changeHandle(wanted);
     const session_ = /** @type {import('../session.js').Session} the route needs a login */ (session.current());
     session.save({ ...session_, handle: changed.handle });

@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
-import { errorLine, field, navigate, onSubmit, userText } from '../ui.js';
+import { errorLine, field, handleOf, navigate, onSubmit, userText } from '../ui.js';
 
 /** A user id (what accounts made before handles log in with); anything else is a handle. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,7 +27,7 @@ export function renderLogin(main) {
     h('p', {}, 'No account yet? ', h('a', { href: '#/signup' }, 'Sign up')));
 
   onSubmit(form, line, async (data) => {
-    const login = /** @type {string} a text field */ (data.get('login')).trim().replace(/^@/, '');
+    const login = handleOf(/** @type {string} a text field */ (data.get('login')));
     const password = /** @type {string} a text field */ (data.get('password'));
     const { key, user_id } = await api.logIn(UUID.test(login) ? { user_id: login } : { handle: login }, password);
     // The key is what the API needs; the name is only for the header. Try the name, never fail on it.
@@ -61,7 +61,7 @@ export function renderSignUp(main) {
 
   onSubmit(form, line, async (data) => {
     const name = /** @type {string} a text field */ (data.get('username'));
-    const wanted = /** @type {string} a text field */ (data.get('handle')).trim().replace(/^@/, '');
+    const wanted = handleOf(/** @type {string} a text field */ (data.get('handle')));
     const created = await api.signUp(name, /** @type {string} a text field */ (data.get('password')), wanted);
     session.save({ user_id: created.user_id, key: created.key, username: name, handle: created.handle });
     window.dispatchEvent(new Event('chatrooms:session'));

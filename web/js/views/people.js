@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { append, emit, fill, h } from '../dom.js';
-import { confirmDialog, field, pagedList, userLabel, userText } from '../ui.js';
+import { confirmDialog, field, handleOf, pagedList, userLabel, userText } from '../ui.js';
 
 /**
  * The people panel: `update(state)` draws it for a RoomState (room.js). Every change it offers
@@ -176,7 +176,7 @@ function manageForm(state, change) {
   let timer = null;
   handle.control.addEventListener('input', () => {
     clearTimeout(timer);
-    const start = handle.control.value.trim().replace(/^@/, '').toLowerCase();
+    const start = handleOf(handle.control.value).toLowerCase();
     if (start.length < 2 || !/^[a-z0-9._-]+$/.test(start)) return fill(suggestions);
     const ask = ++asked;
     timer = setTimeout(() => {
@@ -188,7 +188,7 @@ function manageForm(state, change) {
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const wanted = handle.control.value.trim().replace(/^@/, '');
+    const wanted = handleOf(handle.control.value);
     const ban = /** @type {HTMLButtonElement | null} */ (event.submitter)?.value === 'ban';
     change(form, ban ? ['@', wanted, ' is banned.'] : ['@', wanted, ' is invited: they join when they accept.'], async () => {
       const person = await api.byHandle(wanted).catch((error) => {
