@@ -181,6 +181,12 @@ values = ["$SPARE_KEY", "$SPARE_KEY2", "$SPARE_KEY3"]
 [phases.fuzzing.generation]
 max-examples = $FUZZING_EXAMPLES
 
+# A DM with oneself is a 400 the document cannot tell from a valid request (both ids are known
+# users): the other person is the spare user, whose keys no other operation sends.
+[[operations]]
+include-operation-id = "openDm"
+parameters = { "path.user_id" = { dictionary = "spare_users", probability = 0.6 } }
+
 [[operations]]
 include-operation-id = "logOut"
 parameters = { "body.key" = { dictionary = "spare_keys", probability = 0.6 }, "body.user_id" = { dictionary = "spare_users", probability = 0.6 } }

@@ -94,6 +94,7 @@ impl Config {
     pub const DEFAULT_ROOMS_PER_DAY: u32 = 50;
     pub const DEFAULT_RENAMES_PER_HOUR: u32 = 30;
     pub const DEFAULT_INVITES_PER_HOUR: u32 = 100;
+    pub const DEFAULT_DMS_PER_DAY: u32 = 50;
     pub const DEFAULT_ROOMS_OWNED: u32 = 1_000;
     pub const DEFAULT_HANDLE_CHANGES_PER_DAY: u32 = 3;
     pub const DEFAULT_SESSIONS_PER_USER: u32 = 50;
@@ -140,6 +141,7 @@ impl Config {
             room_creations: limit("ROOMS_PER_DAY", Self::DEFAULT_ROOMS_PER_DAY, WriteLimit::DAY)?,
             renames: limit("RENAMES_PER_HOUR", Self::DEFAULT_RENAMES_PER_HOUR, WriteLimit::HOUR)?,
             invites: limit("INVITES_PER_HOUR", Self::DEFAULT_INVITES_PER_HOUR, WriteLimit::HOUR)?,
+            dms: limit("DMS_PER_DAY", Self::DEFAULT_DMS_PER_DAY, WriteLimit::DAY)?,
             owned_rooms: ceiling(&lookup, "ROOMS_OWNED", Self::DEFAULT_ROOMS_OWNED)?,
             handle_changes: limit("HANDLE_CHANGES_PER_DAY", Self::DEFAULT_HANDLE_CHANGES_PER_DAY, WriteLimit::DAY)?,
         };
@@ -303,6 +305,7 @@ mod tests {
         assert_eq!(limits.room_creations, Some(WriteLimit { max: 50, window_millis: 86_400_000 }));
         assert_eq!(limits.renames, Some(WriteLimit { max: 30, window_millis: 3_600_000 }));
         assert_eq!(limits.invites, Some(WriteLimit { max: 100, window_millis: 3_600_000 }));
+        assert_eq!(limits.dms, Some(WriteLimit { max: 50, window_millis: 86_400_000 }));
         assert_eq!(limits.owned_rooms, Some(1_000));
         assert_eq!(limits.handle_changes, Some(WriteLimit { max: 3, window_millis: 86_400_000 }));
     }
@@ -320,6 +323,7 @@ mod tests {
             "ROOMS_PER_DAY",
             "RENAMES_PER_HOUR",
             "INVITES_PER_HOUR",
+            "DMS_PER_DAY",
             "ROOMS_OWNED",
             "HANDLE_CHANGES_PER_DAY",
         ] {

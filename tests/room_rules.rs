@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chatrooms::domain::limits::{Counter, WriteKind, WriteLimit};
-use chatrooms::domain::{search_form, search_grams, Action, BannedBy, Role, Situation, Standing};
+use chatrooms::domain::{search_form, search_grams, Action, BannedBy, Role, RoomKind, Situation, Standing};
 use chatrooms::store::sql;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -151,8 +151,22 @@ impl Who {
 enum Kind {
     Open,
     Closed,
+    /// A DM: its starter is `Who::Owner` (or `OWNER`), the other person `Who::Member` (accepted),
+    /// `Who::Invited` (not yet), `Who::Former` (left after accepting), or else `BYSTANDER`,
+    /// present. Anyone else is outside it.
+    Dm,
     /// No such room (the other room exists, with everyone in it).
     Missing,
+}
+
+/// Who may be seeded in or around a DM.
+const IN_A_DM: [Who; 6] = [Who::Ghost, Who::Stranger, Who::Invited, Who::Former, Who::Member, Who::Owner];
+
+impl Who {
+    /// The person of a DM who did not start it.
+    fn is_dm_peer(self) -> bool {
+        matches!(self, Who::Invited | Who::Former | Who::Member)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,20 +232,45 @@ impl Case {
         }
     }
 
+    /// In a DM: its other person, who did not start it, and how they stand in it.
+    fn dm_peer(&self) -> (String, Who) {
+        match (self.caller, self.target) {
+            (who, _) if who.is_dm_peer() => (id(CALLER), who),
+            (_, Target::Other(who)) if who.is_dm_peer() => (id(TARGET), who),
+            _ => (id(BYSTANDER), Who::Member),
+        }
+    }
+
     /// The situation as the seed means it, to check the seed against what `ROOM` reads.
     fn situation(&self) -> Situation {
+        let dm = self.kind == Kind::Dm;
+        // A DM has no owner or admins: its starter is one of its two people.
+        let standing = |who: Who| match who.standing() {
+            Standing { role: Role::Owner | Role::Admin, banned, invited } if dm => {
+                Standing { role: Role::Member, banned, invited }
+            }
+            standing => standing,
+        };
         let (target, target_exists) = match self.target {
             Target::Nobody => (Standing::STRANGER, false),
-            Target::Caller => (self.caller.standing(), self.caller.exists()),
-            Target::Other(who) => (who.standing(), who.exists()),
+            Target::Caller => (standing(self.caller), self.caller.exists()),
+            Target::Other(who) => (standing(who), who.exists()),
         };
+        // The starter is always in; the other person may have left (or be outside, as a caller).
+        let caller_muted = dm
+            && match self.caller {
+                Who::Owner => self.dm_peer().1 == Who::Former,
+                who => !who.is_dm_peer(),
+            };
         Situation {
             open: self.kind == Kind::Open,
-            caller: self.caller.standing(),
+            caller: standing(self.caller),
             target,
             target_exists,
             caller_is_target: self.target == Target::Caller,
             target_blocked_caller: self.target == Target::Other(Who::Blocker) && self.caller.exists(),
+            kind: if dm { RoomKind::Dm } else { RoomKind::Room },
+            caller_muted,
         }
     }
 }
@@ -259,12 +298,18 @@ fn cases() -> Vec<Case> {
         }
     }
     let mut cases = Vec::new();
-    for kind in [Kind::Open, Kind::Closed, Kind::Missing] {
-        for caller in EVERYONE {
+    for kind in [Kind::Open, Kind::Closed, Kind::Dm, Kind::Missing] {
+        let people: &[Who] = if kind == Kind::Dm { &IN_A_DM } else { &EVERYONE };
+        for caller in people.iter().copied() {
             let mut targets = vec![Target::Caller];
-            // There is one owner: an owner's target is someone else.
+            // There is one owner: an owner's target is someone else. A DM has two people.
             targets.extend(
-                EVERYONE.into_iter().filter(|who| !(caller == Who::Owner && *who == Who::Owner)).map(Target::Other),
+                people
+                    .iter()
+                    .copied()
+                    .filter(|who| !(caller == Who::Owner && *who == Who::Owner))
+                    .filter(|who| !(kind == Kind::Dm && caller.is_dm_peer() && who.is_dm_peer()))
+                    .map(Target::Other),
             );
             let case = |action, target, patch| Case { kind, caller, target, action, patch, count: Count::None };
             cases.push(case(Action::Join, Target::Caller, same));
@@ -351,6 +396,39 @@ fn seed_room(db: &Connection, case: &Case, room: u32, name: &str, open: bool) {
     }
 }
 
+/// The DM `ROOM`, of its starter (`Case::owner_id`) and other person (`Case::dm_peer`), as the
+/// service leaves it: the starter present, the other person as seeded, and the room's object
+/// told whether each may post.
+fn seed_dm(db: &Connection, case: &Case) {
+    let (room, starter) = (id(ROOM), case.owner_id());
+    let (peer, peer_is) = case.dm_peer();
+    db.execute(
+        "INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at, kind) VALUES (?1, '', '', 0, ?2, 0, 'dm')",
+        (&room, &starter),
+    )
+    .unwrap();
+    let (low, high) = if starter < peer { (&starter, &peer) } else { (&peer, &starter) };
+    db.execute(
+        "INSERT INTO dms (low_id, high_id, room_id, started_by, at) VALUES (?1, ?2, ?3, ?4, 0)",
+        (low, high, &room, &starter),
+    )
+    .unwrap();
+    let member =
+        "INSERT INTO members (room_id, user_id, joined_at, present, admin, position) VALUES (?1, ?2, ?3, ?4, 0, ?3)";
+    db.execute(member, (&room, &starter, 1, 1)).unwrap();
+    match peer_is {
+        Who::Member => db.execute(member, (&room, &peer, 2, 1)).unwrap(),
+        Who::Former => db.execute(member, (&room, &peer, 2, 0)).unwrap(),
+        _ => db
+            .execute(
+                "INSERT INTO invites (room_id, user_id, by_id, at, kind) VALUES (?1, ?2, ?3, 2, 'dm')",
+                (&room, &peer, &starter),
+            )
+            .unwrap(),
+    };
+    run(db, sql::TELL_DM_VOICES, &[text(&room)]);
+}
+
 /// The number an id was made from, which failures show instead of the whole id.
 fn number(id: &str) -> u32 {
     id.rsplit('-').next().unwrap().parse().unwrap()
@@ -375,8 +453,10 @@ fn seed(migrations: &[String], case: &Case) -> Connection {
         db.execute("INSERT INTO blocks (user_id, blocked_id, at) VALUES (?1, ?2, 0)", (id(TARGET), id(CALLER)))
             .unwrap();
     }
-    if case.kind != Kind::Missing {
-        seed_room(&db, case, ROOM, NAME, case.kind == Kind::Open);
+    match case.kind {
+        Kind::Open | Kind::Closed => seed_room(&db, case, ROOM, NAME, case.kind == Kind::Open),
+        Kind::Dm => seed_dm(&db, case),
+        Kind::Missing => {}
     }
     seed_room(&db, case, OTHER_ROOM, "Elsewhere", case.kind != Kind::Open);
     let window_start = match case.count {
@@ -410,12 +490,14 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
     statement
         .query_row(params_from_iter(&args[..sql::highest_parameter(sql::ROOM)]), |row| {
             let owner: String = row.get("owner")?;
+            let kind = RoomKind::stored(&row.get::<_, String>("kind")?);
+            let powers = kind == RoomKind::Room;
             let standing =
                 |user: &str, present: Option<i64>, admin: Option<i64>, ban: Option<i64>, invited: i64| Standing {
                     role: Role::from_membership(
                         present.map(|present| present != 0),
-                        admin.unwrap_or(0) != 0,
-                        user == owner,
+                        powers && admin.unwrap_or(0) != 0,
+                        powers && user == owner,
                     ),
                     banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
                     invited: invited != 0,
@@ -442,6 +524,8 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
                 target_exists: row.get::<_, i64>("target_exists")? != 0,
                 caller_is_target: target == Some(caller),
                 target_blocked_caller: row.get::<_, i64>("target_blocked_caller")? != 0,
+                kind,
+                caller_muted: row.get::<_, i64>("caller_muted")? != 0,
             };
             Ok(situation)
         })
@@ -453,8 +537,13 @@ fn read_situation(db: &Connection, caller: &str, target: Option<&str>) -> Option
 /// ceiling at `LIMIT`.
 fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
     let guard = || [Value::from(NOW), LIMIT.window_millis.into(), LIMIT.max.into()];
-    let join =
-        vec![(sql::ADD_MEMBER, vec![NOW.into()]), (sql::QUEUE_MEMBER_JOINED, vec![]), (sql::TAKE_UP_INVITE, vec![])];
+    let join = vec![
+        (sql::ADD_MEMBER, vec![NOW.into()]),
+        (sql::QUEUE_MEMBER_JOINED, vec![]),
+        (sql::TAKE_UP_INVITE, vec![]),
+        (sql::QUEUE_DM_VOICES, vec![]),
+        (sql::TELL_DM_VOICES, vec![]),
+    ];
     match case.action {
         // `POST …/members` with one's own id is a join.
         Action::Join => join,
@@ -464,8 +553,20 @@ fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
             (sql::QUEUE_MEMBER_INVITED, vec![]),
             (sql::COUNT_INVITE, guard().to_vec()),
         ],
-        Action::Withdraw => vec![(sql::WITHDRAW_INVITE, vec![]), (sql::QUEUE_INVITE_WITHDRAWN, vec![])],
-        Action::Remove => vec![(sql::REMOVE_MEMBER, vec![]), (sql::QUEUE_MEMBER_LEFT, vec![])],
+        Action::Withdraw => vec![
+            (sql::WITHDRAW_INVITE, vec![]),
+            (sql::QUEUE_INVITE_WITHDRAWN, vec![]),
+            (sql::QUEUE_DM_VOICES, vec![]),
+            (sql::TELL_DM_VOICES, vec![]),
+        ],
+        Action::Remove => vec![
+            (sql::REMOVE_MEMBER, vec![]),
+            (sql::QUEUE_MEMBER_LEFT, vec![]),
+            (sql::DECLINE_DM, vec![]),
+            (sql::QUEUE_INVITE_WITHDRAWN, vec![]),
+            (sql::QUEUE_DM_VOICES, vec![]),
+            (sql::TELL_DM_VOICES, vec![]),
+        ],
         Action::Ban => vec![
             (sql::INSERT_BAN, vec![NOW.into()]),
             (sql::REMOVE_BANNED, vec![]),
@@ -523,6 +624,8 @@ struct State {
     counts: BTreeMap<(String, String), (i64, i64)>,
     /// The events queued for the rooms' objects, in order: (room, event).
     events: Vec<(String, serde_json::Value)>,
+    /// (DM room, user) → whether its object was told the user may not post there.
+    told_muted: BTreeMap<(String, String), bool>,
 }
 
 impl State {
@@ -552,7 +655,11 @@ impl State {
             .iter()
             .enumerate()
             .map(|(at, (room, event))| format!("room {} event {at}: {event}", number(room)));
-        rooms.chain(members).chain(bans).chain(invites).chain(grams).chain(counts).chain(events).collect()
+        let told = self
+            .told_muted
+            .iter()
+            .map(|((room, user), muted)| format!("room {} told {} muted {muted}", number(room), number(user)));
+        rooms.chain(members).chain(bans).chain(invites).chain(grams).chain(counts).chain(events).chain(told).collect()
     }
 
     /// What `self` has that `intended` has not (+), and what it lacks (-).
@@ -603,6 +710,13 @@ fn state(db: &Connection) -> State {
         events: rows(db, "SELECT room_id, event FROM room_outbox ORDER BY id", |row| {
             Ok((row.get(0)?, serde_json::from_str(&row.get::<_, String>(1)?).unwrap()))
         }),
+        told_muted: rows(
+            db,
+            "SELECT room_id, low_id, low_muted FROM dms UNION ALL SELECT room_id, high_id, high_muted FROM dms",
+            |row| Ok(((row.get(0)?, row.get(1)?), row.get::<_, i64>(2)? != 0)),
+        )
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -673,9 +787,13 @@ fn intended(case: &Case, before: &State) -> State {
     if case.action == Action::TransferOwnership && case.target != Target::Caller {
         events.push(json!({ "type": "owner_changed", "owner": key.1 }));
     }
-    // A ban ends the banned person's invitation.
-    if case.action == Action::Ban && invited {
+    // A ban ends the banned person's invitation; in a DM, leaving declines it.
+    let declined = case.kind == Kind::Dm && case.action == Action::Remove && invited;
+    if (case.action == Action::Ban || declined) && invited {
         events.push(user_event("invite_withdrawn"));
+    }
+    if declined {
+        state.invites.remove(&key);
     }
     match case.action {
         Action::Join => {
@@ -739,8 +857,25 @@ fn intended(case: &Case, before: &State) -> State {
     if matches!(case.action, Action::Update | Action::Open) && state.rooms.get(&room) != before.rooms.get(&room) {
         if let Some((name, _, open, owner)) = state.rooms.get(&room) {
             let user_count = state.members.iter().filter(|((of, _), (present, _))| *of == room && *present).count();
-            let room = json!({ "open": open, "name": name, "user_count": user_count, "owner": owner });
+            let room = json!({ "open": open, "name": name, "user_count": user_count, "owner": owner, "kind": "room" });
             events.push(json!({ "type": "room_updated", "room": room }));
+        }
+    }
+    // In a DM, its object is told whose voice the action changed: the lower id's first.
+    if case.kind == Kind::Dm {
+        let mut people: Vec<String> =
+            state.told_muted.keys().filter(|(of, _)| *of == room).map(|(_, user)| user.clone()).collect();
+        people.sort();
+        for (user, peer) in [(&people[0], &people[1]), (&people[1], &people[0])] {
+            let peer_key = (room.clone(), peer.clone());
+            let heard = state.members.get(&peer_key).is_some_and(|membership| membership.0)
+                || state.invites.contains_key(&peer_key);
+            let told = state.told_muted.entry((room.clone(), user.clone())).or_default();
+            if *told == heard {
+                *told = !heard;
+                let kind = if heard { "unmuted" } else { "muted" };
+                events.push(json!({ "type": kind, "user_id": user }));
+            }
         }
     }
     state.events.extend(events.into_iter().map(|event| (room.clone(), event)));
@@ -824,6 +959,28 @@ fn the_table_reaches_both_verdicts_for_every_action() {
             .map(|case| case.situation().check(action).is_ok())
             .collect();
         assert_eq!(verdicts.len(), 2, "{action:?} is only ever {verdicts:?}");
+    }
+}
+
+#[test]
+fn in_a_dm_its_people_join_leave_and_decline_and_nobody_has_owner_powers() {
+    let cases = cases();
+    let allowed = |action: Action| {
+        cases
+            .iter()
+            .filter(|case| case.kind == Kind::Dm && case.action == action)
+            .any(|case| case.situation().check(action).is_ok())
+    };
+    for action in [Action::Join, Action::Remove, Action::Withdraw] {
+        assert!(allowed(action), "{action:?} is never allowed in a DM");
+    }
+    let powers =
+        [Action::Invite, Action::Ban, Action::Unban, Action::Promote, Action::Demote, Action::TransferOwnership];
+    for action in powers.into_iter().chain([Action::Update, Action::Open, Action::Delete]) {
+        let anyone =
+            cases.iter().filter(|case| case.kind == Kind::Dm && case.action == action && case.target != Target::Caller);
+        assert!(anyone.clone().count() > 0, "{action:?} is never tried in a DM");
+        assert!(anyone.clone().all(|case| case.situation().check(action).is_err()), "{action:?} is allowed in a DM");
     }
 }
 

@@ -67,6 +67,10 @@ pub struct Situation {
     pub caller_is_target: bool,
     /// Whether the target blocked the caller: then the caller cannot invite them.
     pub target_blocked_caller: bool,
+    pub kind: RoomKind,
+    /// In a DM: whether the other person declined, left or blocked the caller, so that the
+    /// caller may not post (`store::sql`'s `dm_voices`).
+    pub caller_muted: bool,
 }
 
 /// Everything a caller can ask to do in a room.
@@ -120,6 +124,13 @@ pub enum Refusal {
     UnknownCaller,
 }
 
+/// Why one may not post in a DM.
+pub const MUTED: &str = "the other person declined, left or blocked you: you cannot post here";
+
+/// What a DM refuses of what rooms allow their admins and owner.
+pub const NO_OWNER_POWERS: Refusal = Refusal::Forbidden("a direct message has no owner: nobody may do that in it");
+
+use super::RoomKind;
 use Refusal::{AlreadyMember, Banned, Forbidden, NoInvitation, NotAMember, RoomNotFound, UnknownCaller, UserNotFound};
 
 impl Situation {
@@ -139,6 +150,9 @@ impl Situation {
         // `POST …/members` with one's own id is a join.
         if action == Action::Invite && self.caller_is_target {
             return self.check(Action::Join);
+        }
+        if self.kind == RoomKind::Dm {
+            return self.check_dm(action);
         }
         if !self.visible() && !self.invitee_may(action) {
             return Err(RoomNotFound);
@@ -200,6 +214,37 @@ impl Situation {
         }
     }
 
+    /// A DM: its two people read it, post while the other has not declined, left or blocked
+    /// them, and leave; the one invited (who did not start it) may read it before accepting
+    /// (joining) or declining (leaving, or declining the invitation). Nothing else.
+    fn check_dm(&self, action: Action) -> Result<(), Refusal> {
+        let present = self.caller.role.is_present();
+        if !present && !self.caller.invited {
+            return Err(RoomNotFound);
+        }
+        match action {
+            Action::View | Action::Peek => Ok(()),
+            Action::Join if !self.target_exists => Err(UnknownCaller),
+            Action::Join => Ok(()),
+            Action::Post if !present => Err(Forbidden("accept the request (join) before you post")),
+            Action::Post if self.caller_muted => Err(Forbidden(MUTED)),
+            Action::Post => Ok(()),
+            Action::Remove | Action::Withdraw if !self.caller_is_target => Err(NO_OWNER_POWERS),
+            Action::Withdraw if !self.caller.invited => Err(NoInvitation),
+            Action::Remove | Action::Withdraw => Ok(()),
+            Action::Invite
+            | Action::Ban
+            | Action::Unban
+            | Action::ListBans
+            | Action::Promote
+            | Action::Demote
+            | Action::TransferOwnership
+            | Action::Update
+            | Action::Open
+            | Action::Delete => Err(NO_OWNER_POWERS),
+        }
+    }
+
     /// Removing or banning someone else: admins act on plain members (and, for bans, on
     /// anyone outside the room); the owner on anyone but themself.
     fn check_moderation(&self, action: Action) -> Result<(), Refusal> {
@@ -246,6 +291,8 @@ mod tests {
             target_exists: true,
             caller_is_target: false,
             target_blocked_caller: false,
+            kind: RoomKind::Room,
+            caller_muted: false,
         }
     }
 
@@ -258,6 +305,8 @@ mod tests {
             target_exists: true,
             caller_is_target: true,
             target_blocked_caller: false,
+            kind: RoomKind::Room,
+            caller_muted: false,
         }
     }
 
@@ -450,6 +499,66 @@ mod tests {
     fn only_present_members_post() {
         let posters: Vec<Role> = ROLES.into_iter().filter(|role| allowed(own(true, *role), Action::Post)).collect();
         assert_eq!(posters, [Role::Member, Role::Admin, Role::Owner]);
+    }
+
+    /// `caller` in a DM, acting on themself (`own`) or on the other person.
+    fn dm(caller: Standing, on_self: bool) -> Situation {
+        Situation {
+            open: false,
+            caller,
+            target: if on_self { caller } else { standing(Role::Member) },
+            target_exists: true,
+            caller_is_target: on_self,
+            target_blocked_caller: false,
+            kind: RoomKind::Dm,
+            caller_muted: false,
+        }
+    }
+
+    #[test]
+    fn a_dm_has_no_owner_powers_for_its_starter_or_anyone() {
+        let powers = [
+            Action::Invite,
+            Action::Remove,
+            Action::Withdraw,
+            Action::Ban,
+            Action::Unban,
+            Action::ListBans,
+            Action::Promote,
+            Action::Demote,
+            Action::TransferOwnership,
+        ];
+        for role in [Role::Member, Role::Admin, Role::Owner] {
+            for action in powers {
+                assert_eq!(dm(standing(role), false).check(action), Err(NO_OWNER_POWERS), "{role:?} {action:?}");
+            }
+            for action in [Action::Update, Action::Open, Action::Delete] {
+                assert_eq!(dm(standing(role), true).check(action), Err(NO_OWNER_POWERS), "{role:?} {action:?}");
+            }
+            assert!(allowed(dm(standing(role), true), Action::Remove), "{role:?} leaves");
+        }
+    }
+
+    #[test]
+    fn the_invited_person_reads_a_dm_and_accepts_or_declines_but_does_not_post() {
+        let invitee = dm(invited(Role::Stranger), true);
+        for action in [Action::View, Action::Peek, Action::Join, Action::Remove, Action::Withdraw] {
+            assert!(allowed(invitee, action), "{action:?}");
+        }
+        assert!(matches!(invitee.check(Action::Post), Err(Forbidden(_))));
+        for outsider in [Role::Stranger, Role::Former] {
+            for action in [Action::View, Action::Join, Action::Post, Action::Remove] {
+                assert_eq!(dm(standing(outsider), true).check(action), Err(RoomNotFound), "{outsider:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn in_a_dm_one_posts_until_the_other_declines_leaves_or_blocks() {
+        assert!(allowed(dm(standing(Role::Member), true), Action::Post));
+        let muted = Situation { caller_muted: true, ..dm(standing(Role::Member), true) };
+        assert!(matches!(muted.check(Action::Post), Err(Forbidden(_))));
+        assert!(allowed(muted, Action::View));
     }
 
     #[test]

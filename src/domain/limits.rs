@@ -13,6 +13,8 @@ pub enum WriteKind {
     Rename,
     /// An admin inviting someone else to a room.
     Invite,
+    /// Starting a direct message with someone (a new one; opening one that exists is free).
+    Dm,
 }
 
 impl WriteKind {
@@ -24,6 +26,7 @@ impl WriteKind {
             Self::RoomCreation => "room",
             Self::Rename => "rename",
             Self::Invite => "invite",
+            Self::Dm => "dm",
         }
     }
 
@@ -35,6 +38,7 @@ impl WriteKind {
             Self::RoomCreation => "too many rooms created: wait before creating another",
             Self::Rename => "too many renames: wait before renaming again",
             Self::Invite => "too many invitations: wait before inviting more",
+            Self::Dm => "too many direct messages started: wait before starting another",
         }
     }
 }
@@ -83,6 +87,7 @@ pub struct Limits {
     pub room_creations: Option<WriteLimit>,
     pub renames: Option<WriteLimit>,
     pub invites: Option<WriteLimit>,
+    pub dms: Option<WriteLimit>,
     /// How many rooms a user may own and still create another.
     pub owned_rooms: Option<u32>,
     /// Changes of one's handle (counted in the user's own row, not by `WriteKind`).
@@ -97,6 +102,7 @@ impl Limits {
         room_creations: None,
         renames: None,
         invites: None,
+        dms: None,
         owned_rooms: None,
         handle_changes: None,
     };
@@ -108,6 +114,7 @@ impl Limits {
             WriteKind::RoomCreation => self.room_creations,
             WriteKind::Rename => self.renames,
             WriteKind::Invite => self.invites,
+            WriteKind::Dm => self.dms,
         }
     }
 }

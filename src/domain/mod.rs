@@ -13,12 +13,12 @@ mod text;
 pub mod throttle;
 pub mod time;
 
-pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing};
+pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing, MUTED, NO_OWNER_POWERS};
 pub use handle::{Handle, HandlePrefix, HandleRefusal, HANDLE_HELD_MILLIS};
 pub use ids::{MessageId, RoomId, UserId};
 pub use network::ClientNetwork;
 pub use page::Page;
-pub use room::RoomView;
+pub use room::{dm_people, RoomKind, RoomView};
 pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, SearchKey, Username};
 
 /// Why a value was refused; it becomes a 400 with this message.

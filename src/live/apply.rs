@@ -71,6 +71,9 @@ pub fn apply(history: &History, changes: &[OutboxEvent], now: i64) -> Result<App
                 effects.push(Effect::CloseUser { user_id: *user_id, standing: Standing::ACCESS_LOST });
             }
             Change::UserUnbanned { user_id } => history.set_banned(user_id, false)?,
+            Change::Muted { user_id } => history.set_muted(user_id, true)?,
+            Change::Unmuted { user_id } => history.set_muted(user_id, false)?,
+            Change::DmStarted { room_id } => history.start_dm(room_id)?,
             Change::RoomUpdated { room } => {
                 history.set_open(room.open, true)?;
                 if !room.open {

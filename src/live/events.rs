@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::session::KeyHash;
-use crate::domain::{MessageId, RoomView, UserId};
+use crate::domain::{MessageId, RoomId, RoomView, UserId};
 
 /// A message as history, answers and frames show it: written, or deleted (its place and seq
 /// kept, nothing else).
@@ -123,6 +123,18 @@ pub enum Change {
     UserUnbanned {
         user_id: UserId,
     },
+    /// In a DM: the user may not post (the other person declined, left or blocked them).
+    Muted {
+        user_id: UserId,
+    },
+    /// In a DM: the user may post again.
+    Unmuted {
+        user_id: UserId,
+    },
+    /// The room is a new DM (D1's room `room_id`).
+    DmStarted {
+        room_id: RoomId,
+    },
     /// One this room does not know (written by a newer worker, or unreadable): applied as
     /// nothing, so that it never holds up what comes after it.
     #[serde(other)]
@@ -142,7 +154,13 @@ impl Change {
             Self::OwnerChanged { owner } => Event::OwnerChanged { owner: *owner },
             Self::RoomUpdated { room } => Event::RoomUpdated { room: room.clone() },
             Self::RoomDeleted => Event::RoomDeleted,
-            Self::KeyEnded { .. } | Self::UserBanned { .. } | Self::UserUnbanned { .. } | Self::Unknown => return None,
+            Self::KeyEnded { .. }
+            | Self::UserBanned { .. }
+            | Self::UserUnbanned { .. }
+            | Self::Muted { .. }
+            | Self::Unmuted { .. }
+            | Self::DmStarted { .. }
+            | Self::Unknown => return None,
         })
     }
 }
@@ -164,7 +182,7 @@ mod tests {
         assert_eq!(change.event(), Some(Event::RoomDeleted));
         let key = format!(r#"{{"type":"key_ended","key_hash":"{}"}}"#, "a".repeat(64));
         assert_eq!(serde_json::from_str::<Change>(&key).unwrap().event(), None);
-        for kind in ["user_banned", "user_unbanned"] {
+        for kind in ["user_banned", "user_unbanned", "muted", "unmuted"] {
             let change: Change = serde_json::from_str(&format!(r#"{{"type":"{kind}","user_id":"{user}"}}"#)).unwrap();
             assert_eq!(change.event(), None, "{kind}");
         }
@@ -172,6 +190,10 @@ mod tests {
             format!(r#"{{"type":"room_updated","room":{{"open":false,"name":"n","user_count":2,"owner":"{user}"}}}}"#);
         assert!(matches!(serde_json::from_str::<Change>(&room).unwrap(), Change::RoomUpdated { .. }));
         assert_eq!(serde_json::from_str::<Change>(r#"{"type":"from_the_future"}"#).unwrap(), Change::Unknown);
+        let room_id = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+        let started = format!(r#"{{"type":"dm_started","room_id":"{room_id}"}}"#);
+        let room_id = RoomId::parse(room_id).unwrap();
+        assert_eq!(serde_json::from_str::<Change>(&started).unwrap(), Change::DmStarted { room_id });
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::events::{Event, MessageView};
 use super::frames::{LeaveReason, Numbered, ServerFrame, You};
-use crate::domain::{MessageId, RoomView, UserId};
+use crate::domain::{MessageId, RoomKind, RoomView, UserId};
 
 pub fn user() -> UserId {
     UserId::from_random_bytes([1; 16])
@@ -17,7 +17,7 @@ pub fn message() -> MessageView {
 }
 
 pub fn room() -> RoomView {
-    RoomView { open: true, name: String::new(), user_count: 1, owner: user() }
+    RoomView { open: true, name: String::new(), user_count: 1, owner: user(), kind: RoomKind::Room, people: None }
 }
 
 /// Every event, and how many kinds there are.

@@ -86,6 +86,8 @@ pub enum Denied {
     /// The room's events say the author left after the worker found them present: the post,
     /// edit or deletion lost a race with their leaving (or removal, or ban).
     Departed,
+    /// In a DM, the other person declined, left or blocked the author.
+    Muted,
 }
 
 impl From<Denied> for ApiError {
@@ -101,6 +103,7 @@ impl From<Denied> for ApiError {
             Denied::RoomGone => Refusal::RoomNotFound.into(),
             // As the worker refuses one it finds absent (`Situation::check`).
             Denied::Departed => ApiError::Forbidden("only present members may post"),
+            Denied::Muted => crate::domain::Refusal::Forbidden(crate::domain::MUTED).into(),
         }
     }
 }

@@ -23,6 +23,8 @@ use crate::config::{Config, RoomEventsFault, Settings};
 use crate::domain::limits::WriteKind;
 use crate::domain::{MessageId, UserId};
 use crate::error::ApiError;
+use crate::log::RequestLog;
+use crate::store::{rooms, Db};
 
 /// How long presence changes gather before one `presence` frame tells them.
 const PRESENCE_COALESCE_MILLIS: i64 = 200;
@@ -143,18 +145,48 @@ impl Room {
         }
     }
 
-    /// Posts the message, unless its author left, or is past their ceiling of posts.
+    /// Refused if the author may not post in this DM (`Change::Muted`).
+    fn heard_author(&self, history: &History, user_id: &UserId) -> Result<(), Stop> {
+        if history.muted(user_id)? {
+            return Err(Denied::Muted.into());
+        }
+        Ok(())
+    }
+
+    /// Posts the message, unless its author left (or may not post in this DM), or is past
+    /// their ceiling of posts.
     pub fn post(&self, post: &Post) -> Result<Answer<MessageView>, ApiError> {
         answer((|| {
             let history = self.history()?;
             let now = now_millis();
             self.present_author(&history, &post.user_id)?;
+            self.heard_author(&history, &post.user_id)?;
             self.count(&history, WriteKind::Post, &post.user_id, now)?;
             let message = history.post(&post.message_id, &post.user_id, &post.text, now)?.view()?;
             let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
             self.sockets().broadcast(&ServerFrame::Event(event));
+            self.tell_first_message(&history, &post.text)?;
             Ok(message)
         })())
+    }
+
+    /// A DM's first message goes to D1, for the other person's requests: after the post, in
+    /// the background; remembered as told once D1 has it, so that a failure is tried again
+    /// with the next message (D1 keeps the first it got).
+    fn tell_first_message(&self, history: &Rc<History>, text: &str) -> Result<(), ApiError> {
+        let Some(room_id) = history.dm_untold()? else { return Ok(()) };
+        let db = Db::open(&self.env, &RequestLog::default())?;
+        let (history, text) = (history.clone(), text.to_owned());
+        self.state.wait_until(async move {
+            let told = match rooms::tell_first_message(&db, &room_id, &text).await {
+                Ok(()) => history.first_message_told(),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = told {
+                worker::console_error!("room object: a DM's first message, not told: {}", error.detail());
+            }
+        });
+        Ok(())
     }
 
     pub fn page(&self, query: &HistoryQuery) -> Result<Answer<HistoryPage>, ApiError> {
@@ -191,6 +223,7 @@ impl Room {
             if !message.is_by(&edit.user_id) {
                 return Err(Denied::NotTheAuthor.into());
             }
+            self.heard_author(&history, &edit.user_id)?;
             let now = now_millis();
             self.count(&history, WriteKind::Edit, &edit.user_id, now)?;
             let (seq, edited) = history.edit(&message, &edit.text, now)?;

@@ -4,7 +4,7 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use super::users::OwnAccount;
-use super::Ctx;
+use super::{hand_over, Ctx};
 use crate::clock::now_millis;
 use crate::domain::{Page, UserId};
 use crate::error::ApiError;
@@ -27,7 +27,8 @@ async fn set(req: Request, ctx: Ctx, block: bool) -> Result<Response, ApiError> 
     if other == account.caller.user_id {
         return Err(ApiError::bad_request("one cannot block oneself"));
     }
-    blocks::set(&account.db, &account.caller, &other, block, now_millis()).await?;
+    let outbox = blocks::set(&account.db, &account.caller, &other, block, now_millis()).await?;
+    hand_over(&ctx, &outbox).await;
     json(200, &json!({ "blocked": block }))
 }
 

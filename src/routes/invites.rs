@@ -54,7 +54,7 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         .map(|row| {
             json!({
                 "room_id": row.room_id,
-                "room": { "name": row.name, "open": row.open != 0, "kind": "room", "user_count": row.user_count },
+                "room": { "name": row.name, "open": row.open != 0, "kind": row.kind, "user_count": row.user_count },
                 "by": row.by,
                 "at": row.at,
             })

@@ -8,13 +8,13 @@ use worker::{Request, Response};
 use super::{db, notify, sessions, Ctx, RoomWrite};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::clock::now_millis;
-use crate::domain::{Action, Refusal, Role, RoomId};
+use crate::domain::{Action, Refusal, Role, RoomId, RoomKind};
 use crate::error::ApiError;
 use crate::http::{json, param, read_input};
 use crate::live::client::RoomObject;
 use crate::live::frames::You;
 use crate::live::protocol::{Connect, Denied, Redeem, Ticket};
-use crate::store::rooms::{self, permitted, RoomQuery};
+use crate::store::rooms::{self, permitted, Room, RoomQuery};
 use crate::store::{Caller, Db};
 
 /// `POST /room/{room_id}/live {key}` → 200 `{ticket, expires_in}`: a single-use ticket, good
@@ -28,6 +28,7 @@ pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     if room.situation.caller.banned.is_some() {
         return Err(Refusal::Banned.into());
     }
+    refuse_dm_invitee(&room)?;
     // Made and kept as a session key is: 32 random bytes, stored as their SHA-256.
     let ticket = SessionKey::generate()?;
     let seconds = ctx.data.config.ticket_seconds;
@@ -75,6 +76,7 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     if caller.is_some() && room.situation.caller.banned.is_some() {
         return Err(Refusal::Banned.into());
     }
+    refuse_dm_invitee(&room)?;
     // The room's object first learns every change D1 had committed when it found the caller
     // here, so that what it knows is no older than what the worker saw.
     notify(&ctx, &pending).await;
@@ -87,6 +89,14 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     });
     let connect = Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after };
     object.connect(connect).await
+}
+
+/// The person invited to a DM reads it over HTTP to decide; its socket is its two people's.
+fn refuse_dm_invitee(room: &Room) -> Result<(), ApiError> {
+    if room.kind == RoomKind::Dm && !room.situation.caller.role.is_present() {
+        return Err(ApiError::Forbidden("accept the request (join the DM) before opening its socket"));
+    }
+    Ok(())
 }
 
 /// Whose the ticket is, used up. A ticket the room's object does not know is 401, but for a

@@ -6,6 +6,7 @@ pub mod bans;
 pub mod blocks;
 mod credentials;
 pub mod directory;
+pub mod dms;
 pub mod invites;
 pub mod live;
 pub mod members;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{int, page_and_count, sql, text, Batch, Caller, CountRow, Db};
-use crate::domain::{search_key, Page, SearchKey};
+use crate::domain::{dm_people, search_key, Page, RoomKind, SearchKey, UserId};
 use crate::error::ApiError;
 
 /// A room as lists show it.
@@ -15,6 +15,14 @@ pub struct RoomSummary {
     pub open: bool,
     pub user_count: i64,
     pub owner: String,
+    pub kind: RoomKind,
+    /// A DM's two people, its starter first; absent for a room.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "people")]
+    pub people: Option<[UserId; 2]>,
+}
+
+fn people<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<[UserId; 2]>, D::Error> {
+    Ok(dm_people(Option::<String>::deserialize(deserializer)?.as_deref()))
 }
 
 fn sqlite_bool<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {

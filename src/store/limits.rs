@@ -49,6 +49,7 @@ impl Counted {
             WriteKind::RoomCreation => Some(sql::COUNT_ROOM_CREATION),
             WriteKind::Rename => Some(sql::COUNT_RENAME),
             WriteKind::Invite => Some(sql::COUNT_INVITE),
+            WriteKind::Dm => Some(sql::COUNT_DM),
         }
     }
 

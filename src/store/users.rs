@@ -345,6 +345,7 @@ pub async fn delete(db: &Db, caller: &Caller, now: i64) -> Result<Forgetting, Ap
         sql::QUEUE_OWNED_ROOMS_DELETED,
         sql::DELETE_OWNED_ROOMS,
         sql::QUEUE_USER_LEFT,
+        sql::QUEUE_DM_PEERS_MUTED,
     ] {
         batch.write(db.prepare(statement, std::slice::from_ref(&id))?);
     }

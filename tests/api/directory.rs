@@ -33,7 +33,7 @@ fn names(body: &Value) -> Vec<&str> {
 
 /// A room as lists show it.
 fn summary(room: &str, name: &str, open: bool, user_count: u32, owner: &User) -> Value {
-    json!({ "room_id": room, "name": name, "open": open, "user_count": user_count, "owner": owner.id })
+    json!({ "room_id": room, "name": name, "open": open, "user_count": user_count, "owner": owner.id, "kind": "room" })
 }
 
 // The directory.

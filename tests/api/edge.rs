@@ -49,10 +49,10 @@ fn post_message(room: &str, author: &User, text: &str) {
 fn the_api_under_api_answers_as_the_service() {
     let owner = owner();
     let room = room_named(owner, "edge lobby", true);
-    api()
-        .get(&format!("/room/{room}"))
-        .send()
-        .assert_ok(200, json!({ "open": true, "name": "edge lobby", "user_count": 1, "owner": owner.id }));
+    api().get(&format!("/room/{room}")).send().assert_ok(
+        200,
+        json!({ "open": true, "name": "edge lobby", "user_count": 1, "owner": owner.id, "kind": "room" }),
+    );
     post_message(&room, owner, "hello from the edge");
     let page = api().get(&format!("/room/{room}/messages")).send();
     page.assert_status(200);

@@ -19,6 +19,7 @@ fn limited() -> &'static TestApp {
             ("ROOMS_PER_DAY", "4"),
             ("RENAMES_PER_HOUR", "2"),
             ("INVITES_PER_HOUR", "3"),
+            ("DMS_PER_DAY", "2"),
             ("ROOMS_OWNED", "2"),
         ])
     })
@@ -157,4 +158,20 @@ fn invitations_past_the_ceiling_are_429_and_invite_nobody() {
     app.bring_in(&room.id, &room.owner, &late);
     let open = Staffed::on(app, true);
     app.join(&open.id, &room.admin);
+}
+
+#[test]
+fn starting_a_dm_past_the_ceiling_is_429_and_starts_nothing_but_open_ones_stay_open() {
+    let app = limited();
+    let starter = app.sign_up("starter");
+    let others: Vec<User> = (0..3).map(|n| app.sign_up(&format!("other {n}"))).collect();
+    let dm = |to: &User| app.put(&format!("/dm/{}", to.id)).by(&starter).json(json!({}));
+    let first = dm(&others[0]).str("room_id");
+    dm(&others[1]).assert_status(200);
+    assert_limited(&dm(&others[2]), 86_400);
+    let started = count(&format!("SELECT count(*) AS n FROM dms WHERE started_by = '{}'", starter.id));
+    assert_eq!(started, 2, "the refused one started nothing");
+    // Opening one that exists is free; the other person may open theirs with the starter.
+    assert_eq!(dm(&others[0]).str("room_id"), first);
+    app.put(&format!("/dm/{}", starter.id)).by(&others[2]).json(json!({})).assert_status(200);
 }

@@ -9,6 +9,7 @@ mod account;
 mod blocks;
 mod cors;
 mod directory;
+mod dms;
 mod edge;
 mod faults;
 mod handles;

@@ -33,14 +33,17 @@ fn an_admin_invites_a_user_to_a_closed_room_who_joins_and_then_sees_it() {
     app().add_member(&room.id, &room.admin, &newcomer.id).assert_ok(200, json!({ "invited": true }));
     assert_eq!(room.counts(), [3, 2, 0], "not in until they join");
     // Invited, they see the room itself, not its members or messages.
-    let peek = json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id });
+    let peek = json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id, "kind": "room" });
     app().room(&room.id, &newcomer).assert_ok(200, peek);
     app().members(&room.id, &newcomer, &[]).assert_error(404);
     app().messages(&room.id, &newcomer, &[]).assert_error(404);
     app().post_message(&room.id, &newcomer, "let me in").assert_error(404);
     app().join_as(&room.id, &newcomer).assert_ok(200, json!({ "present": true }));
     let seen = app().room(&room.id, &newcomer);
-    seen.assert_ok(200, json!({ "open": false, "name": "test room", "user_count": 4, "owner": room.owner.id }));
+    seen.assert_ok(
+        200,
+        json!({ "open": false, "name": "test room", "user_count": 4, "owner": room.owner.id, "kind": "room" }),
+    );
     assert_eq!(room.list("members")["users"][3], json!(newcomer.id));
 }
 
@@ -153,7 +156,10 @@ fn a_removed_member_loses_every_endpoint_of_a_closed_room() {
     assert_everything_404(&room.id, &room.admin.id, None);
     // Nothing they tried changed anything.
     let after = app().room(&room.id, &room.owner);
-    after.assert_ok(200, json!({ "open": false, "name": "test room", "user_count": 2, "owner": room.owner.id }));
+    after.assert_ok(
+        200,
+        json!({ "open": false, "name": "test room", "user_count": 2, "owner": room.owner.id, "kind": "room" }),
+    );
     assert_eq!(room.counts(), [2, 2, 0]);
 }
 

@@ -200,12 +200,13 @@ fn the_new_owner_has_every_owner_power() {
 fn an_admin_renames_the_room_and_gets_it_back_as_get_shows_it() {
     let room = Staffed::new(true);
     let renamed = app().update_room(&room.id, &room.admin, json!({ "name": "Ünïcode 部屋 '; --" }));
-    let expected = json!({ "open": true, "name": "Ünïcode 部屋 '; --", "user_count": 3, "owner": room.owner.id });
+    let expected =
+        json!({ "open": true, "name": "Ünïcode 部屋 '; --", "user_count": 3, "owner": room.owner.id, "kind": "room" });
     renamed.assert_ok(200, expected.clone());
     assert_eq!(app().room(&room.id, NOBODY).body, expected);
     // A form body works too, and an empty name is a name.
     let form = app().patch(&room.path("")).form(&[("key", &room.owner.key), ("name", "")]);
-    form.assert_ok(200, json!({ "open": true, "name": "", "user_count": 3, "owner": room.owner.id }));
+    form.assert_ok(200, json!({ "open": true, "name": "", "user_count": 3, "owner": room.owner.id, "kind": "room" }));
 }
 
 #[test]
@@ -221,7 +222,10 @@ fn closing_a_room_hides_it_from_strangers_at_once() {
     let stranger = app().sign_up("stranger");
     assert_eq!(app().room(&room.id, &stranger).status, 200);
     let closed = app().update_room(&room.id, &room.admin, json!({ "open": false }));
-    closed.assert_ok(200, json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id }));
+    closed.assert_ok(
+        200,
+        json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id, "kind": "room" }),
+    );
     app().room(&room.id, &stranger).assert_error(404);
     app().room(&room.id, NOBODY).assert_error(404);
     app().join_as(&room.id, &stranger).assert_error(404);
@@ -235,7 +239,10 @@ fn opening_a_closed_room_makes_it_visible_and_joinable() {
     let stranger = app().sign_up("stranger");
     app().join_as(&room.id, &stranger).assert_error(404);
     let opened = app().patch(&room.path("")).form(&[("key", &room.owner.key), ("open", "true")]);
-    opened.assert_ok(200, json!({ "open": true, "name": "test room", "user_count": 3, "owner": room.owner.id }));
+    opened.assert_ok(
+        200,
+        json!({ "open": true, "name": "test room", "user_count": 3, "owner": room.owner.id, "kind": "room" }),
+    );
     assert_eq!(app().room(&room.id, NOBODY).body["open"], json!(true));
     app().join_as(&room.id, &stranger).assert_ok(200, json!({ "present": true }));
     assert_eq!(room.counts(), [4, 2, 0]);

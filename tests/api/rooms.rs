@@ -23,7 +23,9 @@ fn a_room_can_be_created_at_room_without_the_slash() {
 fn a_new_room_is_open_unnamed_and_has_its_owner_as_only_member() {
     let owner = app().sign_up("owner");
     let room = app().create_room_with(NOBODY, json!({ "key": owner.key })).str("room_id");
-    app().room(&room, NOBODY).assert_ok(200, json!({ "open": true, "name": "", "user_count": 1, "owner": owner.id }));
+    app()
+        .room(&room, NOBODY)
+        .assert_ok(200, json!({ "open": true, "name": "", "user_count": 1, "owner": owner.id, "kind": "room" }));
     app().owner(&room, NOBODY).assert_ok(200, json!({ "owner": owner.id }));
     app().members(&room, NOBODY, &[]).assert_ok(200, json!({ "users": [owner.id], "index": 0, "user_count": 1 }));
     app().admins(&room, NOBODY, &[]).assert_ok(200, json!({ "users": [owner.id], "index": 0, "user_count": 1 }));
@@ -130,7 +132,7 @@ fn a_closed_room_is_visible_to_its_owner_and_members_only() {
     assert_eq!(hidden.body, missing.body);
     assert_eq!(
         app().get(&format!("/room/{room}")).query("key", &member.key).send().body,
-        json!({ "open": false, "name": "test room", "user_count": 2, "owner": owner.id })
+        json!({ "open": false, "name": "test room", "user_count": 2, "owner": owner.id, "kind": "room" })
     );
 }
 
@@ -164,7 +166,10 @@ fn an_admin_cannot_open_a_closed_room_which_stays_closed() {
     // Nor in a PATCH that renames too: nothing of it is done.
     app().update_room(&room.id, &room.admin, json!({ "name": "now public", "open": true })).assert_error(403);
     let seen = app().room(&room.id, &room.member);
-    seen.assert_ok(200, json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id }));
+    seen.assert_ok(
+        200,
+        json!({ "open": false, "name": "test room", "user_count": 3, "owner": room.owner.id, "kind": "room" }),
+    );
     app().room(&room.id, NOBODY).assert_error(404);
     app().messages(&room.id, NOBODY, &[]).assert_error(404);
 }
@@ -173,7 +178,10 @@ fn an_admin_cannot_open_a_closed_room_which_stays_closed() {
 fn an_admin_still_renames_and_closes_and_may_send_open_for_a_room_that_is_open() {
     let room = Staffed::new(true);
     let renamed = app().update_room(&room.id, &room.admin, json!({ "name": "renamed", "open": true }));
-    renamed.assert_ok(200, json!({ "open": true, "name": "renamed", "user_count": 3, "owner": room.owner.id }));
+    renamed.assert_ok(
+        200,
+        json!({ "open": true, "name": "renamed", "user_count": 3, "owner": room.owner.id, "kind": "room" }),
+    );
     let closed = app().update_room(&room.id, &room.admin, json!({ "open": false }));
     assert_eq!(closed.body["open"], json!(false), "{}", closed.text);
     app().update_room(&room.id, &room.admin, json!({ "open": true })).assert_error(403);
@@ -183,6 +191,9 @@ fn an_admin_still_renames_and_closes_and_may_send_open_for_a_room_that_is_open()
 fn the_owner_opens_a_closed_room() {
     let room = Staffed::new(false);
     let opened = app().update_room(&room.id, &room.owner, json!({ "name": "open house", "open": true }));
-    opened.assert_ok(200, json!({ "open": true, "name": "open house", "user_count": 3, "owner": room.owner.id }));
+    opened.assert_ok(
+        200,
+        json!({ "open": true, "name": "open house", "user_count": 3, "owner": room.owner.id, "kind": "room" }),
+    );
     assert_eq!(app().room(&room.id, NOBODY).body["open"], json!(true));
 }

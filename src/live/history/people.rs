@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{corrupt, sql, Ceiling, History, Told, ENDED_KEY_MILLIS};
 use crate::auth::session::KeyHash;
 use crate::domain::limits::{Counter, WriteKind, WriteLimit};
-use crate::domain::UserId;
+use crate::domain::{RoomId, UserId};
 use crate::error::ApiError;
 
 impl History {
@@ -100,6 +100,34 @@ impl History {
     pub fn set_departed(&self, user_id: &UserId, departed: bool) -> Result<(), ApiError> {
         let query = if departed { sql::ADD_DEPARTED } else { sql::REMOVE_DEPARTED };
         self.run(query, vec![user_id.to_string().into()])
+    }
+
+    /// Whether the user may not post here (a DM's other person declined, left or blocked them).
+    pub fn muted(&self, user_id: &UserId) -> Result<bool, ApiError> {
+        Ok(self.number(sql::MUTED, vec![user_id.to_string().into()])? != 0)
+    }
+
+    pub fn set_muted(&self, user_id: &UserId, muted: bool) -> Result<(), ApiError> {
+        let query = if muted { sql::ADD_MUTED } else { sql::REMOVE_MUTED };
+        self.run(query, vec![user_id.to_string().into()])
+    }
+
+    /// The room is the DM of this D1 room.
+    pub fn start_dm(&self, room_id: &RoomId) -> Result<(), ApiError> {
+        self.run(sql::START_DM, vec![room_id.to_string().into()])
+    }
+
+    /// The DM's room id, if the room is a DM whose first message D1 does not have yet.
+    pub fn dm_untold(&self) -> Result<Option<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            room_id: String,
+        }
+        Ok(self.rows::<Row>(sql::DM_UNTOLD, vec![])?.into_iter().next().map(|row| row.room_id))
+    }
+
+    pub fn first_message_told(&self) -> Result<(), ApiError> {
+        self.run(sql::FIRST_MESSAGE_TOLD, vec![])
     }
 
     pub fn set_banned(&self, user_id: &UserId, banned: bool) -> Result<(), ApiError> {

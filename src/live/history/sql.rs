@@ -43,6 +43,13 @@ pub const TOLD: &str = "SELECT EXISTS (SELECT 1 FROM ended_keys WHERE key_hash =
     (SELECT value FROM facts WHERE name = 'open') AS open";
 pub const ADD_DEPARTED: &str = "INSERT OR IGNORE INTO departed (user_id) VALUES (?)";
 pub const REMOVE_DEPARTED: &str = "DELETE FROM departed WHERE user_id = ?";
+pub const ADD_MUTED: &str = "INSERT OR IGNORE INTO muted (user_id) VALUES (?)";
+pub const REMOVE_MUTED: &str = "DELETE FROM muted WHERE user_id = ?";
+pub const MUTED: &str = "SELECT EXISTS (SELECT 1 FROM muted WHERE user_id = ?) AS n";
+pub const START_DM: &str = "INSERT OR IGNORE INTO dm (one, room_id) VALUES (1, ?)";
+/// The DM's room id, while D1 does not have its first message.
+pub const DM_UNTOLD: &str = "SELECT room_id FROM dm WHERE one = 1 AND first_message_told = 0";
+pub const FIRST_MESSAGE_TOLD: &str = "UPDATE dm SET first_message_told = 1 WHERE one = 1";
 pub const ADD_BANNED: &str = "INSERT OR IGNORE INTO banned (user_id) VALUES (?)";
 pub const REMOVE_BANNED: &str = "DELETE FROM banned WHERE user_id = ?";
 pub const FORGET_ENDED_KEYS: &str = "DELETE FROM ended_keys WHERE at < ?";
@@ -85,6 +92,12 @@ pub const ALL: &[(&str, &str)] = &[
     ("TOLD", TOLD),
     ("ADD_DEPARTED", ADD_DEPARTED),
     ("REMOVE_DEPARTED", REMOVE_DEPARTED),
+    ("ADD_MUTED", ADD_MUTED),
+    ("REMOVE_MUTED", REMOVE_MUTED),
+    ("MUTED", MUTED),
+    ("START_DM", START_DM),
+    ("DM_UNTOLD", DM_UNTOLD),
+    ("FIRST_MESSAGE_TOLD", FIRST_MESSAGE_TOLD),
     ("ADD_BANNED", ADD_BANNED),
     ("REMOVE_BANNED", REMOVE_BANNED),
     ("FORGET_ENDED_KEYS", FORGET_ENDED_KEYS),
@@ -121,6 +134,11 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS applied (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
     // Users whose last membership event is `member_left`.
     "CREATE TABLE IF NOT EXISTS departed (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    // In a DM, users who may not post (the other person declined, left or blocked them).
+    "CREATE TABLE IF NOT EXISTS muted (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    // A DM's room id (one row), and whether D1 has its first message (for the requests list).
+    "CREATE TABLE IF NOT EXISTS dm (one INTEGER PRIMARY KEY CHECK (one = 1), room_id TEXT NOT NULL,
+        first_message_told INTEGER NOT NULL DEFAULT 0)",
     // Users banned from the room, as the room was told.
     "CREATE TABLE IF NOT EXISTS banned (user_id TEXT PRIMARY KEY) WITHOUT ROWID",
     // Session keys (their hashes) the room was told ended, until no session could still live.

@@ -17,8 +17,10 @@ use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{search_form, search_grams, Page, RoomId, RoomName};
 use crate::error::ApiError;
 
+mod dms;
 mod query;
 
+pub use dms::{open_dm, requests_of, tell_first_message, OpenedDm, RequestRow};
 pub use query::{permitted, Room, RoomQuery, Written};
 
 /// The pieces of a room's name the directory searches by, as a JSON array for `json_each`.
@@ -163,8 +165,13 @@ pub async fn page(
 /// they are.
 pub async fn join(db: &Db, query: RoomQuery<'_>, now: i64) -> Result<Written, ApiError> {
     let now = [int(now)];
-    let writes: [(&str, &[JsValue]); 3] =
-        [(sql::ADD_MEMBER, &now), (sql::QUEUE_MEMBER_JOINED, &[]), (sql::TAKE_UP_INVITE, &[])];
+    let writes: [(&str, &[JsValue]); 5] = [
+        (sql::ADD_MEMBER, &now),
+        (sql::QUEUE_MEMBER_JOINED, &[]),
+        (sql::TAKE_UP_INVITE, &[]),
+        (sql::QUEUE_DM_VOICES, &[]),
+        (sql::TELL_DM_VOICES, &[]),
+    ];
     query.guarded_write(db, &writes).await
 }
 
@@ -177,12 +184,26 @@ pub async fn invite(db: &Db, query: RoomQuery<'_>, now: i64, limits: &Limits) ->
 
 /// The invitee declines, or an admin takes the invitation back.
 pub async fn withdraw(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::WITHDRAW_INVITE, &[]), (sql::QUEUE_INVITE_WITHDRAWN, &[])]).await
+    let writes: [(&str, &[JsValue]); 4] = [
+        (sql::WITHDRAW_INVITE, &[]),
+        (sql::QUEUE_INVITE_WITHDRAWN, &[]),
+        (sql::QUEUE_DM_VOICES, &[]),
+        (sql::TELL_DM_VOICES, &[]),
+    ];
+    query.guarded_write(db, &writes).await
 }
 
-/// The target leaves (target = caller) or is removed.
+/// The target leaves (target = caller) or is removed; the invitee of a DM declines it so.
 pub async fn remove(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::REMOVE_MEMBER, &[]), (sql::QUEUE_MEMBER_LEFT, &[])]).await
+    let writes: [(&str, &[JsValue]); 6] = [
+        (sql::REMOVE_MEMBER, &[]),
+        (sql::QUEUE_MEMBER_LEFT, &[]),
+        (sql::DECLINE_DM, &[]),
+        (sql::QUEUE_INVITE_WITHDRAWN, &[]),
+        (sql::QUEUE_DM_VOICES, &[]),
+        (sql::TELL_DM_VOICES, &[]),
+    ];
+    query.guarded_write(db, &writes).await
 }
 
 /// Bans the target, then removes them if present.
@@ -310,6 +331,7 @@ pub struct InviteRow {
     pub name: String,
     pub open: i64,
     pub user_count: i64,
+    pub kind: String,
     pub by: String,
     pub at: i64,
 }

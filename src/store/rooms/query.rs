@@ -8,7 +8,9 @@ use worker::D1PreparedStatement;
 use super::super::limits::{Counted, Limited};
 use super::super::outbox::{self, Row};
 use super::super::{optional_text, sql, text, Batch, Caller, Db, Results, Rows};
-use crate::domain::{Action, BannedBy, Refusal, Role, RoomId, RoomView, Situation, Standing, UserId};
+use crate::domain::{
+    dm_people, Action, BannedBy, Refusal, Role, RoomId, RoomKind, RoomView, Situation, Standing, UserId,
+};
 use crate::error::ApiError;
 
 /// A room as one request sees it.
@@ -20,13 +22,22 @@ pub struct Room {
     pub admin_count: i64,
     pub ban_count: i64,
     pub owner: UserId,
+    pub kind: RoomKind,
+    pub people: Option<[UserId; 2]>,
     pub situation: Situation,
 }
 
 impl Room {
     /// The room as every answer shows it.
     pub fn view(&self) -> RoomView {
-        RoomView { open: self.open, name: self.name.clone(), user_count: self.user_count, owner: self.owner }
+        RoomView {
+            open: self.open,
+            name: self.name.clone(),
+            user_count: self.user_count,
+            owner: self.owner,
+            kind: self.kind,
+            people: self.people,
+        }
     }
 }
 
@@ -83,6 +94,9 @@ pub(super) struct RoomRow {
     target_invited: i64,
     target_exists: i64,
     target_blocked_caller: i64,
+    kind: String,
+    people: Option<String>,
+    caller_muted: i64,
 }
 
 /// The room-scoped query: which room, who is asking (`?1`, `?2` of every room statement) and
@@ -130,13 +144,16 @@ impl<'a> RoomQuery<'a> {
     }
 
     fn room_of(&self, row: RoomRow) -> Room {
-        let is_owner = |user: &UserId| *user == row.owner;
+        let kind = RoomKind::stored(&row.kind);
+        // A DM has no owner or admins: its starter is one of its two people.
+        let powers = kind == RoomKind::Room;
+        let is_owner = |user: &UserId| powers && *user == row.owner;
         let standing =
             |user: Option<&UserId>, present: Option<i64>, admin: Option<i64>, ban: Option<i64>, invited: i64| {
                 Standing {
                     role: Role::from_membership(
                         present.map(|present| present != 0),
-                        admin.unwrap_or(0) != 0,
+                        powers && admin.unwrap_or(0) != 0,
                         user.is_some_and(is_owner),
                     ),
                     banned: ban.map(|by_owner| if by_owner != 0 { BannedBy::Owner } else { BannedBy::Admin }),
@@ -161,6 +178,8 @@ impl<'a> RoomQuery<'a> {
             target_exists: row.target_exists != 0,
             caller_is_target: self.caller.is_some() && self.caller_id() == self.target,
             target_blocked_caller: row.target_blocked_caller != 0,
+            kind,
+            caller_muted: row.caller_muted != 0,
         };
         Room {
             open: row.open != 0,
@@ -169,6 +188,8 @@ impl<'a> RoomQuery<'a> {
             admin_count: row.admin_count,
             ban_count: row.ban_count,
             owner: row.owner,
+            kind,
+            people: dm_people(row.people.as_deref()),
             situation,
         }
     }

@@ -2,21 +2,24 @@
 
 // The directory.
 
-pub const OPEN_ROOMS: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
+pub const OPEN_ROOMS: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind
   FROM rooms AS r WHERE r.open = 1 ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2";
 pub const OPEN_ROOM_COUNT: &str = "SELECT value AS count FROM counters WHERE name = 'open_rooms'";
 /// Open rooms whose name contains `?4`, found through the pieces from `?3` to `?5` (one
 /// piece, or those that start with a query shorter than a piece: a name may have several).
 /// `CROSS JOIN` keeps the pieces first: SQLite's planner, without statistics, would rather read
 /// every open room and look its pieces up.
-pub const OPEN_ROOMS_NAMED: &str = "SELECT DISTINCT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
+pub const OPEN_ROOMS_NAMED: &str =
+    "SELECT DISTINCT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind
   FROM room_grams AS g CROSS JOIN rooms AS r ON r.room_id = g.room_id
   WHERE g.gram BETWEEN ?3 AND ?5 AND r.open = 1 AND instr(r.name_search, ?4) > 0
   ORDER BY r.user_count DESC, r.room_id LIMIT ?1 OFFSET ?2";
 pub const OPEN_ROOM_NAMED_COUNT: &str =
     "SELECT count(DISTINCT g.room_id) AS count FROM room_grams AS g CROSS JOIN rooms AS r ON r.room_id = g.room_id
   WHERE g.gram BETWEEN ?1 AND ?3 AND r.open = 1 AND instr(r.name_search, ?2) > 0";
-pub const ROOMS_OF_USER: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner
+pub const ROOMS_OF_USER: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind,
+       (SELECT json_array(started_by, CASE WHEN started_by = low_id THEN high_id ELSE low_id END)
+          FROM dms WHERE room_id = r.room_id) AS people
   FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
   WHERE m.user_id = ?1 AND m.present = 1
   ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3";

@@ -34,7 +34,7 @@ pub const QUEUE_OWNER_CHANGED: &str = "INSERT INTO room_outbox (room_id, event)
 pub const QUEUE_ROOM_UPDATED: &str = "INSERT INTO room_outbox (room_id, event)
  SELECT room_id, json_object('type', 'room_updated', 'room', json_object(
         'open', json(CASE open WHEN 1 THEN 'true' ELSE 'false' END), 'name', name,
-        'user_count', user_count, 'owner', owner_id))
+        'user_count', user_count, 'owner', owner_id, 'kind', kind))
    FROM rooms WHERE room_id = ?1 AND changes() > 0";
 pub const QUEUE_ROOM_DELETED: &str = "INSERT INTO room_outbox (room_id, event)
  SELECT ?1, json_object('type', 'room_deleted') WHERE changes() > 0";
@@ -54,7 +54,11 @@ pub const QUEUE_NEW_OWNERS_ADMINS: &str = "INSERT INTO room_outbox (room_id, eve
   WHERE admin = 0
     AND (room_id, user_id) IN (
         SELECT room_id, owner_id FROM rooms
-         WHERE room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))";
+         WHERE kind = 'room' AND room_id IN (SELECT room_id FROM members WHERE user_id = ?1 AND present = 1))";
+/// Before `DELETE_USER`: the other person of each of the user's DMs may no longer post there
+/// (nobody would read it).
+pub const QUEUE_DM_PEERS_MUTED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', 'muted', 'user_id', user_id) FROM dm_voices WHERE peer_id = ?1 AND NOT told";
 /// Before `DELETE_OWNED_ROOMS`: the rooms it deletes.
 pub const QUEUE_OWNED_ROOMS_DELETED: &str = "INSERT INTO room_outbox (room_id, event)
  SELECT room_id, json_object('type', 'room_deleted') FROM rooms WHERE owner_id = ?1";
@@ -94,3 +98,36 @@ pub const LIVE_KEY: &str = "INSERT OR IGNORE INTO live_keys (key_hash, room_id)
  SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?2)";
 /// When the key's session ends, unless it ends sooner.
 pub const SESSION_EXPIRY: &str = "SELECT expires_at FROM sessions WHERE key_hash = ?1";
+
+// Direct messages: whether each of a DM's two people may post (`dm_voices`), told to its
+// object by the writes that change it: each queues what changed (`muted <> told`), then
+// `TELL_..._VOICES` notes it as told, so that a write that changed nothing queues nothing.
+
+/// After a join, a leave or an invitation's end in room `?1`, if it is a DM.
+pub const QUEUE_DM_VOICES: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', CASE WHEN muted THEN 'muted' ELSE 'unmuted' END, 'user_id', user_id)
+   FROM dm_voices WHERE room_id = ?1 AND muted <> told";
+pub const TELL_DM_VOICES: &str = "UPDATE dms
+    SET low_muted = (SELECT muted FROM dm_voices AS v WHERE v.room_id = dms.room_id AND v.user_id = dms.low_id),
+        high_muted = (SELECT muted FROM dm_voices AS v WHERE v.room_id = dms.room_id AND v.user_id = dms.high_id)
+  WHERE room_id = ?1";
+/// After a block or unblock between `?1` and `?2`, or the opening of their DM.
+pub const QUEUE_PAIR_VOICES: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', CASE WHEN muted THEN 'muted' ELSE 'unmuted' END, 'user_id', user_id)
+   FROM dm_voices
+  WHERE room_id = (SELECT room_id FROM dms WHERE low_id = min(?1, ?2) AND high_id = max(?1, ?2)) AND muted <> told";
+pub const TELL_PAIR_VOICES: &str = "UPDATE dms
+    SET low_muted = (SELECT muted FROM dm_voices AS v WHERE v.room_id = dms.room_id AND v.user_id = dms.low_id),
+        high_muted = (SELECT muted FROM dm_voices AS v WHERE v.room_id = dms.room_id AND v.user_id = dms.high_id)
+  WHERE low_id = min(?1, ?2) AND high_id = max(?1, ?2)";
+/// After `INSERT_DM_ROOM`, `INSERT_DM` and `INVITE_TO_DM` (`?3` the new room): the room's object
+/// learns it is a DM (it then tells D1 its first message), and its sockets the invitation.
+pub const QUEUE_DM_STARTED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?3, json_object('type', 'dm_started', 'room_id', ?3) WHERE EXISTS (SELECT 1 FROM dms WHERE room_id = ?3)";
+pub const QUEUE_DM_INVITED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT ?3, json_object('type', 'member_invited', 'user_id', ?2, 'by', ?1)
+  WHERE EXISTS (SELECT 1 FROM dms WHERE room_id = ?3)";
+/// After `OPEN_DM`: the caller joined, if they were not in.
+pub const QUEUE_DM_JOINED: &str = "INSERT INTO room_outbox (room_id, event)
+ SELECT room_id, json_object('type', 'member_joined', 'user_id', ?1)
+   FROM dms WHERE low_id = min(?1, ?2) AND high_id = max(?1, ?2) AND changes() > 0";

@@ -4,7 +4,8 @@
 
 /// The room with the caller's (`?2`) and the target's (`?3`) standing in it (membership, ban,
 /// invitation); either may be NULL. A ban reads as whether the owner placed it, NULL for none.
-/// And whether the target blocked the caller.
+/// And whether the target blocked the caller; the room's kind, and, in a DM, its two people
+/// (the starter first, as a JSON array) and whether the caller may not post (`dm_voices`; a DM whose other person's account is gone has no row there).
 pub const ROOM: &str = "SELECT r.open, r.name, r.user_count, r.admin_count, r.ban_count, r.owner_id AS owner,
        c.present AS caller_present, c.admin AS caller_admin,
        (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?2) AS caller_ban,
@@ -13,7 +14,11 @@ pub const ROOM: &str = "SELECT r.open, r.name, r.user_count, r.admin_count, r.ba
        (SELECT by_owner FROM bans WHERE room_id = ?1 AND user_id = ?3) AS target_ban,
        EXISTS (SELECT 1 FROM invites WHERE room_id = ?1 AND user_id = ?3) AS target_invited,
        EXISTS (SELECT 1 FROM users WHERE user_id = ?3) AS target_exists,
-       EXISTS (SELECT 1 FROM blocks WHERE user_id = ?3 AND blocked_id = ?2) AS target_blocked_caller
+       EXISTS (SELECT 1 FROM blocks WHERE user_id = ?3 AND blocked_id = ?2) AS target_blocked_caller,
+       r.kind,
+       (SELECT json_array(started_by, CASE WHEN started_by = low_id THEN high_id ELSE low_id END)
+          FROM dms WHERE room_id = ?1) AS people,
+       coalesce((SELECT muted FROM dm_voices WHERE room_id = ?1 AND user_id = ?2), r.kind = 'dm') AS caller_muted
   FROM rooms AS r
   LEFT JOIN members AS c ON c.room_id = r.room_id AND c.user_id = ?2
   LEFT JOIN members AS t ON t.room_id = r.room_id AND t.user_id = ?3
@@ -99,19 +104,21 @@ pub const WITHDRAW_INVITE: &str = "DELETE FROM invites
 /// A ban takes the banned person's invitation too.
 pub const DELETE_BANNED_INVITE: &str = "DELETE FROM invites
   WHERE room_id = ?1 AND user_id = ?3 AND EXISTS (SELECT 1 FROM bans WHERE room_id = ?1 AND user_id = ?3)";
-/// The invitations of one person (`?1`), newest first, with their rooms: `?2` the limit, `?3`
-/// the offset.
-pub const INVITES_OF_USER: &str = "SELECT i.room_id, r.name, r.open, r.user_count, i.by_id AS by, i.at
+/// The invitations of one person (`?1`) to rooms (a DM's is a request), newest first, with
+/// their rooms: `?2` the limit, `?3` the offset.
+pub const INVITES_OF_USER: &str = "SELECT i.room_id, r.name, r.open, r.user_count, r.kind, i.by_id AS by, i.at
   FROM invites AS i JOIN rooms AS r ON r.room_id = i.room_id
-  WHERE i.user_id = ?1 ORDER BY i.at DESC, i.room_id DESC LIMIT ?2 OFFSET ?3";
-pub const INVITE_COUNT_OF_USER: &str = "SELECT count(*) AS count FROM invites WHERE user_id = ?1";
+  WHERE i.user_id = ?1 AND i.kind = 'room' ORDER BY i.at DESC, i.room_id DESC LIMIT ?2 OFFSET ?3";
+pub const INVITE_COUNT_OF_USER: &str = "SELECT count(*) AS count FROM invites WHERE user_id = ?1 AND kind = 'room'";
+/// An invitee of a DM declines by leaving it (`?2` = `?3`).
+pub const DECLINE_DM: &str = "DELETE FROM invites WHERE room_id = ?1 AND user_id = ?3 AND ?2 = ?3 AND kind = 'dm'";
 /// The target leaves (target = caller) or is removed: by the owner, or by an admin if the
-/// target is no admin; never the owner.
+/// target is no admin; never the owner. A DM has no owner (nor admins): its people leave.
 pub const REMOVE_MEMBER: &str = "UPDATE members SET present = 0, admin = 0
   WHERE room_id = ?1 AND user_id = ?3 AND present = 1
-    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3 AND kind = 'room')
     AND (?2 = ?3
-         OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
+         OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2 AND kind = 'room')
          OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
              AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))";
 /// Someone else who exists, by the same rule as a removal. Written before the removal that
@@ -122,7 +129,7 @@ pub const INSERT_BAN: &str = "INSERT INTO bans (room_id, user_id, banned_at, by_
   WHERE ?2 <> ?3
     AND EXISTS (SELECT 1 FROM users WHERE user_id = ?3)
     AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
-    AND (EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)
+    AND (EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2 AND kind = 'room')
          OR (EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2 AND admin = 1)
              AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND admin = 1)))
  ON CONFLICT (room_id, user_id) DO UPDATE SET by_owner = 1 WHERE excluded.by_owner = 1";
@@ -138,13 +145,13 @@ pub const DELETE_BAN: &str = "DELETE FROM bans
 /// nothing, and touches no row: the event queued after a write (`changes()`) is then none.
 pub const PROMOTE: &str = "UPDATE members SET admin = 1
   WHERE room_id = ?1 AND user_id = ?3 AND present = 1 AND admin = 0
-    AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2)";
+    AND EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2 AND kind = 'room')";
 pub const DEMOTE: &str = "UPDATE members SET admin = 0
   WHERE room_id = ?1 AND user_id = ?3 AND admin = 1
     AND NOT EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?3)
     AND (?2 = ?3 OR EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1 AND owner_id = ?2))";
 pub const HAND_OVER: &str = "UPDATE rooms SET owner_id = ?3
-  WHERE room_id = ?1 AND owner_id = ?2 AND ?3 <> ?2
+  WHERE room_id = ?1 AND owner_id = ?2 AND ?3 <> ?2 AND kind = 'room'
     AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?3 AND present = 1)";
 /// By an admin; opening a closed room (`?6` = 1), by the owner alone; a rename (`?4`), under
 /// the ceiling of renames (`?8` now, `?9` the window, `?10` the ceiling). An update that would
@@ -180,4 +187,59 @@ pub const COUNT_RENAME: &str = "INSERT INTO write_counts (user_id, kind, window_
         window_start = CASE WHEN window_start > ?8 - ?9 THEN window_start ELSE ?8 END";
 /// The room goes with its memberships and bans (foreign keys cascade); its object, told by
 /// the event queued after it, wipes its messages.
-pub const DELETE_ROOM: &str = "DELETE FROM rooms WHERE room_id = ?1 AND owner_id = ?2";
+pub const DELETE_ROOM: &str = "DELETE FROM rooms WHERE room_id = ?1 AND owner_id = ?2 AND kind = 'room'";
+
+// Direct messages: `?1` the caller, `?2` the other person, `?3` the id of the DM's room should
+// it be new, `?4` now, `?5` and `?6` the window and ceiling of DMs started. The pair is found
+// ordered, `min(?1, ?2)` and `max(?1, ?2)`, as `dms` keeps it.
+
+/// Whether the other person exists and blocked the caller, and the pair's DM, before the writes.
+pub const DM_BEFORE: &str = "SELECT EXISTS (SELECT 1 FROM users WHERE user_id = ?2) AS other_exists,
+       EXISTS (SELECT 1 FROM blocks WHERE user_id = ?2 AND blocked_id = ?1) AS blocked,
+       (SELECT room_id FROM dms WHERE low_id = min(?1, ?2) AND high_id = max(?1, ?2)) AS room_id";
+/// A new DM's room, closed and nameless, owned by its starter (who has no owner powers in it):
+/// only if the pair has none, the other person exists and did not block the caller, and the
+/// caller is under their ceiling of DMs started.
+pub const INSERT_DM_ROOM: &str = "INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at, kind)
+ SELECT ?3, '', '', 0, ?1, ?4, 'dm' FROM users
+  WHERE user_id = ?2 AND ?1 <> ?2
+    AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1)
+    AND NOT EXISTS (SELECT 1 FROM blocks WHERE user_id = ?2 AND blocked_id = ?1)
+    AND NOT EXISTS (SELECT 1 FROM dms WHERE low_id = min(?1, ?2) AND high_id = max(?1, ?2))
+    AND NOT EXISTS (SELECT 1 FROM write_counts
+                     WHERE user_id = ?1 AND kind = 'dm' AND window_start > ?4 - ?5 AND count >= ?6)";
+/// The pair's DM is that room, if it was made now; its other person is invited to it.
+pub const INSERT_DM: &str = "INSERT INTO dms (low_id, high_id, room_id, started_by, at)
+ SELECT min(?1, ?2), max(?1, ?2), ?3, ?1, ?4 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?3)";
+pub const INVITE_TO_DM: &str = "INSERT INTO invites (room_id, user_id, by_id, at, kind)
+ SELECT ?3, ?2, ?1, ?4, 'dm' WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?3)";
+pub const COUNT_DM: &str = "INSERT INTO write_counts (user_id, kind, window_start, count)
+ SELECT ?1, 'dm', ?4, 1 WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?3)
+ ON CONFLICT (user_id, kind) DO UPDATE
+    SET count = CASE WHEN window_start > ?4 - ?5 THEN count + 1 ELSE 1 END,
+        window_start = CASE WHEN window_start > ?4 - ?5 THEN window_start ELSE ?4 END";
+/// The caller opens the pair's DM: they are in it from now (a new one, or one they declined
+/// or left), unless the other person blocked them. Their invitation, if any, is used up.
+pub const OPEN_DM: &str = "INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
+ SELECT d.room_id, ?1, ?4, 1, 0, r.join_seq + 1 FROM dms AS d JOIN rooms AS r ON r.room_id = d.room_id
+  WHERE d.low_id = min(?1, ?2) AND d.high_id = max(?1, ?2)
+    AND NOT EXISTS (SELECT 1 FROM blocks WHERE user_id = ?2 AND blocked_id = ?1)
+ ON CONFLICT (room_id, user_id) DO UPDATE
+    SET present = 1, joined_at = excluded.joined_at, position = excluded.position
+  WHERE members.present = 0";
+pub const TAKE_UP_DM_INVITE: &str = "DELETE FROM invites
+  WHERE user_id = ?1
+    AND room_id = (SELECT room_id FROM dms WHERE low_id = min(?1, ?2) AND high_id = max(?1, ?2))
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = invites.room_id AND user_id = ?1 AND present = 1)";
+/// The pair's DM, after the writes.
+pub const DM_ROOM: &str = "SELECT d.room_id, m.present
+  FROM dms AS d LEFT JOIN members AS m ON m.room_id = d.room_id AND m.user_id = ?1
+  WHERE d.low_id = min(?1, ?2) AND d.high_id = max(?1, ?2)";
+/// The DM requests of one person (`?1`), newest first: `?2` the limit, `?3` the offset.
+pub const REQUESTS_OF_USER: &str = "SELECT i.room_id, i.by_id AS from_id, d.first_message, i.at
+  FROM invites AS i JOIN dms AS d ON d.room_id = i.room_id
+  WHERE i.user_id = ?1 AND i.kind = 'dm' ORDER BY i.at DESC, i.room_id DESC LIMIT ?2 OFFSET ?3";
+pub const REQUEST_COUNT_OF_USER: &str = "SELECT count(*) AS count FROM invites WHERE user_id = ?1 AND kind = 'dm'";
+/// Written by the DM's room object when its first message is posted (`?1` the room, `?2` the
+/// text).
+pub const FIRST_MESSAGE: &str = "UPDATE dms SET first_message = ?2 WHERE room_id = ?1 AND first_message IS NULL";

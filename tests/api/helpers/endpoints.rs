@@ -150,6 +150,23 @@ impl TestApp {
         self.delete(&format!("/room/{room}/invites/{user_id}")).by(by).json(json!({}))
     }
 
+    /// `PUT /dm/{user_id}`: the caller's DM with that person.
+    pub fn dm(&self, by: impl AsKey, user_id: &str) -> Resp {
+        self.put(&format!("/dm/{user_id}")).by(by).json(json!({}))
+    }
+
+    /// `GET /user/{id}/requests`: the DMs others started with the user, unanswered.
+    pub fn requests(&self, user: &User) -> Resp {
+        self.get(&format!("/user/{}/requests", user.id)).by(user).send()
+    }
+
+    /// `PUT /user/{id}/blocks/{other}` (`block`) or `DELETE` it.
+    pub fn block(&self, user: &User, other: &str, block: bool) -> Resp {
+        let path = format!("/user/{}/blocks/{other}", user.id);
+        let call = if block { self.put(&path) } else { self.delete(&path) };
+        call.by(user).json(json!({}))
+    }
+
     /// An admin invites `user`, who joins: the way into a closed room.
     pub fn bring_in(&self, room: &str, admin: impl AsKey, user: &User) {
         self.invite(room, admin, &user.id).assert_ok(200, json!({ "invited": true }));
