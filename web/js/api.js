@@ -44,6 +44,7 @@ import * as session from './session.js';
 /** @typedef {Schemas['UserList']} UserList */
 /** @typedef {Schemas['BlockList']} BlockList */
 /** @typedef {Schemas['InvitationList']} InvitationList */
+/** @typedef {Schemas['DmRequestList']} DmRequestList */
 /** @typedef {Schemas['Message']} Message */
 /** @typedef {Schemas['DeletedMessage']} DeletedMessage */
 /** @typedef {Message | DeletedMessage} HistoryItem a message as history and the live socket show it */
@@ -172,6 +173,13 @@ export const logOut = () => call('DELETE', '/token', { auth: true, body: /** @sa
 export const user = (id) => call('GET', `/user/${enc(id)}`);
 /** @type {(handle: string) => Promise<Answer<'getUserByHandle', 200>>} */
 export const byHandle = (handle) => call('GET', `/handle/${enc(handle)}`);
+/**
+ * The person with a handle someone typed: an unknown or malformed one is a 404 that says so.
+ * @type {(handle: string) => Promise<Answer<'getUserByHandle', 200>>}
+ */
+export const personByHandle = (handle) => byHandle(handle).catch((error) => {
+  throw error.status === 404 || error.status === 400 ? new ApiError(404, `Nobody has the handle @${handle}.`) : error;
+});
 /** @type {(q: string, offset: number, limit: number) => Promise<Answer<'findPeople', 200>>} */
 export const findPeople = (q, offset, limit) => call('GET', '/users', { auth: true, query: /** @satisfies {Query<'findPeople'>} */ ({ q, offset, limit }) });
 /** @type {(offset: number, limit: number) => Promise<Answer<'listBlocks', 200>>} */
@@ -247,6 +255,10 @@ export const addMember = (id, user_id) => call('POST', room(id, '/members'), { a
 export const invite = (id, user_id) => call('POST', room(id, '/invites'), { auth: true, body: /** @satisfies {AuthBody<'inviteUser'>} */ ({ user_id }) });
 /** @type {(id: string) => Promise<Answer<'withdrawInvite', 204>>} the person declines their invitation */
 export const declineInvite = (id) => call('DELETE', room(id, `/invites/${enc(me())}`), { auth: true });
+/** @type {(user_id: string) => Promise<Answer<'openDm', 200>>} */
+export const openDm = (user_id) => call('PUT', `/dm/${enc(user_id)}`, { auth: true });
+/** @type {(offset: number, limit: number) => Promise<Answer<'listDmRequests', 200>>} */
+export const dmRequests = (offset, limit) => call('GET', `/user/${enc(me())}/requests`, { auth: true, query: /** @satisfies {Query<'listDmRequests'>} */ ({ offset, limit }) });
 /** @type {(offset: number, limit: number) => Promise<Answer<'listInvites', 200>>} */
 export const invites = (offset, limit) => call('GET', `/user/${enc(me())}/invites`, { auth: true, query: /** @satisfies {Query<'listInvites'>} */ ({ offset, limit }) });
 /** @type {(id: string, user_id: string) => Promise<Answer<'removeMember', 200>>} */

@@ -45,6 +45,11 @@ export function afterEvent(standing, frame, me) {
       if (frame.user_id === me && role === 'admin') role = 'member';
       break;
     case 'owner_changed':
+      // A DM has no owner powers (its starter's account went: it passed to the other person).
+      if (info.kind === 'dm') {
+        info = { ...info, owner: frame.owner };
+        break;
+      }
       // The new owner is an admin; the one before stays an admin.
       admins.add(frame.owner);
       if (frame.owner === me) role = 'owner';

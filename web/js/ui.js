@@ -216,12 +216,12 @@ export function copyField(label, value, { big = false } = {}) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'row copy' }, input, button), status);
 }
 
-/** @typedef {import('./api.js').UserList | import('./api.js').RoomList | import('./api.js').BlockList | import('./api.js').InvitationList} Page the API's list shapes */
+/** @typedef {import('./api.js').UserList | import('./api.js').RoomList | import('./api.js').BlockList | import('./api.js').InvitationList | import('./api.js').DmRequestList} Page the API's list shapes */
 /**
  * One entry of a list: a user id of a UserList, a RoomSummary of a RoomList, a Blocked of a
  * BlockList.
  * @template {Page} P
- * @typedef {P extends import('./api.js').UserList ? P['users'][number] : P extends import('./api.js').RoomList ? P['rooms'][number] : P extends import('./api.js').BlockList ? P['blocks'][number] : P extends import('./api.js').InvitationList ? P['invites'][number] : never} ItemOf
+ * @typedef {P extends import('./api.js').UserList ? P['users'][number] : P extends import('./api.js').RoomList ? P['rooms'][number] : P extends import('./api.js').BlockList ? P['blocks'][number] : P extends import('./api.js').InvitationList ? P['invites'][number] : P extends import('./api.js').DmRequestList ? P['requests'][number] : never} ItemOf
  */
 
 /**
@@ -236,6 +236,7 @@ function itemsOf(page) {
     'users' in page ? { items: page.users, total: page.user_count }
       : 'blocks' in page ? { items: page.blocks, total: page.block_count }
         : 'invites' in page ? { items: page.invites, total: page.invite_count }
+        : 'requests' in page ? { items: page.requests, total: page.request_count }
         : { items: page.rooms, total: page.room_count });
 }
 

@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { append, emit, fill, h } from '../dom.js';
-import { confirmDialog, field, handleOf, pagedList, userLabel, userText } from '../ui.js';
+import { confirmDialog, field, flash, handleOf, navigate, pagedList, userLabel, userText } from '../ui.js';
 
 /**
  * The people panel: `update(state)` draws it for a RoomState (room.js). Every change it offers
@@ -20,13 +20,14 @@ export function peoplePanel() {
   const admins = h('div');
   const manage = h('div');
   const bans = h('div');
-  fill(element, h('h2', { id: 'people-title' }, 'People'), h('h3', {}, 'Members'), members, h('h3', {}, 'Admins'), admins, manage, bans);
+  fill(element, h('h2', { id: 'people-title' }, 'People'), h('h3', {}, 'Members'), members, admins, manage, bans);
 
   /** @param {import('./room.js').RoomState} state */
   function update(state) {
     const isAdmin = state.role === 'owner' || state.role === 'admin';
     fill(members, membersList(state, change));
-    fill(admins, adminsList(state));
+    // A DM has no admins to list.
+    fill(admins, state.info.kind !== 'dm' && [h('h3', {}, 'Admins'), adminsList(state)]);
     fill(bans, isAdmin && bansList(state, change));
     // The form is drawn anew only when the person gains or loses it: others joining or being
     // promoted (the room's events) must not throw away a user id half typed.
@@ -50,8 +51,23 @@ export function peoplePanel() {
  * @param {import('../api.js').UserId} userId
  */
 function roleOf(state, userId) {
+  if (state.info.kind === 'dm') return 'member';
   if (userId === state.info.owner) return 'owner';
   return state.admins.has(userId) ? 'admin' : 'member';
+}
+
+/**
+ * Opens the direct message with someone (started now if there was none) and goes to it; what
+ * went wrong, if anything did, shows in the flash.
+ * @param {import('../api.js').UserId} userId
+ */
+export async function openDm(userId) {
+  try {
+    const { room_id } = await api.openDm(userId);
+    navigate(`#/room/${encodeURIComponent(room_id)}`);
+  } catch (/** @type {any} an ApiError */ error) {
+    flash(error.message, 'error');
+  }
 }
 
 /**
@@ -95,6 +111,12 @@ function memberActions(state, change, userId, li) {
     else button('Make admin', () => [who(), ' is now an admin.'], () => api.promote(roomId, userId));
     button('Make owner', () => [who(), ' now owns the room.'], () => api.handOver(roomId, userId),
       () => ['Hand the room over to ', who(), '? You stay an admin, but only the new owner can undo this.']);
+  }
+  if (!self && state.info.kind !== 'dm') {
+    // A direct message with them: theirs to accept.
+    const name = h('span', { class: 'sr-only' });
+    names.push(name);
+    buttons.push(h('button', { type: 'button', class: 'small', onclick: () => openDm(userId) }, 'Message', name));
   }
   if (!self) {
     // Anyone may block anyone else: their messages are hidden, and they cannot reach one in a
@@ -191,9 +213,7 @@ function manageForm(state, change) {
     const wanted = handleOf(handle.control.value);
     const ban = /** @type {HTMLButtonElement | null} */ (event.submitter)?.value === 'ban';
     change(form, ban ? ['@', wanted, ' is banned.'] : ['@', wanted, ' is invited: they join when they accept.'], async () => {
-      const person = await api.byHandle(wanted).catch((error) => {
-        throw error.status === 404 || error.status === 400 ? new api.ApiError(404, `Nobody has the handle @${wanted}.`) : error;
-      });
+      const person = await api.personByHandle(wanted);
       await (ban ? api.ban(state.id, person.user_id) : api.invite(state.id, person.user_id));
       handle.control.value = '';
       fill(suggestions);

@@ -71,7 +71,7 @@ export function renderRoom(main, roomId) {
   /** @type {any} setTimeout's id, or null: clearTimeout takes both (the DOM's types want a number) */
   let timer = null;
 
-  const head = roomHead();
+  const head = roomHead(me);
   // Outcomes of actions in the side panels; they survive the panels being drawn again.
   const status = h('p', { class: 'status', role: 'status', tabindex: -1 });
   const line = errorLine();
@@ -172,8 +172,10 @@ export function renderRoom(main, roomId) {
   }
 
   async function leave() {
-    const { open, name } = /** @type {RoomState} start() has read the room */ (state).info;
-    const question = ['Leave “', userText(roomName(name)), '”? It is closed: only an admin can add you back.'];
+    const { open, name, kind } = /** @type {RoomState} start() has read the room */ (state).info;
+    const question = kind === 'dm'
+      ? 'Leave this direct message? The other person cannot write to you here until you message them again.'
+      : ['Leave “', userText(roomName(name)), '”? It is closed: only an admin can add you back.'];
     if (!open && !(await confirmDialog(question, 'Leave room'))) return;
     leaving = true;
     await busy(head.element, head.line, async () => {
@@ -184,7 +186,7 @@ export function renderRoom(main, roomId) {
       }
       if (!open) {
         stop();
-        flash(['You left “', userText(roomName(name)), '”.']);
+        flash(kind === 'dm' ? 'You left the direct message.' : ['You left “', userText(roomName(name)), '”.']);
         navigate('#/mine');
         return;
       }
@@ -380,7 +382,9 @@ async function readStanding(roomId, me) {
     // There is no "my role" endpoint: the admins list says it (up to 500 admins).
     api.admins(roomId, 0, 500),
   ]);
-  const role = info.owner === me ? 'owner' : !present ? 'outsider' : admins.users.includes(me) ? 'admin' : 'member';
+  // A DM has no owner or admins: its two people are members.
+  const role = info.kind === 'dm' ? (present ? 'member' : 'outsider')
+    : info.owner === me ? 'owner' : !present ? 'outsider' : admins.users.includes(me) ? 'admin' : 'member';
   return { info, role, admins: new Set(admins.users) };
 }
 
@@ -395,7 +399,7 @@ const peopleOf = (state) => `${state.info.owner} ${state.info.user_count} ${[...
  * `chatrooms:join-room` / `chatrooms:leave-room`); `line` shows what went wrong with those.
  * Returns { element, line, update(state) }.
  */
-function roomHead() {
+function roomHead(/** @type {string} */ me) {
   const title = h('h1', {}, 'Room');
   const meta = h('p', { class: 'room-meta' });
   const actions = h('div', { class: 'actions' });
@@ -405,11 +409,20 @@ function roomHead() {
 
   /** @param {RoomState} state */
   function update({ info, role }) {
-    fill(title, userText(roomName(info.name)));
-    document.title = `${isolated(roomName(info.name))} · chatrooms`;
-    fill(meta,
-      `${info.open ? 'Open' : 'Closed'} room · ${info.user_count} ${info.user_count === 1 ? 'member' : 'members'} · owner `,
-      userLabel(info.owner), ` · ${YOU_ARE[role]}`);
+    if (info.kind === 'dm') {
+      // A DM has no name: it is the other person's.
+      const other = info.people?.find((id) => id !== me);
+      const named = (/** @type {string} */ name) => { document.title = `${isolated(name)} · chatrooms`; };
+      fill(title, 'Direct message', other && [' with ', userLabel(other, named)]);
+      if (!other) document.title = 'Direct message · chatrooms';
+      fill(meta, info.user_count === 2 ? 'You both are in it' : 'Waiting for the other person', ` · ${YOU_ARE[role]}`);
+    } else {
+      fill(title, userText(roomName(info.name)));
+      document.title = `${isolated(roomName(info.name))} · chatrooms`;
+      fill(meta,
+        `${info.open ? 'Open' : 'Closed'} room · ${info.user_count} ${info.user_count === 1 ? 'member' : 'members'} · owner `,
+        userLabel(info.owner), ` · ${YOU_ARE[role]}`);
+    }
     // Redrawn only when they change, so that the periodic refresh never takes focus away.
     const drawn = `${role} ${info.open}`;
     if (actions.dataset.for === drawn) return;

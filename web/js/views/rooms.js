@@ -1,14 +1,21 @@
 // Finding rooms: "My rooms" (with the form that creates one) and the directory of open rooms.
 
 import * as api from '../api.js';
-import { h } from '../dom.js';
-import { errorLine, field, navigate, onSubmit, pagedList, roomName, showError, userLabel, userText } from '../ui.js';
+import { fill, h } from '../dom.js';
+import * as session from '../session.js';
+import { errorLine, field, handleOf, navigate, onSubmit, pagedList, roomName, showError, userLabel, userText } from '../ui.js';
 
 /**
  * One room in a list: its name links to it.
  * @param {import('../api.js').RoomSummary} room
  */
 function roomItem(room) {
+  if (room.kind === 'dm') {
+    const other = room.people?.find((id) => id !== session.current()?.user_id);
+    return h('li', { class: 'room-item' },
+      h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, 'Direct message', other && [' with ', userLabel(other)]),
+      h('span', { class: 'muted' }, room.user_count === 2 ? 'you both are in it' : 'waiting for the other person'));
+  }
   return h('li', { class: 'room-item' },
     h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, userText(roomName(room.name))),
     h('span', { class: 'muted' },
@@ -26,58 +33,132 @@ export function renderMyRooms(main) {
   });
   main.append(
     h('h1', {}, 'My rooms'),
+    requests(rooms),
     invitations(rooms),
     h('section', { 'aria-label': 'Rooms you are in' }, rooms),
+    messageForm(),
     createRoomForm());
 }
 
 /**
- * The rooms one is invited to, each with Accept (join, then open it) and Decline; shown only
- * while there are some.
+ * What waits for one's yes or no (message requests, invitations): a card shown only while there
+ * are some, each entry with Accept (join its room, then open it) and Decline.
+ * @template {import('../api.js').DmRequestList | import('../api.js').InvitationList} P
+ * @param {object} options
+ * @param {string} options.title the card's heading, and its list's label
+ * @param {string} options.hint what the card is for
+ * @param {string} options.empty
+ * @param {(offset: number, limit: number) => Promise<P>} options.fetchPage
+ * @param {(page: P) => number} options.total
+ * @param {(item: import('../ui.js').ItemOf<P>) => { room_id: string, name: () => import('../dom.js').Child, shown: import('../dom.js').Child[], decline: () => Promise<unknown>, declined: () => import('../dom.js').Child[] }} options.entry
+ *   the entry's room, what names it (to screen readers, beside Accept and Decline), how it
+ *   shows, how it is declined and what is said once it is
  * @param {HTMLDivElement & { reset(): Promise<void> }} mine the list of one's rooms, read again after a choice
  */
-function invitations(mine) {
+function waiting({ title, hint, empty, fetchPage, total, entry }, mine) {
   const status = h('p', { class: 'status', role: 'status' });
   const line = errorLine();
   /** @type {HTMLDivElement & { reset(): Promise<void> }} */
   const list = pagedList({
-    label: 'Invitations',
+    label: title,
     fetchPage: async (offset, limit) => {
-      const page = await api.invites(offset, limit);
-      section.hidden = page.invite_count === 0;
+      const page = await fetchPage(offset, limit);
+      section.hidden = total(page) === 0;
       return page;
     },
-    render: (invitation) => {
-      const name = userText(roomName(invitation.room.name));
+    render: (item) => {
+      const { room_id, name, shown, decline, declined } = entry(item);
       const choose = (/** @type {boolean} */ accept) => async () => {
         showError(line, null);
         try {
           if (accept) {
-            await api.join(invitation.room_id);
-            navigate(`#/room/${encodeURIComponent(invitation.room_id)}`);
+            await api.join(room_id);
+            navigate(`#/room/${encodeURIComponent(room_id)}`);
             return;
           }
-          await api.declineInvite(invitation.room_id);
-          status.replaceChildren('You declined the invitation to ', userText(roomName(invitation.room.name)), '.');
+          await decline();
+          fill(status, ...declined());
           await Promise.all([list.reset(), mine.reset()]);
         } catch (/** @type {any} an ApiError */ error) {
           showError(line, error);
         }
       };
-      return h('li', { class: 'room-item' },
-        h('span', {}, name),
-        h('span', { class: 'muted' }, `${invitation.room.open ? 'open' : 'closed'} · invited by `, userLabel(invitation.by)),
+      return h('li', { class: 'room-item' }, shown,
         h('span', { class: 'buttons' },
-          h('button', { type: 'button', class: 'small primary', onclick: choose(true) }, 'Accept', h('span', { class: 'sr-only' }, ' ', userText(roomName(invitation.room.name)))),
-          h('button', { type: 'button', class: 'small', onclick: choose(false) }, 'Decline', h('span', { class: 'sr-only' }, ' ', userText(roomName(invitation.room.name))))));
+          h('button', { type: 'button', class: 'small primary', onclick: choose(true) }, 'Accept', h('span', { class: 'sr-only' }, ' ', name())),
+          h('button', { type: 'button', class: 'small', onclick: choose(false) }, 'Decline', h('span', { class: 'sr-only' }, ' ', name()))));
     },
-    empty: 'No invitations.',
+    empty,
   });
-  const section = h('section', { class: 'card', 'aria-labelledby': 'invitations-title', hidden: true },
-    h('h2', { id: 'invitations-title' }, 'Invitations'),
-    h('p', { class: 'muted' }, 'Nobody enters a room without saying yes: accept to join, or decline.'),
-    list, status, line);
-  return section;
+  const id = `${title.toLowerCase().replace(/ /g, '-')}-title`;
+  const section = h('section', { class: 'card', 'aria-labelledby': id, hidden: true },
+    h('h2', { id }, title), h('p', { class: 'muted' }, hint), list, line);
+  // What was declined is said outside the card, which hides once nothing waits.
+  return h('div', {}, section, status);
+}
+
+/**
+ * The direct messages others started with one, each with its first message.
+ * @param {HTMLDivElement & { reset(): Promise<void> }} mine
+ */
+const requests = (mine) => waiting({
+  title: 'Message requests',
+  hint: 'Nobody writes to you in private unless you say yes: they wait here until you accept or decline.',
+  empty: 'No message requests.',
+  fetchPage: api.dmRequests,
+  total: (page) => page.request_count,
+  entry: (request) => {
+    const from = () => userLabel(request.from);
+    return {
+      room_id: request.room_id,
+      name: () => ['the message from ', from()],
+      shown: [
+        h('span', {}, from(), ' wants to message you'),
+        h('q', { class: 'muted' }, request.first_message === null ? 'No message yet.' : userText(request.first_message))],
+      decline: () => api.removeMember(request.room_id, /** @type {string} logged in */ (session.current()?.user_id)),
+      declined: () => ['You declined the message from ', from(), '.'],
+    };
+  },
+}, mine);
+
+/**
+ * The rooms one is invited to.
+ * @param {HTMLDivElement & { reset(): Promise<void> }} mine
+ */
+const invitations = (mine) => waiting({
+  title: 'Invitations',
+  hint: 'Nobody enters a room without saying yes: accept to join, or decline.',
+  empty: 'No invitations.',
+  fetchPage: api.invites,
+  total: (page) => page.invite_count,
+  entry: (invitation) => {
+    const name = () => userText(roomName(invitation.room.name));
+    return {
+      room_id: invitation.room_id,
+      name,
+      shown: [
+        h('span', {}, name()),
+        h('span', { class: 'muted' }, `${invitation.room.open ? 'open' : 'closed'} · invited by `, userLabel(invitation.by))],
+      decline: () => api.declineInvite(invitation.room_id),
+      declined: () => ['You declined the invitation to ', name(), '.'],
+    };
+  },
+}, mine);
+
+/** Starts (or opens) a direct message with someone, by their handle. */
+function messageForm() {
+  const handle = field('Their handle', { name: 'handle', autocomplete: 'off', maxlength: 33, required: true }, 'Like @ana or ana.');
+  const line = errorLine();
+  const form = h('form', { class: 'card', 'aria-labelledby': 'message-title' },
+    h('h2', { id: 'message-title' }, 'Message someone'),
+    handle, line,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Open direct message')));
+  onSubmit(form, line, async (data) => {
+    const person = await api.personByHandle(handleOf(/** @type {string} a text field */ (data.get('handle'))));
+    const { room_id } = await api.openDm(person.user_id);
+    navigate(`#/room/${encodeURIComponent(room_id)}`);
+  });
+  return form;
 }
 
 function createRoomForm() {
