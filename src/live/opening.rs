@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use worker::{Response, WebSocket, WebSocketPair};
 
-use super::frames::{Numbered, ServerFrame};
+use super::frames::{Numbered, Reading, ServerFrame};
 use super::history::{History, Resume, REPLAY_PAGE};
 use super::platform::{another_handle, yield_now};
 use super::protocol::{Answer, Connect, Denied};
@@ -52,6 +52,14 @@ impl Room {
         let mut you = connect.you;
         if let Some(you) = you.as_mut() {
             you.present = socket.present;
+            if you.present {
+                let position = history.read_position(&you.user_id)?;
+                you.reading = Some(Reading {
+                    read_seq: position.read_seq,
+                    unread: history.unread(&you.user_id, position.read_seq)?,
+                    marked_unread: position.marked_unread,
+                });
+            }
         }
         send(&ws, &ServerFrame::Hello { seq: latest, room: &connect.room, you: you.as_ref() });
         match connect.after.map(|after| history.resume(after)).transpose()? {

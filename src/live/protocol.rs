@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::frames::{Change, MessageView, You};
+use super::history::ReadPosition;
 use crate::auth::session::KeyHash;
 use crate::domain::limits::WriteKind;
 use crate::domain::{MessageId, Refusal, RoomView, UserId};
@@ -33,6 +34,7 @@ pub enum Call {
     Delete(Deletion),
     AddTicket(Ticket),
     Redeem(Redeem),
+    Read(Read),
 }
 
 /// A call, and what the object answers it with when it is done.
@@ -88,6 +90,8 @@ pub enum Denied {
     Departed,
     /// In a DM, the other person declined, left or blocked the author.
     Muted,
+    /// A read position past the room's latest seq.
+    PastLatest,
 }
 
 impl From<Denied> for ApiError {
@@ -104,6 +108,7 @@ impl From<Denied> for ApiError {
             // As the worker refuses one it finds absent (`Situation::check`).
             Denied::Departed => ApiError::Forbidden("only present members may post"),
             Denied::Muted => crate::domain::Refusal::Forbidden(crate::domain::MUTED).into(),
+            Denied::PastLatest => ApiError::bad_request("seq is past the room's latest"),
         }
     }
 }
@@ -177,6 +182,14 @@ pub struct Deletion {
     pub moderator: bool,
 }
 
+/// A member reads up to `seq`, or marks the room unread (`seq` none): over HTTP, the worker
+/// checked they are a present member.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Read {
+    pub user_id: UserId,
+    pub seq: Option<i64>,
+}
+
 /// A ticket, by its hash, for one of the user's keys.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Ticket {
@@ -222,6 +235,7 @@ calls! {
     Delete(Deletion) -> (),
     AddTicket(Ticket) -> (),
     Redeem(Redeem) -> Redeemed,
+    Read(Read) -> ReadPosition,
 }
 
 #[cfg(test)]

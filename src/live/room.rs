@@ -11,10 +11,10 @@ use worker::{Env, State, WebSocket};
 
 use super::apply::{apply, Effect};
 use super::frames::{Event, MessageView, Numbered, ServerFrame};
-use super::history::{Ceiling, Cursor, History, MessageRow};
+use super::history::{Ceiling, Cursor, History, MessageRow, ReadPosition};
 use super::platform::{atomically, in_millis};
 use super::protocol::{
-    Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Redeem, Redeemed, Ticket,
+    Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Read, Redeem, Redeemed, Ticket,
 };
 use super::sockets::{self, Rates, Socket, Sockets};
 use super::standing::Standing;
@@ -165,6 +165,8 @@ impl Room {
             let message = history.post(&post.message_id, &post.user_id, &post.text, now)?.view()?;
             let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
             self.sockets().broadcast(&ServerFrame::Event(event));
+            // One has read what one wrote.
+            history.read_up_to(&post.user_id, message_seq(&message))?;
             self.tell_first_message(&history, &post.text)?;
             Ok(message)
         })())
@@ -244,6 +246,24 @@ impl Room {
             let (seq, event) = history.delete(&message, now_millis())?;
             self.sockets().broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }));
             Ok(())
+        })())
+    }
+
+    /// Moves a member's read position up to `seq`, or marks the room unread for them (`seq`
+    /// none); their sockets but `from` (the one that read, if a socket did) are told where they
+    /// read up to when it moved.
+    pub fn read(&self, read: &Read, from: Option<&WebSocket>) -> Result<Answer<ReadPosition>, ApiError> {
+        answer((|| {
+            let history = self.history()?;
+            let Some(seq) = read.seq else { return Ok(history.mark_unread(&read.user_id)?) };
+            let (before, after) = history.read_up_to(&read.user_id, seq)?.ok_or(Denied::PastLatest)?;
+            if after.read_seq > before.read_seq {
+                let frame = ServerFrame::Read { seq: after.read_seq };
+                for ws in self.sockets().of_user(&read.user_id).iter().filter(|ws| Some(*ws) != from) {
+                    sockets::send(ws, &frame);
+                }
+            }
+            Ok(after)
         })())
     }
 

@@ -86,6 +86,7 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         present: role.is_present(),
         admin: role.is_admin(),
         owner: role == Role::Owner,
+        reading: None,
     });
     let connect = Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after };
     object.connect(connect).await

@@ -9,7 +9,7 @@ use crate::domain::{Action, MessageId, MessageText, Page};
 use crate::error::ApiError;
 use crate::http::{json, no_content, param};
 use crate::live::client::RoomObject;
-use crate::live::protocol::{Deletion, Edit, HistoryQuery, Post};
+use crate::live::protocol::{Deletion, Edit, HistoryQuery, Post, Read};
 use crate::store::rooms::{self, permitted, Room, RoomQuery};
 
 /// The room, if the caller may do `action` in it, and its object. An author's write (`Post`)
@@ -54,6 +54,24 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     }
     let (_, object) = room_for(&ctx, request.query(), Action::View).await?;
     json(200, &object.call(HistoryQuery { before, after, limit }).await?)
+}
+
+/// `PUT /room/{room_id}/read {key, seq}` → 200 `{read_seq}`: a present member's read position
+/// moves up to `seq` (never back; past the room's latest seq: 400) and "marked unread" clears;
+/// `{key, unread: true}` marks the room unread where they are. Their sockets are told `read`.
+pub async fn read(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let request = RoomWrite::new(req, &ctx).await?;
+    let seq = request.input.uint("seq")?;
+    let seq = match (seq, request.input.bool("unread")?) {
+        (Some(seq), None | Some(false)) => {
+            Some(i64::try_from(seq).map_err(|_| ApiError::bad_request("seq is past the room's latest"))?)
+        }
+        (None, Some(true)) => None,
+        _ => return Err(ApiError::bad_request("give seq (where you read up to), or unread: true")),
+    };
+    let (_, object) = room_for(&ctx, request.query(), Action::Read).await?;
+    let position = object.call(Read { user_id: request.caller.user_id, seq }).await?;
+    json(200, &serde_json::json!({ "read_seq": position.read_seq }))
 }
 
 /// `PATCH /room/{room_id}/messages/{message_id} {key, text}` → 200 the message with

@@ -11,6 +11,7 @@ use helpers::Live;
 mod access;
 mod bounds;
 mod closes;
+mod dms;
 mod events;
 mod frames;
 pub mod helpers;
@@ -20,7 +21,7 @@ mod outbox;
 mod reach;
 mod resume;
 mod sends;
-mod ways;
+pub mod ways;
 
 /// Posts over HTTP and returns the message as answered.
 pub fn posted(app: &TestApp, room: &str, user: &User, text: &str) -> Value {

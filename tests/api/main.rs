@@ -24,6 +24,7 @@ mod moderation;
 mod names;
 mod openapi;
 mod ownership;
+mod reads;
 mod revocation;
 mod rooms;
 mod sessions;

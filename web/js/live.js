@@ -16,6 +16,7 @@ import * as session from './session.js';
  *   | { type: 'ready' | 'reset', seq: number }
  *   | { type: 'presence', users: string[] }
  *   | { type: 'typing', user_id: string }
+ *   | { type: 'read', seq: number }
  *   | { type: 'message' | 'message_edited', seq: number, message: HistoryItem }
  *   | { type: 'message_deleted', seq: number, message_id: string }
  *   | { type: 'member_joined' | 'admin_added' | 'admin_removed', seq: number, user_id: string }
@@ -59,6 +60,8 @@ const BACKOFF_CAP_MS = 10_000;
 const FALLBACK_AFTER = 3;
 // The server takes one `typing` a socket per 2 s; a little more leaves room for the network.
 const TYPING_EVERY_MS = 2_100;
+/** How often, at most, the page tells the room how far the person has read. */
+const READ_EVERY_MS = 1_000;
 /** The codes the server closes a socket with for good (web/asyncapi.json, `x-close-codes`). */
 export const CLOSE = Object.freeze({ KEY_ENDED: 4001, ACCESS_LOST: 4003, ROOM_DELETED: 4004 });
 // After these, connecting again is pointless: the key is dead, or the room is gone. After 4003
@@ -95,6 +98,10 @@ export function openLive(roomId, handlers) {
   /** @type {any} setTimeout's id, or null */
   let timer = null;
   let lastTyping = 0;
+  let member = false; // the socket's person is a present member: they keep a read position
+  let readSent = 0; // the highest seq told the room as read
+  /** @type {any} setTimeout's id, or null */
+  let readTimer = null;
   /**
    * Sends awaiting their `sent`, by txn_id. `socket` once handed to a socket: from then on only a
    * socket may retry it (its txn_id makes that safe), since an HTTP POST could post it twice.
@@ -217,6 +224,7 @@ export function openLive(roomId, handlers) {
       case 'pong':
         return;
       case 'hello':
+        member = Boolean(frame.you?.present);
         if (seq == null) seq = frame.seq;
         handlers.hello(frame);
         return;
@@ -237,6 +245,7 @@ export function openLive(roomId, handlers) {
           entry.socket = true;
           current.send(JSON.stringify({ type: 'send', text: entry.text, txn_id: id }));
         }
+        seen();
         return;
       case 'sent': {
         const entry = pending.get(frame.txn_id);
@@ -255,13 +264,32 @@ export function openLive(roomId, handlers) {
       case 'typing':
         handlers.frame(frame);
         return;
+      case 'read':
+        // Read on another device: this page has nothing to draw of it yet.
+        return;
       default:
         if (!('seq' in frame) || typeof frame.seq !== 'number') return;
         if (seq != null && frame.seq <= seq) return; // already seen
         if (seq != null && frame.seq !== seq + 1) return resync(current);
         seq = frame.seq;
         handlers.frame(frame);
+        if (frame.type === 'member_left' && frame.user_id === session.current()?.user_id) member = false;
+        seen();
     }
+  }
+
+  /**
+   * The page shows the room up to `seq`: the room hears it as read, at most once a second, and
+   * only while the page is in view and the person is a member.
+   */
+  function seen() {
+    if (readTimer != null || !member || document.hidden) return;
+    readTimer = setTimeout(() => {
+      readTimer = null;
+      if (!ready || !socket || !member || document.hidden || seq == null || seq <= readSent) return;
+      readSent = seq;
+      socket.send(JSON.stringify({ type: 'read', seq }));
+    }, READ_EVERY_MS);
   }
 
   /**
@@ -301,13 +329,18 @@ export function openLive(roomId, handlers) {
   function wake() {
     if (!stopped && !socket) connect();
   }
-  const onVisible = () => { if (!document.hidden) wake(); };
+  const onVisible = () => {
+    if (document.hidden) return;
+    wake();
+    seen();
+  };
   document.addEventListener('visibilitychange', onVisible);
   window.addEventListener('online', wake);
 
   function stop() {
     stopped = true;
     clearTimeout(timer);
+    clearTimeout(readTimer);
     document.removeEventListener('visibilitychange', onVisible);
     window.removeEventListener('online', wake);
     const current = socket;

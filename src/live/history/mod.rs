@@ -34,9 +34,11 @@ pub const ENDED_KEY_MILLIS: i64 = 400 * 24 * 3600 * 1000;
 
 mod messages;
 mod people;
+mod reads;
 pub mod sql;
 
 pub use messages::{Cursor, MessageRow, Messages, Stored};
+pub use reads::ReadPosition;
 
 /// What a socket that resumes after a seq gets before `ready`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -46,6 +46,17 @@ pub const REMOVE_DEPARTED: &str = "DELETE FROM departed WHERE user_id = ?";
 pub const ADD_MUTED: &str = "INSERT OR IGNORE INTO muted (user_id) VALUES (?)";
 pub const REMOVE_MUTED: &str = "DELETE FROM muted WHERE user_id = ?";
 pub const MUTED: &str = "SELECT EXISTS (SELECT 1 FROM muted WHERE user_id = ?) AS n";
+/// A member's read position (`?` the user, twice): kept, or where the room stood when it began
+/// keeping them.
+pub const READ_POSITION: &str = "SELECT coalesce((SELECT read_seq FROM reads WHERE user_id = ?),
+        (SELECT value FROM facts WHERE name = 'reads_since'), 0) AS read_seq,
+    coalesce((SELECT marked_unread FROM reads WHERE user_id = ?), 0) AS marked_unread";
+pub const KEEP_READ: &str = "INSERT OR REPLACE INTO reads (user_id, read_seq, marked_unread) VALUES (?, ?, ?)";
+/// A DM's person reads from its start, or from where they were.
+pub const KEEP_FIRST_READ: &str = "INSERT OR IGNORE INTO reads (user_id, read_seq, marked_unread) VALUES (?, ?, ?)";
+/// Messages after a seq, by others than the user, not deleted (a deleted one has no author).
+pub const UNREAD: &str = "SELECT count(*) AS n FROM messages WHERE seq > ? AND user_id IS NOT NULL AND user_id <> ?";
+pub const IS_DM: &str = "SELECT count(*) AS n FROM dm WHERE one = 1";
 pub const START_DM: &str = "INSERT OR IGNORE INTO dm (one, room_id) VALUES (1, ?)";
 /// The DM's room id, while D1 does not have its first message.
 pub const DM_UNTOLD: &str = "SELECT room_id FROM dm WHERE one = 1 AND first_message_told = 0";
@@ -95,6 +106,11 @@ pub const ALL: &[(&str, &str)] = &[
     ("ADD_MUTED", ADD_MUTED),
     ("REMOVE_MUTED", REMOVE_MUTED),
     ("MUTED", MUTED),
+    ("READ_POSITION", READ_POSITION),
+    ("KEEP_READ", KEEP_READ),
+    ("KEEP_FIRST_READ", KEEP_FIRST_READ),
+    ("UNREAD", UNREAD),
+    ("IS_DM", IS_DM),
     ("START_DM", START_DM),
     ("DM_UNTOLD", DM_UNTOLD),
     ("FIRST_MESSAGE_TOLD", FIRST_MESSAGE_TOLD),
@@ -146,6 +162,11 @@ pub const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS ended_keys_by_age ON ended_keys (at)",
     // What the room is, as its events last said (`open`: 1 or 0).
     "CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    // Each member's read position: the seq they read up to, and whether they marked the room
+    // unread. A member without one reads from where the room stood when it began keeping them.
+    "CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL,
+        marked_unread INTEGER NOT NULL) WITHOUT ROWID",
+    "INSERT OR IGNORE INTO facts (name, value) SELECT 'reads_since', coalesce(max(seq), 0) FROM events",
 ];
 
 /// The one table a deleted room's storage keeps, so that its object never comes back to life.
