@@ -261,3 +261,28 @@ test('a server restart loses nothing: pages reconnect, resume, and send what was
     await server.stop();
   }
 });
+
+test('a room opens with a line where the messages one has not read begin, and reading moves it on', async ({ person, api }) => {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const roomId = await api.createRoom(ana, unique('reading room'));
+  await api.post(ana, roomId, 'before bo came');
+  await api.join(bo, roomId);
+  const seen = await api.post(ana, roomId, 'welcome, bo');
+  const page = await person();
+  await logIn(page, bo);
+  await openRoom(page, roomId);
+  // What came before the join is not unread; what came after is, and the line stands before it.
+  await expect(history(page).locator('.new-messages + .msg .text')).toHaveText('welcome, bo');
+  expect(await messageTexts(page)).toEqual(['before bo came', 'welcome, bo']);
+  // The page tells the room what it showed.
+  const readSeq = async () => (await api.call('PUT', `/room/${roomId}/read`, { key: bo.key, body: { seq: 0 } })).read_seq;
+  await expect.poll(readSeq).toBeGreaterThanOrEqual(seen.seq);
+  await page.goto('/#/mine');
+  await api.post(ana, roomId, 'first unread');
+  await api.post(ana, roomId, 'second unread');
+  await openRoom(page, roomId);
+  await expect(history(page).locator('.new-messages')).toHaveCount(1);
+  await expect(history(page).locator('.new-messages')).toHaveText('New messages');
+  await expect(history(page).locator('.new-messages + .msg .text')).toHaveText('first unread');
+});

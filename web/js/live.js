@@ -12,7 +12,7 @@ import * as session from './session.js';
 /**
  * The frames the server sends (web/asyncapi.json). Events with a `seq` are persisted, in the
  * room's order; `typing` and `presence` are not.
- * @typedef {{ type: 'hello', seq: number, room: Room, you: { user_id: string, present: boolean, admin: boolean, owner: boolean } | null }
+ * @typedef {{ type: 'hello', seq: number, room: Room, you: { user_id: string, present: boolean, admin: boolean, owner: boolean, read_seq?: number, unread?: number, marked_unread?: boolean } | null }
  *   | { type: 'ready' | 'reset', seq: number }
  *   | { type: 'presence', users: string[] }
  *   | { type: 'typing', user_id: string }

@@ -289,7 +289,31 @@ export function createChat({ id: roomId, me, transport }) {
     addNewer(messages);
     setOlder(page.next);
     showError(line, null);
-    if (first) toBottom();
+    if (first) {
+      markUnread();
+      toBottom();
+    }
+  }
+
+  /** @type {number | null} */
+  let readSeq = null; // where the person had read up to when the room opened
+  /**
+   * The room opened with the person's read position at `seq`: once the history is in, a line
+   * says where the messages they have not read begin.
+   * @param {number | undefined} seq
+   */
+  function openedAt(seq) {
+    if (readSeq == null && seq != null) readSeq = seq;
+  }
+
+  /** "New messages" before the first message shown that came after the read position from others. */
+  function markUnread() {
+    if (readSeq == null) return;
+    const seq = /** @type {number} */ (readSeq);
+    const first = [...shown.values()]
+      .filter(({ message }) => message.seq > seq && 'user_id' in message && message.user_id !== me)
+      .sort((a, b) => a.message.seq - b.message.seq)[0];
+    first?.li.before(h('li', { class: 'new-messages' }, h('span', {}, 'New messages')));
   }
 
   /** Polls while the room has no socket: what is newer than the newest message shown. */
@@ -536,6 +560,7 @@ export function createChat({ id: roomId, me, transport }) {
     stop,
     update,
     live,
+    openedAt,
     connected,
     disconnected,
     /** Forgets a refused post's message once the person acts on it (joins again, say). */

@@ -268,6 +268,7 @@ export function renderRoom(main, roomId) {
   const handlers = {
     frame: onFrame,
     hello(hello) {
+      chat?.openedAt(hello.you?.read_seq);
       const now = /** @type {RoomState} */ (state);
       const next = fromHello(now, hello, me);
       // Access lost while no socket was open (its member_left came before this one): said as
