@@ -11,7 +11,7 @@ use worker::{Env, State, WebSocket};
 
 use super::apply::{apply, Effect};
 use super::frames::{Event, MessageView, Numbered, ServerFrame};
-use super::history::{Ceiling, Cursor, History, MessageRow, ReadPosition};
+use super::history::{Author, Ceiling, Cursor, History, MessageRow, ReadPosition};
 use super::platform::{atomically, in_millis};
 use super::protocol::{
     Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Read, Redeem, Redeemed, Ticket,
@@ -127,12 +127,15 @@ impl Room {
     }
 
     /// Refused if the room's events say `user_id` left since the worker found them present (a
-    /// write that lost a race with their leaving, removal or ban).
-    fn present_author(&self, history: &History, user_id: &UserId) -> Result<(), Stop> {
-        if history.departed(user_id)? {
+    /// write that lost a race with their leaving, removal or ban); else what the room was told
+    /// of them, in the same query: a write that says something (a post, an edit) is refused
+    /// too if they may not post in this DM (`muted`).
+    fn present_author(&self, history: &History, user_id: &UserId) -> Result<Author, Stop> {
+        let author = history.author(user_id)?;
+        if author.departed {
             return Err(Denied::Departed.into());
         }
-        Ok(())
+        Ok(author)
     }
 
     /// Counts a write against its kind's ceiling, if it has one: refused with the seconds to
@@ -145,28 +148,20 @@ impl Room {
         }
     }
 
-    /// Refused if the author may not post in this DM (`Change::Muted`).
-    fn heard_author(&self, history: &History, user_id: &UserId) -> Result<(), Stop> {
-        if history.muted(user_id)? {
-            return Err(Denied::Muted.into());
-        }
-        Ok(())
-    }
-
     /// Posts the message, unless its author left (or may not post in this DM), or is past
     /// their ceiling of posts.
     pub fn post(&self, post: &Post) -> Result<Answer<MessageView>, ApiError> {
         answer((|| {
             let history = self.history()?;
             let now = now_millis();
-            self.present_author(&history, &post.user_id)?;
-            self.heard_author(&history, &post.user_id)?;
+            if self.present_author(&history, &post.user_id)?.muted {
+                return Err(Denied::Muted.into());
+            }
             self.count(&history, WriteKind::Post, &post.user_id, now)?;
             let message = history.post(&post.message_id, &post.user_id, &post.text, now)?.view()?;
             let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
             self.sockets().broadcast(&ServerFrame::Event(event));
-            // One has read what one wrote.
-            history.read_up_to(&post.user_id, message_seq(&message))?;
+            history.wrote(&post.user_id, message_seq(&message))?;
             self.tell_first_message(&history, &post.text)?;
             Ok(message)
         })())
@@ -212,20 +207,30 @@ impl Room {
         })())
     }
 
-    /// The message, if it is there and not deleted, and its author may still write.
-    fn written(&self, history: &History, user_id: &UserId, message_id: &MessageId) -> Result<MessageRow, Stop> {
-        self.present_author(history, user_id)?;
-        Ok(history.message(message_id)?.filter(|message| !message.is_deleted()).ok_or(Denied::NoSuchMessage)?)
+    /// The message, if it is there and not deleted, and its author may still write; and what
+    /// the room was told of them.
+    fn written(
+        &self,
+        history: &History,
+        user_id: &UserId,
+        message_id: &MessageId,
+    ) -> Result<(MessageRow, Author), Stop> {
+        let author = self.present_author(history, user_id)?;
+        let message =
+            history.message(message_id)?.filter(|message| !message.is_deleted()).ok_or(Denied::NoSuchMessage)?;
+        Ok((message, author))
     }
 
     pub fn edit(&self, edit: &Edit) -> Result<Answer<MessageView>, ApiError> {
         answer((|| {
             let history = self.history()?;
-            let message = self.written(&history, &edit.user_id, &edit.message_id)?;
+            let (message, author) = self.written(&history, &edit.user_id, &edit.message_id)?;
             if !message.is_by(&edit.user_id) {
                 return Err(Denied::NotTheAuthor.into());
             }
-            self.heard_author(&history, &edit.user_id)?;
+            if author.muted {
+                return Err(Denied::Muted.into());
+            }
             let now = now_millis();
             self.count(&history, WriteKind::Edit, &edit.user_id, now)?;
             let (seq, edited) = history.edit(&message, &edit.text, now)?;
@@ -239,7 +244,7 @@ impl Room {
     pub fn delete(&self, deletion: &Deletion) -> Result<Answer<()>, ApiError> {
         answer((|| {
             let history = self.history()?;
-            let message = self.written(&history, &deletion.user_id, &deletion.message_id)?;
+            let (message, _) = self.written(&history, &deletion.user_id, &deletion.message_id)?;
             if !deletion.moderator && !message.is_by(&deletion.user_id) {
                 return Err(Denied::NotYours.into());
             }

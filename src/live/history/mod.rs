@@ -89,6 +89,15 @@ pub struct Told {
     pub open: Option<bool>,
 }
 
+/// What the room was told of an author of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Author {
+    /// Their last membership event here is `member_left`.
+    pub departed: bool,
+    /// In a DM, the other person declined, left or blocked them.
+    pub muted: bool,
+}
+
 /// The room's storage, and its latest seq once read: `append` is the only writer of events, and
 /// the object runs one call at a time, so the copy stays exact while the object lives.
 pub struct History(SqlStorage, Cell<Option<i64>>);

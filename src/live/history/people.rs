@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{corrupt, sql, Ceiling, History, Told, ENDED_KEY_MILLIS};
+use super::{corrupt, sql, Author, Ceiling, History, Told, ENDED_KEY_MILLIS};
 use crate::auth::session::KeyHash;
 use crate::domain::limits::{Counter, WriteKind, WriteLimit};
 use crate::domain::{RoomId, UserId};
@@ -91,20 +91,24 @@ impl History {
         })
     }
 
-    /// Whether the user's last membership event here is `member_left`.
-    pub fn departed(&self, user_id: &UserId) -> Result<bool, ApiError> {
-        Ok(self.told(None, Some(user_id))?.departed)
+    /// What the room was told of an author, in one query: whether their last membership event
+    /// here is `member_left`, and whether they may not post in this DM (`Change::Muted`).
+    pub fn author(&self, user_id: &UserId) -> Result<Author, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            departed: i64,
+            muted: i64,
+        }
+        let user_id = user_id.to_string();
+        let rows = self.rows::<Row>(sql::AUTHOR, vec![user_id.as_str().into(), user_id.as_str().into()])?;
+        let row = rows.first().ok_or_else(|| ApiError::internal("room storage: author answered no row"))?;
+        Ok(Author { departed: row.departed != 0, muted: row.muted != 0 })
     }
 
     /// Records a `member_joined` (`departed` false) or `member_left` of the user.
     pub fn set_departed(&self, user_id: &UserId, departed: bool) -> Result<(), ApiError> {
         let query = if departed { sql::ADD_DEPARTED } else { sql::REMOVE_DEPARTED };
         self.run(query, vec![user_id.to_string().into()])
-    }
-
-    /// Whether the user may not post here (a DM's other person declined, left or blocked them).
-    pub fn muted(&self, user_id: &UserId) -> Result<bool, ApiError> {
-        Ok(self.number(sql::MUTED, vec![user_id.to_string().into()])? != 0)
     }
 
     pub fn set_muted(&self, user_id: &UserId, muted: bool) -> Result<(), ApiError> {

@@ -48,6 +48,12 @@ impl History {
         Ok(Some((before, after)))
     }
 
+    /// The user wrote the room's latest message, at `seq`: they have read it, and everything
+    /// before it.
+    pub fn wrote(&self, user_id: &UserId, seq: i64) -> Result<(), ApiError> {
+        self.keep_read(user_id, ReadPosition { read_seq: seq, marked_unread: false })
+    }
+
     /// Flags the room unread for the user, where they are: the next read clears it.
     pub fn mark_unread(&self, user_id: &UserId) -> Result<ReadPosition, ApiError> {
         let position = ReadPosition { marked_unread: true, ..self.read_position(user_id)? };

@@ -45,7 +45,9 @@ pub const ADD_DEPARTED: &str = "INSERT OR IGNORE INTO departed (user_id) VALUES 
 pub const REMOVE_DEPARTED: &str = "DELETE FROM departed WHERE user_id = ?";
 pub const ADD_MUTED: &str = "INSERT OR IGNORE INTO muted (user_id) VALUES (?)";
 pub const REMOVE_MUTED: &str = "DELETE FROM muted WHERE user_id = ?";
-pub const MUTED: &str = "SELECT EXISTS (SELECT 1 FROM muted WHERE user_id = ?) AS n";
+/// Whether an author (`?`, twice) left since, and whether they may not post in this DM.
+pub const AUTHOR: &str = "SELECT EXISTS (SELECT 1 FROM departed WHERE user_id = ?) AS departed,
+    EXISTS (SELECT 1 FROM muted WHERE user_id = ?) AS muted";
 /// A member's read position (`?` the user, twice): kept, or where the room stood when it began
 /// keeping them.
 pub const READ_POSITION: &str = "SELECT coalesce((SELECT read_seq FROM reads WHERE user_id = ?),
@@ -105,7 +107,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("REMOVE_DEPARTED", REMOVE_DEPARTED),
     ("ADD_MUTED", ADD_MUTED),
     ("REMOVE_MUTED", REMOVE_MUTED),
-    ("MUTED", MUTED),
+    ("AUTHOR", AUTHOR),
     ("READ_POSITION", READ_POSITION),
     ("KEEP_READ", KEEP_READ),
     ("KEEP_FIRST_READ", KEEP_FIRST_READ),
