@@ -79,6 +79,9 @@ pub struct Config {
     pub ticket_seconds: u32,
     /// `FAULT_ROOM_EVENTS`, for tests only: a fault in handing events to the rooms' objects.
     pub room_events_fault: Option<RoomEventsFault>,
+    /// `COUNTS_FLUSH_MILLIS`: how long a room's object gathers changes to its members' counts
+    /// before it tells D1; 0 tells D1 before answering the call that changed them (tests).
+    pub counts_flush_millis: u32,
 }
 
 impl Config {
@@ -101,6 +104,9 @@ impl Config {
     pub const DEFAULT_TICKET_SECONDS: u32 = 60;
     /// A ticket goes into a URL, which logs may keep: it must not live long.
     pub const MAX_TICKET_SECONDS: u32 = 300;
+    pub const DEFAULT_COUNTS_FLUSH_MILLIS: u32 = 2_000;
+    /// The README promises counts fed by a flush within 5 s.
+    pub const MAX_COUNTS_FLUSH_MILLIS: u32 = 4_000;
 
     /// `lookup` answers a var or secret by name. A malformed setting is an error, never
     /// silently replaced by its default.
@@ -168,6 +174,10 @@ impl Config {
                 return Err(format!("FAULT_ROOM_EVENTS must be drop, fail_first, fail_midway or unset, not {other:?}"))
             }
         };
+        let counts_flush_millis = number(&lookup, "COUNTS_FLUSH_MILLIS", Self::DEFAULT_COUNTS_FLUSH_MILLIS)?;
+        if counts_flush_millis > Self::MAX_COUNTS_FLUSH_MILLIS {
+            return Err(format!("COUNTS_FLUSH_MILLIS must be 0 to {}", Self::MAX_COUNTS_FLUSH_MILLIS));
+        }
         Ok(Self {
             registration,
             session_ttl_seconds,
@@ -180,6 +190,7 @@ impl Config {
             sessions_per_user,
             ticket_seconds,
             room_events_fault,
+            counts_flush_millis,
         })
     }
 }
@@ -259,6 +270,15 @@ mod tests {
         assert!(config.address_rate_limit);
         assert_eq!(config.sessions_per_user, 50);
         assert_eq!(config.ticket_seconds, 60);
+        assert_eq!(config.counts_flush_millis, 2_000);
+    }
+
+    #[test]
+    fn counts_are_flushed_within_four_seconds_or_at_once() {
+        assert_eq!(parse(&[("COUNTS_FLUSH_MILLIS", "0")]).unwrap().counts_flush_millis, 0);
+        assert_eq!(parse(&[("COUNTS_FLUSH_MILLIS", "4000")]).unwrap().counts_flush_millis, 4_000);
+        assert!(parse(&[("COUNTS_FLUSH_MILLIS", "4001")]).is_err());
+        assert!(parse(&[("COUNTS_FLUSH_MILLIS", "-1")]).is_err());
     }
 
     #[test]

@@ -161,3 +161,43 @@ fn every_statement_is_listed_once_under_its_own_name() {
     let statements = &source[..source.find("pub const ALL").unwrap()];
     assert_eq!(statements.matches("pub const ").count(), sql::ALL.len());
 }
+
+#[test]
+fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
+    let db = Connection::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
+            user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER)",
+    )
+    .unwrap();
+    for (seq, id) in [(2, "a"), (5, "b"), (9, "c")] {
+        db.execute("INSERT INTO messages (seq, message_id) VALUES (?, ?)", params![seq, id]).unwrap();
+    }
+    for statement in SCHEMA {
+        db.execute_batch(statement).unwrap();
+    }
+    assert_eq!(number(&db, sql::HAS_ORDINALS), 0);
+    for statement in sql::NUMBERING {
+        db.execute_batch(statement).unwrap();
+    }
+    assert_eq!(number(&db, sql::HAS_ORDINALS), 1, "numbered once: the next open does nothing");
+    let ordinals: Vec<(i64, i64)> = db
+        .prepare("SELECT seq, ordinal FROM messages ORDER BY seq")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ordinals, [(2, 1), (5, 2), (9, 3)]);
+    db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0]).unwrap();
+    assert_eq!(number(&db, "SELECT ordinal FROM messages WHERE seq = 12"), 4, "the next message follows on");
+    let ordinal_at = |seq: i64| -> i64 {
+        db.query_row(
+            "SELECT coalesce((SELECT ordinal FROM messages WHERE seq <= ? ORDER BY seq DESC LIMIT 1), 0)",
+            [seq],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!([ordinal_at(1), ordinal_at(2), ordinal_at(8), ordinal_at(100)], [0, 1, 2, 4]);
+}

@@ -3,7 +3,7 @@
 
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
 
-use super::protocol::{Answer, Call, Changes, Connect, OutboxEvent, RoomCall, CALL_HEADER};
+use super::protocol::{Answer, Call, Changes, Connect, OutboxEvent, RoomCall, CALL_HEADER, ROOM_HEADER};
 use crate::domain::RoomId;
 use crate::error::ApiError;
 use crate::log::RequestLog;
@@ -11,6 +11,7 @@ use crate::log::RequestLog;
 /// The object of one room.
 pub struct RoomObject {
     stub: Stub,
+    room_id: RoomId,
     log: RequestLog,
 }
 
@@ -21,7 +22,7 @@ fn unavailable(error: impl std::fmt::Display) -> ApiError {
 impl RoomObject {
     pub fn of(env: &Env, room_id: &RoomId, log: &RequestLog) -> Result<Self, ApiError> {
         let stub = env.durable_object("ROOMS").and_then(|rooms| rooms.id_from_name(&room_id.to_string())?.get_stub());
-        Ok(Self { stub: stub.map_err(unavailable)?, log: log.clone() })
+        Ok(Self { stub: stub.map_err(unavailable)?, room_id: *room_id, log: log.clone() })
     }
 
     /// The call, posted as its JSON body; a socket's is an upgrade, which carries no body, so
@@ -29,6 +30,7 @@ impl RoomObject {
     async fn send(&self, call: Call) -> Result<Response, ApiError> {
         let body = serde_json::to_string(&call).map_err(ApiError::internal)?;
         let headers = Headers::new();
+        headers.set(ROOM_HEADER, &self.room_id.to_string())?;
         let mut init = RequestInit::new();
         if matches!(call, Call::Connect(_)) {
             headers.set("Upgrade", "websocket")?;

@@ -64,6 +64,7 @@ impl Room {
         if let Err(error) = outcome {
             send(ws, &error.frame());
         }
+        self.counts_changed().await;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ pub mod apply;
 pub mod client;
 pub mod events;
 pub mod examples;
+mod flush;
 pub mod frames;
 pub mod history;
 mod incoming;

@@ -15,10 +15,11 @@ use worker::{
 use super::frames::{self, ServerFrame};
 use super::protocol::{
     Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, Read, Redeem, RoomCall, Ticket,
-    CALL_HEADER,
+    CALL_HEADER, ROOM_HEADER,
 };
 use super::room::Room;
 use super::sockets::send;
+use crate::domain::RoomId;
 use crate::error::ApiError;
 
 #[durable_object]
@@ -37,7 +38,7 @@ impl DurableObject for LiveRoom {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let outcome = match call_of(req).await {
-            Ok(call) => self.serve(call).await,
+            Ok((call, room_id)) => self.serve(call, room_id).await,
             Err(error) => Err(error),
         };
         match outcome {
@@ -88,14 +89,16 @@ impl DurableObject for LiveRoom {
 
 /// The call a request carries: in its body, or, for an upgrade, in `CALL_HEADER`. Read as text
 /// and parsed here, not by JavaScript's `JSON.parse`, which would turn an integer past 2^53
-/// into a float.
-async fn call_of(mut req: Request) -> std::result::Result<Call, ApiError> {
+/// into a float. And the room's id, in `ROOM_HEADER`.
+async fn call_of(mut req: Request) -> std::result::Result<(Call, RoomId), ApiError> {
     let unreadable = |error: String| ApiError::internal(format!("room object call: {error}"));
+    let room_id = req.headers().get(ROOM_HEADER)?.unwrap_or_default();
+    let room_id = RoomId::parse(&room_id).map_err(|_| unreadable(format!("no room id: {room_id:?}")))?;
     let text = match req.headers().get(CALL_HEADER)? {
         Some(text) => text,
         None => req.text().await.map_err(|error| unreadable(error.to_string()))?,
     };
-    serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))
+    Ok((serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))?, room_id))
 }
 
 /// The reply to a call of type `C`: so typed, the object answers each call with what its
@@ -112,11 +115,17 @@ where
 }
 
 impl LiveRoom {
-    async fn serve(&self, call: Call) -> std::result::Result<Response, ApiError> {
+    async fn serve(&self, call: Call, room_id: RoomId) -> std::result::Result<Response, ApiError> {
         let room = &self.room;
-        match call {
-            // First: it must not make the storage of an object that never held a room.
-            Call::Redeem(redeem) => reply::<Redeem>(&room.redeem(&redeem)?),
+        // First: it must not make the storage of an object that never held a room.
+        if let Call::Redeem(redeem) = call {
+            return reply::<Redeem>(&room.redeem(&redeem)?);
+        }
+        if let Some(history) = room.stored()? {
+            history.know_room_id(&room_id.to_string())?;
+        }
+        let answer = match call {
+            Call::Redeem(_) => Err(ApiError::internal("a ticket's redemption served twice")),
             // A deleted room takes the changes still on their way as applied.
             Call::Apply(changes) => done::<Changes>(room.apply(changes).await?),
             // A deleted room answers every other call as gone.
@@ -131,6 +140,8 @@ impl LiveRoom {
             Call::Delete(deletion) => reply::<Deletion>(&room.delete(&deletion)?),
             Call::AddTicket(ticket) => reply::<Ticket>(&room.add_ticket(&ticket)?),
             Call::Read(read) => reply::<Read>(&room.read(&read, None)?),
-        }
+        };
+        room.counts_changed().await;
+        answer
     }
 }

@@ -19,6 +19,9 @@ use crate::error::ApiError;
 /// Where an upgrade (`Call::Connect`), which carries no body, carries its call.
 pub const CALL_HEADER: &str = "X-Room-Call";
 
+/// The room's id, with every call: the object tells D1 its members' counts by it.
+pub const ROOM_HEADER: &str = "X-Room-Id";
+
 /// Every call the worker makes on a room's object: posted as the JSON body of a request to the
 /// object, or, for an upgrade, in `CALL_HEADER`.
 #[derive(Debug, Serialize, Deserialize)]

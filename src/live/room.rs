@@ -4,7 +4,7 @@
 //! only hands them its calls, frames, closes and alarms; the sockets are `sockets.rs`'s, the
 //! storage `history/`'s.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use worker::{Env, State, WebSocket};
@@ -12,7 +12,7 @@ use worker::{Env, State, WebSocket};
 use super::apply::{apply, Effect};
 use super::frames::{Event, MessageView, Numbered, ServerFrame};
 use super::history::{Author, Ceiling, Cursor, History, MessageRow, ReadPosition};
-use super::platform::{atomically, in_millis};
+use super::platform::atomically;
 use super::protocol::{
     Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Read, Redeem, Redeemed, Ticket,
 };
@@ -32,7 +32,7 @@ const PRESENCE_COALESCE_MILLIS: i64 = 200;
 /// One room, as its object holds it while it lives.
 pub struct Room {
     pub(super) state: State,
-    env: Env,
+    pub(super) env: Env,
     /// The room's storage while the object lives: `Some(None)` once the room is deleted.
     history: RefCell<Option<Option<Rc<History>>>>,
     /// The last `presence` frame sent, while the object stays in memory.
@@ -45,6 +45,9 @@ pub struct Room {
     /// `FAULT_ROOM_EVENTS=fail_first|fail_midway` (tests): whether this object failed its first
     /// delivery.
     failed_once: RefCell<bool>,
+    /// A flush of the members' counts is under way (`flush.rs`), and another was asked for.
+    pub(super) flushing: Cell<bool>,
+    pub(super) flush_again: Cell<bool>,
 }
 
 impl Room {
@@ -58,6 +61,8 @@ impl Room {
             rates: Rates::default(),
             config: RefCell::new(None),
             failed_once: RefCell::new(false),
+            flushing: Cell::new(false),
+            flush_again: Cell::new(false),
         }
     }
 
@@ -80,7 +85,7 @@ impl Room {
         self.stored()?.ok_or(ApiError::from(Denied::RoomGone))
     }
 
-    fn config(&self) -> Option<Rc<Config>> {
+    pub(super) fn config(&self) -> Option<Rc<Config>> {
         if let Some(config) = self.config.borrow().as_ref() {
             return Some(config.clone());
         }
@@ -91,21 +96,17 @@ impl Room {
 
     /// Asks for an alarm soon, to tell who is here once the changes settle.
     pub async fn presence_changed(&self) {
-        let soon = now_millis() + PRESENCE_COALESCE_MILLIS;
-        let storage = self.state.storage();
-        let due = storage.get_alarm().await.ok().flatten();
-        if due.is_none_or(|due| due > soon) {
-            let _ = storage.set_alarm(in_millis(PRESENCE_COALESCE_MILLIS)).await;
-        }
+        self.wake_by(now_millis() + PRESENCE_COALESCE_MILLIS).await;
     }
 
-    /// Tells who is here if that changed, closes sockets whose key expired, and wakes again
-    /// at the next expiry.
+    /// Tells D1 the members' counts if that is due, tells who is here if that changed, closes
+    /// sockets whose key expired, and wakes again at the next expiry or flush.
     pub async fn on_alarm(&self) -> Result<(), ApiError> {
-        if self.stored()?.is_none() {
-            return Ok(());
-        }
+        let Some(history) = self.stored()? else { return Ok(()) };
         let now = now_millis();
+        if history.flush_due()?.is_some_and(|due| due <= now) {
+            self.flush().await;
+        }
         let mut next_expiry: Option<i64> = None;
         let sockets = self.sockets();
         for ws in sockets.all() {
@@ -120,8 +121,10 @@ impl Room {
             sockets.broadcast(&ServerFrame::Presence { users: &users });
             *self.presence.borrow_mut() = Some(users);
         }
-        if let Some(next) = next_expiry {
-            self.state.storage().set_alarm(in_millis(next - now)).await?;
+        let flush_due = self.stored()?.map(|history| history.flush_due()).transpose()?.flatten();
+        let next = [next_expiry, flush_due].into_iter().flatten().min();
+        if let Some(next) = next {
+            self.wake_by(next).await;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use super::{db, optional_caller, Ctx};
 use crate::domain::{Page, UserId};
 use crate::error::ApiError;
 use crate::http::{json, param, read_input};
-use crate::store::directory;
+use crate::store::directory::{self, RoomOrder};
 
 /// `GET /rooms?limit&offset&q` → 200 `{rooms, index, room_count}`: open rooms, most members
 /// first, whose names contain `q` in any case.
@@ -19,17 +19,24 @@ pub async fn open_rooms(mut req: Request, ctx: Ctx) -> Result<Response, ApiError
     json(200, &json!({ "rooms": rooms, "index": page.offset, "room_count": room_count }))
 }
 
-/// `GET /user/{user_id}/rooms?key&limit&offset` → the rooms the user is a present member of,
-/// in the order they joined; only with that user's own key.
+/// `GET /user/{user_id}/rooms?key&limit&offset&sort` → the rooms the user is a present member
+/// of, each with where they stand in its messages (`last_seq`, `last_message_at`, `read_seq`,
+/// `unread`, `marked_unread`), in the order they joined or (`sort=activity`) the latest
+/// message first; only with that user's own key.
 pub async fn rooms_of_user(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let input = read_input(&mut req).await?;
     let user_id = param(&ctx, "user_id", UserId::parse)?;
     let page = Page::parse(input.uint("limit")?, input.uint("offset")?)?;
+    let order = match input.text("sort")? {
+        None | Some("joined") => RoomOrder::Joined,
+        Some("activity") => RoomOrder::Activity,
+        Some(_) => return Err(ApiError::bad_request("sort must be joined or activity")),
+    };
     let caller = optional_caller(&ctx, &input).await?;
     let Some(caller) = caller.filter(|caller| caller.user_id == user_id) else {
         return Err(ApiError::Forbidden("only the user themself may list their rooms"));
     };
     let (rooms, room_count) =
-        directory::rooms_of(&db(&ctx)?, &caller, page).await?.ok_or(ApiError::NotFound("user not found"))?;
+        directory::rooms_of(&db(&ctx)?, &caller, page, order).await?.ok_or(ApiError::NotFound("user not found"))?;
     json(200, &json!({ "rooms": rooms, "index": page.offset, "room_count": room_count }))
 }

@@ -40,11 +40,5 @@ pub async fn requests(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let account = OwnAccount::read_private(req, &ctx).await?;
     let page = Page::parse(account.input.uint("limit")?, account.input.uint("offset")?)?;
     let (rows, count) = rooms::requests_of(&account.db, &account.caller, page).await?;
-    let requests: Vec<_> = rows
-        .into_iter()
-        .map(|row| {
-            json!({ "room_id": row.room_id, "from": row.from_id, "first_message": row.first_message, "at": row.at })
-        })
-        .collect();
-    json(200, &json!({ "requests": requests, "index": page.offset, "request_count": count }))
+    json(200, &json!({ "requests": rows, "index": page.offset, "request_count": count }))
 }

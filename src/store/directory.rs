@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{int, page_and_count, sql, text, Batch, Caller, CountRow, Db};
+use crate::domain::time::rfc3339;
 use crate::domain::{dm_people, search_key, Page, RoomKind, SearchKey, UserId};
 use crate::error::ApiError;
 
@@ -19,6 +20,42 @@ pub struct RoomSummary {
     /// A DM's two people, its starter first; absent for a room.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "people")]
     pub people: Option<[UserId; 2]>,
+}
+
+/// Where a member stands in a room's messages (the README, "Unread, exactly"), as D1 has it
+/// from the room's last flush.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Attention {
+    /// The latest message's seq (0 for none), and when it was posted.
+    pub last_seq: i64,
+    #[serde(deserialize_with = "time")]
+    pub last_message_at: Option<String>,
+    pub read_seq: i64,
+    pub unread: i64,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub marked_unread: bool,
+}
+
+/// A room of the caller's, with where they stand in its messages.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct MyRoom {
+    #[serde(flatten)]
+    pub room: RoomSummary,
+    #[serde(flatten)]
+    pub attention: Attention,
+}
+
+/// The order of a user's rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomOrder {
+    /// As they joined them.
+    Joined,
+    /// The latest message first.
+    Activity,
+}
+
+fn time<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<i64>::deserialize(deserializer)?.map(rfc3339))
 }
 
 fn people<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<[UserId; 2]>, D::Error> {
@@ -51,10 +88,19 @@ pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec
     Ok((results.rows(&rooms)?, results.first(&count)?.map_or(0, |row| row.count)))
 }
 
-/// One page of the rooms the caller's user is a present member of, in the order they joined,
-/// and how many there are (`None` if the user does not exist), guarded by the caller's key.
-pub async fn rooms_of(db: &Db, caller: &Caller, page: Page) -> Result<Option<(Vec<RoomSummary>, i64)>, ApiError> {
-    let statements = (sql::ROOMS_OF_USER, sql::ROOM_COUNT_OF_USER);
+/// One page of the rooms the caller's user is a present member of, in `order`, and how many
+/// there are (`None` if the user does not exist), guarded by the caller's key: one round trip.
+pub async fn rooms_of(
+    db: &Db,
+    caller: &Caller,
+    page: Page,
+    order: RoomOrder,
+) -> Result<Option<(Vec<MyRoom>, i64)>, ApiError> {
+    let rooms = match order {
+        RoomOrder::Joined => sql::ROOMS_OF_USER,
+        RoomOrder::Activity => sql::ROOMS_OF_USER_BY_ACTIVITY,
+    };
+    let statements = (rooms, sql::ROOM_COUNT_OF_USER);
     let (rooms, count) = page_and_count(db, caller, statements, &caller.user_id.to_string(), page).await?;
     Ok(count.map(|count| (rooms, count)))
 }

@@ -252,10 +252,27 @@ fn without_q_the_directory_counts_every_open_room_exactly() {
 
 // A user's own rooms.
 
+/// The user's rooms, each row without its `read_seq` (a seq of the room's events, which the
+/// room's object tells D1 a moment after a join: `tests/api/counts.rs` checks it).
 fn my_rooms(user: &User) -> Value {
     let response = app().rooms_of(&user.id, user, &[]);
     response.assert_status(200);
-    response.body
+    without_read_seq(response.body)
+}
+
+fn without_read_seq(mut listed: Value) -> Value {
+    for row in listed["rooms"].as_array_mut().into_iter().flatten() {
+        row.as_object_mut().map(|row| row.remove("read_seq"));
+    }
+    listed
+}
+
+/// A room of the user's own, as their list shows it before any message.
+fn mine(room: &str, name: &str, open: bool, user_count: u32, owner: &User) -> Value {
+    let mut row = summary(room, name, open, user_count, owner);
+    let quiet = json!({ "last_seq": 0, "last_message_at": null, "unread": 0, "marked_unread": false });
+    row.as_object_mut().unwrap().extend(quiet.as_object().unwrap().clone());
+    row
 }
 
 /// Lets the next membership start in a later millisecond than the last, so that join order
@@ -276,15 +293,15 @@ fn a_user_lists_their_rooms_in_join_order_closed_ones_included() {
     app().bring_in(&closed.id, &closed.admin, &user);
     let expected = json!({
         "rooms": [
-            summary(&own, "my own", true, 1, &user),
-            summary(&joined.id, "test room", true, 4, &joined.owner),
-            summary(&closed.id, "test room", false, 4, &closed.owner),
+            mine(&own, "my own", true, 1, &user),
+            mine(&joined.id, "test room", true, 4, &joined.owner),
+            mine(&closed.id, "test room", false, 4, &closed.owner),
         ],
         "index": 0,
         "room_count": 3,
     });
     assert_eq!(my_rooms(&user), expected);
-    assert_eq!(app().rooms_of(&user.id, NOBODY, &[("key", &user.key)]).body, expected);
+    assert_eq!(without_read_seq(app().rooms_of(&user.id, NOBODY, &[("key", &user.key)]).body), expected);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod helpers;
 mod account;
 mod blocks;
 mod cors;
+mod counts;
 mod directory;
 mod dms;
 mod edge;

@@ -67,6 +67,8 @@ impl History {
         let (message_id, user_id) = (message_id.to_string(), user_id.to_string());
         let args = vec![seq.into(), message_id.as_str().into(), user_id.as_str().into(), text.into(), now.into()];
         self.run(sql::INSERT_MESSAGE, args)?;
+        self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
+        self.changed();
         Ok(MessageRow {
             seq,
             message_id,
@@ -97,6 +99,8 @@ impl History {
     /// the event.
     pub fn delete(&self, message: &MessageRow, now: i64) -> Result<(i64, Event), ApiError> {
         self.run(sql::DELETE_MESSAGE, vec![message.seq.into()])?;
+        self.run(sql::UNFLUSHED_DELETION, vec![message.seq.into()])?;
+        self.changed();
         let message_id =
             MessageId::parse(&message.message_id).map_err(|_| corrupt("message_id", &message.message_id))?;
         let event = Event::MessageDeleted { message_id };

@@ -36,9 +36,11 @@ mod messages;
 mod people;
 mod reads;
 pub mod sql;
+mod tally;
 
 pub use messages::{Cursor, MessageRow, Messages, Stored};
 pub use reads::ReadPosition;
+pub use tally::Marked;
 
 /// What a socket that resumes after a seq gets before `ready`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,9 +100,10 @@ pub struct Author {
     pub muted: bool,
 }
 
-/// The room's storage, and its latest seq once read: `append` is the only writer of events, and
-/// the object runs one call at a time, so the copy stays exact while the object lives.
-pub struct History(SqlStorage, Cell<Option<i64>>);
+/// The room's storage, its latest seq once read (`append` is the only writer of events, and
+/// the object runs one call at a time, so the copy stays exact while the object lives), and
+/// whether anything D1 counts by changed since the object last asked (`take_changed`).
+pub struct History(SqlStorage, Cell<Option<i64>>, Cell<bool>);
 
 /// Storage that holds what no write of ours could have written.
 pub(super) fn corrupt(field: &str, value: &str) -> ApiError {
@@ -135,7 +138,12 @@ impl History {
         for statement in SCHEMA {
             sql.exec(statement, None).map_err(storage_error)?;
         }
-        Ok(Some(Self(sql, Cell::new(None))))
+        if number(&sql, sql::HAS_ORDINALS, vec![])? == 0 {
+            for statement in sql::NUMBERING {
+                sql.exec(statement, None).map_err(storage_error)?;
+            }
+        }
+        Ok(Some(Self(sql, Cell::new(None), Cell::new(false))))
     }
 
     /// The room's storage if it holds a room: `None` for an object that never did, or whose

@@ -31,7 +31,15 @@ impl History {
 
     fn keep_read(&self, user_id: &UserId, position: ReadPosition) -> Result<(), ApiError> {
         let args = vec![user_id.to_string().into(), position.read_seq.into(), i64::from(position.marked_unread).into()];
-        self.run(sql::KEEP_READ, args)
+        self.run(sql::KEEP_READ, args)?;
+        self.unflushed_read(user_id)
+    }
+
+    /// D1 is to be told of the user's read position.
+    fn unflushed_read(&self, user_id: &UserId) -> Result<(), ApiError> {
+        self.run(sql::UNFLUSHED_READ, vec![user_id.to_string().into()])?;
+        self.changed();
+        Ok(())
     }
 
     /// Moves the user's read position up to `seq` (never back) and clears "marked unread": the
@@ -66,7 +74,8 @@ impl History {
     pub fn start_reading(&self, user_id: &UserId, from_start: bool) -> Result<(), ApiError> {
         if from_start {
             let args = vec![user_id.to_string().into(), 0.into(), 0.into()];
-            return self.run(sql::KEEP_FIRST_READ, args);
+            self.run(sql::KEEP_FIRST_READ, args)?;
+            return self.unflushed_read(user_id);
         }
         self.keep_read(user_id, ReadPosition { read_seq: self.latest_seq()?, marked_unread: false })
     }

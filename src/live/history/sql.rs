@@ -12,8 +12,9 @@ pub const EVENTS_AFTER: &str = "SELECT e.seq AS event_seq, e.body, m.seq, m.mess
 /// `KEPT_MILLIS`).
 pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
 pub const PRUNE_TXNS: &str = "DELETE FROM txns WHERE at < ?";
-pub const INSERT_MESSAGE: &str =
-    "INSERT INTO messages (seq, message_id, user_id, text, sent_at) VALUES (?, ?, ?, ?, ?)";
+/// A message takes the ordinal after the latest message's (the first is 1).
+pub const INSERT_MESSAGE: &str = "INSERT INTO messages (seq, message_id, user_id, text, sent_at, ordinal)
+    VALUES (?, ?, ?, ?, ?, coalesce((SELECT ordinal FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT 1), 0) + 1)";
 pub const MESSAGE_BY_ID: &str = "SELECT * FROM messages WHERE message_id = ?";
 pub const MESSAGE_AT: &str = "SELECT * FROM messages WHERE seq = ?";
 pub const EDIT_MESSAGE: &str = "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?";
@@ -54,6 +55,41 @@ pub const READ_POSITION: &str = "SELECT coalesce((SELECT read_seq FROM reads WHE
         (SELECT value FROM facts WHERE name = 'reads_since'), 0) AS read_seq,
     coalesce((SELECT marked_unread FROM reads WHERE user_id = ?), 0) AS marked_unread";
 pub const KEEP_READ: &str = "INSERT OR REPLACE INTO reads (user_id, read_seq, marked_unread) VALUES (?, ?, ?)";
+/// A read position D1 is still to be told of: marked anew (a new `mark`) each time it moves.
+pub const UNFLUSHED_READ: &str = "INSERT OR REPLACE INTO unflushed_reads (user_id) VALUES (?)";
+pub const UNFLUSHED_DELETION: &str = "INSERT OR IGNORE INTO unflushed_deletions (seq) VALUES (?)";
+/// The read positions D1 is still to be told of, oldest mark first, each with the ordinal of
+/// the last message at or before it.
+pub const UNFLUSHED_READS: &str = "SELECT u.mark, u.user_id, r.read_seq, r.marked_unread,
+    coalesce((SELECT m.ordinal FROM messages AS m WHERE m.seq <= r.read_seq ORDER BY m.seq DESC LIMIT 1), 0)
+      AS read_ordinal
+    FROM unflushed_reads AS u JOIN reads AS r ON r.user_id = u.user_id
+   WHERE u.mark > 0 ORDER BY u.mark LIMIT ?";
+pub const UNFLUSHED_DELETIONS: &str = "SELECT seq FROM unflushed_deletions WHERE seq > 0 ORDER BY seq LIMIT ?";
+/// Marks (a JSON array) and seqs (likewise) that D1 was told of.
+pub const FLUSHED_READS: &str = "DELETE FROM unflushed_reads WHERE mark IN (SELECT value FROM json_each(?))";
+pub const FLUSHED_DELETIONS: &str = "DELETE FROM unflushed_deletions WHERE seq IN (SELECT value FROM json_each(?))";
+/// What D1 keeps of the room for its members' counts: its latest message, how many it has had,
+/// and where a member from before read positions were kept reads from.
+pub const TALLY: &str = "SELECT coalesce(latest.seq, 0) AS last_seq, coalesce(latest.ordinal, 0) AS message_count,
+    (SELECT value FROM facts WHERE name = 'last_message_at') AS last_message_at,
+    coalesce((SELECT value FROM facts WHERE name = 'reads_since'), 0) AS reads_since_seq,
+    coalesce((SELECT m.ordinal FROM messages AS m
+               WHERE m.seq <= (SELECT value FROM facts WHERE name = 'reads_since') ORDER BY m.seq DESC LIMIT 1), 0)
+      AS reads_since_ordinal
+    FROM (SELECT 1) LEFT JOIN (SELECT seq, ordinal FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT 1) AS latest";
+pub const LAST_MESSAGE_AT: &str = "INSERT OR REPLACE INTO facts (name, value) VALUES ('last_message_at', ?)";
+/// When D1 is next to be told (`flush_due`, ms), while it has something to be told.
+pub const FLUSH_DUE: &str = "SELECT value AS n FROM facts WHERE name = 'flush_due'";
+pub const SET_FLUSH_DUE: &str = "INSERT OR REPLACE INTO facts (name, value) VALUES ('flush_due', ?)";
+pub const CLEAR_FLUSH_DUE: &str = "DELETE FROM facts WHERE name = 'flush_due'";
+/// The room's id, as the worker's calls say it.
+pub const ROOM_ID: &str = "SELECT room_id FROM about WHERE one = 1";
+pub const KNOW_ROOM_ID: &str = "INSERT OR IGNORE INTO about (one, room_id) VALUES (1, ?)";
+/// Storage from before messages were numbered: numbered once, in seq order.
+pub const HAS_ORDINALS: &str =
+    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND instr(sql, 'ordinal') > 0";
+
 /// A DM's person reads from its start, or from where they were.
 pub const KEEP_FIRST_READ: &str = "INSERT OR IGNORE INTO reads (user_id, read_seq, marked_unread) VALUES (?, ?, ?)";
 /// Messages after a seq, by others than the user, not deleted (a deleted one has no author).
@@ -112,6 +148,20 @@ pub const ALL: &[(&str, &str)] = &[
     ("KEEP_READ", KEEP_READ),
     ("KEEP_FIRST_READ", KEEP_FIRST_READ),
     ("UNREAD", UNREAD),
+    ("UNFLUSHED_READ", UNFLUSHED_READ),
+    ("UNFLUSHED_DELETION", UNFLUSHED_DELETION),
+    ("UNFLUSHED_READS", UNFLUSHED_READS),
+    ("UNFLUSHED_DELETIONS", UNFLUSHED_DELETIONS),
+    ("FLUSHED_READS", FLUSHED_READS),
+    ("FLUSHED_DELETIONS", FLUSHED_DELETIONS),
+    ("TALLY", TALLY),
+    ("LAST_MESSAGE_AT", LAST_MESSAGE_AT),
+    ("FLUSH_DUE", FLUSH_DUE),
+    ("SET_FLUSH_DUE", SET_FLUSH_DUE),
+    ("CLEAR_FLUSH_DUE", CLEAR_FLUSH_DUE),
+    ("ROOM_ID", ROOM_ID),
+    ("KNOW_ROOM_ID", KNOW_ROOM_ID),
+    ("HAS_ORDINALS", HAS_ORDINALS),
     ("IS_DM", IS_DM),
     ("START_DM", START_DM),
     ("DM_UNTOLD", DM_UNTOLD),
@@ -128,14 +178,24 @@ pub const ALL: &[(&str, &str)] = &[
     ("BURY", BURY),
 ];
 
+/// Numbers the messages of storage from before they were numbered (`HAS_ORDINALS` is 0), once:
+/// in seq order, from 1.
+pub const NUMBERING: &[&str] = &[
+    "ALTER TABLE messages ADD COLUMN ordinal INTEGER",
+    "UPDATE messages SET ordinal = o.n
+      FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM messages) AS o WHERE o.seq = messages.seq",
+];
+
 pub const SCHEMA: &[&str] = &[
     // `body` is the event (`frames::Event`) without its seq and its message, which
     // `message_seq` names, so that a replay shows a message as it is now.
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL,
         message_seq INTEGER)",
     // A deleted message keeps its id and seq, and nothing else.
+    // `ordinal`: how many messages the room had once this one was posted (deleted ones keep
+    // theirs); storage from before it is numbered by `History::open`.
     "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
-        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER)",
+        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER, ordinal INTEGER)",
     "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
         at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",
@@ -169,6 +229,17 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL,
         marked_unread INTEGER NOT NULL) WITHOUT ROWID",
     "INSERT OR IGNORE INTO facts (name, value) SELECT 'reads_since', coalesce(max(seq), 0) FROM events",
+    // What D1 is still to be told for its members' counts (`History::tally`): read positions
+    // that moved (a new mark each time: a mark told is forgotten, a newer one stays) and
+    // messages deleted. AUTOINCREMENT: a mark is never used twice.
+    "CREATE TABLE IF NOT EXISTS unflushed_reads (mark INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE IF NOT EXISTS unflushed_deletions (seq INTEGER PRIMARY KEY)",
+    // Positions kept before D1 kept them are told once.
+    "INSERT OR IGNORE INTO unflushed_reads (user_id) SELECT user_id FROM reads
+      WHERE NOT EXISTS (SELECT 1 FROM facts WHERE name = 'reads_flushed')",
+    "INSERT OR IGNORE INTO facts (name, value) VALUES ('reads_flushed', 1)",
+    // The room's id (one row), as the worker's calls say it: the flush names the room by it.
+    "CREATE TABLE IF NOT EXISTS about (one INTEGER PRIMARY KEY CHECK (one = 1), room_id TEXT NOT NULL)",
 ];
 
 /// The one table a deleted room's storage keeps, so that its object never comes back to life.

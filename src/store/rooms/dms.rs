@@ -1,8 +1,9 @@
 //! Direct messages: the one room of each pair of people, opened in one round trip whether it
 //! exists or not, and the requests (DMs others started with someone) that wait for an answer.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::super::directory::Attention;
 use super::super::limits::Counted;
 use super::super::outbox::{Outbox, Since};
 use super::super::{page_and_count, sql, text, Batch, Caller, Db};
@@ -83,13 +84,17 @@ pub async fn open_dm(
     }
 }
 
-/// A DM someone started with the caller, waiting for their answer.
-#[derive(Debug, Deserialize)]
+/// A DM someone started with the caller, waiting for their answer, as the requests list shows
+/// it: with its messages, all unread.
+#[derive(Debug, Deserialize, Serialize)]
 pub struct RequestRow {
     pub room_id: String,
+    #[serde(rename(serialize = "from"))]
     pub from_id: String,
     pub first_message: Option<String>,
     pub at: i64,
+    #[serde(flatten)]
+    pub attention: Attention,
 }
 
 /// One page of the caller's DM requests, newest first, and how many there are.

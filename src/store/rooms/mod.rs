@@ -17,9 +17,11 @@ use crate::domain::limits::{Limits, WriteKind};
 use crate::domain::{search_form, search_grams, Page, RoomId, RoomName};
 use crate::error::ApiError;
 
+mod counts;
 mod dms;
 mod query;
 
+pub use counts::{flush_counts, ReadTally, Tally};
 pub use dms::{open_dm, requests_of, tell_first_message, OpenedDm, RequestRow};
 pub use query::{permitted, Room, RoomQuery, Written};
 

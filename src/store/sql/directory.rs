@@ -17,12 +17,41 @@ pub const OPEN_ROOMS_NAMED: &str =
 pub const OPEN_ROOM_NAMED_COUNT: &str =
     "SELECT count(DISTINCT g.room_id) AS count FROM room_grams AS g CROSS JOIN rooms AS r ON r.room_id = g.room_id
   WHERE g.gram BETWEEN ?1 AND ?3 AND r.open = 1 AND instr(r.name_search, ?2) > 0";
-pub const ROOMS_OF_USER: &str = "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind,
+/// A present member's (`m`) standing in the messages of room `r` (the README, "Unread,
+/// exactly"): the room's latest message, where they read up to, and how many messages after
+/// it are not deleted, from the figures the room's object flushes (migrations/0014).
+macro_rules! attention {
+    () => {
+        "r.last_seq, r.last_message_at, coalesce(m.read_seq, r.reads_since_seq) AS read_seq,
+       r.message_count - coalesce(m.read_ordinal, r.reads_since_ordinal)
+         - (SELECT count(*) FROM deleted_messages AS d
+             WHERE d.room_id = r.room_id AND d.seq > coalesce(m.read_seq, r.reads_since_seq)) AS unread,
+       m.marked_unread"
+    };
+}
+
+/// The rooms a user (`?1`) is a present member of, in the order they joined.
+pub const ROOMS_OF_USER: &str = concat!(
+    "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind,
        (SELECT json_array(started_by, CASE WHEN started_by = low_id THEN high_id ELSE low_id END)
-          FROM dms WHERE room_id = r.room_id) AS people
+          FROM dms WHERE room_id = r.room_id) AS people, ",
+    attention!(),
+    "
   FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
   WHERE m.user_id = ?1 AND m.present = 1
-  ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3";
+  ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3"
+);
+/// The same, the latest message first (rooms without one last, the latest joined first).
+pub const ROOMS_OF_USER_BY_ACTIVITY: &str = concat!(
+    "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind,
+       (SELECT json_array(started_by, CASE WHEN started_by = low_id THEN high_id ELSE low_id END)
+          FROM dms WHERE room_id = r.room_id) AS people, ",
+    attention!(),
+    "
+  FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
+  WHERE m.user_id = ?1 AND m.present = 1
+  ORDER BY r.last_message_at DESC, m.joined_at DESC, m.room_id LIMIT ?2 OFFSET ?3"
+);
 pub const ROOM_COUNT_OF_USER: &str = "SELECT room_count AS count FROM users WHERE user_id = ?1";
 
 // Write ceilings: a user's (`?1`) counter of one kind of write (`?2`), and the rooms they own.

@@ -236,10 +236,34 @@ pub const DM_ROOM: &str = "SELECT d.room_id, m.present
   FROM dms AS d LEFT JOIN members AS m ON m.room_id = d.room_id AND m.user_id = ?1
   WHERE d.low_id = min(?1, ?2) AND d.high_id = max(?1, ?2)";
 /// The DM requests of one person (`?1`), newest first: `?2` the limit, `?3` the offset.
-pub const REQUESTS_OF_USER: &str = "SELECT i.room_id, i.by_id AS from_id, d.first_message, i.at
-  FROM invites AS i JOIN dms AS d ON d.room_id = i.room_id
+/// A request's messages are all unread for the one it waits for (they read a DM from its start).
+pub const REQUESTS_OF_USER: &str = "SELECT i.room_id, i.by_id AS from_id, d.first_message, i.at,
+       r.last_seq, r.last_message_at, 0 AS read_seq,
+       r.message_count - (SELECT count(*) FROM deleted_messages AS x WHERE x.room_id = r.room_id) AS unread,
+       0 AS marked_unread
+  FROM invites AS i JOIN dms AS d ON d.room_id = i.room_id JOIN rooms AS r ON r.room_id = i.room_id
   WHERE i.user_id = ?1 AND i.kind = 'dm' ORDER BY i.at DESC, i.room_id DESC LIMIT ?2 OFFSET ?3";
 pub const REQUEST_COUNT_OF_USER: &str = "SELECT count(*) AS count FROM invites WHERE user_id = ?1 AND kind = 'dm'";
 /// Written by the DM's room object when its first message is posted (`?1` the room, `?2` the
 /// text).
 pub const FIRST_MESSAGE: &str = "UPDATE dms SET first_message = ?2 WHERE room_id = ?1 AND first_message IS NULL";
+
+// Counts: what a room's object flushes for its members' unread counts (`rooms::flush_counts`),
+// `?1` the room.
+
+/// The room's latest message (`?2` its seq, `?3` when), how many it has had (`?4`), and where
+/// a member from before read positions were kept reads from (`?5` a seq, `?6` its ordinal).
+pub const FLUSH_ROOM: &str = "UPDATE rooms SET last_seq = ?2, last_message_at = ?3, message_count = ?4,
+    reads_since_seq = ?5, reads_since_ordinal = ?6 WHERE room_id = ?1";
+/// Read positions that moved (`?2`: a JSON array of `[user_id, read_seq, read_ordinal,
+/// marked_unread]`), of members still in D1.
+/// (Materialized first, so that each is a search of the members' key, not the other way round.)
+pub const FLUSH_READS: &str = "WITH j AS MATERIALIZED (
+    SELECT json_extract(value, '$[0]') AS user_id, json_extract(value, '$[1]') AS read_seq,
+           json_extract(value, '$[2]') AS read_ordinal, json_extract(value, '$[3]') AS marked_unread
+      FROM json_each(?2))
+  UPDATE members SET read_seq = j.read_seq, read_ordinal = j.read_ordinal, marked_unread = j.marked_unread
+    FROM j WHERE members.room_id = ?1 AND members.user_id = j.user_id";
+/// Messages deleted (`?2`: a JSON array of seqs), while the room is there.
+pub const FLUSH_DELETIONS: &str = "INSERT OR IGNORE INTO deleted_messages (room_id, seq)
+  SELECT ?1, value FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
