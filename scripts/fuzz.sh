@@ -193,6 +193,18 @@ checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401"
 include-operation-id = "markRead"
 checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }
 
+# A mention of someone who is not a present member is a 400, and the whole room's by a member who
+# is not an admin a 403, that the document cannot tell from valid ones (who is present is the
+# room's, now).
+[[operations]]
+include-operation-id = "postMessage"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404", "429"] } }
+
+# A cursor (before) that is a well-formed message id but not one that mentions the user is a 404.
+[[operations]]
+include-operation-id = "listMentions"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }
+
 [[operations]]
 include-operation-id = "logOut"
 parameters = { "body.key" = { dictionary = "spare_keys", probability = 0.6 }, "body.user_id" = { dictionary = "spare_users", probability = 0.6 } }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use worker::Response;
 
-use crate::domain::{HandleRefusal, Invalid, Refusal};
+use crate::domain::{HandleRefusal, Invalid, MentionRefusal, Refusal};
 
 /// A JSON answer: the text, with its status and `Content-Type`. Every answer of the service
 /// is made here, errors and successes alike.
@@ -145,6 +145,16 @@ impl From<worker::kv::KvError> for ApiError {
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
         Self::BadRequest(invalid.0)
+    }
+}
+
+/// A post's mentions refused: someone not present, 400; the whole room by a non-admin, 403.
+impl From<MentionRefusal> for ApiError {
+    fn from(refusal: MentionRefusal) -> Self {
+        match refusal {
+            MentionRefusal::NotPresent => Self::bad_request("mentions must be present members of the room"),
+            MentionRefusal::NotAdmin => Self::Forbidden("only admins may mention the whole room"),
+        }
     }
 }
 

@@ -25,7 +25,8 @@ use crate::http::routing::{self, Handler, Route};
 use crate::http::{Cors, Shared};
 use crate::log::{RequestLog, Served};
 use crate::routes::{
-    admins, bans, blocks, directory, dms, invites, live as live_routes, members, messages, rooms, tokens, users,
+    admins, bans, blocks, directory, dms, invites, live as live_routes, members, mentions, messages, rooms, tokens,
+    users,
 };
 
 #[event(fetch)]
@@ -115,6 +116,7 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     GET "/user/:user_id/blocks" => blocks::list,
     GET "/user/:user_id/invites" => invites::list,
     GET "/user/:user_id/requests" => dms::requests,
+    GET "/user/:user_id/mentions" => mentions::list,
     PUT "/user/:user_id/blocks/:other_id" => blocks::block,
     DELETE "/user/:user_id/blocks/:other_id" => blocks::unblock,
     PUT "/dm/:user_id" => dms::open,

@@ -189,7 +189,7 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(ordinals, [(2, 1), (5, 2), (9, 3)]);
-    db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0]).unwrap();
+    db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0, None::<String>]).unwrap();
     assert_eq!(number(&db, "SELECT ordinal FROM messages WHERE seq = 12"), 4, "the next message follows on");
     let ordinal_at = |seq: i64| -> i64 {
         db.query_row(
@@ -200,4 +200,30 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
         .unwrap()
     };
     assert_eq!([ordinal_at(1), ordinal_at(2), ordinal_at(8), ordinal_at(100)], [0, 1, 2, 4]);
+}
+
+#[test]
+fn a_members_mentions_are_those_after_their_position_not_deleted_not_theirs_nor_blocked() {
+    let db = room();
+    let post = |seq: i64, author: &str, mentioned: &[&str]| {
+        db.execute(sql::INSERT_MESSAGE, params![seq, format!("m{seq}"), author, "hi", 0, "{}"]).unwrap();
+        for user in mentioned {
+            db.execute(sql::ADD_MENTION, params![user, seq]).unwrap();
+        }
+    };
+    post(1, "bob", &["ann"]);
+    post(2, "bob", &["ann", "cy"]);
+    post(3, "cy", &[""]); // the whole room
+    post(4, "ann", &[""]); // hers: never counts for her
+    post(5, "dee", &["ann"]);
+    post(6, "bob", &["cy"]);
+    db.execute(sql::DELETE_MESSAGE, params![2]).unwrap();
+    let mentioned = |user: &str, after: i64, blocked: &str| -> i64 {
+        db.query_row(sql::MENTIONED, params![after, user, blocked], |row| row.get(0)).unwrap()
+    };
+    assert_eq!(mentioned("ann", 0, "[]"), 3, "1, 3 (the room) and 5; 2 is deleted, 4 is hers");
+    assert_eq!(mentioned("ann", 1, "[]"), 2);
+    assert_eq!(mentioned("ann", 0, r#"["dee"]"#), 2, "what those she blocked wrote does not count");
+    assert_eq!(mentioned("cy", 0, "[]"), 2, "4 (the room) and 6; 3 is his own, 2 is deleted");
+    assert_eq!(mentioned("eve", 0, "[]"), 2, "the room's: 3 and 4");
 }

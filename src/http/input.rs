@@ -173,6 +173,21 @@ impl Input {
         self.text(name)?.ok_or_else(|| ApiError::bad_request(format!("{name} is required")))
     }
 
+    /// A list of texts: a JSON array of strings, or a comma-separated text (a form's field).
+    pub fn list(&self, name: &str) -> Result<Option<Vec<&str>>, ApiError> {
+        let invalid = || ApiError::bad_request(format!("{name} must be an array of strings"));
+        match self.fields.get(name) {
+            None | Some(Value::Json(serde_json::Value::Null)) => Ok(None),
+            Some(Value::Text(text)) => {
+                Ok(Some(text.split(',').map(str::trim).filter(|item| !item.is_empty()).collect()))
+            }
+            Some(Value::Json(serde_json::Value::Array(items))) => {
+                items.iter().map(|item| item.as_str().ok_or_else(invalid)).collect::<Result<_, _>>().map(Some)
+            }
+            Some(Value::Json(_)) => Err(invalid()),
+        }
+    }
+
     /// A boolean: JSON `true`/`false`, or the text `true`, `false`, `1`, `0`.
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         let invalid = || ApiError::bad_request(format!("{name} must be true or false"));

@@ -20,6 +20,11 @@ pub enum MessageView {
         sent_at: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         edited_at: Option<String>,
+        /// The present members it mentions by id, and whether it mentions the whole room.
+        #[serde(default)]
+        mentions: Vec<UserId>,
+        #[serde(default)]
+        mention_room: bool,
     },
     Deleted {
         message_id: MessageId,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use super::events::{Change, Event, LeaveReason, MessageView};
-use crate::domain::{MessageText, RoomView, UserId};
+use crate::domain::{Mentions, MessageText, RoomView, UserId};
 
 /// The largest frame a client may send; a longer one closes its socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -67,6 +67,8 @@ pub enum ClientFrame {
     Send {
         text: MessageText,
         txn_id: String,
+        /// Whom it mentions (`mentions`, `mention_room`); the room checks them.
+        mentions: Mentions,
     },
     Typing,
     /// The person has read up to `seq`.
@@ -114,8 +116,25 @@ impl ClientFrame {
                 let Some(text) = frame.get("text").and_then(Value::as_str) else {
                     return Err(FrameError::new("send needs a text (a string)", Some(txn_id)));
                 };
-                let text = MessageText::parse(text).map_err(|invalid| FrameError::new(invalid.0, Some(txn_id)))?;
-                Ok(Self::Send { text, txn_id: txn_id.to_owned() })
+                let invalid = |error: String| FrameError::new(error, Some(txn_id));
+                let text = MessageText::parse(text).map_err(|error| invalid(error.0))?;
+                let users: Vec<&str> = match frame.get("mentions") {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .map(|item| {
+                            item.as_str().ok_or_else(|| invalid("mentions must be an array of user ids".into()))
+                        })
+                        .collect::<Result<_, _>>()?,
+                    Some(_) => return Err(invalid("mentions must be an array of user ids".into())),
+                };
+                let room = match frame.get("mention_room") {
+                    None | Some(Value::Null) => false,
+                    Some(Value::Bool(room)) => *room,
+                    Some(_) => return Err(invalid("mention_room must be true or false".into())),
+                };
+                let mentions = Mentions::parse(users, room).map_err(|error| invalid(error.0))?;
+                Ok(Self::Send { text, txn_id: txn_id.to_owned(), mentions })
             }
             Some("typing") => Ok(Self::Typing),
             Some("read") => match frame.get("seq").and_then(Value::as_i64) {
@@ -156,6 +175,8 @@ pub struct You {
 pub struct Reading {
     pub read_seq: i64,
     pub unread: i64,
+    /// Those unread messages that mention them.
+    pub mentions: i64,
     pub marked_unread: bool,
 }
 
@@ -233,8 +254,26 @@ mod tests {
     #[test]
     fn a_send_with_text_and_txn_id_is_read() {
         let frame = ClientFrame::parse(r#"{"type":"send","text":"hi","txn_id":"t1"}"#).unwrap();
-        assert_eq!(frame, ClientFrame::Send { text: MessageText::parse("hi").unwrap(), txn_id: "t1".into() });
+        let text = MessageText::parse("hi").unwrap();
+        assert_eq!(frame, ClientFrame::Send { text, txn_id: "t1".into(), mentions: Mentions::NONE });
         assert_eq!(ClientFrame::parse(r#"{"type":"typing"}"#).unwrap(), ClientFrame::Typing);
+    }
+
+    #[test]
+    fn a_sends_mentions_are_ids_and_a_flag_refused_with_its_txn_id() {
+        let ann = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+        let frame = format!(r#"{{"type":"send","text":"hi","txn_id":"t1","mentions":["{ann}"],"mention_room":true}}"#);
+        let Ok(ClientFrame::Send { mentions, .. }) = ClientFrame::parse(&frame) else { panic!("not a send") };
+        assert_eq!(mentions, Mentions::parse([ann], true).unwrap());
+        for (fields, error) in [
+            (r#""mentions":"ann""#, "mentions must be an array of user ids"),
+            (r#""mentions":[1]"#, "mentions must be an array of user ids"),
+            (r#""mentions":["ann"]"#, "mentions must be a UUID"),
+            (r#""mention_room":"yes""#, "mention_room must be true or false"),
+        ] {
+            let refusal = refused(&format!(r#"{{"type":"send","text":"hi","txn_id":"t2",{fields}}}"#));
+            assert_eq!((refusal.error.as_str(), refusal.txn_id.as_deref()), (error, Some("t2")), "{fields}");
+        }
     }
 
     #[test]

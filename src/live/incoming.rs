@@ -4,14 +4,17 @@
 use worker::{WebSocket, WebSocketIncomingMessage};
 
 use super::frames::{self, close, ClientFrame, FrameError, MessageView, ServerFrame};
+use super::history::History;
 use super::protocol::{Answer, Post, Read};
 use super::room::{message_seq, Room};
 use super::sockets::{self, is_open, send, Socket};
 use super::standing::Standing;
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
-use crate::domain::{MessageId, MessageText};
+use crate::domain::{MentionRefusal, Mentions, MessageId, MessageText, RoomId, UserId};
 use crate::error::ApiError;
+use crate::log::RequestLog;
+use crate::store::{rooms, Db};
 
 impl Room {
     /// A frame from a socket: refused, or done, by what the socket may do now.
@@ -53,7 +56,9 @@ impl Room {
         }
         let outcome = match ClientFrame::parse(&text) {
             Err(error) => Err(error),
-            Ok(ClientFrame::Send { text, txn_id }) => self.send_frame(ws, &socket, standing, &text, &txn_id),
+            Ok(ClientFrame::Send { text, txn_id, mentions }) => {
+                self.send_frame(ws, &socket, standing, &text, &txn_id, mentions).await
+            }
             Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
             Ok(ClientFrame::Read { seq }) => self.read_frame(ws, &socket, standing, seq),
             Ok(ClientFrame::Ping) => {
@@ -68,13 +73,14 @@ impl Room {
         Ok(())
     }
 
-    fn send_frame(
+    async fn send_frame(
         &self,
         ws: &WebSocket,
         socket: &Socket,
         standing: Standing,
         text: &MessageText,
         txn_id: &str,
+        mentions: Mentions,
     ) -> Result<(), FrameError> {
         let refuse = |error: &str| FrameError::new(error, Some(txn_id));
         let internal = |error: ApiError| {
@@ -90,8 +96,19 @@ impl Room {
             sent(&message.view().map_err(internal)?);
             return Ok(());
         }
+        if !mentions.is_empty() {
+            self.check_mentions(&history, &user_id, &mentions)
+                .await
+                .map_err(internal)?
+                .map_err(|refusal| refuse(ApiError::from(refusal).message()))?;
+            // Another send of the same txn_id may have posted meanwhile.
+            if let Some(message) = history.sent_before(&user_id, txn_id).map_err(internal)? {
+                sent(&message.view().map_err(internal)?);
+                return Ok(());
+            }
+        }
         let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?);
-        let post = Post { user_id, message_id, text: text.as_str().to_owned() };
+        let post = Post { user_id, message_id, text: text.as_str().to_owned(), mentions };
         match self.post(&post).map_err(internal)? {
             Answer::Done(message) => {
                 history.remember_txn(&user_id, txn_id, message_seq(&message), now_millis()).map_err(internal)?;
@@ -100,6 +117,21 @@ impl Room {
             }
             Answer::Denied(denied) => Err(refuse(ApiError::from(denied).message())),
         }
+    }
+
+    /// Asks D1 whether the room may carry a socket's post's mentions (over HTTP, the worker
+    /// asked in the request's own round trip).
+    async fn check_mentions(
+        &self,
+        history: &History,
+        author: &UserId,
+        mentions: &Mentions,
+    ) -> Result<Result<(), MentionRefusal>, ApiError> {
+        let room_id = history.room_id()?.ok_or_else(|| ApiError::internal("room object: its room id is unknown"))?;
+        let room_id = RoomId::parse(&room_id).map_err(|_| ApiError::internal("room object: a malformed room id"))?;
+        let db = Db::open(&self.env, &RequestLog::default())?;
+        let found = rooms::mentionable(&db, &room_id, author, &mentions.users).await?;
+        Ok(mentions.check(found.admin != 0, usize::try_from(found.present).unwrap_or(0)))
     }
 
     fn read_frame(&self, ws: &WebSocket, socket: &Socket, standing: Standing, seq: i64) -> Result<(), FrameError> {

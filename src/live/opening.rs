@@ -57,6 +57,7 @@ impl Room {
                 you.reading = Some(Reading {
                     read_seq: position.read_seq,
                     unread: history.unread(&you.user_id, position.read_seq)?,
+                    mentions: history.mentioned(&you.user_id, position.read_seq, &connect.blocked)?,
                     marked_unread: position.marked_unread,
                 });
             }

@@ -13,7 +13,7 @@ use super::frames::{Change, MessageView, You};
 use super::history::ReadPosition;
 use crate::auth::session::KeyHash;
 use crate::domain::limits::WriteKind;
-use crate::domain::{MessageId, Refusal, RoomView, UserId};
+use crate::domain::{Mentions, MessageId, Refusal, RoomView, UserId};
 use crate::error::ApiError;
 
 /// Where an upgrade (`Call::Connect`), which carries no body, carries its call.
@@ -127,6 +127,10 @@ pub struct Connect {
     pub expires_at: Option<i64>,
     /// Resume after this seq.
     pub after: Option<i64>,
+    /// Those the caller blocked among the room's members, past and present: their mentions do
+    /// not count for the caller.
+    #[serde(default)]
+    pub blocked: Vec<UserId>,
 }
 
 /// One outbox row: an event D1 committed, not yet known to have reached the room's object.
@@ -154,6 +158,9 @@ pub struct Post {
     pub user_id: UserId,
     pub message_id: MessageId,
     pub text: String,
+    /// Checked: present members, and the whole room only by an admin.
+    #[serde(default)]
+    pub mentions: Mentions,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

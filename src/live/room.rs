@@ -161,7 +161,7 @@ impl Room {
                 return Err(Denied::Muted.into());
             }
             self.count(&history, WriteKind::Post, &post.user_id, now)?;
-            let message = history.post(&post.message_id, &post.user_id, &post.text, now)?.view()?;
+            let message = history.post(&post.message_id, &post.user_id, &post.text, &post.mentions, now)?.view()?;
             let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
             self.sockets().broadcast(&ServerFrame::Event(event));
             history.wrote(&post.user_id, message_seq(&message))?;

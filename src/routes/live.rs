@@ -23,8 +23,7 @@ use crate::store::{Caller, Db};
 /// as its hash.
 pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    let (room, _, _) = rooms::find_live(&db(&ctx)?, request.query()).await?;
-    let room = permitted(room, Action::View)?;
+    let room = permitted(rooms::find_live(&db(&ctx)?, request.query()).await?.room, Action::View)?;
     if room.situation.caller.banned.is_some() {
         return Err(Refusal::Banned.into());
     }
@@ -70,7 +69,7 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         (None, None) => None,
     };
     let query = RoomQuery { room_id: &room_id, caller: caller.as_ref(), target: None };
-    let (room, expires_at, pending) = rooms::find_live(&db, query).await?;
+    let rooms::Live { room, expires_at, pending, blocked } = rooms::find_live(&db, query).await?;
     let room = permitted(room, Action::View)?;
     // A banned user may read an open room as anyone may, but not be present in it.
     if caller.is_some() && room.situation.caller.banned.is_some() {
@@ -88,7 +87,8 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         owner: role == Role::Owner,
         reading: None,
     });
-    let connect = Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after };
+    let connect =
+        Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after, blocked };
     object.connect(connect).await
 }
 

@@ -5,7 +5,7 @@ use worker::{Request, Response};
 
 use super::{db, notify, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
-use crate::domain::{Action, MessageId, MessageText, Page};
+use crate::domain::{Action, Mentions, MessageId, MessageText, Page};
 use crate::error::ApiError;
 use crate::http::{json, no_content, param};
 use crate::live::client::RoomObject;
@@ -13,12 +13,19 @@ use crate::live::protocol::{Deletion, Edit, HistoryQuery, Post, Read};
 use crate::store::rooms::{self, permitted, Room, RoomQuery};
 
 /// The room, if the caller may do `action` in it, and its object. An author's write (`Post`)
-/// first hands the object whatever the room still has queued for it.
-async fn room_for(ctx: &Ctx, query: RoomQuery<'_>, action: Action) -> Result<(Room, RoomObject), ApiError> {
+/// first hands the object whatever the room still has queued for it; a post's `mentions` are
+/// checked in the same round trip.
+async fn room_for(
+    ctx: &Ctx,
+    query: RoomQuery<'_>,
+    action: Action,
+    mentions: &Mentions,
+) -> Result<(Room, RoomObject), ApiError> {
     let db = db(ctx)?;
     let room = if action == Action::Post {
-        let (room, pending) = rooms::find_with_pending(&db, query).await?;
+        let (room, pending, present) = rooms::find_with_pending(&db, query, &mentions.users).await?;
         let room = permitted(room, action)?;
+        mentions.check(room.situation.caller.role.is_admin(), present)?;
         notify(ctx, &pending).await;
         room
     } else {
@@ -27,16 +34,22 @@ async fn room_for(ctx: &Ctx, query: RoomQuery<'_>, action: Action) -> Result<(Ro
     Ok((room, RoomObject::of(&ctx.env, query.room_id, &ctx.data.log)?))
 }
 
-/// `POST /room/{room_id}/messages {key, text}` → 201 `{message_id, seq, user_id, text,
-/// sent_at}`: posted by a present member, under their ceiling of posts in the room.
+/// `POST /room/{room_id}/messages {key, text, mentions?, mention_room?}` → 201 the message
+/// (`{message_id, seq, user_id, text, sent_at, mentions, mention_room}`): posted by a present
+/// member, under their ceiling of posts in the room.
 pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let text = MessageText::parse(request.input.required_text("text")?)?;
-    let (_, object) = room_for(&ctx, request.query(), Action::Post).await?;
+    let mentions = Mentions::parse(
+        request.input.list("mentions")?.unwrap_or_default(),
+        request.input.bool("mention_room")?.unwrap_or(false),
+    )?;
+    let (_, object) = room_for(&ctx, request.query(), Action::Post, &mentions).await?;
     let post = Post {
         user_id: request.caller.user_id,
         message_id: MessageId::from_random_bytes(random_bytes()?),
         text: text.as_str().to_owned(),
+        mentions,
     };
     json(201, &object.call(post).await?)
 }
@@ -52,7 +65,7 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     if before.is_some() && after.is_some() {
         return Err(ApiError::bad_request("give before or after, not both"));
     }
-    let (_, object) = room_for(&ctx, request.query(), Action::View).await?;
+    let (_, object) = room_for(&ctx, request.query(), Action::View, &Mentions::NONE).await?;
     json(200, &object.call(HistoryQuery { before, after, limit }).await?)
 }
 
@@ -69,7 +82,7 @@ pub async fn read(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         (None, Some(true)) => None,
         _ => return Err(ApiError::bad_request("give seq (where you read up to), or unread: true")),
     };
-    let (_, object) = room_for(&ctx, request.query(), Action::Read).await?;
+    let (_, object) = room_for(&ctx, request.query(), Action::Read, &Mentions::NONE).await?;
     let position = object.call(Read { user_id: request.caller.user_id, seq }).await?;
     json(200, &serde_json::json!({ "read_seq": position.read_seq }))
 }
@@ -80,7 +93,7 @@ pub async fn edit(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let message_id = param(&ctx, "message_id", MessageId::parse)?;
     let text = MessageText::parse(request.input.required_text("text")?)?;
-    let (_, object) = room_for(&ctx, request.query(), Action::Post).await?;
+    let (_, object) = room_for(&ctx, request.query(), Action::Post, &Mentions::NONE).await?;
     let edit = Edit { user_id: request.caller.user_id, message_id, text: text.as_str().to_owned() };
     json(200, &object.call(edit).await?)
 }
@@ -90,7 +103,7 @@ pub async fn edit(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let message_id = param(&ctx, "message_id", MessageId::parse)?;
-    let (room, object) = room_for(&ctx, request.query(), Action::Post).await?;
+    let (room, object) = room_for(&ctx, request.query(), Action::Post, &Mentions::NONE).await?;
     let deletion =
         Deletion { user_id: request.caller.user_id, message_id, moderator: room.situation.caller.role.is_admin() };
     object.call(deletion).await?;

@@ -10,6 +10,7 @@ pub mod dms;
 pub mod invites;
 pub mod live;
 pub mod members;
+pub mod mentions;
 pub mod messages;
 pub mod rooms;
 pub mod tokens;

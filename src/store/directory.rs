@@ -32,6 +32,8 @@ pub struct Attention {
     pub last_message_at: Option<String>,
     pub read_seq: i64,
     pub unread: i64,
+    /// Those unread messages that mention them (not by anyone they blocked).
+    pub mentions: i64,
     #[serde(deserialize_with = "sqlite_bool")]
     pub marked_unread: bool,
 }

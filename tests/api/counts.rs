@@ -107,9 +107,9 @@ fn a_dm_request_shows_its_messages_as_unread() {
     assert_eq!(row()["kind"], "dm");
 }
 
-// The recount: a random mix of posts, deletions, reads, marks, joins and leaves across rooms
-// and users, every count the API shows compared with a recount from the rooms' histories after
-// each step. The rooms' objects tell D1 before answering here (`COUNTS_FLUSH_MILLIS=0`), so
+// The recount: a random mix of posts (some mentioning people or the room), deletions, reads,
+// marks, joins and leaves across rooms and users, one of whom blocked another, every count the
+// API shows compared with a recount from the rooms' histories after each step. The rooms' objects tell D1 before answering here (`COUNTS_FLUSH_MILLIS=0`), so
 // the counts fed by a flush are compared at once, not after a wait.
 
 /// A small deterministic generator (xorshift64*): the same steps on every run.
@@ -151,28 +151,52 @@ struct Model {
     marked: BTreeMap<usize, bool>,
 }
 
-/// The room's history as the API shows it now: (seq, author or None if deleted), oldest first.
-fn history(app: &TestApp, room: &str, reader: &User) -> Vec<(i64, Option<String>)> {
+/// A message as the room's history shows it now.
+struct Shown {
+    seq: i64,
+    /// None once deleted.
+    author: Option<String>,
+    mentions: Vec<String>,
+    mention_room: bool,
+}
+
+/// The room's history as the API shows it now, oldest first.
+fn history(app: &TestApp, room: &str, reader: &User) -> Vec<Shown> {
     let page = app.messages(room, reader, &[("limit", "500")]);
     page.assert_status(200);
     assert!(page.body["next"].is_null(), "the recount reads one page");
-    let mut messages: Vec<(i64, Option<String>)> = page.body["messages"]
+    let mut messages: Vec<Shown> = page.body["messages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|message| {
-            let author = message["user_id"].as_str().map(str::to_owned);
-            (message["seq"].as_i64().unwrap(), author.filter(|_| message["deleted"] != true))
+        .map(|message| Shown {
+            seq: message["seq"].as_i64().unwrap(),
+            author: message["user_id"].as_str().map(str::to_owned).filter(|_| message["deleted"] != true),
+            mentions: message["mentions"]
+                .as_array()
+                .map(|ids| ids.iter().map(|id| id.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default(),
+            mention_room: message["mention_room"] == true,
         })
         .collect();
     messages.reverse();
     messages
 }
 
-/// The README's rule: messages after the read position, by someone else, not deleted.
-fn recount(history: &[(i64, Option<String>)], user: &User, read_seq: i64) -> i64 {
-    history.iter().filter(|(seq, author)| *seq > read_seq && author.as_ref().is_some_and(|a| *a != user.id)).count()
-        as i64
+/// The README's rules: unread, the messages after the read position, by someone else, not
+/// deleted; mentions, those that mention the user (by id or the whole room), not by anyone
+/// they blocked.
+fn recount(history: &[Shown], user: &User, read_seq: i64, blocked: &[&User]) -> (i64, i64) {
+    let unread: Vec<&Shown> = history
+        .iter()
+        .filter(|shown| shown.seq > read_seq && shown.author.as_ref().is_some_and(|author| *author != user.id))
+        .collect();
+    let mentions = unread
+        .iter()
+        .filter(|shown| shown.mention_room || shown.mentions.contains(&user.id))
+        .filter(|shown| !blocked.iter().any(|other| shown.author.as_ref() == Some(&other.id)))
+        .count();
+    (unread.len() as i64, mentions as i64)
 }
 
 #[test]
@@ -186,17 +210,27 @@ fn every_count_shown_equals_a_recount_from_the_history_after_every_step() {
             (room, Model { present: vec![owner], ..Model::default() })
         })
         .collect();
+    // One of them blocked another: what the blocked one writes mentions the blocker for nothing.
+    app.block(&users[1], &users[2].id, true).assert_status(200);
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15);
     for step in 0..90 {
         let which = dice.below(rooms.len());
         let (room, model) = &mut rooms[which];
         let action = dice.below(7);
         let done = match action {
-            // Post, as anyone present.
+            // Post, as anyone present, now and then mentioning some of those present, or (the
+            // owner, an admin) the whole room.
             0 | 1 => {
                 let &author = dice.pick(&model.present).unwrap();
-                let posted = app.post_message(room, &users[author], &format!("step {step}"));
+                let mentioned: Vec<&str> =
+                    model.present.iter().filter(|_| dice.below(3) == 0).map(|&user| users[user].id.as_str()).collect();
+                let mention_room = author == owner && dice.below(4) == 0;
+                let body =
+                    json!({ "text": format!("step {step}"), "mentions": mentioned, "mention_room": mention_room });
+                let posted = app.post(&format!("/room/{room}/messages")).by(&users[author]).json(body);
                 posted.assert_status(201);
+                assert_eq!(posted.body["mentions"], json!(mentioned));
+                assert_eq!(posted.body["mention_room"], mention_room);
                 let seq = posted.body["seq"].as_i64().unwrap();
                 model.messages.push(Message { seq, id: posted.str("message_id"), author: users[author].id.clone() });
                 model.read_at_least.insert(author, seq);
@@ -263,10 +297,18 @@ fn every_count_shown_equals_a_recount_from_the_history_after_every_step() {
     }
 }
 
+/// Those the user (by index) blocked: user 1 blocked user 2.
+fn blocked_by(users: &[User], index: usize) -> Vec<&User> {
+    if index == 1 {
+        vec![&users[2]]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Every user's rooms list against the model and a recount.
 fn check(app: &TestApp, users: &[User], rooms: &[(String, Model)], when: &str) {
-    let histories: Vec<Vec<(i64, Option<String>)>> =
-        rooms.iter().map(|(room, _)| history(app, room, &users[0])).collect();
+    let histories: Vec<Vec<Shown>> = rooms.iter().map(|(room, _)| history(app, room, &users[0])).collect();
     for (index, user) in users.iter().enumerate() {
         let rows = rooms_of(app, user, None);
         for ((room, model), history) in rooms.iter().zip(&histories) {
@@ -276,11 +318,12 @@ fn check(app: &TestApp, users: &[User], rooms: &[(String, Model)], when: &str) {
             let read_seq = row["read_seq"].as_i64().unwrap();
             let at_least = model.read_at_least.get(&index).copied().unwrap_or(0);
             assert!(read_seq >= at_least, "{when}: user {index} read_seq {read_seq} below {at_least}");
-            let expected = recount(history, user, read_seq);
-            assert_eq!(row["unread"], expected, "{when}: user {index}'s unread in {room}: {row}");
+            let (unread, mentions) = recount(history, user, read_seq, &blocked_by(users, index));
+            assert_eq!(row["unread"], unread, "{when}: user {index}'s unread in {room}: {row}");
+            assert_eq!(row["mentions"], mentions, "{when}: user {index}'s mentions in {room}: {row}");
             let marked = model.marked.get(&index).copied().unwrap_or(false);
             assert_eq!(row["marked_unread"], marked, "{when}: user {index}'s mark in {room}");
-            let last = history.last().map_or(0, |(seq, _)| *seq);
+            let last = history.last().map_or(0, |shown| shown.seq);
             assert_eq!(row["last_seq"], last, "{when}: the latest message of {room}");
         }
     }
@@ -295,8 +338,8 @@ fn check_hello(app: &TestApp, users: &[User], rooms: &[(String, Model)], when: &
             let live = Live::bearer(app, room, user);
             let you = &live.hello["you"];
             assert_eq!(
-                (&you["read_seq"], &you["unread"], &you["marked_unread"]),
-                (&row["read_seq"], &row["unread"], &row["marked_unread"]),
+                (&you["read_seq"], &you["unread"], &you["mentions"], &you["marked_unread"]),
+                (&row["read_seq"], &row["unread"], &row["mentions"], &row["marked_unread"]),
                 "{when}: user {member}'s hello in {room} and their rooms list"
             );
         }

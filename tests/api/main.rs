@@ -20,6 +20,7 @@ mod limits;
 mod live;
 mod logs;
 mod members;
+mod mentions;
 mod messages;
 mod moderation;
 mod names;

@@ -99,7 +99,8 @@ fn a_member_posts_a_message_and_gets_it_back_with_201() {
     let message = response.body.as_object().unwrap();
     let mut fields: Vec<&str> = message.keys().map(String::as_str).collect();
     fields.sort_unstable();
-    assert_eq!(fields, ["message_id", "sent_at", "seq", "text", "user_id"]);
+    assert_eq!(fields, ["mention_room", "mentions", "message_id", "sent_at", "seq", "text", "user_id"]);
+    assert_eq!((&message["mentions"], &message["mention_room"]), (&json!([]), &json!(false)));
     assert_eq!(message["text"], json!("hello, room"));
     assert_eq!(message["user_id"], json!(room.member.id));
     assert_uuid_v4(message["message_id"].as_str().unwrap());

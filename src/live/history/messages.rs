@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::{corrupt, sql, History};
 use crate::domain::time::rfc3339;
-use crate::domain::{MessageId, UserId};
+use crate::domain::{Mentions, MessageId, UserId};
 use crate::error::ApiError;
 use crate::live::frames::{Event, MessageView};
 
@@ -17,9 +17,20 @@ pub struct MessageRow {
     pub text: Option<String>,
     pub sent_at: Option<i64>,
     pub edited_at: Option<i64>,
+    /// Whom it mentions (`Mentions` as JSON); NULL for nobody.
+    #[serde(default)]
+    pub mentions: Option<String>,
 }
 
 impl MessageRow {
+    /// Whom it mentions.
+    pub fn mentions(&self) -> Result<Mentions, ApiError> {
+        match &self.mentions {
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("mentions", json)),
+            None => Ok(Mentions::NONE),
+        }
+    }
+
     pub fn is_deleted(&self) -> bool {
         self.text.is_none()
     }
@@ -32,14 +43,19 @@ impl MessageRow {
     pub fn view(&self) -> Result<MessageView, ApiError> {
         let message_id = MessageId::parse(&self.message_id).map_err(|_| corrupt("message_id", &self.message_id))?;
         Ok(match (&self.user_id, &self.text, self.sent_at) {
-            (Some(user_id), Some(text), Some(sent_at)) => MessageView::Written {
-                message_id,
-                seq: self.seq,
-                user_id: UserId::parse(user_id).map_err(|_| corrupt("user_id", user_id))?,
-                text: text.clone(),
-                sent_at: rfc3339(sent_at),
-                edited_at: self.edited_at.map(rfc3339),
-            },
+            (Some(user_id), Some(text), Some(sent_at)) => {
+                let Mentions { users, room } = self.mentions()?;
+                MessageView::Written {
+                    message_id,
+                    seq: self.seq,
+                    user_id: UserId::parse(user_id).map_err(|_| corrupt("user_id", user_id))?,
+                    text: text.clone(),
+                    sent_at: rfc3339(sent_at),
+                    edited_at: self.edited_at.map(rfc3339),
+                    mentions: users,
+                    mention_room: room,
+                }
+            }
             _ => MessageView::Deleted { message_id, seq: self.seq, deleted: true },
         })
     }
@@ -61,13 +77,38 @@ pub struct Messages {
 
 impl History {
     /// Posts a message as the event after the latest; the message's row.
-    pub fn post(&self, message_id: &MessageId, user_id: &UserId, text: &str, now: i64) -> Result<MessageRow, ApiError> {
+    pub fn post(
+        &self,
+        message_id: &MessageId,
+        user_id: &UserId,
+        text: &str,
+        mentions: &Mentions,
+        now: i64,
+    ) -> Result<MessageRow, ApiError> {
         let seq = self.latest_seq()? + 1;
         self.append(now, &Event::Message, Some(seq))?;
         let (message_id, user_id) = (message_id.to_string(), user_id.to_string());
-        let args = vec![seq.into(), message_id.as_str().into(), user_id.as_str().into(), text.into(), now.into()];
+        let mentioned =
+            if mentions.is_empty() { None } else { Some(serde_json::to_string(mentions).map_err(ApiError::internal)?) };
+        let args = vec![
+            seq.into(),
+            message_id.as_str().into(),
+            user_id.as_str().into(),
+            text.into(),
+            now.into(),
+            mentioned.as_deref().into(),
+        ];
         self.run(sql::INSERT_MESSAGE, args)?;
         self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
+        if !mentions.is_empty() {
+            for user in &mentions.users {
+                self.run(sql::ADD_MENTION, vec![user.to_string().into(), seq.into()])?;
+            }
+            if mentions.room {
+                self.run(sql::ADD_MENTION, vec!["".into(), seq.into()])?;
+            }
+            self.run(sql::UNFLUSHED_MENTION, vec![seq.into(), 1.into()])?;
+        }
         self.changed();
         Ok(MessageRow {
             seq,
@@ -76,6 +117,7 @@ impl History {
             text: Some(text.to_owned()),
             sent_at: Some(now),
             edited_at: None,
+            mentions: mentioned,
         })
     }
 
@@ -90,6 +132,11 @@ impl History {
     /// Edits a message's text, and appends `message_edited`; its seq and the message.
     pub fn edit(&self, message: &MessageRow, text: &str, now: i64) -> Result<(i64, MessageRow), ApiError> {
         self.run(sql::EDIT_MESSAGE, vec![text.into(), now.into(), message.seq.into()])?;
+        if message.mentions.is_some() {
+            // D1 keeps the mentioning messages' text, for the mentions list.
+            self.run(sql::UNFLUSHED_MENTION, vec![message.seq.into(), 0.into()])?;
+            self.changed();
+        }
         let seq = self.append(now, &Event::MessageEdited, Some(message.seq))?;
         let edited = MessageRow { text: Some(text.to_owned()), edited_at: Some(now), ..message.clone() };
         Ok((seq, edited))
@@ -147,6 +194,7 @@ impl History {
             text: Option<String>,
             sent_at: Option<i64>,
             edited_at: Option<i64>,
+            mentions: Option<String>,
         }
         let rows: Vec<EventRow> = self.rows(sql::EVENTS_AFTER, vec![after.into(), limit.into()])?;
         let last = rows.last().map_or(after, |row| row.event_seq);
@@ -162,6 +210,7 @@ impl History {
                             text: row.text,
                             sent_at: row.sent_at,
                             edited_at: row.edited_at,
+                            mentions: row.mentions,
                         }
                         .view()?,
                     ),

@@ -85,6 +85,13 @@ impl History {
         self.number(sql::UNREAD, vec![read_seq.into(), user_id.to_string().into()])
     }
 
+    /// The messages after `read_seq` that mention the user (by id, or the whole room), not
+    /// deleted, by others than the user and than those they blocked.
+    pub fn mentioned(&self, user_id: &UserId, read_seq: i64, blocked: &[UserId]) -> Result<i64, ApiError> {
+        let blocked = serde_json::to_string(blocked).map_err(ApiError::internal)?;
+        self.number(sql::MENTIONED, vec![read_seq.into(), user_id.to_string().into(), blocked.into()])
+    }
+
     /// Whether the room is a DM.
     pub fn is_dm(&self) -> Result<bool, ApiError> {
         Ok(self.number(sql::IS_DM, vec![])? > 0)

@@ -5,7 +5,7 @@ pub const OLDEST_SEQ: &str = "SELECT min(seq) AS n FROM events";
 pub const APPEND_EVENT: &str = "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)";
 /// A page of events after a seq, oldest first, each with its message as it is now.
 pub const EVENTS_AFTER: &str = "SELECT e.seq AS event_seq, e.body, m.seq, m.message_id, m.user_id, m.text,
-    m.sent_at, m.edited_at
+    m.sent_at, m.edited_at, m.mentions
     FROM events AS e LEFT JOIN messages AS m ON m.seq = e.message_seq
    WHERE e.seq > ? ORDER BY e.seq LIMIT ?";
 /// Events at or below a seq (the latest less `KEPT_EVENTS`) and older than a time (now less
@@ -13,14 +13,35 @@ pub const EVENTS_AFTER: &str = "SELECT e.seq AS event_seq, e.body, m.seq, m.mess
 pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
 pub const PRUNE_TXNS: &str = "DELETE FROM txns WHERE at < ?";
 /// A message takes the ordinal after the latest message's (the first is 1).
-pub const INSERT_MESSAGE: &str = "INSERT INTO messages (seq, message_id, user_id, text, sent_at, ordinal)
-    VALUES (?, ?, ?, ?, ?, coalesce((SELECT ordinal FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT 1), 0) + 1)";
+pub const INSERT_MESSAGE: &str = "INSERT INTO messages (seq, message_id, user_id, text, sent_at, mentions, ordinal)
+    VALUES (?, ?, ?, ?, ?, ?,
+            coalesce((SELECT ordinal FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT 1), 0) + 1)";
 pub const MESSAGE_BY_ID: &str = "SELECT * FROM messages WHERE message_id = ?";
 pub const MESSAGE_AT: &str = "SELECT * FROM messages WHERE seq = ?";
 pub const EDIT_MESSAGE: &str = "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?";
 /// A deleted message keeps its id and seq, and nothing else.
 pub const DELETE_MESSAGE: &str =
-    "UPDATE messages SET user_id = NULL, text = NULL, sent_at = NULL, edited_at = NULL WHERE seq = ?";
+    "UPDATE messages SET user_id = NULL, text = NULL, sent_at = NULL, edited_at = NULL, mentions = NULL WHERE seq = ?";
+/// Who a message (`?2`, its seq) mentions (`?1`: a user's id, or '' for the whole room, an id
+/// no user has).
+pub const ADD_MENTION: &str = "INSERT OR IGNORE INTO mentions (user_id, seq) VALUES (?, ?)";
+/// A user's (`?2`) unread mentions: of them or of the room, after their read position (`?1`),
+/// not deleted, not by them nor by anyone they blocked (`?3`, a JSON array of ids).
+pub const MENTIONED: &str = "SELECT count(*) AS n FROM messages AS message
+    WHERE message.seq IN (SELECT seq FROM mentions WHERE user_id = ?2 AND seq > ?1
+                          UNION SELECT seq FROM mentions WHERE user_id = '' AND seq > ?1)
+      AND message.user_id IS NOT NULL AND message.user_id <> ?2
+      AND message.user_id NOT IN (SELECT value FROM json_each(?3))";
+/// A message with mentions D1 is to be told of: `fresh` (1) when it was posted since, else (0)
+/// only its text changed.
+pub const UNFLUSHED_MENTION: &str =
+    "INSERT INTO unflushed_mentions (seq, fresh) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET fresh = max(fresh, excluded.fresh)";
+/// The messages with mentions D1 is still to be told of, as they are now.
+pub const UNFLUSHED_MENTIONS: &str = "SELECT u.seq, u.fresh, m.message_id, m.user_id, m.text, m.sent_at,
+    m.edited_at, m.mentions
+    FROM unflushed_mentions AS u JOIN messages AS m ON m.seq = u.seq
+   WHERE u.seq > 0 ORDER BY u.seq LIMIT ?";
+pub const FLUSHED_MENTIONS: &str = "DELETE FROM unflushed_mentions WHERE seq IN (SELECT value FROM json_each(?))";
 /// (`seq > 0`: every seq is; it makes the plan a search of the key, read from its end.)
 pub const LATEST_MESSAGES: &str = "SELECT * FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT ?";
 pub const MESSAGES_BEFORE: &str = "SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?";
@@ -148,6 +169,11 @@ pub const ALL: &[(&str, &str)] = &[
     ("KEEP_READ", KEEP_READ),
     ("KEEP_FIRST_READ", KEEP_FIRST_READ),
     ("UNREAD", UNREAD),
+    ("ADD_MENTION", ADD_MENTION),
+    ("MENTIONED", MENTIONED),
+    ("UNFLUSHED_MENTION", UNFLUSHED_MENTION),
+    ("UNFLUSHED_MENTIONS", UNFLUSHED_MENTIONS),
+    ("FLUSHED_MENTIONS", FLUSHED_MENTIONS),
     ("UNFLUSHED_READ", UNFLUSHED_READ),
     ("UNFLUSHED_DELETION", UNFLUSHED_DELETION),
     ("UNFLUSHED_READS", UNFLUSHED_READS),
@@ -179,9 +205,10 @@ pub const ALL: &[(&str, &str)] = &[
 ];
 
 /// Numbers the messages of storage from before they were numbered (`HAS_ORDINALS` is 0), once:
-/// in seq order, from 1.
+/// in seq order, from 1; their mentions were none.
 pub const NUMBERING: &[&str] = &[
     "ALTER TABLE messages ADD COLUMN ordinal INTEGER",
+    "ALTER TABLE messages ADD COLUMN mentions TEXT",
     "UPDATE messages SET ordinal = o.n
       FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM messages) AS o WHERE o.seq = messages.seq",
 ];
@@ -195,7 +222,7 @@ pub const SCHEMA: &[&str] = &[
     // `ordinal`: how many messages the room had once this one was posted (deleted ones keep
     // theirs); storage from before it is numbered by `History::open`.
     "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
-        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER, ordinal INTEGER)",
+        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER, ordinal INTEGER, mentions TEXT)",
     "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
         at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",
@@ -234,6 +261,10 @@ pub const SCHEMA: &[&str] = &[
     // messages deleted. AUTOINCREMENT: a mark is never used twice.
     "CREATE TABLE IF NOT EXISTS unflushed_reads (mark INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL UNIQUE)",
     "CREATE TABLE IF NOT EXISTS unflushed_deletions (seq INTEGER PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS unflushed_mentions (seq INTEGER PRIMARY KEY, fresh INTEGER NOT NULL)",
+    // Whom each message mentions (`THE_ROOM` for everyone), for the members' mention counts.
+    "CREATE TABLE IF NOT EXISTS mentions (user_id TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, seq)) WITHOUT ROWID",
     // Positions kept before D1 kept them are told once.
     "INSERT OR IGNORE INTO unflushed_reads (user_id) SELECT user_id FROM reads
       WHERE NOT EXISTS (SELECT 1 FROM facts WHERE name = 'reads_flushed')",

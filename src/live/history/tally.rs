@@ -5,20 +5,24 @@
 
 use serde::Deserialize;
 
-use super::{sql, History};
+use super::{corrupt, sql, History};
+use crate::domain::Mentions;
 use crate::error::ApiError;
-use crate::store::rooms::{ReadTally, Tally};
+use crate::store::rooms::{MentionTally, ReadTally, Tally};
 
 /// A tally, and the marks of the read positions in it.
 pub struct Marked {
     pub tally: Tally,
     marks: Vec<i64>,
+    /// The seqs of the messages with mentions in it (or deleted since: D1 is told by the
+    /// deletion).
+    mentions: Vec<i64>,
 }
 
 impl Marked {
     /// Whether it holds as many positions or deletions as it was allowed: more may wait.
     pub fn is_full(&self, limit: i64) -> bool {
-        self.marks.len() as i64 >= limit || self.tally.deletions.len() as i64 >= limit
+        [self.marks.len(), self.tally.deletions.len(), self.mentions.len()].into_iter().any(|n| n as i64 >= limit)
     }
 }
 
@@ -46,11 +50,45 @@ impl History {
         struct Deletion {
             seq: i64,
         }
+        #[derive(Deserialize)]
+        struct Mentioning {
+            seq: i64,
+            fresh: i64,
+            message_id: String,
+            user_id: Option<String>,
+            text: Option<String>,
+            sent_at: Option<i64>,
+            edited_at: Option<i64>,
+            mentions: Option<String>,
+        }
         let room = self.rows::<Room>(sql::TALLY, vec![])?;
         let room = room.first().ok_or_else(|| ApiError::internal("room storage: the tally answered no row"))?;
         let reads = self.rows::<Read>(sql::UNFLUSHED_READS, vec![limit.into()])?;
         let deletions = self.rows::<Deletion>(sql::UNFLUSHED_DELETIONS, vec![limit.into()])?;
+        let mentioning = self.rows::<Mentioning>(sql::UNFLUSHED_MENTIONS, vec![limit.into()])?;
         let marks = reads.iter().map(|read| read.mark).collect();
+        let mentions = mentioning.iter().map(|message| message.seq).collect();
+        let mut mentioned = Vec::new();
+        for message in mentioning {
+            let (Some(author), Some(text), Some(at), Some(json)) =
+                (message.user_id, message.text, message.sent_at, message.mentions)
+            else {
+                continue;
+            };
+            let parsed: Mentions = serde_json::from_str(&json).map_err(|_| corrupt("mentions", &json))?;
+            mentioned.push(MentionTally {
+                seq: message.seq,
+                fresh: message.fresh,
+                message_id: message.message_id,
+                author,
+                text,
+                at,
+                edited_at: message.edited_at,
+                mentions: json,
+                users: parsed.users,
+                room: i64::from(parsed.room),
+            });
+        }
         let tally = Tally {
             last_seq: room.last_seq,
             last_message_at: room.last_message_at,
@@ -62,8 +100,9 @@ impl History {
                 .map(|read| ReadTally(read.user_id, read.read_seq, read.read_ordinal, read.marked_unread))
                 .collect(),
             deletions: deletions.into_iter().map(|deletion| deletion.seq).collect(),
+            mentioned,
         };
-        Ok(Marked { tally, marks })
+        Ok(Marked { tally, marks, mentions })
     }
 
     /// D1 has the tally: its marks and deletions are forgotten.
@@ -74,6 +113,9 @@ impl History {
         }
         if !marked.tally.deletions.is_empty() {
             self.run(sql::FLUSHED_DELETIONS, vec![json(&marked.tally.deletions)?.into()])?;
+        }
+        if !marked.mentions.is_empty() {
+            self.run(sql::FLUSHED_MENTIONS, vec![json(&marked.mentions)?.into()])?;
         }
         Ok(())
     }

@@ -1,17 +1,36 @@
 //! What a room's object tells D1 for its members' unread counts (`Tally`), flushed in one batch
 //! at most every few seconds: posting a message writes nothing to D1 (migrations/0014).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use worker::wasm_bindgen::JsValue;
 
-use super::super::{int, sql, text, Batch, Db};
+use super::super::{int, sql, text, Batch, Caller, CountRow, Db};
+use crate::domain::{MessageId, UserId};
 use crate::error::ApiError;
 
 /// A member's read position as D1 keeps it: `[user_id, read_seq, read_ordinal,
 /// marked_unread]`, the ordinal being that of the last message at or before `read_seq`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReadTally(pub String, pub i64, pub i64, pub i64);
+
+/// A message that mentions someone, as it is now, for D1's `mentioned` and (`fresh`: posted
+/// since the last flush) `mentions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MentionTally {
+    pub seq: i64,
+    pub fresh: i64,
+    pub message_id: String,
+    pub author: String,
+    pub text: String,
+    /// When it was posted (ms).
+    pub at: i64,
+    pub edited_at: Option<i64>,
+    /// `Mentions` as JSON, as D1 keeps it; and the same, spread for its statements.
+    pub mentions: String,
+    pub users: Vec<UserId>,
+    pub room: i64,
+}
 
 /// The room's side of its members' counts, as its object has it now, and what changed since
 /// D1 was last told: read positions that moved and messages deleted.
@@ -27,13 +46,15 @@ pub struct Tally {
     pub reads_since_ordinal: i64,
     pub reads: Vec<ReadTally>,
     pub deletions: Vec<i64>,
+    pub mentioned: Vec<MentionTally>,
 }
 
 fn json(value: &impl Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(ApiError::internal)
 }
 
-/// Tells D1 the room's tally, in one batch: one round trip however many positions moved.
+/// Tells D1 the room's tally, in one batch: one round trip however many positions moved or
+/// messages mention someone.
 pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally) -> Result<(), ApiError> {
     let room = text(room_id);
     let mut batch = Batch::new(db);
@@ -51,8 +72,65 @@ pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally) -> Result<(), A
     if !tally.reads.is_empty() {
         batch.write(db.prepare(sql::FLUSH_READS, &[room.clone(), text(&json(&tally.reads)?)])?);
     }
+    if !tally.mentioned.is_empty() {
+        let mentioned = text(&json(&tally.mentioned)?);
+        batch.write(db.prepare(sql::FLUSH_MENTIONED, &[room.clone(), mentioned.clone()])?);
+        if tally.mentioned.iter().any(|message| message.fresh != 0) {
+            batch.write(db.prepare(sql::FLUSH_MENTIONS, &[room.clone(), mentioned.clone()])?);
+            batch.write(db.prepare(sql::FLUSH_ROOM_MENTIONS, &[room.clone(), mentioned])?);
+        }
+    }
     if !tally.deletions.is_empty() {
-        batch.write(db.prepare(sql::FLUSH_DELETIONS, &[room, text(&json(&tally.deletions)?)])?);
+        let deletions = text(&json(&tally.deletions)?);
+        batch.write(db.prepare(sql::FLUSH_DELETED_MENTIONS, &[room.clone(), deletions.clone()])?);
+        batch.write(db.prepare(sql::FLUSH_DELETIONS, &[room, deletions])?);
     }
     batch.run().await.map(drop)
+}
+
+/// A message that mentions the caller, as their list of mentions shows it.
+#[derive(Debug, Deserialize)]
+pub struct MentionRow {
+    pub room_id: String,
+    pub message_id: String,
+    pub seq: i64,
+    pub user_id: String,
+    pub text: String,
+    pub sent_at: i64,
+    pub edited_at: Option<i64>,
+    /// `Mentions` as JSON.
+    pub mentions: String,
+}
+
+/// Up to `limit` messages that mention the caller across the rooms they are present in, newest
+/// first, from `before` (a message that mentions them) if given, and whether more follow; `None`
+/// if `before` is not one of them. One round trip, guarded by the caller's key.
+pub async fn mentions_of(
+    db: &Db,
+    caller: &Caller,
+    limit: u32,
+    before: Option<&MessageId>,
+) -> Result<Option<(Vec<MentionRow>, bool)>, ApiError> {
+    let user = text(&caller.user_id.to_string());
+    let fetch = int(i64::from(limit) + 1);
+    let mut batch = Batch::of_caller(db, Some(caller))?;
+    let (rows, cursor) = match before {
+        Some(before) => {
+            let before = text(&before.to_string());
+            let rows = batch
+                .read::<MentionRow>(db.prepare(sql::MENTIONS_OF_USER_BEFORE, &[user.clone(), fetch, before.clone()])?);
+            (rows, Some(batch.read::<CountRow>(db.prepare(sql::MENTION_CURSOR, &[user, before])?)))
+        }
+        None => (batch.read::<MentionRow>(db.prepare(sql::MENTIONS_OF_USER, &[user, fetch])?), None),
+    };
+    let results = batch.run().await?;
+    if let Some(cursor) = cursor {
+        if results.first(&cursor)?.map_or(0, |row| row.count) == 0 {
+            return Ok(None);
+        }
+    }
+    let mut rows = results.rows(&rows)?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(Some((rows, more)))
 }

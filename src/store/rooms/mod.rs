@@ -14,14 +14,14 @@ use super::limits::{Counted, NO_CEILING};
 use super::outbox::Row;
 use super::{flag, int, optional_text, outbox, page_and_count, sql, text, Batch, Caller, Db};
 use crate::domain::limits::{Limits, WriteKind};
-use crate::domain::{search_form, search_grams, Page, RoomId, RoomName};
+use crate::domain::{search_form, search_grams, Page, RoomId, RoomName, UserId};
 use crate::error::ApiError;
 
 mod counts;
 mod dms;
 mod query;
 
-pub use counts::{flush_counts, ReadTally, Tally};
+pub use counts::{flush_counts, mentions_of, MentionRow, MentionTally, ReadTally, Tally};
 pub use dms::{open_dm, requests_of, tell_first_message, OpenedDm, RequestRow};
 pub use query::{permitted, Room, RoomQuery, Written};
 
@@ -40,12 +40,52 @@ pub async fn find(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiErro
 /// `find`, and the room's events still queued for its object, in the same round trip: an
 /// author's write hands them over first, so that the object, which refuses an author it saw
 /// leave, sees every change D1 had committed when it found them present.
-pub async fn find_with_pending(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Vec<Row>), ApiError> {
+/// A post's mentions (`mentioned`, if any) are read in the same round trip: how many of them
+/// are present members.
+pub async fn find_with_pending(
+    db: &Db,
+    query: RoomQuery<'_>,
+    mentioned: &[UserId],
+) -> Result<(Option<Room>, Vec<Row>, usize), ApiError> {
     let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
+    let mentionable = match mentioned {
+        [] => None,
+        users => Some(batch.read::<Mentionable>(query.statement(db, sql::MENTIONABLE, &[json_text(users)?])?)),
+    };
     let pending = outbox::read_room(db, &mut batch, &query.room_id.to_string())?;
     let results = batch.run().await?;
-    Ok((query.room(&results, &room)?, results.rows(&pending)?))
+    let present = match mentionable {
+        Some(rows) => results.first(&rows)?.map_or(0, |row| row.present),
+        None => 0,
+    };
+    Ok((query.room(&results, &room)?, results.rows(&pending)?, usize::try_from(present).unwrap_or(0)))
+}
+
+/// What a post's mentions need of the room: whether its author is an admin there, and how many
+/// of the people it mentions are present members.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Mentionable {
+    pub admin: i64,
+    pub present: i64,
+}
+
+/// `Mentionable`, for a post over a socket (the room's object asks).
+pub async fn mentionable(
+    db: &Db,
+    room_id: &RoomId,
+    author: &UserId,
+    users: &[UserId],
+) -> Result<Mentionable, ApiError> {
+    let args = [text(&room_id.to_string()), text(&author.to_string()), JsValue::NULL, json_text(users)?];
+    let mut batch = Batch::new(db);
+    let rows = batch.read::<Mentionable>(db.prepare(sql::MENTIONABLE, &args)?);
+    let results = batch.run().await?;
+    Ok(results.first(&rows)?.unwrap_or(Mentionable { admin: 0, present: 0 }))
+}
+
+fn json_text(users: &[UserId]) -> Result<JsValue, ApiError> {
+    Ok(text(&serde_json::to_string(users).map_err(ApiError::internal)?))
 }
 
 /// Creates the room with its owner as first member and admin, in one transaction guarded by
@@ -302,28 +342,47 @@ pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> 
 /// The room as `find` reads it, for a socket or a ticket, when the caller's key expires, and
 /// the room's events still queued for its object: the key is recorded as live in the room, so
 /// that its session's end reaches the room.
-pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<(Option<Room>, Option<i64>, Vec<Row>), ApiError> {
+pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<Live, ApiError> {
     #[derive(Deserialize)]
     struct Expiry {
         expires_at: i64,
     }
+    #[derive(Deserialize)]
+    struct Blocked {
+        user_id: UserId,
+    }
     let mut batch = query.batch(db)?;
     let room = query.read_room(db, &mut batch)?;
-    let expiry = match query.caller {
+    let caller = match query.caller {
         Some(caller) => {
             let key = text(caller.key.as_str());
             batch.write(db.prepare(sql::LIVE_KEY, &[key.clone(), text(&query.room_id.to_string())])?);
-            Some(batch.read::<Expiry>(db.prepare(sql::SESSION_EXPIRY, &[key])?))
+            let expiry = batch.read::<Expiry>(db.prepare(sql::SESSION_EXPIRY, &[key])?);
+            Some((expiry, batch.read::<Blocked>(query.statement(db, sql::BLOCKED_IN_ROOM, &[])?)))
         }
         None => None,
     };
     let pending = outbox::read_room(db, &mut batch, &query.room_id.to_string())?;
     let results = batch.run().await?;
-    let expires_at = match expiry {
-        Some(expiry) => results.first(&expiry)?.map(|row| row.expires_at),
-        None => None,
+    let (expires_at, blocked) = match caller {
+        Some((expiry, blocked)) => (
+            results.first(&expiry)?.map(|row| row.expires_at),
+            results.rows(&blocked)?.into_iter().map(|row| row.user_id).collect(),
+        ),
+        None => (None, Vec::new()),
     };
-    Ok((query.room(&results, &room)?, expires_at, results.rows(&pending)?))
+    Ok(Live { room: query.room(&results, &room)?, expires_at, pending: results.rows(&pending)?, blocked })
+}
+
+/// A room as a socket's opening finds it (`find_live`).
+pub struct Live {
+    pub room: Option<Room>,
+    /// When the caller's key's session ends.
+    pub expires_at: Option<i64>,
+    /// The room's events still queued for its object.
+    pub pending: Vec<Row>,
+    /// Those the caller blocked among the room's members, past and present.
+    pub blocked: Vec<UserId>,
 }
 
 /// A room one is invited to, as one's list of invitations shows it.

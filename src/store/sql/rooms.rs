@@ -236,11 +236,12 @@ pub const DM_ROOM: &str = "SELECT d.room_id, m.present
   FROM dms AS d LEFT JOIN members AS m ON m.room_id = d.room_id AND m.user_id = ?1
   WHERE d.low_id = min(?1, ?2) AND d.high_id = max(?1, ?2)";
 /// The DM requests of one person (`?1`), newest first: `?2` the limit, `?3` the offset.
-/// A request's messages are all unread for the one it waits for (they read a DM from its start).
+/// A request's messages are all unread for the one it waits for (they read a DM from its start);
+/// none mentions them (only present members are mentioned).
 pub const REQUESTS_OF_USER: &str = "SELECT i.room_id, i.by_id AS from_id, d.first_message, i.at,
        r.last_seq, r.last_message_at, 0 AS read_seq,
        r.message_count - (SELECT count(*) FROM deleted_messages AS x WHERE x.room_id = r.room_id) AS unread,
-       0 AS marked_unread
+       0 AS mentions, 0 AS marked_unread
   FROM invites AS i JOIN dms AS d ON d.room_id = i.room_id JOIN rooms AS r ON r.room_id = i.room_id
   WHERE i.user_id = ?1 AND i.kind = 'dm' ORDER BY i.at DESC, i.room_id DESC LIMIT ?2 OFFSET ?3";
 pub const REQUEST_COUNT_OF_USER: &str = "SELECT count(*) AS count FROM invites WHERE user_id = ?1 AND kind = 'dm'";
@@ -264,6 +265,71 @@ pub const FLUSH_READS: &str = "WITH j AS MATERIALIZED (
       FROM json_each(?2))
   UPDATE members SET read_seq = j.read_seq, read_ordinal = j.read_ordinal, marked_unread = j.marked_unread
     FROM j WHERE members.room_id = ?1 AND members.user_id = j.user_id";
+/// Messages that mention someone, as they are now (`?2`: a JSON array of `MentionTally`).
+pub const FLUSH_MENTIONED: &str =
+    "INSERT INTO mentioned (room_id, seq, message_id, author_id, text, sent_at, edited_at,
+    mentions)
+  SELECT ?1, json_extract(value, '$.seq'), json_extract(value, '$.message_id'), json_extract(value, '$.author'),
+         json_extract(value, '$.text'), json_extract(value, '$.at'), json_extract(value, '$.edited_at'),
+         json_extract(value, '$.mentions')
+    FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)
+  ON CONFLICT (room_id, seq) DO UPDATE SET text = excluded.text, edited_at = excluded.edited_at";
+/// The people a message posted since the last flush mentions by id, but its author (and any
+/// account deleted since).
+pub const FLUSH_MENTIONS: &str = "INSERT OR IGNORE INTO mentions (user_id, room_id, seq, author_id, at)
+  SELECT u.value, ?1, json_extract(m.value, '$.seq'), json_extract(m.value, '$.author'), json_extract(m.value, '$.at')
+    FROM json_each(?2) AS m, json_each(m.value, '$.users') AS u
+   WHERE json_extract(m.value, '$.fresh') = 1 AND u.value <> json_extract(m.value, '$.author')
+     AND EXISTS (SELECT 1 FROM users WHERE user_id = u.value)
+     AND EXISTS (SELECT 1 FROM mentioned WHERE room_id = ?1 AND seq = json_extract(m.value, '$.seq'))";
+/// The members a message posted since the last flush mentions as the whole room: those
+/// present now, but its author.
+pub const FLUSH_ROOM_MENTIONS: &str = "INSERT OR IGNORE INTO mentions (user_id, room_id, seq, author_id, at)
+  SELECT mb.user_id, ?1, json_extract(m.value, '$.seq'), json_extract(m.value, '$.author'),
+         json_extract(m.value, '$.at')
+    FROM json_each(?2) AS m JOIN members AS mb ON mb.room_id = ?1 AND mb.present = 1
+   WHERE json_extract(m.value, '$.fresh') = 1 AND json_extract(m.value, '$.room') = 1
+     AND mb.user_id <> json_extract(m.value, '$.author')
+     AND EXISTS (SELECT 1 FROM mentioned WHERE room_id = ?1 AND seq = json_extract(m.value, '$.seq'))";
+/// A deleted message's mentions go (`?2`: a JSON array of seqs), with their rows in `mentions`.
+pub const FLUSH_DELETED_MENTIONS: &str =
+    "DELETE FROM mentioned WHERE room_id = ?1 AND seq IN (SELECT value FROM json_each(?2))";
 /// Messages deleted (`?2`: a JSON array of seqs), while the room is there.
 pub const FLUSH_DELETIONS: &str = "INSERT OR IGNORE INTO deleted_messages (room_id, seq)
   SELECT ?1, value FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
+
+/// What a post's mentions need of the room (`?1`, the author `?2`): whether the author is an
+/// admin, and how many of the people mentioned (`?4`: a JSON array of ids) are present members.
+pub const MENTIONABLE: &str = "SELECT
+    coalesce((SELECT admin FROM members WHERE room_id = ?1 AND user_id = ?2 AND present = 1), 0) AS admin,
+    (SELECT count(*) FROM members WHERE room_id = ?1 AND present = 1
+        AND user_id IN (SELECT value FROM json_each(?4))) AS present";
+/// The people a user (`?2`) blocked who are or were members of the room (`?1`): their mentions
+/// do not count for the user. (`CROSS JOIN`: the user's blocks first, each looked up among the
+/// members, not every member looked up among the blocks.)
+pub const BLOCKED_IN_ROOM: &str = "SELECT b.blocked_id AS user_id FROM blocks AS b
+  CROSS JOIN members AS mb ON mb.room_id = ?1 AND mb.user_id = b.blocked_id WHERE b.user_id = ?2";
+
+// One's mentions across one's rooms (`?1` the user), newest first: in rooms they are present
+// in, not by anyone they blocked; `?2` the page's size, `?3` (if any) the message id it starts
+// before.
+
+pub const MENTIONS_OF_USER: &str = "SELECT x.room_id, y.message_id, y.seq, y.author_id AS user_id, y.text,
+       y.sent_at, y.edited_at, y.mentions
+  FROM mentions AS x JOIN mentioned AS y ON y.room_id = x.room_id AND y.seq = x.seq
+  WHERE x.user_id = ?1
+    AND EXISTS (SELECT 1 FROM members AS mb WHERE mb.room_id = x.room_id AND mb.user_id = ?1 AND mb.present = 1)
+    AND NOT EXISTS (SELECT 1 FROM blocks AS b WHERE b.user_id = ?1 AND b.blocked_id = x.author_id)
+  ORDER BY x.at DESC, x.room_id DESC, x.seq DESC LIMIT ?2";
+pub const MENTIONS_OF_USER_BEFORE: &str = "SELECT x.room_id, y.message_id, y.seq, y.author_id AS user_id, y.text,
+       y.sent_at, y.edited_at, y.mentions
+  FROM mentions AS x JOIN mentioned AS y ON y.room_id = x.room_id AND y.seq = x.seq
+  WHERE x.user_id = ?1
+    AND (x.at, x.room_id, x.seq) < (SELECT c.at, c.room_id, c.seq FROM mentioned AS w
+          JOIN mentions AS c ON c.user_id = ?1 AND c.room_id = w.room_id AND c.seq = w.seq WHERE w.message_id = ?3)
+    AND EXISTS (SELECT 1 FROM members AS mb WHERE mb.room_id = x.room_id AND mb.user_id = ?1 AND mb.present = 1)
+    AND NOT EXISTS (SELECT 1 FROM blocks AS b WHERE b.user_id = ?1 AND b.blocked_id = x.author_id)
+  ORDER BY x.at DESC, x.room_id DESC, x.seq DESC LIMIT ?2";
+/// Whether `?2` is a message that mentions the user `?1`.
+pub const MENTION_CURSOR: &str = "SELECT count(*) AS count FROM mentioned AS w
+  JOIN mentions AS c ON c.user_id = ?1 AND c.room_id = w.room_id AND c.seq = w.seq WHERE w.message_id = ?2";

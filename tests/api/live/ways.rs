@@ -12,12 +12,12 @@ fn you(user_id: &str, present: bool, admin: bool, owner: bool) -> Value {
     json!({ "user_id": user_id, "present": present, "admin": admin, "owner": owner })
 }
 
-/// `hello.you` without a member's read position and unread count (`tests/api/reads.rs` checks
+/// `hello.you` without a member's read position and unread counts (`tests/api/reads.rs` checks
 /// those): who they are and their role.
 pub fn standing(hello: &Value) -> Value {
     let mut you = hello["you"].clone();
     if let Some(fields) = you.as_object_mut() {
-        for reading in ["read_seq", "unread", "marked_unread"] {
+        for reading in ["read_seq", "unread", "mentions", "marked_unread"] {
             let value = fields.remove(reading);
             let present = fields.get("present") == Some(&Value::Bool(true));
             assert_eq!(value.is_some(), present, "a present member's hello has {reading}, and only theirs: {hello}");
