@@ -223,11 +223,12 @@ step "schemathesis: all checks, all phases, $EXAMPLES cases per operation and ph
 # which CPython 3.11's ast module does not survive (a "recursion depth mismatch" runtime error,
 # seen in the coverage phase with four workers and again, once in CI, with two).
 #
-# Two operations are left out: the live socket (openLiveSocket), which schemathesis cannot open
-# (every request it can send is a 426 before anything else is read; tests/api/live/ opens it),
-# and /asyncapi.json (getAsyncApi), a static file the platform serves with its own headers.
+# Three operations are left out: the live sockets (openLiveSocket, openInboxSocket), which
+# schemathesis cannot open (every request it can send is a 426 before anything else is read;
+# tests/api/live/ opens them), and /asyncapi.json (getAsyncApi), a static file the platform
+# serves with its own headers.
 set -- --checks all --exclude-checks ensure_resource_availability --max-examples "$EXAMPLES" --workers 1 \
-    --exclude-operation-id openLiveSocket --exclude-operation-id getAsyncApi \
+    --exclude-operation-id openLiveSocket --exclude-operation-id openInboxSocket --exclude-operation-id getAsyncApi \
     --suppress-health-check too_slow --no-color --output-sanitize false \
     --report har,junit --report-dir "$STATE/report" --request-timeout 30
 [ -n "${FUZZ_SEED:-}" ] && set -- "$@" --seed "$FUZZ_SEED"

@@ -82,6 +82,9 @@ pub struct Config {
     /// `COUNTS_FLUSH_MILLIS`: how long a room's object gathers changes to its members' counts
     /// before it tells D1; 0 tells D1 before answering the call that changed them (tests).
     pub counts_flush_millis: u32,
+    /// `INBOX_FANOUT`: inboxes one handler calls at most; more go through relays (2 to 40;
+    /// tests set 2 to make a few members take the relays' path).
+    pub inbox_fanout: usize,
 }
 
 impl Config {
@@ -104,7 +107,8 @@ impl Config {
     pub const DEFAULT_TICKET_SECONDS: u32 = 60;
     /// A ticket goes into a URL, which logs may keep: it must not live long.
     pub const MAX_TICKET_SECONDS: u32 = 300;
-    pub const DEFAULT_COUNTS_FLUSH_MILLIS: u32 = 2_000;
+    /// Once a second: a connected member's inbox hears of a room's activity within about that.
+    pub const DEFAULT_COUNTS_FLUSH_MILLIS: u32 = 1_000;
     /// The README promises counts fed by a flush within 5 s.
     pub const MAX_COUNTS_FLUSH_MILLIS: u32 = 4_000;
 
@@ -178,6 +182,10 @@ impl Config {
         if counts_flush_millis > Self::MAX_COUNTS_FLUSH_MILLIS {
             return Err(format!("COUNTS_FLUSH_MILLIS must be 0 to {}", Self::MAX_COUNTS_FLUSH_MILLIS));
         }
+        let inbox_fanout = number(&lookup, "INBOX_FANOUT", crate::inbox::fanout::DEFAULT_WIDTH as u32)?;
+        if !(2..=crate::inbox::fanout::DEFAULT_WIDTH as u32).contains(&inbox_fanout) {
+            return Err(format!("INBOX_FANOUT must be 2 to {}", crate::inbox::fanout::DEFAULT_WIDTH));
+        }
         Ok(Self {
             registration,
             session_ttl_seconds,
@@ -191,6 +199,7 @@ impl Config {
             ticket_seconds,
             room_events_fault,
             counts_flush_millis,
+            inbox_fanout: inbox_fanout as usize,
         })
     }
 }
@@ -270,7 +279,15 @@ mod tests {
         assert!(config.address_rate_limit);
         assert_eq!(config.sessions_per_user, 50);
         assert_eq!(config.ticket_seconds, 60);
-        assert_eq!(config.counts_flush_millis, 2_000);
+        assert_eq!(config.counts_flush_millis, 1_000);
+        assert_eq!(config.inbox_fanout, 40);
+    }
+
+    #[test]
+    fn the_inbox_fanout_is_two_to_forty() {
+        assert_eq!(parse(&[("INBOX_FANOUT", "2")]).unwrap().inbox_fanout, 2);
+        assert!(parse(&[("INBOX_FANOUT", "1")]).is_err());
+        assert!(parse(&[("INBOX_FANOUT", "41")]).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod inbox;
 pub mod live;
 pub mod log;
 pub mod relay;
@@ -25,8 +26,8 @@ use crate::http::routing::{self, Handler, Route};
 use crate::http::{Cors, Shared};
 use crate::log::{RequestLog, Served};
 use crate::routes::{
-    admins, bans, blocks, directory, dms, invites, live as live_routes, members, mentions, messages, rooms, tokens,
-    users,
+    admins, bans, blocks, directory, dms, inbox as inbox_routes, invites, live as live_routes, members, mentions,
+    messages, rooms, tokens, users,
 };
 
 #[event(fetch)]
@@ -117,6 +118,8 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     GET "/user/:user_id/invites" => invites::list,
     GET "/user/:user_id/requests" => dms::requests,
     GET "/user/:user_id/mentions" => mentions::list,
+    GET "/user/:user_id/live" => inbox_routes::connect,
+    POST "/user/:user_id/live" => inbox_routes::ticket,
     PUT "/user/:user_id/blocks/:other_id" => blocks::block,
     DELETE "/user/:user_id/blocks/:other_id" => blocks::unblock,
     PUT "/dm/:user_id" => dms::open,

@@ -9,8 +9,9 @@ use super::history::History;
 use super::protocol::OutboxEvent;
 use super::standing::Standing;
 use crate::auth::session::KeyHash;
-use crate::domain::UserId;
+use crate::domain::{RoomId, UserId};
 use crate::error::ApiError;
+use crate::inbox::frames::InboxFrame;
 
 /// What the sockets must see of the changes applied, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum Effect {
     Judge,
     /// The room is gone: every socket goes (4004), then the storage.
     Delete,
+    /// The person's inbox hears of a change of theirs (joined, left, invited, a DM request).
+    Tell(UserId, InboxFrame),
 }
 
 /// The changes applied: the highest outbox id now applied, and what the sockets must see.
@@ -37,7 +40,12 @@ pub struct Applied {
 
 /// Applies the changes not applied yet, in outbox order. Every event's effects come before the
 /// closes it causes, so that a member who is removed sees why.
-pub fn apply(history: &History, changes: &[OutboxEvent], now: i64) -> Result<Applied, ApiError> {
+pub fn apply(
+    history: &History,
+    room_id: Option<RoomId>,
+    changes: &[OutboxEvent],
+    now: i64,
+) -> Result<Applied, ApiError> {
     let mut applied = history.applied()?;
     let mut effects = Vec::new();
     for OutboxEvent { id, change } in changes {
@@ -57,8 +65,24 @@ pub fn apply(history: &History, changes: &[OutboxEvent], now: i64) -> Result<App
                 history.set_departed(user_id, false)?;
                 history.start_reading(user_id, history.is_dm()?)?;
                 effects.push(Effect::Present(*user_id));
+                if let Some(room_id) = room_id {
+                    effects.push(Effect::Tell(*user_id, InboxFrame::Joined { room_id }));
+                }
+            }
+            Change::MemberInvited { user_id, by } => {
+                if let Some(room_id) = room_id {
+                    let frame = if history.is_dm()? {
+                        InboxFrame::DmRequest { room_id, from: *by }
+                    } else {
+                        InboxFrame::Invited { room_id, by: *by }
+                    };
+                    effects.push(Effect::Tell(*user_id, frame));
+                }
             }
             Change::MemberLeft { user_id, reason } => {
+                if let Some(room_id) = room_id {
+                    effects.push(Effect::Tell(*user_id, InboxFrame::Left { room_id, reason: *reason }));
+                }
                 history.set_departed(user_id, true)?;
                 if *reason == LeaveReason::Banned {
                     history.set_banned(user_id, true)?;
@@ -91,7 +115,6 @@ pub fn apply(history: &History, changes: &[OutboxEvent], now: i64) -> Result<App
             Change::AdminAdded { .. }
             | Change::AdminRemoved { .. }
             | Change::OwnerChanged { .. }
-            | Change::MemberInvited { .. }
             | Change::InviteWithdrawn { .. } => {}
             Change::Unknown => worker::console_error!("room object: outbox event {id} is of no known change"),
         }

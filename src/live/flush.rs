@@ -2,13 +2,20 @@
 //! every `COUNTS_FLUSH_MILLIS` (an alarm), in one batch, however many messages were posted or
 //! positions moved meanwhile; posting writes nothing to D1. What D1 is still to be told is
 //! kept in the room's storage, so an object evicted before its alarm tells it when it wakes.
+//! The same flush reads which members have an inbox open, and hands each what they are to hear
+//! (`deliveries`): the inboxes hear of a room's activity at most once per flush.
 
 use super::room::Room;
 use crate::clock::now_millis;
 use crate::config::Config;
+use crate::domain::RoomId;
 use crate::error::ApiError;
+use crate::inbox::fanout;
+use crate::inbox::frames::InboxFrame;
+use crate::inbox::protocol::Delivery;
 use crate::log::RequestLog;
-use crate::store::{rooms, Db};
+use crate::store::rooms::{self, Listened, Listener, ReadTally, Tally};
+use crate::store::Db;
 
 /// Read positions and deletions told in one batch, at most: more wait for the next, at once.
 const FLUSH_BATCH: i64 = 500;
@@ -75,11 +82,21 @@ impl Room {
         // member D1 could count for.
         let Some(room_id) = history.room_id()? else { return Ok(false) };
         let marked = history.tally(FLUSH_BATCH)?;
+        let tally = &marked.tally;
+        // New messages or deletions since the last push: every connected member hears.
+        let activity = tally.last_seq != self.pushed_seq.get() || !tally.deletions.is_empty();
+        let listen = activity || !tally.reads.is_empty() || tally.mentioned.iter().any(|message| message.fresh != 0);
         let db = Db::open(&self.env, &RequestLog::default())?;
-        rooms::flush_counts(&db, &room_id, &marked.tally).await?;
+        let listened = rooms::flush_counts(&db, &room_id, tally, listen).await?;
+        self.pushed_seq.set(tally.last_seq);
         // A room deleted meanwhile keeps nothing.
         let Some(history) = self.stored()? else { return Ok(false) };
         history.tallied(&marked)?;
+        let deliveries = deliveries(&room_id, tally, activity, listened)?;
+        if !deliveries.is_empty() {
+            let width = self.config().map_or(fanout::DEFAULT_WIDTH, |config| config.inbox_fanout);
+            fanout::deliver_all(&self.env, deliveries, width).await;
+        }
         Ok(marked.is_full(FLUSH_BATCH))
     }
 
@@ -91,4 +108,38 @@ impl Room {
             let _ = storage.set_alarm(super::platform::in_millis((at - now_millis()).max(0))).await;
         }
     }
+}
+
+/// What each connected member hears of a flush: where they stand in the room if it had activity
+/// or they read it (`room_activity`), where they read up to if that moved (`read`), and each new
+/// message that mentions them (`mention`).
+fn deliveries(room_id: &str, tally: &Tally, activity: bool, listened: Listened) -> Result<Vec<Delivery>, ApiError> {
+    let room_id = RoomId::parse(room_id).map_err(|_| ApiError::internal("room object: a malformed room id"))?;
+    let mut deliveries = Vec::new();
+    for Listener { user_id, attention } in listened.listeners {
+        let id = user_id.to_string();
+        let read = tally.reads.iter().any(|ReadTally(reader, ..)| *reader == id);
+        let mut frames = Vec::new();
+        if activity || read {
+            frames.push(InboxFrame::RoomActivity {
+                room_id,
+                last_seq: attention.last_seq,
+                last_message_at: attention.last_message_at.clone(),
+                unread: attention.unread,
+                mentions: attention.mentions,
+            });
+        }
+        if read {
+            frames.push(InboxFrame::Read { room_id, read_seq: attention.read_seq });
+        }
+        for mention in listened.mentioned.iter().filter(|mention| mention.user_id == user_id) {
+            if let Some(message) = tally.mentioned.iter().find(|message| message.seq == mention.seq) {
+                frames.push(InboxFrame::Mention { room_id, message: message.view()? });
+            }
+        }
+        if !frames.is_empty() {
+            deliveries.push(Delivery { user_id, frames });
+        }
+    }
+    Ok(deliveries)
 }

@@ -242,7 +242,7 @@ impl ServerFrame<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
@@ -304,7 +304,7 @@ mod tests {
 
     /// The frame types of one operation of web/asyncapi.json, each message's `$ref`s followed
     /// to its payload's constant `type`.
-    fn documented(operation: &str) -> BTreeSet<String> {
+    pub(crate) fn documented(operation: &str) -> BTreeSet<String> {
         let document: Value = serde_json::from_str(include_str!("../../web/asyncapi.json")).unwrap();
         fn resolve<'a>(document: &'a Value, mut value: &'a Value) -> &'a Value {
             while let Some(pointer) = value.get("$ref").and_then(Value::as_str) {

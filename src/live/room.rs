@@ -21,8 +21,10 @@ use super::standing::Standing;
 use crate::clock::now_millis;
 use crate::config::{Config, RoomEventsFault, Settings};
 use crate::domain::limits::WriteKind;
-use crate::domain::{MessageId, UserId};
+use crate::domain::{MessageId, RoomId, UserId};
 use crate::error::ApiError;
+use crate::inbox::fanout;
+use crate::inbox::protocol::Delivery;
 use crate::log::RequestLog;
 use crate::store::{rooms, Db};
 
@@ -48,6 +50,9 @@ pub struct Room {
     /// A flush of the members' counts is under way (`flush.rs`), and another was asked for.
     pub(super) flushing: Cell<bool>,
     pub(super) flush_again: Cell<bool>,
+    /// The latest message the members' inboxes last heard of (in memory: after an eviction,
+    /// the next flush tells them again, which is harmless).
+    pub(super) pushed_seq: Cell<i64>,
 }
 
 impl Room {
@@ -63,6 +68,7 @@ impl Room {
             failed_once: RefCell::new(false),
             flushing: Cell::new(false),
             flush_again: Cell::new(false),
+            pushed_seq: Cell::new(-1),
         }
     }
 
@@ -313,10 +319,11 @@ impl Room {
             return Err(ApiError::internal("FAULT_ROOM_EVENTS=fail_first: this object's first delivery fails"));
         }
         let now = now_millis();
+        let room_id = history.room_id()?.and_then(|id| RoomId::parse(&id).ok());
         let outcome = atomically(&self.state, {
             let history = history.clone();
             move || {
-                let applied = apply(&history, &changes.events, now)?;
+                let applied = apply(&history, room_id, &changes.events, now)?;
                 if fails {
                     return Err(ApiError::internal("FAULT_ROOM_EVENTS=fail_midway: failed after applying"));
                 }
@@ -342,6 +349,7 @@ impl Room {
     async fn show(&self, history: &History, effects: Vec<Effect>) -> Result<bool, ApiError> {
         let sockets = self.sockets();
         let mut closed = false;
+        let mut told: Vec<Delivery> = Vec::new();
         let mut close_all = |all: Vec<WebSocket>, standing: Standing| {
             for ws in all {
                 sockets::close(&ws, standing);
@@ -368,6 +376,7 @@ impl Room {
                         }
                     }
                 }
+                Effect::Tell(user_id, frame) => told.push(Delivery { user_id, frames: vec![frame] }),
                 Effect::Delete => {
                     close_all(sockets.all(), Standing::ROOM_DELETED);
                     *self.history.borrow_mut() = Some(None);
@@ -378,6 +387,15 @@ impl Room {
                     return Ok(false);
                 }
             }
+        }
+        if !told.is_empty() {
+            // In the background: the changes are applied, and an inbox that misses this hears
+            // all at its next `hello`.
+            let env = self.env.clone();
+            let width = self.config().map_or(fanout::DEFAULT_WIDTH, |config| config.inbox_fanout);
+            self.state.wait_until(async move {
+                fanout::deliver_all(&env, told, width).await;
+            });
         }
         Ok(closed)
     }

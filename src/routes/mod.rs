@@ -7,6 +7,7 @@ pub mod blocks;
 mod credentials;
 pub mod directory;
 pub mod dms;
+pub mod inbox;
 pub mod invites;
 pub mod live;
 pub mod members;
@@ -22,6 +23,7 @@ use crate::config::RoomEventsFault;
 use crate::domain::{Action, Page, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{param, read_input, Input, Shared};
+use crate::inbox::client::InboxObject;
 use crate::store::outbox::{Outbox, Row};
 use crate::store::rooms::{Room, RoomQuery, Written};
 use crate::store::sessions::Forgetting;
@@ -53,9 +55,17 @@ async fn optional_caller(ctx: &Ctx, input: &Input) -> Result<Option<Caller>, Api
 
 /// Deletes the KV entries of a chunk of ended sessions, after the change that ended them has
 /// committed: best effort, since D1 already refuses those keys and what is left stays queued
-/// for the next drain. A failure goes to the request's log line, never to the client.
-async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting) {
+/// for the next drain. The person's inbox checks its sockets' keys (`user_id`: whose sessions
+/// ended). A failure goes to the request's log line, never to the client.
+async fn forget(ctx: &Ctx, db: &Db, chunk: Forgetting, user_id: &UserId) {
     hand_over(ctx, &chunk.outbox).await;
+    let checked = match InboxObject::of(&ctx.env, user_id) {
+        Ok(inbox) => inbox.keys_changed().await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = checked {
+        ctx.data.log.failed(&format!("inbox not told of ended sessions: {}", error.detail()));
+    }
     let forgotten = match sessions(ctx) {
         Ok(sessions) => chunk.finish(db, &sessions).await,
         Err(error) => Err(error),

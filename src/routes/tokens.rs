@@ -77,7 +77,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         users::log_in(&db, &user_id, &source, rehashed.as_deref(), session, config.sessions_per_user).await
     })
     .await?;
-    forget(&ctx, &db, ended).await;
+    forget(&ctx, &db, ended, &user_id).await;
     json(200, &json!({ "key": key.reveal(), "user_id": user_id }))
 }
 
@@ -92,6 +92,6 @@ pub async fn revoke(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     }
     let db = db(&ctx)?;
     let ended = session_rows::end(&db, &caller, now_millis()).await?;
-    forget(&ctx, &db, ended).await;
+    forget(&ctx, &db, ended, &user_id).await;
     no_content()
 }

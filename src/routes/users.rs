@@ -145,7 +145,7 @@ impl OwnAccount {
 
     /// 204, once D1 has committed the change; the KV entries of the sessions it ended go after.
     async fn finish(self, ctx: &Ctx, ended: Forgetting) -> Result<Response, ApiError> {
-        forget(ctx, &self.db, ended).await;
+        forget(ctx, &self.db, ended, &self.caller.user_id).await;
         no_content()
     }
 }

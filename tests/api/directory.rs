@@ -270,7 +270,7 @@ fn without_read_seq(mut listed: Value) -> Value {
 /// A room of the user's own, as their list shows it before any message.
 fn mine(room: &str, name: &str, open: bool, user_count: u32, owner: &User) -> Value {
     let mut row = summary(room, name, open, user_count, owner);
-    let quiet = json!({ "last_seq": 0, "last_message_at": null, "unread": 0, "marked_unread": false });
+    let quiet = json!({ "last_seq": 0, "last_message_at": null, "unread": 0, "mentions": 0, "marked_unread": false });
     row.as_object_mut().unwrap().extend(quiet.as_object().unwrap().clone());
     row
 }

@@ -15,6 +15,7 @@ mod dms;
 mod events;
 mod frames;
 pub mod helpers;
+mod inbox;
 mod messages;
 mod order;
 mod outbox;

@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use worker::wasm_bindgen::JsValue;
 
+use super::super::directory::Attention;
 use super::super::{int, sql, text, Batch, Caller, CountRow, Db};
+use crate::domain::time::rfc3339;
 use crate::domain::{MessageId, UserId};
 use crate::error::ApiError;
+use crate::live::frames::MessageView;
 
 /// A member's read position as D1 keeps it: `[user_id, read_seq, read_ordinal,
 /// marked_unread]`, the ordinal being that of the last message at or before `read_seq`.
@@ -32,6 +35,23 @@ pub struct MentionTally {
     pub room: i64,
 }
 
+impl MentionTally {
+    /// The message as every answer shows it.
+    pub fn view(&self) -> Result<MessageView, ApiError> {
+        let corrupt = |field: &str| ApiError::internal(format!("mention tally: a malformed {field}"));
+        Ok(MessageView::Written {
+            message_id: MessageId::parse(&self.message_id).map_err(|_| corrupt("message_id"))?,
+            seq: self.seq,
+            user_id: UserId::parse(&self.author).map_err(|_| corrupt("author"))?,
+            text: self.text.clone(),
+            sent_at: rfc3339(self.at),
+            edited_at: self.edited_at.map(rfc3339),
+            mentions: self.users.clone(),
+            mention_room: self.room != 0,
+        })
+    }
+}
+
 /// The room's side of its members' counts, as its object has it now, and what changed since
 /// D1 was last told: read positions that moved and messages deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -53,9 +73,32 @@ fn json(value: &impl Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(ApiError::internal)
 }
 
+/// A present member of the room with an inbox open, and where they stand in it now.
+#[derive(Debug, Deserialize)]
+pub struct Listener {
+    pub user_id: UserId,
+    #[serde(flatten)]
+    pub attention: Attention,
+}
+
+/// Someone with an inbox open whom a message posted since the last flush mentions.
+#[derive(Debug, Deserialize)]
+pub struct MentionListener {
+    pub user_id: UserId,
+    pub seq: i64,
+}
+
+/// Who is to hear of the flush: the room's members with an inbox open, and whom its new
+/// messages mention among them.
+#[derive(Debug, Default)]
+pub struct Listened {
+    pub listeners: Vec<Listener>,
+    pub mentioned: Vec<MentionListener>,
+}
+
 /// Tells D1 the room's tally, in one batch: one round trip however many positions moved or
-/// messages mention someone.
-pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally) -> Result<(), ApiError> {
+/// messages mention someone; and, if `listen`, reads in the same batch who is to hear of it.
+pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally, listen: bool) -> Result<Listened, ApiError> {
     let room = text(room_id);
     let mut batch = Batch::new(db);
     batch.write(db.prepare(
@@ -72,20 +115,33 @@ pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally) -> Result<(), A
     if !tally.reads.is_empty() {
         batch.write(db.prepare(sql::FLUSH_READS, &[room.clone(), text(&json(&tally.reads)?)])?);
     }
+    let fresh = tally.mentioned.iter().any(|message| message.fresh != 0);
+    let mentioned = text(&json(&tally.mentioned)?);
     if !tally.mentioned.is_empty() {
-        let mentioned = text(&json(&tally.mentioned)?);
         batch.write(db.prepare(sql::FLUSH_MENTIONED, &[room.clone(), mentioned.clone()])?);
-        if tally.mentioned.iter().any(|message| message.fresh != 0) {
+        if fresh {
             batch.write(db.prepare(sql::FLUSH_MENTIONS, &[room.clone(), mentioned.clone()])?);
-            batch.write(db.prepare(sql::FLUSH_ROOM_MENTIONS, &[room.clone(), mentioned])?);
+            batch.write(db.prepare(sql::FLUSH_ROOM_MENTIONS, &[room.clone(), mentioned.clone()])?);
         }
     }
     if !tally.deletions.is_empty() {
         let deletions = text(&json(&tally.deletions)?);
         batch.write(db.prepare(sql::FLUSH_DELETED_MENTIONS, &[room.clone(), deletions.clone()])?);
-        batch.write(db.prepare(sql::FLUSH_DELETIONS, &[room, deletions])?);
+        batch.write(db.prepare(sql::FLUSH_DELETIONS, &[room.clone(), deletions])?);
     }
-    batch.run().await.map(drop)
+    let listeners = listen
+        .then(|| db.prepare(sql::LISTENERS, std::slice::from_ref(&room)))
+        .transpose()?
+        .map(|statement| batch.read::<Listener>(statement));
+    let mentioned = (listen && fresh)
+        .then(|| db.prepare(sql::MENTION_LISTENERS, &[room, mentioned]))
+        .transpose()?
+        .map(|statement| batch.read::<MentionListener>(statement));
+    let results = batch.run().await?;
+    Ok(Listened {
+        listeners: listeners.map(|rows| results.rows(&rows)).transpose()?.unwrap_or_default(),
+        mentioned: mentioned.map(|rows| results.rows(&rows)).transpose()?.unwrap_or_default(),
+    })
 }
 
 /// A message that mentions the caller, as their list of mentions shows it.

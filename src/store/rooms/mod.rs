@@ -21,7 +21,9 @@ mod counts;
 mod dms;
 mod query;
 
-pub use counts::{flush_counts, mentions_of, MentionRow, MentionTally, ReadTally, Tally};
+pub use counts::{
+    flush_counts, mentions_of, Listened, Listener, MentionListener, MentionRow, MentionTally, ReadTally, Tally,
+};
 pub use dms::{open_dm, requests_of, tell_first_message, OpenedDm, RequestRow};
 pub use query::{permitted, Room, RoomQuery, Written};
 

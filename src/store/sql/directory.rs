@@ -63,3 +63,30 @@ pub const ROOM_COUNT_OF_USER: &str = "SELECT room_count AS count FROM users WHER
 
 pub const WRITE_COUNT: &str = "SELECT count, window_start FROM write_counts WHERE user_id = ?1 AND kind = ?2";
 pub const OWNED_COUNT: &str = "SELECT owned_count FROM users WHERE user_id = ?1";
+
+// Inboxes: who has one open, and what a room's flush hands them.
+
+/// The user's (`?1`) inbox is open since `?2` (a newer socket's time replaces an older).
+pub const INBOX_OPEN: &str = "INSERT OR REPLACE INTO inboxes (user_id, since)
+  SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?1)";
+/// Its last socket closed: unless a socket opened since (`?2`, the time it was opened).
+pub const INBOX_CLOSED: &str = "DELETE FROM inboxes WHERE user_id = ?1 AND since = ?2";
+/// Which of the keys (`?1`, a JSON array of hashes) are still live.
+pub const LIVE_SESSIONS: &str =
+    "SELECT key_hash FROM sessions WHERE key_hash IN (SELECT value FROM json_each(?1)) AND expires_at > ?2";
+/// The room's (`?1`) present members with an inbox open, each with where they stand in it.
+/// (`CROSS JOIN`: the room's members first, each looked up among the open inboxes.)
+pub const LISTENERS: &str = concat!(
+    "SELECT m.user_id, r.room_id, ",
+    attention!(),
+    "
+  FROM members AS m CROSS JOIN inboxes AS i ON i.user_id = m.user_id JOIN rooms AS r ON r.room_id = m.room_id
+  WHERE m.room_id = ?1 AND m.present = 1"
+);
+/// Who, with an inbox open, the messages posted since the last flush (`?2`, the flush's
+/// `MentionTally` list) mention, but for messages by someone they blocked.
+pub const MENTION_LISTENERS: &str = "SELECT x.user_id, x.seq FROM mentions AS x
+  CROSS JOIN inboxes AS i ON i.user_id = x.user_id
+  WHERE x.room_id = ?1
+    AND x.seq IN (SELECT json_extract(value, '$.seq') FROM json_each(?2) WHERE json_extract(value, '$.fresh') = 1)
+    AND NOT EXISTS (SELECT 1 FROM blocks AS b WHERE b.user_id = x.user_id AND b.blocked_id = x.author_id)";

@@ -1,0 +1,344 @@
+//! `Inbox`: the Durable Object of one person's live connection. It holds their inbox sockets
+//! (hibernating; each carries its key and when it expires), the tickets that open them, and
+//! nothing else: what it sends is read from D1 (`hello`) or handed to it (`deliver`).
+
+use std::cell::RefCell;
+
+use serde::Deserialize;
+use worker::worker_sys::WebSocketRequestResponsePair;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, Socket as TcpSocket, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
+};
+
+use super::fanout;
+use super::frames::{InboxFrame, HELLO_ROOMS};
+use super::protocol::{InboxCall, InboxConnect};
+use crate::auth::session::KeyHash;
+use crate::clock::now_millis;
+use crate::config::Settings;
+use crate::domain::UserId;
+use crate::error::ApiError;
+use crate::live::frames::{self, close};
+use crate::live::history::sql as room_sql;
+use crate::live::protocol::{Answer, Denied, Redeemed, CALL_HEADER};
+use crate::log::RequestLog;
+use crate::store::{inboxes, Db};
+
+/// The inbox's own storage: its tickets (as a room keeps them) and the socket-holding person.
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
+        expires_at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS tickets_by_expiry ON tickets (expires_at)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_key ON tickets (key_hash)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_user ON tickets (user_id)",
+    // Whose inbox this is, and since when D1 lists it open (`inboxes.since`).
+    "CREATE TABLE IF NOT EXISTS opened (one INTEGER PRIMARY KEY CHECK (one = 1), user_id TEXT NOT NULL,
+        since INTEGER NOT NULL)",
+];
+const OPENED: &str = "SELECT user_id, since FROM opened WHERE one = 1";
+const SET_OPENED: &str = "INSERT OR REPLACE INTO opened (one, user_id, since) VALUES (1, ?, ?)";
+
+/// What an inbox socket carries across hibernation.
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize)]
+struct Attached {
+    key_hash: Option<KeyHash>,
+    expires_at: Option<i64>,
+    /// Its `hello` went out: pushes go to it directly, not to `waiting`.
+    ready: bool,
+}
+
+impl Attached {
+    fn of(ws: &WebSocket) -> Self {
+        ws.deserialize_attachment::<Self>().ok().flatten().unwrap_or_default()
+    }
+}
+
+#[durable_object]
+pub struct Inbox {
+    state: State,
+    env: Env,
+    /// Frames pushed while a socket waited for its `hello`: sent to it right after.
+    waiting: RefCell<Vec<(WebSocket, String)>>,
+}
+
+impl DurableObject for Inbox {
+    fn new(state: State, env: Env) -> Self {
+        if let Ok(pair) = WebSocketRequestResponsePair::new(frames::PING, frames::PONG) {
+            state.set_websocket_auto_response(&pair);
+        }
+        Self { state, env, waiting: RefCell::default() }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match self.serve(req).await {
+            Ok(response) => Ok(response),
+            Err(error) => {
+                worker::console_error!("inbox: {}", error.detail());
+                Ok(error.into_response()?)
+            }
+        }
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let frame = match message {
+            WebSocketIncomingMessage::String(text)
+                if serde_json::from_str::<serde_json::Value>(&text)
+                    .is_ok_and(|frame| frame.get("type").and_then(serde_json::Value::as_str) == Some("ping")) =>
+            {
+                InboxFrame::Pong
+            }
+            _ => InboxFrame::Error { error: "the inbox takes no frames but ping".to_owned() },
+        };
+        let _ = ws.send_with_str(frame.text());
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _was_clean: bool) -> Result<()> {
+        let (code, reason) = frames::close::echo(code, &reason);
+        let _ = ws.close(Some(code), Some(reason));
+        self.closed_if_empty().await;
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.closed_if_empty().await;
+        Ok(())
+    }
+
+    /// Closes the sockets whose key expired, and wakes at the next expiry.
+    async fn alarm(&self) -> Result<Response> {
+        let now = now_millis();
+        let mut next: Option<i64> = None;
+        for ws in self.open_sockets() {
+            match Attached::of(&ws).expires_at {
+                Some(at) if at <= now => close_key_ended(&ws),
+                Some(at) => next = Some(next.map_or(at, |next: i64| next.min(at))),
+                None => {}
+            }
+        }
+        if let Some(next) = next {
+            self.wake_at(next).await;
+        }
+        self.closed_if_empty().await;
+        Response::empty()
+    }
+
+    async fn connect(&self, _socket: TcpSocket) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn close_key_ended(ws: &WebSocket) {
+    let _ = ws.close(Some(close::KEY_ENDED), Some("key no longer valid"));
+}
+
+fn storage_error(error: worker::Error) -> ApiError {
+    ApiError::internal(format!("inbox storage: {error}"))
+}
+
+impl Inbox {
+    async fn serve(&self, mut req: Request) -> std::result::Result<Response, ApiError> {
+        let unreadable = |error: String| ApiError::internal(format!("inbox call: {error}"));
+        let text = match req.headers().get(CALL_HEADER)? {
+            Some(text) => text,
+            None => req.text().await.map_err(|error| unreadable(error.to_string()))?,
+        };
+        let call: InboxCall = serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))?;
+        let done = |value: serde_json::Value| Response::from_json(&Answer::Done(value)).map_err(ApiError::internal);
+        match call {
+            InboxCall::Connect(connect) => self.accept(connect).await,
+            InboxCall::AddTicket(ticket) => {
+                self.schema()?;
+                let now = now_millis();
+                let sql = self.state.storage().sql();
+                sql.exec(room_sql::FORGET_EXPIRED_TICKETS, vec![now.into()]).map_err(storage_error)?;
+                let args = vec![
+                    ticket.ticket_hash.as_str().into(),
+                    ticket.user_id.to_string().into(),
+                    ticket.key_hash.as_str().into(),
+                    ticket.expires_at.into(),
+                ];
+                sql.exec(room_sql::ADD_TICKET, args).map_err(storage_error)?;
+                done(serde_json::Value::Null)
+            }
+            InboxCall::Redeem(redeem) => match self.redeem(&redeem.ticket_hash)? {
+                Some(redeemed) => Response::from_json(&Answer::Done(redeemed)).map_err(ApiError::internal),
+                None => Response::from_json(&Answer::<Redeemed>::Denied(Denied::BadTicket)).map_err(ApiError::internal),
+            },
+            InboxCall::Deliver { frames } => {
+                self.deliver(&frames).await;
+                done(serde_json::Value::Null)
+            }
+            InboxCall::Forward { deliveries } => {
+                let width = Settings::of(&self.env).config.map_or(fanout::DEFAULT_WIDTH, |config| config.inbox_fanout);
+                fanout::deliver_all(&self.env, deliveries, width).await;
+                done(serde_json::Value::Null)
+            }
+            InboxCall::KeysChanged => {
+                self.check_keys().await?;
+                done(serde_json::Value::Null)
+            }
+        }
+    }
+
+    fn schema(&self) -> std::result::Result<(), ApiError> {
+        let sql = self.state.storage().sql();
+        for statement in SCHEMA {
+            sql.exec(statement, None).map_err(storage_error)?;
+        }
+        Ok(())
+    }
+
+    /// The ticket's user and key, if it is unused and unexpired; used up either way.
+    fn redeem(&self, ticket_hash: &KeyHash) -> std::result::Result<Option<Redeemed>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            user_id: String,
+            key_hash: String,
+            expires_at: i64,
+        }
+        self.schema()?;
+        let sql = self.state.storage().sql();
+        let rows: Vec<Row> = sql
+            .exec(room_sql::TICKET, vec![ticket_hash.as_str().into()])
+            .and_then(|cursor| cursor.to_array())
+            .map_err(storage_error)?;
+        sql.exec(room_sql::USE_TICKET, vec![ticket_hash.as_str().into()]).map_err(storage_error)?;
+        let now = now_millis();
+        Ok(rows.into_iter().find(|row| row.expires_at > now).and_then(|row| {
+            Some(Redeemed { user_id: UserId::parse(&row.user_id).ok()?, key_hash: KeyHash::stored(&row.key_hash)? })
+        }))
+    }
+
+    fn opened(&self) -> std::result::Result<Option<(UserId, i64)>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            user_id: String,
+            since: i64,
+        }
+        self.schema()?;
+        let rows: Vec<Row> = self
+            .state
+            .storage()
+            .sql()
+            .exec(OPENED, None)
+            .and_then(|cursor| cursor.to_array())
+            .map_err(storage_error)?;
+        Ok(rows.into_iter().next().and_then(|row| Some((UserId::parse(&row.user_id).ok()?, row.since))))
+    }
+
+    fn open_sockets(&self) -> Vec<WebSocket> {
+        self.state.get_websockets().into_iter().filter(crate::live::sockets::is_open).collect()
+    }
+
+    /// Accepts the socket, tells D1 the person's inbox is open and reads their rooms, in one
+    /// round trip, then sends `hello` and whatever was pushed meanwhile.
+    async fn accept(&self, connect: InboxConnect) -> std::result::Result<Response, ApiError> {
+        self.schema()?;
+        let pair = WebSocketPair::new()?;
+        let ws = pair.server;
+        self.state.accept_web_socket(&ws);
+        ws.serialize_attachment(&Attached {
+            key_hash: Some(connect.key_hash.clone()),
+            expires_at: connect.expires_at,
+            ready: false,
+        })?;
+        let since = now_millis();
+        self.state
+            .storage()
+            .sql()
+            .exec(SET_OPENED, vec![connect.user_id.to_string().into(), since.into()])
+            .map_err(storage_error)?;
+        if let Some(expires_at) = connect.expires_at {
+            self.wake_at(expires_at).await;
+        }
+        let db = Db::open(&self.env, &RequestLog::default())?;
+        match inboxes::open(&db, &connect.user_id, since, HELLO_ROOMS).await {
+            Ok(rooms) => {
+                let rooms = rooms.into_iter().filter_map(|row| serde_json::to_value(row).ok()).collect();
+                let _ = ws.send_with_str(InboxFrame::Hello { rooms }.text());
+                ws.serialize_attachment(&Attached { ready: true, ..Attached::of(&ws) })?;
+                let waiting: Vec<String> = {
+                    let mut waiting = self.waiting.borrow_mut();
+                    let (mine, others) = waiting.drain(..).partition(|(socket, _)| *socket == ws);
+                    *waiting = others;
+                    mine.into_iter().map(|(_, text)| text).collect()
+                };
+                for text in waiting {
+                    let _ = ws.send_with_str(text);
+                }
+            }
+            Err(error) => {
+                worker::console_error!("inbox hello: {}", error.detail());
+                let _ = ws.close(Some(1011), Some("internal error"));
+            }
+        }
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// Sends the frames to every open socket (keeping them for one still waiting for its
+    /// `hello`); with none open, tells D1 the inbox is closed, so that rooms stop pushing.
+    async fn deliver(&self, frames: &[InboxFrame]) {
+        let sockets = self.open_sockets();
+        if sockets.is_empty() {
+            return self.closed_if_empty().await;
+        }
+        let texts: Vec<String> = frames.iter().map(InboxFrame::text).collect();
+        for ws in sockets {
+            if Attached::of(&ws).ready {
+                for text in &texts {
+                    let _ = ws.send_with_str(text);
+                }
+            } else {
+                self.waiting.borrow_mut().extend(texts.iter().map(|text| (ws.clone(), text.clone())));
+            }
+        }
+    }
+
+    /// Once the last socket closed, D1 no longer lists the inbox open (unless a newer socket
+    /// listed it since).
+    async fn closed_if_empty(&self) {
+        if !self.open_sockets().is_empty() {
+            return;
+        }
+        let closed = match self.opened() {
+            Ok(Some((user_id, since))) => match Db::open(&self.env, &RequestLog::default()) {
+                Ok(db) => inboxes::closed(&db, &user_id, since).await,
+                Err(error) => Err(error),
+            },
+            Ok(None) => Ok(()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = closed {
+            worker::console_error!("inbox close: {}", error.detail());
+        }
+    }
+
+    /// Closes (4001) the sockets whose key's session ended.
+    async fn check_keys(&self) -> std::result::Result<(), ApiError> {
+        let sockets = self.open_sockets();
+        let keys: Vec<String> =
+            sockets.iter().filter_map(|ws| Attached::of(ws).key_hash).map(|key| key.as_str().to_owned()).collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let db = Db::open(&self.env, &RequestLog::default())?;
+        let live = inboxes::live_keys(&db, &keys).await?;
+        for ws in sockets {
+            if Attached::of(&ws).key_hash.is_none_or(|key| !live.iter().any(|live| live == key.as_str())) {
+                close_key_ended(&ws);
+            }
+        }
+        Ok(())
+    }
+
+    async fn wake_at(&self, at: i64) {
+        let storage = self.state.storage();
+        let due = storage.get_alarm().await.ok().flatten();
+        if due.is_none_or(|due| due > at) {
+            let millis = u64::try_from(at - now_millis()).unwrap_or(0);
+            let _ = storage.set_alarm(std::time::Duration::from_millis(millis)).await;
+        }
+    }
+}
