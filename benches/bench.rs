@@ -247,9 +247,18 @@ fn seed_sql(large: bool) -> String {
              INSERT INTO rooms (room_id, name, name_search, open, owner_id, created_at)
              SELECT printf('00000000-0000-4000-9000-%012x', i), 'room ' || i, 'room ' || i, 1, '{owner}', 0 FROM n;
              INSERT INTO members (room_id, user_id, joined_at, present, admin, position)
-             SELECT room_id, owner_id, 0, 1, 1, 1 FROM rooms WHERE room_id > '{big}';",
+             SELECT room_id, owner_id, 0, 1, 1, 1 FROM rooms WHERE room_id > '{big}';
+             UPDATE rooms SET last_seq = 120, last_message_at = 1, message_count = 100
+              WHERE room_id > '{big}' AND room_id <= printf('00000000-0000-4000-9000-%012x', 211);
+             INSERT INTO members (room_id, user_id, joined_at, present, admin, position, read_seq, read_ordinal)
+             SELECT room_id, '{many}', 1, 1, 0, 2, 60, 50 FROM rooms
+              WHERE room_id > '{big}' AND room_id <= printf('00000000-0000-4000-9000-%012x', 210);
+             INSERT INTO members (room_id, user_id, joined_at, present, admin, position, read_seq, read_ordinal)
+             VALUES (printf('00000000-0000-4000-9000-%012x', 211), '{few}', 1, 1, 0, 2, 60, 50);",
             big = room(BIG_ROOM),
             owner = user(0),
+            many = user(2),
+            few = user(3),
         )
         .unwrap();
     }
@@ -267,6 +276,8 @@ struct Probe {
     /// Connection n sends the key of seeded user n + 1.
     keyed: bool,
     expect: u16,
+    /// Every connection sends the key of seeded user n instead.
+    as_user: Option<u32>,
 }
 
 /// A worker's JSON answer with the status a probe expects.
@@ -277,7 +288,7 @@ struct Answer {
 
 impl Probe {
     fn get(path: String) -> Self {
-        Self { method: "GET", path, keyed: false, expect: 200 }
+        Self { method: "GET", path, keyed: false, expect: 200, as_user: None }
     }
 
     /// How long the answer took, timed up to its last byte.
@@ -296,7 +307,9 @@ impl Probe {
     /// The time and body of an answer with the expected status.
     fn exchange(&self, agent: &ureq::Agent, base: &str, connection: usize) -> Outcome<(Duration, String)> {
         let mut request = agent.request(self.method, &format!("{base}{}", self.path));
-        if self.keyed {
+        if let Some(user) = self.as_user {
+            request = request.set("Authorization", &format!("Bearer {}", key(user)));
+        } else if self.keyed {
             request = request.set("Authorization", &format!("Bearer {}", key(connection as u32 + 1)));
         }
         let started = Instant::now();
@@ -416,6 +429,7 @@ fn hashing(report: &mut Report) -> Outcome {
         path: format!("/token?user_id={}&password={}", user.id, PASSWORD.replace(' ', "%20")),
         keyed: false,
         expect: 200,
+        as_user: None,
     };
     let profile = Probe::get(format!("/user/{}", user.id));
     let base = app.base.clone();
@@ -510,7 +524,13 @@ fn overhead(report: &mut Report, ours: &TestApp, baseline: &TestApp, seconds: f6
         ("GET /room/{id}/messages (empty)", Probe::get(format!("/room/{}/messages", room(SMALL_ROOM))), true),
         (
             "POST /room/{id}/members (join)",
-            Probe { method: "POST", path: format!("/room/{}/members", room(SMALL_ROOM)), keyed: true, expect: 200 },
+            Probe {
+                method: "POST",
+                path: format!("/room/{}/members", room(SMALL_ROOM)),
+                keyed: true,
+                expect: 200,
+                as_user: None,
+            },
             false,
         ),
     ];
@@ -615,6 +635,8 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
         ("PUT /dm/{user} (new)", "PUT", format!("/dm/{u1}"), Some(&my_key), json!({})),
         ("PUT /dm/{user} (existing)", "PUT", format!("/dm/{u1}"), Some(&my_key), json!({})),
         ("GET /user/{id}/requests", "GET", format!("/user/{u1}/requests"), Some(&k1), json!(null)),
+        ("GET /user/{id}/mentions", "GET", format!("/user/{u1}/mentions"), Some(&k1), json!(null)),
+        ("POST /user/{id}/live (inbox ticket)", "POST", format!("/user/{u1}/live"), Some(&k1), json!({})),
         ("GET /rooms", "GET", "/rooms".into(), None, json!(null)),
         ("GET /rooms?q=", "GET", "/rooms?q=room".into(), None, json!(null)),
         ("POST /room/", "POST", "/room/".into(), Some(&my_key), json!({})),
@@ -649,6 +671,14 @@ fn round_trips(report: &mut Report, app: &TestApp) -> Outcome {
             json!(null),
         ),
         ("POST /room/{id}/messages", "POST", format!("/room/{small}/messages"), Some(&k1), json!({ "text": "hello" })),
+        (
+            "POST /room/{id}/messages (mentioning)",
+            "POST",
+            format!("/room/{small}/messages"),
+            Some(&k1),
+            json!({ "text": "hello", "mentions": [u2] }),
+        ),
+        ("PUT /room/{id}/read", "PUT", format!("/room/{small}/read"), Some(&k1), json!({ "unread": true })),
         ("PUT /room/{id}/owner", "PUT", format!("/room/{mine}/owner"), Some(&my_key), json!({ "user_id": u1 })),
         ("DELETE /room/{id}", "DELETE", format!("/room/{mine}"), Some(&k1), json!({})),
         (
@@ -746,6 +776,19 @@ fn scale(report: &mut Report, big: &TestApp, small_directory: &TestApp) -> Outco
         "GET /rooms, 10,011 rooms (10 rooms): p50 ms",
         "≤ 1.5×",
         format!("{large_ms:.2} ({small_ms:.2}): {ratio:.2}×"),
+        ratio <= 1.5,
+    );
+    // One's rooms list, with every room's counts: a user in 200 rooms beside one in 2.
+    let rooms_of = |user: u32| Probe {
+        as_user: Some(user),
+        ..Probe::get(format!("/user/{}/rooms?limit=500&sort=activity", self::user(user)))
+    };
+    let (many_ms, few_ms) = side_by_side((&big.base, &rooms_of(2)), (&big.base, &rooms_of(3)), 101)?;
+    let ratio = many_ms / few_ms;
+    report.row(
+        "GET /user/{id}/rooms, 200 rooms with counts (2 rooms): p50 ms",
+        "≤ 1.5×",
+        format!("{many_ms:.2} ({few_ms:.2}): {ratio:.2}×"),
         ratio <= 1.5,
     );
     report.note(

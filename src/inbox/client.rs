@@ -1,13 +1,14 @@
 //! The worker's (and a room's object's) side of an inbox.
 
-use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
+use worker::{Env, Headers, Response, Stub};
 
 use super::frames::InboxFrame;
 use super::protocol::{Delivery, InboxCall, InboxConnect};
 use crate::auth::session::KeyHash;
 use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::live::protocol::{Answer, Redeem, Redeemed, Ticket, CALL_HEADER};
+use crate::live::client::{call_request, upgraded};
+use crate::live::protocol::{Answer, Redeem, Redeemed, Ticket};
 
 /// The inbox of one person (or, for `forward`, an inbox object used as a relay).
 pub struct InboxObject {
@@ -31,18 +32,8 @@ impl InboxObject {
 
     async fn send(&self, call: &InboxCall) -> Result<Response, ApiError> {
         let body = serde_json::to_string(call).map_err(ApiError::internal)?;
-        let headers = Headers::new();
-        let mut init = RequestInit::new();
-        if matches!(call, InboxCall::Connect(_)) {
-            headers.set("Upgrade", "websocket")?;
-            headers.set(CALL_HEADER, &body)?;
-            init.with_method(Method::Get);
-        } else {
-            headers.set("Content-Type", "application/json")?;
-            init.with_method(Method::Post).with_body(Some(body.into()));
-        }
-        init.with_headers(headers);
-        let request = Request::new_with_init("https://inbox/call", &init)?;
+        let upgrade = matches!(call, InboxCall::Connect(_));
+        let request = call_request("https://inbox/call", Headers::new(), body, upgrade)?;
         self.stub.fetch_with_request(request).await.map_err(unavailable)
     }
 
@@ -77,17 +68,6 @@ impl InboxObject {
 
     /// Opens the socket the worker authorized: the object's 101 answer.
     pub async fn connect(&self, connect: InboxConnect) -> Result<Response, ApiError> {
-        let mut response = self.send(&InboxCall::Connect(connect)).await?;
-        match response.status_code() {
-            101 => match response.websocket() {
-                Some(ws) => Ok(Response::from_websocket(ws)?),
-                None => Err(unavailable("answered 101 without a socket")),
-            },
-            200 => match response.json::<Answer<()>>().await.map_err(unavailable)? {
-                Answer::Denied(denied) => Err(denied.into()),
-                Answer::Done(()) => Err(unavailable("answered a connect with neither a socket nor a refusal")),
-            },
-            status => Err(unavailable(format!("answered a connect with {status}"))),
-        }
+        upgraded(self.send(&InboxCall::Connect(connect)).await?).await
     }
 }

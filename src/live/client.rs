@@ -8,6 +8,23 @@ use crate::domain::RoomId;
 use crate::error::ApiError;
 use crate::log::RequestLog;
 
+/// A call to an object (a room's, or an inbox), as JSON: posted as the body, or, for a socket's
+/// opening (an upgrade, which carries no body), in the `X-Room-Call` header of a GET
+/// (`CALL_HEADER`).
+pub fn call_request(url: &str, headers: Headers, body: String, upgrade: bool) -> Result<Request, ApiError> {
+    let mut init = RequestInit::new();
+    if upgrade {
+        headers.set("Upgrade", "websocket")?;
+        headers.set(CALL_HEADER, &body)?;
+        init.with_method(Method::Get);
+    } else {
+        headers.set("Content-Type", "application/json")?;
+        init.with_method(Method::Post).with_body(Some(body.into()));
+    }
+    init.with_headers(headers);
+    Ok(Request::new_with_init(url, &init)?)
+}
+
 /// The object of one room.
 pub struct RoomObject {
     stub: Stub,
@@ -25,23 +42,11 @@ impl RoomObject {
         Ok(Self { stub: stub.map_err(unavailable)?, room_id: *room_id, log: log.clone() })
     }
 
-    /// The call, posted as its JSON body; a socket's is an upgrade, which carries no body, so
-    /// its JSON goes in the `X-Room-Call` header of a GET (`CALL_HEADER`).
     async fn send(&self, call: Call) -> Result<Response, ApiError> {
         let body = serde_json::to_string(&call).map_err(ApiError::internal)?;
         let headers = Headers::new();
         headers.set(ROOM_HEADER, &self.room_id.to_string())?;
-        let mut init = RequestInit::new();
-        if matches!(call, Call::Connect(_)) {
-            headers.set("Upgrade", "websocket")?;
-            headers.set(CALL_HEADER, &body)?;
-            init.with_method(Method::Get);
-        } else {
-            headers.set("Content-Type", "application/json")?;
-            init.with_method(Method::Post).with_body(Some(body.into()));
-        }
-        init.with_headers(headers);
-        let request = Request::new_with_init("https://room/call", &init)?;
+        let request = call_request("https://room/call", headers, body, matches!(call, Call::Connect(_)))?;
         self.log.object();
         self.stub.fetch_with_request(request).await.map_err(unavailable)
     }
@@ -63,18 +68,22 @@ impl RoomObject {
 
     /// Opens the socket the worker authorized: the object's 101 answer, or its refusal.
     pub async fn connect(&self, connect: Connect) -> Result<Response, ApiError> {
-        let mut response = self.send(connect.into()).await?;
-        match response.status_code() {
-            101 => match response.websocket() {
-                Some(ws) => Ok(Response::from_websocket(ws)?),
-                None => Err(unavailable("answered 101 without a socket")),
-            },
-            // A refusal: what the room was told since the worker read D1.
-            200 => match response.json::<Answer<()>>().await.map_err(unavailable)? {
-                Answer::Denied(denied) => Err(denied.into()),
-                Answer::Done(()) => Err(unavailable("answered a connect with neither a socket nor a refusal")),
-            },
-            status => Err(unavailable(format!("answered a connect with {status}"))),
-        }
+        upgraded(self.send(connect.into()).await?).await
+    }
+}
+
+/// An object's answer to a socket's opening: its 101 (with the socket), or its refusal.
+pub async fn upgraded(mut response: Response) -> Result<Response, ApiError> {
+    match response.status_code() {
+        101 => match response.websocket() {
+            Some(ws) => Ok(Response::from_websocket(ws)?),
+            None => Err(unavailable("answered 101 without a socket")),
+        },
+        // A refusal: what the object was told since the worker read D1.
+        200 => match response.json::<Answer<()>>().await.map_err(unavailable)? {
+            Answer::Denied(denied) => Err(denied.into()),
+            Answer::Done(()) => Err(unavailable("answered a connect with neither a socket nor a refusal")),
+        },
+        status => Err(unavailable(format!("answered a connect with {status}"))),
     }
 }

@@ -5,6 +5,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
+use super::live::upgrade_input;
 use super::{caller, db, sessions, Ctx};
 use crate::auth::session::{KeyHash, SessionKey};
 use crate::clock::now_millis;
@@ -44,17 +45,8 @@ pub async fn ticket(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 
 /// `GET /user/{user_id}/live` (a WebSocket upgrade; `Authorization: Bearer <key>` or
 /// `?ticket=`) → 101, then the inbox's frames (web/asyncapi.json). Anyone but the owner: 404.
-pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let upgrade = req.headers().get("Upgrade")?;
-    if !upgrade.is_some_and(|upgrade| upgrade.eq_ignore_ascii_case("websocket")) {
-        return Err(ApiError::UpgradeRequired);
-    }
-    let input = read_input(&mut req).await?;
-    if input.text("key")?.is_some() {
-        return Err(ApiError::bad_request(
-            "a key never goes in a URL: send Authorization: Bearer <key>, or take a ticket",
-        ));
-    }
+pub async fn connect(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let input = upgrade_input(req).await?;
     let user_id = param(&ctx, "user_id", UserId::parse)?;
     let inbox = InboxObject::of(&ctx.env, &user_id)?;
     let caller = match (input.key()?, input.text("ticket")?) {

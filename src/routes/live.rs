@@ -10,7 +10,7 @@ use crate::auth::session::{KeyHash, SessionKey};
 use crate::clock::now_millis;
 use crate::domain::{Action, Refusal, Role, RoomId, RoomKind};
 use crate::error::ApiError;
-use crate::http::{json, param, read_input};
+use crate::http::{json, param, read_input, Input};
 use crate::live::client::RoomObject;
 use crate::live::frames::You;
 use crate::live::protocol::{Connect, Denied, Redeem, Ticket};
@@ -44,17 +44,8 @@ pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `GET /room/{room_id}/live` (a WebSocket upgrade; `Authorization: Bearer <key>`, or
 /// `?ticket=`, or neither for a viewer of an open room; `?after=<seq>` resumes) → 101, then
 /// the frames of web/asyncapi.json. Whoever may not see the room gets 404 before any upgrade.
-pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
-    let upgrade = req.headers().get("Upgrade")?;
-    if !upgrade.is_some_and(|upgrade| upgrade.eq_ignore_ascii_case("websocket")) {
-        return Err(ApiError::UpgradeRequired);
-    }
-    let input = read_input(&mut req).await?;
-    if input.text("key")?.is_some() {
-        return Err(ApiError::bad_request(
-            "a key never goes in a URL: send Authorization: Bearer <key>, or take a ticket",
-        ));
-    }
+pub async fn connect(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let input = upgrade_input(req).await?;
     let room_id = param(&ctx, "room_id", RoomId::parse)?;
     let after = input
         .uint("after")?
@@ -90,6 +81,21 @@ pub async fn connect(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let connect =
         Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after, blocked };
     object.connect(connect).await
+}
+
+/// A socket's request: an upgrade (else 426), its fields, but never a key in the URL (400).
+pub(super) async fn upgrade_input(mut req: Request) -> Result<Input, ApiError> {
+    let upgrade = req.headers().get("Upgrade")?;
+    if !upgrade.is_some_and(|upgrade| upgrade.eq_ignore_ascii_case("websocket")) {
+        return Err(ApiError::UpgradeRequired);
+    }
+    let input = read_input(&mut req).await?;
+    if input.text("key")?.is_some() {
+        return Err(ApiError::bad_request(
+            "a key never goes in a URL: send Authorization: Bearer <key>, or take a ticket",
+        ));
+    }
+    Ok(input)
 }
 
 /// The person invited to a DM reads it over HTTP to decide; its socket is its two people's.

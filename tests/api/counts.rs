@@ -4,12 +4,10 @@
 //! from the room's history (the README, "Unread, exactly").
 
 use std::collections::BTreeMap;
-use std::thread;
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{app, TestApp, User};
+use crate::helpers::{app, eventually, TestApp, User};
 use crate::live::helpers::Live;
 
 /// The user's rooms, as `GET /user/{id}/rooms` lists them (at most 500).
@@ -23,18 +21,6 @@ fn rooms_of(app: &TestApp, user: &User, sort: Option<&str>) -> Vec<Value> {
 
 fn row_of<'a>(rows: &'a [Value], room: &str) -> Option<&'a Value> {
     rows.iter().find(|row| row["room_id"] == room)
-}
-
-/// Waits with patience (not a deadline that decides anything: a minute) for `done`.
-fn eventually(mut done: impl FnMut() -> bool) -> bool {
-    let patience = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < patience {
-        if done() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(100));
-    }
-    false
 }
 
 #[test]

@@ -2,12 +2,9 @@
 //! whole room; messages carry them everywhere; `hello.you` and the rooms list count the unread
 //! ones (not by anyone one blocked); `GET /user/{id}/mentions` lists them across one's rooms.
 
-use std::thread;
-use std::time::{Duration, Instant};
-
 use serde_json::{json, Value};
 
-use crate::helpers::{app, Resp, Staffed, User, NOBODY};
+use crate::helpers::{app, eventually, Resp, Staffed, User, NOBODY};
 use crate::live::helpers::Live;
 
 fn post(room: &str, by: &User, text: &str, mentions: &[&str], mention_room: bool) -> Resp {
@@ -24,18 +21,6 @@ fn listed(user: &User) -> Vec<String> {
     let listed = mentions_of(user, &[]);
     listed.assert_status(200);
     listed.body["mentions"].as_array().unwrap().iter().map(|m| m["message"]["text"].as_str().unwrap().into()).collect()
-}
-
-/// Waits with patience (a minute; it decides nothing) for what the rooms' flushes bring.
-fn eventually(mut done: impl FnMut() -> bool) -> bool {
-    let patience = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < patience {
-        if done() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(100));
-    }
-    false
 }
 
 /// `hello.you`'s unread mentions, for a new socket of `user`.

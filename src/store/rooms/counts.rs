@@ -8,7 +8,7 @@ use worker::wasm_bindgen::JsValue;
 use super::super::directory::Attention;
 use super::super::{int, sql, text, Batch, Caller, CountRow, Db};
 use crate::domain::time::rfc3339;
-use crate::domain::{MessageId, UserId};
+use crate::domain::{Mentions, MessageId, RoomId, UserId};
 use crate::error::ApiError;
 use crate::live::frames::MessageView;
 
@@ -38,18 +38,31 @@ pub struct MentionTally {
 impl MentionTally {
     /// The message as every answer shows it.
     pub fn view(&self) -> Result<MessageView, ApiError> {
-        let corrupt = |field: &str| ApiError::internal(format!("mention tally: a malformed {field}"));
-        Ok(MessageView::Written {
-            message_id: MessageId::parse(&self.message_id).map_err(|_| corrupt("message_id"))?,
-            seq: self.seq,
-            user_id: UserId::parse(&self.author).map_err(|_| corrupt("author"))?,
-            text: self.text.clone(),
-            sent_at: rfc3339(self.at),
-            edited_at: self.edited_at.map(rfc3339),
-            mentions: self.users.clone(),
-            mention_room: self.room != 0,
-        })
+        let mentions = Mentions { users: self.users.clone(), room: self.room != 0 };
+        written(&self.message_id, self.seq, &self.author, &self.text, (self.at, self.edited_at), mentions)
     }
+}
+
+/// A written message, as every answer shows it, from what D1 or a tally holds of it.
+fn written(
+    message_id: &str,
+    seq: i64,
+    author: &str,
+    text: &str,
+    (sent_at, edited_at): (i64, Option<i64>),
+    Mentions { users, room }: Mentions,
+) -> Result<MessageView, ApiError> {
+    let corrupt = |field: &str| ApiError::internal(format!("mentions: a malformed {field}"));
+    Ok(MessageView::Written {
+        message_id: MessageId::parse(message_id).map_err(|_| corrupt("message_id"))?,
+        seq,
+        user_id: UserId::parse(author).map_err(|_| corrupt("user_id"))?,
+        text: text.to_owned(),
+        sent_at: rfc3339(sent_at),
+        edited_at: edited_at.map(rfc3339),
+        mentions: users,
+        mention_room: room,
+    })
 }
 
 /// The room's side of its members' counts, as its object has it now, and what changed since
@@ -156,6 +169,18 @@ pub struct MentionRow {
     pub edited_at: Option<i64>,
     /// `Mentions` as JSON.
     pub mentions: String,
+}
+
+impl MentionRow {
+    /// The room's id, and the message as every answer shows it.
+    pub fn view(&self) -> Result<(RoomId, MessageView), ApiError> {
+        let room_id = RoomId::parse(&self.room_id).map_err(|_| ApiError::internal("mentions: a malformed room_id"))?;
+        let mentions: Mentions =
+            serde_json::from_str(&self.mentions).map_err(|_| ApiError::internal("mentions: malformed mentions"))?;
+        let message =
+            written(&self.message_id, self.seq, &self.user_id, &self.text, (self.sent_at, self.edited_at), mentions)?;
+        Ok((room_id, message))
+    }
 }
 
 /// Up to `limit` messages that mention the caller across the rooms they are present in, newest

@@ -35,28 +35,28 @@ macro_rules! attention {
     };
 }
 
-/// The rooms a user (`?1`) is a present member of, in the order they joined.
-pub const ROOMS_OF_USER: &str = concat!(
-    "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind,
+/// The rooms a user (`?1`) is a present member of, with where they stand in each, in an order.
+macro_rules! rooms_of_user {
+    ($order:literal) => {
+        concat!(
+            "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind,
        (SELECT json_array(started_by, CASE WHEN started_by = low_id THEN high_id ELSE low_id END)
           FROM dms WHERE room_id = r.room_id) AS people, ",
-    attention!(),
-    "
+            attention!(),
+            "
   FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
   WHERE m.user_id = ?1 AND m.present = 1
-  ORDER BY m.joined_at, m.room_id LIMIT ?2 OFFSET ?3"
-);
-/// The same, the latest message first (rooms without one last, the latest joined first).
-pub const ROOMS_OF_USER_BY_ACTIVITY: &str = concat!(
-    "SELECT r.room_id, r.name, r.open, r.user_count, r.owner_id AS owner, r.kind,
-       (SELECT json_array(started_by, CASE WHEN started_by = low_id THEN high_id ELSE low_id END)
-          FROM dms WHERE room_id = r.room_id) AS people, ",
-    attention!(),
-    "
-  FROM members AS m JOIN rooms AS r ON r.room_id = m.room_id
-  WHERE m.user_id = ?1 AND m.present = 1
-  ORDER BY r.last_message_at DESC, m.joined_at DESC, m.room_id LIMIT ?2 OFFSET ?3"
-);
+  ORDER BY ",
+            $order,
+            " LIMIT ?2 OFFSET ?3"
+        )
+    };
+}
+
+/// In the order they joined.
+pub const ROOMS_OF_USER: &str = rooms_of_user!("m.joined_at, m.room_id");
+/// The latest message first (rooms without one last, the latest joined first).
+pub const ROOMS_OF_USER_BY_ACTIVITY: &str = rooms_of_user!("r.last_message_at DESC, m.joined_at DESC, m.room_id");
 pub const ROOM_COUNT_OF_USER: &str = "SELECT room_count AS count FROM users WHERE user_id = ?1";
 
 // Write ceilings: a user's (`?1`) counter of one kind of write (`?2`), and the rooms they own.

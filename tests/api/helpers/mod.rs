@@ -277,3 +277,16 @@ impl Staffed {
         counts
     }
 }
+
+/// Waits with patience (a minute, which decides nothing: on any machine what must come comes
+/// well within it) for `done`, which reads what a room's flush brings; whether it came.
+pub fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    let patience = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < patience {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
