@@ -41,6 +41,8 @@ import * as session from './session.js';
 /** @typedef {Schemas['Room']} Room */
 /** @typedef {Schemas['RoomSummary']} RoomSummary */
 /** @typedef {Schemas['RoomList']} RoomList */
+/** @typedef {Schemas['MyRoom']} MyRoom a room of one's own, with where one stands in it */
+/** @typedef {Schemas['MyRoomList']} MyRoomList */
 /** @typedef {Schemas['UserList']} UserList */
 /** @typedef {Schemas['BlockList']} BlockList */
 /** @typedef {Schemas['InvitationList']} InvitationList */
@@ -225,7 +227,7 @@ export const deleteAccount = (password) => call('DELETE', `/user/${enc(me())}`, 
 /** @type {(q: string, offset: number, limit: number) => Promise<Answer<'listOpenRooms', 200>>} */
 export const directory = (q, offset, limit) => call('GET', '/rooms', { query: /** @satisfies {Query<'listOpenRooms'>} */ ({ q: q || null, offset, limit }) });
 /** @type {(offset: number, limit: number) => Promise<Answer<'getRoomsOfUser', 200>>} */
-export const myRooms = (offset, limit) => call('GET', `/user/${enc(me())}/rooms`, { auth: true, query: /** @satisfies {Query<'getRoomsOfUser'>} */ ({ offset, limit }) });
+export const myRooms = (offset, limit) => call('GET', `/user/${enc(me())}/rooms`, { auth: true, query: /** @satisfies {Query<'getRoomsOfUser'>} */ ({ offset, limit, sort: 'activity' }) });
 
 // One room. Reads send the key too: a closed room is visible only to its members.
 /** @type {(name: AuthBody<'createRoom'>['name'], open: AuthBody<'createRoom'>['open']) => Promise<Answer<'createRoom', 200>>} */
@@ -291,6 +293,11 @@ export const deleteMessage = (id, message_id) => call('DELETE', room(id, `/messa
  * @type {(id: string) => Promise<Answer<'createLiveTicket', 200>>}
  */
 export const liveTicket = (id) => call('POST', room(id, '/live'), { auth: true });
+/**
+ * A single-use ticket for one's inbox socket (inbox.js), for the same reason.
+ * @type {() => Promise<Answer<'createInboxTicket', 200>>}
+ */
+export const inboxTicket = () => call('POST', `/user/${enc(me())}/live`, { auth: true });
 
 /**
  * Ends the session as a 401 does: for the live socket's close 4001 (key no longer valid), which

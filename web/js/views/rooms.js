@@ -2,42 +2,92 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
+import { openInbox } from '../inbox.js';
 import * as session from '../session.js';
 import { errorLine, field, handleOf, navigate, onSubmit, pagedList, roomName, showError, userLabel, userText } from '../ui.js';
 
 /**
- * One room in a list: its name links to it.
+ * One room in a list: its name links to it; one's own rooms carry their unread and mention
+ * badges (`attention`), which the inbox updates in place.
  * @param {import('../api.js').RoomSummary} room
+ * @param {{ unread: number, mentions: number } | null} [attention]
  */
-function roomItem(room) {
+function roomItem(room, attention = null) {
+  const badges = attention && h('span', { class: 'attention' });
+  if (badges && attention) drawAttention(badges, attention);
+  const attrs = { class: 'room-item', 'data-room': room.room_id };
   if (room.kind === 'dm') {
     const other = room.people?.find((id) => id !== session.current()?.user_id);
-    return h('li', { class: 'room-item' },
+    return h('li', attrs,
       h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, 'Direct message', other && [' with ', userLabel(other)]),
+      badges,
       h('span', { class: 'muted' }, room.user_count === 2 ? 'you both are in it' : 'waiting for the other person'));
   }
-  return h('li', { class: 'room-item' },
+  return h('li', attrs,
     h('a', { href: `#/room/${encodeURIComponent(room.room_id)}` }, userText(roomName(room.name))),
+    badges,
     h('span', { class: 'muted' },
       `${room.user_count} ${room.user_count === 1 ? 'member' : 'members'} · ${room.open ? 'open' : 'closed'} · owner `,
       userLabel(room.owner)));
 }
 
-/** @param {HTMLElement} main */
+/**
+ * A room's badges: how many messages one has not read, and how many of those mention one.
+ * @param {HTMLElement} badges
+ * @param {{ unread: number, mentions: number }} attention
+ */
+function drawAttention(badges, { unread, mentions }) {
+  fill(badges,
+    unread > 0 && h('span', { class: 'badge unread' }, `${unread} unread`),
+    mentions > 0 && h('span', { class: 'badge mention' }, `${mentions} ${mentions === 1 ? 'mention' : 'mentions'}`));
+}
+
+/**
+ * "My rooms": the latest activity first, each with its badges, kept up to date by one's inbox
+ * socket (inbox.js) while the page shows: a message elsewhere shows here within a second or so,
+ * without polling. A change of membership reads the lists again.
+ * @param {HTMLElement} main
+ * @returns {() => void} stops the inbox
+ */
 export function renderMyRooms(main) {
   const rooms = pagedList({
     label: 'My rooms',
     fetchPage: (offset, limit) => api.myRooms(offset, limit),
-    render: roomItem,
+    render: (/** @type {import('../api.js').MyRoom} */ room) => roomItem(room, room),
     empty: 'You are not in any room yet. Create one below, or find an open one in the directory.',
   });
+  const waitingRequests = requests(rooms);
+  const waitingInvitations = invitations(rooms);
   main.append(
     h('h1', {}, 'My rooms'),
-    requests(rooms),
-    invitations(rooms),
+    waitingRequests,
+    waitingInvitations,
     h('section', { 'aria-label': 'Rooms you are in' }, rooms),
     messageForm(),
     createRoomForm());
+  let greeted = false;
+  return openInbox((frame) => {
+    switch (frame.type) {
+      case 'hello':
+        // A reconnect's hello: whatever was missed meanwhile is in the lists read again.
+        if (greeted) rooms.reset();
+        greeted = true;
+        break;
+      case 'room_activity': {
+        const item = [...rooms.querySelectorAll('li[data-room]')].find((li) => li.getAttribute('data-room') === frame.room_id);
+        const badges = item?.querySelector('.attention');
+        if (badges instanceof HTMLElement) drawAttention(badges, frame);
+        else rooms.reset();
+        break;
+      }
+      case 'joined': case 'left': case 'invited': case 'dm_request':
+        rooms.reset();
+        waitingRequests.reset();
+        waitingInvitations.reset();
+        break;
+      default:
+    }
+  });
 }
 
 /**
@@ -94,7 +144,7 @@ function waiting({ title, hint, empty, fetchPage, total, entry }, mine) {
   const section = h('section', { class: 'card', 'aria-labelledby': id, hidden: true },
     h('h2', { id }, title), h('p', { class: 'muted' }, hint), list, line);
   // What was declined is said outside the card, which hides once nothing waits.
-  return h('div', {}, section, status);
+  return Object.assign(h('div', {}, section, status), { reset: () => list.reset() });
 }
 
 /**

@@ -1,0 +1,45 @@
+// "My rooms" keeps up without polling: one inbox socket (GET /user/{id}/live) tells the list
+// of a message in a room the person is not looking at, and of a mention; reading clears it.
+const AxeBuilder = require('@axe-core/playwright').default;
+const { test, expect, logIn, unique } = require('./fixtures.js');
+
+const serious = async (page) => (await new AxeBuilder({ page }).analyze()).violations
+  .filter((violation) => ['serious', 'critical'].includes(violation.impact)).map((violation) => violation.id);
+
+const roomItem = (page, roomId) => page.locator(`li.room-item[data-room="${roomId}"]`);
+
+test('a message elsewhere shows on My rooms over the inbox socket, without polling', async ({ person, api }) => {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const quiet = await api.createRoom(ana, unique('quiet'));
+  const busy = await api.createRoom(ana, unique('busy'));
+  await api.join(bo, quiet);
+  await api.join(bo, busy);
+
+  const page = await person();
+  const requests = [];
+  const sockets = [];
+  page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
+  page.on('websocket', (socket) => sockets.push(new URL(socket.url())));
+  await logIn(page, ana);
+  await expect(roomItem(page, busy)).toBeVisible();
+  await expect(roomItem(page, busy).locator('.badge.unread')).toHaveCount(0);
+  // The inbox socket is open (its hello came) before anything is posted.
+  await expect.poll(() => sockets.filter((url) => url.pathname === `/user/${ana.id}/live`).length).toBe(1);
+  const listed = () => requests.filter(({ method, url }) => method === 'GET' && url.pathname === `/user/${ana.id}/rooms`).length;
+  const before = listed();
+
+  await api.post(bo, busy, 'are you there?');
+  await expect(roomItem(page, busy).locator('.badge.unread')).toHaveText('1 unread');
+  await api.call('POST', `/room/${busy}/messages`, { key: bo.key, body: { text: 'ana!', mentions: [ana.id] } });
+  await expect(roomItem(page, busy).locator('.badge.unread')).toHaveText('2 unread');
+  await expect(roomItem(page, busy).locator('.badge.mention')).toHaveText('1 mention');
+  // The badges came over the socket: the page did not read its list again.
+  expect(listed()).toBe(before);
+  expect(await serious(page)).toEqual([]);
+
+  // Read elsewhere (another tab, here the API): the badges clear.
+  const { messages } = await api.call('GET', `/room/${busy}/messages`, { key: ana.key });
+  await api.call('PUT', `/room/${busy}/read`, { key: ana.key, body: { seq: messages[0].seq } });
+  await expect(roomItem(page, busy).locator('.badge')).toHaveCount(0);
+});

@@ -1,0 +1,92 @@
+// One's inbox socket (`GET /user/{id}/live`, web/asyncapi.json channel `inboxLive`): the one
+// connection that tells the rooms list what happens in one's rooms, without polling. It takes a
+// ticket, sends `ping` once open, and reconnects with backoff; a reconnect brings a fresh
+// `hello` (the whole list), so nothing is missed. The key's end (4001) ends the session.
+
+import * as api from './api.js';
+import { backoff, CLOSE } from './live.js';
+import * as session from './session.js';
+
+/** @typedef {import('./api.js').MyRoom} MyRoom */
+/** @typedef {import('./api.js').Message} Message */
+/**
+ * A frame the inbox sends (web/asyncapi.json, operation `sendInboxFrames`).
+ * @typedef {{ type: 'hello', rooms: MyRoom[] }
+ *   | { type: 'room_activity', room_id: string, last_seq: number, last_message_at: string | null, unread: number, mentions: number }
+ *   | { type: 'read', room_id: string, read_seq: number }
+ *   | { type: 'mention', room_id: string, message: Message }
+ *   | { type: 'invited', room_id: string, by: string }
+ *   | { type: 'dm_request', room_id: string, from: string }
+ *   | { type: 'joined', room_id: string }
+ *   | { type: 'left', room_id: string, reason: 'left' | 'removed' | 'banned' }
+ *   | { type: 'error', error: string }
+ *   | { type: 'pong' }} InboxFrame
+ */
+
+/**
+ * Opens one's inbox: `onFrame` hears every frame but `pong`. Returns `stop()`.
+ * @param {(frame: InboxFrame) => void} onFrame
+ * @returns {() => void}
+ */
+export function openInbox(onFrame) {
+  /** @type {WebSocket | null} */
+  let socket = null;
+  let stopped = false;
+  let failures = 0;
+  /** @type {any} setTimeout's id */
+  let timer = null;
+
+  function schedule() {
+    clearTimeout(timer);
+    if (!stopped) timer = setTimeout(open, backoff(failures));
+  }
+
+  async function open() {
+    if (stopped || socket || !session.current()) return;
+    const url = new URL(`/user/${encodeURIComponent(session.current()?.user_id ?? '')}/live`, location.origin);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    try {
+      url.searchParams.set('ticket', (await api.inboxTicket()).ticket);
+    } catch (/** @type {any} an ApiError */ error) {
+      if (error.sessionEnded) return;
+      failures += 1;
+      schedule();
+      return;
+    }
+    if (stopped) return;
+    const current = new WebSocket(url);
+    socket = current;
+    current.addEventListener('open', () => current.send(JSON.stringify({ type: 'ping' })));
+    current.addEventListener('message', (event) => {
+      if (socket !== current) return;
+      let frame;
+      try {
+        frame = /** @type {InboxFrame} */ (JSON.parse(event.data));
+      } catch {
+        return;
+      }
+      if (frame.type === 'hello') failures = 0;
+      if (frame.type !== 'pong') onFrame(frame);
+    });
+    current.addEventListener('close', (event) => {
+      if (socket !== current) return;
+      socket = null;
+      if (stopped) return;
+      if (event.code === CLOSE.KEY_ENDED) {
+        stopped = true;
+        api.keyEnded();
+        return;
+      }
+      failures += 1;
+      schedule();
+    });
+  }
+
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    socket?.close(1000, 'done');
+    socket = null;
+  };
+}
