@@ -147,9 +147,8 @@ test('change the password: other sessions end, this one stays', async ({ person,
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByText('Your password was changed, and your other sessions were logged out.')).toBeVisible();
 
-  // The other session is dead: its next request with the key (the account page reads whom one
-  // blocked) sends it to log in.
-  await other.getByRole('link', { name: 'Account' }).click();
+  // The other session is dead: its inbox socket (open on My rooms) is closed with 4001, which
+  // sends it to log in at once, with no click.
   await expect(other.getByRole('heading', { name: 'Log in' })).toBeVisible();
   await expect(other.getByText('Your session has ended')).toBeVisible();
   await other.getByLabel('Password').fill(user.password);
@@ -158,7 +157,7 @@ test('change the password: other sessions end, this one stays', async ({ person,
   await other.getByLabel('Password').fill('a better passphrase');
   await other.getByRole('button', { name: 'Log in' }).click();
   // Back where the session ended.
-  await expect(other.getByRole('heading', { name: 'Your account', level: 1 })).toBeVisible();
+  await expect(other.getByRole('heading', { name: 'My rooms', level: 1 })).toBeVisible();
 });
 
 test('delete the account, after a confirmation', async ({ person, api }) => {

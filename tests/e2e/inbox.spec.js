@@ -43,3 +43,30 @@ test('a message elsewhere shows on My rooms over the inbox socket, without polli
   await api.call('PUT', `/room/${busy}/read`, { key: ana.key, body: { seq: messages[0].seq } });
   await expect(roomItem(page, busy).locator('.badge')).toHaveCount(0);
 });
+
+test('a mention is highlighted in its room and listed under Mentions', async ({ person, api }) => {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const roomId = await api.createRoom(ana, unique('hall'));
+  await api.join(bo, roomId);
+  await api.call('POST', `/room/${roomId}/messages`, { key: bo.key, body: { text: 'ana, a look?', mentions: [ana.id] } });
+  await api.post(bo, roomId, 'not about ana');
+
+  const page = await person();
+  await logIn(page, ana);
+  await page.getByRole('link', { name: 'Mentions' }).click();
+  const mentions = page.getByRole('list', { name: 'Mentions' });
+  // Listed once the room has told D1 (its flush, about a second).
+  await expect.poll(async () => {
+    await page.reload();
+    return mentions.getByText('ana, a look?').count();
+  }).toBe(1);
+  await expect(mentions.getByText('not about ana')).toHaveCount(0);
+  expect(await serious(page)).toEqual([]);
+  await mentions.getByRole('link', { name: 'Open the room' }).click();
+  const mentioned = page.locator('.msg.mentions-me');
+  await expect(mentioned).toHaveCount(1);
+  await expect(mentioned).toContainText('ana, a look?');
+  await expect(mentioned.locator('.badge.mention')).toHaveText('mentions you');
+  expect(await serious(page)).toEqual([]);
+});

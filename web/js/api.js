@@ -226,6 +226,8 @@ export const deleteAccount = (password) => call('DELETE', `/user/${enc(me())}`, 
 // Finding rooms.
 /** @type {(q: string, offset: number, limit: number) => Promise<Answer<'listOpenRooms', 200>>} */
 export const directory = (q, offset, limit) => call('GET', '/rooms', { query: /** @satisfies {Query<'listOpenRooms'>} */ ({ q: q || null, offset, limit }) });
+/** @type {(before: string | null, limit: number) => Promise<Answer<'listMentions', 200>>} */
+export const mentions = (before, limit) => call('GET', `/user/${enc(me())}/mentions`, { auth: true, query: /** @satisfies {Query<'listMentions'>} */ ({ before, limit }) });
 /** @type {(offset: number, limit: number) => Promise<Answer<'getRoomsOfUser', 200>>} */
 export const myRooms = (offset, limit) => call('GET', `/user/${enc(me())}/rooms`, { auth: true, query: /** @satisfies {Query<'getRoomsOfUser'>} */ ({ offset, limit, sort: 'activity' }) });
 

@@ -9,6 +9,7 @@ import { renderLogin, renderSignUp } from './views/auth.js';
 import { renderDirectory, renderMyRooms } from './views/rooms.js';
 import { renderRoom } from './views/room.js';
 import { renderAccount } from './views/account.js';
+import { renderMentions } from './views/mentions.js';
 
 // index.html has every element this file looks up by id.
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
@@ -29,6 +30,7 @@ const routes = [
   { path: /^#\/signup$/, view: renderSignUp, title: 'Sign up', guest: true },
   { path: /^#\/mine$/, view: renderMyRooms, title: 'My rooms', nav: '#/mine' },
   { path: /^#\/rooms$/, view: renderDirectory, title: 'Directory', nav: '#/rooms' },
+  { path: /^#\/mentions$/, view: renderMentions, title: 'Mentions', nav: '#/mentions' },
   { path: /^#\/room\/([^/]+)$/, view: renderRoom, title: 'Room' },
   { path: /^#\/account$/, view: renderAccount, title: 'Account', nav: '#/account' },
 ];
@@ -88,7 +90,8 @@ function renderNav(active) {
   /** @type {(href: string, text: string) => HTMLAnchorElement} */
   const link = (href, text) => h('a', { href, 'aria-current': href === active ? 'page' : null }, text);
   fill(nav, h('ul', {},
-    h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))));
+    h('li', {}, link('#/mine', 'My rooms')), h('li', {}, link('#/mentions', 'Mentions')),
+    h('li', {}, link('#/rooms', 'Directory')), h('li', {}, link('#/account', 'Account'))));
   fill(mine,
     h('span', { class: 'who' }, userText(me.username), me.handle && h('span', { class: 'handle' }, ' ', userText(`@${me.handle}`))),
     h('button', { type: 'button', class: 'small', onclick: logOut }, 'Log out'));

@@ -145,8 +145,10 @@ export function createChat({ id: roomId, me, transport }) {
         } }, 'Show')));
       return;
     }
-    li.className = message.user_id === me ? 'msg mine' : 'msg';
     const mine = message.user_id === me;
+    // A message that mentions the person (by id, or the whole room) stands out, and says so.
+    const mentionsMe = !mine && (message.mention_room || message.mentions.includes(me));
+    li.className = mine ? 'msg mine' : mentionsMe ? 'msg mentions-me' : 'msg';
     /** @type {HTMLButtonElement[]} */
     const buttons = [];
     // Which message each button acts on, for screen readers: "Edit" alone would not say.
@@ -160,6 +162,7 @@ export function createChat({ id: roomId, me, transport }) {
         userLabel(message.user_id), ' ',
         h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at)),
         message.edited_at && h('span', { class: 'edited', title: `Edited ${new Date(message.edited_at).toLocaleString()}` }, ' · edited'),
+        mentionsMe && h('span', { class: 'badge mention' }, message.mention_room ? 'mentions everyone' : 'mentions you'),
         buttons.length > 0 && h('span', { class: 'msg-actions' }, buttons)),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
       h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text));
