@@ -184,8 +184,11 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   await logIn(page, ana);
   await openRoom(page, roomId);
   await expect(page.getByRole('list', { name: 'Here now' }).getByRole('listitem')).toHaveCount(2);
-  await other.getByRole('textbox', { name: 'Message' }).pressSequentially('typing…');
+  // Typed over a few seconds, so that "typing" comes more than once and the line stays up while
+  // a busy machine draws it (each keeps it 4 s).
+  const typed = other.getByRole('textbox', { name: 'Message' }).pressSequentially('typing, a key at a time', { delay: 150 });
   await expect(page.locator('.chat .typing')).toHaveText('bo is typing…');
+  await typed;
   await check(page, 'room-live', 1280);
 
   // Edit with the keyboard: Tab to the message's Edit, Enter, change it, Enter.

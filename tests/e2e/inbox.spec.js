@@ -1,7 +1,7 @@
 // "My rooms" keeps up without polling: one inbox socket (GET /user/{id}/live) tells the list
 // of a message in a room the person is not looking at, and of a mention; reading clears it.
 const AxeBuilder = require('@axe-core/playwright').default;
-const { test, expect, logIn, unique } = require('./fixtures.js');
+const { test, expect, logIn, unique, openRoom, history } = require('./fixtures.js');
 
 const serious = async (page) => (await new AxeBuilder({ page }).analyze()).violations
   .filter((violation) => ['serious', 'critical'].includes(violation.impact)).map((violation) => violation.id);
@@ -69,4 +69,35 @@ test('a mention is highlighted in its room and listed under Mentions', async ({ 
   await expect(mentioned).toContainText('ana, a look?');
   await expect(mentioned.locator('.badge.mention')).toHaveText('mentions you');
   expect(await serious(page)).toEqual([]);
+});
+
+test('typing @ and a handle offers the room\'s members; the one picked is mentioned', async ({ person, api }) => {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const roomId = await api.createRoom(ana, unique('hall'));
+  await api.join(bo, roomId);
+
+  const page = await person();
+  await logIn(page, ana);
+  await openRoom(page, roomId);
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.pressSequentially(`hi @${bo.handle.slice(0, 4)}`);
+  const offered = page.getByRole('listbox', { name: 'People to mention' }).getByRole('option');
+  await expect(offered).toHaveCount(1);
+  await expect(offered).toContainText(`@${bo.handle}`);
+  expect(await serious(page)).toEqual([]);
+  await box.press('Enter');
+  await expect(box).toHaveValue(`hi @${bo.handle} `);
+  await expect(offered).toHaveCount(0);
+  await box.pressSequentially('look');
+  await box.press('Enter');
+  await expect(history(page).locator('.msg.mine:not(.pending) .text')).toHaveText(`hi @${bo.handle} look`);
+  const { messages } = await api.call('GET', `/room/${roomId}/messages`, { key: ana.key });
+  expect(messages[0].mentions).toEqual([bo.id]);
+
+  // Bo sees it as mentioning him.
+  const other = await person();
+  await logIn(other, bo);
+  await openRoom(other, roomId);
+  await expect(other.locator('.msg.mentions-me .badge.mention')).toHaveText('mentions you');
 });

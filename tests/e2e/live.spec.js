@@ -19,6 +19,8 @@ function watch(page) {
   const sockets = [];
   page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
   page.on('websocket', (socket) => {
+    // The room's sockets: the person's inbox socket (My rooms, inbox.spec.js) is not the room's.
+    if (!new URL(socket.url()).pathname.startsWith('/room/')) return;
     const entry = { url: new URL(socket.url()), sent: [], received: [], closed: false };
     sockets.push(entry);
     const parse = (list) => ({ payload }) => {

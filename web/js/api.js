@@ -282,8 +282,9 @@ export const unban = (id, user_id) => call('DELETE', room(id, `/bans/${enc(user_
  */
 export const messages = (id, { before, after, limit } = {}) =>
   call('GET', room(id, '/messages'), { auth: true, query: /** @satisfies {MessagesQuery} */ ({ before, after, limit }) });
-/** @type {(id: string, text: AuthBody<'postMessage'>['text']) => Promise<Answer<'postMessage', 201>>} */
-export const post = (id, text) => call('POST', room(id, '/messages'), { auth: true, body: /** @satisfies {AuthBody<'postMessage'>} */ ({ text }) });
+/** @type {(id: string, text: AuthBody<'postMessage'>['text'], mentions?: UserId[]) => Promise<Answer<'postMessage', 201>>} */
+export const post = (id, text, mentions = []) =>
+  call('POST', room(id, '/messages'), { auth: true, body: /** @satisfies {AuthBody<'postMessage'>} */ ({ text, mentions }) });
 /** @type {(id: string, message_id: string, text: AuthBody<'editMessage'>['text']) => Promise<Answer<'editMessage', 200>>} */
 export const editMessage = (id, message_id, text) =>
   call('PATCH', room(id, `/messages/${enc(message_id)}`), { auth: true, body: /** @satisfies {AuthBody<'editMessage'>} */ ({ text }) });

@@ -105,7 +105,7 @@ export function openLive(roomId, handlers) {
   /**
    * Sends awaiting their `sent`, by txn_id. `socket` once handed to a socket: from then on only a
    * socket may retry it (its txn_id makes that safe), since an HTTP POST could post it twice.
-   * @type {Map<string, { text: string, socket: boolean, resolve: (message: Message) => void, reject: (error: Error) => void }>}
+   * @type {Map<string, { text: string, mentions: string[], socket: boolean, resolve: (message: Message) => void, reject: (error: Error) => void }>}
    */
   const pending = new Map();
 
@@ -130,7 +130,7 @@ export function openLive(roomId, handlers) {
       for (const [id, entry] of pending) {
         if (entry.socket) continue;
         pending.delete(id);
-        api.post(roomId, entry.text).then(entry.resolve, entry.reject);
+        api.post(roomId, entry.text, entry.mentions).then(entry.resolve, entry.reject);
       }
     }
     schedule();
@@ -243,7 +243,7 @@ export function openLive(roomId, handlers) {
         handlers.connected({ resumed });
         for (const [id, entry] of pending) {
           entry.socket = true;
-          current.send(JSON.stringify({ type: 'send', text: entry.text, txn_id: id }));
+          current.send(JSON.stringify({ type: 'send', text: entry.text, txn_id: id, mentions: entry.mentions }));
         }
         seen();
         return;
@@ -305,15 +305,16 @@ export function openLive(roomId, handlers) {
    * Posts `text`: over the socket when one is live or coming (retried with the same txn_id
    * until the server answers `sent`), by HTTP when the room is polling or the socket is over.
    * @param {string} text
+   * @param {string[]} [mentions] the ids of the people it mentions
    * @returns {Promise<Message>}
    */
-  function send(text) {
-    if (stopped || (fallback && !ready)) return api.post(roomId, text);
+  function send(text, mentions = []) {
+    if (stopped || (fallback && !ready)) return api.post(roomId, text, mentions);
     return new Promise((resolve, reject) => {
       const id = txnId();
       const live = Boolean(ready && socket);
-      pending.set(id, { text, socket: live, resolve, reject });
-      if (live) /** @type {WebSocket} */ (socket).send(JSON.stringify({ type: 'send', text, txn_id: id }));
+      pending.set(id, { text, mentions, socket: live, resolve, reject });
+      if (live) /** @type {WebSocket} */ (socket).send(JSON.stringify({ type: 'send', text, txn_id: id, mentions }));
     });
   }
 

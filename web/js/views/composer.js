@@ -1,36 +1,138 @@
 // The box to write in, for present members, and what an outsider gets instead (a join button
-// for an open room, or why not for a closed one). It holds only what is being typed: what a
-// post does is the conversation's (`submit`), which it is handed.
+// for an open room, or why not for a closed one). It holds only what is being typed, and whom
+// it mentions: what a post does is the conversation's (`submit`), which it is handed.
 
+import * as api from '../api.js';
 import { emit, h } from '../dom.js';
 
+/** @typedef {import('../api.js').Profile} Profile */
+
+// The handle being typed just before the caret, after its at sign (letters, digits, . _ -).
+const TYPED_HANDLE = /(?:^|\s)@([a-z0-9._-]{1,30})$/i;
+
 /**
- * The writing box. `submit(words)` posts them and says whether they went; if not, they come
- * back in the box (unless something new is there). `typing()` is called as the person types.
- * @param {{ submit: (words: string) => Promise<boolean>, typing: () => void }} actions
+ * The writing box. `submit(words, mentions)` posts them and says whether they went; if not,
+ * they come back in the box (unless something new is there). `typing()` is called as the person
+ * types. Typing `@` and the start of a handle offers the room's members who have one (Up, Down,
+ * Enter or Tab to pick, Escape to close); a picked person is mentioned while their `@handle`
+ * stays in the text.
+ * @param {{ submit: (words: string, mentions: string[]) => Promise<boolean>, typing: () => void, roomId: string }} actions
  */
-export function composer({ submit, typing }) {
+export function composer({ submit, typing, roomId }) {
   const id = 'message-text';
-  const text = h('textarea', { id, name: 'text', rows: 2, maxlength: 4000, required: true, 'aria-describedby': `${id}-hint` });
+  const listId = `${id}-people`;
+  const text = h('textarea', {
+    id, name: 'text', rows: 2, maxlength: 4000, required: true, 'aria-describedby': `${id}-hint`,
+    'aria-autocomplete': 'list', 'aria-controls': listId,
+  });
+  const options = h('ul', { id: listId, class: 'mention-options', role: 'listbox', 'aria-label': 'People to mention', hidden: true });
   const form = h('form', { class: 'composer' },
     h('label', { for: id }, 'Message'),
     h('div', { class: 'row' }, text, h('button', { type: 'submit', class: 'primary' }, 'Send')),
-    h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line.'));
+    options,
+    h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line; @ and a handle mentions someone.'));
+
+  // Whom the text mentions, by handle (lower case) to user id: those picked from the list.
+  const picked = new Map();
+  /** @type {Profile[]} */
+  let offered = [];
+  let active = -1;
+  // The room's members (the first 500), read once, when the person first starts a handle.
+  /** @type {Promise<Set<string>> | null} */
+  let members = null;
+  let asked = 0;
+
+  const close = () => {
+    offered = [];
+    active = -1;
+    options.hidden = true;
+    options.replaceChildren();
+    text.removeAttribute('aria-activedescendant');
+  };
+  const drawOptions = () => {
+    options.replaceChildren(...offered.map((person, index) => h('li', {
+      id: `${listId}-${index}`, role: 'option', 'aria-selected': String(index === active),
+      class: index === active ? 'active' : null,
+      onmousedown: (/** @type {MouseEvent} */ event) => { event.preventDefault(); pick(index); },
+    }, person.username, ' ', h('span', { class: 'muted' }, `@${person.handle}`))));
+    options.hidden = offered.length === 0;
+    if (active >= 0) text.setAttribute('aria-activedescendant', `${listId}-${active}`);
+    else text.removeAttribute('aria-activedescendant');
+  };
+  /** @param {number} index */
+  const pick = (index) => {
+    const person = offered[index];
+    if (!person?.handle) return;
+    const before = text.value.slice(0, text.selectionStart);
+    const after = text.value.slice(text.selectionEnd);
+    const start = before.lastIndexOf('@');
+    const inserted = `@${person.handle} `;
+    text.value = before.slice(0, start) + inserted + after;
+    const caret = start + inserted.length;
+    text.setSelectionRange(caret, caret);
+    picked.set(person.handle.toLowerCase(), person.user_id);
+    close();
+  };
+  const offer = async () => {
+    const typed = TYPED_HANDLE.exec(text.value.slice(0, text.selectionStart))?.[1];
+    if (!typed) return close();
+    const ask = ++asked;
+    try {
+      members ??= api.members(roomId, 0, 500).then(({ users }) => new Set(users));
+      const [found, present] = await Promise.all([api.findPeople(typed, 0, 20), members]);
+      if (ask !== asked) return;
+      offered = found.users.filter((person) => person.handle && present.has(person.user_id)).slice(0, 8);
+      active = offered.length > 0 ? 0 : -1;
+      drawOptions();
+    } catch {
+      close();
+    }
+  };
+  // The people the words mention: those picked whose handle, after its at sign, is still there.
+  const mentioned = (/** @type {string} */ words) => [...picked]
+    .filter(([handle]) => new RegExp(`(^|\\s)@${handle.replace(/[.]/g, '\\.')}(?![a-z0-9._-])`, 'i').test(words))
+    .map(([, userId]) => userId);
+
   const send = async () => {
     const words = text.value;
     if (!words.trim()) return;
+    const mentions = mentioned(words);
     text.value = '';
+    close();
     // What was written is not lost: it goes back in the box, unless something new is there.
-    if (!(await submit(words)) && !text.value) text.value = words;
+    if (!(await submit(words, mentions)) && !text.value) text.value = words;
+    else picked.clear();
   };
   form.addEventListener('submit', (event) => { event.preventDefault(); send(); text.focus(); });
   text.addEventListener('keydown', (event) => {
+    if (!options.hidden && offered.length > 0) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        active = (active + (event.key === 'ArrowDown' ? 1 : offered.length - 1)) % offered.length;
+        drawOptions();
+        return;
+      }
+      if ((event.key === 'Enter' || event.key === 'Tab') && !event.shiftKey && active >= 0) {
+        event.preventDefault();
+        pick(active);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        close();
+        return;
+      }
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
     }
   });
-  text.addEventListener('input', () => { if (text.value) typing(); });
+  text.addEventListener('input', () => {
+    if (text.value) typing();
+    offer();
+  });
+  text.addEventListener('blur', close);
   return form;
 }
 

@@ -26,7 +26,7 @@ const EARLY_LOAD_MS = 1_500;
  * How the conversation posts and says the person is typing: the room's live connection
  * (live.js), which falls back to HTTP by itself.
  * @typedef {object} Transport
- * @property {(text: string) => Promise<Message>} send
+ * @property {(text: string, mentions: string[]) => Promise<Message>} send
  * @property {() => void} typing
  */
 
@@ -515,15 +515,16 @@ export function createChat({ id: roomId, me, transport }) {
    * Posts what the box sends: shown at once as on its way, then in its place once the server
    * answers; whether it went.
    * @param {string} words
+   * @param {string[]} [mentions] the ids of the people it mentions
    */
-  async function submit(words) {
+  async function submit(words, mentions = []) {
     const waiting = h('li', { class: 'msg mine pending' },
       h('p', { class: 'meta' }, 'Sending…'), h('p', { class: 'text', dir: 'auto' }, words));
     list.append(waiting);
     toBottom();
     showError(sendLine, null);
     try {
-      const message = await transport.send(words);
+      const message = await transport.send(words, mentions);
       waiting.remove();
       addNewer([message]);
       if (polling) poll();
@@ -547,7 +548,7 @@ export function createChat({ id: roomId, me, transport }) {
     if (composerSlot.dataset.for !== slot) {
       composerSlot.dataset.for = slot;
       composerSlot.replaceChildren(
-        next.role === 'outsider' ? joinPrompt(next.info.open) : composer({ submit, typing: transport.typing }),
+        next.role === 'outsider' ? joinPrompt(next.info.open) : composer({ submit, typing: transport.typing, roomId }),
       );
     }
     // Who may edit and delete what changes with the standing.

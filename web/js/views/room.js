@@ -345,7 +345,8 @@ export function renderRoom(main, roomId) {
       if (stopped) return;
       // The conversation posts through the live connection, which posts by HTTP when it must.
       const transport = {
-        send: (/** @type {string} */ text) => /** @type {ReturnType<typeof openLive>} opened below */ (live).send(text),
+        send: (/** @type {string} */ text, /** @type {string[]} */ mentions) =>
+          /** @type {ReturnType<typeof openLive>} opened below */ (live).send(text, mentions),
         typing: () => live?.typing(),
       };
       chat = createChat({ id: roomId, me, transport });
