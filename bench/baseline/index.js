@@ -32,7 +32,7 @@ async function user(env, userId) {
 async function room(env, roomId) {
   const row = await env.DB.prepare(ROOM).bind(roomId, null, null).first();
   if (row === null) return noRoom();
-  return json({ open: row.open === 1, name: row.name, user_count: row.user_count, owner: row.owner });
+  return json({ open: row.open === 1, name: row.name, user_count: row.user_count, owner: row.owner, kind: row.kind });
 }
 
 async function members(env, roomId, limit, offset) {
@@ -59,7 +59,7 @@ async function join(request, env, roomId) {
   if (!userId) return json({ error: 'invalid or expired key' }, 401);
   const [room] = await env.DB.batch([
     env.DB.prepare(ROOM).bind(roomId, userId, userId),
-    env.DB.prepare(ADD_MEMBER).bind(roomId, userId, userId, Date.now(), null, null),
+    env.DB.prepare(ADD_MEMBER).bind(roomId, userId, userId, Date.now()),
   ]);
   if (room.results.length === 0) return noRoom();
   return json({ present: true });
@@ -80,7 +80,7 @@ async function toRoom(request, env, roomId, post, socket) {
   const present = row?.caller_present === 1;
   if (row === null || (row.open !== 1 && !present)) return noRoom();
   if (post && !present) return json({ error: 'only members may post' }, 403);
-  const room = { open: row.open === 1, name: row.name, user_count: row.user_count, owner: row.owner };
+  const room = { open: row.open === 1, name: row.name, user_count: row.user_count, owner: row.owner, kind: row.kind };
   const you =
     userId === null ? null : { user_id: userId, present, admin: row.caller_admin === 1, owner: row.owner === userId };
   const headers = new Headers(request.headers);
@@ -134,7 +134,8 @@ export class Room extends DurableObject {
     const rows = this.sql
       .exec('SELECT message_id, seq, user_id, text, sent_at FROM messages ORDER BY seq DESC LIMIT ?', limit + 1)
       .toArray();
-    const messages = rows.slice(0, limit).map((row) => ({ ...row, sent_at: new Date(row.sent_at).toISOString() }));
+    const messages = rows.slice(0, limit)
+      .map((row) => ({ ...row, sent_at: new Date(row.sent_at).toISOString(), mentions: [], mention_room: false }));
     const next = rows.length > limit ? messages[messages.length - 1].message_id : null;
     return { messages, next };
   }
@@ -153,7 +154,9 @@ export class Room extends DurableObject {
         txnId,
       )
       .one();
-    const message = { message_id: messageId, seq, user_id: userId, text, sent_at: new Date(sentAt).toISOString() };
+    const message = {
+      message_id: messageId, seq, user_id: userId, text, sent_at: new Date(sentAt).toISOString(), mentions: [], mention_room: false,
+    };
     const frame = JSON.stringify({ type: 'message', seq, message });
     for (const socket of this.ctx.getWebSockets()) {
       try {
