@@ -131,7 +131,9 @@ const history = (page) => page.getByRole('region', { name: 'Message history' });
 const messageTexts = (page) => history(page).locator('.msg .text').allTextContents();
 
 /** A regular expression that matches exactly `text`. */
-const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+/** `text` as a regular expression matching it literally. */
+const escaped = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const exactly = (text) => new RegExp(`^${escaped(text)}$`);
 
 /**
  * Posts from the page and resolves once the server has taken the message (a `sent` over the
@@ -146,9 +148,13 @@ async function postInPage(page, text) {
   await expect(taken).toHaveCount(before + 1);
 }
 
-/** A member's row in the room's members list. */
+/**
+ * A member's row in the room's members list: the row whose person starts with `name` (a name, or
+ * a label "ana @ana.x1y2z3"), so that "bo" is not found inside someone else's handle.
+ */
 const memberRow = (page, name) =>
-  page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: name });
+  page.getByRole('list', { name: 'Members' }).getByRole('listitem')
+    .filter({ has: page.locator('.who', { hasText: new RegExp(`^${escaped(name)}(\\s|$)`) }) });
 
 module.exports = {
   test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, postInPage, memberRow,

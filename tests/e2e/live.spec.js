@@ -3,7 +3,7 @@
 // server restart loses nothing.
 const { startServer } = require('./server.js');
 const {
-  test, expect, Api, logIn, openRoom, history, messageTexts, postInPage, unique,
+  test, expect, Api, logIn, openRoom, history, messageTexts, postInPage, unique, exactly,
 } = require('./fixtures.js');
 
 const hereNow = (page) => page.getByRole('list', { name: 'Here now' });
@@ -55,7 +55,7 @@ async function inRoom(person, user, roomId, options = {}) {
   const traffic = watch(page);
   await logIn(page, user);
   await openRoom(page, roomId);
-  await expect(hereNow(page).getByRole('listitem').filter({ hasText: user.name })).toBeVisible();
+  await expect(hereNow(page).getByRole('listitem').filter({ has: page.locator('.name', { hasText: exactly(user.name) }) })).toBeVisible();
   return { page, traffic };
 }
 
