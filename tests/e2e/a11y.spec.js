@@ -82,12 +82,26 @@ for (const width of [1280, 390, 360]) {
 
     await openRoom(page, roomId);
     await expect(history(page).locator('.msg')).toHaveCount(5);
-    await expect(page.getByRole('list', { name: 'Members' })).toContainText('cy');
-    await expect(page.getByRole('list', { name: 'Admins' })).toContainText('bo');
     await expect(history(page).locator('.msg .name').first()).toHaveText('ana');
     await page.getByRole('textbox', { name: 'Message' }).fill('See you there!');
     await check(page, 'room', width);
+    // The history fills the window, with the box to write in at its bottom.
+    const box = await page.getByRole('textbox', { name: 'Message' }).boundingBox();
+    expect(page.viewportSize().height - (box.y + box.height)).toBeLessThan(120);
 
+    // Where they do not fit beside the conversation, the people and settings take its place.
+    const details = page.getByRole('button', { name: 'People and settings' });
+    if (width < 1200) {
+      await expect(page.getByRole('list', { name: 'Members' })).toBeHidden();
+      await details.click();
+      await expect(details).toHaveAttribute('aria-expanded', 'true');
+      await expect(history(page)).toBeHidden();
+      await check(page, 'room-details', width);
+    } else {
+      await expect(details).toBeHidden();
+    }
+    await expect(page.getByRole('list', { name: 'Members' })).toContainText('cy');
+    await expect(page.getByRole('list', { name: 'Admins' })).toContainText('bo');
     await page.getByRole('button', { name: 'Delete room' }).click();
     await expect(page.getByRole('dialog')).toBeVisible();
     await check(page, 'confirm', width);
@@ -191,9 +205,24 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   await typed;
   await check(page, 'room-live', 1280);
 
-  // Edit with the keyboard: Tab to the message's Edit, Enter, change it, Enter.
+  // Edit with the keyboard: Tab to the message's menu, Enter opens it on Edit, Enter, change
+  // the text, Enter.
   const mine = history(page).locator('.msg').filter({ hasText: 'a message ana will edit' });
-  await tabTo(page, mine.getByRole('button', { name: 'Edit' }), { limit: 60 });
+  await tabTo(page, mine.getByRole('button', { name: 'Actions' }), { limit: 60 });
+  await page.keyboard.press('Enter');
+  await expect(mine.getByRole('menuitem', { name: 'Edit' })).toBeFocused();
+  await check(page, 'room-menu', 1280);
+  // Down moves on, and wraps; Escape closes the menu back to its button.
+  await page.keyboard.press('ArrowDown');
+  await expect(mine.getByRole('menuitem', { name: 'Delete' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(mine.getByRole('menuitem', { name: 'Edit' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(mine.getByRole('menu')).toBeHidden();
+  await expect(mine.getByRole('button', { name: 'Actions' })).toBeFocused();
+  await expect(mine.getByRole('button', { name: 'Actions' })).toHaveAttribute('aria-expanded', 'false');
+  await page.keyboard.press('Enter');
+  await expect(mine.getByRole('menuitem', { name: 'Edit' })).toBeFocused();
   await page.keyboard.press('Enter');
   const box = page.getByRole('textbox', { name: 'Edit message' });
   await expect(box).toBeFocused();
@@ -202,11 +231,15 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   await page.keyboard.type(', and did');
   await page.keyboard.press('Enter');
   await expect(mine.locator('.text')).toHaveText('a message ana will edit, and did');
-  await expect(mine.getByRole('button', { name: 'Edit' })).toBeFocused();
+  await expect(mine.getByRole('button', { name: 'Actions' })).toBeFocused();
 
-  // Delete Bo's, as the owner: the dialog starts on Cancel; Tab, Enter confirms.
+  // Delete Bo's, as the owner (his menu has Delete only): the dialog starts on Cancel; Tab,
+  // Enter confirms.
   const his = history(page).locator('.msg').filter({ hasText: 'a message bo will see go' });
-  await tabTo(page, his.getByRole('button', { name: 'Delete' }), { limit: 60, back: true });
+  await tabTo(page, his.getByRole('button', { name: 'Actions' }), { limit: 60, back: true });
+  await page.keyboard.press('Enter');
+  await expect(his.getByRole('menuitem')).toHaveText(['Delete']);
+  await expect(his.getByRole('menuitem', { name: 'Delete' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog').getByRole('button', { name: 'Cancel' })).toBeFocused();
   await page.keyboard.press('Tab');

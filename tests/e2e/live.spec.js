@@ -138,16 +138,28 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
   await postInPage(b.page, 'bo says something rude');
   await expect(history(a.page).locator('.msg')).toHaveCount(3);
 
-  // What each may do: Bo edits and deletes his own only; Ana (the owner) deletes anyone's.
-  const buttons = (page, text) => messageRow(page, text).getByRole('button');
-  const button = (page, text, name) => messageRow(page, text).getByRole('button', { name, exact: true });
-  await expect(buttons(b.page, 'ana wrote this wrongly')).toHaveCount(0);
-  await expect(buttons(b.page, 'bo takes this back')).toHaveText(['Edit', 'Delete']);
-  await expect(buttons(a.page, 'ana wrote this wrongly')).toHaveText(['Edit', 'Delete']);
-  await expect(buttons(a.page, 'bo says something rude')).toHaveText(['Delete']);
+  // What each may do, in each message's menu: Bo edits and deletes his own only; Ana (the
+  // owner) deletes anyone's.
+  const menuButton = (page, text) => messageRow(page, text).getByRole('button', { name: 'Actions' });
+  const items = async (page, text) => {
+    await menuButton(page, text).click();
+    const menu = messageRow(page, text).getByRole('menuitem');
+    const names = await menu.allTextContents();
+    await page.keyboard.press('Escape');
+    await expect(menu.first()).toBeHidden();
+    return names;
+  };
+  const choose = async (page, text, name) => {
+    await menuButton(page, text).click();
+    await messageRow(page, text).getByRole('menuitem', { name, exact: true }).click();
+  };
+  await expect(menuButton(b.page, 'ana wrote this wrongly')).toHaveCount(0);
+  expect(await items(b.page, 'bo takes this back')).toEqual(['Edit', 'Delete']);
+  expect(await items(a.page, 'ana wrote this wrongly')).toEqual(['Edit', 'Delete']);
+  expect(await items(a.page, 'bo says something rude')).toEqual(['Delete']);
 
   // Ana edits hers; Bo sees the new text, marked edited.
-  await button(a.page, 'ana wrote this wrongly', 'Edit').click();
+  await choose(a.page, 'ana wrote this wrongly', 'Edit');
   const editBox = a.page.getByRole('textbox', { name: 'Edit message' });
   await expect(editBox).toBeFocused();
   await expect(editBox).toHaveValue('ana wrote this wrongly');
@@ -156,13 +168,13 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
   await editBox.press('Enter');
   expect((await patched).status()).toBe(200);
   await expect(messageRow(b.page, 'ana wrote this rightly')).toContainText('edited');
-  await expect(button(a.page, 'ana wrote this rightly', 'Edit')).toBeFocused();
+  await expect(menuButton(a.page, 'ana wrote this rightly')).toBeFocused();
 
   // Bo deletes his own, after a confirmation.
-  await button(b.page, 'bo takes this back', 'Delete').click();
+  await choose(b.page, 'bo takes this back', 'Delete');
   await b.page.getByRole('dialog').getByRole('button', { name: 'Delete message' }).click();
   // Ana deletes Bo's other one.
-  await button(a.page, 'bo says something rude', 'Delete').click();
+  await choose(a.page, 'bo says something rude', 'Delete');
   await a.page.getByRole('dialog').getByRole('button', { name: 'Delete message' }).click();
 
   const expected = ['ana wrote this rightly', 'message deleted', 'message deleted'];

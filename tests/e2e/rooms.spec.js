@@ -25,7 +25,7 @@ test('the directory lists open rooms, searches by name and pages', async ({ pers
   await page.getByRole('button', { name: 'Previous' }).click();
   await expect(results).toHaveCount(20);
   // Closed rooms are never listed; search is a case-insensitive substring, in any script.
-  await expect(page.getByText(`${word} hidden`)).toHaveCount(0);
+  await expect(page.getByRole('list', { name: 'Open rooms' }).getByText(`${word} hidden`)).toHaveCount(0);
   await page.getByLabel('Search by name').fill('ünïCODE');
   await page.getByLabel('Search by name').press('Enter');
   await expect(results).toHaveCount(1);

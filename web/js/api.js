@@ -243,6 +243,9 @@ export const deleteRoom = (id) => call('DELETE', room(id), { auth: true });
 /** @type {(id: string, user_id: AuthBody<'transferOwnership'>['user_id']) => Promise<Answer<'transferOwnership', 200>>} */
 export const handOver = (id, user_id) => call('PUT', room(id, '/owner'), { auth: true, body: /** @satisfies {AuthBody<'transferOwnership'>} */ ({ user_id }) });
 
+/** @type {(id: string, seq: number) => Promise<Answer<'markRead', 200>>} */
+export const markRead = (id, seq) => call('PUT', room(id, '/read'), { auth: true, body: /** @satisfies {AuthBody<'markRead'>} */ ({ seq }) });
+
 /** @type {(id: string, offset: number, limit: number) => Promise<Answer<'listMembers', 200>>} */
 export const members = (id, offset, limit) => call('GET', room(id, '/members'), { auth: true, query: /** @satisfies {Query<'listMembers'>} */ ({ offset, limit }) });
 /** @type {(id: string, offset: number, limit: number) => Promise<Answer<'listAdmins', 200>>} */

@@ -1,5 +1,5 @@
 // One's inbox socket (`GET /user/{id}/live`, web/asyncapi.json channel `inboxLive`): the one
-// connection that tells the rooms list what happens in one's rooms, without polling. It takes a
+// connection that tells the sidebar and My rooms what happens in one's rooms, without polling. It takes a
 // ticket, sends `ping` once open, and reconnects with backoff; a reconnect brings a fresh
 // `hello` (the whole list), so nothing is missed. The key's end (4001) ends the session.
 
@@ -23,12 +23,61 @@ import * as session from './session.js';
  *   | { type: 'pong' }} InboxFrame
  */
 
+/** @typedef {(frame: InboxFrame) => void} InboxListener */
+
 /**
- * Opens one's inbox: `onFrame` hears every frame but `pong`. Returns `stop()`.
- * @param {(frame: InboxFrame) => void} onFrame
+ * The page's one inbox connection, shared by whoever listens (the sidebar, My rooms): opened for
+ * the first listener, closed after the last, and opened anew for another person's key.
+ * `greeted` once its first `hello` came: a listener that comes later hears only reconnects' hellos.
+ * @type {{ key: string, listeners: Set<InboxListener>, greeted: boolean, stop: () => void } | null}
+ */
+let shared = null;
+
+/**
+ * Listens to one's inbox: `onFrame` hears every frame but `pong` from now on. Returns the way
+ * to stop listening.
+ * @param {InboxListener} onFrame
  * @returns {() => void}
  */
-export function openInbox(onFrame) {
+export function listenInbox(onFrame) {
+  const key = session.current()?.key ?? '';
+  if (shared && shared.key !== key) stopInbox();
+  if (!shared) {
+    /** @type {Set<InboxListener>} */
+    const listeners = new Set();
+    const connection = { key, listeners, greeted: false, stop: () => {} };
+    connection.stop = openInbox((frame) => {
+      listeners.forEach((listener) => listener(frame));
+      if (frame.type === 'hello') connection.greeted = true;
+    });
+    shared = connection;
+  }
+  const connection = shared;
+  connection.listeners.add(onFrame);
+  return () => {
+    connection.listeners.delete(onFrame);
+    if (connection.listeners.size === 0 && shared === connection) stopInbox();
+  };
+}
+
+/**
+ * Whether the inbox connection has said `hello` already: if so, the next one a new listener hears
+ * is a reconnect's (what it read before may be stale).
+ */
+export const inboxGreeted = () => shared?.greeted ?? false;
+
+/** Closes the inbox connection, whoever listens (logging out). */
+export function stopInbox() {
+  shared?.stop();
+  shared = null;
+}
+
+/**
+ * Opens one's inbox: `onFrame` hears every frame but `pong`. Returns `stop()`.
+ * @param {InboxListener} onFrame
+ * @returns {() => void}
+ */
+function openInbox(onFrame) {
   /** @type {WebSocket | null} */
   let socket = null;
   let stopped = false;

@@ -79,7 +79,7 @@ export const backoff = (attempt) => Math.min(BACKOFF_CAP_MS, BACKOFF_MS * 2 ** a
 const txnId = () => crypto.randomUUID();
 
 /**
- * Opens room `roomId`'s live connection. Returns { send(text), typing(), live(), stop() }.
+ * Opens room `roomId`'s live connection. Returns { send(text), typing(), read(seq), live(), stop() }.
  * @param {string} roomId
  * @param {LiveHandlers} handlers
  */
@@ -100,6 +100,7 @@ export function openLive(roomId, handlers) {
   let lastTyping = 0;
   let member = false; // the socket's person is a present member: they keep a read position
   let readSent = 0; // the highest seq told the room as read
+  let readShown = 0; // the highest seq the page has shown the person (`read(seq)`)
   /** @type {any} setTimeout's id, or null */
   let readTimer = null;
   /**
@@ -274,22 +275,45 @@ export function openLive(roomId, handlers) {
         seq = frame.seq;
         handlers.frame(frame);
         if (frame.type === 'member_left' && frame.user_id === session.current()?.user_id) member = false;
-        seen();
+        if (frame.type === 'member_joined' && frame.user_id === session.current()?.user_id) member = true;
     }
   }
 
   /**
-   * The page shows the room up to `seq`: the room hears it as read, at most once a second, and
-   * only while the page is in view and the person is a member.
+   * The page has shown the person the room's messages up to `upTo` (only what was on screen
+   * counts: messages.js watches that): the room hears it as read.
+   * @param {number} upTo
+   */
+  function read(upTo) {
+    if (upTo <= readShown) return;
+    readShown = upTo;
+    seen();
+  }
+
+  /**
+   * Tells the room how far the page has shown it, at most once a second, and only while the
+   * person is a member: over the socket, or by HTTP while the room has none.
    */
   function seen() {
-    if (readTimer != null || !member || document.hidden) return;
+    if (readTimer != null || !member || readShown <= readSent) return;
     readTimer = setTimeout(() => {
       readTimer = null;
-      if (!ready || !socket || !member || document.hidden || seq == null || seq <= readSent) return;
-      readSent = seq;
-      socket.send(JSON.stringify({ type: 'read', seq }));
+      tellRead();
     }, READ_EVERY_MS);
+  }
+
+  /** Tells the room at once what the page has shown and it has not been told. */
+  function tellRead() {
+    if (!member || readShown <= readSent) return;
+    const upTo = readShown;
+    if (ready && socket) {
+      readSent = upTo;
+      socket.send(JSON.stringify({ type: 'read', seq: upTo }));
+    } else if (fallback) {
+      readSent = upTo;
+      api.markRead(roomId, upTo).catch(() => { readSent = Math.min(readSent, upTo - 1); });
+    }
+    // Otherwise a socket is coming: its `ready` tells it.
   }
 
   /**
@@ -331,17 +355,18 @@ export function openLive(roomId, handlers) {
     if (!stopped && !socket) connect();
   }
   const onVisible = () => {
-    if (document.hidden) return;
-    wake();
-    seen();
+    if (!document.hidden) wake();
   };
   document.addEventListener('visibilitychange', onVisible);
   window.addEventListener('online', wake);
 
   function stop() {
+    // A glance counts: what was shown is told before the socket closes.
+    clearTimeout(readTimer);
+    readTimer = null;
+    tellRead();
     stopped = true;
     clearTimeout(timer);
-    clearTimeout(readTimer);
     document.removeEventListener('visibilitychange', onVisible);
     window.removeEventListener('online', wake);
     const current = socket;
@@ -353,7 +378,7 @@ export function openLive(roomId, handlers) {
   }
 
   connect();
-  return { send, typing, live: () => ready, stop };
+  return { send, typing, read, live: () => ready, stop };
 }
 
 /**

@@ -10,9 +10,12 @@ import { renderDirectory, renderMyRooms } from './views/rooms.js';
 import { renderRoom } from './views/room.js';
 import { renderAccount } from './views/account.js';
 import { renderMentions } from './views/mentions.js';
+import { createSidebar } from './views/sidebar.js';
+import { stopInbox } from './inbox.js';
 
 // index.html has every element this file looks up by id.
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+const sidebarSlot = /** @type {HTMLElement} */ (document.getElementById('sidebar'));
 
 // Each route: a view `render(main, ...params)` that may return a cleanup function (the room
 // view stops polling in it), and whether it needs a logged-in user.
@@ -21,18 +24,19 @@ const main = /** @type {HTMLElement} */ (document.getElementById('main'));
  * @property {RegExp} path its groups are the view's parameters
  * @property {(main: HTMLElement, ...params: string[]) => (() => void) | void} view
  * @property {string} title
+ * @property {string} name what `body[data-view]` says (the layout depends on it)
  * @property {boolean} [guest] for people who are not logged in, only
  * @property {string} [nav] the header link it highlights
  */
 /** @type {Route[]} */
 const routes = [
-  { path: /^#\/login$/, view: renderLogin, title: 'Log in', guest: true },
-  { path: /^#\/signup$/, view: renderSignUp, title: 'Sign up', guest: true },
-  { path: /^#\/mine$/, view: renderMyRooms, title: 'My rooms', nav: '#/mine' },
-  { path: /^#\/rooms$/, view: renderDirectory, title: 'Directory', nav: '#/rooms' },
-  { path: /^#\/mentions$/, view: renderMentions, title: 'Mentions', nav: '#/mentions' },
-  { path: /^#\/room\/([^/]+)$/, view: renderRoom, title: 'Room' },
-  { path: /^#\/account$/, view: renderAccount, title: 'Account', nav: '#/account' },
+  { path: /^#\/login$/, view: renderLogin, title: 'Log in', name: 'login', guest: true },
+  { path: /^#\/signup$/, view: renderSignUp, title: 'Sign up', name: 'signup', guest: true },
+  { path: /^#\/mine$/, view: renderMyRooms, title: 'My rooms', name: 'mine', nav: '#/mine' },
+  { path: /^#\/rooms$/, view: renderDirectory, title: 'Directory', name: 'directory', nav: '#/rooms' },
+  { path: /^#\/mentions$/, view: renderMentions, title: 'Mentions', name: 'mentions', nav: '#/mentions' },
+  { path: /^#\/room\/([^/]+)$/, view: renderRoom, title: 'Room', name: 'room' },
+  { path: /^#\/account$/, view: renderAccount, title: 'Account', name: 'account', nav: '#/account' },
 ];
 
 /** @type {(() => void) | null} */
@@ -62,6 +66,8 @@ function route() {
   cleanup = null;
   activeNav = r.nav;
   renderNav(r.nav);
+  document.body.dataset.view = r.name;
+  showSidebar(r.name === 'room' ? m[1] : null);
   document.title = `${r.title} · chatrooms`;
   fill(main);
   try {
@@ -76,6 +82,35 @@ function route() {
   if (heading && navigated) heading.focus({ preventScroll: true });
   navigated = true;
   window.scrollTo(0, 0);
+}
+
+/**
+ * The sidebar of the person logged in (made anew for another login), or null.
+ * @type {{ key: string, sidebar: ReturnType<typeof createSidebar> } | null}
+ */
+let side = null;
+
+/**
+ * Shows the sidebar beside the page once logged in (but on My rooms, the same list in full),
+ * with `roomId`'s room marked open; takes it away after logging out.
+ * @param {string | null} roomId
+ */
+function showSidebar(roomId) {
+  const key = session.current()?.key ?? null;
+  if (side && side.key !== key) {
+    side.sidebar.stop();
+    side = null;
+    fill(sidebarSlot);
+  }
+  if (!side && key) {
+    side = { key, sidebar: createSidebar() };
+    fill(sidebarSlot, side.sidebar.element);
+  }
+  if (!key) stopInbox();
+  side?.sidebar.show(roomId);
+  const shown = Boolean(side) && document.body.dataset.view !== 'mine';
+  sidebarSlot.hidden = !shown;
+  document.body.classList.toggle('with-sidebar', shown);
 }
 
 /** @type {string | undefined | null} the link of the page shown */

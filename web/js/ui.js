@@ -124,6 +124,72 @@ export function field(label, props = {}, hint = null) {
 }
 
 /**
+ * A menu button (the WAI-ARIA pattern): `label` names it (and `describedBy` says what it acts
+ * on), and each action is a menu item. Enter, Space or Down open it on its first item, Up on its
+ * last; Up, Down, Home and End move; Escape closes it back to the button, Tab or a click
+ * elsewhere just closes it. It opens upwards in the lower half of its scrolling box.
+ * @param {string} label
+ * @param {string} describedBy the id of what it acts on
+ * @param {[string, () => void][]} actions each item's text and what it does
+ */
+export function actionMenu(label, describedBy, actions) {
+  const id = uid('menu');
+  const toggle = h('button', {
+    type: 'button', class: 'tiny menu-button', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
+    'aria-controls': id, 'aria-describedby': describedBy, title: label,
+  }, h('span', { 'aria-hidden': 'true' }, '⋯'), h('span', { class: 'sr-only' }, label));
+  const items = actions.map(([text, act]) => h('button', {
+    type: 'button', role: 'menuitem', tabindex: -1,
+    onclick: () => { close(true); act(); },
+  }, text));
+  const menu = h('ul', { class: 'menu', role: 'menu', id, 'aria-label': label, hidden: true },
+    items.map((item) => h('li', { role: 'none' }, item)));
+  const element = h('span', { class: 'msg-actions' }, toggle, menu);
+
+  /** @param {number} at */
+  const focusItem = (at) => items[(at + items.length) % items.length]?.focus();
+  /** @param {number} at */
+  function open(at) {
+    const box = (toggle.closest('.scroller') ?? document.documentElement).getBoundingClientRect();
+    const place = toggle.getBoundingClientRect();
+    menu.classList.toggle('up', place.top - box.top > box.height / 2);
+    menu.hidden = false;
+    toggle.setAttribute('aria-expanded', 'true');
+    focusItem(at);
+  }
+  /** @param {boolean} backToButton */
+  function close(backToButton) {
+    if (menu.hidden) return;
+    menu.hidden = true;
+    toggle.setAttribute('aria-expanded', 'false');
+    if (backToButton) toggle.focus();
+  }
+  toggle.addEventListener('click', () => (menu.hidden ? open(0) : close(true)));
+  toggle.addEventListener('keydown', (event) => {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    event.preventDefault();
+    open(event.key === 'ArrowDown' ? 0 : -1);
+  });
+  menu.addEventListener('keydown', (event) => {
+    const at = items.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+    switch (event.key) {
+      case 'ArrowDown': focusItem(at + 1); break;
+      case 'ArrowUp': focusItem(at - 1); break;
+      case 'Home': focusItem(0); break;
+      case 'End': focusItem(-1); break;
+      case 'Escape': close(true); break;
+      case 'Tab': close(false); return;
+      default: return;
+    }
+    event.preventDefault();
+  });
+  element.addEventListener('focusout', (event) => {
+    if (!element.contains(/** @type {Node | null} */ (event.relatedTarget))) close(false);
+  });
+  return element;
+}
+
+/**
  * A modal yes/no question; resolves to true when confirmed. Escape or Cancel answer no.
  * @param {import('./dom.js').Child} question
  * @param {string} confirmLabel

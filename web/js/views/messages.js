@@ -5,7 +5,7 @@
 
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
-import { busy, confirmDialog, errorLine, showError, userLabel, userText, when } from '../ui.js';
+import { actionMenu, busy, confirmDialog, errorLine, showError, userLabel, userText, when } from '../ui.js';
 import { composer, joinPrompt } from './composer.js';
 
 const PAGE = 50;
@@ -28,6 +28,7 @@ const EARLY_LOAD_MS = 1_500;
  * @typedef {object} Transport
  * @property {(text: string, mentions: string[]) => Promise<Message>} send
  * @property {() => void} typing
+ * @property {(seq: number) => void} read the person has been shown the room up to `seq`
  */
 
 /**
@@ -76,6 +77,29 @@ export function createChat({ id: roomId, me, transport }) {
   // Focusable, so that keyboard users can scroll the history with the arrow keys.
   const scroller = h('div', { class: 'scroller', tabindex: 0, role: 'region', 'aria-label': 'Message history' },
     olderButton, start, list);
+  // What the person has been shown moves their read position: a message counts once at least
+  // half of it (or half the history's height) was on screen while the page was in view.
+  /** @type {Set<HTMLElement>} */
+  const onScreen = new Set();
+  const watcher = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const li = /** @type {HTMLElement} */ (entry.target);
+      const half = Math.min(entry.boundingClientRect.height, entry.rootBounds?.height ?? Infinity) / 2;
+      if (entry.isIntersecting && entry.intersectionRect.height >= half) onScreen.add(li);
+      else onScreen.delete(li);
+    }
+    shownUpTo();
+  }, { root: scroller, threshold: [0, 0.25, 0.5, 0.75, 1] });
+  function shownUpTo() {
+    if (document.hidden || !present()) return;
+    let upTo = 0;
+    for (const li of onScreen) {
+      if (li.isConnected && !li.classList.contains('pending')) upTo = Math.max(upTo, Number(li.dataset.seq) || 0);
+    }
+    if (upTo > 0) transport.read(upTo);
+  }
+  document.addEventListener('visibilitychange', shownUpTo);
+
   // New messages from others are read out here; the history itself is not a live region, or
   // loading an older page would be read out too.
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite' });
@@ -120,6 +144,7 @@ export function createChat({ id: roomId, me, transport }) {
   function item(message) {
     const li = h('li', { class: 'msg', 'data-id': message.message_id, 'data-seq': message.seq });
     draw(li, message);
+    watcher.observe(li);
     return li;
   }
 
@@ -149,21 +174,19 @@ export function createChat({ id: roomId, me, transport }) {
     // A message that mentions the person (by id, or the whole room) stands out, and says so.
     const mentionsMe = !mine && (message.mention_room || message.mentions.includes(me));
     li.className = mine ? 'msg mine' : mentionsMe ? 'msg mentions-me' : 'msg';
-    /** @type {HTMLButtonElement[]} */
-    const buttons = [];
-    // Which message each button acts on, for screen readers: "Edit" alone would not say.
+    /** @type {[string, () => void][]} */
+    const actions = [];
+    if (mine && present()) actions.push(['Edit', () => edit(message.message_id)]);
+    if ((mine && present()) || mayModerate()) actions.push(['Delete', () => remove(message.message_id)]);
+    // Which message the menu acts on, for screen readers: "Actions" alone would not say.
     const textId = `text-${message.message_id}`;
-    /** @type {(label: string, action: () => void) => HTMLButtonElement} */
-    const button = (label, action) => h('button', { type: 'button', class: 'tiny', 'aria-describedby': textId, onclick: action }, label);
-    if (mine && present()) buttons.push(button('Edit', () => edit(message.message_id)));
-    if ((mine && present()) || mayModerate()) buttons.push(button('Delete', () => remove(message.message_id)));
     fill(li,
       h('p', { class: 'meta' },
         userLabel(message.user_id), ' ',
         h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at)),
         message.edited_at && h('span', { class: 'edited', title: `Edited ${new Date(message.edited_at).toLocaleString()}` }, ' · edited'),
         mentionsMe && h('span', { class: 'badge mention' }, message.mention_room ? 'mentions everyone' : 'mentions you'),
-        buttons.length > 0 && h('span', { class: 'msg-actions' }, buttons)),
+        actions.length > 0 && actionMenu('Actions', textId, actions)),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
       h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text));
   }
@@ -284,6 +307,8 @@ export function createChat({ id: roomId, me, transport }) {
     const ids = new Set(messages.map((message) => message.message_id));
     for (const [id, entry] of shown) {
       if (!ids.has(id)) {
+        watcher.unobserve(entry.li);
+        onScreen.delete(entry.li);
         entry.li.remove();
         shown.delete(id);
       }
@@ -293,8 +318,11 @@ export function createChat({ id: roomId, me, transport }) {
     setOlder(page.next);
     showError(line, null);
     if (first) {
-      markUnread();
+      // The room opens where the person stopped reading (the newest messages, if they had read
+      // them all): only what is then on screen counts as read.
+      const unreadLine = markUnread();
       toBottom();
+      if (unreadLine) scroller.scrollTop += unreadLine.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 8;
     }
   }
 
@@ -309,14 +337,20 @@ export function createChat({ id: roomId, me, transport }) {
     if (readSeq == null && seq != null) readSeq = seq;
   }
 
-  /** "New messages" before the first message shown that came after the read position from others. */
+  /**
+   * "New messages" before the first message shown that came after the read position from
+   * others; returns that line, if there is one.
+   */
   function markUnread() {
-    if (readSeq == null) return;
+    if (readSeq == null) return null;
     const seq = /** @type {number} */ (readSeq);
     const first = [...shown.values()]
       .filter(({ message }) => message.seq > seq && 'user_id' in message && message.user_id !== me)
       .sort((a, b) => a.message.seq - b.message.seq)[0];
-    first?.li.before(h('li', { class: 'new-messages' }, h('span', {}, 'New messages')));
+    if (!first) return null;
+    const unreadLine = h('li', { class: 'new-messages' }, h('span', {}, 'New messages'));
+    first.li.before(unreadLine);
+    return unreadLine;
   }
 
   /** Polls while the room has no socket: what is newer than the newest message shown. */
@@ -493,6 +527,8 @@ export function createChat({ id: roomId, me, transport }) {
 
   function stop() {
     stopped = true;
+    watcher.disconnect();
+    document.removeEventListener('visibilitychange', shownUpTo);
     window.removeEventListener('chatrooms:blocks-changed', readBlocks);
     clearTimeout(timer);
     clearTimeout(early);

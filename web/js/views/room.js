@@ -79,9 +79,16 @@ export function renderRoom(main, roomId) {
   const people = peoplePanel();
   const settings = settingsPanel();
   const panels = h('div', { class: 'panels' }, people.element, settings.element);
-  const side = h('div', { class: 'side' }, status, line, panels);
+  const side = h('div', { class: 'side', id: 'room-details' }, status, line, panels);
   const layout = h('div', { class: 'room-layout' });
   const view = h('div', { class: 'room' }, head.element, h('p', { class: 'loading' }, 'Loading the room…'), layout);
+  // Where the conversation and the people and settings do not fit side by side (a phone, a
+  // narrow window), they take turns: this button swaps them.
+  head.details.addEventListener('click', () => {
+    const open = !view.classList.contains('details-open');
+    view.classList.toggle('details-open', open);
+    head.details.setAttribute('aria-expanded', String(open));
+  });
   main.append(view);
 
   view.addEventListener('chatrooms:change-room', (event) => change(/** @type {CustomEvent<ChangeRequest>} */ (event).detail));
@@ -348,6 +355,7 @@ export function renderRoom(main, roomId) {
         send: (/** @type {string} */ text, /** @type {string[]} */ mentions) =>
           /** @type {ReturnType<typeof openLive>} opened below */ (live).send(text, mentions),
         typing: () => live?.typing(),
+        read: (/** @type {number} */ seq) => live?.read(seq),
       };
       chat = createChat({ id: roomId, me, transport });
       view.querySelector('.loading')?.remove();
@@ -404,7 +412,10 @@ const peopleOf = (state) => `${state.info.owner} ${state.info.user_count} ${[...
 function roomHead(/** @type {string} */ me) {
   const title = h('h1', {}, 'Room');
   const meta = h('p', { class: 'room-meta' });
-  const actions = h('div', { class: 'actions' });
+  // On a phone the rooms list is a screen of its own: the way back to it.
+  const back = h('a', { class: 'back', href: '#/mine' }, h('span', { 'aria-hidden': 'true' }, '‹ '), 'All rooms');
+  const details = h('button', { type: 'button', class: 'details-toggle small', 'aria-expanded': 'false', 'aria-controls': 'room-details' }, 'People and settings');
+  const actions = h('span', { class: 'row' });
   const line = errorLine();
   /** @type {(type: string) => (event: Event) => void} */
   const ask = (type) => (event) => emit(/** @type {EventTarget} a listener's element */ (event.currentTarget), type);
@@ -437,7 +448,12 @@ function roomHead(/** @type {string} */ me) {
       fill(actions, h('button', { type: 'button', onclick: ask('chatrooms:leave-room') }, 'Leave room'));
     }
   }
-  return { element: h('div', { class: 'room-head' }, title, meta, actions, line), line, update };
+  return {
+    element: h('div', { class: 'room-head' }, back, title, meta, h('div', { class: 'actions' }, actions, details), line),
+    line,
+    details,
+    update,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
-import { openInbox } from '../inbox.js';
+import { inboxGreeted, listenInbox } from '../inbox.js';
 import * as session from '../session.js';
 import { errorLine, field, handleOf, navigate, onSubmit, pagedList, roomName, showError, userLabel, userText } from '../ui.js';
 
@@ -36,7 +36,7 @@ function roomItem(room, attention = null) {
  * @param {HTMLElement} badges
  * @param {{ unread: number, mentions: number }} attention
  */
-function drawAttention(badges, { unread, mentions }) {
+export function drawAttention(badges, { unread, mentions }) {
   fill(badges,
     unread > 0 && h('span', { class: 'badge unread' }, `${unread} unread`),
     mentions > 0 && h('span', { class: 'badge mention' }, `${mentions} ${mentions === 1 ? 'mention' : 'mentions'}`));
@@ -47,7 +47,7 @@ function drawAttention(badges, { unread, mentions }) {
  * socket (inbox.js) while the page shows: a message elsewhere shows here within a second or so,
  * without polling. A change of membership reads the lists again.
  * @param {HTMLElement} main
- * @returns {() => void} stops the inbox
+ * @returns {() => void} stops listening to the inbox
  */
 export function renderMyRooms(main) {
   const rooms = pagedList({
@@ -65,11 +65,11 @@ export function renderMyRooms(main) {
     h('section', { 'aria-label': 'Rooms you are in' }, rooms),
     messageForm(),
     createRoomForm());
-  let greeted = false;
-  return openInbox((frame) => {
+  // A hello after the list was read is a reconnect's: whatever was missed meanwhile is read again.
+  let greeted = inboxGreeted();
+  return listenInbox((frame) => {
     switch (frame.type) {
       case 'hello':
-        // A reconnect's hello: whatever was missed meanwhile is in the lists read again.
         if (greeted) rooms.reset();
         greeted = true;
         break;
