@@ -29,7 +29,7 @@ step "contract: the OpenAPI document validated; the web client type-checked agai
 sh scripts/contract.sh
 
 step "unit tests, every statement's query plan, the room rules against their SQL guards, the throttles', the handles' and the room history's SQL"
-cargo test --quiet --lib --test query_plans --test room_rules --test throttle_sql --test key_guard --test history_sql --test handle_sql
+cargo test --quiet --lib --test query_plans --test room_rules --test throttle_sql --test key_guard --test history_sql --test handle_sql --test rooms_json
 
 step "build the worker (wasm32)"
 sh scripts/build.sh

@@ -256,7 +256,6 @@ impl Inbox {
         let db = Db::open(&self.env, &RequestLog::default())?;
         match inboxes::open(&db, &connect.user_id, since, HELLO_ROOMS).await {
             Ok(rooms) => {
-                let rooms = rooms.into_iter().filter_map(|row| serde_json::to_value(row).ok()).collect();
                 let _ = ws.send_with_str(InboxFrame::Hello { rooms }.text());
                 ws.serialize_attachment(&Attached { ready: true, ..Attached::of(&ws) })?;
                 let waiting: Vec<String> = {

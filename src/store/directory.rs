@@ -38,13 +38,11 @@ pub struct Attention {
     pub marked_unread: bool,
 }
 
-/// A room of the caller's, with where they stand in its messages.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct MyRoom {
-    #[serde(flatten)]
-    pub room: RoomSummary,
-    #[serde(flatten)]
-    pub attention: Attention,
+/// A page of the caller's rooms, each with where they stand in its messages, as the JSON array
+/// `GET /user/{id}/rooms` shows (`sql::ROOMS_OF_USER`: SQLite writes it).
+#[derive(Debug, Deserialize)]
+pub struct MyRooms {
+    pub rooms: String,
 }
 
 /// The order of a user's rooms.
@@ -90,19 +88,27 @@ pub async fn open_rooms(db: &Db, query: Option<&str>, page: Page) -> Result<(Vec
     Ok((results.rows(&rooms)?, results.first(&count)?.map_or(0, |row| row.count)))
 }
 
-/// One page of the rooms the caller's user is a present member of, in `order`, and how many
-/// there are (`None` if the user does not exist), guarded by the caller's key: one round trip.
+/// One page of the rooms the caller's user is a present member of, in `order`, as a JSON array,
+/// and how many there are (`None` if the user does not exist), guarded by the caller's key: one
+/// round trip.
 pub async fn rooms_of(
     db: &Db,
     caller: &Caller,
     page: Page,
     order: RoomOrder,
-) -> Result<Option<(Vec<MyRoom>, i64)>, ApiError> {
-    let rooms = match order {
-        RoomOrder::Joined => sql::ROOMS_OF_USER,
-        RoomOrder::Activity => sql::ROOMS_OF_USER_BY_ACTIVITY,
-    };
-    let statements = (rooms, sql::ROOM_COUNT_OF_USER);
-    let (rooms, count) = page_and_count(db, caller, statements, &caller.user_id.to_string(), page).await?;
+) -> Result<Option<(String, i64)>, ApiError> {
+    let statements = (order.statement(), sql::ROOM_COUNT_OF_USER);
+    let (rooms, count) = page_and_count::<MyRooms>(db, caller, statements, &caller.user_id.to_string(), page).await?;
+    let rooms = rooms.into_iter().next().map_or_else(|| "[]".to_string(), |page| page.rooms);
     Ok(count.map(|count| (rooms, count)))
+}
+
+impl RoomOrder {
+    /// The statement that lists a user's rooms in this order.
+    pub fn statement(self) -> &'static str {
+        match self {
+            RoomOrder::Joined => sql::ROOMS_OF_USER,
+            RoomOrder::Activity => sql::ROOMS_OF_USER_BY_ACTIVITY,
+        }
+    }
 }

@@ -3,22 +3,27 @@
 
 use serde::Deserialize;
 
-use super::directory::MyRoom;
+use super::directory::{MyRooms, RoomOrder};
 use super::{int, sql, text, Batch, Caller, Db};
 use crate::clock::now_millis;
 use crate::domain::UserId;
 use crate::error::ApiError;
 
 /// Lists the user's inbox open since `since` and reads their rooms, the latest message first
-/// (at most `limit`), in one round trip.
-pub async fn open(db: &Db, user_id: &UserId, since: i64, limit: u32) -> Result<Vec<MyRoom>, ApiError> {
+/// (at most `limit`), as the rooms list shows them, in one round trip.
+pub async fn open(db: &Db, user_id: &UserId, since: i64, limit: u32) -> Result<Vec<serde_json::Value>, ApiError> {
     let user = text(&user_id.to_string());
     let mut batch = Batch::new(db);
     batch.write(db.prepare(sql::INBOX_OPEN, &[user.clone(), int(since)])?);
     let rooms =
-        batch.read::<MyRoom>(db.prepare(sql::ROOMS_OF_USER_BY_ACTIVITY, &[user, int(i64::from(limit)), int(0)])?);
+        batch.read::<MyRooms>(db.prepare(RoomOrder::Activity.statement(), &[user, int(i64::from(limit)), int(0)])?);
     let results = batch.run().await?;
-    results.rows(&rooms)
+    match results.first(&rooms)? {
+        Some(page) => {
+            serde_json::from_str(&page.rooms).map_err(|error| ApiError::internal(format!("rooms list: {error}")))
+        }
+        None => Ok(Vec::new()),
+    }
 }
 
 /// The user's inbox has no socket left (unless one opened after `since`).
