@@ -20,22 +20,17 @@ use crate::config::Settings;
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::live::frames::{self, close};
-use crate::live::history::sql as room_sql;
+use crate::live::history::tickets;
+use crate::live::platform;
 use crate::live::protocol::{Answer, Denied, Redeemed, CALL_HEADER};
 use crate::log::RequestLog;
 use crate::store::{inboxes, Db};
 
-/// The inbox's own storage: its tickets (as a room keeps them) and the socket-holding person.
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
-        expires_at INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS tickets_by_expiry ON tickets (expires_at)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_key ON tickets (key_hash)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_user ON tickets (user_id)",
-    // Whose inbox this is, and since when D1 lists it open (`inboxes.since`).
-    "CREATE TABLE IF NOT EXISTS opened (one INTEGER PRIMARY KEY CHECK (one = 1), user_id TEXT NOT NULL,
-        since INTEGER NOT NULL)",
-];
+/// The inbox's own storage beside its tickets (`tickets::SCHEMA`, as a room keeps them): whose
+/// inbox this is, and since when D1 lists it open (`inboxes.since`).
+const SCHEMA: &[&str] =
+    &["CREATE TABLE IF NOT EXISTS opened (one INTEGER PRIMARY KEY CHECK (one = 1), user_id TEXT NOT NULL,
+        since INTEGER NOT NULL)"];
 const OPENED: &str = "SELECT user_id, since FROM opened WHERE one = 1";
 const SET_OPENED: &str = "INSERT OR REPLACE INTO opened (one, user_id, since) VALUES (1, ?, ?)";
 
@@ -118,7 +113,7 @@ impl DurableObject for Inbox {
             }
         }
         if let Some(next) = next {
-            self.wake_at(next).await;
+            platform::wake_by(&self.state, next).await;
         }
         self.closed_if_empty().await;
         Response::empty()
@@ -150,16 +145,15 @@ impl Inbox {
             InboxCall::Connect(connect) => self.accept(connect).await,
             InboxCall::AddTicket(ticket) => {
                 self.schema()?;
-                let now = now_millis();
-                let sql = self.state.storage().sql();
-                sql.exec(room_sql::FORGET_EXPIRED_TICKETS, vec![now.into()]).map_err(storage_error)?;
-                let args = vec![
-                    ticket.ticket_hash.as_str().into(),
-                    ticket.user_id.to_string().into(),
-                    ticket.key_hash.as_str().into(),
-                    ticket.expires_at.into(),
-                ];
-                sql.exec(room_sql::ADD_TICKET, args).map_err(storage_error)?;
+                let storage = self.state.storage().sql();
+                tickets::add(
+                    &storage,
+                    &ticket.ticket_hash,
+                    &ticket.user_id,
+                    &ticket.key_hash,
+                    ticket.expires_at,
+                    now_millis(),
+                )?;
                 done(serde_json::Value::Null)
             }
             InboxCall::Redeem(redeem) => match self.redeem(&redeem.ticket_hash)? {
@@ -184,7 +178,7 @@ impl Inbox {
 
     fn schema(&self) -> std::result::Result<(), ApiError> {
         let sql = self.state.storage().sql();
-        for statement in SCHEMA {
+        for statement in tickets::SCHEMA.iter().chain(SCHEMA) {
             sql.exec(statement, None).map_err(storage_error)?;
         }
         Ok(())
@@ -192,23 +186,9 @@ impl Inbox {
 
     /// The ticket's user and key, if it is unused and unexpired; used up either way.
     fn redeem(&self, ticket_hash: &KeyHash) -> std::result::Result<Option<Redeemed>, ApiError> {
-        #[derive(Deserialize)]
-        struct Row {
-            user_id: String,
-            key_hash: String,
-            expires_at: i64,
-        }
         self.schema()?;
-        let sql = self.state.storage().sql();
-        let rows: Vec<Row> = sql
-            .exec(room_sql::TICKET, vec![ticket_hash.as_str().into()])
-            .and_then(|cursor| cursor.to_array())
-            .map_err(storage_error)?;
-        sql.exec(room_sql::USE_TICKET, vec![ticket_hash.as_str().into()]).map_err(storage_error)?;
-        let now = now_millis();
-        Ok(rows.into_iter().find(|row| row.expires_at > now).and_then(|row| {
-            Some(Redeemed { user_id: UserId::parse(&row.user_id).ok()?, key_hash: KeyHash::stored(&row.key_hash)? })
-        }))
+        let redeemed = tickets::redeem(&self.state.storage().sql(), ticket_hash, now_millis())?;
+        Ok(redeemed.map(|(user_id, key_hash)| Redeemed { user_id, key_hash }))
     }
 
     fn opened(&self) -> std::result::Result<Option<(UserId, i64)>, ApiError> {
@@ -251,7 +231,7 @@ impl Inbox {
             .exec(SET_OPENED, vec![connect.user_id.to_string().into(), since.into()])
             .map_err(storage_error)?;
         if let Some(expires_at) = connect.expires_at {
-            self.wake_at(expires_at).await;
+            platform::wake_by(&self.state, expires_at).await;
         }
         let db = Db::open(&self.env, &RequestLog::default())?;
         match inboxes::open(&db, &connect.user_id, since, HELLO_ROOMS).await {
@@ -330,14 +310,5 @@ impl Inbox {
             }
         }
         Ok(())
-    }
-
-    async fn wake_at(&self, at: i64) {
-        let storage = self.state.storage();
-        let due = storage.get_alarm().await.ok().flatten();
-        if due.is_none_or(|due| due > at) {
-            let millis = u64::try_from(at - now_millis()).unwrap_or(0);
-            let _ = storage.set_alarm(std::time::Duration::from_millis(millis)).await;
-        }
     }
 }

@@ -102,11 +102,7 @@ impl Room {
 
     /// Asks for an alarm at `at`, unless one comes sooner.
     pub async fn wake_by(&self, at: i64) {
-        let storage = self.state.storage();
-        let due = storage.get_alarm().await.ok().flatten();
-        if due.is_none_or(|due| due > at) {
-            let _ = storage.set_alarm(super::platform::in_millis((at - now_millis()).max(0))).await;
-        }
+        super::platform::wake_by(&self.state, at).await;
     }
 }
 

@@ -16,7 +16,7 @@ pub mod history;
 mod incoming;
 pub mod object;
 mod opening;
-mod platform;
+pub(crate) mod platform;
 pub mod protocol;
 pub mod room;
 pub mod sockets;

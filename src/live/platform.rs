@@ -1,6 +1,6 @@
 //! What the room's object needs of the platform that workers-rs does not give as such: a
 //! storage transaction, a second handle on the object's state for work that outlives a call,
-//! alarms by offset, and a turn of the event loop.
+//! alarms by offset or by time, and a turn of the event loop.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -63,6 +63,15 @@ pub fn another_handle(state: &State) -> State {
 /// An alarm `millis` from now: `set_alarm` takes a number as an offset, not a time.
 pub fn in_millis(millis: i64) -> Duration {
     Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
+/// Asks for the object's alarm at `at` (milliseconds since the epoch), unless one comes sooner.
+pub async fn wake_by(state: &State, at: i64) {
+    let storage = state.storage();
+    let due = storage.get_alarm().await.ok().flatten();
+    if due.is_none_or(|due| due > at) {
+        let _ = storage.set_alarm(in_millis(at - crate::clock::now_millis())).await;
+    }
 }
 
 /// Lets the object's other calls in before going on.

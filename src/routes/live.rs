@@ -23,7 +23,7 @@ use crate::store::{Caller, Db};
 /// as its hash.
 pub async fn ticket(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
-    let room = permitted(rooms::find_live(&db(&ctx)?, request.query()).await?.room, Action::View)?;
+    let room = permitted(rooms::find_for_ticket(&db(&ctx)?, request.query()).await?, Action::View)?;
     if room.situation.caller.banned.is_some() {
         return Err(Refusal::Banned.into());
     }

@@ -37,6 +37,7 @@ mod people;
 mod reads;
 pub mod sql;
 mod tally;
+pub mod tickets;
 
 pub use messages::{Cursor, MessageRow, Messages, Stored};
 pub use reads::ReadPosition;

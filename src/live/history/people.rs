@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{corrupt, sql, Author, Ceiling, History, Told, ENDED_KEY_MILLIS};
+use super::{sql, tickets, Author, Ceiling, History, Told, ENDED_KEY_MILLIS};
 use crate::auth::session::KeyHash;
 use crate::domain::limits::{Counter, WriteKind, WriteLimit};
 use crate::domain::{RoomId, UserId};
@@ -48,26 +48,12 @@ impl History {
         expires_at: i64,
         now: i64,
     ) -> Result<(), ApiError> {
-        self.run(sql::FORGET_EXPIRED_TICKETS, vec![now.into()])?;
-        let args =
-            vec![ticket_hash.as_str().into(), user_id.to_string().into(), key_hash.as_str().into(), expires_at.into()];
-        self.run(sql::ADD_TICKET, args)
+        tickets::add(&self.0, ticket_hash, user_id, key_hash, expires_at, now)
     }
 
     /// The ticket's user and key, if it is unused and unexpired; used up either way.
     pub fn redeem_ticket(&self, ticket_hash: &KeyHash, now: i64) -> Result<Option<(UserId, KeyHash)>, ApiError> {
-        #[derive(Deserialize)]
-        struct Ticket {
-            user_id: String,
-            key_hash: String,
-            expires_at: i64,
-        }
-        let ticket = self.rows::<Ticket>(sql::TICKET, vec![ticket_hash.as_str().into()])?;
-        self.run(sql::USE_TICKET, vec![ticket_hash.as_str().into()])?;
-        let Some(ticket) = ticket.into_iter().find(|ticket| ticket.expires_at > now) else { return Ok(None) };
-        let user_id = UserId::parse(&ticket.user_id).map_err(|_| corrupt("user_id", &ticket.user_id))?;
-        let key_hash = KeyHash::stored(&ticket.key_hash).ok_or_else(|| corrupt("key_hash", &ticket.key_hash))?;
-        Ok(Some((user_id, key_hash)))
+        tickets::redeem(&self.0, ticket_hash, now)
     }
 
     /// What the room was told of this key and user, and of itself, in one query.

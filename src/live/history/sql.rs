@@ -213,6 +213,13 @@ pub const NUMBERING: &[&str] = &[
       FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM messages) AS o WHERE o.seq = messages.seq",
 ];
 
+/// The tickets' table and indexes (`tickets::SCHEMA`).
+pub const TICKETS: &str = "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,
+        key_hash TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID";
+pub const TICKETS_BY_EXPIRY: &str = "CREATE INDEX IF NOT EXISTS tickets_by_expiry ON tickets (expires_at)";
+pub const TICKETS_BY_KEY: &str = "CREATE INDEX IF NOT EXISTS tickets_by_key ON tickets (key_hash)";
+pub const TICKETS_BY_USER: &str = "CREATE INDEX IF NOT EXISTS tickets_by_user ON tickets (user_id)";
+
 pub const SCHEMA: &[&str] = &[
     // `body` is the event (`frames::Event`) without its seq and its message, which
     // `message_seq` names, so that a replay shows a message as it is now.
@@ -230,12 +237,11 @@ pub const SCHEMA: &[&str] = &[
     "DROP TABLE IF EXISTS post_counts",
     "CREATE TABLE IF NOT EXISTS write_counts (user_id TEXT NOT NULL, kind TEXT NOT NULL,
         window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (user_id, kind)) WITHOUT ROWID",
-    // Tickets by their SHA-256, never the ticket.
-    "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_hash TEXT NOT NULL,
-        expires_at INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS tickets_by_expiry ON tickets (expires_at)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_key ON tickets (key_hash)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_user ON tickets (user_id)",
+    // Tickets by their SHA-256, never the ticket (`tickets::SCHEMA`, an inbox's too).
+    TICKETS,
+    TICKETS_BY_EXPIRY,
+    TICKETS_BY_KEY,
+    TICKETS_BY_USER,
     "CREATE TABLE IF NOT EXISTS applied (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
     // Users whose last membership event is `member_left`.
     "CREATE TABLE IF NOT EXISTS departed (user_id TEXT PRIMARY KEY) WITHOUT ROWID",

@@ -341,7 +341,19 @@ pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> 
     query.guarded_write(db, &[(sql::DELETE_ROOM, &[]), (sql::QUEUE_ROOM_DELETED, &[])]).await
 }
 
-/// The room as `find` reads it, for a socket or a ticket, when the caller's key expires, and
+/// The room as `find` reads it, for a ticket to its socket: the caller's key is recorded as
+/// live in the room (as `find_live` does), so that its session's end reaches the room.
+pub async fn find_for_ticket(db: &Db, query: RoomQuery<'_>) -> Result<Option<Room>, ApiError> {
+    let mut batch = query.batch(db)?;
+    let room = query.read_room(db, &mut batch)?;
+    if let Some(caller) = query.caller {
+        batch.write(db.prepare(sql::LIVE_KEY, &[text(caller.key.as_str()), text(&query.room_id.to_string())])?);
+    }
+    let results = batch.run().await?;
+    query.room(&results, &room)
+}
+
+/// The room as `find` reads it, for a socket, when the caller's key expires, and
 /// the room's events still queued for its object: the key is recorded as live in the room, so
 /// that its session's end reaches the room.
 pub async fn find_live(db: &Db, query: RoomQuery<'_>) -> Result<Live, ApiError> {
