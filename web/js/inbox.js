@@ -4,7 +4,7 @@
 // `hello` (the whole list), so nothing is missed. The key's end (4001) ends the session.
 
 import * as api from './api.js';
-import { backoff, CLOSE } from './live.js';
+import { backoff, CLOSE, openSocket } from './live.js';
 import * as session from './session.js';
 
 /** @typedef {import('./api.js').MyRoom} MyRoom */
@@ -92,10 +92,9 @@ function openInbox(onFrame) {
 
   async function open() {
     if (stopped || socket || !session.current()) return;
-    const url = new URL(`/user/${encodeURIComponent(session.current()?.user_id ?? '')}/live`, location.origin);
-    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let ticket;
     try {
-      url.searchParams.set('ticket', (await api.inboxTicket()).ticket);
+      ticket = (await api.inboxTicket()).ticket;
     } catch (/** @type {any} an ApiError */ error) {
       if (error.sessionEnded) return;
       failures += 1;
@@ -103,32 +102,31 @@ function openInbox(onFrame) {
       return;
     }
     if (stopped) return;
-    const current = new WebSocket(url);
-    socket = current;
-    current.addEventListener('open', () => current.send(JSON.stringify({ type: 'ping' })));
-    current.addEventListener('message', (event) => {
-      if (socket !== current) return;
-      let frame;
-      try {
-        frame = /** @type {InboxFrame} */ (JSON.parse(event.data));
-      } catch {
-        return;
-      }
-      if (frame.type === 'hello') failures = 0;
-      if (frame.type !== 'pong') onFrame(frame);
-    });
-    current.addEventListener('close', (event) => {
-      if (socket !== current) return;
-      socket = null;
-      if (stopped) return;
-      if (event.code === CLOSE.KEY_ENDED) {
-        stopped = true;
-        api.keyEnded();
-        return;
-      }
+    /** @type {WebSocket} */
+    let current;
+    try {
+      current = openSocket(`/user/${encodeURIComponent(session.current()?.user_id ?? '')}/live`, { ticket }, (/** @type {InboxFrame} */ frame) => {
+        if (socket !== current) return;
+        if (frame.type === 'hello') failures = 0;
+        if (frame.type !== 'pong') onFrame(frame);
+      }, (event) => {
+        if (socket !== current) return;
+        socket = null;
+        if (stopped) return;
+        if (event.code === CLOSE.KEY_ENDED) {
+          stopped = true;
+          api.keyEnded();
+          return;
+        }
+        failures += 1;
+        schedule();
+      });
+    } catch {
       failures += 1;
       schedule();
-    });
+      return;
+    }
+    socket = current;
   }
 
   open();

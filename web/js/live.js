@@ -75,6 +75,38 @@ const FINAL = new Set([CLOSE.KEY_ENDED, CLOSE.ROOM_DELETED]);
  */
 export const backoff = (attempt) => Math.min(BACKOFF_CAP_MS, BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
 
+/**
+ * Opens a socket of the service at `path` (`params` in its query; null ones left out): it sends
+ * `ping` as soon as it opens (answered `pong` by the platform, free: the runtime ends the
+ * connection of a socket that never sent a frame only seconds after the server closes it), and
+ * hands each frame, parsed, to `onFrame`, and its close to `onClose`. Throws as `new WebSocket`
+ * does.
+ * @template F
+ * @param {string} path
+ * @param {Record<string, string | null>} params
+ * @param {(frame: F) => void} onFrame
+ * @param {(event: CloseEvent) => void} onClose
+ * @returns {WebSocket}
+ */
+export function openSocket(path, params, onFrame, onClose) {
+  const url = new URL(path, location.origin);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  for (const [name, value] of Object.entries(params)) if (value != null) url.searchParams.set(name, value);
+  const socket = new WebSocket(url);
+  socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'ping' })));
+  socket.addEventListener('message', (event) => {
+    let frame;
+    try {
+      frame = /** @type {F} */ (JSON.parse(event.data));
+    } catch {
+      return;
+    }
+    onFrame(frame);
+  });
+  socket.addEventListener('close', onClose);
+  return socket;
+}
+
 /** A transaction id for `send`: random, so that a retry is told apart from a second message. */
 const txnId = () => crypto.randomUUID();
 
@@ -149,11 +181,11 @@ export function openLive(roomId, handlers) {
   }
 
   async function open() {
-    const url = new URL(`/room/${encodeURIComponent(roomId)}/live`, location.origin);
-    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    /** @type {string | null} */
+    let ticket = null;
     try {
       // Without a key (a reader of an open room) the socket needs no ticket.
-      if (session.current()) url.searchParams.set('ticket', (await api.liveTicket(roomId)).ticket);
+      if (session.current()) ticket = (await api.liveTicket(roomId)).ticket;
     } catch (/** @type {any} an ApiError */ error) {
       if (stopped || error.sessionEnded) return;
       if (error.status === 404) {
@@ -167,31 +199,21 @@ export function openLive(roomId, handlers) {
       return;
     }
     if (stopped) return;
-    if (seq != null) url.searchParams.set('after', String(seq));
-    let opened;
+    /** @type {WebSocket} */
+    let current;
     try {
-      opened = new WebSocket(url);
+      const params = { ticket, after: seq == null ? null : String(seq) };
+      current = openSocket(`/room/${encodeURIComponent(roomId)}/live`, params, (/** @type {Frame} */ frame) => {
+        if (socket === current) receive(current, frame);
+      }, closed);
     } catch {
       failed(true);
       return;
     }
-    const current = opened;
     socket = current;
     resumed = seq != null;
-    // A frame as soon as the socket opens (answered `pong` by the platform, free): the runtime
-    // ends the connection of a socket that never sent one only seconds after the server closes it.
-    current.addEventListener('open', () => current.send(JSON.stringify({ type: 'ping' })));
-    current.addEventListener('message', (event) => {
-      if (socket !== current) return;
-      let frame;
-      try {
-        frame = /** @type {Frame} */ (JSON.parse(event.data));
-      } catch {
-        return;
-      }
-      receive(current, frame);
-    });
-    current.addEventListener('close', (event) => {
+    /** @param {CloseEvent} event */
+    function closed(event) {
       if (socket !== current) return;
       socket = null;
       const wasReady = ready;
@@ -213,7 +235,7 @@ export function openLive(roomId, handlers) {
         // The ticket came, so the server is up: this socket was refused, or cut.
         failed(true);
       }
-    });
+    }
   }
 
   /**
