@@ -19,6 +19,7 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::HandshakeError;
 use tungstenite::{Message, WebSocket};
 
+pub mod inbox;
 pub mod resume;
 
 use super::{key, percentile, room, seed_keys, Outcome, Report, BASELINE, SMALL_ROOM};
