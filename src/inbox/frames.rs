@@ -8,6 +8,26 @@ use crate::live::frames::{LeaveReason, MessageView};
 /// A room's row of the person's rooms list, as `GET /user/{id}/rooms` shows it.
 pub type RoomRow = serde_json::Value;
 
+/// Why a room is no longer one of the person's: as its `member_left` says, or it was deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gone {
+    Left,
+    Removed,
+    Banned,
+    Deleted,
+}
+
+impl From<LeaveReason> for Gone {
+    fn from(reason: LeaveReason) -> Self {
+        match reason {
+            LeaveReason::Left => Gone::Left,
+            LeaveReason::Removed => Gone::Removed,
+            LeaveReason::Banned => Gone::Banned,
+        }
+    }
+}
+
 /// Every frame an inbox sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -48,10 +68,10 @@ pub enum InboxFrame {
     Joined {
         room_id: RoomId,
     },
-    /// They left a room, were removed or banned.
+    /// They left a room, were removed or banned, or the room was deleted.
     Left {
         room_id: RoomId,
-        reason: LeaveReason,
+        reason: Gone,
     },
     /// A frame the inbox does not take (it takes `ping` only).
     Error {
@@ -92,7 +112,7 @@ mod tests {
             InboxFrame::Invited { room_id, by: user_id },
             InboxFrame::DmRequest { room_id, from: user_id },
             InboxFrame::Joined { room_id },
-            InboxFrame::Left { room_id, reason: LeaveReason::Left },
+            InboxFrame::Left { room_id, reason: Gone::Deleted },
             InboxFrame::Error { error: String::new() },
             InboxFrame::Pong,
         ];

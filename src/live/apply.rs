@@ -81,7 +81,7 @@ pub fn apply(
             }
             Change::MemberLeft { user_id, reason } => {
                 if let Some(room_id) = room_id {
-                    effects.push(Effect::Tell(*user_id, InboxFrame::Left { room_id, reason: *reason }));
+                    effects.push(Effect::Tell(*user_id, InboxFrame::Left { room_id, reason: (*reason).into() }));
                 }
                 history.set_departed(user_id, true)?;
                 if *reason == LeaveReason::Banned {

@@ -9,6 +9,9 @@ use crate::clock::now_millis;
 use crate::domain::{Action, RoomId, RoomName, UserId};
 use crate::error::ApiError;
 use crate::http::{json, no_content, read_input};
+use crate::inbox::fanout;
+use crate::inbox::frames::{Gone, InboxFrame};
+use crate::inbox::protocol::Delivery;
 use crate::store::rooms::{self, permitted};
 
 /// `POST /room/ {key, name?, open?}` → 200 `{room_id}`; the caller owns it, and is its
@@ -66,11 +69,18 @@ pub async fn update(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 }
 
 /// `DELETE /room/{room_id} {key}` → 204: the owner deletes the room with its memberships,
-/// bans and messages; its sockets are closed.
+/// bans and messages; its sockets are closed, and its members' open inboxes are told (`left`,
+/// `deleted`) after the answer.
 pub async fn delete(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let db = db(&ctx)?;
-    let written = rooms::delete(&db, request.query()).await?;
+    let (written, listening) = rooms::delete(&db, request.query()).await?;
     conclude(&ctx, written, Action::Delete).await?;
+    let frame = InboxFrame::Left { room_id: request.room_id, reason: Gone::Deleted };
+    let deliveries = listening.into_iter().map(|user_id| Delivery { user_id, frames: vec![frame.clone()] }).collect();
+    let (env, width) = (ctx.env.clone(), ctx.data.config.inbox_fanout);
+    ctx.data.context.wait_until(async move {
+        fanout::deliver_all(&env, deliveries, width).await;
+    });
     no_content()
 }

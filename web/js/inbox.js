@@ -18,7 +18,7 @@ import * as session from './session.js';
  *   | { type: 'invited', room_id: string, by: string }
  *   | { type: 'dm_request', room_id: string, from: string }
  *   | { type: 'joined', room_id: string }
- *   | { type: 'left', room_id: string, reason: 'left' | 'removed' | 'banned' }
+ *   | { type: 'left', room_id: string, reason: 'left' | 'removed' | 'banned' | 'deleted' }
  *   | { type: 'error', error: string }
  *   | { type: 'pong' }} InboxFrame
  */

@@ -336,9 +336,16 @@ pub async fn update(
 }
 
 /// Deletes the room with its memberships and bans (the owner's call); the event it queues
-/// has the room's object wipe its messages.
-pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<Written, ApiError> {
-    query.guarded_write(db, &[(sql::DELETE_ROOM, &[]), (sql::QUEUE_ROOM_DELETED, &[])]).await
+/// has the room's object wipe its messages. Also who among its members had an inbox open, as
+/// the deletion found them: they are to be told.
+pub async fn delete(db: &Db, query: RoomQuery<'_>) -> Result<(Written, Vec<UserId>), ApiError> {
+    #[derive(Deserialize)]
+    struct Listening {
+        user_id: UserId,
+    }
+    let writes: [(&str, &[JsValue]); 2] = [(sql::DELETE_ROOM, &[]), (sql::QUEUE_ROOM_DELETED, &[])];
+    let (written, listening) = query.guarded_write_reading::<Listening>(db, Some(sql::ROOM_LISTENERS), &writes).await?;
+    Ok((written, listening.into_iter().map(|row| row.user_id).collect()))
 }
 
 /// The room as `find` reads it, for a ticket to its socket: the caller's key is recorded as

@@ -1,6 +1,7 @@
 //! A room as one request sees it (`Room`), read with the caller's and the target's standing in
 //! the same batch as a guarded write (`RoomQuery`), and what that write did (`Written`).
 
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -196,14 +197,35 @@ impl<'a> RoomQuery<'a> {
 
     /// Reads the room, then runs the guarded statements `writes`, in one transaction.
     pub(super) async fn guarded_write(&self, db: &Db, writes: &[(&str, &[JsValue])]) -> Result<Written, ApiError> {
+        Ok(self.guarded_write_reading::<IgnoredAny>(db, None, writes).await?.0)
+    }
+
+    /// As `guarded_write`, with the rows of the statement `before` (if any), run before the
+    /// writes in the same transaction.
+    pub(super) async fn guarded_write_reading<T: DeserializeOwned>(
+        &self,
+        db: &Db,
+        before: Option<&str>,
+        writes: &[(&str, &[JsValue])],
+    ) -> Result<(Written, Vec<T>), ApiError> {
         let mut batch = self.batch(db)?;
         let room = self.read_room(db, &mut batch)?;
+        let read = match before {
+            Some(sql) => Some(batch.read::<T>(self.statement(db, sql, &[])?)),
+            None => None,
+        };
         for (sql, extra) in writes {
             batch.write(self.statement(db, sql, extra)?);
         }
         let events = outbox::read_room(db, &mut batch, &self.room_id.to_string())?;
         let results = batch.run().await?;
-        Ok(Written { room: self.room(&results, &room)?, limited: Limited::NOT, events: results.rows(&events)? })
+        let rows = match read {
+            Some(read) => results.rows(&read)?,
+            None => Vec::new(),
+        };
+        let written =
+            Written { room: self.room(&results, &room)?, limited: Limited::NOT, events: results.rows(&events)? };
+        Ok((written, rows))
     }
 
     /// Reads the room and the caller's counter, then runs the guarded statement `sql`, the

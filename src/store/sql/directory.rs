@@ -103,6 +103,9 @@ pub const LISTENERS: &str = concat!(
   FROM members AS m CROSS JOIN inboxes AS i ON i.user_id = m.user_id JOIN rooms AS r ON r.room_id = m.room_id
   WHERE m.room_id = ?1 AND m.present = 1"
 );
+/// The room's (`?1`) present members with an inbox open (whom its deletion is told).
+pub const ROOM_LISTENERS: &str = "SELECT m.user_id FROM members AS m CROSS JOIN inboxes AS i ON i.user_id = m.user_id
+  WHERE m.room_id = ?1 AND m.present = 1";
 /// Who, with an inbox open, the messages posted since the last flush (`?2`, the flush's
 /// `MentionTally` list) mention, but for messages by someone they blocked.
 pub const MENTION_LISTENERS: &str = "SELECT x.user_id, x.seq FROM mentions AS x

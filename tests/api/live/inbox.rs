@@ -182,6 +182,22 @@ fn membership_changes_reach_the_persons_inbox() {
 }
 
 #[test]
+fn a_rooms_deletion_reaches_its_members_open_inboxes() {
+    let room = Staffed::new(true);
+    let mut member = Inbox::open(app(), &room.member);
+    let mut admin = Inbox::open(app(), &room.admin);
+    let listed =
+        |hello: &Value| hello["rooms"].as_array().unwrap().iter().any(|row| row["room_id"] == room.id.as_str());
+    assert!(listed(&member.hello));
+    app().delete_room(&room.id, &room.owner).assert_status(204);
+    for inbox in [&mut member, &mut admin] {
+        assert_eq!(inbox.until("left", |frame| frame["room_id"] == room.id.as_str())["reason"], "deleted");
+    }
+    // A fresh hello no longer lists it.
+    assert!(!listed(&Inbox::open(app(), &room.member).hello));
+}
+
+#[test]
 fn an_ended_key_closes_its_inbox_socket_and_only_its() {
     let ann = app().sign_up("ann");
     let other_key = app().log_in(&ann.id, crate::helpers::PASSWORD).str("key");
