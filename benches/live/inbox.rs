@@ -375,7 +375,9 @@ fn measure(
         pushes,
         most,
         fewest,
-        allowed: (posting.as_secs_f64().floor() as usize) + 1,
+        // Pushes a second apart over the posting and the flush after it (which tells the last
+        // second's posts): the first, and one per whole second of that span.
+        allowed: ((posting.as_secs_f64() + 1.0).floor() as usize) + 1,
         shortest_gap,
         posting,
         delivering: last_read.saturating_duration_since(first_sent),

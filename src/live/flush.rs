@@ -1,5 +1,5 @@
 //! The room tells D1 what its members' unread counts need (`store::rooms::Tally`): at most once
-//! every `COUNTS_FLUSH_MILLIS` (an alarm), in one batch, however many messages were posted or
+//! every `COUNTS_FLUSH_MILLIS` (an alarm; at once after a quiet spell), in one batch, however many messages were posted or
 //! positions moved meanwhile; posting writes nothing to D1. What D1 is still to be told is
 //! kept in the room's storage, so an object evicted before its alarm tells it when it wakes.
 //! The same flush reads which members have an inbox open, and hands each what they are to hear
@@ -25,7 +25,10 @@ const FLUSH_RETRY_MILLIS: i64 = 5_000;
 
 impl Room {
     /// Whatever the call just done changed of the members' counts reaches D1: now, if the
-    /// settings say 0, else by the alarm.
+    /// settings say 0, else by the alarm — at once in a room quiet for `COUNTS_FLUSH_MILLIS`
+    /// (the inboxes hear of a first message in a fraction of a second), and otherwise that long
+    /// after the last flush started, which coalesces whatever comes meanwhile (flushes, and so
+    /// the inboxes' pushes, are never closer together than that).
     pub async fn counts_changed(&self) {
         let Ok(Some(history)) = self.stored() else { return };
         if !history.take_changed() {
@@ -35,7 +38,8 @@ impl Room {
         if delay == 0 {
             return self.flush().await;
         }
-        let due = now_millis() + i64::from(delay);
+        let now = now_millis();
+        let due = self.flushed_at.get().map_or(now, |at| at + i64::from(delay)).max(now);
         let scheduled = match history.flush_due() {
             Ok(Some(_)) => Ok(()),
             Ok(None) => history.set_flush_due(Some(due)),
@@ -78,6 +82,7 @@ impl Room {
     async fn flush_once(&self) -> Result<bool, ApiError> {
         let Some(history) = self.stored()? else { return Ok(false) };
         history.set_flush_due(None)?;
+        self.flushed_at.set(Some(now_millis()));
         // Every call of the worker says the room's id: an object that never had one has no
         // member D1 could count for.
         let Some(room_id) = history.room_id()? else { return Ok(false) };

@@ -53,6 +53,9 @@ pub struct Room {
     /// The latest message the members' inboxes last heard of (in memory: after an eviction,
     /// the next flush tells them again, which is harmless).
     pub(super) pushed_seq: Cell<i64>,
+    /// When the last flush started (in memory: after an eviction, long quiet, the next flush
+    /// may come at once).
+    pub(super) flushed_at: Cell<Option<i64>>,
 }
 
 impl Room {
@@ -69,6 +72,7 @@ impl Room {
             flushing: Cell::new(false),
             flush_again: Cell::new(false),
             pushed_seq: Cell::new(-1),
+            flushed_at: Cell::new(None),
         }
     }
 
