@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test, installing whatever is missing first:
 #   lints and formatting, the OpenAPI document validated and the web client type-checked
-#   against it, unit tests (native), the wasm build, a deploy dry run, the integration tests
+#   against it, unit tests (native), the wasm build, the deploy script (a fake account, a dry
+#   run), the integration tests
 #   against a real `wrangler dev`, the benchmark's smoke check, fuzzing from the OpenAPI
 #   document, the load test, and the web client's browser tests.
 set -eu
@@ -34,12 +35,8 @@ cargo test --quiet --lib --test query_plans --test room_rules --test throttle_sq
 step "build the worker (wasm32)"
 sh scripts/build.sh
 
-step "wrangler deploy --dry-run"
-dry_run=$(CHATROOMS_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/dry-run 2>&1) || {
-    echo "$dry_run" >&2
-    exit 1
-}
-echo "$dry_run" | grep -E "Total Upload" >&2
+step "deploying: scripts/deploy.sh against a fake account, and its dry run (wrangler deploy --dry-run)"
+CHATROOMS_SKIP_BUILD=1 sh tests/deploy.sh
 
 # Four at a time on two cores: most of a test's time is waiting (on wrangler dev, on a socket's
 # frames, on a key's TTL), not computing.
