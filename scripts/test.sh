@@ -1,10 +1,9 @@
 #!/bin/sh
 # Runs every test, installing whatever is missing first:
 #   lints and formatting, the OpenAPI document validated and the web client type-checked
-#   against it, unit tests (native), the wasm build, the deploy script (a fake account, a dry
-#   run), the integration tests
-#   against a real `wrangler dev`, the benchmark's smoke check, fuzzing from the OpenAPI
-#   document, the load test, and the web client's browser tests.
+#   against it, unit tests (native), the wasm build, the deploy script (against a fake account,
+#   and its dry run), the integration tests against a real `wrangler dev`, the benchmark's smoke
+#   check, fuzzing from the OpenAPI document, the load test, and the web client's browser tests.
 set -eu
 . "$(dirname -- "$0")/env.sh"
 cd "$ROOT"
