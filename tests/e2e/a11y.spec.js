@@ -2,18 +2,9 @@
 // phone to a desktop, and a screenshot at 1280 and 390 px (test-results/screenshots/). And the
 // app is usable with the keyboard alone, with focus always visible.
 const path = require('node:path');
-const AxeBuilder = require('@axe-core/playwright').default;
-const { test, expect, logIn, openRoom, history, signUpInPage, unique } = require('./fixtures.js');
+const { test, expect, logIn, openRoom, history, signUpInPage, unique, seriousViolations } = require('./fixtures.js');
 
 const SCREENSHOTS = path.join(__dirname, '../../test-results/screenshots');
-
-/** axe on the page as it is: the serious and critical violations, described. */
-async function seriousViolations(page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations
-    .filter((violation) => ['serious', 'critical'].includes(violation.impact))
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
 
 /** The checks every view gets, and its screenshot at the widths the README shows. */
 async function check(page, view, width) {

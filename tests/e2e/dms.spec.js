@@ -1,11 +1,7 @@
 // Direct messages, with consent: started from a member list or by handle, they wait in the other
 // person's "Message requests" with their first message until accepted (then both talk, live)
 // or declined (then the starter is told why their messages are refused).
-const AxeBuilder = require('@axe-core/playwright').default;
-const { test, expect, logIn, history, postInPage, memberRow, openRoom, unique } = require('./fixtures.js');
-
-const serious = async (page) => (await new AxeBuilder({ page }).analyze()).violations
-  .filter((violation) => ['serious', 'critical'].includes(violation.impact)).map((violation) => violation.id);
+const { test, expect, logIn, history, postInPage, memberRow, openRoom, unique, seriousViolations } = require('./fixtures.js');
 
 const requests = (page) => page.getByRole('list', { name: 'Message requests' });
 
@@ -26,7 +22,7 @@ test('message someone from a member list; they accept the request and both talk 
   await expect(page.getByRole('list', { name: 'Admins' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /^(Kick|Ban|Make admin|Message)/ })).toHaveCount(0);
   await postInPage(page, 'hi bo, ana here');
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
 
   const other = await person();
   await logIn(other, bo);
@@ -34,7 +30,7 @@ test('message someone from a member list; they accept the request and both talk 
   await expect(request).toContainText(`${ana.label} wants to message you`);
   // The first message reaches the request once the room has told it (right after the post).
   await expect(request).toContainText('hi bo, ana here');
-  expect(await serious(other)).toEqual([]);
+  expect(await seriousViolations(other)).toEqual([]);
   await request.getByRole('button', { name: `Accept the message from ${ana.label}` }).click();
   await expect(other.getByRole('heading', { level: 1 })).toHaveText(`Direct message with ${ana.label}`);
   await expect(history(other).getByText('hi bo, ana here')).toBeVisible();

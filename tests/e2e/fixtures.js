@@ -4,6 +4,7 @@
 // app, or a Content-Security-Policy violation.
 
 const base = require('@playwright/test');
+const AxeBuilder = require('@axe-core/playwright').default;
 const { expect } = base;
 
 const PASSWORD = 'correct horse battery';
@@ -148,6 +149,14 @@ async function postInPage(page, text) {
   await expect(taken).toHaveCount(before + 1);
 }
 
+/** axe on the page as it is: its serious and critical violations, each described. */
+async function seriousViolations(page) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((violation) => ['serious', 'critical'].includes(violation.impact))
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
 /**
  * A member's row in the room's members list: the row whose person starts with `name` (a name, or
  * a label "ana @ana.x1y2z3"), so that "bo" is not found inside someone else's handle.
@@ -158,4 +167,5 @@ const memberRow = (page, name) =>
 
 module.exports = {
   test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, postInPage, memberRow,
+  seriousViolations,
 };

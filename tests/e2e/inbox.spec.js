@@ -1,10 +1,6 @@
 // "My rooms" keeps up without polling: one inbox socket (GET /user/{id}/live) tells the list
 // of a message in a room the person is not looking at, and of a mention; reading clears it.
-const AxeBuilder = require('@axe-core/playwright').default;
-const { test, expect, logIn, unique, openRoom, history } = require('./fixtures.js');
-
-const serious = async (page) => (await new AxeBuilder({ page }).analyze()).violations
-  .filter((violation) => ['serious', 'critical'].includes(violation.impact)).map((violation) => violation.id);
+const { test, expect, logIn, unique, openRoom, history, seriousViolations } = require('./fixtures.js');
 
 const roomItem = (page, roomId) => page.locator(`li.room-item[data-room="${roomId}"]`);
 
@@ -36,7 +32,7 @@ test('a message elsewhere shows on My rooms over the inbox socket, without polli
   await expect(roomItem(page, busy).locator('.badge.mention')).toHaveText('1 mention');
   // The badges came over the socket: the page did not read its list again.
   expect(listed()).toBe(before);
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
 
   // Read elsewhere (another tab, here the API): the badges clear.
   const { messages } = await api.call('GET', `/room/${busy}/messages`, { key: ana.key });
@@ -62,13 +58,13 @@ test('a mention is highlighted in its room and listed under Mentions', async ({ 
     return mentions.getByText('ana, a look?').count();
   }).toBe(1);
   await expect(mentions.getByText('not about ana')).toHaveCount(0);
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
   await mentions.getByRole('link', { name: 'Open the room' }).click();
   const mentioned = page.locator('.msg.mentions-me');
   await expect(mentioned).toHaveCount(1);
   await expect(mentioned).toContainText('ana, a look?');
   await expect(mentioned.locator('.badge.mention')).toHaveText('mentions you');
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
 });
 
 test('typing @ and a handle offers the room\'s members; the one picked is mentioned', async ({ person, api }) => {
@@ -85,7 +81,7 @@ test('typing @ and a handle offers the room\'s members; the one picked is mentio
   const offered = page.getByRole('listbox', { name: 'People to mention' }).getByRole('option');
   await expect(offered).toHaveCount(1);
   await expect(offered).toContainText(`@${bo.handle}`);
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
   await box.press('Enter');
   await expect(box).toHaveValue(`hi @${bo.handle} `);
   await expect(offered).toHaveCount(0);

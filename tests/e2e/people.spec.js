@@ -1,10 +1,6 @@
 // People: blocking someone from a room's member list hides their messages behind a Show
 // button; the account page lists whom one blocked, and unblocks.
-const AxeBuilder = require('@axe-core/playwright').default;
-const { test, expect, logIn, openRoom, history, memberRow, unique } = require('./fixtures.js');
-
-const serious = async (page) => (await new AxeBuilder({ page }).analyze()).violations
-  .filter((violation) => ['serious', 'critical'].includes(violation.impact)).map((violation) => violation.id);
+const { test, expect, logIn, openRoom, history, memberRow, unique, seriousViolations } = require('./fixtures.js');
 
 test('block someone from the member list: their messages hide behind Show; unblock from the account page', async ({ person, api }) => {
   const ana = await api.signUp('ana');
@@ -27,7 +23,7 @@ test('block someone from the member list: their messages hide behind Show; unblo
   const hidden = history(page).locator('.msg.hidden-message');
   await expect(hidden).toHaveText(/A message from someone you blocked/);
   await expect(history(page).getByText('ana speaks')).toBeVisible();
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
   // Shown on demand, that one message only.
   await hidden.getByRole('button', { name: 'Show' }).click();
   await expect(history(page).getByText('something rude')).toBeVisible();
@@ -42,7 +38,7 @@ test('block someone from the member list: their messages hide behind Show; unblo
   await page.getByRole('link', { name: 'Account' }).click();
   const list = page.getByRole('list', { name: 'Blocked people' });
   await expect(list.getByRole('listitem')).toHaveText([new RegExp(`^${bo.label.replace('.', '\\.')}`)]);
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
   await list.getByRole('button', { name: `Unblock ${bo.label}` }).click();
   await expect(page.getByText(`${bo.label} is unblocked.`)).toBeVisible();
   await expect(page.getByText('You have blocked nobody.')).toBeVisible();

@@ -1,11 +1,7 @@
 // The layout people know from chat apps: a sidebar of one's rooms beside the open one, sorted by
 // activity, with badges that one inbox socket keeps up to date (no polling); the read position
 // moves only over what was on screen; on a phone, the list and the room are two screens.
-const AxeBuilder = require('@axe-core/playwright').default;
-const { test, expect, logIn, unique, openRoom, history } = require('./fixtures.js');
-
-const serious = async (page) => (await new AxeBuilder({ page }).analyze()).violations
-  .filter((violation) => ['serious', 'critical'].includes(violation.impact)).map((violation) => violation.id);
+const { test, expect, logIn, unique, openRoom, history, seriousViolations } = require('./fixtures.js');
 
 const sidebar = (page) => page.getByRole('navigation', { name: 'Your rooms' });
 const row = (page, roomId) => sidebar(page).locator(`li.side-room[data-room="${roomId}"]`);
@@ -55,7 +51,7 @@ test('a message in a room one is not looking at shows in the sidebar without pol
   // sockets but the inbox's and the open room's.
   expect(listed()).toBe(before);
   expect(new Set(sockets)).toEqual(new Set([`/user/${ana.id}/live`, `/room/${here}/live`]));
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
 
   // Opening it: the room shows both messages, and reads them.
   await row(page, there).getByRole('link').click();
@@ -136,7 +132,7 @@ test('on a phone, the rooms list and the room are two screens', async ({ person,
   // The box to write in sits at the bottom of the screen.
   const box = await page.getByRole('textbox', { name: 'Message' }).boundingBox();
   expect(844 - (box.y + box.height)).toBeLessThan(120);
-  expect(await serious(page)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
   await page.getByRole('link', { name: 'All rooms' }).click();
   await expect(page.getByRole('heading', { name: 'My rooms', level: 1 })).toBeVisible();
 });

@@ -7,8 +7,9 @@ import { emit, h } from '../dom.js';
 
 /** @typedef {import('../api.js').Profile} Profile */
 
-// The handle being typed just before the caret, after its at sign (letters, digits, . _ -).
-const TYPED_HANDLE = /(?:^|\s)@([a-z0-9._-]{1,30})$/i;
+// The handle being typed just before the caret, after its at sign (letters, digits, . _ -): from
+// two characters, the shortest start the people search takes.
+const TYPED_HANDLE = /(?:^|\s)@([a-z0-9._-]{2,30})$/i;
 
 /**
  * The writing box. `submit(words, mentions)` posts them and says whether they went; if not,
@@ -85,7 +86,11 @@ export function composer({ submit, typing, roomId }) {
       active = offered.length > 0 ? 0 : -1;
       drawOptions();
     } catch {
-      close();
+      // A handle too short to search (400), or a passing failure: the members are read again at
+      // the next key. Only the latest key's answer may close the list: an older one failing late
+      // must not take away what a newer one offered.
+      members = null;
+      if (ask === asked) close();
     }
   };
   // The people the words mention: those picked whose handle, after its at sign, is still there.
