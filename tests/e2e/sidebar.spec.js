@@ -82,6 +82,17 @@ test('reading in one tab clears the badge in another', async ({ person, api }) =
   await expect(row(first, there).locator('.badge')).toHaveCount(0);
 });
 
+test('a room its owner deletes leaves the sidebar of a member looking elsewhere', async ({ person, api }) => {
+  const { ana, bo, here, there } = await twoRooms(api);
+  const page = await person();
+  await logIn(page, bo);
+  await openRoom(page, here);
+  await expect(row(page, there)).toBeVisible();
+  await api.call('DELETE', `/room/${there}`, { key: ana.key });
+  await expect(row(page, there)).toHaveCount(0);
+  await expect(row(page, here)).toBeVisible();
+});
+
 test('the read position moves over what was on screen, not what was only loaded', async ({ person, api }) => {
   const ana = await api.signUp('ana');
   const bo = await api.signUp('bo');
