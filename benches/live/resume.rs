@@ -92,10 +92,11 @@ pub fn section(report: &mut Report) -> Outcome {
     report.info("workerd's resident memory during the resume", "(reported)", memory);
     report.note(format!(
         "The room holds {EVENTS} messages posted over HTTP. {POSTS} posts are timed one after the other with no \
-         resume under way, then posts one after the other for as long as one socket resumes from seq {POSTS} (at \
-         least 10): the replay goes 500 events a page, the room serving its other calls between pages, so a post \
+         resume under way, then posts one after the other for as long as one socket resumes from {} events \
+         before the latest (at least 10 posts): the replay goes 500 events a page, the room serving its other calls between pages, so a post \
          waits for a page at most. Memory is workerd's resident set (the whole runtime, not the object alone), \
-         sampled every 20 ms."
+         sampled every 20 ms.",
+        EVENTS - POSTS
     ));
     Ok(())
 }
