@@ -181,6 +181,9 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
         db.execute_batch(statement).unwrap();
     }
     assert_eq!(number(&db, sql::HAS_ORDINALS), 1, "numbered once: the next open does nothing");
+    assert_eq!(number(&db, sql::HAS_REPLIES), 0);
+    db.execute_batch(sql::ADD_REPLY_TO).unwrap();
+    assert_eq!(number(&db, sql::HAS_REPLIES), 1, "given replies once: the next open does nothing");
     let ordinals: Vec<(i64, i64)> = db
         .prepare("SELECT seq, ordinal FROM messages ORDER BY seq")
         .unwrap()
@@ -189,7 +192,7 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(ordinals, [(2, 1), (5, 2), (9, 3)]);
-    db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0, None::<String>]).unwrap();
+    db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0, None::<String>, None::<i64>]).unwrap();
     assert_eq!(number(&db, "SELECT ordinal FROM messages WHERE seq = 12"), 4, "the next message follows on");
     let ordinal_at = |seq: i64| -> i64 {
         db.query_row(
@@ -206,7 +209,7 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
 fn a_members_mentions_are_those_after_their_position_not_deleted_not_theirs_nor_blocked() {
     let db = room();
     let post = |seq: i64, author: &str, mentioned: &[&str]| {
-        db.execute(sql::INSERT_MESSAGE, params![seq, format!("m{seq}"), author, "hi", 0, "{}"]).unwrap();
+        db.execute(sql::INSERT_MESSAGE, params![seq, format!("m{seq}"), author, "hi", 0, "{}", None::<i64>]).unwrap();
         for user in mentioned {
             db.execute(sql::ADD_MENTION, params![user, seq]).unwrap();
         }
@@ -226,4 +229,30 @@ fn a_members_mentions_are_those_after_their_position_not_deleted_not_theirs_nor_
     assert_eq!(mentioned("ann", 0, r#"["dee"]"#), 2, "what those she blocked wrote does not count");
     assert_eq!(mentioned("cy", 0, "[]"), 2, "4 (the room) and 6; 3 is his own, 2 is deleted");
     assert_eq!(mentioned("eve", 0, "[]"), 2, "the room's: 3 and 4");
+}
+
+#[test]
+fn a_reply_shows_the_message_it_replies_to_as_it_is_now() {
+    let db = room();
+    let long: String = "東京で会いましょう。".repeat(20);
+    db.execute(sql::INSERT_MESSAGE, params![1, "parent", "ann", long, 0, None::<String>, None::<i64>]).unwrap();
+    db.execute(sql::INSERT_MESSAGE, params![2, "reply", "bob", "yes", 0, None::<String>, 1]).unwrap();
+    let parent_of = |query: &str, arg: i64| -> (Option<String>, Option<String>, Option<String>) {
+        db.query_row(&format!("SELECT parent_id, parent_user_id, parent_preview FROM ({query})"), [arg], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .unwrap()
+    };
+    let (id, user, preview) = parent_of(sql::MESSAGE_AT, 2);
+    assert_eq!((id.as_deref(), user.as_deref()), (Some("parent"), Some("ann")));
+    let preview = preview.unwrap();
+    assert_eq!(preview.chars().count(), 140, "140 characters, not bytes");
+    assert_eq!(preview, long.chars().take(140).collect::<String>());
+    // The parent as it is now: edited, then deleted.
+    db.execute(sql::EDIT_MESSAGE, params!["new text", 5, 1]).unwrap();
+    assert_eq!(parent_of(sql::MESSAGE_AT, 2).2.as_deref(), Some("new text"));
+    db.execute(sql::DELETE_MESSAGE, params![1]).unwrap();
+    assert_eq!(parent_of(sql::MESSAGE_AT, 2), (Some("parent".to_string()), None, None));
+    // A message that replies to none has no parent.
+    assert_eq!(parent_of(sql::MESSAGE_AT, 1), (None, None, None));
 }

@@ -25,6 +25,9 @@ pub enum MessageView {
         mentions: Vec<UserId>,
         #[serde(default)]
         mention_room: bool,
+        /// The message it replies to, as that one is now; null for none.
+        #[serde(default)]
+        reply_to: Option<ReplyTo>,
     },
     Deleted {
         message_id: MessageId,
@@ -33,6 +36,26 @@ pub enum MessageView {
         deleted: bool,
     },
 }
+
+/// What a reply shows of the message it replies to, as that message is now: who wrote it and its
+/// first 140 characters (`PREVIEW_CHARS`), or that it was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReplyTo {
+    Written {
+        message_id: MessageId,
+        user_id: UserId,
+        preview: String,
+    },
+    Deleted {
+        message_id: MessageId,
+        /// Always true.
+        deleted: bool,
+    },
+}
+
+/// How much of the message replied to a reply shows, in characters.
+pub const PREVIEW_CHARS: usize = 140;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::events::{Change, Event, LeaveReason, MessageView};
-use crate::domain::{Mentions, MessageText, RoomView, UserId};
+pub use super::events::{Change, Event, LeaveReason, MessageView, ReplyTo, PREVIEW_CHARS};
+use crate::domain::{Mentions, MessageId, MessageText, RoomView, UserId};
 
 /// The largest frame a client may send; a longer one closes its socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -61,15 +61,21 @@ pub mod close {
     }
 }
 
+/// A `send` frame's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub text: MessageText,
+    pub txn_id: String,
+    /// Whom it mentions (`mentions`, `mention_room`); the room checks them.
+    pub mentions: Mentions,
+    /// The message it replies to; the room checks it.
+    pub reply_to: Option<MessageId>,
+}
+
 /// A frame from a client, once it passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientFrame {
-    Send {
-        text: MessageText,
-        txn_id: String,
-        /// Whom it mentions (`mentions`, `mention_room`); the room checks them.
-        mentions: Mentions,
-    },
+    Send(Outgoing),
     Typing,
     /// The person has read up to `seq`.
     Read {
@@ -134,7 +140,14 @@ impl ClientFrame {
                     Some(_) => return Err(invalid("mention_room must be true or false".into())),
                 };
                 let mentions = Mentions::parse(users, room).map_err(|error| invalid(error.0))?;
-                Ok(Self::Send { text, txn_id: txn_id.to_owned(), mentions })
+                let reply_to = match frame.get("reply_to") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(id)) => {
+                        Some(MessageId::parse(id).map_err(|_| invalid("reply_to must be a UUID".into()))?)
+                    }
+                    Some(_) => return Err(invalid("reply_to must be a UUID".into())),
+                };
+                Ok(Self::Send(Outgoing { text, txn_id: txn_id.to_owned(), mentions, reply_to }))
             }
             Some("typing") => Ok(Self::Typing),
             Some("read") => match frame.get("seq").and_then(Value::as_i64) {
@@ -150,7 +163,7 @@ impl ClientFrame {
     /// The frame's type, as the client wrote it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Send { .. } => "send",
+            Self::Send(_) => "send",
             Self::Typing => "typing",
             Self::Read { .. } => "read",
             Self::Ping => "ping",
@@ -255,7 +268,10 @@ pub(crate) mod tests {
     fn a_send_with_text_and_txn_id_is_read() {
         let frame = ClientFrame::parse(r#"{"type":"send","text":"hi","txn_id":"t1"}"#).unwrap();
         let text = MessageText::parse("hi").unwrap();
-        assert_eq!(frame, ClientFrame::Send { text, txn_id: "t1".into(), mentions: Mentions::NONE });
+        assert_eq!(
+            frame,
+            ClientFrame::Send(Outgoing { text, txn_id: "t1".into(), mentions: Mentions::NONE, reply_to: None })
+        );
         assert_eq!(ClientFrame::parse(r#"{"type":"typing"}"#).unwrap(), ClientFrame::Typing);
     }
 
@@ -263,7 +279,7 @@ pub(crate) mod tests {
     fn a_sends_mentions_are_ids_and_a_flag_refused_with_its_txn_id() {
         let ann = "67e55044-10b1-426f-9247-bb680e5fe0c8";
         let frame = format!(r#"{{"type":"send","text":"hi","txn_id":"t1","mentions":["{ann}"],"mention_room":true}}"#);
-        let Ok(ClientFrame::Send { mentions, .. }) = ClientFrame::parse(&frame) else { panic!("not a send") };
+        let Ok(ClientFrame::Send(Outgoing { mentions, .. })) = ClientFrame::parse(&frame) else { panic!("not a send") };
         assert_eq!(mentions, Mentions::parse([ann], true).unwrap());
         for (fields, error) in [
             (r#""mentions":"ann""#, "mentions must be an array of user ids"),

@@ -3,7 +3,7 @@
 
 use worker::{WebSocket, WebSocketIncomingMessage};
 
-use super::frames::{self, close, ClientFrame, FrameError, MessageView, ServerFrame};
+use super::frames::{self, close, ClientFrame, FrameError, MessageView, Outgoing, ServerFrame};
 use super::history::History;
 use super::protocol::{Answer, Post, Read};
 use super::room::{message_seq, Room};
@@ -11,7 +11,7 @@ use super::sockets::{self, is_open, send, Socket};
 use super::standing::Standing;
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
-use crate::domain::{MentionRefusal, Mentions, MessageId, MessageText, RoomId, UserId};
+use crate::domain::{MentionRefusal, Mentions, MessageId, RoomId, UserId};
 use crate::error::ApiError;
 use crate::log::RequestLog;
 use crate::store::{rooms, Db};
@@ -56,9 +56,7 @@ impl Room {
         }
         let outcome = match ClientFrame::parse(&text) {
             Err(error) => Err(error),
-            Ok(ClientFrame::Send { text, txn_id, mentions }) => {
-                self.send_frame(ws, &socket, standing, &text, &txn_id, mentions).await
-            }
+            Ok(ClientFrame::Send(outgoing)) => self.send_frame(ws, &socket, standing, outgoing).await,
             Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
             Ok(ClientFrame::Read { seq }) => self.read_frame(ws, &socket, standing, seq),
             Ok(ClientFrame::Ping) => {
@@ -78,10 +76,9 @@ impl Room {
         ws: &WebSocket,
         socket: &Socket,
         standing: Standing,
-        text: &MessageText,
-        txn_id: &str,
-        mentions: Mentions,
+        Outgoing { text, txn_id, mentions, reply_to }: Outgoing,
     ) -> Result<(), FrameError> {
+        let txn_id = txn_id.as_str();
         let refuse = |error: &str| FrameError::new(error, Some(txn_id));
         let internal = |error: ApiError| {
             worker::console_error!("room socket send: {}", error.detail());
@@ -108,7 +105,7 @@ impl Room {
             }
         }
         let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?);
-        let post = Post { user_id, message_id, text: text.as_str().to_owned(), mentions };
+        let post = Post { user_id, message_id, text: text.as_str().to_owned(), mentions, reply_to };
         match self.post(&post).map_err(internal)? {
             Answer::Done(message) => {
                 history.remember_txn(&user_id, txn_id, message_seq(&message), now_millis()).map_err(internal)?;

@@ -95,6 +95,8 @@ pub enum Denied {
     Muted,
     /// A read position past the room's latest seq.
     PastLatest,
+    /// A reply to a deleted message.
+    ReplyToDeleted,
 }
 
 impl From<Denied> for ApiError {
@@ -112,6 +114,7 @@ impl From<Denied> for ApiError {
             Denied::Departed => ApiError::Forbidden("only present members may post"),
             Denied::Muted => crate::domain::Refusal::Forbidden(crate::domain::MUTED).into(),
             Denied::PastLatest => ApiError::bad_request("seq is past the room's latest"),
+            Denied::ReplyToDeleted => ApiError::bad_request("reply_to names a deleted message"),
         }
     }
 }
@@ -161,6 +164,9 @@ pub struct Post {
     /// Checked: present members, and the whole room only by an admin.
     #[serde(default)]
     pub mentions: Mentions,
+    /// The message it replies to: the room checks it is one of its own, not deleted.
+    #[serde(default)]
+    pub reply_to: Option<MessageId>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -170,8 +170,18 @@ impl Room {
             if self.present_author(&history, &post.user_id)?.muted {
                 return Err(Denied::Muted.into());
             }
+            let parent = match &post.reply_to {
+                Some(id) => match history.message(id)? {
+                    Some(parent) if parent.is_deleted() => return Err(Denied::ReplyToDeleted.into()),
+                    Some(parent) => Some(parent),
+                    None => return Err(Denied::NoSuchMessage.into()),
+                },
+                None => None,
+            };
             self.count(&history, WriteKind::Post, &post.user_id, now)?;
-            let message = history.post(&post.message_id, &post.user_id, &post.text, &post.mentions, now)?.view()?;
+            let message = history
+                .post(&post.message_id, &post.user_id, &post.text, (&post.mentions, parent.as_ref()), now)?
+                .view()?;
             let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
             self.sockets().broadcast(&ServerFrame::Event(event));
             history.wrote(&post.user_id, message_seq(&message))?;

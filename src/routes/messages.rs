@@ -34,9 +34,10 @@ async fn room_for(
     Ok((room, RoomObject::of(&ctx.env, query.room_id, &ctx.data.log)?))
 }
 
-/// `POST /room/{room_id}/messages {key, text, mentions?, mention_room?}` → 201 the message
-/// (`{message_id, seq, user_id, text, sent_at, mentions, mention_room}`): posted by a present
-/// member, under their ceiling of posts in the room.
+/// `POST /room/{room_id}/messages {key, text, mentions?, mention_room?, reply_to?}` → 201 the
+/// message (`{message_id, seq, user_id, text, sent_at, mentions, mention_room, reply_to}`):
+/// posted by a present member, under their ceiling of posts in the room; `reply_to` names a
+/// message of the room (else 404), not deleted (else 400).
 pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let text = MessageText::parse(request.input.required_text("text")?)?;
@@ -44,12 +45,14 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         request.input.list("mentions")?.unwrap_or_default(),
         request.input.bool("mention_room")?.unwrap_or(false),
     )?;
+    let reply_to = request.input.text("reply_to")?.map(|id| MessageId::parse_field("reply_to", id)).transpose()?;
     let (_, object) = room_for(&ctx, request.query(), Action::Post, &mentions).await?;
     let post = Post {
         user_id: request.caller.user_id,
         message_id: MessageId::from_random_bytes(random_bytes()?),
         text: text.as_str().to_owned(),
         mentions,
+        reply_to,
     };
     json(201, &object.call(post).await?)
 }

@@ -99,13 +99,66 @@ fn a_member_posts_a_message_and_gets_it_back_with_201() {
     let message = response.body.as_object().unwrap();
     let mut fields: Vec<&str> = message.keys().map(String::as_str).collect();
     fields.sort_unstable();
-    assert_eq!(fields, ["mention_room", "mentions", "message_id", "sent_at", "seq", "text", "user_id"]);
+    assert_eq!(fields, ["mention_room", "mentions", "message_id", "reply_to", "sent_at", "seq", "text", "user_id"]);
     assert_eq!((&message["mentions"], &message["mention_room"]), (&json!([]), &json!(false)));
+    assert_eq!(message["reply_to"], Value::Null);
     assert_eq!(message["text"], json!("hello, room"));
     assert_eq!(message["user_id"], json!(room.member.id));
     assert_uuid_v4(message["message_id"].as_str().unwrap());
     let sent_at = rfc3339_millis(message["sent_at"].as_str().unwrap());
     assert!((before - 60_000..=now_millis() + 60_000).contains(&sent_at), "{}", response.text);
+}
+
+// Replies.
+
+fn reply(room: &str, user: &User, text: &str, reply_to: &str) -> crate::helpers::Resp {
+    app().post(&format!("/room/{room}/messages")).by(user).json(json!({ "text": text, "reply_to": reply_to }))
+}
+
+#[test]
+fn a_reply_shows_the_message_it_replies_to_as_it_is_now() {
+    let room = Staffed::new(true);
+    let long = "東京で会いましょう. ".repeat(20);
+    let parent = posted(app(), &room.id, &room.member, &long);
+    let answered = reply(&room.id, &room.admin, "yes!", id(&parent));
+    answered.assert_status(201);
+    let preview: String = long.chars().take(140).collect();
+    let expected = json!({ "message_id": id(&parent), "user_id": room.member.id, "preview": preview });
+    assert_eq!(answered.body["reply_to"], expected);
+    assert_eq!(preview.chars().count(), 140);
+    // History says the same, then follows the parent's edit and its deletion.
+    let reply_in = |messages: &[Value]| messages.iter().find(|m| m["text"] == "yes!").unwrap()["reply_to"].clone();
+    assert_eq!(reply_in(&page(&room.id, None, &[]).0), expected);
+    app().edit_message(&room.id, &room.member, id(&parent), "changed my mind").assert_status(200);
+    let edited = json!({ "message_id": id(&parent), "user_id": room.member.id, "preview": "changed my mind" });
+    assert_eq!(reply_in(&page(&room.id, None, &[]).0), edited);
+    app().delete_message(&room.id, &room.member, id(&parent)).assert_status(204);
+    assert_eq!(reply_in(&page(&room.id, None, &[]).0), json!({ "message_id": id(&parent), "deleted": true }));
+    // A reply to a reply is a reply to that one.
+    let answer = reply(&room.id, &room.member, "and then?", answered.body["message_id"].as_str().unwrap());
+    assert_eq!(answer.body["reply_to"]["preview"], "yes!");
+}
+
+#[test]
+fn a_reply_names_a_message_of_the_room_that_is_not_deleted() {
+    let room = Staffed::new(true);
+    let other = Staffed::new(true);
+    let elsewhere = posted(app(), &other.id, &other.member, "in another room");
+    let gone = posted(app(), &room.id, &room.member, "soon gone");
+    app().delete_message(&room.id, &room.member, id(&gone)).assert_status(204);
+    let refused = |reply_to: &str, status: u16, error: &str| {
+        let answer = reply(&room.id, &room.member, "a reply", reply_to);
+        answer.assert_status(status);
+        assert_eq!(answer.body["error"], error, "{reply_to}");
+    };
+    refused("not-an-id", 400, "reply_to must be a UUID");
+    refused(UNKNOWN_ID, 404, "no such message in this room");
+    refused(id(&elsewhere), 404, "no such message in this room");
+    refused(id(&gone), 400, "reply_to names a deleted message");
+    // Nothing was posted by any of them, and the next post is served.
+    let (messages, _) = page(&room.id, None, &[]);
+    assert_eq!(messages.len(), 1, "only the deleted one: {messages:?}");
+    posted(app(), &room.id, &room.member, "still here");
 }
 
 #[test]

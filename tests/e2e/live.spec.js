@@ -3,7 +3,7 @@
 // server restart loses nothing.
 const { startServer } = require('./server.js');
 const {
-  test, expect, Api, logIn, openRoom, history, messageTexts, postInPage, unique, exactly,
+  test, expect, Api, logIn, openRoom, history, messageTexts, postInPage, unique, exactly, seriousViolations,
 } = require('./fixtures.js');
 
 const hereNow = (page) => page.getByRole('list', { name: 'Here now' });
@@ -153,10 +153,10 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
     await menuButton(page, text).click();
     await messageRow(page, text).getByRole('menuitem', { name, exact: true }).click();
   };
-  await expect(menuButton(b.page, 'ana wrote this wrongly')).toHaveCount(0);
-  expect(await items(b.page, 'bo takes this back')).toEqual(['Edit', 'Delete']);
-  expect(await items(a.page, 'ana wrote this wrongly')).toEqual(['Edit', 'Delete']);
-  expect(await items(a.page, 'bo says something rude')).toEqual(['Delete']);
+  expect(await items(b.page, 'ana wrote this wrongly')).toEqual(['Reply']);
+  expect(await items(b.page, 'bo takes this back')).toEqual(['Reply', 'Edit', 'Delete']);
+  expect(await items(a.page, 'ana wrote this wrongly')).toEqual(['Reply', 'Edit', 'Delete']);
+  expect(await items(a.page, 'bo says something rude')).toEqual(['Reply', 'Delete']);
 
   // Ana edits hers; Bo sees the new text, marked edited.
   await choose(a.page, 'ana wrote this wrongly', 'Edit');
@@ -299,4 +299,31 @@ test('a room opens with a line where the messages one has not read begin, and re
   await expect(history(page).locator('.new-messages')).toHaveCount(1);
   await expect(history(page).locator('.new-messages')).toHaveText('New messages');
   await expect(history(page).locator('.new-messages + .msg .text')).toHaveText('first unread');
+});
+
+test('a reply quotes its message in every page, follows its edit, and goes to it', async ({ person, api }) => {
+  const { ana, bo, roomId } = await twoMembers(api);
+  const parent = await api.post(ana, roomId, 'lunch at noon?');
+  const a = await inRoom(person, ana, roomId);
+  const b = await inRoom(person, bo, roomId);
+  // Bo replies from the message's menu; the box says to what, until it is sent.
+  await messageRow(b.page, 'lunch at noon?').getByRole('button', { name: 'Actions' }).click();
+  await messageRow(b.page, 'lunch at noon?').getByRole('menuitem', { name: 'Reply' }).click();
+  await expect(b.page.locator('.reply-bar')).toContainText('Replying to');
+  await expect(b.page.getByRole('textbox', { name: 'Message' })).toBeFocused();
+  await postInPage(b.page, 'noon works');
+  await expect(b.page.locator('.reply-bar')).toBeHidden();
+  for (const { page } of [a, b]) {
+    await expect(messageRow(page, 'noon works').locator('.reply-quote')).toContainText('lunch at noon?');
+  }
+  // Ana edits hers: the quote follows in Bo's page, over the socket.
+  await api.call('PATCH', `/room/${roomId}/messages/${parent.message_id}`, { key: ana.key, body: { text: 'lunch at one?' } });
+  await expect(messageRow(b.page, 'noon works').locator('.reply-quote')).toContainText('lunch at one?');
+  // The quote goes to the message it quotes.
+  await messageRow(b.page, 'noon works').getByRole('button', { name: /In reply to/ }).click();
+  await expect(messageRow(b.page, 'lunch at one?').locator('.text')).toBeFocused();
+  // The API says the same.
+  const { messages } = await api.call('GET', `/room/${roomId}/messages`, { key: bo.key });
+  expect(messages[0].reply_to).toEqual({ message_id: parent.message_id, user_id: ana.id, preview: 'lunch at one?' });
+  expect(await seriousViolations(b.page)).toEqual([]);
 });

@@ -170,7 +170,7 @@ export const signUp = (username, password, handle) =>
  */
 export const logIn = (login, password) => call('POST', '/token', { body: /** @satisfies {Body<'logInWithBody'>} */ ({ ...login, password }) });
 /** @type {() => Promise<Answer<'logOut', 204>>} */
-export const logOut = () => call('DELETE', '/token', { auth: true, body: /** @satisfies {AuthBody<'logOut'>} */ ({ user_id: me() }) });
+export const logOut = () => endingOwnSession(call('DELETE', '/token', { auth: true, body: /** @satisfies {AuthBody<'logOut'>} */ ({ user_id: me() }) }));
 /** @type {(id: string) => Promise<Answer<'getUser', 200>>} */
 export const user = (id) => call('GET', `/user/${enc(id)}`);
 /** @type {(handle: string) => Promise<Answer<'getUserByHandle', 200>>} */
@@ -221,7 +221,7 @@ export const changeHandle = (handle) => call('PUT', `/user/${enc(me())}/handle`,
 export const changePassword = (password, new_password) =>
   call('PUT', `/user/${enc(me())}/password`, { auth: true, body: /** @satisfies {AuthBody<'changePassword'>} */ ({ password, new_password }) });
 /** @type {(password: AuthBody<'deleteUser'>['password']) => Promise<Answer<'deleteUser', 204>>} */
-export const deleteAccount = (password) => call('DELETE', `/user/${enc(me())}`, { auth: true, body: /** @satisfies {AuthBody<'deleteUser'>} */ ({ password }) });
+export const deleteAccount = (password) => endingOwnSession(call('DELETE', `/user/${enc(me())}`, { auth: true, body: /** @satisfies {AuthBody<'deleteUser'>} */ ({ password }) }));
 
 // Finding rooms.
 /** @type {(q: string, offset: number, limit: number) => Promise<Answer<'listOpenRooms', 200>>} */
@@ -285,9 +285,12 @@ export const unban = (id, user_id) => call('DELETE', room(id, `/bans/${enc(user_
  */
 export const messages = (id, { before, after, limit } = {}) =>
   call('GET', room(id, '/messages'), { auth: true, query: /** @satisfies {MessagesQuery} */ ({ before, after, limit }) });
-/** @type {(id: string, text: AuthBody<'postMessage'>['text'], mentions?: UserId[]) => Promise<Answer<'postMessage', 201>>} */
-export const post = (id, text, mentions = []) =>
-  call('POST', room(id, '/messages'), { auth: true, body: /** @satisfies {AuthBody<'postMessage'>} */ ({ text, mentions }) });
+/** @type {(id: string, text: AuthBody<'postMessage'>['text'], mentions?: UserId[], replyTo?: string | null) => Promise<Answer<'postMessage', 201>>} */
+export const post = (id, text, mentions = [], replyTo = null) =>
+  call('POST', room(id, '/messages'), {
+    auth: true,
+    body: /** @satisfies {AuthBody<'postMessage'>} */ ({ text, mentions, ...(replyTo ? { reply_to: replyTo } : {}) }),
+  });
 /** @type {(id: string, message_id: string, text: AuthBody<'editMessage'>['text']) => Promise<Answer<'editMessage', 200>>} */
 export const editMessage = (id, message_id, text) =>
   call('PATCH', room(id, `/messages/${enc(message_id)}`), { auth: true, body: /** @satisfies {AuthBody<'editMessage'>} */ ({ text }) });
@@ -310,7 +313,29 @@ export const inboxTicket = () => call('POST', `/user/${enc(me())}/live`, { auth:
  * is no HTTP answer.
  */
 export function keyEnded() {
+  // The page itself is ending the session (logging out, deleting the account): it says so, and
+  // goes on, when its request answers; a socket's word of it meanwhile is its echo.
+  if (ending > 0) return;
   if (session.current()) endSession(new ApiError(401, 'The session key is no longer valid.'), session.current()?.user_id);
+}
+
+/** Requests of the page's own that end its session, under way. */
+let ending = 0;
+
+/**
+ * A request that ends the page's own session: while it is under way, a socket closed for the
+ * key's end (its echo) ends nothing by itself.
+ * @template T
+ * @param {Promise<T>} request
+ * @returns {Promise<T>}
+ */
+async function endingOwnSession(request) {
+  ending += 1;
+  try {
+    return await request;
+  } finally {
+    ending -= 1;
+  }
 }
 
 // Profiles (name and handle), fetched once per id: the API's lists and messages carry user ids

@@ -107,6 +107,16 @@ export function openSocket(path, params, onFrame, onClose) {
   return socket;
 }
 
+/**
+ * A `send` frame (web/asyncapi.json `client_send`).
+ * @param {string} text
+ * @param {string} txnId
+ * @param {string[]} mentions
+ * @param {string | null} replyTo
+ */
+const sendFrame = (text, txnId, mentions, replyTo) =>
+  JSON.stringify({ type: 'send', text, txn_id: txnId, mentions, ...(replyTo ? { reply_to: replyTo } : {}) });
+
 /** A transaction id for `send`: random, so that a retry is told apart from a second message. */
 const txnId = () => crypto.randomUUID();
 
@@ -138,7 +148,7 @@ export function openLive(roomId, handlers) {
   /**
    * Sends awaiting their `sent`, by txn_id. `socket` once handed to a socket: from then on only a
    * socket may retry it (its txn_id makes that safe), since an HTTP POST could post it twice.
-   * @type {Map<string, { text: string, mentions: string[], socket: boolean, resolve: (message: Message) => void, reject: (error: Error) => void }>}
+   * @type {Map<string, { text: string, mentions: string[], replyTo: string | null, socket: boolean, resolve: (message: Message) => void, reject: (error: Error) => void }>}
    */
   const pending = new Map();
 
@@ -163,7 +173,7 @@ export function openLive(roomId, handlers) {
       for (const [id, entry] of pending) {
         if (entry.socket) continue;
         pending.delete(id);
-        api.post(roomId, entry.text, entry.mentions).then(entry.resolve, entry.reject);
+        api.post(roomId, entry.text, entry.mentions, entry.replyTo).then(entry.resolve, entry.reject);
       }
     }
     schedule();
@@ -266,7 +276,7 @@ export function openLive(roomId, handlers) {
         handlers.connected({ resumed });
         for (const [id, entry] of pending) {
           entry.socket = true;
-          current.send(JSON.stringify({ type: 'send', text: entry.text, txn_id: id, mentions: entry.mentions }));
+          current.send(sendFrame(entry.text, id, entry.mentions, entry.replyTo));
         }
         seen();
         return;
@@ -352,15 +362,16 @@ export function openLive(roomId, handlers) {
    * until the server answers `sent`), by HTTP when the room is polling or the socket is over.
    * @param {string} text
    * @param {string[]} [mentions] the ids of the people it mentions
+   * @param {string | null} [replyTo] the id of the message it replies to
    * @returns {Promise<Message>}
    */
-  function send(text, mentions = []) {
-    if (stopped || (fallback && !ready)) return api.post(roomId, text, mentions);
+  function send(text, mentions = [], replyTo = null) {
+    if (stopped || (fallback && !ready)) return api.post(roomId, text, mentions, replyTo);
     return new Promise((resolve, reject) => {
       const id = txnId();
       const live = Boolean(ready && socket);
-      pending.set(id, { text, mentions, socket: live, resolve, reject });
-      if (live) /** @type {WebSocket} */ (socket).send(JSON.stringify({ type: 'send', text, txn_id: id, mentions }));
+      pending.set(id, { text, mentions, replyTo, socket: live, resolve, reject });
+      if (live) /** @type {WebSocket} */ (socket).send(sendFrame(text, id, mentions, replyTo));
     });
   }
 

@@ -6,7 +6,7 @@ use super::{corrupt, sql, History};
 use crate::domain::time::rfc3339;
 use crate::domain::{Mentions, MessageId, UserId};
 use crate::error::ApiError;
-use crate::live::frames::{Event, MessageView};
+use crate::live::frames::{Event, MessageView, ReplyTo, PREVIEW_CHARS};
 
 /// A message's row; `text` is NULL once deleted.
 #[derive(Debug, Clone, Deserialize)]
@@ -20,6 +20,16 @@ pub struct MessageRow {
     /// Whom it mentions (`Mentions` as JSON); NULL for nobody.
     #[serde(default)]
     pub mentions: Option<String>,
+    /// The seq of the message it replies to, and that message as it is now (`messages_with_parents`):
+    /// its id, its author (NULL once deleted), its first characters.
+    #[serde(default)]
+    pub reply_to: Option<i64>,
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub parent_user_id: Option<String>,
+    #[serde(default)]
+    pub parent_preview: Option<String>,
 }
 
 impl MessageRow {
@@ -39,6 +49,20 @@ impl MessageRow {
         self.user_id.as_deref().is_some_and(|author| author == user_id.to_string())
     }
 
+    /// What a reply shows of the message it replies to, if it is one.
+    fn reply(&self) -> Result<Option<ReplyTo>, ApiError> {
+        let (Some(_), Some(parent_id)) = (self.reply_to, &self.parent_id) else { return Ok(None) };
+        let message_id = MessageId::parse(parent_id).map_err(|_| corrupt("message_id", parent_id))?;
+        Ok(Some(match (&self.parent_user_id, &self.parent_preview) {
+            (Some(user_id), Some(preview)) => ReplyTo::Written {
+                message_id,
+                user_id: UserId::parse(user_id).map_err(|_| corrupt("user_id", user_id))?,
+                preview: preview.clone(),
+            },
+            _ => ReplyTo::Deleted { message_id, deleted: true },
+        }))
+    }
+
     /// The message as history and frames show it.
     pub fn view(&self) -> Result<MessageView, ApiError> {
         let message_id = MessageId::parse(&self.message_id).map_err(|_| corrupt("message_id", &self.message_id))?;
@@ -54,6 +78,7 @@ impl MessageRow {
                     edited_at: self.edited_at.map(rfc3339),
                     mentions: users,
                     mention_room: room,
+                    reply_to: self.reply()?,
                 }
             }
             _ => MessageView::Deleted { message_id, seq: self.seq, deleted: true },
@@ -76,13 +101,14 @@ pub struct Messages {
 }
 
 impl History {
-    /// Posts a message as the event after the latest; the message's row.
+    /// Posts a message as the event after the latest, replying to `parent` (if any: a message
+    /// of this room, not deleted); the message's row.
     pub fn post(
         &self,
         message_id: &MessageId,
         user_id: &UserId,
         text: &str,
-        mentions: &Mentions,
+        (mentions, parent): (&Mentions, Option<&MessageRow>),
         now: i64,
     ) -> Result<MessageRow, ApiError> {
         let seq = self.latest_seq()? + 1;
@@ -97,6 +123,7 @@ impl History {
             text.into(),
             now.into(),
             mentioned.as_deref().into(),
+            parent.map(|parent| parent.seq).into(),
         ];
         self.run(sql::INSERT_MESSAGE, args)?;
         self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
@@ -118,6 +145,12 @@ impl History {
             sent_at: Some(now),
             edited_at: None,
             mentions: mentioned,
+            reply_to: parent.map(|parent| parent.seq),
+            parent_id: parent.map(|parent| parent.message_id.clone()),
+            parent_user_id: parent.and_then(|parent| parent.user_id.clone()),
+            parent_preview: parent
+                .and_then(|parent| parent.text.as_ref())
+                .map(|text| text.chars().take(PREVIEW_CHARS).collect()),
         })
     }
 
@@ -195,6 +228,10 @@ impl History {
             sent_at: Option<i64>,
             edited_at: Option<i64>,
             mentions: Option<String>,
+            reply_to: Option<i64>,
+            parent_id: Option<String>,
+            parent_user_id: Option<String>,
+            parent_preview: Option<String>,
         }
         let rows: Vec<EventRow> = self.rows(sql::EVENTS_AFTER, vec![after.into(), limit.into()])?;
         let last = rows.last().map_or(after, |row| row.event_seq);
@@ -211,6 +248,10 @@ impl History {
                             sent_at: row.sent_at,
                             edited_at: row.edited_at,
                             mentions: row.mentions,
+                            reply_to: row.reply_to,
+                            parent_id: row.parent_id,
+                            parent_user_id: row.parent_user_id,
+                            parent_preview: row.parent_preview,
                         }
                         .view()?,
                     ),

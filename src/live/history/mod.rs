@@ -144,6 +144,9 @@ impl History {
                 sql.exec(statement, None).map_err(storage_error)?;
             }
         }
+        if number(&sql, sql::HAS_REPLIES, vec![])? == 0 {
+            sql.exec(sql::ADD_REPLY_TO, None).map_err(storage_error)?;
+        }
         Ok(Some(Self(sql, Cell::new(None), Cell::new(false))))
     }
 

@@ -1,23 +1,41 @@
 //! Every statement of a room's storage, by name, and its schema.
 
+/// A message's columns (`m`), with what a reply shows of the message it replies to (`p`) as it
+/// is now: its id, its author (NULL once deleted) and its first 140 characters.
+macro_rules! message_columns {
+    () => {
+        "m.seq, m.message_id, m.user_id, m.text, m.sent_at, m.edited_at, m.mentions, m.reply_to,
+    p.message_id AS parent_id, p.user_id AS parent_user_id, substr(p.text, 1, 140) AS parent_preview"
+    };
+}
+/// The messages (`m`), each with the one it replies to (`p`).
+macro_rules! messages_with_parents {
+    () => {
+        concat!("SELECT ", message_columns!(), " FROM messages AS m LEFT JOIN messages AS p ON p.seq = m.reply_to")
+    };
+}
+
 pub const LATEST_SEQ: &str = "SELECT max(seq) AS n FROM events";
 pub const OLDEST_SEQ: &str = "SELECT min(seq) AS n FROM events";
 pub const APPEND_EVENT: &str = "INSERT INTO events (seq, at, body, message_seq) VALUES (?, ?, ?, ?)";
 /// A page of events after a seq, oldest first, each with its message as it is now.
-pub const EVENTS_AFTER: &str = "SELECT e.seq AS event_seq, e.body, m.seq, m.message_id, m.user_id, m.text,
-    m.sent_at, m.edited_at, m.mentions
-    FROM events AS e LEFT JOIN messages AS m ON m.seq = e.message_seq
-   WHERE e.seq > ? ORDER BY e.seq LIMIT ?";
+pub const EVENTS_AFTER: &str = concat!(
+    "SELECT e.seq AS event_seq, e.body, ",
+    message_columns!(),
+    "
+    FROM events AS e LEFT JOIN messages AS m ON m.seq = e.message_seq LEFT JOIN messages AS p ON p.seq = m.reply_to
+   WHERE e.seq > ? ORDER BY e.seq LIMIT ?"
+);
 /// Events at or below a seq (the latest less `KEPT_EVENTS`) and older than a time (now less
 /// `KEPT_MILLIS`).
 pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
 pub const PRUNE_TXNS: &str = "DELETE FROM txns WHERE at < ?";
 /// A message takes the ordinal after the latest message's (the first is 1).
-pub const INSERT_MESSAGE: &str = "INSERT INTO messages (seq, message_id, user_id, text, sent_at, mentions, ordinal)
-    VALUES (?, ?, ?, ?, ?, ?,
+pub const INSERT_MESSAGE: &str = "INSERT INTO messages (seq, message_id, user_id, text, sent_at, mentions, reply_to,
+    ordinal) VALUES (?, ?, ?, ?, ?, ?, ?,
             coalesce((SELECT ordinal FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT 1), 0) + 1)";
-pub const MESSAGE_BY_ID: &str = "SELECT * FROM messages WHERE message_id = ?";
-pub const MESSAGE_AT: &str = "SELECT * FROM messages WHERE seq = ?";
+pub const MESSAGE_BY_ID: &str = concat!(messages_with_parents!(), " WHERE m.message_id = ?");
+pub const MESSAGE_AT: &str = concat!(messages_with_parents!(), " WHERE m.seq = ?");
 pub const EDIT_MESSAGE: &str = "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?";
 /// A deleted message keeps its id and seq, and nothing else.
 pub const DELETE_MESSAGE: &str =
@@ -43,10 +61,10 @@ pub const UNFLUSHED_MENTIONS: &str = "SELECT u.seq, u.fresh, m.message_id, m.use
    WHERE u.seq > 0 ORDER BY u.seq LIMIT ?";
 pub const FLUSHED_MENTIONS: &str = "DELETE FROM unflushed_mentions WHERE seq IN (SELECT value FROM json_each(?))";
 /// (`seq > 0`: every seq is; it makes the plan a search of the key, read from its end.)
-pub const LATEST_MESSAGES: &str = "SELECT * FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT ?";
-pub const MESSAGES_BEFORE: &str = "SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?";
+pub const LATEST_MESSAGES: &str = concat!(messages_with_parents!(), " WHERE m.seq > 0 ORDER BY m.seq DESC LIMIT ?");
+pub const MESSAGES_BEFORE: &str = concat!(messages_with_parents!(), " WHERE m.seq < ? ORDER BY m.seq DESC LIMIT ?");
 /// Oldest first, so that a poller misses none.
-pub const MESSAGES_AFTER: &str = "SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?";
+pub const MESSAGES_AFTER: &str = concat!(messages_with_parents!(), " WHERE m.seq > ? ORDER BY m.seq ASC LIMIT ?");
 pub const TXN: &str = "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?";
 pub const REMEMBER_TXN: &str = "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)";
 pub const WRITE_COUNT: &str = "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?";
@@ -110,6 +128,9 @@ pub const KNOW_ROOM_ID: &str = "INSERT OR IGNORE INTO about (one, room_id) VALUE
 /// Storage from before messages were numbered: numbered once, in seq order.
 pub const HAS_ORDINALS: &str =
     "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND instr(sql, 'ordinal') > 0";
+/// Storage from before replies: its messages get the column (`ADD_REPLY_TO`), none a reply.
+pub const HAS_REPLIES: &str =
+    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND instr(sql, 'reply_to') > 0";
 
 /// A DM's person reads from its start, or from where they were.
 pub const KEEP_FIRST_READ: &str = "INSERT OR IGNORE INTO reads (user_id, read_seq, marked_unread) VALUES (?, ?, ?)";
@@ -188,6 +209,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("ROOM_ID", ROOM_ID),
     ("KNOW_ROOM_ID", KNOW_ROOM_ID),
     ("HAS_ORDINALS", HAS_ORDINALS),
+    ("HAS_REPLIES", HAS_REPLIES),
     ("IS_DM", IS_DM),
     ("START_DM", START_DM),
     ("DM_UNTOLD", DM_UNTOLD),
@@ -213,6 +235,9 @@ pub const NUMBERING: &[&str] = &[
       FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM messages) AS o WHERE o.seq = messages.seq",
 ];
 
+/// Gives storage from before replies their column (`HAS_REPLIES` is 0), once.
+pub const ADD_REPLY_TO: &str = "ALTER TABLE messages ADD COLUMN reply_to INTEGER";
+
 /// The tickets' table and indexes (`tickets::SCHEMA`).
 pub const TICKETS: &str = "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,
         key_hash TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID";
@@ -228,8 +253,10 @@ pub const SCHEMA: &[&str] = &[
     // A deleted message keeps its id and seq, and nothing else.
     // `ordinal`: how many messages the room had once this one was posted (deleted ones keep
     // theirs); storage from before it is numbered by `History::open`.
+    // `reply_to`: the seq of the message it replies to.
     "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
-        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER, ordinal INTEGER, mentions TEXT)",
+        user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER, ordinal INTEGER, mentions TEXT,
+        reply_to INTEGER)",
     "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
         at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",

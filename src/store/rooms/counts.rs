@@ -62,6 +62,8 @@ fn written(
         edited_at: edited_at.map(rfc3339),
         mentions: users,
         mention_room: room,
+        // D1 keeps no reply's parent: the mentions list shows none (the room's history does).
+        reply_to: None,
     })
 }
 

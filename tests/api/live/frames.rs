@@ -104,6 +104,31 @@ fn a_send_of_text_the_http_route_refuses_is_an_error_with_its_txn_id() {
 }
 
 #[test]
+fn a_send_may_reply_and_a_reply_to_what_is_not_there_is_an_error_with_its_txn_id() {
+    let (room, mut member, mut owner) = room_with_sockets();
+    let parent = app().post_message(&room.id, &room.owner, "the question");
+    parent.assert_status(201);
+    let parent_id = parent.body["message_id"].as_str().unwrap().to_string();
+    owner.next_of("message");
+    member.next_of("message");
+    member.send(json!({ "type": "send", "text": "the answer", "txn_id": "answer", "reply_to": parent_id }));
+    let expected = json!({ "message_id": parent_id, "user_id": room.owner.id, "preview": "the question" });
+    let heard = owner.next_of("message");
+    assert_eq!(heard["message"]["reply_to"], expected, "{heard}");
+    let mut answers = [member.next(), member.next()];
+    answers.sort_by_key(|frame| frame["type"].as_str().unwrap().to_string());
+    assert_eq!(answers[1]["message"]["reply_to"], expected, "{answers:?}");
+    for (txn_id, reply_to) in
+        [("malformed", json!("nope")), ("a-number", json!(7)), ("unknown", json!(crate::helpers::UNKNOWN_ID))]
+    {
+        member.send(json!({ "type": "send", "text": "a reply", "txn_id": txn_id, "reply_to": reply_to }));
+        assert_error(&member.next(), Some(txn_id));
+    }
+    owner.assert_quiet();
+    assert_still_posts(&mut member, &mut owner);
+}
+
+#[test]
 fn a_binary_frame_closes_the_socket_with_1003_and_the_room_keeps_working() {
     let (room, mut member, mut owner) = room_with_sockets();
     member.try_send(Message::binary(b"\x00\x01".to_vec()));

@@ -3,7 +3,8 @@
 // it mentions: what a post does is the conversation's (`submit`), which it is handed.
 
 import * as api from '../api.js';
-import { emit, h } from '../dom.js';
+import { emit, fill, h } from '../dom.js';
+import { userLabel, userText } from '../ui.js';
 
 /** @typedef {import('../api.js').Profile} Profile */
 
@@ -16,8 +17,10 @@ const TYPED_HANDLE = /(?:^|\s)@([a-z0-9._-]{2,30})$/i;
  * they come back in the box (unless something new is there). `typing()` is called as the person
  * types. Typing `@` and the start of a handle offers the room's members who have one (Up, Down,
  * Enter or Tab to pick, Escape to close); a picked person is mentioned while their `@handle`
- * stays in the text.
- * @param {{ submit: (words: string, mentions: string[]) => Promise<boolean>, typing: () => void, roomId: string }} actions
+ * stays in the text. `replyTo(message)` makes the next message a reply to `message` (a bar above
+ * the box says so, with Cancel; Escape cancels it too).
+ * @param {{ submit: (words: string, mentions: string[], replyTo: string | null) => Promise<boolean>, typing: () => void, roomId: string }} actions
+ * @returns {HTMLFormElement & { replyTo: (message: import('../api.js').Message) => void }}
  */
 export function composer({ submit, typing, roomId }) {
   const id = 'message-text';
@@ -27,7 +30,19 @@ export function composer({ submit, typing, roomId }) {
     'aria-autocomplete': 'list', 'aria-controls': listId,
   });
   const options = h('ul', { id: listId, class: 'mention-options', role: 'listbox', 'aria-label': 'People to mention', hidden: true });
+  // The message the next one replies to, if any.
+  /** @type {import('../api.js').Message | null} */
+  let replying = null;
+  const replyText = h('span', { class: 'replying-to' });
+  const replyBar = h('p', { class: 'reply-bar', hidden: true }, replyText, ' ',
+    h('button', { type: 'button', class: 'tiny', onclick: () => { endReply(); text.focus(); } }, 'Cancel reply'));
+  const endReply = () => {
+    replying = null;
+    replyBar.hidden = true;
+    fill(replyText);
+  };
   const form = h('form', { class: 'composer' },
+    replyBar,
     h('label', { for: id }, 'Message'),
     h('div', { class: 'row' }, text, h('button', { type: 'submit', class: 'primary' }, 'Send')),
     options,
@@ -102,11 +117,24 @@ export function composer({ submit, typing, roomId }) {
     const words = text.value;
     if (!words.trim()) return;
     const mentions = mentioned(words);
+    const reply = replying;
     text.value = '';
     close();
+    endReply();
     // What was written is not lost: it goes back in the box, unless something new is there.
-    if (!(await submit(words, mentions)) && !text.value) text.value = words;
-    else picked.clear();
+    if (!(await submit(words, mentions, reply?.message_id ?? null)) && !text.value) {
+      text.value = words;
+      if (reply && !replying) startReply(reply);
+    } else {
+      picked.clear();
+    }
+  };
+  /** @param {import('../api.js').Message} message */
+  const startReply = (message) => {
+    replying = message;
+    const preview = message.text.length > 80 ? `${message.text.slice(0, 80)}…` : message.text;
+    fill(replyText, 'Replying to ', userLabel(message.user_id), ': ', h('q', {}, userText(preview)));
+    replyBar.hidden = false;
   };
   form.addEventListener('submit', (event) => { event.preventDefault(); send(); text.focus(); });
   text.addEventListener('keydown', (event) => {
@@ -128,6 +156,11 @@ export function composer({ submit, typing, roomId }) {
         return;
       }
     }
+    if (event.key === 'Escape' && replying) {
+      event.preventDefault();
+      endReply();
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
@@ -138,7 +171,13 @@ export function composer({ submit, typing, roomId }) {
     offer();
   });
   text.addEventListener('blur', close);
-  return form;
+  return Object.assign(form, {
+    /** @param {import('../api.js').Message} message */
+    replyTo(message) {
+      startReply(message);
+      text.focus();
+    },
+  });
 }
 
 /**

@@ -26,7 +26,7 @@ const EARLY_LOAD_MS = 1_500;
  * How the conversation posts and says the person is typing: the room's live connection
  * (live.js), which falls back to HTTP by itself.
  * @typedef {object} Transport
- * @property {(text: string, mentions: string[]) => Promise<Message>} send
+ * @property {(text: string, mentions: string[], replyTo: string | null) => Promise<Message>} send
  * @property {() => void} typing
  * @property {(seq: number) => void} read the person has been shown the room up to `seq`
  */
@@ -112,6 +112,8 @@ export function createChat({ id: roomId, me, transport }) {
   // Posting failures: outside the composer, which is replaced when posting is refused.
   const sendLine = errorLine();
   const composerSlot = h('div', { class: 'composer-slot' });
+  /** @type {ReturnType<typeof composer> | null} the box to write in, while the person may write */
+  let writer = null;
   const element = h('section', { class: 'chat', 'aria-label': 'Conversation' },
     presence, scroller, typingLine, announcer, connection, line, sendLine, composerSlot);
 
@@ -176,6 +178,7 @@ export function createChat({ id: roomId, me, transport }) {
     li.className = mine ? 'msg mine' : mentionsMe ? 'msg mentions-me' : 'msg';
     /** @type {[string, () => void][]} */
     const actions = [];
+    if (present()) actions.push(['Reply', () => writer?.replyTo(message)]);
     if (mine && present()) actions.push(['Edit', () => edit(message.message_id)]);
     if ((mine && present()) || mayModerate()) actions.push(['Delete', () => remove(message.message_id)]);
     // Which message the menu acts on, for screen readers: "Actions" alone would not say.
@@ -187,8 +190,52 @@ export function createChat({ id: roomId, me, transport }) {
         message.edited_at && h('span', { class: 'edited', title: `Edited ${new Date(message.edited_at).toLocaleString()}` }, ' · edited'),
         mentionsMe && h('span', { class: 'badge mention' }, message.mention_room ? 'mentions everyone' : 'mentions you'),
         actions.length > 0 && actionMenu('Actions', textId, actions)),
+      message.reply_to && quote(message.reply_to),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
       h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text));
+  }
+
+  /**
+   * What a reply shows of the message it replies to, as a button that goes to it.
+   * @param {NonNullable<Message['reply_to']>} parent
+   */
+  function quote(parent) {
+    const shownAs = 'deleted' in parent ? [h('em', {}, 'a deleted message')]
+      : [userLabel(parent.user_id), ': ', userText(parent.preview)];
+    return h('p', { class: 'reply-quote' },
+      h('button', { type: 'button', class: 'quote', onclick: () => goTo(parent.message_id) },
+        h('span', { class: 'sr-only' }, 'In reply to '), ...shownAs));
+  }
+
+  /**
+   * Shows the message `messageId` (scrolled to, its text focused), if it is loaded.
+   * @param {string} messageId
+   */
+  function goTo(messageId) {
+    const entry = shown.get(messageId);
+    if (!entry) {
+      announcer.textContent = 'That message is further back: load older messages to find it.';
+      return;
+    }
+    entry.li.scrollIntoView({ block: 'center' });
+    entry.li.classList.add('found');
+    setTimeout(() => entry.li.classList.remove('found'), 2000);
+    /** @type {HTMLElement | null} */ (entry.li.querySelector('.text'))?.focus({ preventScroll: true });
+  }
+
+  /**
+   * The replies shown to `message` show it as it is now (edited, or deleted).
+   * @param {HistoryItem} message
+   */
+  function requote(message) {
+    const parent = 'deleted' in message ? { message_id: message.message_id, deleted: /** @type {true} */ (true) }
+      : { message_id: message.message_id, user_id: message.user_id, preview: [...message.text].slice(0, 140).join('') };
+    for (const entry of shown.values()) {
+      const reply = entry.message;
+      if ('deleted' in reply || reply.reply_to?.message_id !== message.message_id) continue;
+      entry.message = { ...reply, reply_to: parent };
+      if (!entry.editing) draw(entry.li, entry.message);
+    }
   }
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
@@ -236,6 +283,7 @@ export function createChat({ id: roomId, me, transport }) {
   function replace(message) {
     const entry = shown.get(message.message_id);
     if (!entry) return;
+    if (!('deleted' in entry.message) && ('deleted' in message || entry.message.text !== message.text)) requote(message);
     entry.message = message;
     const focused = entry.li.contains(document.activeElement);
     if (entry.editing && !('deleted' in message)) return; // drawn when the edit ends
@@ -552,15 +600,16 @@ export function createChat({ id: roomId, me, transport }) {
    * answers; whether it went.
    * @param {string} words
    * @param {string[]} [mentions] the ids of the people it mentions
+   * @param {string | null} [replyTo] the id of the message it replies to
    */
-  async function submit(words, mentions = []) {
+  async function submit(words, mentions = [], replyTo = null) {
     const waiting = h('li', { class: 'msg mine pending' },
       h('p', { class: 'meta' }, 'Sending…'), h('p', { class: 'text', dir: 'auto' }, words));
     list.append(waiting);
     toBottom();
     showError(sendLine, null);
     try {
-      const message = await transport.send(words, mentions);
+      const message = await transport.send(words, mentions, replyTo);
       waiting.remove();
       addNewer([message]);
       if (polling) poll();
@@ -584,8 +633,9 @@ export function createChat({ id: roomId, me, transport }) {
     if (composerSlot.dataset.for !== slot) {
       composerSlot.dataset.for = slot;
       composerSlot.replaceChildren(
-        next.role === 'outsider' ? joinPrompt(next.info.open) : composer({ submit, typing: transport.typing, roomId }),
+        next.role === 'outsider' ? joinPrompt(next.info.open) : (writer = composer({ submit, typing: transport.typing, roomId })),
       );
+      if (next.role === 'outsider') writer = null;
     }
     // Who may edit and delete what changes with the standing.
     if (before?.role !== next.role) redrawAll();
