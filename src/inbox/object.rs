@@ -146,14 +146,7 @@ impl Inbox {
             InboxCall::AddTicket(ticket) => {
                 self.schema()?;
                 let storage = self.state.storage().sql();
-                tickets::add(
-                    &storage,
-                    &ticket.ticket_hash,
-                    &ticket.user_id,
-                    &ticket.key_hash,
-                    ticket.expires_at,
-                    now_millis(),
-                )?;
+                tickets::add(&storage, &ticket, now_millis())?;
                 done(serde_json::Value::Null)
             }
             InboxCall::Redeem(redeem) => match self.redeem(&redeem.ticket_hash)? {

@@ -302,7 +302,7 @@ impl Room {
                 return Err(Denied::KeyEnded.into());
             }
             let now = now_millis();
-            history.add_ticket(&ticket.ticket_hash, &ticket.user_id, &ticket.key_hash, ticket.expires_at, now)?;
+            history.add_ticket(ticket, now)?;
             Ok(())
         })())
     }

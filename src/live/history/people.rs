@@ -8,6 +8,7 @@ use crate::auth::session::KeyHash;
 use crate::domain::limits::{Counter, WriteKind, WriteLimit};
 use crate::domain::{RoomId, UserId};
 use crate::error::ApiError;
+use crate::live::protocol::Ticket;
 
 impl History {
     /// Counts a write of the user's against its kind's ceiling, unless the ceiling is reached
@@ -40,15 +41,8 @@ impl History {
     }
 
     /// Keeps a ticket, and forgets the expired ones.
-    pub fn add_ticket(
-        &self,
-        ticket_hash: &KeyHash,
-        user_id: &UserId,
-        key_hash: &KeyHash,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<(), ApiError> {
-        tickets::add(&self.0, ticket_hash, user_id, key_hash, expires_at, now)
+    pub fn add_ticket(&self, ticket: &Ticket, now: i64) -> Result<(), ApiError> {
+        tickets::add(&self.0, ticket, now)
     }
 
     /// The ticket's user and key, if it is unused and unexpired; used up either way.

@@ -8,22 +8,17 @@ use super::{corrupt, sql, storage_error};
 use crate::auth::session::KeyHash;
 use crate::domain::UserId;
 use crate::error::ApiError;
+use crate::live::protocol::Ticket;
 
 /// The tables a ticket-keeping object needs (the room's `SCHEMA` has them too).
 pub const SCHEMA: [&str; 4] = [sql::TICKETS, sql::TICKETS_BY_EXPIRY, sql::TICKETS_BY_KEY, sql::TICKETS_BY_USER];
 
 /// Keeps a ticket, and forgets the expired ones.
-pub fn add(
-    storage: &SqlStorage,
-    ticket_hash: &KeyHash,
-    user_id: &UserId,
-    key_hash: &KeyHash,
-    expires_at: i64,
-    now: i64,
-) -> Result<(), ApiError> {
+pub fn add(storage: &SqlStorage, ticket: &Ticket, now: i64) -> Result<(), ApiError> {
     storage.exec(sql::FORGET_EXPIRED_TICKETS, vec![now.into()]).map_err(storage_error)?;
+    let Ticket { ticket_hash, user_id, key_hash, expires_at } = ticket;
     let args =
-        vec![ticket_hash.as_str().into(), user_id.to_string().into(), key_hash.as_str().into(), expires_at.into()];
+        vec![ticket_hash.as_str().into(), user_id.to_string().into(), key_hash.as_str().into(), (*expires_at).into()];
     storage.exec(sql::ADD_TICKET, args).map(drop).map_err(storage_error)
 }
 
