@@ -16,7 +16,6 @@
 //! last `last_seq`, at most the frame's) to the frame's reading.
 
 use std::collections::BTreeMap;
-use std::net::TcpStream;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -26,10 +25,8 @@ use chatrooms::domain::UserId;
 use chatrooms::inbox::fanout::{self, Plan};
 use chatrooms::inbox::protocol::Delivery;
 use serde_json::{json, Value};
-use tungstenite::client::IntoClientRequest;
-use tungstenite::handshake::HandshakeError;
 
-use super::{connect, read_frame, workerd, workerd_entry, Socket};
+use super::{connect, read_frame, upgrade, workerd, workerd_entry, Socket};
 use crate::helpers::{TestApp, User, PASSWORD, ROOT};
 use crate::{percentile, Outcome, Report};
 
@@ -690,19 +687,7 @@ fn open_inbox(base: &str, user: &User) -> Outcome<(Socket, Duration)> {
     let answer = call("POST", &format!("{base}{path}"), Some(&user.key), json!({}), 200)?;
     let ticket = answer["ticket"].as_str().ok_or(format!("POST {path}: no ticket: {answer}"))?;
     let url = format!("{}{path}?ticket={ticket}", base.replacen("http://", "ws://", 1));
-    let request = url.as_str().into_client_request().map_err(|error| format!("{url}: {error}"))?;
-    let address = base.trim_start_matches("http://");
-    let stream = TcpStream::connect(address).map_err(|error| format!("{url}: connecting: {error}"))?;
-    stream.set_nodelay(true).map_err(|error| format!("{url}: {error}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|error| format!("{url}: {error}"))?;
-    let (mut socket, _) = tungstenite::client(request, stream).map_err(|error| match error {
-        HandshakeError::Failure(tungstenite::Error::Http(response)) => format!(
-            "GET {path}: {}, not an upgrade: {}",
-            response.status(),
-            String::from_utf8_lossy(response.body().as_deref().unwrap_or_default())
-        ),
-        error => format!("GET {path}: the upgrade failed: {error}"),
-    })?;
+    let mut socket = upgrade(&url, None)?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         match read_frame(&mut socket).map_err(|error| format!("{path}: before `hello`: {error}"))? {

@@ -474,9 +474,9 @@ fn open(url: &str, sockets: usize) -> Outcome<(Vec<Socket>, Vec<Duration>)> {
     Ok((receivers, connect))
 }
 
-/// A socket opened with `key` (or none), read up to its `ready` frame; the time that took.
-fn connect(url: &str, key: Option<&str>) -> Outcome<(Socket, Duration)> {
-    let started = Instant::now();
+/// A WebSocket to `url` (`ws://`), with `key` as its Bearer (or none): no delay, reads that
+/// wait at most 60 s, and an upgrade refused said with its status and body.
+pub fn upgrade(url: &str, key: Option<&str>) -> Outcome<Socket> {
     let mut request = url.into_client_request().map_err(|error| format!("{url}: {error}"))?;
     if let Some(key) = key {
         request.headers_mut().insert("Authorization", format!("Bearer {key}").parse().unwrap());
@@ -485,7 +485,7 @@ fn connect(url: &str, key: Option<&str>) -> Outcome<(Socket, Duration)> {
     let stream = TcpStream::connect(address).map_err(|error| format!("{url}: connecting: {error}"))?;
     stream.set_nodelay(true).map_err(|error| format!("{url}: {error}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|error| format!("{url}: {error}"))?;
-    let (mut socket, _) = tungstenite::client(request, stream).map_err(|error| match error {
+    let (socket, _) = tungstenite::client(request, stream).map_err(|error| match error {
         HandshakeError::Failure(tungstenite::Error::Http(response)) => format!(
             "GET {url}: {}, not an upgrade: {}",
             response.status(),
@@ -493,6 +493,13 @@ fn connect(url: &str, key: Option<&str>) -> Outcome<(Socket, Duration)> {
         ),
         error => format!("GET {url}: the upgrade failed: {error}"),
     })?;
+    Ok(socket)
+}
+
+/// A socket opened with `key` (or none), read up to its `ready` frame; the time that took.
+fn connect(url: &str, key: Option<&str>) -> Outcome<(Socket, Duration)> {
+    let started = Instant::now();
+    let mut socket = upgrade(url, key)?;
     loop {
         let frame = read_frame(&mut socket).map_err(|error| format!("{url}: before `ready`: {error}"))?;
         match frame.as_ref().map(|frame| frame["type"].as_str()) {

@@ -8,13 +8,10 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use std::net::TcpStream;
-
 use serde_json::{json, Value};
-use tungstenite::client::IntoClientRequest;
 use tungstenite::Message;
 
-use super::{read_frame, workerd_rss_kib};
+use super::{read_frame, upgrade, workerd_rss_kib};
 use crate::helpers::{TestApp, User};
 use crate::{percentile, Outcome, Report};
 
@@ -153,12 +150,7 @@ fn timed_posts(
 /// Resumes from the url's `after` and reads up to `ready`: the events replayed, and how long.
 fn replay(url: &str, key: &str) -> Outcome<(usize, Duration)> {
     let started = Instant::now();
-    let mut request = url.into_client_request().map_err(|error| format!("{url}: {error}"))?;
-    request.headers_mut().insert("Authorization", format!("Bearer {key}").parse().map_err(|_| "a key".to_string())?);
-    let address = url.trim_start_matches("ws://").split('/').next().unwrap_or_default();
-    let stream = TcpStream::connect(address).map_err(|error| format!("{url}: connecting: {error}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|error| format!("{url}: {error}"))?;
-    let (mut socket, _) = tungstenite::client(request, stream).map_err(|error| format!("{url}: {error}"))?;
+    let mut socket = upgrade(url, Some(key))?;
     let mut replayed = 0;
     loop {
         match read_frame(&mut socket)? {
