@@ -68,19 +68,13 @@ export function createSidebar() {
     drawBadges(/** @type {HTMLElement} */ (found.li.querySelector('.side-badges')), activity);
     if (found.at === activity.last_message_at) return;
     found.at = activity.last_message_at;
-    const before = [...rows.values()].find((other) => other !== found && (other.at ?? '') <= (found.at ?? ''));
+    // Its place: before the first other row, in the list's order, no newer than it.
+    const before = [...list.children].find((li) => li !== found.li
+      && (rows.get(/** @type {HTMLElement} */ (li).dataset.room ?? '')?.at ?? '') <= (found.at ?? ''));
     const focused = found.li.contains(document.activeElement);
-    if (before) before.li.before(found.li);
+    if (before) before.before(found.li);
     else list.append(found.li);
     if (focused) /** @type {HTMLElement | null} */ (found.li.querySelector('a'))?.focus();
-    // Rows are kept in the order the list shows them.
-    const ordered = [...list.children].map((li) => /** @type {HTMLElement} */ (li).dataset.room ?? '');
-    const byId = new Map(rows);
-    rows.clear();
-    for (const id of ordered) {
-      const kept = byId.get(id);
-      if (kept) rows.set(id, kept);
-    }
   }
 
   /** The open room's row says so (and shows no badges: it is being read). */
