@@ -176,10 +176,7 @@ test('a person can do it all with the keyboard alone', async ({ person }) => {
 });
 
 test('the live parts of a room pass axe, and editing and deleting work with the keyboard alone', async ({ person, api }) => {
-  const ana = await api.signUp('ana');
-  const bo = await api.signUp('bo');
-  const roomId = await api.createRoom(ana, unique('live parts'));
-  await api.join(bo, roomId);
+  const { ana, bo, roomId } = await api.twoMembers('live parts');
   await api.post(bo, roomId, 'a message bo will see go');
   await api.post(ana, roomId, 'a message ana will edit');
   const other = await person();

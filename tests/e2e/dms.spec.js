@@ -1,15 +1,12 @@
 // Direct messages, with consent: started from a member list or by handle, they wait in the other
 // person's "Message requests" with their first message until accepted (then both talk, live)
 // or declined (then the starter is told why their messages are refused).
-const { test, expect, logIn, history, postInPage, memberRow, openRoom, unique, seriousViolations } = require('./fixtures.js');
+const { test, expect, logIn, history, postInPage, memberRow, openRoom, seriousViolations } = require('./fixtures.js');
 
 const requests = (page) => page.getByRole('list', { name: 'Message requests' });
 
 test('message someone from a member list; they accept the request and both talk live', async ({ person, api }) => {
-  const ana = await api.signUp('ana');
-  const bo = await api.signUp('bo');
-  const roomId = await api.createRoom(ana, unique('hall'));
-  await api.join(bo, roomId);
+  const { ana, bo, roomId } = await api.twoMembers('hall');
 
   const page = await person();
   await logIn(page, ana);

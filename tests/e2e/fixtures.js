@@ -46,6 +46,15 @@ class Api {
     return this.join(user, roomId);
   }
 
+  /** Ana's open room named `name` (made unique), with Bo in it too: `{ ana, bo, roomId }`. */
+  async twoMembers(name = 'hall') {
+    const ana = await this.signUp('ana');
+    const bo = await this.signUp('bo');
+    const roomId = await this.createRoom(ana, unique(name));
+    await this.join(bo, roomId);
+    return { ana, bo, roomId };
+  }
+
   join(user, roomId) {
     return this.call('POST', `/room/${roomId}/members`, { key: user.key });
   }

@@ -41,10 +41,7 @@ test('a message elsewhere shows on My rooms over the inbox socket, without polli
 });
 
 test('a mention is highlighted in its room and listed under Mentions', async ({ person, api }) => {
-  const ana = await api.signUp('ana');
-  const bo = await api.signUp('bo');
-  const roomId = await api.createRoom(ana, unique('hall'));
-  await api.join(bo, roomId);
+  const { ana, bo, roomId } = await api.twoMembers('hall');
   await api.call('POST', `/room/${roomId}/messages`, { key: bo.key, body: { text: 'ana, a look?', mentions: [ana.id] } });
   await api.post(bo, roomId, 'not about ana');
 
@@ -68,10 +65,7 @@ test('a mention is highlighted in its room and listed under Mentions', async ({ 
 });
 
 test('typing @ and a handle offers the room\'s members; the one picked is mentioned', async ({ person, api }) => {
-  const ana = await api.signUp('ana');
-  const bo = await api.signUp('bo');
-  const roomId = await api.createRoom(ana, unique('hall'));
-  await api.join(bo, roomId);
+  const { ana, bo, roomId } = await api.twoMembers('hall');
 
   const page = await person();
   await logIn(page, ana);

@@ -40,15 +40,6 @@ function watch(page) {
   };
 }
 
-/** Two members of an open room, through the API: `{ ana, bo, roomId }`. */
-async function twoMembers(api) {
-  const ana = await api.signUp('ana');
-  const bo = await api.signUp('bo');
-  const roomId = await api.createRoom(ana, unique('live room'));
-  await api.join(bo, roomId);
-  return { ana, bo, roomId };
-}
-
 /** Logs `user` in, in a page of their own, and opens the room once its socket is live. */
 async function inRoom(person, user, roomId, options = {}) {
   const page = await person(options);
@@ -60,7 +51,7 @@ async function inRoom(person, user, roomId, options = {}) {
 }
 
 test('two people talk over the socket, and neither page polls while it is open', async ({ person, api }) => {
-  const { ana, bo, roomId } = await twoMembers(api);
+  const { ana, bo, roomId } = await api.twoMembers('live room');
   const a = await inRoom(person, ana, roomId);
   const b = await inRoom(person, bo, roomId);
 
@@ -94,7 +85,7 @@ test('two people talk over the socket, and neither page polls while it is open',
 });
 
 test('who is here and who is typing show in the other page', async ({ person, api }) => {
-  const { ana, bo, roomId } = await twoMembers(api);
+  const { ana, bo, roomId } = await api.twoMembers('live room');
   const a = await inRoom(person, ana, roomId);
   const b = await inRoom(person, bo, roomId);
 
@@ -130,7 +121,7 @@ test('who is here and who is typing show in the other page', async ({ person, ap
 });
 
 test('people edit and delete their own messages, admins delete anyone\'s, in every page at once', async ({ person, api }) => {
-  const { ana, bo, roomId } = await twoMembers(api);
+  const { ana, bo, roomId } = await api.twoMembers('live room');
   const a = await inRoom(person, ana, roomId);
   const b = await inRoom(person, bo, roomId);
   await postInPage(a.page, 'ana wrote this wrongly');
@@ -231,7 +222,7 @@ test('a server restart loses nothing: pages reconnect, resume, and send what was
   const server = await startServer();
   try {
     const api = new Api(server.base);
-    const { ana, bo, roomId } = await twoMembers(api);
+    const { ana, bo, roomId } = await api.twoMembers('live room');
     const cy = await api.signUp('cy');
     await api.join(cy, roomId);
     const a = await inRoom(person, ana, roomId, { baseURL: server.base });
@@ -302,7 +293,7 @@ test('a room opens with a line where the messages one has not read begin, and re
 });
 
 test('a reply quotes its message in every page, follows its edit, and goes to it', async ({ person, api }) => {
-  const { ana, bo, roomId } = await twoMembers(api);
+  const { ana, bo, roomId } = await api.twoMembers('live room');
   const parent = await api.post(ana, roomId, 'lunch at noon?');
   const a = await inRoom(person, ana, roomId);
   const b = await inRoom(person, bo, roomId);

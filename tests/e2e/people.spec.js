@@ -1,12 +1,9 @@
 // People: blocking someone from a room's member list hides their messages behind a Show
 // button; the account page lists whom one blocked, and unblocks.
-const { test, expect, logIn, openRoom, history, memberRow, unique, seriousViolations } = require('./fixtures.js');
+const { test, expect, logIn, openRoom, history, memberRow, seriousViolations } = require('./fixtures.js');
 
 test('block someone from the member list: their messages hide behind Show; unblock from the account page', async ({ person, api }) => {
-  const ana = await api.signUp('ana');
-  const bo = await api.signUp('bo');
-  const roomId = await api.createRoom(ana, unique('hall'));
-  await api.join(bo, roomId);
+  const { ana, bo, roomId } = await api.twoMembers('hall');
   await api.post(bo, roomId, 'something rude');
   await api.post(ana, roomId, 'ana speaks');
 

@@ -94,10 +94,7 @@ test('a room its owner deletes leaves the sidebar of a member looking elsewhere'
 });
 
 test('the read position moves over what was on screen, not what was only loaded', async ({ person, api }) => {
-  const ana = await api.signUp('ana');
-  const bo = await api.signUp('bo');
-  const roomId = await api.createRoom(ana, unique('long read'));
-  await api.join(bo, roomId);
+  const { ana, bo, roomId } = await api.twoMembers('long read');
   const posted = [];
   for (let n = 1; n <= 40; n += 1) posted.push(await api.post(ana, roomId, `line ${String(n).padStart(2, '0')}`));
   const last = posted[posted.length - 1];
