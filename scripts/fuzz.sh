@@ -147,6 +147,10 @@ for text in "hello, room" "second message" "third message"; do
     call POST "/room/$LOBBY/messages" "$OWNER_KEY" "{\"text\": \"$text\"}"
     call POST "/room/$SECRET/messages" "$MEMBER_KEY" "{\"text\": \"$text\"}"
 done
+# A message of each open room, to react to (with a reaction already on it).
+LOBBY_MESSAGE=$(call POST "/room/$LOBBY/messages" "$MEMBER_KEY" '{"text": "react to me"}' message_id)
+SECRET_MESSAGE=$(call POST "/room/$SECRET/messages" "$OWNER_KEY" '{"text": "and to me"}' message_id)
+call PUT "/room/$LOBBY/messages/$LOBBY_MESSAGE/reactions/%F0%9F%91%8D" "$OWNER_KEY" ''
 
 # Known ids and keys stand in for generated ones about half the time (positive cases only
 # take values the document accepts, negative ones only values it refuses).
@@ -161,6 +165,10 @@ values = ["$LOBBY", "$CAFE", "$SECRET", "$MEMBERS_ROOM"]
 values = ["fuzz.owner", "FUZZ.Member"]
 [dictionaries.handle_starts]
 values = ["fuzz", "Fu", "fuzz.o"]
+[dictionaries.messages]
+values = ["$LOBBY_MESSAGE", "$SECRET_MESSAGE"]
+[dictionaries.reaction_keys]
+values = ["👍", "🎉", "ok"]
 [dictionaries.spare_users]
 values = ["$SPARE"]
 [dictionaries.spare_keys]
@@ -175,6 +183,8 @@ values = ["$SPARE_KEY", "$SPARE_KEY2", "$SPARE_KEY3"]
 "body.key" = { dictionary = "keys", probability = 0.6 }
 "path.handle" = { dictionary = "handles", probability = 0.5 }
 "query.q" = { dictionary = "handle_starts", probability = 0.5 }
+"path.message_id" = { dictionary = "messages", probability = 0.5 }
+"path.key" = { dictionary = "reaction_keys", probability = 0.5 }
 
 # The fuzzing phase, the slowest by far (hypothesis draws from the names' long character
 # classes), with fewer cases than the others: every operation still gets them.
@@ -203,6 +213,20 @@ checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401"
 # A cursor (before) that is a well-formed message id but not one that mentions the user is a 404.
 [[operations]]
 include-operation-id = "listMentions"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }
+
+# A reaction's key is at most 32 bytes and holds no whitespace, which the document's character
+# count cannot say (a 400); a message holds at most 20 keys, a person at most 10 of them (a 409).
+[[operations]]
+include-operation-id = "addReaction"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404", "409", "429"] } }
+
+[[operations]]
+include-operation-id = "removeReaction"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404", "429"] } }
+
+[[operations]]
+include-operation-id = "listReactors"
 checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }
 
 [[operations]]

@@ -97,6 +97,7 @@ impl Config {
     pub const DEFAULT_SIGNUPS_PER_HOUR: u32 = 20;
     pub const DEFAULT_POSTS_PER_MINUTE: u32 = 60;
     pub const DEFAULT_EDITS_PER_MINUTE: u32 = 60;
+    pub const DEFAULT_REACTIONS_PER_MINUTE: u32 = 120;
     pub const DEFAULT_ROOMS_PER_DAY: u32 = 50;
     pub const DEFAULT_RENAMES_PER_HOUR: u32 = 30;
     pub const DEFAULT_INVITES_PER_HOUR: u32 = 100;
@@ -152,6 +153,7 @@ impl Config {
             renames: limit("RENAMES_PER_HOUR", Self::DEFAULT_RENAMES_PER_HOUR, WriteLimit::HOUR)?,
             invites: limit("INVITES_PER_HOUR", Self::DEFAULT_INVITES_PER_HOUR, WriteLimit::HOUR)?,
             dms: limit("DMS_PER_DAY", Self::DEFAULT_DMS_PER_DAY, WriteLimit::DAY)?,
+            reactions: limit("REACTIONS_PER_MINUTE", Self::DEFAULT_REACTIONS_PER_MINUTE, WriteLimit::MINUTE)?,
             owned_rooms: ceiling(&lookup, "ROOMS_OWNED", Self::DEFAULT_ROOMS_OWNED)?,
             handle_changes: limit("HANDLE_CHANGES_PER_DAY", Self::DEFAULT_HANDLE_CHANGES_PER_DAY, WriteLimit::DAY)?,
         };

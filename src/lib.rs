@@ -27,7 +27,7 @@ use crate::http::{Cors, Shared};
 use crate::log::{RequestLog, Served};
 use crate::routes::{
     admins, bans, blocks, directory, dms, inbox as inbox_routes, invites, live as live_routes, members, mentions,
-    messages, rooms, tokens, users,
+    messages, reactions, rooms, tokens, users,
 };
 
 #[event(fetch)]
@@ -153,6 +153,9 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     POST "/room/:room_id/messages" => messages::post,
     PATCH "/room/:room_id/messages/:message_id" => messages::edit,
     DELETE "/room/:room_id/messages/:message_id" => messages::delete,
+    GET "/room/:room_id/messages/:message_id/reactions/:key" => reactions::list,
+    PUT "/room/:room_id/messages/:message_id/reactions/:key" => reactions::add,
+    DELETE "/room/:room_id/messages/:message_id/reactions/:key" => reactions::remove,
     GET "/room/:room_id/live" => live_routes::connect,
     POST "/room/:room_id/live" => live_routes::ticket,
 };

@@ -15,6 +15,8 @@ pub enum WriteKind {
     Invite,
     /// Starting a direct message with someone (a new one; opening one that exists is free).
     Dm,
+    /// Adding or taking back a reaction to a message (counted per room, by the room's object).
+    Reaction,
 }
 
 impl WriteKind {
@@ -27,6 +29,7 @@ impl WriteKind {
             Self::Rename => "rename",
             Self::Invite => "invite",
             Self::Dm => "dm",
+            Self::Reaction => "reaction",
         }
     }
 
@@ -39,6 +42,7 @@ impl WriteKind {
             Self::Rename => "too many renames: wait before renaming again",
             Self::Invite => "too many invitations: wait before inviting more",
             Self::Dm => "too many direct messages started: wait before starting another",
+            Self::Reaction => "too many reactions: wait before reacting again",
         }
     }
 }
@@ -88,6 +92,7 @@ pub struct Limits {
     pub renames: Option<WriteLimit>,
     pub invites: Option<WriteLimit>,
     pub dms: Option<WriteLimit>,
+    pub reactions: Option<WriteLimit>,
     /// How many rooms a user may own and still create another.
     pub owned_rooms: Option<u32>,
     /// Changes of one's handle (counted in the user's own row, not by `WriteKind`).
@@ -103,6 +108,7 @@ impl Limits {
         renames: None,
         invites: None,
         dms: None,
+        reactions: None,
         owned_rooms: None,
         handle_changes: None,
     };
@@ -115,6 +121,7 @@ impl Limits {
             WriteKind::Rename => self.renames,
             WriteKind::Invite => self.invites,
             WriteKind::Dm => self.dms,
+            WriteKind::Reaction => self.reactions,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod limits;
 mod mentions;
 mod network;
 mod page;
+pub mod reaction;
 mod room;
 mod text;
 pub mod throttle;
@@ -20,6 +21,7 @@ pub use ids::{MessageId, RoomId, UserId};
 pub use mentions::{MentionRefusal, Mentions, MAX_MENTIONS};
 pub use network::ClientNetwork;
 pub use page::Page;
+pub use reaction::ReactionKey;
 pub use room::{dm_people, RoomKind, RoomView};
 pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, SearchKey, Username};
 

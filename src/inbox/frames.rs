@@ -103,6 +103,7 @@ mod tests {
             message_id: crate::domain::MessageId::from_random_bytes([3; 16]),
             seq: 1,
             deleted: true,
+            reactions: Vec::new(),
         };
         let every = [
             InboxFrame::Hello { rooms: Vec::new() },

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::session::KeyHash;
-use crate::domain::{MessageId, RoomId, RoomView, UserId};
+use crate::domain::{MessageId, ReactionKey, RoomId, RoomView, UserId};
 
 /// A message as history, answers and frames show it: written, or deleted (its place and seq
 /// kept, nothing else).
@@ -28,13 +28,60 @@ pub enum MessageView {
         /// The message it replies to, as that one is now; null for none.
         #[serde(default)]
         reply_to: Option<ReplyTo>,
+        /// Its reactions, by key in order of first use; `me` for whoever the view is for.
+        #[serde(default)]
+        reactions: Vec<Reaction>,
     },
     Deleted {
         message_id: MessageId,
         seq: i64,
         /// Always true.
         deleted: bool,
+        /// Always empty: a message's reactions go with it.
+        #[serde(default)]
+        reactions: Vec<Reaction>,
     },
+}
+
+impl MessageView {
+    pub fn seq(&self) -> i64 {
+        match self {
+            Self::Written { seq, .. } | Self::Deleted { seq, .. } => *seq,
+        }
+    }
+
+    pub fn message_id(&self) -> MessageId {
+        match self {
+            Self::Written { message_id, .. } | Self::Deleted { message_id, .. } => *message_id,
+        }
+    }
+
+    /// The view for someone whose reactions to it are `keys`.
+    pub fn for_reactor(&self, keys: &[ReactionKey]) -> Self {
+        let mut theirs = self.clone();
+        for reaction in theirs.reactions_mut().into_iter().flatten() {
+            reaction.me = keys.contains(&reaction.key);
+        }
+        theirs
+    }
+
+    /// Its reactions, to fill in for whoever the view is for (a written message's only: a
+    /// deleted one has none).
+    pub fn reactions_mut(&mut self) -> Option<&mut Vec<Reaction>> {
+        match self {
+            Self::Written { reactions, .. } => Some(reactions),
+            Self::Deleted { .. } => None,
+        }
+    }
+}
+
+/// One key's reactions to a message: how many people reacted with it, and whether one of them
+/// is whoever the message is shown to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub key: ReactionKey,
+    pub count: i64,
+    pub me: bool,
 }
 
 /// What a reply shows of the message it replies to, as that message is now: who wrote it and its
@@ -74,6 +121,22 @@ pub enum Event {
     MessageEdited,
     MessageDeleted {
         message_id: MessageId,
+    },
+    /// `user_id` reacted to the message with `key`, which `count` people now have. The count
+    /// makes the event idempotent: a client sets it, so a replay after a message shown as it
+    /// is now ends where the room is.
+    ReactionAdded {
+        message_id: MessageId,
+        key: ReactionKey,
+        user_id: UserId,
+        count: i64,
+    },
+    /// `user_id` took back their `key`, which `count` people still have.
+    ReactionRemoved {
+        message_id: MessageId,
+        key: ReactionKey,
+        user_id: UserId,
+        count: i64,
     },
     MemberJoined {
         user_id: UserId,

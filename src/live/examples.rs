@@ -6,14 +6,19 @@ use serde_json::Value;
 
 use super::events::{Event, MessageView};
 use super::frames::{LeaveReason, Numbered, ServerFrame, You};
-use crate::domain::{MessageId, RoomKind, RoomView, UserId};
+use crate::domain::{MessageId, ReactionKey, RoomKind, RoomView, UserId};
 
 pub fn user() -> UserId {
     UserId::from_random_bytes([1; 16])
 }
 
 pub fn message() -> MessageView {
-    MessageView::Deleted { message_id: MessageId::from_random_bytes([2; 16]), seq: 1, deleted: true }
+    MessageView::Deleted {
+        message_id: MessageId::from_random_bytes([2; 16]),
+        seq: 1,
+        deleted: true,
+        reactions: Vec::new(),
+    }
 }
 
 pub fn room() -> RoomView {
@@ -36,8 +41,10 @@ pub fn events() -> (Vec<Event>, usize) {
         Event::OwnerChanged { owner: user_id },
         Event::RoomUpdated { room: room() },
         Event::RoomDeleted,
+        Event::ReactionAdded { message_id: MessageId::from_random_bytes([2; 16]), key: key(), user_id, count: 1 },
+        Event::ReactionRemoved { message_id: MessageId::from_random_bytes([2; 16]), key: key(), user_id, count: 0 },
     ];
-    (events, 12)
+    (events, 14)
 }
 
 pub fn event_variant(event: &Event) -> usize {
@@ -54,7 +61,13 @@ pub fn event_variant(event: &Event) -> usize {
         Event::RoomDeleted => 9,
         Event::MemberInvited { .. } => 10,
         Event::InviteWithdrawn { .. } => 11,
+        Event::ReactionAdded { .. } => 12,
+        Event::ReactionRemoved { .. } => 13,
     }
+}
+
+fn key() -> ReactionKey {
+    ReactionKey::example()
 }
 
 pub fn frame_variant(frame: &ServerFrame<'_>) -> usize {

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::events::{Change, Event, LeaveReason, MessageView, ReplyTo, PREVIEW_CHARS};
+pub use super::events::{Change, Event, LeaveReason, MessageView, Reaction, ReplyTo, PREVIEW_CHARS};
 use crate::domain::{Mentions, MessageId, MessageText, RoomView, UserId};
 
 /// The largest frame a client may send; a longer one closes its socket (1009).

@@ -152,7 +152,7 @@ impl Room {
         if !self.rates.typing(&user_id, now) {
             return Err(FrameError::new("typing too often: once every 2 seconds", None));
         }
-        self.sockets().broadcast_but(&ServerFrame::Typing { user_id: &user_id }, Some(ws));
+        self.sockets().broadcast_but(&ServerFrame::Typing { user_id: &user_id }, std::slice::from_ref(ws));
         Ok(())
     }
 }

@@ -14,8 +14,8 @@ use worker::{
 
 use super::frames::{self, ServerFrame};
 use super::protocol::{
-    Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, Read, Redeem, RoomCall, Ticket,
-    CALL_HEADER, ROOM_HEADER,
+    Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, React, ReactorsQuery, Read, Redeem,
+    RoomCall, Ticket, CALL_HEADER, ROOM_HEADER,
 };
 use super::room::Room;
 use super::sockets::send;
@@ -140,6 +140,8 @@ impl LiveRoom {
             Call::Delete(deletion) => reply::<Deletion>(&room.delete(&deletion)?),
             Call::AddTicket(ticket) => reply::<Ticket>(&room.add_ticket(&ticket)?),
             Call::Read(read) => reply::<Read>(&room.read(&read, None)?),
+            Call::React(react) => reply::<React>(&room.react(&react)?),
+            Call::Reactors(query) => reply::<ReactorsQuery>(&room.reactors(&query)?),
         };
         room.counts_changed().await;
         answer

@@ -117,7 +117,11 @@ impl Room {
 
 /// A page of events after `after`, sent; the seq of the last.
 fn send_page(ws: &WebSocket, history: &History, after: i64) -> Result<i64, ApiError> {
-    let (events, last) = history.events_after(after, REPLAY_PAGE)?;
+    let (mut events, last) = history.events_after(after, REPLAY_PAGE)?;
+    history.fill_reactions(
+        events.iter_mut().filter_map(|stored| stored.message.as_mut()),
+        Socket::of(ws).user_id.as_ref(),
+    )?;
     for stored in &events {
         let event = Numbered { event: &stored.event, seq: stored.seq, message: stored.message.as_ref() };
         send(ws, &ServerFrame::Event(event));

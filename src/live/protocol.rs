@@ -9,11 +9,11 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::frames::{Change, MessageView, You};
+use super::frames::{Change, MessageView, Reaction, You};
 use super::history::ReadPosition;
 use crate::auth::session::KeyHash;
 use crate::domain::limits::WriteKind;
-use crate::domain::{Mentions, MessageId, Refusal, RoomView, UserId};
+use crate::domain::{Mentions, MessageId, ReactionKey, Refusal, RoomView, UserId};
 use crate::error::ApiError;
 
 /// Where an upgrade (`Call::Connect`), which carries no body, carries its call.
@@ -38,6 +38,8 @@ pub enum Call {
     AddTicket(Ticket),
     Redeem(Redeem),
     Read(Read),
+    React(React),
+    Reactors(ReactorsQuery),
 }
 
 /// A call, and what the object answers it with when it is done.
@@ -97,6 +99,12 @@ pub enum Denied {
     PastLatest,
     /// A reply to a deleted message.
     ReplyToDeleted,
+    /// A reaction to a deleted message.
+    ReactToDeleted,
+    /// The message holds `KEYS_PER_MESSAGE` keys, none of them the one asked for.
+    TooManyKeys,
+    /// The caller has `KEYS_PER_USER` keys on the message.
+    TooManyOfYours,
 }
 
 impl From<Denied> for ApiError {
@@ -115,6 +123,9 @@ impl From<Denied> for ApiError {
             Denied::Muted => crate::domain::Refusal::Forbidden(crate::domain::MUTED).into(),
             Denied::PastLatest => ApiError::bad_request("seq is past the room's latest"),
             Denied::ReplyToDeleted => ApiError::bad_request("reply_to names a deleted message"),
+            Denied::ReactToDeleted => ApiError::bad_request("the message was deleted"),
+            Denied::TooManyKeys => ApiError::Conflict("a message holds at most 20 different reactions"),
+            Denied::TooManyOfYours => ApiError::Conflict("you may react to one message in at most 10 ways"),
         }
     }
 }
@@ -174,6 +185,9 @@ pub struct HistoryQuery {
     pub before: Option<MessageId>,
     pub after: Option<MessageId>,
     pub limit: u32,
+    /// Who reads: their reactions are `me`. None for a viewer without a key.
+    #[serde(default)]
+    pub user_id: Option<UserId>,
 }
 
 /// A page of history: newest first, and the id to pass as `before` for the page before it.
@@ -204,6 +218,37 @@ pub struct Deletion {
 pub struct Read {
     pub user_id: UserId,
     pub seq: Option<i64>,
+}
+
+/// A present member adds (`add`) or takes back their reaction with `key` to a message.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct React {
+    pub user_id: UserId,
+    pub message_id: MessageId,
+    pub key: ReactionKey,
+    pub add: bool,
+}
+
+/// The message's reactions once the caller's is added or taken back.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reactions {
+    pub reactions: Vec<Reaction>,
+}
+
+/// Who reacted to a message with a key: a page of them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReactorsQuery {
+    pub message_id: MessageId,
+    pub key: ReactionKey,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A page of those who reacted with the key, in the order they did, and how many did.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reactors {
+    pub users: Vec<UserId>,
+    pub user_count: i64,
 }
 
 /// A ticket, by its hash, for one of the user's keys.
@@ -252,6 +297,8 @@ calls! {
     AddTicket(Ticket) -> (),
     Redeem(Redeem) -> Redeemed,
     Read(Read) -> ReadPosition,
+    React(React) -> Reactions,
+    Reactors(ReactorsQuery) -> Reactors,
 }
 
 #[cfg(test)]

@@ -11,10 +11,11 @@ use worker::{Env, State, WebSocket};
 
 use super::apply::{apply, Effect};
 use super::frames::{Event, MessageView, Numbered, ServerFrame};
-use super::history::{Author, Ceiling, Cursor, History, MessageRow, ReadPosition};
+use super::history::{Author, Ceiling, Cursor, History, MessageRow, Reacted, ReadPosition};
 use super::platform::atomically;
 use super::protocol::{
-    Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, Read, Redeem, Redeemed, Ticket,
+    Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, React, Reactions, Reactors,
+    ReactorsQuery, Read, Redeem, Redeemed, Ticket,
 };
 use super::sockets::{self, Rates, Socket, Sockets};
 use super::standing::Standing;
@@ -216,8 +217,10 @@ impl Room {
                 (None, Some(after)) => Cursor::After(after),
                 (None, None) => Cursor::Latest,
             };
-            let page = self.history()?.page(cursor, query.limit)?.ok_or(Denied::NoSuchMessage)?;
-            let messages = page.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
+            let history = self.history()?;
+            let page = history.page(cursor, query.limit)?.ok_or(Denied::NoSuchMessage)?;
+            let mut messages = page.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
+            history.fill_reactions(&mut messages, query.user_id.as_ref())?;
             let next = match messages.last() {
                 Some(MessageView::Written { message_id, .. } | MessageView::Deleted { message_id, .. })
                     if page.more_before =>
@@ -257,10 +260,84 @@ impl Room {
             let now = now_millis();
             self.count(&history, WriteKind::Edit, &edit.user_id, now)?;
             let (seq, edited) = history.edit(&message, &edit.text, now)?;
-            let edited = edited.view()?;
-            let event = Numbered { event: &Event::MessageEdited, seq, message: Some(&edited) };
-            self.sockets().broadcast(&ServerFrame::Event(event));
-            Ok(edited)
+            let mut edited = edited.view()?;
+            history.fill_reactions([&mut edited], None)?;
+            Ok(self.broadcast_message(&history, &Event::MessageEdited, seq, &edited, &edit.user_id)?)
+        })())
+    }
+
+    /// Sends every socket the event with its message, whose reactions say `me` to each person
+    /// who shares in them; the message as `user_id` sees it.
+    fn broadcast_message(
+        &self,
+        history: &History,
+        event: &Event,
+        seq: i64,
+        message: &MessageView,
+        user_id: &UserId,
+    ) -> Result<MessageView, ApiError> {
+        let reacted = matches!(message, MessageView::Written { reactions, .. } if !reactions.is_empty());
+        let by_user = if reacted { history.reactions_by_user(message.seq())? } else { Default::default() };
+        let own: Vec<(UserId, String)> = by_user
+            .iter()
+            .map(|(user_id, keys)| {
+                let theirs = message.for_reactor(keys);
+                (*user_id, ServerFrame::Event(Numbered { event, seq, message: Some(&theirs) }).text())
+            })
+            .collect();
+        self.sockets().broadcast_own(&ServerFrame::Event(Numbered { event, seq, message: Some(message) }), &own);
+        Ok(message.for_reactor(by_user.get(user_id).map_or(&[], Vec::as_slice)))
+    }
+
+    /// Adds or takes back a present member's reaction to a written message, within the ceilings
+    /// (keys per message and per user, reactions per minute); the message's reactions then.
+    pub fn react(&self, react: &React) -> Result<Answer<Reactions>, ApiError> {
+        answer((|| {
+            let history = self.history()?;
+            let (message, author) = self.reacted_to(&history, &react.user_id, &react.message_id)?;
+            if author.muted {
+                return Err(Denied::Muted.into());
+            }
+            let now = now_millis();
+            self.count(&history, WriteKind::Reaction, &react.user_id, now)?;
+            match history.react(&message, (&react.key, &react.user_id, react.add), now)? {
+                Reacted::Changed { seq, event } => {
+                    self.sockets().broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }));
+                }
+                Reacted::Unchanged => {}
+                Reacted::TooManyKeys => return Err(Denied::TooManyKeys.into()),
+                Reacted::TooManyOfTheirs => return Err(Denied::TooManyOfYours.into()),
+            }
+            let mut view = message.view()?;
+            history.fill_reactions([&mut view], Some(&react.user_id))?;
+            let reactions = view.reactions_mut().map(std::mem::take).unwrap_or_default();
+            Ok(Reactions { reactions })
+        })())
+    }
+
+    /// The message a reaction is to: there (else 404) and not deleted (else 400), its author
+    /// still present.
+    fn reacted_to(
+        &self,
+        history: &History,
+        user_id: &UserId,
+        message_id: &MessageId,
+    ) -> Result<(MessageRow, Author), Stop> {
+        let author = self.present_author(history, user_id)?;
+        match history.message(message_id)? {
+            Some(message) if message.is_deleted() => Err(Denied::ReactToDeleted.into()),
+            Some(message) => Ok((message, author)),
+            None => Err(Denied::NoSuchMessage.into()),
+        }
+    }
+
+    /// Who reacted to a message with a key, a page of them in the order they did.
+    pub fn reactors(&self, query: &ReactorsQuery) -> Result<Answer<Reactors>, ApiError> {
+        answer((|| {
+            let history = self.history()?;
+            let message = history.message(&query.message_id)?.ok_or(Denied::NoSuchMessage)?;
+            let (users, user_count) = history.reactors(message.seq, &query.key, (query.limit, query.offset))?;
+            Ok(Reactors { users, user_count })
         })())
     }
 

@@ -61,6 +61,12 @@ impl Socket {
     }
 }
 
+/// Sends a frame already in JS: as in `send`, a closing socket is its close handler's.
+fn send_js(ws: &WebSocket, frame: &JsString) {
+    let socket: &web_sys::WebSocket = ws.as_ref();
+    let _ = socket.unchecked_ref::<JsSocket>().send(frame);
+}
+
 pub fn send(ws: &WebSocket, frame: &ServerFrame<'_>) {
     // A socket that is closing cannot be sent to; its close handler tidies up.
     let _ = ws.send_with_str(frame.text());
@@ -118,18 +124,32 @@ impl<'a> Sockets<'a> {
     }
 
     /// Sends the frame to every open socket of the room but `but`, and but those replaying.
-    pub fn broadcast_but(&self, frame: &ServerFrame<'_>, but: Option<&WebSocket>) {
+    pub fn broadcast_but(&self, frame: &ServerFrame<'_>, but: &[WebSocket]) {
         let frame = JsString::from(frame.text());
         let replaying = self.replaying.borrow();
-        for ws in self.all().iter().filter(|ws| but != Some(*ws) && !replaying.contains(ws)) {
-            // As in `send`: a closing socket is its close handler's.
-            let socket: &web_sys::WebSocket = ws.as_ref();
-            let _ = socket.unchecked_ref::<JsSocket>().send(&frame);
+        for ws in self.all().iter().filter(|ws| !but.contains(ws) && !replaying.contains(ws)) {
+            send_js(ws, &frame);
         }
     }
 
     pub fn broadcast(&self, frame: &ServerFrame<'_>) {
-        self.broadcast_but(frame, None);
+        self.broadcast_but(frame, &[]);
+    }
+
+    /// Sends every open socket but those replaying the frame, or, to a user in `own`, their
+    /// own version of it (a message whose reactions they share in, `me` for them).
+    pub fn broadcast_own(&self, frame: &ServerFrame<'_>, own: &[(UserId, String)]) {
+        let replaying = self.replaying.borrow();
+        let mut theirs = Vec::new();
+        for (user_id, text) in own {
+            let text = JsString::from(text.as_str());
+            for ws in self.of_user(user_id).into_iter().filter(|ws| !replaying.contains(ws)) {
+                send_js(&ws, &text);
+                theirs.push(ws);
+            }
+        }
+        drop(replaying);
+        self.broadcast_but(frame, &theirs);
     }
 
     /// The users with a socket open.

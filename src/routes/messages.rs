@@ -15,7 +15,7 @@ use crate::store::rooms::{self, permitted, Room, RoomQuery};
 /// The room, if the caller may do `action` in it, and its object. An author's write (`Post`)
 /// first hands the object whatever the room still has queued for it; a post's `mentions` are
 /// checked in the same round trip.
-async fn room_for(
+pub(super) async fn room_for(
     ctx: &Ctx,
     query: RoomQuery<'_>,
     action: Action,
@@ -69,7 +69,8 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         return Err(ApiError::bad_request("give before or after, not both"));
     }
     let (_, object) = room_for(&ctx, request.query(), Action::View, &Mentions::NONE).await?;
-    json(200, &object.call(HistoryQuery { before, after, limit }).await?)
+    let user_id = request.caller.as_ref().map(|caller| caller.user_id);
+    json(200, &object.call(HistoryQuery { before, after, limit, user_id }).await?)
 }
 
 /// `PUT /room/{room_id}/read {key, seq}` → 200 `{read_seq}`: a present member's read position

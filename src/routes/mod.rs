@@ -13,6 +13,7 @@ pub mod live;
 pub mod members;
 pub mod mentions;
 pub mod messages;
+pub mod reactions;
 pub mod rooms;
 pub mod tokens;
 pub mod users;

@@ -41,11 +41,11 @@ impl Counted {
     }
 
     /// The statement that counts the write once it happened; none when the kind has no limit,
-    /// and none for posts and edits, which the room's object counts (`live::history`).
+    /// and none for posts, edits and reactions, which the room's object counts (`live::history`).
     pub fn count_sql(&self) -> Option<&'static str> {
         self.limit?;
         match self.kind {
-            WriteKind::Post | WriteKind::Edit => None,
+            WriteKind::Post | WriteKind::Edit | WriteKind::Reaction => None,
             WriteKind::RoomCreation => Some(sql::COUNT_ROOM_CREATION),
             WriteKind::Rename => Some(sql::COUNT_RENAME),
             WriteKind::Invite => Some(sql::COUNT_INVITE),

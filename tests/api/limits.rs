@@ -21,6 +21,7 @@ fn limited() -> &'static TestApp {
             ("INVITES_PER_HOUR", "3"),
             ("DMS_PER_DAY", "2"),
             ("ROOMS_OWNED", "2"),
+            ("REACTIONS_PER_MINUTE", "6"),
         ])
     })
 }
@@ -174,4 +175,25 @@ fn starting_a_dm_past_the_ceiling_is_429_and_starts_nothing_but_open_ones_stay_o
     // Opening one that exists is free; the other person may open theirs with the starter.
     assert_eq!(dm(&others[0]).str("room_id"), first);
     app.put(&format!("/dm/{}", starter.id)).by(&others[2]).json(json!({})).assert_status(200);
+}
+
+#[test]
+fn reactions_past_the_ceiling_are_429_and_change_nothing_but_other_writes_go_on() {
+    let app = limited();
+    let room = Staffed::on(app, true);
+    let message = app.post_message(&room.id, &room.owner, "react");
+    message.assert_status(201);
+    let path = |key: &str| format!("/room/{}/messages/{}/reactions/{key}", room.id, message.str("message_id"));
+    // Six: three added, one taken back, one added again, one that changed nothing.
+    for (add, key) in [(true, "a"), (true, "b"), (true, "c"), (false, "a"), (true, "a"), (true, "a")] {
+        let call = if add { app.put(&path(key)) } else { app.delete(&path(key)) };
+        call.by(&room.member).send().assert_status(200);
+    }
+    assert_limited(&app.put(&path("d")).by(&room.member).send(), 60);
+    assert_limited(&app.delete(&path("a")).by(&room.member).send(), 60);
+    let who = app.get(&path("d")).send();
+    assert_eq!(who.body["user_count"], 0, "{}", who.text);
+    // Another person's reactions, and the member's posts, have their own ceilings.
+    app.put(&path("d")).by(&room.admin).send().assert_status(200);
+    app.post_message(&room.id, &room.member, "still posting").assert_status(201);
 }

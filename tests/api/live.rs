@@ -20,6 +20,7 @@ mod messages;
 mod order;
 mod outbox;
 mod reach;
+mod reactions;
 mod resume;
 mod sends;
 pub mod ways;

@@ -26,6 +26,7 @@ mod moderation;
 mod names;
 mod openapi;
 mod ownership;
+mod reactions;
 mod reads;
 mod revocation;
 mod rooms;

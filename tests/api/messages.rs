@@ -99,7 +99,10 @@ fn a_member_posts_a_message_and_gets_it_back_with_201() {
     let message = response.body.as_object().unwrap();
     let mut fields: Vec<&str> = message.keys().map(String::as_str).collect();
     fields.sort_unstable();
-    assert_eq!(fields, ["mention_room", "mentions", "message_id", "reply_to", "sent_at", "seq", "text", "user_id"]);
+    assert_eq!(
+        fields,
+        ["mention_room", "mentions", "message_id", "reactions", "reply_to", "sent_at", "seq", "text", "user_id"]
+    );
     assert_eq!((&message["mentions"], &message["mention_room"]), (&json!([]), &json!(false)));
     assert_eq!(message["reply_to"], Value::Null);
     assert_eq!(message["text"], json!("hello, room"));

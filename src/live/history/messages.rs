@@ -79,9 +79,10 @@ impl MessageRow {
                     mentions: users,
                     mention_room: room,
                     reply_to: self.reply()?,
+                    reactions: Vec::new(),
                 }
             }
-            _ => MessageView::Deleted { message_id, seq: self.seq, deleted: true },
+            _ => MessageView::Deleted { message_id, seq: self.seq, deleted: true, reactions: Vec::new() },
         })
     }
 }
@@ -179,6 +180,7 @@ impl History {
     /// the event.
     pub fn delete(&self, message: &MessageRow, now: i64) -> Result<(i64, Event), ApiError> {
         self.run(sql::DELETE_MESSAGE, vec![message.seq.into()])?;
+        self.drop_reactions(message.seq)?;
         self.run(sql::UNFLUSHED_DELETION, vec![message.seq.into()])?;
         self.changed();
         let message_id =

@@ -34,12 +34,14 @@ pub const ENDED_KEY_MILLIS: i64 = 400 * 24 * 3600 * 1000;
 
 mod messages;
 mod people;
+mod reactions;
 mod reads;
 pub mod sql;
 mod tally;
 pub mod tickets;
 
 pub use messages::{Cursor, MessageRow, Messages, Stored};
+pub use reactions::Reacted;
 pub use reads::ReadPosition;
 pub use tally::Marked;
 

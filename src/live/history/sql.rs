@@ -154,6 +154,34 @@ pub const SET_APPLIED: &str = "INSERT OR REPLACE INTO applied (name, value) VALU
 pub const HAS_TABLE: &str = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?";
 pub const BURY: &str = "INSERT INTO gone (at) VALUES (?)";
 
+/// Where a user's (`?3`) reaction with a key (`?2`) to a message (`?1`) would leave it: the
+/// message's distinct keys, the key's count, the user's keys on it, whether they have this one.
+pub const REACTION_STATE: &str = "SELECT (SELECT count(*) FROM reaction_counts WHERE message_seq = ?1) AS keys,
+    coalesce((SELECT count FROM reaction_counts WHERE message_seq = ?1 AND key = ?2), 0) AS count,
+    (SELECT count(*) FROM reactions WHERE message_seq = ?1 AND user_id = ?3) AS mine,
+    EXISTS (SELECT 1 FROM reactions WHERE message_seq = ?1 AND key = ?2 AND user_id = ?3) AS reacted";
+/// A reaction, numbered by its event's seq (`?4`): the key's first use is its first seq.
+pub const ADD_REACTION: &str = "INSERT INTO reactions (message_seq, key, user_id, seq) VALUES (?, ?, ?, ?)";
+pub const COUNT_REACTION: &str = "INSERT INTO reaction_counts (message_seq, key, count, first_seq) VALUES (?, ?, 1, ?)
+    ON CONFLICT (message_seq, key) DO UPDATE SET count = count + 1";
+pub const REMOVE_REACTION: &str = "DELETE FROM reactions WHERE message_seq = ? AND key = ? AND user_id = ?";
+pub const UNCOUNT_REACTION: &str = "UPDATE reaction_counts SET count = count - 1 WHERE message_seq = ? AND key = ?";
+pub const DROP_UNUSED_KEY: &str = "DELETE FROM reaction_counts WHERE message_seq = ? AND key = ? AND count <= 0";
+/// The reactions of some messages (`?1`, a JSON array of seqs) by key in order of first use,
+/// each with whether a user (`?2`) has it.
+pub const REACTIONS_OF: &str = "SELECT c.message_seq, c.key, c.count,
+    EXISTS (SELECT 1 FROM reactions AS r WHERE r.message_seq = c.message_seq AND r.key = c.key AND r.user_id = ?2) AS me
+    FROM reaction_counts AS c WHERE c.message_seq IN (SELECT value FROM json_each(?1))
+   ORDER BY c.message_seq, c.first_seq";
+/// Who reacted to a message with a key, in the order they did.
+pub const REACTORS: &str =
+    "SELECT user_id FROM reactions WHERE message_seq = ? AND key = ? ORDER BY seq LIMIT ? OFFSET ?";
+/// Every reaction to a message: who, with which key.
+pub const REACTIONS_OF_MESSAGE: &str = "SELECT user_id, key FROM reactions WHERE message_seq = ?";
+/// A deleted message's reactions go with it.
+pub const DROP_REACTIONS: &str = "DELETE FROM reactions WHERE message_seq = ?";
+pub const DROP_REACTION_COUNTS: &str = "DELETE FROM reaction_counts WHERE message_seq = ?";
+
 /// Every statement above, by name, for `tests/history_sql.rs`.
 pub const ALL: &[(&str, &str)] = &[
     ("LATEST_SEQ", LATEST_SEQ),
@@ -224,6 +252,17 @@ pub const ALL: &[(&str, &str)] = &[
     ("SET_APPLIED", SET_APPLIED),
     ("HAS_TABLE", HAS_TABLE),
     ("BURY", BURY),
+    ("REACTION_STATE", REACTION_STATE),
+    ("ADD_REACTION", ADD_REACTION),
+    ("COUNT_REACTION", COUNT_REACTION),
+    ("REMOVE_REACTION", REMOVE_REACTION),
+    ("UNCOUNT_REACTION", UNCOUNT_REACTION),
+    ("DROP_UNUSED_KEY", DROP_UNUSED_KEY),
+    ("REACTIONS_OF", REACTIONS_OF),
+    ("REACTORS", REACTORS),
+    ("REACTIONS_OF_MESSAGE", REACTIONS_OF_MESSAGE),
+    ("DROP_REACTIONS", DROP_REACTIONS),
+    ("DROP_REACTION_COUNTS", DROP_REACTION_COUNTS),
 ];
 
 /// Numbers the messages of storage from before they were numbered (`HAS_ORDINALS` is 0), once:
@@ -304,6 +343,14 @@ pub const SCHEMA: &[&str] = &[
     "INSERT OR IGNORE INTO facts (name, value) VALUES ('reads_flushed', 1)",
     // The room's id (one row), as the worker's calls say it: the flush names the room by it.
     "CREATE TABLE IF NOT EXISTS about (one INTEGER PRIMARY KEY CHECK (one = 1), room_id TEXT NOT NULL)",
+    // Each reaction: a user's key on a message, numbered by its event's seq.
+    "CREATE TABLE IF NOT EXISTS reactions (message_seq INTEGER NOT NULL, key TEXT NOT NULL, user_id TEXT NOT NULL,
+        seq INTEGER NOT NULL, PRIMARY KEY (message_seq, key, user_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS reactions_by_user ON reactions (message_seq, user_id)",
+    // Each message's keys, counted, and when each was first used: a page of history reads
+    // these, never every reaction.
+    "CREATE TABLE IF NOT EXISTS reaction_counts (message_seq INTEGER NOT NULL, key TEXT NOT NULL,
+        count INTEGER NOT NULL, first_seq INTEGER NOT NULL, PRIMARY KEY (message_seq, key)) WITHOUT ROWID",
 ];
 
 /// The one table a deleted room's storage keeps, so that its object never comes back to life.

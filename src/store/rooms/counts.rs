@@ -64,6 +64,8 @@ fn written(
         mention_room: room,
         // D1 keeps no reply's parent: the mentions list shows none (the room's history does).
         reply_to: None,
+        // Nor reactions: the mentions list shows none.
+        reactions: Vec::new(),
     })
 }
 
