@@ -202,6 +202,8 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   await check(page, 'room-menu', 1280);
   // Down moves on, and wraps; Escape closes the menu back to its button.
   await page.keyboard.press('ArrowDown');
+  await expect(mine.getByRole('menuitem', { name: 'React' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
   await expect(mine.getByRole('menuitem', { name: 'Edit' })).toBeFocused();
   await page.keyboard.press('End');
   await expect(mine.getByRole('menuitem', { name: 'Delete' })).toBeFocused();
@@ -211,6 +213,7 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   await expect(mine.getByRole('menu')).toBeHidden();
   await expect(mine.getByRole('button', { name: 'Actions' })).toBeFocused();
   await expect(mine.getByRole('button', { name: 'Actions' })).toHaveAttribute('aria-expanded', 'false');
+  await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await expect(mine.getByRole('menuitem', { name: 'Edit' })).toBeFocused();
@@ -229,7 +232,7 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   const his = history(page).locator('.msg').filter({ hasText: 'a message bo will see go' });
   await tabTo(page, his.getByRole('button', { name: 'Actions' }), { limit: 60, back: true });
   await page.keyboard.press('ArrowUp');
-  await expect(his.getByRole('menuitem')).toHaveText(['Reply', 'Delete']);
+  await expect(his.getByRole('menuitem')).toHaveText(['Reply', 'React', 'Delete']);
   await expect(his.getByRole('menuitem', { name: 'Delete' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog').getByRole('button', { name: 'Cancel' })).toBeFocused();

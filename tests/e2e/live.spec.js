@@ -144,10 +144,10 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
     await menuButton(page, text).click();
     await messageRow(page, text).getByRole('menuitem', { name, exact: true }).click();
   };
-  expect(await items(b.page, 'ana wrote this wrongly')).toEqual(['Reply']);
-  expect(await items(b.page, 'bo takes this back')).toEqual(['Reply', 'Edit', 'Delete']);
-  expect(await items(a.page, 'ana wrote this wrongly')).toEqual(['Reply', 'Edit', 'Delete']);
-  expect(await items(a.page, 'bo says something rude')).toEqual(['Reply', 'Delete']);
+  expect(await items(b.page, 'ana wrote this wrongly')).toEqual(['Reply', 'React']);
+  expect(await items(b.page, 'bo takes this back')).toEqual(['Reply', 'React', 'Edit', 'Delete']);
+  expect(await items(a.page, 'ana wrote this wrongly')).toEqual(['Reply', 'React', 'Edit', 'Delete']);
+  expect(await items(a.page, 'bo says something rude')).toEqual(['Reply', 'React', 'Delete']);
 
   // Ana edits hers; Bo sees the new text, marked edited.
   await choose(a.page, 'ana wrote this wrongly', 'Edit');
@@ -317,4 +317,73 @@ test('a reply quotes its message in every page, follows its edit, and goes to it
   const { messages } = await api.call('GET', `/room/${roomId}/messages`, { key: bo.key });
   expect(messages[0].reply_to).toEqual({ message_id: parent.message_id, user_id: ana.id, preview: 'lunch at one?' });
   expect(await seriousViolations(b.page)).toEqual([]);
+});
+
+test('people react from the menu or the keyboard, toggle their own, and every page counts alike', async ({ person, api }) => {
+  const { ana, bo, roomId } = await api.twoMembers('reacting room');
+  const message = await api.post(ana, roomId, 'the plan is set');
+  const a = await inRoom(person, ana, roomId);
+  const b = await inRoom(person, bo, roomId);
+  const reaction = (page, key) => messageRow(page, 'the plan is set').locator('.reactions').getByRole('button', { name: new RegExp(`^${key}:`) });
+
+  // Bo picks 🎉 with the mouse, from the message's menu.
+  await messageRow(b.page, 'the plan is set').getByRole('button', { name: 'Actions', exact: true }).click();
+  await messageRow(b.page, 'the plan is set').getByRole('menuitem', { name: 'React' }).click();
+  const picker = b.page.getByRole('group', { name: 'Pick a reaction' });
+  await expect(picker.getByRole('button').first()).toBeFocused();
+  await picker.getByRole('button', { name: '🎉' }).click();
+  await expect(picker).toBeHidden();
+  for (const { page } of [a, b]) await expect(reaction(page, '🎉')).toContainText('1');
+  await expect(reaction(b.page, '🎉')).toHaveAttribute('aria-pressed', 'true');
+  await expect(reaction(a.page, '🎉')).toHaveAttribute('aria-pressed', 'false');
+  await expect(reaction(a.page, '🎉')).toHaveAccessibleName('🎉: 1 reaction');
+
+  // Ana, with the keyboard only: the menu, React, the arrow keys to 👍, Enter.
+  const menu = messageRow(a.page, 'the plan is set').getByRole('button', { name: 'Actions', exact: true });
+  await menu.focus();
+  await a.page.keyboard.press('ArrowDown');
+  await a.page.keyboard.press('ArrowDown');
+  await expect(messageRow(a.page, 'the plan is set').getByRole('menuitem', { name: 'React' })).toBeFocused();
+  await a.page.keyboard.press('Enter');
+  const aPicker = a.page.getByRole('group', { name: 'Pick a reaction' });
+  await expect(aPicker.getByRole('button', { name: '👍' })).toBeFocused();
+  // The common ones first (🎉 among them, pressed for nobody here yet), then the message's own.
+  await a.page.keyboard.press('End');
+  await expect(aPicker.getByRole('button', { name: '✅' })).toBeFocused();
+  await a.page.keyboard.press('ArrowRight');
+  await expect(aPicker.getByRole('button', { name: '👍' })).toBeFocused();
+  await a.page.keyboard.press('Home');
+  await a.page.keyboard.press('Enter');
+  for (const { page } of [a, b]) {
+    await expect(messageRow(page, 'the plan is set').locator('.reactions .reaction')).toHaveCount(2);
+    await expect(reaction(page, '👍')).toContainText('1');
+  }
+  // Ana joins Bo's 🎉 from the row: 2, pressed for both, and her focus stays on it.
+  await reaction(a.page, '🎉').focus();
+  await a.page.keyboard.press('Enter');
+  for (const { page } of [a, b]) await expect(reaction(page, '🎉')).toContainText('2');
+  await expect(reaction(a.page, '🎉')).toHaveAttribute('aria-pressed', 'true');
+  await expect(reaction(a.page, '🎉')).toBeFocused();
+  // Escape closes a picker back to the menu button.
+  await menu.click();
+  await messageRow(a.page, 'the plan is set').getByRole('menuitem', { name: 'React' }).click();
+  await expect(aPicker.getByRole('button', { name: '🎉' })).toHaveAttribute('aria-pressed', 'true');
+  expect(await seriousViolations(a.page)).toEqual([]);
+  await a.page.keyboard.press('Escape');
+  await expect(aPicker).toBeHidden();
+  await expect(menu).toBeFocused();
+  expect(await seriousViolations(a.page)).toEqual([]);
+
+  // Bo takes his back: 1 left, no longer pressed for him; 👍 goes when Ana takes hers back.
+  await reaction(b.page, '🎉').click();
+  for (const { page } of [a, b]) await expect(reaction(page, '🎉')).toContainText('1');
+  await expect(reaction(b.page, '🎉')).toHaveAttribute('aria-pressed', 'false');
+  await reaction(a.page, '👍').click();
+  for (const { page } of [a, b]) await expect(reaction(page, '👍')).toHaveCount(0);
+  // The API says the same, and so does a page read anew.
+  const { messages } = await api.call('GET', `/room/${roomId}/messages`, { key: bo.key });
+  expect(messages.find((m) => m.message_id === message.message_id).reactions).toEqual([{ key: '🎉', count: 1, me: false }]);
+  await b.page.reload();
+  await expect(reaction(b.page, '🎉')).toContainText('1');
+  await expect(reaction(b.page, '🎉')).toHaveAttribute('aria-pressed', 'false');
 });

@@ -50,6 +50,7 @@ import * as session from './session.js';
 /** @typedef {Schemas['Message']} Message */
 /** @typedef {Schemas['DeletedMessage']} DeletedMessage */
 /** @typedef {Message | DeletedMessage} HistoryItem a message as history and the live socket show it */
+/** @typedef {Schemas['Reaction']} Reaction one key's reactions to a message, `me` for this person */
 
 /** Every failed call: `status` is the HTTP status (0 when the server could not be reached). */
 export class ApiError extends Error {
@@ -296,6 +297,12 @@ export const editMessage = (id, message_id, text) =>
   call('PATCH', room(id, `/messages/${enc(message_id)}`), { auth: true, body: /** @satisfies {AuthBody<'editMessage'>} */ ({ text }) });
 /** @type {(id: string, message_id: string) => Promise<Answer<'deleteMessage', 204>>} */
 export const deleteMessage = (id, message_id) => call('DELETE', room(id, `/messages/${enc(message_id)}`), { auth: true });
+/**
+ * Adds (`add`) or takes back the person's reaction `key` to a message: the message's reactions then.
+ * @type {(id: string, message_id: string, key: string, add: boolean) => Promise<Answer<'addReaction', 200>>}
+ */
+export const react = (id, message_id, key, add) =>
+  call(add ? 'PUT' : 'DELETE', room(id, `/messages/${enc(message_id)}/reactions/${enc(key)}`), { auth: true });
 /**
  * A single-use ticket for the room's live socket (live.js): a browser cannot send the key as a
  * header on a WebSocket, and a key in a URL would end up in logs.

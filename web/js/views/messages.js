@@ -7,6 +7,7 @@ import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import { actionMenu, busy, confirmDialog, errorLine, showError, userLabel, userText, when } from '../ui.js';
 import { composer, joinPrompt } from './composer.js';
+import { afterReaction, reactionPicker, reactionRow } from './reactions.js';
 
 const PAGE = 50;
 // Without a socket, new messages must still show within 3 s: a poll every 1.5 s leaves room
@@ -178,7 +179,7 @@ export function createChat({ id: roomId, me, transport }) {
     li.className = mine ? 'msg mine' : mentionsMe ? 'msg mentions-me' : 'msg';
     /** @type {[string, () => void][]} */
     const actions = [];
-    if (present()) actions.push(['Reply', () => writer?.replyTo(message)]);
+    if (present()) actions.push(['Reply', () => writer?.replyTo(message)], ['React', () => pick(message.message_id)]);
     if (mine && present()) actions.push(['Edit', () => edit(message.message_id)]);
     if ((mine && present()) || mayModerate()) actions.push(['Delete', () => remove(message.message_id)]);
     // Which message the menu acts on, for screen readers: "Actions" alone would not say.
@@ -192,7 +193,73 @@ export function createChat({ id: roomId, me, transport }) {
         actions.length > 0 && actionMenu('Actions', textId, actions)),
       message.reply_to && quote(message.reply_to),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
-      h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text));
+      h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text),
+      reactions(message));
+  }
+
+  /**
+   * A message's reactions, as toggles for a present member.
+   * @param {Message} message
+   */
+  const reactions = (message) => reactionRow(message.reactions, {
+    mayReact: present(),
+    toggle: (key, add) => toggleReaction(message.message_id, key, add),
+  });
+
+  /**
+   * Opens the reaction picker under message `messageId`; it closes back to the message's menu.
+   * @param {string} messageId
+   */
+  function pick(messageId) {
+    const entry = shown.get(messageId);
+    if (!entry || 'deleted' in entry.message) return;
+    const { li } = entry;
+    li.querySelector('.reaction-picker')?.remove();
+    const picker = reactionPicker(entry.message.reactions, {
+      choose: (key, add) => toggleReaction(messageId, key, add),
+      close: () => {
+        picker.remove();
+        /** @type {HTMLElement | null} */ (li.querySelector('.menu-button, .text'))?.focus();
+      },
+    });
+    li.append(picker);
+    /** @type {HTMLElement | null} */ (picker.querySelector('button'))?.focus();
+  }
+
+  /**
+   * Adds or takes back the person's reaction. With a socket, its frames then show it, in order
+   * with everyone else's; without one, the answer is all there is.
+   * @param {string} messageId
+   * @param {string} key
+   * @param {boolean} add
+   */
+  async function toggleReaction(messageId, key, add) {
+    try {
+      const answer = await api.react(roomId, messageId, key, add);
+      if (polling) setReactions(messageId, answer.reactions);
+      showError(line, null);
+    } catch (error) {
+      showError(line, error);
+    }
+  }
+
+  /**
+   * Shows a message's reactions anew, alone: its menu or picker, if open, stays, and so does
+   * the focus on one of its reactions.
+   * @param {string} messageId
+   * @param {import('../api.js').Reaction[]} next
+   */
+  function setReactions(messageId, next) {
+    const entry = shown.get(messageId);
+    if (!entry || 'deleted' in entry.message) return;
+    entry.message = { ...entry.message, reactions: next };
+    const row = entry.li.querySelector('.reactions');
+    if (entry.editing || !row) return; // drawn when the edit ends
+    const focused = /** @type {HTMLElement | null} */ (row.contains(document.activeElement) ? document.activeElement : null);
+    const fresh = reactions(entry.message);
+    row.replaceWith(fresh);
+    const key = focused?.dataset.key;
+    if (key != null) /** @type {HTMLElement | null} */ (fresh.querySelector(`[data-key="${CSS.escape(key)}"]`) ?? entry.li.querySelector('.text'))?.focus();
   }
 
   /**
@@ -484,7 +551,13 @@ export function createChat({ id: roomId, me, transport }) {
           else announce(addNewer([frame.message]));
         });
       case 'message_edited': return enqueue(() => replace(frame.message));
-      case 'message_deleted': return enqueue(() => replace({ message_id: frame.message_id, seq: frame.seq, deleted: true }));
+      case 'message_deleted': return enqueue(() => replace({ message_id: frame.message_id, seq: frame.seq, deleted: true, reactions: [] }));
+      case 'reaction_added':
+      case 'reaction_removed':
+        return enqueue(() => {
+          const entry = shown.get(frame.message_id);
+          if (entry && !('deleted' in entry.message)) setReactions(frame.message_id, afterReaction(entry.message.reactions, frame, me));
+        });
       default: return undefined;
     }
   }
@@ -569,7 +642,7 @@ export function createChat({ id: roomId, me, transport }) {
       if (error.status !== 404) return showError(line, error);
     }
     const focus = entry.li.contains(document.activeElement) || document.activeElement === document.body;
-    replace({ message_id: messageId, seq, deleted: true });
+    replace({ message_id: messageId, seq, deleted: true, reactions: [] });
     if (focus) /** @type {HTMLElement | null} */ (entry.li.querySelector('.text'))?.focus();
   }
 
