@@ -8,7 +8,8 @@
 //! `BENCH_SECONDS` (default 2) sets the length of each of the five throughput rounds.
 //! `BENCH_SECTIONS=2,4` runs only those sections, and prints their markdown at the end.
 //! Section 8 (benches/live/inbox.rs) is the inbox's latency and cost; `BENCH_INBOX_MEMBERS=200,1000`
-//! (the default) sets the numbers of connected members of its rounds.
+//! (the default) sets the numbers of connected members of its rounds. Section 9
+//! (benches/live/conversation.rs) is what replies and reactions cost a page of history.
 //! `BENCH_SMOKE=1` runs only the smoke check the test command uses: both workers start, answer
 //! one read route identically, side by side, and deliver every message of a few seconds'
 //! posting to a few sockets, once and in order. Neither of the two writes `bench/RESULTS.md`.
@@ -120,6 +121,9 @@ fn run() -> Outcome {
     }
     if wanted(8) {
         live::inbox::section(&mut report)?;
+    }
+    if wanted(9) {
+        live::conversation::section(&mut report)?;
     }
     report.finish(started.elapsed())
 }

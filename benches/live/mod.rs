@@ -19,6 +19,7 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::HandshakeError;
 use tungstenite::{Message, WebSocket};
 
+pub mod conversation;
 pub mod inbox;
 pub mod resume;
 
