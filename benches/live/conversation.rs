@@ -14,7 +14,8 @@ const KEYS: [&str; 3] = ["%F0%9F%91%8D", "%F0%9F%8E%89", "ok"];
 
 pub fn section(report: &mut Report) -> Outcome {
     report.section("9. Conversation: a page of 50 messages with replies and reactions, beside one without");
-    let app = TestApp::spawn(&[]);
+    // Each talker reacts 180 times and posts 20 times within a minute or so.
+    let app = TestApp::spawn(&[("REACTIONS_PER_MINUTE", "off"), ("POSTS_PER_MINUTE", "off")]);
     let people: Vec<User> = (0..3).map(|n| app.sign_up(&format!("talker {n}"))).collect();
     let plain = app.create_named_room(&people[0], "plain", true);
     let rich = app.create_named_room(&people[0], "rich", true);
