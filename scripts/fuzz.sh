@@ -225,6 +225,11 @@ checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401"
 include-operation-id = "removeReaction"
 checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404", "429"] } }
 
+# A query of only whitespace, or with a control character, is a 400 the document cannot say.
+[[operations]]
+include-operation-id = "searchMessages"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }
+
 [[operations]]
 include-operation-id = "listReactors"
 checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }

@@ -150,6 +150,7 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     DELETE "/room/:room_id/invites/:user_id" => invites::withdraw,
     PUT "/room/:room_id/read" => messages::read,
     GET "/room/:room_id/messages" => messages::list,
+    GET "/room/:room_id/search" => messages::search,
     POST "/room/:room_id/messages" => messages::post,
     PATCH "/room/:room_id/messages/:message_id" => messages::edit,
     DELETE "/room/:room_id/messages/:message_id" => messages::delete,

@@ -11,6 +11,7 @@ mod network;
 mod page;
 pub mod reaction;
 mod room;
+pub mod search;
 mod text;
 pub mod throttle;
 pub mod time;
@@ -23,6 +24,7 @@ pub use network::ClientNetwork;
 pub use page::Page;
 pub use reaction::ReactionKey;
 pub use room::{dm_people, RoomKind, RoomView};
+pub use search::MessageSearch;
 pub use text::{search_form, search_grams, search_key, MessageText, Password, RoomName, SearchKey, Username};
 
 /// Why a value was refused; it becomes a 400 with this message.

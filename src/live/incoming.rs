@@ -6,7 +6,7 @@ use worker::{WebSocket, WebSocketIncomingMessage};
 use super::frames::{self, close, ClientFrame, FrameError, MessageView, Outgoing, ServerFrame};
 use super::history::History;
 use super::protocol::{Answer, Post, Read};
-use super::room::{message_seq, Room};
+use super::room::Room;
 use super::sockets::{self, is_open, send, Socket};
 use super::standing::Standing;
 use crate::auth::random_bytes;
@@ -108,7 +108,7 @@ impl Room {
         let post = Post { user_id, message_id, text: text.as_str().to_owned(), mentions, reply_to };
         match self.post(&post).map_err(internal)? {
             Answer::Done(message) => {
-                history.remember_txn(&user_id, txn_id, message_seq(&message), now_millis()).map_err(internal)?;
+                history.remember_txn(&user_id, txn_id, message.seq(), now_millis()).map_err(internal)?;
                 sent(&message);
                 Ok(())
             }

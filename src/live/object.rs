@@ -15,7 +15,7 @@ use worker::{
 use super::frames::{self, ServerFrame};
 use super::protocol::{
     Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, React, ReactorsQuery, Read, Redeem,
-    RoomCall, Ticket, CALL_HEADER, ROOM_HEADER,
+    RoomCall, SearchQuery, Ticket, CALL_HEADER, ROOM_HEADER,
 };
 use super::room::Room;
 use super::sockets::send;
@@ -142,6 +142,7 @@ impl LiveRoom {
             Call::Read(read) => reply::<Read>(&room.read(&read, None)?),
             Call::React(react) => reply::<React>(&room.react(&react)?),
             Call::Reactors(query) => reply::<ReactorsQuery>(&room.reactors(&query)?),
+            Call::Search(query) => reply::<SearchQuery>(&room.search(&query)?),
         };
         room.counts_changed().await;
         answer

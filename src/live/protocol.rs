@@ -13,7 +13,7 @@ use super::frames::{Change, MessageView, Reaction, You};
 use super::history::ReadPosition;
 use crate::auth::session::KeyHash;
 use crate::domain::limits::WriteKind;
-use crate::domain::{Mentions, MessageId, ReactionKey, Refusal, RoomView, UserId};
+use crate::domain::{Mentions, MessageId, MessageSearch, ReactionKey, Refusal, RoomView, UserId};
 use crate::error::ApiError;
 
 /// Where an upgrade (`Call::Connect`), which carries no body, carries its call.
@@ -40,6 +40,7 @@ pub enum Call {
     Read(Read),
     React(React),
     Reactors(ReactorsQuery),
+    Search(SearchQuery),
 }
 
 /// A call, and what the object answers it with when it is done.
@@ -220,6 +221,16 @@ pub struct Read {
     pub seq: Option<i64>,
 }
 
+/// A search of the room's messages: a page of those whose text holds `q`, older than `before`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SearchQuery {
+    pub q: MessageSearch,
+    pub before: Option<MessageId>,
+    pub limit: u32,
+    /// Who reads: their reactions are `me`.
+    pub user_id: Option<UserId>,
+}
+
 /// A present member adds (`add`) or takes back their reaction with `key` to a message.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct React {
@@ -299,6 +310,7 @@ calls! {
     Read(Read) -> ReadPosition,
     React(React) -> Reactions,
     Reactors(ReactorsQuery) -> Reactors,
+    Search(SearchQuery) -> HistoryPage,
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::history::{Author, Ceiling, Cursor, History, MessageRow, Reacted, Read
 use super::platform::atomically;
 use super::protocol::{
     Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, React, Reactions, Reactors,
-    ReactorsQuery, Read, Redeem, Redeemed, Ticket,
+    ReactorsQuery, Read, Redeem, Redeemed, SearchQuery, Ticket,
 };
 use super::sockets::{self, Rates, Socket, Sockets};
 use super::standing::Standing;
@@ -183,9 +183,9 @@ impl Room {
             let message = history
                 .post(&post.message_id, &post.user_id, &post.text, (&post.mentions, parent.as_ref()), now)?
                 .view()?;
-            let event = Numbered { event: &Event::Message, seq: message_seq(&message), message: Some(&message) };
+            let event = Numbered { event: &Event::Message, seq: message.seq(), message: Some(&message) };
             self.sockets().broadcast(&ServerFrame::Event(event));
-            history.wrote(&post.user_id, message_seq(&message))?;
+            history.wrote(&post.user_id, message.seq())?;
             self.tell_first_message(&history, &post.text)?;
             Ok(message)
         })())
@@ -210,6 +210,25 @@ impl Room {
         Ok(())
     }
 
+    /// A page of the messages whose current text holds the query, newest first.
+    pub fn search(&self, query: &SearchQuery) -> Result<Answer<HistoryPage>, ApiError> {
+        answer((|| {
+            let history = self.history()?;
+            let before = match &query.before {
+                Some(id) => Some(history.message(id)?.ok_or(Denied::NoSuchMessage)?.seq),
+                None => None,
+            };
+            let found = history.search(&query.q, before, query.limit)?;
+            let mut messages = found.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
+            history.fill_reactions(&mut messages, query.user_id.as_ref())?;
+            let next = found
+                .next
+                .map(|id| MessageId::parse(&id).map_err(|_| ApiError::internal("room storage: a message id")))
+                .transpose()?;
+            Ok(HistoryPage { messages, next })
+        })())
+    }
+
     pub fn page(&self, query: &HistoryQuery) -> Result<Answer<HistoryPage>, ApiError> {
         answer((|| {
             let cursor = match (query.before, query.after) {
@@ -221,14 +240,7 @@ impl Room {
             let page = history.page(cursor, query.limit)?.ok_or(Denied::NoSuchMessage)?;
             let mut messages = page.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
             history.fill_reactions(&mut messages, query.user_id.as_ref())?;
-            let next = match messages.last() {
-                Some(MessageView::Written { message_id, .. } | MessageView::Deleted { message_id, .. })
-                    if page.more_before =>
-                {
-                    Some(*message_id)
-                }
-                _ => None,
-            };
+            let next = messages.last().filter(|_| page.more_before).map(MessageView::message_id);
             Ok(HistoryPage { messages, next })
         })())
     }
@@ -529,11 +541,5 @@ fn answer<T>(outcome: Result<T, Stop>) -> Result<Answer<T>, ApiError> {
         Ok(done) => Ok(Answer::Done(done)),
         Err(Stop::Denied(denied)) => Ok(Answer::Denied(denied)),
         Err(Stop::Failed(error)) => Err(error),
-    }
-}
-
-pub(super) fn message_seq(message: &MessageView) -> i64 {
-    match message {
-        MessageView::Written { seq, .. } | MessageView::Deleted { seq, .. } => *seq,
     }
 }

@@ -5,11 +5,11 @@ use worker::{Request, Response};
 
 use super::{db, notify, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
-use crate::domain::{Action, Mentions, MessageId, MessageText, Page};
+use crate::domain::{Action, Mentions, MessageId, MessageSearch, MessageText, Page};
 use crate::error::ApiError;
 use crate::http::{json, no_content, param};
 use crate::live::client::RoomObject;
-use crate::live::protocol::{Deletion, Edit, HistoryQuery, Post, Read};
+use crate::live::protocol::{Deletion, Edit, HistoryQuery, Post, Read, SearchQuery};
 use crate::store::rooms::{self, permitted, Room, RoomQuery};
 
 /// The room, if the caller may do `action` in it, and its object. An author's write (`Post`)
@@ -71,6 +71,19 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let (_, object) = room_for(&ctx, request.query(), Action::View, &Mentions::NONE).await?;
     let user_id = request.caller.as_ref().map(|caller| caller.user_id);
     json(200, &object.call(HistoryQuery { before, after, limit, user_id }).await?)
+}
+
+/// `GET /room/{room_id}/search?q&limit&before` → 200 `{messages, next}`: the messages whose
+/// current text holds `q` (1–100 characters, any case, any script), newest first, paged as the
+/// history is; to whoever may read the room.
+pub async fn search(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let request = RoomRead::new(req, &ctx).await?;
+    let q = MessageSearch::parse(request.input.required_text("q")?)?;
+    let limit = Page::parse(request.input.uint("limit")?, None)?.limit;
+    let before = request.input.text("before")?.map(|id| MessageId::parse_field("before", id)).transpose()?;
+    let (_, object) = room_for(&ctx, request.query(), Action::View, &Mentions::NONE).await?;
+    let user_id = request.caller.as_ref().map(|caller| caller.user_id);
+    json(200, &object.call(SearchQuery { q, before, limit, user_id }).await?)
 }
 
 /// `PUT /room/{room_id}/read {key, seq}` → 200 `{read_seq}`: a present member's read position

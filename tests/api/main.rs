@@ -30,6 +30,7 @@ mod reactions;
 mod reads;
 mod revocation;
 mod rooms;
+mod search;
 mod sessions;
 mod throttling;
 mod tokens;

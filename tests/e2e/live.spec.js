@@ -387,3 +387,45 @@ test('people react from the menu or the keyboard, toggle their own, and every pa
   await expect(reaction(b.page, '🎉')).toContainText('1');
   await expect(reaction(b.page, '🎉')).toHaveAttribute('aria-pressed', 'false');
 });
+
+test('a search finds messages in any script, marks the match, and shows a result in its place', async ({ person, api }) => {
+  const { ana, bo, roomId } = await api.twoMembers('searching room');
+  await api.post(bo, roomId, '東京で会いましょう');
+  for (let n = 0; n < 60; n += 1) await api.post(ana, roomId, `filler ${n}`);
+  await api.post(bo, roomId, 'Tokyo at noon, then');
+  const { page } = await inRoom(person, ana, roomId);
+  // The first message is far back: not in the history the room opened with.
+  await expect(messageRow(page, '東京で会いましょう')).toHaveCount(0);
+
+  // With the keyboard: the box, a query, Enter.
+  const box = page.getByRole('searchbox', { name: 'Search this room' });
+  await box.focus();
+  await page.keyboard.type('TOKYO');
+  await page.keyboard.press('Enter');
+  const results = page.getByRole('list', { name: 'Messages found' });
+  await expect(results.getByRole('listitem')).toHaveCount(1);
+  await expect(results.locator('mark')).toHaveText('Tokyo');
+  await expect(page.locator('.search-status')).toHaveText('1 message found for “TOKYO”.');
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Two characters of Japanese find it too; its button shows it in its place, older pages loaded.
+  await box.fill('東京');
+  await box.press('Enter');
+  await expect(results.locator('mark')).toHaveText('東京');
+  await expect(box).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Search', exact: true })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(results.getByRole('button').first()).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(messageRow(page, '東京で会いましょう').locator('.text')).toBeFocused();
+  await expect(messageRow(page, '東京で会いましょう')).toBeInViewport();
+
+  // Nothing found says so; Escape closes the search back to its box.
+  await box.fill('zebra');
+  await box.press('Enter');
+  await expect(page.locator('.search-status')).toHaveText('Nothing found for “zebra”.');
+  await box.press('Escape');
+  await expect(results).toBeHidden();
+  await expect(box).toBeFocused();
+});

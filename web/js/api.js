@@ -298,6 +298,12 @@ export const editMessage = (id, message_id, text) =>
 /** @type {(id: string, message_id: string) => Promise<Answer<'deleteMessage', 204>>} */
 export const deleteMessage = (id, message_id) => call('DELETE', room(id, `/messages/${enc(message_id)}`), { auth: true });
 /**
+ * The room's messages whose text holds `q`, newest first; `before` is the previous page's `next`.
+ * @type {(id: string, q: string, page: { before?: string | null, limit?: number }) => Promise<Answer<'searchMessages', 200>>}
+ */
+export const search = (id, q, { before, limit } = {}) =>
+  call('GET', room(id, '/search'), { auth: true, query: /** @satisfies {Query<'searchMessages'>} */ ({ q, before, limit }) });
+/**
  * Adds (`add`) or takes back the person's reaction `key` to a message: the message's reactions then.
  * @type {(id: string, message_id: string, key: string, add: boolean) => Promise<Answer<'addReaction', 200>>}
  */

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::{corrupt, sql, History};
+use crate::domain::search::indexed_form;
 use crate::domain::time::rfc3339;
 use crate::domain::{Mentions, MessageId, UserId};
 use crate::error::ApiError;
@@ -127,6 +128,7 @@ impl History {
             parent.map(|parent| parent.seq).into(),
         ];
         self.run(sql::INSERT_MESSAGE, args)?;
+        self.run(sql::INDEX_TEXT, vec![seq.into(), indexed_form(text).into()])?;
         self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
         if !mentions.is_empty() {
             for user in &mentions.users {
@@ -166,6 +168,8 @@ impl History {
     /// Edits a message's text, and appends `message_edited`; its seq and the message.
     pub fn edit(&self, message: &MessageRow, text: &str, now: i64) -> Result<(i64, MessageRow), ApiError> {
         self.run(sql::EDIT_MESSAGE, vec![text.into(), now.into(), message.seq.into()])?;
+        self.run(sql::UNINDEX_TEXT, vec![message.seq.into()])?;
+        self.run(sql::INDEX_TEXT, vec![message.seq.into(), indexed_form(text).into()])?;
         if message.mentions.is_some() {
             // D1 keeps the mentioning messages' text, for the mentions list.
             self.run(sql::UNFLUSHED_MENTION, vec![message.seq.into(), 0.into()])?;
@@ -180,6 +184,7 @@ impl History {
     /// the event.
     pub fn delete(&self, message: &MessageRow, now: i64) -> Result<(i64, Event), ApiError> {
         self.run(sql::DELETE_MESSAGE, vec![message.seq.into()])?;
+        self.run(sql::UNINDEX_TEXT, vec![message.seq.into()])?;
         self.drop_reactions(message.seq)?;
         self.run(sql::UNFLUSHED_DELETION, vec![message.seq.into()])?;
         self.changed();

@@ -36,6 +36,7 @@ mod messages;
 mod people;
 mod reactions;
 mod reads;
+mod search;
 pub mod sql;
 mod tally;
 pub mod tickets;
@@ -43,6 +44,7 @@ pub mod tickets;
 pub use messages::{Cursor, MessageRow, Messages, Stored};
 pub use reactions::Reacted;
 pub use reads::ReadPosition;
+pub use search::{Found, SCAN_REACH};
 pub use tally::Marked;
 
 /// What a socket that resumes after a seq gets before `ready`.
@@ -138,8 +140,12 @@ impl History {
         if has_table(&sql, "gone")? {
             return Ok(None);
         }
+        let indexed = has_table(&sql, "search")?;
         for statement in SCHEMA {
             sql.exec(statement, None).map_err(storage_error)?;
+        }
+        if !indexed {
+            sql.exec(sql::INDEX_EXISTING, None).map_err(storage_error)?;
         }
         if number(&sql, sql::HAS_ORDINALS, vec![])? == 0 {
             for statement in sql::NUMBERING {

@@ -182,6 +182,24 @@ pub const REACTIONS_OF_MESSAGE: &str = "SELECT user_id, key FROM reactions WHERE
 pub const DROP_REACTIONS: &str = "DELETE FROM reactions WHERE message_seq = ?";
 pub const DROP_REACTION_COUNTS: &str = "DELETE FROM reaction_counts WHERE message_seq = ?";
 
+/// A message's text in the search index, by its seq (`rowid`).
+pub const INDEX_TEXT: &str = "INSERT INTO search (rowid, text) VALUES (?, ?)";
+pub const UNINDEX_TEXT: &str = "DELETE FROM search WHERE rowid = ?";
+/// Messages whose text holds a phrase (`?1`, 3 characters or more), older than a seq (`?2`),
+/// newest first, at most `?3`, from the index.
+pub const SEARCH: &str = concat!(
+    messages_with_parents!(),
+    " WHERE m.seq IN (SELECT rowid FROM search WHERE search MATCH ?1 AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3)
+   ORDER BY m.seq DESC"
+);
+/// The texts of the messages older than a seq, newest first, at most `?2`: what a query too
+/// short for the index is looked for in (deleted ones have none).
+pub const TEXTS_BEFORE: &str =
+    "SELECT seq, message_id, text FROM messages WHERE seq < ? AND text IS NOT NULL ORDER BY seq DESC LIMIT ?";
+/// Some messages (a JSON array of seqs), newest first.
+pub const MESSAGES_AT: &str =
+    concat!(messages_with_parents!(), " WHERE m.seq IN (SELECT value FROM json_each(?)) ORDER BY m.seq DESC");
+
 /// Every statement above, by name, for `tests/history_sql.rs`.
 pub const ALL: &[(&str, &str)] = &[
     ("LATEST_SEQ", LATEST_SEQ),
@@ -263,6 +281,11 @@ pub const ALL: &[(&str, &str)] = &[
     ("REACTIONS_OF_MESSAGE", REACTIONS_OF_MESSAGE),
     ("DROP_REACTIONS", DROP_REACTIONS),
     ("DROP_REACTION_COUNTS", DROP_REACTION_COUNTS),
+    ("INDEX_TEXT", INDEX_TEXT),
+    ("UNINDEX_TEXT", UNINDEX_TEXT),
+    ("SEARCH", SEARCH),
+    ("TEXTS_BEFORE", TEXTS_BEFORE),
+    ("MESSAGES_AT", MESSAGES_AT),
 ];
 
 /// Numbers the messages of storage from before they were numbered (`HAS_ORDINALS` is 0), once:
@@ -276,6 +299,15 @@ pub const NUMBERING: &[&str] = &[
 
 /// Gives storage from before replies their column (`HAS_REPLIES` is 0), once.
 pub const ADD_REPLY_TO: &str = "ALTER TABLE messages ADD COLUMN reply_to INTEGER";
+
+/// The search index: each message's text (not kept twice: the index holds its trigrams only),
+/// any piece of 3 characters or more found, in any case (Unicode's folding).
+pub const SEARCH_INDEX: &str = "CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, content='',
+    contentless_delete=1, tokenize='trigram case_sensitive 0')";
+/// Storage from before the index: its messages indexed once (`History::open`), as they are
+/// (the index folds their case; only a final sigma stays apart from σ).
+pub const INDEX_EXISTING: &str =
+    "INSERT INTO search (rowid, text) SELECT seq, text FROM messages WHERE text IS NOT NULL";
 
 /// The tickets' table and indexes (`tickets::SCHEMA`).
 pub const TICKETS: &str = "CREATE TABLE IF NOT EXISTS tickets (ticket_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,
@@ -351,6 +383,7 @@ pub const SCHEMA: &[&str] = &[
     // these, never every reaction.
     "CREATE TABLE IF NOT EXISTS reaction_counts (message_seq INTEGER NOT NULL, key TEXT NOT NULL,
         count INTEGER NOT NULL, first_seq INTEGER NOT NULL, PRIMARY KEY (message_seq, key)) WITHOUT ROWID",
+    SEARCH_INDEX,
 ];
 
 /// The one table a deleted room's storage keeps, so that its object never comes back to life.

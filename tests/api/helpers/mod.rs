@@ -132,7 +132,14 @@ impl TestApp {
 
     /// Stops wrangler and starts it again on the same state, as after a crash or deploy.
     pub fn restart(&mut self, vars: &[(&str, &str)]) {
+        self.restart_with(vars, |_| {});
+    }
+
+    /// Stops wrangler, hands `offline` the state directory (nothing runs on it meanwhile), and
+    /// starts wrangler again on it.
+    pub fn restart_with(&mut self, vars: &[(&str, &str)], offline: impl FnOnce(&Path)) {
         drop(self.server.lock().unwrap().take());
+        offline(&self.state);
         self.start(vars);
     }
 

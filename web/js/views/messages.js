@@ -8,6 +8,7 @@ import { emit, fill, h } from '../dom.js';
 import { actionMenu, busy, confirmDialog, errorLine, showError, userLabel, userText, when } from '../ui.js';
 import { composer, joinPrompt } from './composer.js';
 import { afterReaction, reactionPicker, reactionRow } from './reactions.js';
+import { createSearch } from './search.js';
 
 const PAGE = 50;
 // Without a socket, new messages must still show within 3 s: a poll every 1.5 s leaves room
@@ -115,8 +116,9 @@ export function createChat({ id: roomId, me, transport }) {
   const composerSlot = h('div', { class: 'composer-slot' });
   /** @type {ReturnType<typeof composer> | null} the box to write in, while the person may write */
   let writer = null;
+  const finder = createSearch({ roomId, show: showInContext });
   const element = h('section', { class: 'chat', 'aria-label': 'Conversation' },
-    presence, scroller, typingLine, announcer, connection, line, sendLine, composerSlot);
+    finder.element, presence, scroller, typingLine, announcer, connection, line, sendLine, composerSlot);
 
   /** @param {unknown} error */
   function failed(error) {
@@ -288,6 +290,20 @@ export function createChat({ id: roomId, me, transport }) {
     entry.li.classList.add('found');
     setTimeout(() => entry.li.classList.remove('found'), 2000);
     /** @type {HTMLElement | null} */ (entry.li.querySelector('.text'))?.focus({ preventScroll: true });
+  }
+
+  /**
+   * Shows message `messageId` in its place: older pages are loaded until it is there (20 at
+   * most: 1,000 messages back), then it is scrolled to and focused.
+   * @param {string} messageId
+   */
+  async function showInContext(messageId) {
+    for (let pages = 0; !shown.has(messageId) && older != null && pages < 20; pages += 1) {
+      const before = older;
+      await loadOlder();
+      if (older === before) break; // the page did not come: loadOlder said why
+    }
+    goTo(messageId);
   }
 
   /**
