@@ -14,6 +14,7 @@ fn room() -> Connection {
     for statement in SCHEMA {
         db.execute_batch(statement).unwrap();
     }
+    db.execute_batch(sql::MESSAGES_IN_THREAD).unwrap();
     db
 }
 
@@ -191,6 +192,10 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
     assert_eq!(number(&db, sql::HAS_REPLIES), 0);
     db.execute_batch(sql::ADD_REPLY_TO).unwrap();
     assert_eq!(number(&db, sql::HAS_REPLIES), 1, "given replies once: the next open does nothing");
+    assert_eq!(number(&db, sql::HAS_THREADS), 0);
+    db.execute_batch(sql::ADD_THREAD).unwrap();
+    db.execute_batch(sql::MESSAGES_IN_THREAD).unwrap();
+    assert_eq!(number(&db, sql::HAS_THREADS), 1, "given threads once: the next open does nothing");
     let ordinals: Vec<(i64, i64)> = db
         .prepare("SELECT seq, ordinal FROM messages ORDER BY seq")
         .unwrap()
@@ -199,7 +204,7 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(ordinals, [(2, 1), (5, 2), (9, 3)]);
-    db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0, None::<String>, None::<i64>]).unwrap();
+    db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0, None::<String>, None::<i64>, None::<i64>]).unwrap();
     assert_eq!(number(&db, "SELECT ordinal FROM messages WHERE seq = 12"), 4, "the next message follows on");
     let ordinal_at = |seq: i64| -> i64 {
         db.query_row(
@@ -216,7 +221,11 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
 fn a_members_mentions_are_those_after_their_position_not_deleted_not_theirs_nor_blocked() {
     let db = room();
     let post = |seq: i64, author: &str, mentioned: &[&str]| {
-        db.execute(sql::INSERT_MESSAGE, params![seq, format!("m{seq}"), author, "hi", 0, "{}", None::<i64>]).unwrap();
+        db.execute(
+            sql::INSERT_MESSAGE,
+            params![seq, format!("m{seq}"), author, "hi", 0, "{}", None::<i64>, None::<i64>],
+        )
+        .unwrap();
         for user in mentioned {
             db.execute(sql::ADD_MENTION, params![user, seq]).unwrap();
         }
@@ -242,8 +251,9 @@ fn a_members_mentions_are_those_after_their_position_not_deleted_not_theirs_nor_
 fn a_reply_shows_the_message_it_replies_to_as_it_is_now() {
     let db = room();
     let long: String = "東京で会いましょう。".repeat(20);
-    db.execute(sql::INSERT_MESSAGE, params![1, "parent", "ann", long, 0, None::<String>, None::<i64>]).unwrap();
-    db.execute(sql::INSERT_MESSAGE, params![2, "reply", "bob", "yes", 0, None::<String>, 1]).unwrap();
+    db.execute(sql::INSERT_MESSAGE, params![1, "parent", "ann", long, 0, None::<String>, None::<i64>, None::<i64>])
+        .unwrap();
+    db.execute(sql::INSERT_MESSAGE, params![2, "reply", "bob", "yes", 0, None::<String>, 1, None::<i64>]).unwrap();
     let parent_of = |query: &str, arg: i64| -> (Option<String>, Option<String>, Option<String>) {
         db.query_row(&format!("SELECT parent_id, parent_user_id, parent_preview FROM ({query})"), [arg], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -314,8 +324,35 @@ fn storage_from_before_the_index_is_indexed_once_without_its_deleted_messages() 
     for statement in SCHEMA {
         db.execute_batch(statement).unwrap();
     }
+    db.execute_batch(sql::ADD_THREAD).unwrap();
     db.execute_batch(sql::INDEX_EXISTING).unwrap();
     assert_eq!(found(&db, "\"kept\""), [1]);
     let indexed: i64 = db.query_row("SELECT count(*) FROM search", [], |row| row.get(0)).unwrap();
     assert_eq!(indexed, 1);
+}
+
+#[test]
+fn a_reply_in_a_thread_takes_no_ordinal_of_its_own_so_the_lines_count_holds() {
+    let db = room();
+    let insert = |seq: i64, thread: Option<i64>| {
+        db.execute(
+            sql::INSERT_MESSAGE,
+            params![seq, format!("m{seq}"), "u", "hi", 0, None::<String>, None::<i64>, thread],
+        )
+        .unwrap();
+    };
+    insert(1, None);
+    insert(2, Some(1));
+    insert(3, Some(1));
+    insert(4, None);
+    insert(5, Some(4));
+    let ordinals: Vec<(i64, i64)> = db
+        .prepare("SELECT seq, ordinal FROM messages ORDER BY seq")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ordinals, [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2)], "the latest row's ordinal is the line's count");
+    assert_eq!(number(&db, "SELECT count(*) FROM messages WHERE thread IS NULL"), 2);
 }

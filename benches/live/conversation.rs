@@ -133,7 +133,7 @@ fn fill_archive(file: &Path, author: &str) -> Outcome {
         let id = format!("{:08x}-0000-4000-8000-{:012x}", 0x0bad_cafe_u32, seq);
         let at = 1_760_000_000_000 + seq * 1000;
         tx.execute(sql::APPEND_EVENT, params![seq, at, r#"{"type":"message"}"#, seq]).map_err(|e| e.to_string())?;
-        tx.execute(sql::INSERT_MESSAGE, params![seq, id, author, text, at, None::<String>, None::<i64>])
+        tx.execute(sql::INSERT_MESSAGE, params![seq, id, author, text, at, None::<String>, None::<i64>, None::<i64>])
             .map_err(|e| e.to_string())?;
         tx.execute(sql::INDEX_TEXT, params![seq, indexed_form(&text)]).map_err(|e| e.to_string())?;
     }
@@ -211,7 +211,7 @@ fn index_cost(report: &mut Report) -> Outcome {
             let text = archive_text(seq);
             db.execute(
                 sql::INSERT_MESSAGE,
-                params![seq, format!("m{seq}"), "u", text, seq, None::<String>, None::<i64>],
+                params![seq, format!("m{seq}"), "u", text, seq, None::<String>, None::<i64>, None::<i64>],
             )
             .map_err(|e| e.to_string())?;
             if indexed {

@@ -52,7 +52,7 @@ pub enum InboxFrame {
     /// A message that mentions them.
     Mention {
         room_id: RoomId,
-        message: MessageView,
+        message: Box<MessageView>,
     },
     /// They were invited to a room.
     Invited {
@@ -104,12 +104,14 @@ mod tests {
             seq: 1,
             deleted: true,
             reactions: Vec::new(),
+            in_thread: None,
+            thread: None,
         };
         let every = [
             InboxFrame::Hello { rooms: Vec::new() },
             InboxFrame::RoomActivity { room_id, last_seq: 1, last_message_at: None, unread: 0, mentions: 0 },
             InboxFrame::Read { room_id, read_seq: 1 },
-            InboxFrame::Mention { room_id, message },
+            InboxFrame::Mention { room_id, message: Box::new(message) },
             InboxFrame::Invited { room_id, by: user_id },
             InboxFrame::DmRequest { room_id, from: user_id },
             InboxFrame::Joined { room_id },

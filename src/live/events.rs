@@ -31,6 +31,12 @@ pub enum MessageView {
         /// Its reactions, by key in order of first use; `me` for whoever the view is for.
         #[serde(default)]
         reactions: Vec<Reaction>,
+        /// The root of the thread it is a reply in; null for the room's own line.
+        #[serde(default)]
+        in_thread: Option<MessageId>,
+        /// The thread it is the root of; null for none.
+        #[serde(default)]
+        thread: Option<ThreadSummary>,
     },
     Deleted {
         message_id: MessageId,
@@ -40,8 +46,26 @@ pub enum MessageView {
         /// Always empty: a message's reactions go with it.
         #[serde(default)]
         reactions: Vec<Reaction>,
+        #[serde(default)]
+        in_thread: Option<MessageId>,
+        /// A deleted root keeps its thread.
+        #[serde(default)]
+        thread: Option<ThreadSummary>,
     },
 }
+
+/// A thread, as its root shows it: its replies (not deleted), when the last came, and who
+/// replied last (at most `PARTICIPANTS`, newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadSummary {
+    pub reply_count: i64,
+    /// RFC 3339, UTC.
+    pub last_reply_at: String,
+    pub participants: Vec<UserId>,
+}
+
+/// How many participants a thread's summary names.
+pub const PARTICIPANTS: usize = 5;
 
 impl MessageView {
     pub fn seq(&self) -> i64 {
@@ -53,6 +77,13 @@ impl MessageView {
     pub fn message_id(&self) -> MessageId {
         match self {
             Self::Written { message_id, .. } | Self::Deleted { message_id, .. } => *message_id,
+        }
+    }
+
+    /// The root of the thread it is a reply in, if it is one.
+    pub fn in_thread(&self) -> Option<MessageId> {
+        match self {
+            Self::Written { in_thread, .. } | Self::Deleted { in_thread, .. } => *in_thread,
         }
     }
 
@@ -130,6 +161,11 @@ pub enum Event {
         key: ReactionKey,
         user_id: UserId,
         count: i64,
+    },
+    /// A thread's summary changed (a reply came, or one was deleted).
+    ThreadUpdated {
+        root_id: MessageId,
+        thread: ThreadSummary,
     },
     /// `user_id` took back their `key`, which `count` people still have.
     ReactionRemoved {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::events::{Event, MessageView};
+use super::events::{Event, MessageView, ThreadSummary};
 use super::frames::{LeaveReason, Numbered, ServerFrame, You};
 use crate::domain::{MessageId, ReactionKey, RoomKind, RoomView, UserId};
 
@@ -18,6 +18,8 @@ pub fn message() -> MessageView {
         seq: 1,
         deleted: true,
         reactions: Vec::new(),
+        in_thread: None,
+        thread: None,
     }
 }
 
@@ -43,8 +45,16 @@ pub fn events() -> (Vec<Event>, usize) {
         Event::RoomDeleted,
         Event::ReactionAdded { message_id: MessageId::from_random_bytes([2; 16]), key: key(), user_id, count: 1 },
         Event::ReactionRemoved { message_id: MessageId::from_random_bytes([2; 16]), key: key(), user_id, count: 0 },
+        Event::ThreadUpdated {
+            root_id: MessageId::from_random_bytes([2; 16]),
+            thread: ThreadSummary {
+                reply_count: 1,
+                last_reply_at: "2026-12-07T10:00:00.000Z".into(),
+                participants: vec![user_id],
+            },
+        },
     ];
-    (events, 14)
+    (events, 15)
 }
 
 pub fn event_variant(event: &Event) -> usize {
@@ -63,6 +73,7 @@ pub fn event_variant(event: &Event) -> usize {
         Event::InviteWithdrawn { .. } => 11,
         Event::ReactionAdded { .. } => 12,
         Event::ReactionRemoved { .. } => 13,
+        Event::ThreadUpdated { .. } => 14,
     }
 }
 
@@ -111,7 +122,7 @@ pub fn server_frame_types() -> Vec<String> {
         frames.iter().map(|frame| type_of(&serde_json::to_value(frame).unwrap_or_default())).collect();
     let (events, _) = events();
     let numbered: Vec<ServerFrame<'_>> =
-        events.iter().map(|event| ServerFrame::Event(Numbered { event, seq: 1, message: None })).collect();
+        events.iter().map(|event| ServerFrame::Event(Numbered::new(event, 1, None))).collect();
     let mut seen: Vec<usize> = frames.iter().chain(&numbered).map(frame_variant).collect();
     seen.sort_unstable();
     seen.dedup();

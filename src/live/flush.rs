@@ -135,7 +135,7 @@ fn deliveries(room_id: &str, tally: &Tally, activity: bool, listened: Listened) 
         }
         for mention in listened.mentioned.iter().filter(|mention| mention.user_id == user_id) {
             if let Some(message) = tally.mentioned.iter().find(|message| message.seq == mention.seq) {
-                frames.push(InboxFrame::Mention { room_id, message: message.view()? });
+                frames.push(InboxFrame::Mention { room_id, message: Box::new(message.view()?) });
             }
         }
         if !frames.is_empty() {

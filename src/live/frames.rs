@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::events::{Change, Event, LeaveReason, MessageView, Reaction, ReplyTo, PREVIEW_CHARS};
+pub use super::events::{Change, Event, LeaveReason, MessageView, Reaction, ReplyTo, ThreadSummary, PREVIEW_CHARS};
 use crate::domain::{Mentions, MessageId, MessageText, RoomView, UserId};
 
 /// The largest frame a client may send; a longer one closes its socket (1009).
@@ -70,6 +70,8 @@ pub struct Outgoing {
     pub mentions: Mentions,
     /// The message it replies to; the room checks it.
     pub reply_to: Option<MessageId>,
+    /// The root of the thread it is a reply in; the room checks it.
+    pub thread: Option<MessageId>,
 }
 
 /// A frame from a client, once it passed every check.
@@ -140,14 +142,15 @@ impl ClientFrame {
                     Some(_) => return Err(invalid("mention_room must be true or false".into())),
                 };
                 let mentions = Mentions::parse(users, room).map_err(|error| invalid(error.0))?;
-                let reply_to = match frame.get("reply_to") {
-                    None | Some(Value::Null) => None,
+                let message_id = |field: &str| match frame.get(field) {
+                    None | Some(Value::Null) => Ok(None),
                     Some(Value::String(id)) => {
-                        Some(MessageId::parse(id).map_err(|_| invalid("reply_to must be a UUID".into()))?)
+                        MessageId::parse(id).map(Some).map_err(|_| invalid(format!("{field} must be a UUID")))
                     }
-                    Some(_) => return Err(invalid("reply_to must be a UUID".into())),
+                    Some(_) => Err(invalid(format!("{field} must be a UUID"))),
                 };
-                Ok(Self::Send(Outgoing { text, txn_id: txn_id.to_owned(), mentions, reply_to }))
+                let (reply_to, thread) = (message_id("reply_to")?, message_id("thread")?);
+                Ok(Self::Send(Outgoing { text, txn_id: txn_id.to_owned(), mentions, reply_to, thread }))
             }
             Some("typing") => Ok(Self::Typing),
             Some("read") => match frame.get("seq").and_then(Value::as_i64) {
@@ -193,7 +196,8 @@ pub struct Reading {
     pub marked_unread: bool,
 }
 
-/// An event with its seq, and its message if it has one: the frame every socket gets.
+/// An event with its seq, and its message if it has one: the frame every socket gets. A
+/// message's frame says the thread it is a reply in (`thread`), if it is one.
 #[derive(Debug, Clone, Serialize)]
 pub struct Numbered<'a> {
     #[serde(flatten)]
@@ -201,6 +205,14 @@ pub struct Numbered<'a> {
     pub seq: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<&'a MessageView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread: Option<MessageId>,
+}
+
+impl<'a> Numbered<'a> {
+    pub fn new(event: &'a Event, seq: i64, message: Option<&'a MessageView>) -> Self {
+        Self { event, seq, message, thread: message.and_then(MessageView::in_thread) }
+    }
 }
 
 /// Every frame the room sends.
@@ -270,7 +282,13 @@ pub(crate) mod tests {
         let text = MessageText::parse("hi").unwrap();
         assert_eq!(
             frame,
-            ClientFrame::Send(Outgoing { text, txn_id: "t1".into(), mentions: Mentions::NONE, reply_to: None })
+            ClientFrame::Send(Outgoing {
+                text,
+                txn_id: "t1".into(),
+                mentions: Mentions::NONE,
+                reply_to: None,
+                thread: None
+            })
         );
         assert_eq!(ClientFrame::parse(r#"{"type":"typing"}"#).unwrap(), ClientFrame::Typing);
     }
@@ -374,11 +392,11 @@ pub(crate) mod tests {
     fn a_numbered_event_is_its_fields_with_its_seq_and_its_message() {
         let user_id = crate::live::examples::user();
         let event = Event::MemberJoined { user_id };
-        let frame = ServerFrame::Event(Numbered { event: &event, seq: 7, message: None });
+        let frame = ServerFrame::Event(Numbered::new(&event, 7, None));
         let value: Value = serde_json::from_str(&frame.text()).unwrap();
         assert_eq!(value, serde_json::json!({ "type": "member_joined", "user_id": user_id, "seq": 7 }));
         let message = crate::live::examples::message();
-        let frame = ServerFrame::Event(Numbered { event: &Event::Message, seq: 8, message: Some(&message) });
+        let frame = ServerFrame::Event(Numbered::new(&Event::Message, 8, Some(&message)));
         let value: Value = serde_json::from_str(&frame.text()).unwrap();
         assert_eq!(value["type"], "message");
         assert_eq!(value["message"]["deleted"], true);

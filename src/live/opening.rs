@@ -123,7 +123,7 @@ fn send_page(ws: &WebSocket, history: &History, after: i64) -> Result<i64, ApiEr
         Socket::of(ws).user_id.as_ref(),
     )?;
     for stored in &events {
-        let event = Numbered { event: &stored.event, seq: stored.seq, message: stored.message.as_ref() };
+        let event = Numbered::new(&stored.event, stored.seq, stored.message.as_ref());
         send(ws, &ServerFrame::Event(event));
     }
     Ok(last)

@@ -102,6 +102,8 @@ pub enum Denied {
     ReplyToDeleted,
     /// A reaction to a deleted message.
     ReactToDeleted,
+    /// A thread's root that is itself a reply in a thread.
+    NotTopLevel,
     /// The message holds `KEYS_PER_MESSAGE` keys, none of them the one asked for.
     TooManyKeys,
     /// The caller has `KEYS_PER_USER` keys on the message.
@@ -125,6 +127,9 @@ impl From<Denied> for ApiError {
             Denied::PastLatest => ApiError::bad_request("seq is past the room's latest"),
             Denied::ReplyToDeleted => ApiError::bad_request("reply_to names a deleted message"),
             Denied::ReactToDeleted => ApiError::bad_request("the message was deleted"),
+            Denied::NotTopLevel => {
+                ApiError::bad_request("thread must name a message of the room's own line, not a reply in a thread")
+            }
             Denied::TooManyKeys => ApiError::Conflict("a message holds at most 20 different reactions"),
             Denied::TooManyOfYours => ApiError::Conflict("you may react to one message in at most 10 ways"),
         }
@@ -179,6 +184,9 @@ pub struct Post {
     /// The message it replies to: the room checks it is one of its own, not deleted.
     #[serde(default)]
     pub reply_to: Option<MessageId>,
+    /// The root of the thread it is a reply in: the room checks it is of its own line.
+    #[serde(default)]
+    pub thread: Option<MessageId>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -189,6 +197,9 @@ pub struct HistoryQuery {
     /// Who reads: their reactions are `me`. None for a viewer without a key.
     #[serde(default)]
     pub user_id: Option<UserId>,
+    /// The root of the thread to page the replies of; none for the room's own line.
+    #[serde(default)]
+    pub thread: Option<MessageId>,
 }
 
 /// A page of history: newest first, and the id to pass as `before` for the page before it.

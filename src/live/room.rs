@@ -171,21 +171,19 @@ impl Room {
             if self.present_author(&history, &post.user_id)?.muted {
                 return Err(Denied::Muted.into());
             }
-            let parent = match &post.reply_to {
-                Some(id) => match history.message(id)? {
-                    Some(parent) if parent.is_deleted() => return Err(Denied::ReplyToDeleted.into()),
-                    Some(parent) => Some(parent),
-                    None => return Err(Denied::NoSuchMessage.into()),
-                },
-                None => None,
-            };
+            let parent = post.reply_to.map(|id| found(&history, &id, replied_to)).transpose()?;
+            let root = post.thread.map(|id| found(&history, &id, thread_root)).transpose()?;
             self.count(&history, WriteKind::Post, &post.user_id, now)?;
-            let message = history
-                .post(&post.message_id, &post.user_id, &post.text, (&post.mentions, parent.as_ref()), now)?
-                .view()?;
-            let event = Numbered { event: &Event::Message, seq: message.seq(), message: Some(&message) };
+            let placed = (&post.mentions, parent.as_ref(), root.as_ref());
+            let (row, thread) = history.post(&post.message_id, &post.user_id, &post.text, placed, now)?;
+            let message = row.view()?;
+            let event = Numbered::new(&Event::Message, message.seq(), Some(&message));
             self.sockets().broadcast(&ServerFrame::Event(event));
-            history.wrote(&post.user_id, message.seq())?;
+            match thread {
+                Some((seq, event)) => self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None))),
+                // A reply in a thread moves nobody's read position: the room's own line counts.
+                None => history.wrote(&post.user_id, message.seq())?,
+            }
             self.tell_first_message(&history, &post.text)?;
             Ok(message)
         })())
@@ -237,7 +235,8 @@ impl Room {
                 (None, None) => Cursor::Latest,
             };
             let history = self.history()?;
-            let page = history.page(cursor, query.limit)?.ok_or(Denied::NoSuchMessage)?;
+            let thread = query.thread.map(|id| found(&history, &id, thread_root)).transpose()?.map(|root| root.seq);
+            let page = history.page(cursor, query.limit, thread)?.ok_or(Denied::NoSuchMessage)?;
             let mut messages = page.messages.iter().map(MessageRow::view).collect::<Result<Vec<_>, _>>()?;
             history.fill_reactions(&mut messages, query.user_id.as_ref())?;
             let next = messages.last().filter(|_| page.more_before).map(MessageView::message_id);
@@ -245,24 +244,23 @@ impl Room {
         })())
     }
 
-    /// The message, if it is there and not deleted, and its author may still write; and what
-    /// the room was told of them.
+    /// The message, if it is there (else `NoSuchMessage`) and not deleted (else `if_deleted`),
+    /// and its author may still write; and what the room was told of them.
     fn written(
         &self,
         history: &History,
-        user_id: &UserId,
-        message_id: &MessageId,
+        (user_id, message_id): (&UserId, &MessageId),
+        if_deleted: Denied,
     ) -> Result<(MessageRow, Author), Stop> {
         let author = self.present_author(history, user_id)?;
-        let message =
-            history.message(message_id)?.filter(|message| !message.is_deleted()).ok_or(Denied::NoSuchMessage)?;
+        let message = found(history, message_id, |message| message.is_deleted().then_some(if_deleted))?;
         Ok((message, author))
     }
 
     pub fn edit(&self, edit: &Edit) -> Result<Answer<MessageView>, ApiError> {
         answer((|| {
             let history = self.history()?;
-            let (message, author) = self.written(&history, &edit.user_id, &edit.message_id)?;
+            let (message, author) = self.written(&history, (&edit.user_id, &edit.message_id), Denied::NoSuchMessage)?;
             if !message.is_by(&edit.user_id) {
                 return Err(Denied::NotTheAuthor.into());
             }
@@ -294,10 +292,10 @@ impl Room {
             .iter()
             .map(|(user_id, keys)| {
                 let theirs = message.for_reactor(keys);
-                (*user_id, ServerFrame::Event(Numbered { event, seq, message: Some(&theirs) }).text())
+                (*user_id, ServerFrame::Event(Numbered::new(event, seq, Some(&theirs))).text())
             })
             .collect();
-        self.sockets().broadcast_own(&ServerFrame::Event(Numbered { event, seq, message: Some(message) }), &own);
+        self.sockets().broadcast_own(&ServerFrame::Event(Numbered::new(event, seq, Some(message))), &own);
         Ok(message.for_reactor(by_user.get(user_id).map_or(&[], Vec::as_slice)))
     }
 
@@ -306,7 +304,8 @@ impl Room {
     pub fn react(&self, react: &React) -> Result<Answer<Reactions>, ApiError> {
         answer((|| {
             let history = self.history()?;
-            let (message, author) = self.reacted_to(&history, &react.user_id, &react.message_id)?;
+            let target = (&react.user_id, &react.message_id);
+            let (message, author) = self.written(&history, target, Denied::ReactToDeleted)?;
             if author.muted {
                 return Err(Denied::Muted.into());
             }
@@ -314,7 +313,7 @@ impl Room {
             self.count(&history, WriteKind::Reaction, &react.user_id, now)?;
             match history.react(&message, (&react.key, &react.user_id, react.add), now)? {
                 Reacted::Changed { seq, event } => {
-                    self.sockets().broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }));
+                    self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)));
                 }
                 Reacted::Unchanged => {}
                 Reacted::TooManyKeys => return Err(Denied::TooManyKeys.into()),
@@ -325,22 +324,6 @@ impl Room {
             let reactions = view.reactions_mut().map(std::mem::take).unwrap_or_default();
             Ok(Reactions { reactions })
         })())
-    }
-
-    /// The message a reaction is to: there (else 404) and not deleted (else 400), its author
-    /// still present.
-    fn reacted_to(
-        &self,
-        history: &History,
-        user_id: &UserId,
-        message_id: &MessageId,
-    ) -> Result<(MessageRow, Author), Stop> {
-        let author = self.present_author(history, user_id)?;
-        match history.message(message_id)? {
-            Some(message) if message.is_deleted() => Err(Denied::ReactToDeleted.into()),
-            Some(message) => Ok((message, author)),
-            None => Err(Denied::NoSuchMessage.into()),
-        }
     }
 
     /// Who reacted to a message with a key, a page of them in the order they did.
@@ -356,12 +339,14 @@ impl Room {
     pub fn delete(&self, deletion: &Deletion) -> Result<Answer<()>, ApiError> {
         answer((|| {
             let history = self.history()?;
-            let (message, _) = self.written(&history, &deletion.user_id, &deletion.message_id)?;
+            let (message, _) =
+                self.written(&history, (&deletion.user_id, &deletion.message_id), Denied::NoSuchMessage)?;
             if !deletion.moderator && !message.is_by(&deletion.user_id) {
                 return Err(Denied::NotYours.into());
             }
-            let (seq, event) = history.delete(&message, now_millis())?;
-            self.sockets().broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }));
+            for (seq, event) in history.delete(&message, now_millis())? {
+                self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)));
+            }
             Ok(())
         })())
     }
@@ -462,7 +447,7 @@ impl Room {
         for effect in effects {
             match effect {
                 Effect::Broadcast(seq, event) => {
-                    sockets.broadcast(&ServerFrame::Event(Numbered { event: &event, seq, message: None }))
+                    sockets.broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)))
                 }
                 Effect::CloseKey(key_hash) => close_all(sockets.of_key(&key_hash), Standing::KEY_ENDED),
                 Effect::CloseUser { user_id, standing } => close_all(sockets.of_user(&user_id), standing),
@@ -515,6 +500,29 @@ impl Room {
             None => Ok(Standing::ROOM_DELETED),
         }
     }
+}
+
+/// The message `id` of the room, unless it is none (`NoSuchMessage`) or `refused` says why not.
+fn found(
+    history: &History,
+    id: &MessageId,
+    refused: impl Fn(&MessageRow) -> Option<Denied>,
+) -> Result<MessageRow, Stop> {
+    let message = history.message(id)?.ok_or(Denied::NoSuchMessage)?;
+    match refused(&message) {
+        Some(denied) => Err(denied.into()),
+        None => Ok(message),
+    }
+}
+
+/// A reply is to a message that is not deleted.
+fn replied_to(message: &MessageRow) -> Option<Denied> {
+    message.is_deleted().then_some(Denied::ReplyToDeleted)
+}
+
+/// A thread's root is of the room's own line (a deleted one keeps its thread going).
+fn thread_root(message: &MessageRow) -> Option<Denied> {
+    message.thread.is_some().then_some(Denied::NotTopLevel)
 }
 
 /// Why a call is not done: the room refused it, or failed.

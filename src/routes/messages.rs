@@ -34,10 +34,10 @@ pub(super) async fn room_for(
     Ok((room, RoomObject::of(&ctx.env, query.room_id, &ctx.data.log)?))
 }
 
-/// `POST /room/{room_id}/messages {key, text, mentions?, mention_room?, reply_to?}` → 201 the
-/// message (`{message_id, seq, user_id, text, sent_at, mentions, mention_room, reply_to}`):
-/// posted by a present member, under their ceiling of posts in the room; `reply_to` names a
-/// message of the room (else 404), not deleted (else 400).
+/// `POST /room/{room_id}/messages {key, text, mentions?, mention_room?, reply_to?, thread?}` →
+/// 201 the message: posted by a present member, under their ceiling of posts in the room;
+/// `reply_to` names a message of the room (else 404), not deleted (else 400); `thread` the root
+/// of the thread it is a reply in, a message of the room's own line (else 404, or 400).
 pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomWrite::new(req, &ctx).await?;
     let text = MessageText::parse(request.input.required_text("text")?)?;
@@ -46,6 +46,7 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         request.input.bool("mention_room")?.unwrap_or(false),
     )?;
     let reply_to = request.input.text("reply_to")?.map(|id| MessageId::parse_field("reply_to", id)).transpose()?;
+    let thread = request.input.text("thread")?.map(|id| MessageId::parse_field("thread", id)).transpose()?;
     let (_, object) = room_for(&ctx, request.query(), Action::Post, &mentions).await?;
     let post = Post {
         user_id: request.caller.user_id,
@@ -53,11 +54,13 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         text: text.as_str().to_owned(),
         mentions,
         reply_to,
+        thread,
     };
     json(201, &object.call(post).await?)
 }
 
-/// `GET /room/{room_id}/messages?limit&before&after` → 200 `{messages, next}`: newest first;
+/// `GET /room/{room_id}/messages?limit&before&after&thread` → 200 `{messages, next}`: the
+/// room's own line, or with `thread` the replies in the thread of that root; newest first;
 /// `before` pages back from a message, `after` fetches what came since one (for polling);
 /// `next` is the id to pass as `before` for the page before this one, or null at the start.
 pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
@@ -65,12 +68,13 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let limit = Page::parse(request.input.uint("limit")?, None)?.limit;
     let before = request.input.text("before")?.map(|id| MessageId::parse_field("before", id)).transpose()?;
     let after = request.input.text("after")?.map(|id| MessageId::parse_field("after", id)).transpose()?;
+    let thread = request.input.text("thread")?.map(|id| MessageId::parse_field("thread", id)).transpose()?;
     if before.is_some() && after.is_some() {
         return Err(ApiError::bad_request("give before or after, not both"));
     }
     let (_, object) = room_for(&ctx, request.query(), Action::View, &Mentions::NONE).await?;
     let user_id = request.caller.as_ref().map(|caller| caller.user_id);
-    json(200, &object.call(HistoryQuery { before, after, limit, user_id }).await?)
+    json(200, &object.call(HistoryQuery { before, after, limit, user_id, thread }).await?)
 }
 
 /// `GET /room/{room_id}/search?q&limit&before` → 200 `{messages, next}`: the messages whose

@@ -32,6 +32,7 @@ mod revocation;
 mod rooms;
 mod search;
 mod sessions;
+mod threads;
 mod throttling;
 mod tokens;
 mod users;

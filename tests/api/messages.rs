@@ -101,7 +101,19 @@ fn a_member_posts_a_message_and_gets_it_back_with_201() {
     fields.sort_unstable();
     assert_eq!(
         fields,
-        ["mention_room", "mentions", "message_id", "reactions", "reply_to", "sent_at", "seq", "text", "user_id"]
+        [
+            "in_thread",
+            "mention_room",
+            "mentions",
+            "message_id",
+            "reactions",
+            "reply_to",
+            "sent_at",
+            "seq",
+            "text",
+            "thread",
+            "user_id"
+        ]
     );
     assert_eq!((&message["mentions"], &message["mention_room"]), (&json!([]), &json!(false)));
     assert_eq!(message["reply_to"], Value::Null);

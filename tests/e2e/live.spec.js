@@ -429,3 +429,20 @@ test('a search finds messages in any script, marks the match, and shows a result
   await expect(results).toBeHidden();
   await expect(box).toBeFocused();
 });
+
+test('a reply in a thread stays out of the room\'s line, and its root counts it as it comes', async ({ person, api }) => {
+  const { ana, bo, roomId } = await api.twoMembers('threaded room');
+  const root = await api.post(ana, roomId, 'who brings what?');
+  const { page } = await inRoom(person, bo, roomId);
+  const reply = (text) => api.call('POST', `/room/${roomId}/messages`, { key: ana.key, body: { text, thread: root.message_id } });
+  await reply('I bring bread');
+  await expect(messageRow(page, 'who brings what?').locator('.thread-line')).toContainText('1 reply in its thread');
+  await reply('and cheese');
+  await expect(messageRow(page, 'who brings what?').locator('.thread-line')).toContainText('2 replies in its thread');
+  await api.post(ana, roomId, 'on the line again');
+  await expect(messageRow(page, 'on the line again')).toHaveCount(1);
+  expect(await messageTexts(page)).toEqual(['who brings what?', 'on the line again']);
+  await page.reload();
+  await expect(messageRow(page, 'who brings what?').locator('.thread-line')).toContainText('2 replies in its thread');
+  expect(await messageTexts(page)).toEqual(['who brings what?', 'on the line again']);
+});

@@ -17,9 +17,10 @@ import * as session from './session.js';
  *   | { type: 'presence', users: string[] }
  *   | { type: 'typing', user_id: string }
  *   | { type: 'read', seq: number }
- *   | { type: 'message' | 'message_edited', seq: number, message: HistoryItem }
+ *   | { type: 'message' | 'message_edited', seq: number, message: HistoryItem, thread?: string }
  *   | { type: 'message_deleted', seq: number, message_id: string }
  *   | { type: 'reaction_added' | 'reaction_removed', seq: number, message_id: string, key: string, user_id: string, count: number }
+ *   | { type: 'thread_updated', seq: number, root_id: string, thread: NonNullable<Message['thread']> }
  *   | { type: 'member_joined' | 'admin_added' | 'admin_removed', seq: number, user_id: string }
  *   | { type: 'member_left', seq: number, user_id: string, reason: 'left' | 'removed' | 'banned' }
  *   | { type: 'member_invited', seq: number, user_id: string, by: string }

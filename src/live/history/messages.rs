@@ -7,7 +7,8 @@ use crate::domain::search::indexed_form;
 use crate::domain::time::rfc3339;
 use crate::domain::{Mentions, MessageId, UserId};
 use crate::error::ApiError;
-use crate::live::frames::{Event, MessageView, ReplyTo, PREVIEW_CHARS};
+use crate::live::events::PARTICIPANTS;
+use crate::live::frames::{Event, MessageView, ReplyTo, ThreadSummary, PREVIEW_CHARS};
 
 /// A message's row; `text` is NULL once deleted.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +32,18 @@ pub struct MessageRow {
     pub parent_user_id: Option<String>,
     #[serde(default)]
     pub parent_preview: Option<String>,
+    /// The seq of the root of the thread it is a reply in, and that root's id.
+    #[serde(default)]
+    pub thread: Option<i64>,
+    #[serde(default)]
+    pub thread_root_id: Option<String>,
+    /// The summary of the thread it is the root of (`threads`), if it has one.
+    #[serde(default)]
+    pub reply_count: Option<i64>,
+    #[serde(default)]
+    pub last_reply_at: Option<i64>,
+    #[serde(default)]
+    pub participants: Option<String>,
 }
 
 impl MessageRow {
@@ -64,9 +77,33 @@ impl MessageRow {
         }))
     }
 
+    /// The root of the thread it is a reply in, if it is one.
+    fn in_thread(&self) -> Result<Option<MessageId>, ApiError> {
+        self.thread_root_id.as_deref().map(|id| MessageId::parse(id).map_err(|_| corrupt("message_id", id))).transpose()
+    }
+
+    /// The ids of a thread's latest participants (a JSON array), as kept.
+    pub fn participants(&self) -> Result<Vec<UserId>, ApiError> {
+        match &self.participants {
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("participants", json)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The thread it is the root of, if any reply came.
+    fn thread_summary(&self) -> Result<Option<ThreadSummary>, ApiError> {
+        let (Some(reply_count), Some(last_reply_at)) = (self.reply_count, self.last_reply_at) else { return Ok(None) };
+        Ok(Some(ThreadSummary {
+            reply_count,
+            last_reply_at: rfc3339(last_reply_at),
+            participants: self.participants()?,
+        }))
+    }
+
     /// The message as history and frames show it.
     pub fn view(&self) -> Result<MessageView, ApiError> {
         let message_id = MessageId::parse(&self.message_id).map_err(|_| corrupt("message_id", &self.message_id))?;
+        let (in_thread, thread) = (self.in_thread()?, self.thread_summary()?);
         Ok(match (&self.user_id, &self.text, self.sent_at) {
             (Some(user_id), Some(text), Some(sent_at)) => {
                 let Mentions { users, room } = self.mentions()?;
@@ -81,9 +118,18 @@ impl MessageRow {
                     mention_room: room,
                     reply_to: self.reply()?,
                     reactions: Vec::new(),
+                    in_thread,
+                    thread,
                 }
             }
-            _ => MessageView::Deleted { message_id, seq: self.seq, deleted: true, reactions: Vec::new() },
+            _ => MessageView::Deleted {
+                message_id,
+                seq: self.seq,
+                deleted: true,
+                reactions: Vec::new(),
+                in_thread,
+                thread,
+            },
         })
     }
 }
@@ -104,15 +150,17 @@ pub struct Messages {
 
 impl History {
     /// Posts a message as the event after the latest, replying to `parent` (if any: a message
-    /// of this room, not deleted); the message's row.
+    /// of this room, not deleted), in the thread of `root` (if any: a message of the room's own
+    /// line); the message's row, and for a reply in a thread, the thread's new summary as the
+    /// event after it.
     pub fn post(
         &self,
         message_id: &MessageId,
         user_id: &UserId,
         text: &str,
-        (mentions, parent): (&Mentions, Option<&MessageRow>),
+        (mentions, parent, root): (&Mentions, Option<&MessageRow>, Option<&MessageRow>),
         now: i64,
-    ) -> Result<MessageRow, ApiError> {
+    ) -> Result<(MessageRow, Option<(i64, Event)>), ApiError> {
         let seq = self.latest_seq()? + 1;
         self.append(now, &Event::Message, Some(seq))?;
         let (message_id, user_id) = (message_id.to_string(), user_id.to_string());
@@ -126,21 +174,29 @@ impl History {
             now.into(),
             mentioned.as_deref().into(),
             parent.map(|parent| parent.seq).into(),
+            root.map(|root| root.seq).into(),
         ];
         self.run(sql::INSERT_MESSAGE, args)?;
         self.run(sql::INDEX_TEXT, vec![seq.into(), indexed_form(text).into()])?;
-        self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
-        if !mentions.is_empty() {
-            for user in &mentions.users {
-                self.run(sql::ADD_MENTION, vec![user.to_string().into(), seq.into()])?;
-            }
-            if mentions.room {
-                self.run(sql::ADD_MENTION, vec!["".into(), seq.into()])?;
-            }
-            self.run(sql::UNFLUSHED_MENTION, vec![seq.into(), 1.into()])?;
+        for user in &mentions.users {
+            self.run(sql::ADD_MENTION, vec![user.to_string().into(), seq.into()])?;
         }
-        self.changed();
-        Ok(MessageRow {
+        if mentions.room {
+            self.run(sql::ADD_MENTION, vec!["".into(), seq.into()])?;
+        }
+        let thread = match root {
+            Some(root) => Some(self.replied_in(root, &user_id, mentions, now)?),
+            None => {
+                // Only the room's own line reaches D1's counts.
+                self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
+                if !mentions.is_empty() {
+                    self.run(sql::UNFLUSHED_MENTION, vec![seq.into(), 1.into()])?;
+                }
+                self.changed();
+                None
+            }
+        };
+        let row = MessageRow {
             seq,
             message_id,
             user_id: Some(user_id),
@@ -154,7 +210,40 @@ impl History {
             parent_preview: parent
                 .and_then(|parent| parent.text.as_ref())
                 .map(|text| text.chars().take(PREVIEW_CHARS).collect()),
-        })
+            thread: root.map(|root| root.seq),
+            thread_root_id: root.map(|root| root.message_id.clone()),
+            reply_count: None,
+            last_reply_at: None,
+            participants: None,
+        };
+        Ok((row, thread))
+    }
+
+    /// A reply came in `root`'s thread from `author`: its summary counts it and names them first
+    /// among its participants; they, the root's author and whom it mentions follow the thread.
+    /// The summary's event, appended.
+    fn replied_in(
+        &self,
+        root: &MessageRow,
+        author: &str,
+        mentions: &Mentions,
+        now: i64,
+    ) -> Result<(i64, Event), ApiError> {
+        let author_id = UserId::parse(author).map_err(|_| corrupt("user_id", author))?;
+        let mut participants = vec![author_id];
+        participants.extend(root.participants()?.into_iter().filter(|user| *user != author_id));
+        participants.truncate(PARTICIPANTS);
+        let kept = serde_json::to_string(&participants).map_err(ApiError::internal)?;
+        self.run(sql::THREAD_REPLIED, vec![root.seq.into(), now.into(), kept.into()])?;
+        let followers = [Some(author.to_owned()), root.user_id.clone()].into_iter().flatten();
+        for follower in followers.chain(mentions.users.iter().map(UserId::to_string)) {
+            self.run(sql::FOLLOW_THREAD, vec![root.seq.into(), follower.into()])?;
+        }
+        let root_id = MessageId::parse(&root.message_id).map_err(|_| corrupt("message_id", &root.message_id))?;
+        let thread =
+            ThreadSummary { reply_count: root.reply_count.unwrap_or(0) + 1, last_reply_at: rfc3339(now), participants };
+        let event = Event::ThreadUpdated { root_id, thread };
+        Ok((self.append(now, &event, None)?, event))
     }
 
     pub fn message(&self, message_id: &MessageId) -> Result<Option<MessageRow>, ApiError> {
@@ -170,7 +259,7 @@ impl History {
         self.run(sql::EDIT_MESSAGE, vec![text.into(), now.into(), message.seq.into()])?;
         self.run(sql::UNINDEX_TEXT, vec![message.seq.into()])?;
         self.run(sql::INDEX_TEXT, vec![message.seq.into(), indexed_form(text).into()])?;
-        if message.mentions.is_some() {
+        if message.mentions.is_some() && message.thread.is_none() {
             // D1 keeps the mentioning messages' text, for the mentions list.
             self.run(sql::UNFLUSHED_MENTION, vec![message.seq.into(), 0.into()])?;
             self.changed();
@@ -180,31 +269,70 @@ impl History {
         Ok((seq, edited))
     }
 
-    /// Deletes a message's author, text and times, and appends `message_deleted`; its seq and
-    /// the event.
-    pub fn delete(&self, message: &MessageRow, now: i64) -> Result<(i64, Event), ApiError> {
+    /// Deletes a message's author, text and times, and appends `message_deleted` (and, for a
+    /// reply in a thread, the thread's new summary); the events with their seqs.
+    pub fn delete(&self, message: &MessageRow, now: i64) -> Result<Vec<(i64, Event)>, ApiError> {
         self.run(sql::DELETE_MESSAGE, vec![message.seq.into()])?;
         self.run(sql::UNINDEX_TEXT, vec![message.seq.into()])?;
         self.drop_reactions(message.seq)?;
-        self.run(sql::UNFLUSHED_DELETION, vec![message.seq.into()])?;
-        self.changed();
         let message_id =
             MessageId::parse(&message.message_id).map_err(|_| corrupt("message_id", &message.message_id))?;
         let event = Event::MessageDeleted { message_id };
-        Ok((self.append(now, &event, None)?, event))
+        let mut events = vec![(self.append(now, &event, None)?, event)];
+        match (message.thread, &message.thread_root_id) {
+            (Some(root_seq), Some(root_id)) => {
+                self.run(sql::THREAD_REPLY_DELETED, vec![root_seq.into()])?;
+                #[derive(Deserialize)]
+                struct Summary {
+                    reply_count: i64,
+                    last_reply_at: i64,
+                    participants: String,
+                }
+                let summary = self.rows::<Summary>(sql::THREAD_SUMMARY, vec![root_seq.into()])?;
+                if let Some(summary) = summary.first() {
+                    let participants = serde_json::from_str(&summary.participants)
+                        .map_err(|_| corrupt("participants", &summary.participants))?;
+                    let thread = ThreadSummary {
+                        reply_count: summary.reply_count,
+                        last_reply_at: rfc3339(summary.last_reply_at),
+                        participants,
+                    };
+                    let root_id = MessageId::parse(root_id).map_err(|_| corrupt("message_id", root_id))?;
+                    let event = Event::ThreadUpdated { root_id, thread };
+                    events.push((self.append(now, &event, None)?, event));
+                }
+            }
+            _ => {
+                // D1 counts only the room's own line.
+                self.run(sql::UNFLUSHED_DELETION, vec![message.seq.into()])?;
+                self.changed();
+            }
+        }
+        Ok(events)
     }
 
-    /// Up to `limit` messages from the cursor, newest first; `None` if the cursor names no
-    /// message of this room.
-    pub fn page(&self, cursor: Cursor, limit: u32) -> Result<Option<Messages>, ApiError> {
+    /// Up to `limit` messages from the cursor, newest first, of the room's own line or of the
+    /// thread of the root at `thread`; `None` if the cursor names no message of these.
+    pub fn page(&self, cursor: Cursor, limit: u32, thread: Option<i64>) -> Result<Option<Messages>, ApiError> {
         let fetch = i64::from(limit) + 1;
-        let mut messages: Vec<MessageRow> = match cursor {
-            Cursor::Latest => self.rows(sql::LATEST_MESSAGES, vec![fetch.into()])?,
-            Cursor::Before(id) | Cursor::After(id) => {
-                let Some(from) = self.message(&id)? else { return Ok(None) };
-                let query =
-                    if matches!(cursor, Cursor::Before(_)) { sql::MESSAGES_BEFORE } else { sql::MESSAGES_AFTER };
-                self.rows(query, vec![from.seq.into(), fetch.into()])?
+        let mut messages: Vec<MessageRow> = match (cursor, thread) {
+            (Cursor::Latest, None) => self.rows(sql::LATEST_MESSAGES, vec![fetch.into()])?,
+            (Cursor::Latest, Some(root)) => self.rows(sql::THREAD_LATEST, vec![root.into(), fetch.into()])?,
+            (Cursor::Before(id) | Cursor::After(id), _) => {
+                let Some(from) = self.message(&id)?.filter(|from| thread.is_none() || from.thread == thread) else {
+                    return Ok(None);
+                };
+                let before = matches!(cursor, Cursor::Before(_));
+                match thread {
+                    None => {
+                        let query = if before { sql::MESSAGES_BEFORE } else { sql::MESSAGES_AFTER };
+                        self.rows(query, vec![from.seq.into(), fetch.into()])?
+                    }
+                    Some(root) => {
+                        let query = if before { sql::THREAD_BEFORE } else { sql::THREAD_AFTER };
+                        self.rows(query, vec![root.into(), from.seq.into(), fetch.into()])?
+                    }
+                }
             }
         };
         let more = messages.len() > limit as usize;
@@ -239,6 +367,11 @@ impl History {
             parent_id: Option<String>,
             parent_user_id: Option<String>,
             parent_preview: Option<String>,
+            thread: Option<i64>,
+            thread_root_id: Option<String>,
+            reply_count: Option<i64>,
+            last_reply_at: Option<i64>,
+            participants: Option<String>,
         }
         let rows: Vec<EventRow> = self.rows(sql::EVENTS_AFTER, vec![after.into(), limit.into()])?;
         let last = rows.last().map_or(after, |row| row.event_seq);
@@ -259,6 +392,11 @@ impl History {
                             parent_id: row.parent_id,
                             parent_user_id: row.parent_user_id,
                             parent_preview: row.parent_preview,
+                            thread: row.thread,
+                            thread_root_id: row.thread_root_id,
+                            reply_count: row.reply_count,
+                            last_reply_at: row.last_reply_at,
+                            participants: row.participants,
                         }
                         .view()?,
                     ),

@@ -155,6 +155,10 @@ impl History {
         if number(&sql, sql::HAS_REPLIES, vec![])? == 0 {
             sql.exec(sql::ADD_REPLY_TO, None).map_err(storage_error)?;
         }
+        if number(&sql, sql::HAS_THREADS, vec![])? == 0 {
+            sql.exec(sql::ADD_THREAD, None).map_err(storage_error)?;
+        }
+        sql.exec(sql::MESSAGES_IN_THREAD, None).map_err(storage_error)?;
         Ok(Some(Self(sql, Cell::new(None), Cell::new(false))))
     }
 

@@ -5,13 +5,22 @@
 macro_rules! message_columns {
     () => {
         "m.seq, m.message_id, m.user_id, m.text, m.sent_at, m.edited_at, m.mentions, m.reply_to,
-    p.message_id AS parent_id, p.user_id AS parent_user_id, substr(p.text, 1, 140) AS parent_preview"
+    p.message_id AS parent_id, p.user_id AS parent_user_id, substr(p.text, 1, 140) AS parent_preview,
+    m.thread, r.message_id AS thread_root_id, t.reply_count, t.last_reply_at, t.participants"
     };
 }
-/// The messages (`m`), each with the one it replies to (`p`).
+/// What a message is joined with: the message it replies to (`p`), the root of the thread it is
+/// in (`r`), and the summary of the thread it is the root of (`t`).
+macro_rules! message_joins {
+    () => {
+        " LEFT JOIN messages AS p ON p.seq = m.reply_to LEFT JOIN messages AS r ON r.seq = m.thread
+    LEFT JOIN threads AS t ON t.root_seq = m.seq"
+    };
+}
+/// The messages (`m`), each with what `message_joins` adds.
 macro_rules! messages_with_parents {
     () => {
-        concat!("SELECT ", message_columns!(), " FROM messages AS m LEFT JOIN messages AS p ON p.seq = m.reply_to")
+        concat!("SELECT ", message_columns!(), " FROM messages AS m", message_joins!())
     };
 }
 
@@ -23,17 +32,21 @@ pub const EVENTS_AFTER: &str = concat!(
     "SELECT e.seq AS event_seq, e.body, ",
     message_columns!(),
     "
-    FROM events AS e LEFT JOIN messages AS m ON m.seq = e.message_seq LEFT JOIN messages AS p ON p.seq = m.reply_to
+    FROM events AS e LEFT JOIN messages AS m ON m.seq = e.message_seq",
+    message_joins!(),
+    "
    WHERE e.seq > ? ORDER BY e.seq LIMIT ?"
 );
 /// Events at or below a seq (the latest less `KEPT_EVENTS`) and older than a time (now less
 /// `KEPT_MILLIS`).
 pub const PRUNE_EVENTS: &str = "DELETE FROM events WHERE seq <= ? AND at < ?";
 pub const PRUNE_TXNS: &str = "DELETE FROM txns WHERE at < ?";
-/// A message takes the ordinal after the latest message's (the first is 1).
+/// A message of the room takes the ordinal after the latest message's (the first is 1); a reply
+/// in a thread (`thread`, its root's seq) the latest's own, so that the latest row's ordinal is
+/// always how many messages the room's own line has had.
 pub const INSERT_MESSAGE: &str = "INSERT INTO messages (seq, message_id, user_id, text, sent_at, mentions, reply_to,
-    ordinal) VALUES (?, ?, ?, ?, ?, ?, ?,
-            coalesce((SELECT ordinal FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT 1), 0) + 1)";
+    thread, ordinal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+            coalesce((SELECT ordinal FROM messages WHERE seq > 0 ORDER BY seq DESC LIMIT 1), 0) + (?8 IS NULL))";
 pub const MESSAGE_BY_ID: &str = concat!(messages_with_parents!(), " WHERE m.message_id = ?");
 pub const MESSAGE_AT: &str = concat!(messages_with_parents!(), " WHERE m.seq = ?");
 pub const EDIT_MESSAGE: &str = "UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?";
@@ -44,11 +57,12 @@ pub const DELETE_MESSAGE: &str =
 /// no user has).
 pub const ADD_MENTION: &str = "INSERT OR IGNORE INTO mentions (user_id, seq) VALUES (?, ?)";
 /// A user's (`?2`) unread mentions: of them or of the room, after their read position (`?1`),
-/// not deleted, not by them nor by anyone they blocked (`?3`, a JSON array of ids).
+/// in the room's own line (not in a thread), not deleted, not by them nor by anyone they
+/// blocked (`?3`, a JSON array of ids).
 pub const MENTIONED: &str = "SELECT count(*) AS n FROM messages AS message
     WHERE message.seq IN (SELECT seq FROM mentions WHERE user_id = ?2 AND seq > ?1
                           UNION SELECT seq FROM mentions WHERE user_id = '' AND seq > ?1)
-      AND message.user_id IS NOT NULL AND message.user_id <> ?2
+      AND message.thread IS NULL AND message.user_id IS NOT NULL AND message.user_id <> ?2
       AND message.user_id NOT IN (SELECT value FROM json_each(?3))";
 /// A message with mentions D1 is to be told of: `fresh` (1) when it was posted since, else (0)
 /// only its text changed.
@@ -60,11 +74,31 @@ pub const UNFLUSHED_MENTIONS: &str = "SELECT u.seq, u.fresh, m.message_id, m.use
     FROM unflushed_mentions AS u JOIN messages AS m ON m.seq = u.seq
    WHERE u.seq > 0 ORDER BY u.seq LIMIT ?";
 pub const FLUSHED_MENTIONS: &str = "DELETE FROM unflushed_mentions WHERE seq IN (SELECT value FROM json_each(?))";
-/// (`seq > 0`: every seq is; it makes the plan a search of the key, read from its end.)
-pub const LATEST_MESSAGES: &str = concat!(messages_with_parents!(), " WHERE m.seq > 0 ORDER BY m.seq DESC LIMIT ?");
-pub const MESSAGES_BEFORE: &str = concat!(messages_with_parents!(), " WHERE m.seq < ? ORDER BY m.seq DESC LIMIT ?");
+/// The room's own line: its messages but the replies in threads. (`seq > 0`: every seq is; it
+/// makes the plan a search of the key, read from its end.)
+pub const LATEST_MESSAGES: &str =
+    concat!(messages_with_parents!(), " WHERE m.seq > 0 AND m.thread IS NULL ORDER BY m.seq DESC LIMIT ?");
+pub const MESSAGES_BEFORE: &str =
+    concat!(messages_with_parents!(), " WHERE m.seq < ? AND m.thread IS NULL ORDER BY m.seq DESC LIMIT ?");
 /// Oldest first, so that a poller misses none.
-pub const MESSAGES_AFTER: &str = concat!(messages_with_parents!(), " WHERE m.seq > ? ORDER BY m.seq ASC LIMIT ?");
+pub const MESSAGES_AFTER: &str =
+    concat!(messages_with_parents!(), " WHERE m.seq > ? AND m.thread IS NULL ORDER BY m.seq ASC LIMIT ?");
+/// A thread's replies (`?1`, its root's seq), as the room's line is paged.
+pub const THREAD_LATEST: &str =
+    concat!(messages_with_parents!(), " WHERE m.thread = ?1 AND m.seq > 0 ORDER BY m.seq DESC LIMIT ?2");
+pub const THREAD_BEFORE: &str =
+    concat!(messages_with_parents!(), " WHERE m.thread = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3");
+pub const THREAD_AFTER: &str =
+    concat!(messages_with_parents!(), " WHERE m.thread = ?1 AND m.seq > ?2 ORDER BY m.seq ASC LIMIT ?3");
+/// A thread's summary after one more reply: its count, when, and who (a JSON array).
+pub const THREAD_REPLIED: &str = "INSERT INTO threads (root_seq, reply_count, last_reply_at, participants)
+    VALUES (?, 1, ?, ?) ON CONFLICT (root_seq) DO UPDATE SET reply_count = reply_count + 1,
+    last_reply_at = excluded.last_reply_at, participants = excluded.participants";
+/// A reply of the thread was deleted.
+pub const THREAD_REPLY_DELETED: &str = "UPDATE threads SET reply_count = reply_count - 1 WHERE root_seq = ?";
+/// Who follows a thread: who started it, posted in it, or was mentioned in it.
+pub const FOLLOW_THREAD: &str = "INSERT OR IGNORE INTO thread_followers (root_seq, user_id) VALUES (?, ?)";
+pub const THREAD_SUMMARY: &str = "SELECT reply_count, last_reply_at, participants FROM threads WHERE root_seq = ?";
 pub const TXN: &str = "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?";
 pub const REMEMBER_TXN: &str = "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)";
 pub const WRITE_COUNT: &str = "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?";
@@ -131,11 +165,16 @@ pub const HAS_ORDINALS: &str =
 /// Storage from before replies: its messages get the column (`ADD_REPLY_TO`), none a reply.
 pub const HAS_REPLIES: &str =
     "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND instr(sql, 'reply_to') > 0";
+/// Storage from before threads: its messages get the column (`ADD_THREAD`), none in a thread.
+pub const HAS_THREADS: &str =
+    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND instr(sql, 'thread') > 0";
 
 /// A DM's person reads from its start, or from where they were.
 pub const KEEP_FIRST_READ: &str = "INSERT OR IGNORE INTO reads (user_id, read_seq, marked_unread) VALUES (?, ?, ?)";
-/// Messages after a seq, by others than the user, not deleted (a deleted one has no author).
-pub const UNREAD: &str = "SELECT count(*) AS n FROM messages WHERE seq > ? AND user_id IS NOT NULL AND user_id <> ?";
+/// Messages after a seq, of the room's own line (not in a thread), by others than the user, not
+/// deleted (a deleted one has no author).
+pub const UNREAD: &str =
+    "SELECT count(*) AS n FROM messages WHERE seq > ? AND thread IS NULL AND user_id IS NOT NULL AND user_id <> ?";
 pub const IS_DM: &str = "SELECT count(*) AS n FROM dm WHERE one = 1";
 pub const START_DM: &str = "INSERT OR IGNORE INTO dm (one, room_id) VALUES (1, ?)";
 /// The DM's room id, while D1 does not have its first message.
@@ -216,6 +255,13 @@ pub const ALL: &[(&str, &str)] = &[
     ("LATEST_MESSAGES", LATEST_MESSAGES),
     ("MESSAGES_BEFORE", MESSAGES_BEFORE),
     ("MESSAGES_AFTER", MESSAGES_AFTER),
+    ("THREAD_LATEST", THREAD_LATEST),
+    ("THREAD_BEFORE", THREAD_BEFORE),
+    ("THREAD_AFTER", THREAD_AFTER),
+    ("THREAD_REPLIED", THREAD_REPLIED),
+    ("THREAD_REPLY_DELETED", THREAD_REPLY_DELETED),
+    ("FOLLOW_THREAD", FOLLOW_THREAD),
+    ("THREAD_SUMMARY", THREAD_SUMMARY),
     ("TXN", TXN),
     ("REMEMBER_TXN", REMEMBER_TXN),
     ("WRITE_COUNT", WRITE_COUNT),
@@ -256,6 +302,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("KNOW_ROOM_ID", KNOW_ROOM_ID),
     ("HAS_ORDINALS", HAS_ORDINALS),
     ("HAS_REPLIES", HAS_REPLIES),
+    ("HAS_THREADS", HAS_THREADS),
     ("IS_DM", IS_DM),
     ("START_DM", START_DM),
     ("DM_UNTOLD", DM_UNTOLD),
@@ -299,6 +346,10 @@ pub const NUMBERING: &[&str] = &[
 
 /// Gives storage from before replies their column (`HAS_REPLIES` is 0), once.
 pub const ADD_REPLY_TO: &str = "ALTER TABLE messages ADD COLUMN reply_to INTEGER";
+/// Gives storage from before threads their column (`HAS_THREADS` is 0), once.
+pub const ADD_THREAD: &str = "ALTER TABLE messages ADD COLUMN thread INTEGER";
+/// A thread's replies in order, once the column is there (`History::open`).
+pub const MESSAGES_IN_THREAD: &str = "CREATE INDEX IF NOT EXISTS messages_in_thread ON messages (thread, seq)";
 
 /// The search index: each message's text (not kept twice: the index holds its trigrams only),
 /// any piece of 3 characters or more found, in any case (Unicode's folding).
@@ -324,10 +375,17 @@ pub const SCHEMA: &[&str] = &[
     // A deleted message keeps its id and seq, and nothing else.
     // `ordinal`: how many messages the room had once this one was posted (deleted ones keep
     // theirs); storage from before it is numbered by `History::open`.
-    // `reply_to`: the seq of the message it replies to.
+    // `reply_to`: the seq of the message it replies to; `thread`: of the root of the thread it
+    // is a reply in (NULL: the room's own line).
     "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
         user_id TEXT, text TEXT, sent_at INTEGER, edited_at INTEGER, ordinal INTEGER, mentions TEXT,
-        reply_to INTEGER)",
+        reply_to INTEGER, thread INTEGER)",
+    // Each thread's summary, by its root's seq: replies not deleted, the last reply's time, and
+    // its latest participants (a JSON array, newest first, at most 5).
+    "CREATE TABLE IF NOT EXISTS threads (root_seq INTEGER PRIMARY KEY, reply_count INTEGER NOT NULL,
+        last_reply_at INTEGER NOT NULL, participants TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS thread_followers (root_seq INTEGER NOT NULL, user_id TEXT NOT NULL,
+        PRIMARY KEY (root_seq, user_id)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
         at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",

@@ -66,6 +66,9 @@ fn written(
         reply_to: None,
         // Nor reactions: the mentions list shows none.
         reactions: Vec::new(),
+        // Nor threads: mentions in threads reach D1 not yet (README, "Threads").
+        in_thread: None,
+        thread: None,
     })
 }
 

@@ -162,7 +162,7 @@ export function createChat({ id: roomId, me, transport }) {
   function draw(li, message) {
     if ('deleted' in message) {
       li.className = 'msg deleted';
-      fill(li, h('p', { class: 'text', tabindex: -1 }, 'message deleted'));
+      fill(li, h('p', { class: 'text', tabindex: -1 }, 'message deleted'), threadLine(message));
       return;
     }
     if (blocked.has(message.user_id) && !revealed.has(message.message_id)) {
@@ -196,7 +196,19 @@ export function createChat({ id: roomId, me, transport }) {
       message.reply_to && quote(message.reply_to),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
       h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text),
-      reactions(message));
+      reactions(message),
+      threadLine(message));
+  }
+
+  /**
+   * How many replies a message's thread has, and when the last came; nothing without one.
+   * @param {HistoryItem} message
+   */
+  function threadLine({ thread }) {
+    if (!thread || thread.reply_count === 0) return null;
+    const replies = thread.reply_count === 1 ? '1 reply' : `${thread.reply_count} replies`;
+    return h('p', { class: 'thread-line muted' }, `${replies} in its thread, the last `,
+      h('time', { datetime: thread.last_reply_at }, when(thread.last_reply_at)));
   }
 
   /**
@@ -373,6 +385,20 @@ export function createChat({ id: roomId, me, transport }) {
     entry.editing = false;
     draw(entry.li, message);
     if (focused) /** @type {HTMLElement | null} */ (entry.li.querySelector('.msg-actions button, .text'))?.focus();
+  }
+
+  /**
+   * What is left of a deleted message shown: its place, and the thread it roots, if any.
+   * @param {string} messageId
+   * @param {number} [seq]
+   * @returns {HistoryItem}
+   */
+  function tombstone(messageId, seq) {
+    const was = shown.get(messageId)?.message;
+    return {
+      message_id: messageId, seq: was?.seq ?? seq ?? 0, deleted: true, reactions: [],
+      in_thread: was?.in_thread ?? null, thread: was?.thread ?? null,
+    };
   }
 
   /** @param {string | null} next */
@@ -561,13 +587,20 @@ export function createChat({ id: roomId, me, transport }) {
       case 'presence': return drawPresence(frame.users);
       case 'member_left': return stopTyping(frame.user_id);
       case 'message':
+        // A reply in a thread is not of the room's own line: its root's summary tells of it.
+        if (frame.message.in_thread != null) return undefined;
         return enqueue(() => {
           // A replayed one may be shown already: as it is now.
           if (shown.has(frame.message.message_id)) replace(frame.message);
           else announce(addNewer([frame.message]));
         });
+      case 'thread_updated':
+        return enqueue(() => {
+          const entry = shown.get(frame.root_id);
+          if (entry) replace({ ...entry.message, thread: frame.thread });
+        });
       case 'message_edited': return enqueue(() => replace(frame.message));
-      case 'message_deleted': return enqueue(() => replace({ message_id: frame.message_id, seq: frame.seq, deleted: true, reactions: [] }));
+      case 'message_deleted': return enqueue(() => replace(tombstone(frame.message_id)));
       case 'reaction_added':
       case 'reaction_removed':
         return enqueue(() => {
@@ -658,7 +691,7 @@ export function createChat({ id: roomId, me, transport }) {
       if (error.status !== 404) return showError(line, error);
     }
     const focus = entry.li.contains(document.activeElement) || document.activeElement === document.body;
-    replace({ message_id: messageId, seq, deleted: true, reactions: [] });
+    replace(tombstone(messageId, seq));
     if (focus) /** @type {HTMLElement | null} */ (entry.li.querySelector('.text'))?.focus();
   }
 

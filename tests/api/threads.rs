@@ -1,0 +1,180 @@
+//! Threads: `thread` on a post names a root of the room's own line; its replies leave that line
+//! and are paged by `GET /room/{id}/messages?thread=`; the root carries the thread's summary,
+//! which a deleted root keeps; frames say a reply's thread and each new summary; replies count
+//! toward nobody's unread yet and move nobody's read position.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{app, eventually, Resp, Staffed, User, NOBODY, UNKNOWN_ID};
+use crate::live::helpers::{Live, Way};
+use crate::live::posted;
+
+fn in_thread(room: &str, user: &User, root: &str, text: &str) -> Value {
+    let answer = app().post(&format!("/room/{room}/messages")).by(user).json(json!({ "text": text, "thread": root }));
+    answer.assert_status(201);
+    answer.body
+}
+
+fn page(room: &str, params: &[(&str, &str)]) -> Resp {
+    app().messages(room, NOBODY, params)
+}
+
+fn texts(answer: &Resp) -> Vec<String> {
+    answer.assert_status(200);
+    let messages = answer.body["messages"].as_array().unwrap_or_else(|| panic!("{}", answer.text));
+    messages.iter().map(|m| m["text"].as_str().unwrap_or("(deleted)").to_owned()).collect()
+}
+
+fn id(message: &Value) -> String {
+    message["message_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn replies_in_a_thread_leave_the_rooms_line_and_page_by_their_root_which_sums_them_up() {
+    let room = Staffed::new(true);
+    let root = posted(app(), &room.id, &room.member, "shall we plan the trip?");
+    assert_eq!((&root["in_thread"], &root["thread"]), (&Value::Null, &Value::Null));
+    posted(app(), &room.id, &room.owner, "something else entirely");
+    let first = in_thread(&room.id, &room.member, &id(&root), "first idea");
+    assert_eq!(first["in_thread"], root["message_id"]);
+    in_thread(&room.id, &room.admin, &id(&root), "second idea");
+    let last = in_thread(&room.id, &room.owner, &id(&root), "third idea");
+    in_thread(&room.id, &room.admin, &id(&root), "fourth idea");
+
+    assert_eq!(texts(&page(&room.id, &[])), ["something else entirely", "shall we plan the trip?"]);
+    let line = page(&room.id, &[]);
+    let summary = &line.body["messages"][1]["thread"];
+    assert_eq!(summary["reply_count"], 4);
+    assert_eq!(
+        summary["participants"],
+        json!([room.admin.id, room.owner.id, room.member.id]),
+        "newest first, once each"
+    );
+    assert!(summary["last_reply_at"].as_str().unwrap() >= last["sent_at"].as_str().unwrap());
+
+    let thread = page(&room.id, &[("thread", &id(&root))]);
+    assert_eq!(texts(&thread), ["fourth idea", "third idea", "second idea", "first idea"]);
+    assert!(thread.body["messages"].as_array().unwrap().iter().all(|m| m["in_thread"] == root["message_id"]));
+    let two = page(&room.id, &[("thread", &id(&root)), ("limit", "2")]);
+    assert_eq!(texts(&two), ["fourth idea", "third idea"]);
+    let next = two.body["next"].as_str().unwrap().to_owned();
+    let rest = page(&room.id, &[("thread", &id(&root)), ("before", &next)]);
+    assert_eq!(
+        (texts(&rest), &rest.body["next"]),
+        (vec!["second idea".to_string(), "first idea".to_string()], &Value::Null)
+    );
+    let after = page(&room.id, &[("thread", &id(&root)), ("after", &id(&first))]);
+    assert_eq!(texts(&after), ["fourth idea", "third idea", "second idea"]);
+    // A cursor of the room's own line is no cursor of the thread.
+    page(&room.id, &[("thread", &id(&root)), ("before", &id(&root))]).assert_error(404);
+    // Search finds replies, and says their thread.
+    let found = app().get(&room.path("/search")).queries(&[("q", "third idea")]).send();
+    assert_eq!(found.body["messages"][0]["in_thread"], root["message_id"], "{}", found.text);
+}
+
+#[test]
+fn a_thread_is_rooted_in_the_rooms_line_and_anything_else_is_refused() {
+    let room = Staffed::new(true);
+    let other = Staffed::new(true);
+    let root = posted(app(), &room.id, &room.member, "root");
+    let reply = in_thread(&room.id, &room.member, &id(&root), "a reply");
+    let elsewhere = posted(app(), &other.id, &other.member, "elsewhere");
+    let refused = |thread: &str, status: u16| {
+        let answer =
+            app().post(&room.path("/messages")).by(&room.member).json(json!({ "text": "x", "thread": thread }));
+        answer.assert_error(status);
+        answer.body["error"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(refused("nope", 400), "thread must be a UUID");
+    refused(UNKNOWN_ID, 404);
+    refused(&id(&elsewhere), 404);
+    assert!(refused(&id(&reply), 400).contains("not a reply in a thread"));
+    page(&room.id, &[("thread", UNKNOWN_ID)]).assert_error(404);
+    page(&room.id, &[("thread", &id(&reply))]).assert_error(400);
+    page(&room.id, &[("thread", "nope")]).assert_error(400);
+    assert_eq!(texts(&page(&room.id, &[("thread", &id(&root))])), ["a reply"]);
+}
+
+#[test]
+fn a_deleted_root_keeps_its_thread_and_a_deleted_reply_leaves_the_count() {
+    let room = Staffed::new(true);
+    let root = posted(app(), &room.id, &room.member, "to be deleted");
+    let doomed = in_thread(&room.id, &room.admin, &id(&root), "soon gone");
+    in_thread(&room.id, &room.owner, &id(&root), "stays");
+    app().delete_message(&room.id, &room.member, &id(&root)).assert_status(204);
+    let line = page(&room.id, &[]);
+    let tombstone = &line.body["messages"][0];
+    assert_eq!(tombstone["deleted"], true);
+    assert_eq!(tombstone["thread"]["reply_count"], 2, "{tombstone}");
+    // The thread goes on.
+    in_thread(&room.id, &room.member, &id(&root), "still talking");
+    app().delete_message(&room.id, &room.admin, &id(&doomed)).assert_status(204);
+    let line = page(&room.id, &[]);
+    assert_eq!(line.body["messages"][0]["thread"]["reply_count"], 2);
+    assert_eq!(texts(&page(&room.id, &[("thread", &id(&root))])), ["still talking", "stays", "(deleted)"]);
+}
+
+#[test]
+fn sockets_hear_a_reply_with_its_thread_then_the_new_summary_and_a_resume_replays_both() {
+    let room = Staffed::new(true);
+    let mut watcher = Live::bearer(app(), &room.id, &room.owner);
+    let root = posted(app(), &room.id, &room.member, "root");
+    watcher.next_of("message");
+    let start = watcher.seq();
+    let mut member = Live::bearer(app(), &room.id, &room.member);
+    member.send(json!({ "type": "send", "text": "over the socket", "txn_id": "t1", "thread": root["message_id"] }));
+    let heard = watcher.next();
+    assert_eq!((&heard["type"], &heard["thread"]), (&json!("message"), &root["message_id"]), "{heard}");
+    assert_eq!(heard["message"]["in_thread"], root["message_id"]);
+    let updated = watcher.next();
+    assert_eq!(updated["type"], "thread_updated", "{updated}");
+    assert_eq!(updated["root_id"], root["message_id"]);
+    assert_eq!(updated["thread"]["reply_count"], 1);
+    assert_eq!(updated["thread"]["participants"], json!([room.member.id]));
+    app().delete_message(&room.id, &room.member, &id(&heard["message"])).assert_status(204);
+    assert_eq!(watcher.next()["type"], "message_deleted");
+    let after_deletion = watcher.next();
+    assert_eq!(
+        (&after_deletion["type"], &after_deletion["thread"]["reply_count"]),
+        (&json!("thread_updated"), &json!(0))
+    );
+    member.send(json!({ "type": "send", "text": "x", "txn_id": "t2", "thread": "nope" }));
+    let error = loop {
+        let frame = member.next();
+        if frame["type"] == "error" {
+            break frame;
+        }
+    };
+    assert_eq!((&error["error"], &error["txn_id"]), (&json!("thread must be a UUID"), &json!("t2")));
+
+    let (_, replayed) = Live::resume(app(), &room.id, Way::Bearer(&room.owner.key), start);
+    let types: Vec<&str> = replayed.iter().map(|frame| frame["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["message", "thread_updated", "message_deleted", "thread_updated"]);
+    assert_eq!(replayed[0]["thread"], root["message_id"], "a replayed reply says its thread too");
+}
+
+#[test]
+fn replies_in_threads_count_toward_nobodys_unread_yet_and_move_no_read_position() {
+    let room = Staffed::new(true);
+    let root = posted(app(), &room.id, &room.owner, "the root");
+    let reader = Live::bearer(app(), &room.id, &room.member);
+    let before = reader.hello["you"].clone();
+    assert_eq!(before["unread"], 1, "{before}");
+    let mention = json!({ "text": "you, in a thread", "thread": root["message_id"], "mentions": [room.member.id] });
+    app().post(&room.path("/messages")).by(&room.admin).json(mention).assert_status(201);
+    in_thread(&room.id, &room.owner, &id(&root), "another");
+    let after = Live::bearer(app(), &room.id, &room.member).hello["you"].clone();
+    assert_eq!((&after["unread"], &after["mentions"]), (&json!(1), &json!(0)), "{after}");
+    // The admin posted in the thread: their read position did not move past the root.
+    let admin = Live::bearer(app(), &room.id, &room.admin).hello["you"].clone();
+    assert_eq!(admin["unread"], 1, "{admin}");
+    // The rooms list says the same, once the room told D1 (a post of the room's own line moves
+    // the figures, so the wait ends on a change).
+    posted(app(), &room.id, &room.owner, "on the line");
+    let listed = || {
+        let rooms = app().rooms_of(&room.member.id, &room.member, &[]);
+        let row = rooms.body["rooms"].as_array().unwrap().iter().find(|r| r["room_id"] == room.id.as_str()).cloned();
+        row.is_some_and(|row| row["unread"] == 2 && row["mentions"] == 0)
+    };
+    assert!(eventually(listed), "the rooms list counts the room's own line only");
+}
