@@ -198,9 +198,11 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   const mine = history(page).locator('.msg').filter({ hasText: 'a message ana will edit' });
   await tabTo(page, mine.getByRole('button', { name: 'Actions' }), { limit: 60 });
   await page.keyboard.press('Enter');
-  await expect(mine.getByRole('menuitem', { name: 'Reply' })).toBeFocused();
+  await expect(mine.getByRole('menuitem', { name: 'Reply', exact: true })).toBeFocused();
   await check(page, 'room-menu', 1280);
   // Down moves on, and wraps; Escape closes the menu back to its button.
+  await page.keyboard.press('ArrowDown');
+  await expect(mine.getByRole('menuitem', { name: 'Reply in thread' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await expect(mine.getByRole('menuitem', { name: 'React' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
@@ -208,11 +210,12 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   await page.keyboard.press('End');
   await expect(mine.getByRole('menuitem', { name: 'Delete' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
-  await expect(mine.getByRole('menuitem', { name: 'Reply' })).toBeFocused();
+  await expect(mine.getByRole('menuitem', { name: 'Reply', exact: true })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(mine.getByRole('menu')).toBeHidden();
   await expect(mine.getByRole('button', { name: 'Actions' })).toBeFocused();
   await expect(mine.getByRole('button', { name: 'Actions' })).toHaveAttribute('aria-expanded', 'false');
+  await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
@@ -232,7 +235,7 @@ test('the live parts of a room pass axe, and editing and deleting work with the 
   const his = history(page).locator('.msg').filter({ hasText: 'a message bo will see go' });
   await tabTo(page, his.getByRole('button', { name: 'Actions' }), { limit: 60, back: true });
   await page.keyboard.press('ArrowUp');
-  await expect(his.getByRole('menuitem')).toHaveText(['Reply', 'React', 'Delete']);
+  await expect(his.getByRole('menuitem')).toHaveText(['Reply', 'Reply in thread', 'React', 'Delete']);
   await expect(his.getByRole('menuitem', { name: 'Delete' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog').getByRole('button', { name: 'Cancel' })).toBeFocused();

@@ -144,10 +144,10 @@ test('people edit and delete their own messages, admins delete anyone\'s, in eve
     await menuButton(page, text).click();
     await messageRow(page, text).getByRole('menuitem', { name, exact: true }).click();
   };
-  expect(await items(b.page, 'ana wrote this wrongly')).toEqual(['Reply', 'React']);
-  expect(await items(b.page, 'bo takes this back')).toEqual(['Reply', 'React', 'Edit', 'Delete']);
-  expect(await items(a.page, 'ana wrote this wrongly')).toEqual(['Reply', 'React', 'Edit', 'Delete']);
-  expect(await items(a.page, 'bo says something rude')).toEqual(['Reply', 'React', 'Delete']);
+  expect(await items(b.page, 'ana wrote this wrongly')).toEqual(['Reply', 'Reply in thread', 'React']);
+  expect(await items(b.page, 'bo takes this back')).toEqual(['Reply', 'Reply in thread', 'React', 'Edit', 'Delete']);
+  expect(await items(a.page, 'ana wrote this wrongly')).toEqual(['Reply', 'Reply in thread', 'React', 'Edit', 'Delete']);
+  expect(await items(a.page, 'bo says something rude')).toEqual(['Reply', 'Reply in thread', 'React', 'Delete']);
 
   // Ana edits hers; Bo sees the new text, marked edited.
   await choose(a.page, 'ana wrote this wrongly', 'Edit');
@@ -299,7 +299,7 @@ test('a reply quotes its message in every page, follows its edit, and goes to it
   const b = await inRoom(person, bo, roomId);
   // Bo replies from the message's menu; the box says to what, until it is sent.
   await messageRow(b.page, 'lunch at noon?').getByRole('button', { name: 'Actions' }).click();
-  await messageRow(b.page, 'lunch at noon?').getByRole('menuitem', { name: 'Reply' }).click();
+  await messageRow(b.page, 'lunch at noon?').getByRole('menuitem', { name: 'Reply', exact: true }).click();
   await expect(b.page.locator('.reply-bar')).toContainText('Replying to');
   await expect(b.page.getByRole('textbox', { name: 'Message' })).toBeFocused();
   await postInPage(b.page, 'noon works');
@@ -341,6 +341,7 @@ test('people react from the menu or the keyboard, toggle their own, and every pa
   // Ana, with the keyboard only: the menu, React, the arrow keys to 👍, Enter.
   const menu = messageRow(a.page, 'the plan is set').getByRole('button', { name: 'Actions', exact: true });
   await menu.focus();
+  await a.page.keyboard.press('ArrowDown');
   await a.page.keyboard.press('ArrowDown');
   await a.page.keyboard.press('ArrowDown');
   await expect(messageRow(a.page, 'the plan is set').getByRole('menuitem', { name: 'React' })).toBeFocused();
@@ -430,19 +431,46 @@ test('a search finds messages in any script, marks the match, and shows a result
   await expect(box).toBeFocused();
 });
 
-test('a reply in a thread stays out of the room\'s line, and its root counts it as it comes', async ({ person, api }) => {
+test('a thread opens beside the conversation: its replies, a reply from the keyboard, live in both pages', async ({ person, api }) => {
   const { ana, bo, roomId } = await api.twoMembers('threaded room');
   const root = await api.post(ana, roomId, 'who brings what?');
-  const { page } = await inRoom(person, bo, roomId);
-  const reply = (text) => api.call('POST', `/room/${roomId}/messages`, { key: ana.key, body: { text, thread: root.message_id } });
-  await reply('I bring bread');
-  await expect(messageRow(page, 'who brings what?').locator('.thread-line')).toContainText('1 reply in its thread');
-  await reply('and cheese');
-  await expect(messageRow(page, 'who brings what?').locator('.thread-line')).toContainText('2 replies in its thread');
-  await api.post(ana, roomId, 'on the line again');
-  await expect(messageRow(page, 'on the line again')).toHaveCount(1);
-  expect(await messageTexts(page)).toEqual(['who brings what?', 'on the line again']);
-  await page.reload();
-  await expect(messageRow(page, 'who brings what?').locator('.thread-line')).toContainText('2 replies in its thread');
-  expect(await messageTexts(page)).toEqual(['who brings what?', 'on the line again']);
+  const a = await inRoom(person, ana, roomId);
+  const b = await inRoom(person, bo, roomId);
+  await api.call('POST', `/room/${roomId}/messages`, { key: ana.key, body: { text: 'I bring bread', thread: root.message_id } });
+  const opener = (page) => messageRow(page, 'who brings what?').getByRole('button', { name: /in its thread/ });
+  for (const { page } of [a, b]) await expect(opener(page)).toContainText('1 reply in its thread');
+  // The reply is not in the room's line.
+  expect(await messageTexts(b.page)).toEqual(['who brings what?']);
+
+  // Bo opens it with the mouse: the reply is there.
+  await opener(b.page).click();
+  const panel = (page) => page.getByRole('complementary', { name: 'Thread' });
+  await expect(panel(b.page).getByRole('list', { name: 'Replies' })).toContainText('I bring bread');
+  await expect(opener(b.page)).toHaveAttribute('aria-expanded', 'true');
+
+  // Ana, by keyboard: the message's menu, Reply in thread, her words, Enter.
+  const menu = messageRow(a.page, 'who brings what?').getByRole('button', { name: 'Actions', exact: true });
+  await menu.focus();
+  await a.page.keyboard.press('ArrowDown');
+  await a.page.keyboard.press('ArrowDown');
+  await expect(messageRow(a.page, 'who brings what?').getByRole('menuitem', { name: 'Reply in thread' })).toBeFocused();
+  await a.page.keyboard.press('Enter');
+  const box = a.page.getByRole('textbox', { name: 'Reply in thread' });
+  await expect(box).toBeFocused();
+  await a.page.keyboard.type('and I bring cheese');
+  await a.page.keyboard.press('Enter');
+  await expect(box).toHaveValue('');
+  for (const { page } of [a, b]) {
+    await expect(panel(page).getByRole('list', { name: 'Replies' }).locator('.text')).toHaveText(['I bring bread', 'and I bring cheese']);
+    await expect(opener(page)).toContainText('2 replies in its thread');
+  }
+  expect(await seriousViolations(a.page)).toEqual([]);
+  // Escape closes it, back to the thread's button; the room's line never showed the replies.
+  await a.page.keyboard.press('Escape');
+  await expect(panel(a.page)).toHaveCount(0);
+  await expect(opener(a.page)).toBeFocused();
+  expect(await messageTexts(a.page)).toEqual(['who brings what?']);
+  await b.page.reload();
+  await expect(opener(b.page)).toContainText('2 replies in its thread');
+  expect(await messageTexts(b.page)).toEqual(['who brings what?']);
 });

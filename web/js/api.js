@@ -281,16 +281,22 @@ export const ban = (id, user_id) => call('PUT', room(id, `/bans/${enc(user_id)}`
 export const unban = (id, user_id) => call('DELETE', room(id, `/bans/${enc(user_id)}`), { auth: true });
 
 /**
- * A page of messages, newest first: `{ before }` pages back, `{ after }` fetches what is newer.
+ * A page of messages, newest first: `{ before }` pages back, `{ after }` fetches what is newer;
+ * `{ thread }` pages the replies in that root's thread instead of the room's own line.
  * @type {(id: string, page?: MessagesQuery) => Promise<Answer<'listMessages', 200>>}
  */
-export const messages = (id, { before, after, limit } = {}) =>
-  call('GET', room(id, '/messages'), { auth: true, query: /** @satisfies {MessagesQuery} */ ({ before, after, limit }) });
-/** @type {(id: string, text: AuthBody<'postMessage'>['text'], mentions?: UserId[], replyTo?: string | null) => Promise<Answer<'postMessage', 201>>} */
-export const post = (id, text, mentions = [], replyTo = null) =>
+export const messages = (id, { before, after, limit, thread } = {}) =>
+  call('GET', room(id, '/messages'), { auth: true, query: /** @satisfies {MessagesQuery} */ ({ before, after, limit, thread }) });
+/**
+ * Posts a message: with `replyTo`, a reply to that one; with `thread`, in that root's thread.
+ * @type {(id: string, text: AuthBody<'postMessage'>['text'], mentions?: UserId[], replyTo?: string | null, thread?: string | null) => Promise<Answer<'postMessage', 201>>}
+ */
+export const post = (id, text, mentions = [], replyTo = null, thread = null) =>
   call('POST', room(id, '/messages'), {
     auth: true,
-    body: /** @satisfies {AuthBody<'postMessage'>} */ ({ text, mentions, ...(replyTo ? { reply_to: replyTo } : {}) }),
+    body: /** @satisfies {AuthBody<'postMessage'>} */ ({
+      text, mentions, ...(replyTo ? { reply_to: replyTo } : {}), ...(thread ? { thread } : {}),
+    }),
   });
 /** @type {(id: string, message_id: string, text: AuthBody<'editMessage'>['text']) => Promise<Answer<'editMessage', 200>>} */
 export const editMessage = (id, message_id, text) =>

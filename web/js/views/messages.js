@@ -9,6 +9,7 @@ import { actionMenu, busy, confirmDialog, errorLine, showError, userLabel, userT
 import { composer, joinPrompt } from './composer.js';
 import { afterReaction, reactionPicker, reactionRow } from './reactions.js';
 import { createSearch } from './search.js';
+import { createThread } from './thread.js';
 
 const PAGE = 50;
 // Without a socket, new messages must still show within 3 s: a poll every 1.5 s leaves room
@@ -181,7 +182,10 @@ export function createChat({ id: roomId, me, transport }) {
     li.className = mine ? 'msg mine' : mentionsMe ? 'msg mentions-me' : 'msg';
     /** @type {[string, () => void][]} */
     const actions = [];
-    if (present()) actions.push(['Reply', () => writer?.replyTo(message)], ['React', () => pick(message.message_id)]);
+    if (present()) {
+      actions.push(['Reply', () => writer?.replyTo(message)], ['Reply in thread', () => openThread(message.message_id, true)],
+        ['React', () => pick(message.message_id)]);
+    }
     if (mine && present()) actions.push(['Edit', () => edit(message.message_id)]);
     if ((mine && present()) || mayModerate()) actions.push(['Delete', () => remove(message.message_id)]);
     // Which message the menu acts on, for screen readers: "Actions" alone would not say.
@@ -204,11 +208,55 @@ export function createChat({ id: roomId, me, transport }) {
    * How many replies a message's thread has, and when the last came; nothing without one.
    * @param {HistoryItem} message
    */
-  function threadLine({ thread }) {
+  function threadLine({ message_id: messageId, thread }) {
     if (!thread || thread.reply_count === 0) return null;
     const replies = thread.reply_count === 1 ? '1 reply' : `${thread.reply_count} replies`;
-    return h('p', { class: 'thread-line muted' }, `${replies} in its thread, the last `,
-      h('time', { datetime: thread.last_reply_at }, when(thread.last_reply_at)));
+    return h('p', { class: 'thread-line' },
+      h('button', { type: 'button', class: 'tiny open-thread', 'aria-expanded': String(openThreadId() === messageId), onclick: () => openThread(messageId, false) },
+        `${replies} in its thread, the last `, h('time', { datetime: thread.last_reply_at }, when(thread.last_reply_at))));
+  }
+
+  /** @type {ReturnType<typeof createThread> | null} the thread open beside the conversation */
+  let thread = null;
+  const openThreadId = () => thread?.rootId ?? null;
+
+  /**
+   * Opens the thread of message `rootId` in its panel (in place of another); `write` puts the
+   * focus in its box to reply in.
+   * @param {string} rootId
+   * @param {boolean} write
+   */
+  function openThread(rootId, write) {
+    const entry = shown.get(rootId);
+    if (!entry) return;
+    closeThread(false);
+    const opened = createThread({
+      roomId, root: entry.message, mayWrite: present(), close: () => closeThread(true),
+    });
+    thread = opened;
+    composerSlot.before(opened.element);
+    redraw(rootId);
+    opened.open(write);
+  }
+
+  /**
+   * Closes the open thread, if any; `refocus` puts the focus back on its root.
+   * @param {boolean} refocus
+   */
+  function closeThread(refocus) {
+    if (!thread) return;
+    const { rootId, element: panel } = thread;
+    thread = null;
+    panel.remove();
+    redraw(rootId);
+    const li = shown.get(rootId)?.li;
+    if (refocus) /** @type {HTMLElement | null | undefined} */ (li?.querySelector('.open-thread') ?? li?.querySelector('.menu-button'))?.focus();
+  }
+
+  /** @param {string} messageId a message shown, drawn anew (unless being edited) */
+  function redraw(messageId) {
+    const entry = shown.get(messageId);
+    if (entry && !entry.editing) draw(entry.li, entry.message);
   }
 
   /**
@@ -587,8 +635,8 @@ export function createChat({ id: roomId, me, transport }) {
       case 'presence': return drawPresence(frame.users);
       case 'member_left': return stopTyping(frame.user_id);
       case 'message':
-        // A reply in a thread is not of the room's own line: its root's summary tells of it.
-        if (frame.message.in_thread != null) return undefined;
+        // A reply in a thread is not of the room's own line: its thread's panel shows it, if open.
+        if (frame.message.in_thread != null) return enqueue(() => inThread(frame.message));
         return enqueue(() => {
           // A replayed one may be shown already: as it is now.
           if (shown.has(frame.message.message_id)) replace(frame.message);
@@ -599,8 +647,10 @@ export function createChat({ id: roomId, me, transport }) {
           const entry = shown.get(frame.root_id);
           if (entry) replace({ ...entry.message, thread: frame.thread });
         });
-      case 'message_edited': return enqueue(() => replace(frame.message));
-      case 'message_deleted': return enqueue(() => replace(tombstone(frame.message_id)));
+      case 'message_edited':
+        return enqueue(() => (frame.message.in_thread != null ? inThread(frame.message) : replace(frame.message)));
+      case 'message_deleted':
+        return enqueue(() => { thread?.deleted(frame.message_id); replace(tombstone(frame.message_id)); });
       case 'reaction_added':
       case 'reaction_removed':
         return enqueue(() => {
@@ -609,6 +659,11 @@ export function createChat({ id: roomId, me, transport }) {
         });
       default: return undefined;
     }
+  }
+
+  /** @param {HistoryItem} message a reply in a thread, for that thread's panel if it is open */
+  function inThread(message) {
+    if (thread && message.in_thread === thread.rootId) thread.show(message);
   }
 
   /** @param {{ resumed: boolean }} state */
