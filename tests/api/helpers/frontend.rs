@@ -37,7 +37,9 @@ impl Frontend {
         let envs = [("PORT", port.to_string()), ("CHATROOMS_STATE", api.state.display().to_string())];
         *api.server.lock().unwrap() = Some(start_server(&command, &api.state, &envs));
         // Its probe goes to `/api/user/...`, so it waits for the service behind the binding.
-        api.wait_until_ready(rebuilds_before);
+        if let Err(start) = api.wait_until_ready(rebuilds_before, 0) {
+            panic!("{}\n{}", start.explain(), api.log());
+        }
         Self { api, origin }
     }
 

@@ -62,6 +62,22 @@ pub fn with_database<T>(test: impl FnOnce(&'static TestApp) -> T) -> T {
     test(APP.get_or_init(|| TestApp::spawn(&[])))
 }
 
+/// Why a start of wrangler dev did not come up.
+enum Start {
+    /// Workerd found its port taken (see `TestApp::start`).
+    PortTaken,
+    Failed(String),
+}
+
+impl Start {
+    fn explain(self) -> String {
+        match self {
+            Self::PortTaken => "workerd found its port taken".to_string(),
+            Self::Failed(failure) => failure,
+        }
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub state: PathBuf,
@@ -114,13 +130,24 @@ impl TestApp {
     }
 
     /// Starts wrangler dev on the instance's state directory.
+    ///
+    /// The watcher's first rebuild restarts workerd on the same port; on this kind of machine
+    /// the old one now and then still holds it, and the new one dies with "Address already in
+    /// use" (workerd's, not the worker's doing). Such a start is tried again on another port,
+    /// up to three times in all.
     fn start(&mut self, vars: &[(&str, &str)]) {
-        let port = free_port();
-        self.base = format!("http://127.0.0.1:{port}");
-        let rebuilds_before = self.rebuilds();
-        let server = start_wrangler(&self.config, &self.state, port, vars);
-        *self.server.lock().unwrap() = Some(server);
-        self.wait_until_ready(rebuilds_before);
+        for attempt in 1..=3 {
+            let port = free_port();
+            self.base = format!("http://127.0.0.1:{port}");
+            let (rebuilds_before, log_before) = (self.rebuilds(), self.log().len());
+            let server = start_wrangler(&self.config, &self.state, port, vars);
+            *self.server.lock().unwrap() = Some(server);
+            match self.wait_until_ready(rebuilds_before, log_before) {
+                Ok(()) => return,
+                Err(Start::PortTaken) if attempt < 3 => drop(self.server.lock().unwrap().take()),
+                Err(start) => panic!("{} (attempt {attempt} of 3)\n{}", start.explain(), self.log()),
+            }
+        }
     }
 
     /// How often wrangler's watcher has rebuilt and reloaded the worker, by its log. With a
@@ -144,12 +171,19 @@ impl TestApp {
     }
 
     /// Until the server answers, after the watcher's first rebuild if the config has a custom
-    /// build (and a moment for the reload it causes).
-    fn wait_until_ready(&self, rebuilds_before: usize) {
+    /// build (and a moment for the reload it causes); or until its log, since `log_before`,
+    /// says workerd found its port taken.
+    fn wait_until_ready(&self, rebuilds_before: usize, log_before: usize) -> Result<(), Start> {
         let deadline = Instant::now() + Duration::from_secs(90);
+        let port_taken = || self.log().get(log_before..).is_some_and(|log| log.contains("Address already in use"));
         let watched = std::fs::read_to_string(Path::new(ROOT).join(&self.config)).unwrap().contains("[build]");
         while watched && self.rebuilds() == rebuilds_before {
-            assert!(Instant::now() < deadline, "wrangler dev never rebuilt on {}\n{}", self.base, self.log());
+            if port_taken() {
+                return Err(Start::PortTaken);
+            }
+            if Instant::now() >= deadline {
+                return Err(Start::Failed(format!("wrangler dev never rebuilt on {}", self.base)));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
         if watched {
@@ -160,10 +194,13 @@ impl TestApp {
             // An answer of the worker (JSON), not the plain-text 503 of a reload under way.
             match self.agent.get(&probe).call() {
                 Ok(answer) | Err(ureq::Error::Status(_, answer)) if answer.content_type() == "application/json" => {
-                    return
+                    return Ok(())
                 }
+                _ if port_taken() => return Err(Start::PortTaken),
                 _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
-                answer => panic!("wrangler dev did not answer on {}: {answer:?}\n{}", self.base, self.log()),
+                answer => {
+                    return Err(Start::Failed(format!("wrangler dev did not answer on {}: {answer:?}", self.base)))
+                }
             }
         }
     }
