@@ -18,6 +18,12 @@ fn room() -> Connection {
     db
 }
 
+/// Every message's (seq, ordinal), in seq order.
+fn ordinals(db: &Connection) -> Vec<(i64, i64)> {
+    let mut statement = db.prepare("SELECT seq, ordinal FROM messages ORDER BY seq").unwrap();
+    statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
 fn number(db: &Connection, query: &str) -> i64 {
     db.query_row(query, [], |row| row.get::<_, Option<i64>>(0)).unwrap().unwrap_or(0)
 }
@@ -196,14 +202,7 @@ fn storage_from_before_messages_were_numbered_is_numbered_once_in_seq_order() {
     db.execute_batch(sql::ADD_THREAD).unwrap();
     db.execute_batch(sql::MESSAGES_IN_THREAD).unwrap();
     assert_eq!(number(&db, sql::HAS_THREADS), 1, "given threads once: the next open does nothing");
-    let ordinals: Vec<(i64, i64)> = db
-        .prepare("SELECT seq, ordinal FROM messages ORDER BY seq")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(ordinals, [(2, 1), (5, 2), (9, 3)]);
+    assert_eq!(ordinals(&db), [(2, 1), (5, 2), (9, 3)]);
     db.execute(sql::INSERT_MESSAGE, params![12, "d", "u", "hi", 0, None::<String>, None::<i64>, None::<i64>]).unwrap();
     assert_eq!(number(&db, "SELECT ordinal FROM messages WHERE seq = 12"), 4, "the next message follows on");
     let ordinal_at = |seq: i64| -> i64 {
@@ -346,13 +345,6 @@ fn a_reply_in_a_thread_takes_no_ordinal_of_its_own_so_the_lines_count_holds() {
     insert(3, Some(1));
     insert(4, None);
     insert(5, Some(4));
-    let ordinals: Vec<(i64, i64)> = db
-        .prepare("SELECT seq, ordinal FROM messages ORDER BY seq")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(ordinals, [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2)], "the latest row's ordinal is the line's count");
+    assert_eq!(ordinals(&db), [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2)], "the latest row's ordinal is the line's count");
     assert_eq!(number(&db, "SELECT count(*) FROM messages WHERE thread IS NULL"), 2);
 }

@@ -369,6 +369,12 @@ export function when(rfc3339) {
 }
 
 /**
+ * A time as every list shows it: short (`when`), the full date and time on hover.
+ * @param {string} rfc3339
+ */
+export const timeOf = (rfc3339) => h('time', { datetime: rfc3339, title: new Date(rfc3339).toLocaleString() }, when(rfc3339));
+
+/**
  * A room's name for display; the API allows an empty one.
  * @param {string | null | undefined} name
  */

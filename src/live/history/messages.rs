@@ -282,21 +282,9 @@ impl History {
         match (message.thread, &message.thread_root_id) {
             (Some(root_seq), Some(root_id)) => {
                 self.run(sql::THREAD_REPLY_DELETED, vec![root_seq.into()])?;
-                #[derive(Deserialize)]
-                struct Summary {
-                    reply_count: i64,
-                    last_reply_at: i64,
-                    participants: String,
-                }
-                let summary = self.rows::<Summary>(sql::THREAD_SUMMARY, vec![root_seq.into()])?;
-                if let Some(summary) = summary.first() {
-                    let participants = serde_json::from_str(&summary.participants)
-                        .map_err(|_| corrupt("participants", &summary.participants))?;
-                    let thread = ThreadSummary {
-                        reply_count: summary.reply_count,
-                        last_reply_at: rfc3339(summary.last_reply_at),
-                        participants,
-                    };
+                // The root's summary as every page now shows it.
+                let thread = self.message_at(root_seq)?.map(|root| root.thread_summary()).transpose()?.flatten();
+                if let Some(thread) = thread {
                     let root_id = MessageId::parse(root_id).map_err(|_| corrupt("message_id", root_id))?;
                     let event = Event::ThreadUpdated { root_id, thread };
                     events.push((self.append(now, &event, None)?, event));

@@ -98,7 +98,6 @@ pub const THREAD_REPLIED: &str = "INSERT INTO threads (root_seq, reply_count, la
 pub const THREAD_REPLY_DELETED: &str = "UPDATE threads SET reply_count = reply_count - 1 WHERE root_seq = ?";
 /// Who follows a thread: who started it, posted in it, or was mentioned in it.
 pub const FOLLOW_THREAD: &str = "INSERT OR IGNORE INTO thread_followers (root_seq, user_id) VALUES (?, ?)";
-pub const THREAD_SUMMARY: &str = "SELECT reply_count, last_reply_at, participants FROM threads WHERE root_seq = ?";
 pub const TXN: &str = "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?";
 pub const REMEMBER_TXN: &str = "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)";
 pub const WRITE_COUNT: &str = "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?";
@@ -261,7 +260,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("THREAD_REPLIED", THREAD_REPLIED),
     ("THREAD_REPLY_DELETED", THREAD_REPLY_DELETED),
     ("FOLLOW_THREAD", FOLLOW_THREAD),
-    ("THREAD_SUMMARY", THREAD_SUMMARY),
     ("TXN", TXN),
     ("REMEMBER_TXN", REMEMBER_TXN),
     ("WRITE_COUNT", WRITE_COUNT),

@@ -3,7 +3,7 @@
 
 import * as api from '../api.js';
 import { h } from '../dom.js';
-import { busy, errorLine, userLabel, userText, when } from '../ui.js';
+import { busy, errorLine, userLabel, timeOf, userText } from '../ui.js';
 
 /** @param {HTMLElement} main */
 export function renderMentions(main) {
@@ -23,7 +23,7 @@ export function renderMentions(main) {
       for (const { room_id, message } of page.mentions) {
         list.append(h('li', { class: 'room-item mention-item' },
           h('span', {}, userLabel(message.user_id), ' ',
-            h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at))),
+            timeOf(message.sent_at)),
           h('q', { dir: 'auto' }, userText(message.text)),
           h('a', { href: `#/room/${encodeURIComponent(room_id)}` }, 'Open the room')));
       }

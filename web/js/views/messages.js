@@ -5,7 +5,7 @@
 
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
-import { actionMenu, busy, confirmDialog, errorLine, showError, userLabel, userText, when } from '../ui.js';
+import { actionMenu, busy, confirmDialog, errorLine, showError, timeOf, userLabel, userText } from '../ui.js';
 import { composer, joinPrompt } from './composer.js';
 import { afterReaction, reactionPicker, reactionRow } from './reactions.js';
 import { createSearch } from './search.js';
@@ -193,7 +193,7 @@ export function createChat({ id: roomId, me, transport }) {
     fill(li,
       h('p', { class: 'meta' },
         userLabel(message.user_id), ' ',
-        h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at)),
+        timeOf(message.sent_at),
         message.edited_at && h('span', { class: 'edited', title: `Edited ${new Date(message.edited_at).toLocaleString()}` }, ' · edited'),
         mentionsMe && h('span', { class: 'badge mention' }, message.mention_room ? 'mentions everyone' : 'mentions you'),
         actions.length > 0 && actionMenu('Actions', textId, actions)),
@@ -213,7 +213,7 @@ export function createChat({ id: roomId, me, transport }) {
     const replies = thread.reply_count === 1 ? '1 reply' : `${thread.reply_count} replies`;
     return h('p', { class: 'thread-line' },
       h('button', { type: 'button', class: 'tiny open-thread', 'aria-expanded': String(openThreadId() === messageId), onclick: () => openThread(messageId, false) },
-        `${replies} in its thread, the last `, h('time', { datetime: thread.last_reply_at }, when(thread.last_reply_at))));
+        `${replies} in its thread, the last `, timeOf(thread.last_reply_at)));
   }
 
   /** @type {ReturnType<typeof createThread> | null} the thread open beside the conversation */

@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
-import { errorLine, showError, userLabel, when } from '../ui.js';
+import { errorLine, showError, timeOf, userLabel } from '../ui.js';
 
 const PAGE = 20;
 
@@ -82,7 +82,7 @@ export function createSearch({ roomId, show }) {
       h('button', { type: 'button', class: 'result', onclick: () => show(message.message_id) },
         'deleted' in message ? h('em', {}, 'a deleted message') : [
           h('span', { class: 'meta' }, userLabel(message.user_id), ' ',
-            h('time', { datetime: message.sent_at }, when(message.sent_at))),
+            timeOf(message.sent_at)),
           h('span', { class: 'found-text', dir: 'auto' }, ...highlighted(message.text, q)),
         ]))));
     found += page.messages.length;

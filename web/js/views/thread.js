@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
-import { errorLine, showError, userLabel, userText, when } from '../ui.js';
+import { errorLine, showError, timeOf, userLabel, userText } from '../ui.js';
 
 const PAGE = 50;
 
@@ -47,16 +47,18 @@ export function createThread({ roomId, root, mayWrite, close }) {
    * @param {HistoryItem} message
    */
   function draw(li, message) {
-    if ('deleted' in message) {
-      li.className = 'msg deleted';
-      fill(li, h('p', { class: 'text' }, 'message deleted'));
-      return;
-    }
+    if ('deleted' in message) return drawDeleted(li);
     fill(li,
       h('p', { class: 'meta' }, userLabel(message.user_id), ' ',
-        h('time', { datetime: message.sent_at, title: new Date(message.sent_at).toLocaleString() }, when(message.sent_at)),
+        timeOf(message.sent_at),
         message.edited_at && h('span', { class: 'edited' }, ' · edited')),
       h('p', { class: 'text', dir: 'auto' }, message.text));
+  }
+
+  /** @param {HTMLLIElement} li */
+  function drawDeleted(li) {
+    li.className = 'msg deleted';
+    fill(li, h('p', { class: 'text' }, 'message deleted'));
   }
 
   /**
@@ -127,10 +129,7 @@ export function createThread({ roomId, root, mayWrite, close }) {
     /** A reply was deleted: shown so, if it is shown. */
     deleted(/** @type {string} */ messageId) {
       const li = shown.get(messageId);
-      if (li) {
-        li.className = 'msg deleted';
-        fill(li, h('p', { class: 'text' }, 'message deleted'));
-      }
+      if (li) drawDeleted(li);
     },
   };
 }
