@@ -348,3 +348,65 @@ fn a_reply_in_a_thread_takes_no_ordinal_of_its_own_so_the_lines_count_holds() {
     assert_eq!(ordinals(&db), [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2)], "the latest row's ordinal is the line's count");
     assert_eq!(number(&db, "SELECT count(*) FROM messages WHERE thread IS NULL"), 2);
 }
+
+#[test]
+fn a_reply_in_a_thread_counts_for_those_who_followed_it_when_it_came() {
+    let db = room();
+    let post = |seq: i64, user: &str, thread: Option<i64>| {
+        db.execute(
+            "INSERT INTO messages (seq, message_id, user_id, text, sent_at, thread) VALUES (?1, ?2, ?3, 'hi', 0, ?4)",
+            params![seq, format!("m{seq}"), user, thread],
+        )
+        .unwrap();
+    };
+    let follow = |user: &str, since: i64| db.execute(sql::FOLLOW_THREAD, params![1, user, since]).unwrap();
+    // ann's root (1); bob replies (2); cy replies mentioning dee (3); bob again, to the room (4);
+    // bob on the room's own line (5).
+    post(1, "ann", None);
+    follow("ann", 1);
+    post(2, "bob", Some(1));
+    follow("bob", 2);
+    post(3, "cy", Some(1));
+    follow("cy", 3);
+    follow("dee", 3);
+    db.execute(sql::ADD_MENTION, params!["dee", 3]).unwrap();
+    post(4, "bob", Some(1));
+    follow("bob", 4);
+    db.execute(sql::ADD_MENTION, params!["", 4]).unwrap();
+    post(5, "bob", None);
+    let unread = |user: &str, read_seq: i64| -> i64 {
+        db.query_row(sql::UNREAD, params![read_seq, user], |row| row.get(0)).unwrap()
+    };
+    let mentioned =
+        |user: &str| -> i64 { db.query_row(sql::MENTIONED, params![0, user, "[]"], |row| row.get(0)).unwrap() };
+    assert_eq!(unread("ann", 0), 1 + 3, "bob's post, and the three replies to her root");
+    assert_eq!(unread("dee", 0), 2 + 2, "the room's two, and the replies from the one that mentioned her");
+    assert_eq!(unread("dee", 3), 1 + 1);
+    assert_eq!(unread("bob", 0), 1 + 1, "ann's root, and cy's reply: never his own");
+    assert_eq!(unread("eve", 0), 2, "a thread she does not follow counts for nothing");
+    assert_eq!(
+        (mentioned("dee"), mentioned("ann"), mentioned("eve")),
+        (2, 1, 0),
+        "the room, in a thread: its followers"
+    );
+    db.execute(sql::DELETE_MESSAGE, params![4]).unwrap();
+    assert_eq!((unread("ann", 0), mentioned("ann")), (3, 0), "a deleted reply counts no more");
+}
+
+#[test]
+fn followers_from_before_their_since_follow_from_the_threads_start() {
+    let db = Connection::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE thread_followers (root_seq INTEGER NOT NULL, user_id TEXT NOT NULL,
+            PRIMARY KEY (root_seq, user_id)) WITHOUT ROWID;
+         INSERT INTO thread_followers VALUES (3, 'ann');",
+    )
+    .unwrap();
+    for statement in SCHEMA {
+        db.execute_batch(statement).unwrap();
+    }
+    assert_eq!(number(&db, sql::HAS_FOLLOW_SINCE), 0);
+    db.execute_batch(sql::ADD_FOLLOW_SINCE).unwrap();
+    assert_eq!(number(&db, sql::HAS_FOLLOW_SINCE), 1, "given since once: the next open does nothing");
+    assert_eq!(number(&db, "SELECT since_seq FROM thread_followers WHERE user_id = 'ann'"), 0);
+}

@@ -179,11 +179,11 @@ impl Room {
             let message = row.view()?;
             let event = Numbered::new(&Event::Message, message.seq(), Some(&message));
             self.sockets().broadcast(&ServerFrame::Event(event));
-            match thread {
-                Some((seq, event)) => self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None))),
-                // A reply in a thread moves nobody's read position: the room's own line counts.
-                None => history.wrote(&post.user_id, message.seq())?,
+            if let Some((seq, event)) = thread {
+                self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)));
             }
+            // One read position for the whole room, threads included: posting moves it.
+            history.wrote(&post.user_id, message.seq())?;
             self.tell_first_message(&history, &post.text)?;
             Ok(message)
         })())

@@ -93,7 +93,8 @@ fn a_dm_request_shows_its_messages_as_unread() {
     assert_eq!(row()["kind"], "dm");
 }
 
-// The recount: a random mix of posts (some mentioning people or the room), deletions, reads,
+// The recount: a random mix of posts (some mentioning people or the room, some replies in
+// threads), deletions, reads,
 // marks, joins and leaves across rooms and users, one of whom blocked another, every count the
 // API shows compared with a recount from the rooms' histories after each step. The rooms' objects tell D1 before answering here (`COUNTS_FLUSH_MILLIS=0`), so
 // the counts fed by a flush are compared at once, not after a wait.
@@ -118,16 +119,21 @@ impl Dice {
     }
 }
 
-/// A message as the recount sees it.
+/// A message as the recount sees it: of the room's own line, or a reply in the thread of a
+/// message of it (`thread`, its root's id).
 #[derive(Debug, Clone)]
 struct Message {
     seq: i64,
     id: String,
     author: String,
+    thread: Option<String>,
 }
 
-/// What the test knows of a room: who is present, its messages (and which are deleted), and
-/// each member's lowest possible read position and whether they marked it unread.
+/// What the test knows of a room: who is present, its messages (and which are deleted), each
+/// member's lowest possible read position and whether they marked it unread, and who follows
+/// each thread (by its root's id) since which seq (the README's rule: who started it, from its
+/// root, unless it was deleted before the first reply; who posted in it or was mentioned in it,
+/// from that reply).
 #[derive(Default)]
 struct Model {
     present: Vec<usize>,
@@ -135,6 +141,21 @@ struct Model {
     deleted: Vec<String>,
     read_at_least: BTreeMap<usize, i64>,
     marked: BTreeMap<usize, bool>,
+    follows: BTreeMap<(String, String), i64>,
+}
+
+impl Model {
+    fn follow(&mut self, root: &str, user: &str, since: i64) {
+        self.follows.entry((root.to_owned(), user.to_owned())).or_insert(since);
+    }
+
+    /// The roots of the threads with replies.
+    fn threads(&self) -> Vec<String> {
+        let mut roots: Vec<String> = self.messages.iter().filter_map(|message| message.thread.clone()).collect();
+        roots.sort();
+        roots.dedup();
+        roots
+    }
 }
 
 /// A message as the room's history shows it now.
@@ -144,38 +165,50 @@ struct Shown {
     author: Option<String>,
     mentions: Vec<String>,
     mention_room: bool,
+    /// Its thread's root, for a reply in a thread.
+    thread: Option<String>,
 }
 
-/// The room's history as the API shows it now, oldest first.
-fn history(app: &TestApp, room: &str, reader: &User) -> Vec<Shown> {
-    let page = app.messages(room, reader, &[("limit", "500")]);
-    page.assert_status(200);
-    assert!(page.body["next"].is_null(), "the recount reads one page");
-    let mut messages: Vec<Shown> = page.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|message| Shown {
-            seq: message["seq"].as_i64().unwrap(),
-            author: message["user_id"].as_str().map(str::to_owned).filter(|_| message["deleted"] != true),
-            mentions: message["mentions"]
-                .as_array()
-                .map(|ids| ids.iter().map(|id| id.as_str().unwrap().to_owned()).collect())
-                .unwrap_or_default(),
-            mention_room: message["mention_room"] == true,
-        })
-        .collect();
-    messages.reverse();
+/// The room's history as the API shows it now, its own line and its threads' replies, oldest
+/// first.
+fn history(app: &TestApp, room: &str, reader: &User, threads: &[String]) -> Vec<Shown> {
+    let mut messages = Vec::new();
+    let pages = std::iter::once(None).chain(threads.iter().map(Some));
+    for thread in pages {
+        let mut params = vec![("limit", "500")];
+        params.extend(thread.map(|root| ("thread", root.as_str())));
+        let page = app.messages(room, reader, &params);
+        page.assert_status(200);
+        assert!(page.body["next"].is_null(), "the recount reads one page");
+        messages.extend(page.body["messages"].as_array().unwrap().iter().map(|message| {
+            Shown {
+                seq: message["seq"].as_i64().unwrap(),
+                author: message["user_id"].as_str().map(str::to_owned).filter(|_| message["deleted"] != true),
+                mentions: message["mentions"]
+                    .as_array()
+                    .map(|ids| ids.iter().map(|id| id.as_str().unwrap().to_owned()).collect())
+                    .unwrap_or_default(),
+                mention_room: message["mention_room"] == true,
+                thread: message["in_thread"].as_str().map(str::to_owned),
+            }
+        }));
+    }
+    messages.sort_by_key(|shown| shown.seq);
     messages
 }
 
 /// The README's rules: unread, the messages after the read position, by someone else, not
-/// deleted; mentions, those that mention the user (by id or the whole room), not by anyone
-/// they blocked.
-fn recount(history: &[Shown], user: &User, read_seq: i64, blocked: &[&User]) -> (i64, i64) {
+/// deleted, of the room's own line or replies in a thread the user followed when they came;
+/// mentions, those that mention the user (by id or the whole room), not by anyone they blocked.
+fn recount(history: &[Shown], model: &Model, user: &User, read_seq: i64, blocked: &[&User]) -> (i64, i64) {
+    let follows = |shown: &Shown| match &shown.thread {
+        None => true,
+        Some(root) => model.follows.get(&(root.clone(), user.id.clone())).is_some_and(|&since| since <= shown.seq),
+    };
     let unread: Vec<&Shown> = history
         .iter()
         .filter(|shown| shown.seq > read_seq && shown.author.as_ref().is_some_and(|author| *author != user.id))
+        .filter(|shown| follows(shown))
         .collect();
     let mentions = unread
         .iter()
@@ -205,23 +238,45 @@ fn every_count_shown_equals_a_recount_from_the_history_after_every_step() {
         let action = dice.below(7);
         let done = match action {
             // Post, as anyone present, now and then mentioning some of those present, or (the
-            // owner, an admin) the whole room.
+            // owner, an admin) the whole room; one post in three a reply in the thread of a
+            // message of the room's own line (deleted or not).
             0 | 1 => {
                 let &author = dice.pick(&model.present).unwrap();
                 let mentioned: Vec<&str> =
                     model.present.iter().filter(|_| dice.below(3) == 0).map(|&user| users[user].id.as_str()).collect();
                 let mention_room = author == owner && dice.below(4) == 0;
-                let body =
-                    json!({ "text": format!("step {step}"), "mentions": mentioned, "mention_room": mention_room });
+                let line: Vec<Message> =
+                    model.messages.iter().filter(|message| message.thread.is_none()).cloned().collect();
+                let root = if dice.below(3) == 0 { dice.pick(&line).cloned() } else { None };
+                let body = json!({
+                    "text": format!("step {step}"),
+                    "mentions": mentioned,
+                    "mention_room": mention_room,
+                    "thread": root.as_ref().map(|root| root.id.clone()),
+                });
                 let posted = app.post(&format!("/room/{room}/messages")).by(&users[author]).json(body);
                 posted.assert_status(201);
                 assert_eq!(posted.body["mentions"], json!(mentioned));
                 assert_eq!(posted.body["mention_room"], mention_room);
                 let seq = posted.body["seq"].as_i64().unwrap();
-                model.messages.push(Message { seq, id: posted.str("message_id"), author: users[author].id.clone() });
+                if let Some(root) = &root {
+                    if !model.deleted.contains(&root.id) {
+                        model.follow(&root.id, &root.author, root.seq);
+                    }
+                    model.follow(&root.id, &users[author].id, seq);
+                    for user in &mentioned {
+                        model.follow(&root.id, user, seq);
+                    }
+                }
+                let thread = root.map(|root| root.id);
+                let (id, by) = (posted.str("message_id"), users[author].id.clone());
+                model.messages.push(Message { seq, id, author: by, thread: thread.clone() });
                 model.read_at_least.insert(author, seq);
                 model.marked.insert(author, false);
-                format!("{author} posts {seq}")
+                format!(
+                    "{author} posts {seq}{}",
+                    thread.map(|root| format!(" in the thread of {root}")).unwrap_or_default()
+                )
             }
             // Delete a message, as its author while present, else as the owner.
             2 => {
@@ -294,7 +349,8 @@ fn blocked_by(users: &[User], index: usize) -> Vec<&User> {
 
 /// Every user's rooms list against the model and a recount.
 fn check(app: &TestApp, users: &[User], rooms: &[(String, Model)], when: &str) {
-    let histories: Vec<Vec<Shown>> = rooms.iter().map(|(room, _)| history(app, room, &users[0])).collect();
+    let histories: Vec<Vec<Shown>> =
+        rooms.iter().map(|(room, model)| history(app, room, &users[0], &model.threads())).collect();
     for (index, user) in users.iter().enumerate() {
         let rows = rooms_of(app, user, None);
         for ((room, model), history) in rooms.iter().zip(&histories) {
@@ -304,7 +360,7 @@ fn check(app: &TestApp, users: &[User], rooms: &[(String, Model)], when: &str) {
             let read_seq = row["read_seq"].as_i64().unwrap();
             let at_least = model.read_at_least.get(&index).copied().unwrap_or(0);
             assert!(read_seq >= at_least, "{when}: user {index} read_seq {read_seq} below {at_least}");
-            let (unread, mentions) = recount(history, user, read_seq, &blocked_by(users, index));
+            let (unread, mentions) = recount(history, model, user, read_seq, &blocked_by(users, index));
             assert_eq!(row["unread"], unread, "{when}: user {index}'s unread in {room}: {row}");
             assert_eq!(row["mentions"], mentions, "{when}: user {index}'s mentions in {room}: {row}");
             let marked = model.marked.get(&index).copied().unwrap_or(false);

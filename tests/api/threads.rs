@@ -1,7 +1,8 @@
 //! Threads: `thread` on a post names a root of the room's own line; its replies leave that line
 //! and are paged by `GET /room/{id}/messages?thread=`; the root carries the thread's summary,
 //! which a deleted root keeps; frames say a reply's thread and each new summary; replies count
-//! toward nobody's unread yet and move nobody's read position.
+//! toward the unread and mentions of those who follow their thread (the README, "Unread,
+//! exactly").
 
 use serde_json::{json, Value};
 
@@ -153,28 +154,57 @@ fn sockets_hear_a_reply_with_its_thread_then_the_new_summary_and_a_resume_replay
     assert_eq!(replayed[0]["thread"], root["message_id"], "a replayed reply says its thread too");
 }
 
+/// A present member's row in their rooms list, once the room told D1.
+fn listed(room: &str, user: &User) -> Value {
+    let rooms = app().rooms_of(&user.id, user, &[]);
+    rooms.body["rooms"].as_array().unwrap().iter().find(|row| row["room_id"] == room).cloned().unwrap_or(Value::Null)
+}
+
+fn you(room: &str, user: &User) -> (i64, i64) {
+    let hello = Live::bearer(app(), room, user).hello;
+    (hello["you"]["unread"].as_i64().unwrap(), hello["you"]["mentions"].as_i64().unwrap())
+}
+
 #[test]
-fn replies_in_threads_count_toward_nobodys_unread_yet_and_move_no_read_position() {
+fn replies_count_for_those_who_follow_their_thread_and_posting_one_moves_the_read_position() {
     let room = Staffed::new(true);
+    let bystander = app().sign_up("bystander");
+    app().join(&room.id, &bystander);
     let root = posted(app(), &room.id, &room.owner, "the root");
-    let reader = Live::bearer(app(), &room.id, &room.member);
-    let before = reader.hello["you"].clone();
-    assert_eq!(before["unread"], 1, "{before}");
+    // The admin replies mentioning the member (who follows from there on), the owner (who
+    // started it) replies, and mentions the whole room in it: its followers then.
     let mention = json!({ "text": "you, in a thread", "thread": root["message_id"], "mentions": [room.member.id] });
     app().post(&room.path("/messages")).by(&room.admin).json(mention).assert_status(201);
-    in_thread(&room.id, &room.owner, &id(&root), "another");
-    let after = Live::bearer(app(), &room.id, &room.member).hello["you"].clone();
-    assert_eq!((&after["unread"], &after["mentions"]), (&json!(1), &json!(0)), "{after}");
-    // The admin posted in the thread: their read position did not move past the root.
-    let admin = Live::bearer(app(), &room.id, &room.admin).hello["you"].clone();
-    assert_eq!(admin["unread"], 1, "{admin}");
-    // The rooms list says the same, once the room told D1 (a post of the room's own line moves
-    // the figures, so the wait ends on a change).
-    posted(app(), &room.id, &room.owner, "on the line");
-    let listed = || {
-        let rooms = app().rooms_of(&room.member.id, &room.member, &[]);
-        let row = rooms.body["rooms"].as_array().unwrap().iter().find(|r| r["room_id"] == room.id.as_str()).cloned();
-        row.is_some_and(|row| row["unread"] == 2 && row["mentions"] == 0)
+    let to_all = json!({ "text": "all of you", "thread": root["message_id"], "mention_room": true });
+    let last = app().post(&room.path("/messages")).by(&room.owner).json(to_all);
+    last.assert_status(201);
+    assert_eq!(you(&room.id, &room.member), (3, 2), "the root, both replies; both mention them");
+    assert_eq!(you(&room.id, &room.admin), (1, 1), "they read up to their reply: the owner's since");
+    assert_eq!(you(&room.id, &room.owner), (0, 0), "all theirs or read: posting moves one's position");
+    assert_eq!(you(&room.id, &bystander), (1, 0), "the root only: they follow no thread");
+    // The rooms lists say the same, once the room told D1.
+    let counted = |user: &User, (unread, mentions): (i64, i64)| {
+        eventually(|| {
+            let row = listed(&room.id, user);
+            row["unread"] == unread && row["mentions"] == mentions
+        })
     };
-    assert!(eventually(listed), "the rooms list counts the room's own line only");
+    assert!(counted(&room.member, (3, 2)), "{}", listed(&room.id, &room.member));
+    assert!(counted(&room.admin, (1, 1)), "{}", listed(&room.id, &room.admin));
+    assert!(counted(&bystander, (1, 0)), "{}", listed(&room.id, &bystander));
+    assert_eq!(listed(&room.id, &room.member)["last_seq"], last.body["seq"], "the room's latest message is a reply");
+    // A deleted reply counts no more, anywhere.
+    app().delete_message(&room.id, &room.owner, last.str("message_id").as_str()).assert_status(204);
+    assert_eq!(you(&room.id, &room.member), (2, 1));
+    assert!(counted(&room.member, (2, 1)), "{}", listed(&room.id, &room.member));
+    assert!(counted(&room.admin, (0, 0)), "{}", listed(&room.id, &room.admin));
+    // Their mentions list shows the reply in its thread.
+    let mentions = app().get(&format!("/user/{}/mentions", room.member.id)).by(&room.member).send();
+    mentions.assert_status(200);
+    assert_eq!(mentions.body["mentions"][0]["message"]["in_thread"], root["message_id"], "{}", mentions.text);
+    // Reading the room up to its latest clears the threads too.
+    let latest = listed(&room.id, &room.member)["last_seq"].clone();
+    app().put(&room.path("/read")).by(&room.member).json(json!({ "seq": latest })).assert_status(200);
+    assert_eq!(you(&room.id, &room.member), (0, 0));
+    assert!(counted(&room.member, (0, 0)), "{}", listed(&room.id, &room.member));
 }

@@ -82,6 +82,29 @@ test('reading in one tab clears the badge in another', async ({ person, api }) =
   await expect(row(first, there).locator('.badge')).toHaveCount(0);
 });
 
+test('a reply in a thread one started shows in the sidebar; the room\'s line does not read it, its thread does', async ({ person, api }) => {
+  const { ana, bo, here, there } = await twoRooms(api);
+  const root = await api.post(ana, there, 'who brings what?');
+  const page = await person();
+  await logIn(page, ana);
+  await openRoom(page, here);
+  await expect(row(page, there).locator('.badge')).toHaveCount(0);
+  // Bo replies in the thread Ana started: she follows it, so it is unread for her.
+  await api.call('POST', `/room/${there}/messages`, { key: bo.key, body: { text: 'I bring bread', thread: root.message_id } });
+  await expect(row(page, there).locator('.badge.unread')).toHaveText('1 unread');
+  // The room's own line does not show the reply: it stays unread there.
+  await row(page, there).getByRole('link').click();
+  const opener = history(page).getByRole('button', { name: /in its thread/ });
+  await expect(opener).toContainText('1 reply in its thread');
+  await expect.poll(async () => (await standing(api, ana, there)).unread).toBe(1);
+  // Its thread shows it: read.
+  await opener.click();
+  await expect(page.getByRole('complementary', { name: 'Thread' })).toContainText('I bring bread');
+  await expect.poll(async () => (await standing(api, ana, there)).unread).toBe(0);
+  await row(page, here).getByRole('link').click();
+  await expect(row(page, there).locator('.badge')).toHaveCount(0);
+});
+
 test('a room its owner deletes leaves the sidebar of a member looking elsewhere', async ({ person, api }) => {
   const { ana, bo, here, there } = await twoRooms(api);
   const page = await person();

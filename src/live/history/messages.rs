@@ -184,18 +184,12 @@ impl History {
         if mentions.room {
             self.run(sql::ADD_MENTION, vec!["".into(), seq.into()])?;
         }
-        let thread = match root {
-            Some(root) => Some(self.replied_in(root, &user_id, mentions, now)?),
-            None => {
-                // Only the room's own line reaches D1's counts.
-                self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
-                if !mentions.is_empty() {
-                    self.run(sql::UNFLUSHED_MENTION, vec![seq.into(), 1.into()])?;
-                }
-                self.changed();
-                None
-            }
-        };
+        self.run(sql::LAST_MESSAGE_AT, vec![now.into()])?;
+        if !mentions.is_empty() {
+            self.run(sql::UNFLUSHED_MENTION, vec![seq.into(), 1.into()])?;
+        }
+        self.changed();
+        let thread = root.map(|root| self.replied_in(root, seq, &user_id, mentions, now)).transpose()?;
         let row = MessageRow {
             seq,
             message_id,
@@ -219,12 +213,14 @@ impl History {
         Ok((row, thread))
     }
 
-    /// A reply came in `root`'s thread from `author`: its summary counts it and names them first
-    /// among its participants; they, the root's author and whom it mentions follow the thread.
-    /// The summary's event, appended.
+    /// A reply (`seq`) came in `root`'s thread from `author`: its summary counts it and names
+    /// them first among its participants; the root's author follows the thread (from its root),
+    /// and so do the reply's author and whom it mentions (from the reply, unless they already
+    /// did); D1 is to count it for the followers. The summary's event, appended.
     fn replied_in(
         &self,
         root: &MessageRow,
+        seq: i64,
         author: &str,
         mentions: &Mentions,
         now: i64,
@@ -235,10 +231,13 @@ impl History {
         participants.truncate(PARTICIPANTS);
         let kept = serde_json::to_string(&participants).map_err(ApiError::internal)?;
         self.run(sql::THREAD_REPLIED, vec![root.seq.into(), now.into(), kept.into()])?;
-        let followers = [Some(author.to_owned()), root.user_id.clone()].into_iter().flatten();
-        for follower in followers.chain(mentions.users.iter().map(UserId::to_string)) {
-            self.run(sql::FOLLOW_THREAD, vec![root.seq.into(), follower.into()])?;
+        if let Some(starter) = &root.user_id {
+            self.run(sql::FOLLOW_THREAD, vec![root.seq.into(), starter.as_str().into(), root.seq.into()])?;
         }
+        for follower in std::iter::once(author.to_owned()).chain(mentions.users.iter().map(UserId::to_string)) {
+            self.run(sql::FOLLOW_THREAD, vec![root.seq.into(), follower.into(), seq.into()])?;
+        }
+        self.run(sql::UNFLUSHED_REPLY, vec![seq.into()])?;
         let root_id = MessageId::parse(&root.message_id).map_err(|_| corrupt("message_id", &root.message_id))?;
         let thread =
             ThreadSummary { reply_count: root.reply_count.unwrap_or(0) + 1, last_reply_at: rfc3339(now), participants };
@@ -259,7 +258,7 @@ impl History {
         self.run(sql::EDIT_MESSAGE, vec![text.into(), now.into(), message.seq.into()])?;
         self.run(sql::UNINDEX_TEXT, vec![message.seq.into()])?;
         self.run(sql::INDEX_TEXT, vec![message.seq.into(), indexed_form(text).into()])?;
-        if message.mentions.is_some() && message.thread.is_none() {
+        if message.mentions.is_some() {
             // D1 keeps the mentioning messages' text, for the mentions list.
             self.run(sql::UNFLUSHED_MENTION, vec![message.seq.into(), 0.into()])?;
             self.changed();
@@ -279,21 +278,16 @@ impl History {
             MessageId::parse(&message.message_id).map_err(|_| corrupt("message_id", &message.message_id))?;
         let event = Event::MessageDeleted { message_id };
         let mut events = vec![(self.append(now, &event, None)?, event)];
-        match (message.thread, &message.thread_root_id) {
-            (Some(root_seq), Some(root_id)) => {
-                self.run(sql::THREAD_REPLY_DELETED, vec![root_seq.into()])?;
-                // The root's summary as every page now shows it.
-                let thread = self.message_at(root_seq)?.map(|root| root.thread_summary()).transpose()?.flatten();
-                if let Some(thread) = thread {
-                    let root_id = MessageId::parse(root_id).map_err(|_| corrupt("message_id", root_id))?;
-                    let event = Event::ThreadUpdated { root_id, thread };
-                    events.push((self.append(now, &event, None)?, event));
-                }
-            }
-            _ => {
-                // D1 counts only the room's own line.
-                self.run(sql::UNFLUSHED_DELETION, vec![message.seq.into()])?;
-                self.changed();
+        self.run(sql::UNFLUSHED_DELETION, vec![message.seq.into()])?;
+        self.changed();
+        if let (Some(root_seq), Some(root_id)) = (message.thread, &message.thread_root_id) {
+            self.run(sql::THREAD_REPLY_DELETED, vec![root_seq.into()])?;
+            // The root's summary as every page now shows it.
+            let thread = self.message_at(root_seq)?.map(|root| root.thread_summary()).transpose()?.flatten();
+            if let Some(thread) = thread {
+                let root_id = MessageId::parse(root_id).map_err(|_| corrupt("message_id", root_id))?;
+                let event = Event::ThreadUpdated { root_id, thread };
+                events.push((self.append(now, &event, None)?, event));
             }
         }
         Ok(events)

@@ -158,6 +158,9 @@ impl History {
         if number(&sql, sql::HAS_THREADS, vec![])? == 0 {
             sql.exec(sql::ADD_THREAD, None).map_err(storage_error)?;
         }
+        if number(&sql, sql::HAS_FOLLOW_SINCE, vec![])? == 0 {
+            sql.exec(sql::ADD_FOLLOW_SINCE, None).map_err(storage_error)?;
+        }
         sql.exec(sql::MESSAGES_IN_THREAD, None).map_err(storage_error)?;
         Ok(Some(Self(sql, Cell::new(None), Cell::new(false))))
     }

@@ -57,22 +57,39 @@ pub const DELETE_MESSAGE: &str =
 /// no user has).
 pub const ADD_MENTION: &str = "INSERT OR IGNORE INTO mentions (user_id, seq) VALUES (?, ?)";
 /// A user's (`?2`) unread mentions: of them or of the room, after their read position (`?1`),
-/// in the room's own line (not in a thread), not deleted, not by them nor by anyone they
-/// blocked (`?3`, a JSON array of ids).
+/// not deleted, not by them nor by anyone they blocked (`?3`, a JSON array of ids); in a thread,
+/// only if they followed it when the reply came (a mention by id makes them follow it).
 pub const MENTIONED: &str = "SELECT count(*) AS n FROM messages AS message
     WHERE message.seq IN (SELECT seq FROM mentions WHERE user_id = ?2 AND seq > ?1
                           UNION SELECT seq FROM mentions WHERE user_id = '' AND seq > ?1)
-      AND message.thread IS NULL AND message.user_id IS NOT NULL AND message.user_id <> ?2
-      AND message.user_id NOT IN (SELECT value FROM json_each(?3))";
+      AND message.user_id IS NOT NULL AND message.user_id <> ?2
+      AND message.user_id NOT IN (SELECT value FROM json_each(?3))
+      AND (message.thread IS NULL OR EXISTS (SELECT 1 FROM thread_followers AS f
+            WHERE f.root_seq = message.thread AND f.user_id = ?2 AND f.since_seq <= message.seq))";
 /// A message with mentions D1 is to be told of: `fresh` (1) when it was posted since, else (0)
 /// only its text changed.
 pub const UNFLUSHED_MENTION: &str =
     "INSERT INTO unflushed_mentions (seq, fresh) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET fresh = max(fresh, excluded.fresh)";
-/// The messages with mentions D1 is still to be told of, as they are now.
-pub const UNFLUSHED_MENTIONS: &str = "SELECT u.seq, u.fresh, m.message_id, m.user_id, m.text, m.sent_at,
-    m.edited_at, m.mentions
+/// Those who followed the thread of the reply `m` when it came, but its author: a JSON array.
+macro_rules! followers_of_reply {
+    () => {
+        "(SELECT json_group_array(f.user_id) FROM thread_followers AS f
+           WHERE f.root_seq = m.thread AND f.since_seq <= m.seq AND f.user_id <> m.user_id)"
+    };
+}
+
+/// The messages with mentions D1 is still to be told of, as they are now; for a reply in a
+/// thread, its root's id and the thread's followers when it came (whom it mentions as the
+/// whole room).
+pub const UNFLUSHED_MENTIONS: &str = concat!(
+    "SELECT u.seq, u.fresh, m.message_id, m.user_id, m.text, m.sent_at, m.edited_at, m.mentions,
+    (SELECT r.message_id FROM messages AS r WHERE r.seq = m.thread) AS thread_id,
+    CASE WHEN m.thread IS NOT NULL AND m.user_id IS NOT NULL THEN ",
+    followers_of_reply!(),
+    " END AS followers
     FROM unflushed_mentions AS u JOIN messages AS m ON m.seq = u.seq
-   WHERE u.seq > 0 ORDER BY u.seq LIMIT ?";
+   WHERE u.seq > 0 ORDER BY u.seq LIMIT ?"
+);
 pub const FLUSHED_MENTIONS: &str = "DELETE FROM unflushed_mentions WHERE seq IN (SELECT value FROM json_each(?))";
 /// The room's own line: its messages but the replies in threads. (`seq > 0`: every seq is; it
 /// makes the plan a search of the key, read from its end.)
@@ -96,8 +113,20 @@ pub const THREAD_REPLIED: &str = "INSERT INTO threads (root_seq, reply_count, la
     last_reply_at = excluded.last_reply_at, participants = excluded.participants";
 /// A reply of the thread was deleted.
 pub const THREAD_REPLY_DELETED: &str = "UPDATE threads SET reply_count = reply_count - 1 WHERE root_seq = ?";
-/// Who follows a thread: who started it, posted in it, or was mentioned in it.
-pub const FOLLOW_THREAD: &str = "INSERT OR IGNORE INTO thread_followers (root_seq, user_id) VALUES (?, ?)";
+/// Who follows a thread (`?1`, its root's seq), from when (`?3`, a seq): who started it (from
+/// its root), posted in it or was mentioned in it (from that reply). The first time stays.
+pub const FOLLOW_THREAD: &str =
+    "INSERT OR IGNORE INTO thread_followers (root_seq, user_id, since_seq) VALUES (?1, ?2, ?3)";
+/// A reply in a thread D1 is to be told of (its followers' unread counts).
+pub const UNFLUSHED_REPLY: &str = "INSERT OR IGNORE INTO unflushed_replies (seq) VALUES (?)";
+/// The replies D1 is still to be told of: each one's followers (a JSON array; NULL once deleted).
+pub const UNFLUSHED_REPLIES: &str = concat!(
+    "SELECT u.seq, CASE WHEN m.user_id IS NOT NULL THEN ",
+    followers_of_reply!(),
+    " END AS followers
+    FROM unflushed_replies AS u JOIN messages AS m ON m.seq = u.seq WHERE u.seq > 0 ORDER BY u.seq LIMIT ?"
+);
+pub const FLUSHED_REPLIES: &str = "DELETE FROM unflushed_replies WHERE seq IN (SELECT value FROM json_each(?))";
 pub const TXN: &str = "SELECT message_seq FROM txns WHERE user_id = ? AND txn_id = ?";
 pub const REMEMBER_TXN: &str = "INSERT OR REPLACE INTO txns (user_id, txn_id, message_seq, at) VALUES (?, ?, ?, ?)";
 pub const WRITE_COUNT: &str = "SELECT window_start, count FROM write_counts WHERE user_id = ? AND kind = ?";
@@ -137,7 +166,8 @@ pub const UNFLUSHED_READS: &str = "SELECT u.mark, u.user_id, r.read_seq, r.marke
       AS read_ordinal
     FROM unflushed_reads AS u JOIN reads AS r ON r.user_id = u.user_id
    WHERE u.mark > 0 ORDER BY u.mark LIMIT ?";
-pub const UNFLUSHED_DELETIONS: &str = "SELECT seq FROM unflushed_deletions WHERE seq > 0 ORDER BY seq LIMIT ?";
+pub const UNFLUSHED_DELETIONS: &str = "SELECT u.seq, coalesce(m.thread IS NOT NULL, 0) AS in_thread
+    FROM unflushed_deletions AS u LEFT JOIN messages AS m ON m.seq = u.seq WHERE u.seq > 0 ORDER BY u.seq LIMIT ?";
 /// Marks (a JSON array) and seqs (likewise) that D1 was told of.
 pub const FLUSHED_READS: &str = "DELETE FROM unflushed_reads WHERE mark IN (SELECT value FROM json_each(?))";
 pub const FLUSHED_DELETIONS: &str = "DELETE FROM unflushed_deletions WHERE seq IN (SELECT value FROM json_each(?))";
@@ -172,8 +202,13 @@ pub const HAS_THREADS: &str =
 pub const KEEP_FIRST_READ: &str = "INSERT OR IGNORE INTO reads (user_id, read_seq, marked_unread) VALUES (?, ?, ?)";
 /// Messages after a seq, of the room's own line (not in a thread), by others than the user, not
 /// deleted (a deleted one has no author).
-pub const UNREAD: &str =
-    "SELECT count(*) AS n FROM messages WHERE seq > ? AND thread IS NULL AND user_id IS NOT NULL AND user_id <> ?";
+/// A user's (`?2`) unread messages after their read position (`?1`), by others, not deleted:
+/// of the room's own line, and of the threads they follow, replies that came once they did.
+pub const UNREAD: &str = "SELECT
+    (SELECT count(*) FROM messages WHERE seq > ?1 AND thread IS NULL AND user_id IS NOT NULL AND user_id <> ?2)
+    + (SELECT count(*) FROM thread_followers AS f CROSS JOIN messages AS m
+        ON m.thread = f.root_seq AND m.seq > max(?1, f.since_seq - 1)
+       WHERE f.user_id = ?2 AND m.user_id IS NOT NULL AND m.user_id <> ?2) AS n";
 pub const IS_DM: &str = "SELECT count(*) AS n FROM dm WHERE one = 1";
 pub const START_DM: &str = "INSERT OR IGNORE INTO dm (one, room_id) VALUES (1, ?)";
 /// The DM's room id, while D1 does not have its first message.
@@ -260,6 +295,9 @@ pub const ALL: &[(&str, &str)] = &[
     ("THREAD_REPLIED", THREAD_REPLIED),
     ("THREAD_REPLY_DELETED", THREAD_REPLY_DELETED),
     ("FOLLOW_THREAD", FOLLOW_THREAD),
+    ("UNFLUSHED_REPLY", UNFLUSHED_REPLY),
+    ("UNFLUSHED_REPLIES", UNFLUSHED_REPLIES),
+    ("FLUSHED_REPLIES", FLUSHED_REPLIES),
     ("TXN", TXN),
     ("REMEMBER_TXN", REMEMBER_TXN),
     ("WRITE_COUNT", WRITE_COUNT),
@@ -348,6 +386,10 @@ pub const ADD_REPLY_TO: &str = "ALTER TABLE messages ADD COLUMN reply_to INTEGER
 pub const ADD_THREAD: &str = "ALTER TABLE messages ADD COLUMN thread INTEGER";
 /// A thread's replies in order, once the column is there (`History::open`).
 pub const MESSAGES_IN_THREAD: &str = "CREATE INDEX IF NOT EXISTS messages_in_thread ON messages (thread, seq)";
+/// Storage from before the followers' `since_seq`: they followed from the thread's start.
+pub const HAS_FOLLOW_SINCE: &str = "SELECT count(*) AS n FROM sqlite_master
+    WHERE type = 'table' AND name = 'thread_followers' AND instr(sql, 'since_seq') > 0";
+pub const ADD_FOLLOW_SINCE: &str = "ALTER TABLE thread_followers ADD COLUMN since_seq INTEGER NOT NULL DEFAULT 0";
 
 /// The search index: each message's text (not kept twice: the index holds its trigrams only),
 /// any piece of 3 characters or more found, in any case (Unicode's folding).
@@ -382,8 +424,11 @@ pub const SCHEMA: &[&str] = &[
     // its latest participants (a JSON array, newest first, at most 5).
     "CREATE TABLE IF NOT EXISTS threads (root_seq INTEGER PRIMARY KEY, reply_count INTEGER NOT NULL,
         last_reply_at INTEGER NOT NULL, participants TEXT NOT NULL)",
+    // Who follows each thread, since which seq (`FOLLOW_THREAD`).
     "CREATE TABLE IF NOT EXISTS thread_followers (root_seq INTEGER NOT NULL, user_id TEXT NOT NULL,
-        PRIMARY KEY (root_seq, user_id)) WITHOUT ROWID",
+        since_seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (root_seq, user_id)) WITHOUT ROWID",
+    // The threads a user follows (`UNREAD`).
+    "CREATE INDEX IF NOT EXISTS thread_followers_by_user ON thread_followers (user_id, root_seq)",
     "CREATE TABLE IF NOT EXISTS txns (user_id TEXT NOT NULL, txn_id TEXT NOT NULL, message_seq INTEGER NOT NULL,
         at INTEGER NOT NULL, PRIMARY KEY (user_id, txn_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS txns_by_age ON txns (at)",
@@ -422,6 +467,7 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS unflushed_reads (mark INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL UNIQUE)",
     "CREATE TABLE IF NOT EXISTS unflushed_deletions (seq INTEGER PRIMARY KEY)",
     "CREATE TABLE IF NOT EXISTS unflushed_mentions (seq INTEGER PRIMARY KEY, fresh INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS unflushed_replies (seq INTEGER PRIMARY KEY)",
     // Whom each message mentions (`THE_ROOM` for everyone), for the members' mention counts.
     "CREATE TABLE IF NOT EXISTS mentions (user_id TEXT NOT NULL, seq INTEGER NOT NULL,
         PRIMARY KEY (user_id, seq)) WITHOUT ROWID",

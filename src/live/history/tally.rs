@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{corrupt, sql, History};
 use crate::domain::Mentions;
 use crate::error::ApiError;
-use crate::store::rooms::{MentionTally, ReadTally, Tally};
+use crate::store::rooms::{MentionTally, ReadTally, ReplyTally, Tally};
 
 /// A tally, and the marks of the read positions in it.
 pub struct Marked {
@@ -17,12 +17,15 @@ pub struct Marked {
     /// The seqs of the messages with mentions in it (or deleted since: D1 is told by the
     /// deletion).
     mentions: Vec<i64>,
+    /// The seqs of the replies in threads in it (likewise).
+    replies: Vec<i64>,
 }
 
 impl Marked {
     /// Whether it holds as many positions or deletions as it was allowed: more may wait.
     pub fn is_full(&self, limit: i64) -> bool {
-        [self.marks.len(), self.tally.deletions.len(), self.mentions.len()].into_iter().any(|n| n as i64 >= limit)
+        let deletions = self.tally.deletions.len() + self.tally.reply_deletions.len();
+        [self.marks.len(), deletions, self.mentions.len(), self.replies.len()].into_iter().any(|n| n as i64 >= limit)
     }
 }
 
@@ -49,6 +52,12 @@ impl History {
         #[derive(Deserialize)]
         struct Deletion {
             seq: i64,
+            in_thread: i64,
+        }
+        #[derive(Deserialize)]
+        struct Reply {
+            seq: i64,
+            followers: Option<String>,
         }
         #[derive(Deserialize)]
         struct Mentioning {
@@ -60,14 +69,21 @@ impl History {
             sent_at: Option<i64>,
             edited_at: Option<i64>,
             mentions: Option<String>,
+            thread_id: Option<String>,
+            followers: Option<String>,
         }
+        let followers = |json: &str| -> Result<Vec<String>, ApiError> {
+            serde_json::from_str(json).map_err(|_| corrupt("thread_followers", json))
+        };
         let room = self.rows::<Room>(sql::TALLY, vec![])?;
         let room = room.first().ok_or_else(|| ApiError::internal("room storage: the tally answered no row"))?;
         let reads = self.rows::<Read>(sql::UNFLUSHED_READS, vec![limit.into()])?;
         let deletions = self.rows::<Deletion>(sql::UNFLUSHED_DELETIONS, vec![limit.into()])?;
         let mentioning = self.rows::<Mentioning>(sql::UNFLUSHED_MENTIONS, vec![limit.into()])?;
+        let replied = self.rows::<Reply>(sql::UNFLUSHED_REPLIES, vec![limit.into()])?;
         let marks = reads.iter().map(|read| read.mark).collect();
         let mentions = mentioning.iter().map(|message| message.seq).collect();
+        let replies = replied.iter().map(|reply| reply.seq).collect();
         let mut mentioned = Vec::new();
         for message in mentioning {
             let (Some(author), Some(text), Some(at), Some(json)) =
@@ -76,6 +92,14 @@ impl History {
                 continue;
             };
             let parsed: Mentions = serde_json::from_str(&json).map_err(|_| corrupt("mentions", &json))?;
+            // Whom D1 counts it for by id: whom it mentions, and in a thread, for the room,
+            // whoever followed the thread then.
+            let mut notify: Vec<String> = parsed.users.iter().map(ToString::to_string).collect();
+            if let (true, Some(list)) = (parsed.room, &message.followers) {
+                notify.extend(followers(list)?);
+                notify.sort_unstable();
+                notify.dedup();
+            }
             mentioned.push(MentionTally {
                 seq: message.seq,
                 fresh: message.fresh,
@@ -87,6 +111,8 @@ impl History {
                 mentions: json,
                 users: parsed.users,
                 room: i64::from(parsed.room),
+                thread: message.thread_id,
+                notify,
             });
         }
         let tally = Tally {
@@ -99,10 +125,24 @@ impl History {
                 .into_iter()
                 .map(|read| ReadTally(read.user_id, read.read_seq, read.read_ordinal, read.marked_unread))
                 .collect(),
-            deletions: deletions.into_iter().map(|deletion| deletion.seq).collect(),
+            deletions: deletions
+                .iter()
+                .filter(|deletion| deletion.in_thread == 0)
+                .map(|deletion| deletion.seq)
+                .collect(),
+            reply_deletions: deletions
+                .iter()
+                .filter(|deletion| deletion.in_thread != 0)
+                .map(|deletion| deletion.seq)
+                .collect(),
             mentioned,
+            replies: replied
+                .into_iter()
+                .filter_map(|reply| reply.followers.map(|list| (reply.seq, list)))
+                .map(|(seq, list)| Ok(ReplyTally { seq, followers: followers(&list)? }))
+                .collect::<Result<_, ApiError>>()?,
         };
-        Ok(Marked { tally, marks, mentions })
+        Ok(Marked { tally, marks, mentions, replies })
     }
 
     /// D1 has the tally: its marks and deletions are forgotten.
@@ -111,8 +151,12 @@ impl History {
         if !marked.marks.is_empty() {
             self.run(sql::FLUSHED_READS, vec![json(&marked.marks)?.into()])?;
         }
-        if !marked.tally.deletions.is_empty() {
-            self.run(sql::FLUSHED_DELETIONS, vec![json(&marked.tally.deletions)?.into()])?;
+        let deletions: Vec<i64> = marked.tally.deletions.iter().chain(&marked.tally.reply_deletions).copied().collect();
+        if !deletions.is_empty() {
+            self.run(sql::FLUSHED_DELETIONS, vec![json(&deletions)?.into()])?;
+        }
+        if !marked.replies.is_empty() {
+            self.run(sql::FLUSHED_REPLIES, vec![json(&marked.replies)?.into()])?;
         }
         if !marked.mentions.is_empty() {
             self.run(sql::FLUSHED_MENTIONS, vec![json(&marked.mentions)?.into()])?;

@@ -33,14 +33,29 @@ pub struct MentionTally {
     pub mentions: String,
     pub users: Vec<UserId>,
     pub room: i64,
+    /// For a reply in a thread, its root's id.
+    pub thread: Option<String>,
+    /// Whom D1 writes a mention for by id: whom it mentions, and for a reply in a thread that
+    /// mentions the whole room, whoever followed the thread when it came (the room's own line
+    /// mentions the members present, `FLUSH_ROOM_MENTIONS`).
+    pub notify: Vec<String>,
 }
 
 impl MentionTally {
     /// The message as every answer shows it.
     pub fn view(&self) -> Result<MessageView, ApiError> {
         let mentions = Mentions { users: self.users.clone(), room: self.room != 0 };
-        written(&self.message_id, self.seq, &self.author, &self.text, (self.at, self.edited_at), mentions)
+        let at = (self.at, self.edited_at);
+        written(&self.message_id, self.seq, &self.author, &self.text, at, mentions, self.thread.as_deref())
     }
+}
+
+/// A reply in a thread, posted since the last flush, and who followed the thread when it came
+/// but its author: D1 counts it in their unread (`thread_unreads`, migrations/0017).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplyTally {
+    pub seq: i64,
+    pub followers: Vec<String>,
 }
 
 /// A written message, as every answer shows it, from what D1 or a tally holds of it.
@@ -51,8 +66,10 @@ fn written(
     text: &str,
     (sent_at, edited_at): (i64, Option<i64>),
     Mentions { users, room }: Mentions,
+    thread: Option<&str>,
 ) -> Result<MessageView, ApiError> {
     let corrupt = |field: &str| ApiError::internal(format!("mentions: a malformed {field}"));
+    let in_thread = thread.map(|id| MessageId::parse(id).map_err(|_| corrupt("thread_id"))).transpose()?;
     Ok(MessageView::Written {
         message_id: MessageId::parse(message_id).map_err(|_| corrupt("message_id"))?,
         seq,
@@ -66,8 +83,8 @@ fn written(
         reply_to: None,
         // Nor reactions: the mentions list shows none.
         reactions: Vec::new(),
-        // Nor threads: mentions in threads reach D1 not yet (README, "Threads").
-        in_thread: None,
+        // Its thread, but not the summary of one it roots (the room's history has it).
+        in_thread,
         thread: None,
     })
 }
@@ -85,8 +102,11 @@ pub struct Tally {
     pub reads_since_seq: i64,
     pub reads_since_ordinal: i64,
     pub reads: Vec<ReadTally>,
+    /// Messages of the room's own line deleted, and replies in threads deleted.
     pub deletions: Vec<i64>,
+    pub reply_deletions: Vec<i64>,
     pub mentioned: Vec<MentionTally>,
+    pub replies: Vec<ReplyTally>,
 }
 
 fn json(value: &impl Serialize) -> Result<String, ApiError> {
@@ -133,7 +153,9 @@ pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally, listen: bool) -
         ],
     )?);
     if !tally.reads.is_empty() {
-        batch.write(db.prepare(sql::FLUSH_READS, &[room.clone(), text(&json(&tally.reads)?)])?);
+        let reads = text(&json(&tally.reads)?);
+        batch.write(db.prepare(sql::FLUSH_READS, &[room.clone(), reads.clone()])?);
+        batch.write(db.prepare(sql::FLUSH_READ_REPLIES, &[room.clone(), reads])?);
     }
     let fresh = tally.mentioned.iter().any(|message| message.fresh != 0);
     let mentioned = text(&json(&tally.mentioned)?);
@@ -144,10 +166,19 @@ pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally, listen: bool) -
             batch.write(db.prepare(sql::FLUSH_ROOM_MENTIONS, &[room.clone(), mentioned.clone()])?);
         }
     }
+    if !tally.deletions.is_empty() || !tally.reply_deletions.is_empty() {
+        let all: Vec<i64> = tally.deletions.iter().chain(&tally.reply_deletions).copied().collect();
+        batch.write(db.prepare(sql::FLUSH_DELETED_MENTIONS, &[room.clone(), text(&json(&all)?)])?);
+    }
     if !tally.deletions.is_empty() {
-        let deletions = text(&json(&tally.deletions)?);
-        batch.write(db.prepare(sql::FLUSH_DELETED_MENTIONS, &[room.clone(), deletions.clone()])?);
-        batch.write(db.prepare(sql::FLUSH_DELETIONS, &[room.clone(), deletions])?);
+        batch.write(db.prepare(sql::FLUSH_DELETIONS, &[room.clone(), text(&json(&tally.deletions)?)])?);
+    }
+    if !tally.reply_deletions.is_empty() {
+        let deletions = text(&json(&tally.reply_deletions)?);
+        batch.write(db.prepare(sql::FLUSH_DELETED_REPLIES, &[room.clone(), deletions])?);
+    }
+    if !tally.replies.is_empty() {
+        batch.write(db.prepare(sql::FLUSH_REPLIES, &[room.clone(), text(&json(&tally.replies)?)])?);
     }
     let listeners = listen
         .then(|| db.prepare(sql::LISTENERS, std::slice::from_ref(&room)))
@@ -176,6 +207,8 @@ pub struct MentionRow {
     pub edited_at: Option<i64>,
     /// `Mentions` as JSON.
     pub mentions: String,
+    /// For a reply in a thread, its root's id.
+    pub thread_id: Option<String>,
 }
 
 impl MentionRow {
@@ -184,8 +217,9 @@ impl MentionRow {
         let room_id = RoomId::parse(&self.room_id).map_err(|_| ApiError::internal("mentions: a malformed room_id"))?;
         let mentions: Mentions =
             serde_json::from_str(&self.mentions).map_err(|_| ApiError::internal("mentions: malformed mentions"))?;
+        let at = (self.sent_at, self.edited_at);
         let message =
-            written(&self.message_id, self.seq, &self.user_id, &self.text, (self.sent_at, self.edited_at), mentions)?;
+            written(&self.message_id, self.seq, &self.user_id, &self.text, at, mentions, self.thread_id.as_deref())?;
         Ok((room_id, message))
     }
 }

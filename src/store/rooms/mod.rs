@@ -22,7 +22,8 @@ mod dms;
 mod query;
 
 pub use counts::{
-    flush_counts, mentions_of, Listened, Listener, MentionListener, MentionRow, MentionTally, ReadTally, Tally,
+    flush_counts, mentions_of, Listened, Listener, MentionListener, MentionRow, MentionTally, ReadTally, ReplyTally,
+    Tally,
 };
 pub use dms::{open_dm, requests_of, tell_first_message, OpenedDm, RequestRow};
 pub use query::{permitted, Room, RoomQuery, Written};

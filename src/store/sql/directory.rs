@@ -19,14 +19,18 @@ pub const OPEN_ROOM_NAMED_COUNT: &str =
   WHERE g.gram BETWEEN ?1 AND ?3 AND r.open = 1 AND instr(r.name_search, ?2) > 0";
 /// A present member's (`m`) standing in the messages of room `r` (the README, "Unread,
 /// exactly"): the room's latest message, where they read up to, and how many messages after
-/// it are not deleted, and how many of those mention them (not by anyone they blocked), from
-/// what the room's object flushes (migrations/0014, 0015).
+/// it are not deleted (of the room's own line, and replies in the threads they follow), and how
+/// many of those mention them (not by anyone they blocked), from what the room's object
+/// flushes (migrations/0014, 0015, 0017).
 macro_rules! attention {
     () => {
         "r.last_seq, r.last_message_at, coalesce(m.read_seq, r.reads_since_seq) AS read_seq,
        r.message_count - coalesce(m.read_ordinal, r.reads_since_ordinal)
          - (SELECT count(*) FROM deleted_messages AS d
-             WHERE d.room_id = r.room_id AND d.seq > coalesce(m.read_seq, r.reads_since_seq)) AS unread,
+             WHERE d.room_id = r.room_id AND d.seq > coalesce(m.read_seq, r.reads_since_seq))
+         + (SELECT count(*) FROM thread_unreads AS t
+             WHERE t.user_id = m.user_id AND t.room_id = r.room_id AND t.seq > coalesce(m.read_seq, r.reads_since_seq))
+         AS unread,
        (SELECT count(*) FROM mentions AS x
          WHERE x.user_id = m.user_id AND x.room_id = r.room_id AND x.seq > coalesce(m.read_seq, r.reads_since_seq)
            AND NOT EXISTS (SELECT 1 FROM blocks AS b WHERE b.user_id = x.user_id AND b.blocked_id = x.author_id))

@@ -268,32 +268,48 @@ pub const FLUSH_READS: &str = "WITH j AS MATERIALIZED (
 /// Messages that mention someone, as they are now (`?2`: a JSON array of `MentionTally`).
 pub const FLUSH_MENTIONED: &str =
     "INSERT INTO mentioned (room_id, seq, message_id, author_id, text, sent_at, edited_at,
-    mentions)
+    mentions, thread_id)
   SELECT ?1, json_extract(value, '$.seq'), json_extract(value, '$.message_id'), json_extract(value, '$.author'),
          json_extract(value, '$.text'), json_extract(value, '$.at'), json_extract(value, '$.edited_at'),
-         json_extract(value, '$.mentions')
+         json_extract(value, '$.mentions'), json_extract(value, '$.thread')
     FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)
   ON CONFLICT (room_id, seq) DO UPDATE SET text = excluded.text, edited_at = excluded.edited_at";
-/// The people a message posted since the last flush mentions by id, but its author (and any
-/// account deleted since).
+/// The people a message posted since the last flush mentions by id (`notify`: in a thread
+/// that it mentions as a whole, its followers then), but its author (and any account deleted
+/// since).
 pub const FLUSH_MENTIONS: &str = "INSERT OR IGNORE INTO mentions (user_id, room_id, seq, author_id, at)
   SELECT u.value, ?1, json_extract(m.value, '$.seq'), json_extract(m.value, '$.author'), json_extract(m.value, '$.at')
-    FROM json_each(?2) AS m, json_each(m.value, '$.users') AS u
+    FROM json_each(?2) AS m, json_each(m.value, '$.notify') AS u
    WHERE json_extract(m.value, '$.fresh') = 1 AND u.value <> json_extract(m.value, '$.author')
      AND EXISTS (SELECT 1 FROM users WHERE user_id = u.value)
      AND EXISTS (SELECT 1 FROM mentioned WHERE room_id = ?1 AND seq = json_extract(m.value, '$.seq'))";
-/// The members a message posted since the last flush mentions as the whole room: those
-/// present now, but its author.
+/// The members a message of the room's own line posted since the last flush mentions as the
+/// whole room: those present now, but its author.
 pub const FLUSH_ROOM_MENTIONS: &str = "INSERT OR IGNORE INTO mentions (user_id, room_id, seq, author_id, at)
   SELECT mb.user_id, ?1, json_extract(m.value, '$.seq'), json_extract(m.value, '$.author'),
          json_extract(m.value, '$.at')
     FROM json_each(?2) AS m JOIN members AS mb ON mb.room_id = ?1 AND mb.present = 1
    WHERE json_extract(m.value, '$.fresh') = 1 AND json_extract(m.value, '$.room') = 1
-     AND mb.user_id <> json_extract(m.value, '$.author')
+     AND json_extract(m.value, '$.thread') IS NULL AND mb.user_id <> json_extract(m.value, '$.author')
      AND EXISTS (SELECT 1 FROM mentioned WHERE room_id = ?1 AND seq = json_extract(m.value, '$.seq'))";
 /// A deleted message's mentions go (`?2`: a JSON array of seqs), with their rows in `mentions`.
 pub const FLUSH_DELETED_MENTIONS: &str =
     "DELETE FROM mentioned WHERE room_id = ?1 AND seq IN (SELECT value FROM json_each(?2))";
+/// Replies in threads posted since the last flush (`?2`: a JSON array of `ReplyTally`): a row
+/// for each follower present who has not read it.
+pub const FLUSH_REPLIES: &str = "INSERT OR IGNORE INTO thread_unreads (user_id, room_id, seq)
+  SELECT mb.user_id, ?1, json_extract(r.value, '$.seq')
+    FROM json_each(?2) AS r, json_each(r.value, '$.followers') AS f
+    JOIN members AS mb ON mb.room_id = ?1 AND mb.user_id = f.value AND mb.present = 1
+   WHERE json_extract(r.value, '$.seq') > coalesce(mb.read_seq, (SELECT reads_since_seq FROM rooms WHERE room_id = ?1))";
+/// The rows of replies read by those whose read position moved (`?2`, as `FLUSH_READS`).
+pub const FLUSH_READ_REPLIES: &str = "DELETE FROM thread_unreads WHERE (user_id, room_id, seq) IN (
+  SELECT t.user_id, t.room_id, t.seq FROM json_each(?2) AS j
+    JOIN thread_unreads AS t ON t.user_id = json_extract(j.value, '$[0]') AND t.room_id = ?1
+     AND t.seq <= json_extract(j.value, '$[1]'))";
+/// Deleted replies' rows (`?2`: a JSON array of seqs).
+pub const FLUSH_DELETED_REPLIES: &str =
+    "DELETE FROM thread_unreads WHERE room_id = ?1 AND seq IN (SELECT value FROM json_each(?2))";
 /// Messages deleted (`?2`: a JSON array of seqs), while the room is there.
 pub const FLUSH_DELETIONS: &str = "INSERT OR IGNORE INTO deleted_messages (room_id, seq)
   SELECT ?1, value FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)";
@@ -315,14 +331,14 @@ pub const BLOCKED_IN_ROOM: &str = "SELECT b.blocked_id AS user_id FROM blocks AS
 // before.
 
 pub const MENTIONS_OF_USER: &str = "SELECT x.room_id, y.message_id, y.seq, y.author_id AS user_id, y.text,
-       y.sent_at, y.edited_at, y.mentions
+       y.sent_at, y.edited_at, y.mentions, y.thread_id
   FROM mentions AS x JOIN mentioned AS y ON y.room_id = x.room_id AND y.seq = x.seq
   WHERE x.user_id = ?1
     AND EXISTS (SELECT 1 FROM members AS mb WHERE mb.room_id = x.room_id AND mb.user_id = ?1 AND mb.present = 1)
     AND NOT EXISTS (SELECT 1 FROM blocks AS b WHERE b.user_id = ?1 AND b.blocked_id = x.author_id)
   ORDER BY x.at DESC, x.room_id DESC, x.seq DESC LIMIT ?2";
 pub const MENTIONS_OF_USER_BEFORE: &str = "SELECT x.room_id, y.message_id, y.seq, y.author_id AS user_id, y.text,
-       y.sent_at, y.edited_at, y.mentions
+       y.sent_at, y.edited_at, y.mentions, y.thread_id
   FROM mentions AS x JOIN mentioned AS y ON y.room_id = x.room_id AND y.seq = x.seq
   WHERE x.user_id = ?1
     AND (x.at, x.room_id, x.seq) < (SELECT c.at, c.room_id, c.seq FROM mentioned AS w

@@ -232,6 +232,8 @@ export function createChat({ id: roomId, me, transport }) {
     closeThread(false);
     const opened = createThread({
       roomId, root: entry.message, mayWrite: present(), close: () => closeThread(true),
+      // Replies on screen are read, as the room's own line is (`shownUpTo`).
+      read: (seq) => { if (!document.hidden && present()) transport.read(seq); },
     });
     thread = opened;
     composerSlot.before(opened.element);

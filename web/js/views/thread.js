@@ -1,6 +1,7 @@
 // A thread, in a panel beside the conversation: its root, its replies (oldest at the top, older
 // ones on request), and a box to reply in. The conversation (messages.js) opens it from a root,
-// and hands it the live socket's news of its replies.
+// and hands it the live socket's news of its replies. The replies it shows are read: the room's
+// one read position moves up to the newest (the README, "Unread, exactly").
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
@@ -11,10 +12,11 @@ const PAGE = 50;
 /** @typedef {import('../api.js').HistoryItem} HistoryItem */
 
 /**
- * The thread of `root` in room `roomId`; `close()` is the panel's own Close (and Escape).
- * @param {{ roomId: string, root: HistoryItem, mayWrite: boolean, close: () => void }} options
+ * The thread of `root` in room `roomId`; `close()` is the panel's own Close (and Escape);
+ * `read(seq)` is told of the newest reply it shows.
+ * @param {{ roomId: string, root: HistoryItem, mayWrite: boolean, close: () => void, read: (seq: number) => void }} options
  */
-export function createThread({ roomId, root, mayWrite, close }) {
+export function createThread({ roomId, root, mayWrite, close, read }) {
   const rootId = root.message_id;
   /** @type {Map<string, HTMLLIElement>} */
   const shown = new Map();
@@ -71,6 +73,7 @@ export function createThread({ roomId, root, mayWrite, close }) {
     const fresh = item(message);
     shown.set(message.message_id, fresh);
     list.append(fresh);
+    read(message.seq);
     return undefined;
   }
 
@@ -84,6 +87,8 @@ export function createThread({ roomId, root, mayWrite, close }) {
         return li;
       });
       list.prepend(...items);
+      const newest = page.messages[0];
+      if (newest) read(newest.seq);
       next = page.next;
       older.hidden = next == null;
       showError(line, null);
