@@ -1,8 +1,9 @@
 #!/bin/sh
 # One command to deploy the service to the Cloudflare account wrangler is logged in to:
-#   1. finds the D1 database and the KV namespace by name, and creates whichever the account
-#      lacks (DEPLOY_D1_NAME, default chatrooms; DEPLOY_KV_TITLE, default chatrooms-sessions);
-#   2. keeps their ids in wrangler.deploy.toml, the deploy config (written from wrangler.toml,
+#   1. finds the D1 database, the KV namespace and the R2 bucket by name, and creates whichever
+#      the account lacks (DEPLOY_D1_NAME, default chatrooms; DEPLOY_KV_TITLE, default
+#      chatrooms-sessions; DEPLOY_R2_BUCKET, default chatrooms-files);
+#   2. keeps their ids (and the bucket's name) in wrangler.deploy.toml, the deploy config (written
 #      whose ids stay the local placeholders; ignored by git);
 #   3. applies the migrations to the remote database (only those not applied yet);
 #   4. asks for the secret ADDRESS_KEY once (Enter makes a random one; ADDRESS_KEY=… in the
@@ -30,10 +31,12 @@ esac
 
 D1_NAME=${DEPLOY_D1_NAME:-chatrooms}
 KV_TITLE=${DEPLOY_KV_TITLE:-chatrooms-sessions}
+R2_BUCKET=${DEPLOY_R2_BUCKET:-chatrooms-files}
 CONFIG=${DEPLOY_CONFIG:-wrangler.deploy.toml}
 # The placeholder ids wrangler.toml carries for local use.
 LOCAL_D1_ID=00000000-0000-4000-8000-000000000000
 LOCAL_KV_ID=00000000000000000000000000000000
+LOCAL_R2_BUCKET=chatrooms-files
 
 step() { echo "==> $*" >&2; }
 would() { echo "would: $*" >&2; }
@@ -54,9 +57,11 @@ wrangler() {
 write_config() {
     {
         echo "# Written by scripts/deploy.sh from wrangler.toml, with this account's ids. Not for git."
-        sed -e "s/^database_id = \"$LOCAL_D1_ID\"/database_id = \"$2\"/" -e "s/^id = \"$LOCAL_KV_ID\"/id = \"$3\"/" wrangler.toml
+        sed -e "s/^database_id = \"$LOCAL_D1_ID\"/database_id = \"$2\"/" -e "s/^id = \"$LOCAL_KV_ID\"/id = \"$3\"/" \
+            -e "s/^bucket_name = \"$LOCAL_R2_BUCKET\"/bucket_name = \"$R2_BUCKET\"/" wrangler.toml
     } >"$1.tmp"
-    if ! grep -q "^database_id = \"$2\"" "$1.tmp" || ! grep -q "^id = \"$3\"" "$1.tmp"; then
+    if ! grep -q "^database_id = \"$2\"" "$1.tmp" || ! grep -q "^id = \"$3\"" "$1.tmp" ||
+        ! grep -q "^bucket_name = \"$R2_BUCKET\"" "$1.tmp"; then
         rm -f "$1.tmp"
         echo "scripts/deploy.sh: wrangler.toml no longer has the placeholder ids it replaces" >&2
         exit 1
@@ -86,6 +91,7 @@ if [ "$dry" = 1 ]; then
     would "check that wrangler is logged in to an account (wrangler whoami --json; else: npx wrangler login)"
     would "use the D1 database \"$D1_NAME\" of the account, or create it (wrangler d1 create $D1_NAME)"
     would "use the KV namespace \"$KV_TITLE\" of the account, or create it (wrangler kv namespace create $KV_TITLE)"
+    would "use the R2 bucket \"$R2_BUCKET\" of the account, or create it (wrangler r2 bucket create $R2_BUCKET)"
     would "write their ids into $CONFIG (wrangler.toml with the account's ids)"
     would "apply to the remote database the migrations it has not had (wrangler d1 migrations apply DB --remote): $migrations"
     would "ask for ADDRESS_KEY unless the worker has it (wrangler secret list), and send it with the deployment"
@@ -121,6 +127,14 @@ if [ -z "$kv_id" ]; then
 fi
 [ -n "$kv_id" ] || { echo "the KV namespace \"$KV_TITLE\" was not found after creating it" >&2; exit 1; }
 echo "$KV_TITLE: $kv_id" >&2
+
+step "R2 bucket \"$R2_BUCKET\""
+if ! wrangler r2 bucket info "$R2_BUCKET" >/dev/null 2>&1; then
+    wrangler r2 bucket create "$R2_BUCKET" >&2
+    wrangler r2 bucket info "$R2_BUCKET" >/dev/null 2>&1 ||
+        { echo "the R2 bucket \"$R2_BUCKET\" was not found after creating it" >&2; exit 1; }
+fi
+echo "$R2_BUCKET: there" >&2
 
 step "$CONFIG"
 write_config "$CONFIG" "$d1_id" "$kv_id"

@@ -151,6 +151,14 @@ done
 LOBBY_MESSAGE=$(call POST "/room/$LOBBY/messages" "$MEMBER_KEY" '{"text": "react to me"}' message_id)
 SECRET_MESSAGE=$(call POST "/room/$SECRET/messages" "$OWNER_KEY" '{"text": "and to me"}' message_id)
 call PUT "/room/$LOBBY/messages/$LOBBY_MESSAGE/reactions/%F0%9F%91%8D" "$OWNER_KEY" ''
+# A file in each open room, and one in a message.
+upload() {
+    curl -sS -X POST "$BASE/room/$1/files?name=$2" -H "Authorization: Bearer $3" -H "Content-Type: $4" \
+        --data-binary "$5" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["file_id"])'
+}
+LOBBY_FILE=$(upload "$LOBBY" note.txt "$OWNER_KEY" text/plain "a note")
+CAFE_FILE=$(upload "$CAFE" dot.png "$OWNER_KEY" image/png "not really a png")
+call POST "/room/$LOBBY/messages" "$OWNER_KEY" "{\"text\": \"a file\", \"files\": [\"$LOBBY_FILE\"]}"
 
 # Known ids and keys stand in for generated ones about half the time (positive cases only
 # take values the document accepts, negative ones only values it refuses).
@@ -169,6 +177,8 @@ values = ["fuzz", "Fu", "fuzz.o"]
 values = ["$LOBBY_MESSAGE", "$SECRET_MESSAGE"]
 [dictionaries.reaction_keys]
 values = ["👍", "🎉", "ok"]
+[dictionaries.files]
+values = ["$LOBBY_FILE", "$CAFE_FILE"]
 [dictionaries.spare_users]
 values = ["$SPARE"]
 [dictionaries.spare_keys]
@@ -185,6 +195,7 @@ values = ["$SPARE_KEY", "$SPARE_KEY2", "$SPARE_KEY3"]
 "query.q" = { dictionary = "handle_starts", probability = 0.5 }
 "path.message_id" = { dictionary = "messages", probability = 0.5 }
 "path.key" = { dictionary = "reaction_keys", probability = 0.5 }
+"path.file_id" = { dictionary = "files", probability = 0.5 }
 
 # The fuzzing phase, the slowest by far (hypothesis draws from the names' long character
 # classes), with fewer cases than the others: every operation still gets them.
@@ -233,6 +244,18 @@ checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401"
 [[operations]]
 include-operation-id = "listReactors"
 checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404"] } }
+
+# A file's name with a path or control character, or a Content-Type that is no media type, is a
+# 400 the document cannot say; a request's body that is not as long as its Content-Length never
+# reaches the worker.
+[[operations]]
+include-operation-id = "uploadFile"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "400", "401", "403", "404", "411", "413", "429"] } }
+
+# A range past the end of the file is a 416 the document cannot tell from one within it.
+[[operations]]
+include-operation-id = "downloadFile"
+checks = { positive_data_acceptance = { expected-statuses = ["2XX", "304", "400", "401", "404", "416"] } }
 
 [[operations]]
 include-operation-id = "logOut"

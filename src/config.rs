@@ -85,6 +85,13 @@ pub struct Config {
     /// `INBOX_FANOUT`: inboxes one handler calls at most; more go through relays (2 to 40;
     /// tests set 2 to make a few members take the relays' path).
     pub inbox_fanout: usize,
+    /// `FILE_MAX_BYTES`: the largest file an upload may be.
+    pub file_max_bytes: u64,
+    /// `FILE_BYTES_PER_DAY`: the bytes one user may upload in a day; `None` (`off`): no cap.
+    pub file_bytes_per_day: Option<u64>,
+    /// `FILE_UNATTACHED_MILLIS`: how long an upload no message carries is kept (a day; tests
+    /// set less).
+    pub file_unattached_millis: i64,
 }
 
 impl Config {
@@ -112,6 +119,11 @@ impl Config {
     pub const DEFAULT_COUNTS_FLUSH_MILLIS: u32 = 1_000;
     /// The README promises counts fed by a flush within 5 s.
     pub const MAX_COUNTS_FLUSH_MILLIS: u32 = 4_000;
+    pub const DEFAULT_FILE_MAX_BYTES: u64 = 10 << 20;
+    /// What Cloudflare lets a request's body be on the Free and Pro plans.
+    pub const MAX_FILE_MAX_BYTES: u64 = 100 << 20;
+    pub const DEFAULT_FILE_BYTES_PER_DAY: u64 = 100 << 20;
+    pub const DEFAULT_FILE_UNATTACHED_MILLIS: i64 = 24 * 3600 * 1000;
 
     /// `lookup` answers a var or secret by name. A malformed setting is an error, never
     /// silently replaced by its default.
@@ -188,6 +200,18 @@ impl Config {
         if !(2..=crate::inbox::fanout::DEFAULT_WIDTH as u32).contains(&inbox_fanout) {
             return Err(format!("INBOX_FANOUT must be 2 to {}", crate::inbox::fanout::DEFAULT_WIDTH));
         }
+        let file_max_bytes = number(&lookup, "FILE_MAX_BYTES", Self::DEFAULT_FILE_MAX_BYTES)?;
+        if !(1..=Self::MAX_FILE_MAX_BYTES).contains(&file_max_bytes) {
+            return Err(format!("FILE_MAX_BYTES must be 1 to {}", Self::MAX_FILE_MAX_BYTES));
+        }
+        let file_bytes_per_day = match lookup("FILE_BYTES_PER_DAY").as_deref().map(str::trim) {
+            Some("off") => None,
+            _ => Some(number(&lookup, "FILE_BYTES_PER_DAY", Self::DEFAULT_FILE_BYTES_PER_DAY)?),
+        };
+        let file_unattached_millis = number(&lookup, "FILE_UNATTACHED_MILLIS", Self::DEFAULT_FILE_UNATTACHED_MILLIS)?;
+        if file_unattached_millis < 1 {
+            return Err("FILE_UNATTACHED_MILLIS must be at least 1".into());
+        }
         Ok(Self {
             registration,
             session_ttl_seconds,
@@ -202,6 +226,9 @@ impl Config {
             room_events_fault,
             counts_flush_millis,
             inbox_fanout: inbox_fanout as usize,
+            file_max_bytes,
+            file_bytes_per_day,
+            file_unattached_millis,
         })
     }
 }

@@ -30,6 +30,14 @@ pub enum ApiError {
         allow: String,
     },
     PayloadTooLarge,
+    /// An upload past `FILE_MAX_BYTES`: its message says the limit.
+    FileTooLarge(String),
+    /// An upload that does not say its size (`Content-Length`).
+    LengthRequired,
+    /// A `Range` of no byte of the file (`size` bytes).
+    RangeNotSatisfiable {
+        size: u64,
+    },
     UnsupportedMediaType,
     /// A WebSocket endpoint asked without `Upgrade: websocket`.
     UpgradeRequired,
@@ -66,7 +74,9 @@ impl ApiError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::MethodNotAllowed { .. } => 405,
-            Self::PayloadTooLarge => 413,
+            Self::PayloadTooLarge | Self::FileTooLarge(_) => 413,
+            Self::LengthRequired => 411,
+            Self::RangeNotSatisfiable { .. } => 416,
             Self::UnsupportedMediaType => 415,
             Self::UpgradeRequired => 426,
             Self::TooManyRequests { .. } => 429,
@@ -78,7 +88,9 @@ impl ApiError {
     /// The message the client sees.
     pub fn message(&self) -> &str {
         match self {
-            Self::BadRequest(message) => message,
+            Self::BadRequest(message) | Self::FileTooLarge(message) => message,
+            Self::LengthRequired => "give the file's size in Content-Length",
+            Self::RangeNotSatisfiable { .. } => "the range holds no byte of the file",
             Self::Unauthorized(message)
             | Self::Forbidden(message)
             | Self::NotFound(message)
@@ -117,6 +129,7 @@ impl ApiError {
             Self::TooManyRequests { retry_after, .. } => headers.set("Retry-After", &retry_after.to_string())?,
             Self::MethodNotAllowed { allow } => headers.set("Allow", allow)?,
             Self::UpgradeRequired => headers.set("Upgrade", "websocket")?,
+            Self::RangeNotSatisfiable { size } => headers.set("Content-Range", &format!("bytes */{size}"))?,
             _ => {}
         }
         Ok(response)

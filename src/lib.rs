@@ -26,8 +26,8 @@ use crate::http::routing::{self, Handler, Route};
 use crate::http::{Cors, Shared};
 use crate::log::{RequestLog, Served};
 use crate::routes::{
-    admins, bans, blocks, directory, dms, inbox as inbox_routes, invites, live as live_routes, members, mentions,
-    messages, reactions, rooms, tokens, users,
+    admins, bans, blocks, directory, dms, files, inbox as inbox_routes, invites, live as live_routes, members,
+    mentions, messages, reactions, rooms, tokens, users,
 };
 
 #[event(fetch)]
@@ -157,6 +157,8 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     GET "/room/:room_id/messages/:message_id/reactions/:key" => reactions::list,
     PUT "/room/:room_id/messages/:message_id/reactions/:key" => reactions::add,
     DELETE "/room/:room_id/messages/:message_id/reactions/:key" => reactions::remove,
+    POST "/room/:room_id/files" => files::upload,
+    GET "/room/:room_id/files/:file_id" => files::download,
     GET "/room/:room_id/live" => live_routes::connect,
     POST "/room/:room_id/live" => live_routes::ticket,
 };

@@ -1,6 +1,6 @@
 #!/bin/sh
 # scripts/deploy.sh against a fake account (tests/deploy/fake-wrangler.sh): the first run creates
-# the database and the namespace, writes their ids into the deploy config, applies every
+# the database, the namespace and the bucket, writes their ids into the deploy config, applies every
 # migration, sends a new ADDRESS_KEY with the deployment and deploys; the second creates,
 # applies and sends nothing, and leaves the config as it was; without a login it stops before
 # touching anything. Then the dry run, offline.
@@ -31,6 +31,7 @@ touch "$account/logged-in"
 deploy || fail "the first deploy failed: $(tail -20 "$account/out")"
 [ "$(count 'created D1 chatrooms')" = 1 ] || fail "the database was not created once"
 [ "$(count 'created KV chatrooms-sessions')" = 1 ] || fail "the namespace was not created once"
+[ "$(count 'created R2 chatrooms-files')" = 1 ] || fail "the bucket was not created once"
 [ "$(count 'applied ')" = "$(ls migrations | wc -l | tr -d ' ')" ] || fail "not every migration was applied"
 [ "$(count 'secret ADDRESS_KEY')" = 1 ] || fail "ADDRESS_KEY was not sent"
 [ "$(count 'deployed with 2 ids')" = 1 ] || fail "not deployed with the account's two ids"
@@ -41,7 +42,7 @@ cp "$config" "$account/config-first"
 cp "$account/log" "$account/log-first"
 
 deploy || fail "the second deploy failed: $(tail -20 "$account/out")"
-[ "$(count 'created ')" = 2 ] || fail "the second run created something"
+[ "$(count 'created ')" = 3 ] || fail "the second run created something"
 [ "$(count 'applied ')" = "$(ls migrations | wc -l | tr -d ' ')" ] || fail "the second run applied a migration again"
 [ "$(count 'secret ')" = 1 ] || fail "the second run sent the secret again"
 cmp -s "$config" "$account/config-first" || fail "the second run changed the deploy config"
@@ -50,6 +51,6 @@ git diff --quiet -- wrangler.toml || fail "wrangler.toml was changed"
 # The dry run: every step said, and wrangler's own dry run (the upload's size).
 CHATROOMS_SKIP_BUILD=${CHATROOMS_SKIP_BUILD:-1} sh scripts/deploy.sh --dry-run >"$account/dry" 2>&1 ||
     fail "the dry run failed: $(tail -20 "$account/dry")"
-[ "$(grep -c '^would: ' "$account/dry")" = 7 ] || fail "the dry run did not say its seven steps"
+[ "$(grep -c '^would: ' "$account/dry")" = 8 ] || fail "the dry run did not say its eight steps"
 grep -E "Total Upload" "$account/dry" >&2 || fail "the dry run printed no upload size"
 echo "deploy: a fake account set up once, then left alone; the dry run offline" >&2

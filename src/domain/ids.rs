@@ -21,6 +21,7 @@ pub trait IdKind {
 pub enum UserKind {}
 pub enum RoomKind {}
 pub enum MessageKind {}
+pub enum FileKind {}
 
 impl IdKind for UserKind {
     const FIELD: &'static str = "user_id";
@@ -31,10 +32,14 @@ impl IdKind for RoomKind {
 impl IdKind for MessageKind {
     const FIELD: &'static str = "message_id";
 }
+impl IdKind for FileKind {
+    const FIELD: &'static str = "file_id";
+}
 
 pub type UserId = Id<UserKind>;
 pub type RoomId = Id<RoomKind>;
 pub type MessageId = Id<MessageKind>;
+pub type FileId = Id<FileKind>;
 
 impl<Kind: IdKind> Id<Kind> {
     /// Accepts only the 36-character hyphenated form, in either case.

@@ -2,6 +2,7 @@
 //! worker types, so every rule here is unit-tested natively.
 
 mod access;
+pub mod files;
 mod handle;
 mod hidden;
 mod ids;
@@ -17,8 +18,9 @@ pub mod throttle;
 pub mod time;
 
 pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing, MUTED, NO_OWNER_POWERS};
+pub use files::{FileName, MediaType};
 pub use handle::{Handle, HandlePrefix, HandleRefusal, HANDLE_HELD_MILLIS};
-pub use ids::{MessageId, RoomId, UserId};
+pub use ids::{FileId, MessageId, RoomId, UserId};
 pub use mentions::{MentionRefusal, Mentions, MAX_MENTIONS};
 pub use network::ClientNetwork;
 pub use page::Page;

@@ -84,6 +84,20 @@ async fn read_input_with(req: &mut Request, query_secrets: QuerySecrets) -> Resu
     })
 }
 
+/// The fields of a request whose body is not input (an upload's bytes): its query string (no
+/// secrets) and its `Authorization` header.
+pub fn read_query_input(req: &Request) -> Result<Input, ApiError> {
+    let url = req.inner().url();
+    let authorization = req.headers().get("Authorization")?;
+    Input::parse(RawRequest {
+        query: url.split_once('?').map(|(_, query)| query),
+        query_secrets: QuerySecrets::Refused,
+        content_type: None,
+        body: &[],
+        authorization: authorization.as_deref(),
+    })
+}
+
 /// A path parameter, parsed into its domain type (`RoomId::parse`, ...).
 pub fn param<D, T, E: Into<ApiError>>(
     ctx: &RouteContext<D>,

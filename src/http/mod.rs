@@ -12,7 +12,7 @@ use serde::Serialize;
 use worker::Response;
 
 pub use cors::Cors;
-pub use input::{param, read_input, read_input_with_query_key, Input};
+pub use input::{param, read_input, read_input_with_query_key, read_query_input, Input};
 
 use crate::config::Config;
 use crate::error::{json_text, ApiError};
@@ -57,8 +57,11 @@ pub fn finish(
     let mut response = render(outcome, log)?;
     let headers = response.headers_mut();
     headers.set("X-Content-Type-Options", "nosniff")?;
-    // Answers carry session keys and private room data: no cache may keep them.
-    headers.set("Cache-Control", "no-store")?;
+    // Answers carry session keys and private room data: no cache may keep them (but a file's
+    // own answer says how its bytes may be kept).
+    if !headers.has("Cache-Control")? {
+        headers.set("Cache-Control", "no-store")?;
+    }
     if count_round_trips {
         headers.set("X-Round-Trips", &log.round_trips())?;
     }

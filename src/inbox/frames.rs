@@ -106,6 +106,7 @@ mod tests {
             reactions: Vec::new(),
             in_thread: None,
             thread: None,
+            files: Vec::new(),
         };
         let every = [
             InboxFrame::Hello { rooms: Vec::new() },

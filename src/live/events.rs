@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::session::KeyHash;
+use crate::domain::files::FileView;
 use crate::domain::{MessageId, ReactionKey, RoomId, RoomView, UserId};
 
 /// A message as history, answers and frames show it: written, or deleted (its place and seq
@@ -37,6 +38,9 @@ pub enum MessageView {
         /// The thread it is the root of; null for none.
         #[serde(default)]
         thread: Option<ThreadSummary>,
+        /// The files it carries, in the order its post gave them.
+        #[serde(default)]
+        files: Vec<FileView>,
     },
     Deleted {
         message_id: MessageId,
@@ -51,6 +55,9 @@ pub enum MessageView {
         /// A deleted root keeps its thread.
         #[serde(default)]
         thread: Option<ThreadSummary>,
+        /// Always empty: a message's files go with it.
+        #[serde(default)]
+        files: Vec<FileView>,
     },
 }
 

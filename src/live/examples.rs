@@ -20,6 +20,7 @@ pub fn message() -> MessageView {
         reactions: Vec::new(),
         in_thread: None,
         thread: None,
+        files: Vec::new(),
     }
 }
 

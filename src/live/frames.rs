@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use super::events::{Change, Event, LeaveReason, MessageView, Reaction, ReplyTo, ThreadSummary, PREVIEW_CHARS};
-use crate::domain::{Mentions, MessageId, MessageText, RoomView, UserId};
+use crate::domain::files::file_list;
+use crate::domain::{FileId, Mentions, MessageId, MessageText, RoomView, UserId};
 
 /// The largest frame a client may send; a longer one closes its socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -72,6 +73,8 @@ pub struct Outgoing {
     pub reply_to: Option<MessageId>,
     /// The root of the thread it is a reply in; the room checks it.
     pub thread: Option<MessageId>,
+    /// The files it carries; the room checks them.
+    pub files: Vec<FileId>,
 }
 
 /// A frame from a client, once it passed every check.
@@ -150,7 +153,16 @@ impl ClientFrame {
                     Some(_) => Err(invalid(format!("{field} must be a UUID"))),
                 };
                 let (reply_to, thread) = (message_id("reply_to")?, message_id("thread")?);
-                Ok(Self::Send(Outgoing { text, txn_id: txn_id.to_owned(), mentions, reply_to, thread }))
+                let files: Vec<&str> = match frame.get("files") {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .map(|item| item.as_str().ok_or_else(|| invalid("files must be an array of file ids".into())))
+                        .collect::<Result<_, _>>()?,
+                    Some(_) => return Err(invalid("files must be an array of file ids".into())),
+                };
+                let files = file_list(files).map_err(|error| invalid(error.0))?;
+                Ok(Self::Send(Outgoing { text, txn_id: txn_id.to_owned(), mentions, reply_to, thread, files }))
             }
             Some("typing") => Ok(Self::Typing),
             Some("read") => match frame.get("seq").and_then(Value::as_i64) {
@@ -287,7 +299,8 @@ pub(crate) mod tests {
                 txn_id: "t1".into(),
                 mentions: Mentions::NONE,
                 reply_to: None,
-                thread: None
+                thread: None,
+                files: Vec::new(),
             })
         );
         assert_eq!(ClientFrame::parse(r#"{"type":"typing"}"#).unwrap(), ClientFrame::Typing);

@@ -76,7 +76,7 @@ impl Room {
         ws: &WebSocket,
         socket: &Socket,
         standing: Standing,
-        Outgoing { text, txn_id, mentions, reply_to, thread }: Outgoing,
+        Outgoing { text, txn_id, mentions, reply_to, thread, files }: Outgoing,
     ) -> Result<(), FrameError> {
         let txn_id = txn_id.as_str();
         let refuse = |error: &str| FrameError::new(error, Some(txn_id));
@@ -105,7 +105,7 @@ impl Room {
             }
         }
         let message_id = MessageId::from_random_bytes(random_bytes().map_err(internal)?);
-        let post = Post { user_id, message_id, text: text.as_str().to_owned(), mentions, reply_to, thread };
+        let post = Post { user_id, message_id, text: text.as_str().to_owned(), mentions, reply_to, thread, files };
         match self.post(&post).map_err(internal)? {
             Answer::Done(message) => {
                 history.remember_txn(&user_id, txn_id, message.seq(), now_millis()).map_err(internal)?;

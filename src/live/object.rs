@@ -14,8 +14,8 @@ use worker::{
 
 use super::frames::{self, ServerFrame};
 use super::protocol::{
-    Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, Post, React, ReactorsQuery, Read, Redeem,
-    RoomCall, SearchQuery, Ticket, CALL_HEADER, ROOM_HEADER,
+    Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, NewFile, Post, React, ReactorsQuery, Read,
+    Redeem, RoomCall, SearchQuery, Ticket, CALL_HEADER, ROOM_HEADER,
 };
 use super::room::Room;
 use super::sockets::send;
@@ -143,6 +143,7 @@ impl LiveRoom {
             Call::React(react) => reply::<React>(&room.react(&react)?),
             Call::Reactors(query) => reply::<ReactorsQuery>(&room.reactors(&query)?),
             Call::Search(query) => reply::<SearchQuery>(&room.search(&query)?),
+            Call::AddFile(file) => reply::<NewFile>(&room.add_file(&file).await?),
         };
         room.counts_changed().await;
         answer

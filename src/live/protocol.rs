@@ -13,7 +13,9 @@ use super::frames::{Change, MessageView, Reaction, You};
 use super::history::ReadPosition;
 use crate::auth::session::KeyHash;
 use crate::domain::limits::WriteKind;
-use crate::domain::{Mentions, MessageId, MessageSearch, ReactionKey, Refusal, RoomView, UserId};
+use crate::domain::{
+    FileId, FileName, MediaType, Mentions, MessageId, MessageSearch, ReactionKey, Refusal, RoomView, UserId,
+};
 use crate::error::ApiError;
 
 /// Where an upgrade (`Call::Connect`), which carries no body, carries its call.
@@ -41,6 +43,7 @@ pub enum Call {
     React(React),
     Reactors(ReactorsQuery),
     Search(SearchQuery),
+    AddFile(NewFile),
 }
 
 /// A call, and what the object answers it with when it is done.
@@ -108,6 +111,9 @@ pub enum Denied {
     TooManyKeys,
     /// The caller has `KEYS_PER_USER` keys on the message.
     TooManyOfYours,
+    /// A post's `files` names what is not the poster's own upload to the room, or one a
+    /// message already carries.
+    NotYourFile,
 }
 
 impl From<Denied> for ApiError {
@@ -132,6 +138,9 @@ impl From<Denied> for ApiError {
             }
             Denied::TooManyKeys => ApiError::Conflict("a message holds at most 20 different reactions"),
             Denied::TooManyOfYours => ApiError::Conflict("you may react to one message in at most 10 ways"),
+            Denied::NotYourFile => {
+                ApiError::bad_request("files must name your own uploads to this room that no message carries yet")
+            }
         }
     }
 }
@@ -187,6 +196,20 @@ pub struct Post {
     /// The root of the thread it is a reply in: the room checks it is of its own line.
     #[serde(default)]
     pub thread: Option<MessageId>,
+    /// The files it carries (at most `MAX_FILES`, each once): the room checks each is the
+    /// poster's own upload that no message carries yet.
+    #[serde(default)]
+    pub files: Vec<FileId>,
+}
+
+/// An upload R2 has: the room keeps it until a message carries it, or for a day.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewFile {
+    pub file_id: FileId,
+    pub user_id: UserId,
+    pub name: FileName,
+    pub media_type: MediaType,
+    pub size: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -322,6 +345,7 @@ calls! {
     React(React) -> Reactions,
     Reactors(ReactorsQuery) -> Reactors,
     Search(SearchQuery) -> HistoryPage,
+    AddFile(NewFile) -> (),
 }
 
 #[cfg(test)]

@@ -132,8 +132,9 @@ impl Room {
             sockets.broadcast(&ServerFrame::Presence { users: &users });
             *self.presence.borrow_mut() = Some(users);
         }
+        let files_due = self.sweep_files(&history, now).await?;
         let flush_due = self.stored()?.map(|history| history.flush_due()).transpose()?.flatten();
-        let next = [next_expiry, flush_due].into_iter().flatten().min();
+        let next = [next_expiry, flush_due, files_due].into_iter().flatten().min();
         if let Some(next) = next {
             self.wake_by(next).await;
         }
@@ -173,8 +174,9 @@ impl Room {
             }
             let parent = post.reply_to.map(|id| found(&history, &id, replied_to)).transpose()?;
             let root = post.thread.map(|id| found(&history, &id, thread_root)).transpose()?;
+            let files = history.attachable(&post.files, &post.user_id)??;
             self.count(&history, WriteKind::Post, &post.user_id, now)?;
-            let placed = (&post.mentions, parent.as_ref(), root.as_ref());
+            let placed = (&post.mentions, parent.as_ref(), root.as_ref(), files.as_slice());
             let (row, thread) = history.post(&post.message_id, &post.user_id, &post.text, placed, now)?;
             let message = row.view()?;
             let event = Numbered::new(&Event::Message, message.seq(), Some(&message));
@@ -347,6 +349,8 @@ impl Room {
             for (seq, event) in history.delete(&message, now_millis())? {
                 self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)));
             }
+            // Its files leave R2, after the answer.
+            self.purge_later();
             Ok(())
         })())
     }
@@ -467,6 +471,10 @@ impl Room {
                 Effect::Tell(user_id, frame) => told.push(Delivery { user_id, frames: vec![frame] }),
                 Effect::Delete => {
                     close_all(sockets.all(), Standing::ROOM_DELETED);
+                    // Its files leave R2 first: once its storage is gone, nothing says which.
+                    if let Err(error) = self.delete_all_files(history).await {
+                        worker::console_error!("room files: left in R2 by the room's deletion: {}", error.detail());
+                    }
                     *self.history.borrow_mut() = Some(None);
                     let storage = self.state.storage();
                     storage.delete_alarm().await?;

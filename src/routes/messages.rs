@@ -5,6 +5,7 @@ use worker::{Request, Response};
 
 use super::{db, notify, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
+use crate::domain::files::file_list;
 use crate::domain::{Action, Mentions, MessageId, MessageSearch, MessageText, Page};
 use crate::error::ApiError;
 use crate::http::{json, no_content, param};
@@ -47,6 +48,7 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     )?;
     let reply_to = request.input.text("reply_to")?.map(|id| MessageId::parse_field("reply_to", id)).transpose()?;
     let thread = request.input.text("thread")?.map(|id| MessageId::parse_field("thread", id)).transpose()?;
+    let files = file_list(request.input.list("files")?.unwrap_or_default())?;
     let (_, object) = room_for(&ctx, request.query(), Action::Post, &mentions).await?;
     let post = Post {
         user_id: request.caller.user_id,
@@ -55,6 +57,7 @@ pub async fn post(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         mentions,
         reply_to,
         thread,
+        files,
     };
     json(201, &object.call(post).await?)
 }

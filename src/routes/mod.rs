@@ -7,6 +7,7 @@ pub mod blocks;
 mod credentials;
 pub mod directory;
 pub mod dms;
+pub mod files;
 pub mod inbox;
 pub mod invites;
 pub mod live;

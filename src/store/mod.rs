@@ -3,6 +3,7 @@
 
 pub mod blocks;
 pub mod directory;
+pub mod files;
 pub mod inboxes;
 pub mod limits;
 pub mod outbox;

@@ -13,6 +13,7 @@ mod directory;
 mod dms;
 mod edge;
 mod faults;
+mod files;
 mod handles;
 mod input;
 mod invites;

@@ -102,6 +102,7 @@ fn a_member_posts_a_message_and_gets_it_back_with_201() {
     assert_eq!(
         fields,
         [
+            "files",
             "in_thread",
             "mention_room",
             "mentions",
@@ -117,6 +118,7 @@ fn a_member_posts_a_message_and_gets_it_back_with_201() {
     );
     assert_eq!((&message["mentions"], &message["mention_room"]), (&json!([]), &json!(false)));
     assert_eq!(message["reply_to"], Value::Null);
+    assert_eq!(message["files"], json!([]));
     assert_eq!(message["text"], json!("hello, room"));
     assert_eq!(message["user_id"], json!(room.member.id));
     assert_uuid_v4(message["message_id"].as_str().unwrap());

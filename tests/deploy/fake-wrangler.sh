@@ -1,6 +1,6 @@
 #!/bin/sh
 # A stand-in for wrangler against a fake Cloudflare account kept in $FAKE_ACCOUNT (a directory):
-# the commands scripts/deploy.sh runs, with the account's D1 databases, KV namespaces, applied
+# the commands scripts/deploy.sh runs, with the account's D1 databases, KV namespaces, R2 buckets, applied
 # migrations and the worker's secrets kept in files, and every change written to its log.
 set -eu
 account=$FAKE_ACCOUNT
@@ -43,6 +43,12 @@ case "$1 ${2:-}" in
             create) add kv.json title "$4" id "$(random_id)"; log "created KV $4" ;;
         esac
         ;;
+    "r2 bucket")
+        case "$3" in
+            info) grep -qx "$4" "$account/r2" 2>/dev/null || { echo "The specified bucket does not exist." >&2; exit 1; } ;;
+            create) echo "$4" >>"$account/r2"; log "created R2 $4" ;;
+        esac
+        ;;
     "d1 migrations")
         config=$(config_of "$@")
         grep -q "^database_id = \"$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].uuid)' "$account/d1.json")\"" "$config" ||
@@ -60,6 +66,7 @@ case "$1 ${2:-}" in
     "deploy -c" | "deploy --config")
         config=$(config_of "$@")
         grep -q '^id = "00000000000000000000000000000000"' "$config" && { echo "placeholder KV id deployed" >&2; exit 1; }
+        grep -q "^bucket_name = \"$(cat "$account/r2")\"" "$config" || { echo "a bucket the account lacks" >&2; exit 1; }
         case " $* " in
             *" --secrets-file "*)
                 file=$(echo "$*" | sed 's/.*--secrets-file \([^ ]*\).*/\1/')

@@ -17,7 +17,7 @@ import * as session from './session.js';
 /**
  * The JSON body operation `Id` takes.
  * @template {keyof Operations} Id
- * @typedef {NonNullable<Operations[Id]['requestBody']>['content']['application/json']} Body
+ * @typedef {NonNullable<Operations[Id]['requestBody']>['content'] extends { 'application/json': infer T } ? T : never} Body
  */
 /**
  * The query operation `Id` takes; `call` leaves out the null and undefined ones.

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::{corrupt, sql, History};
+use crate::domain::files::FileView;
 use crate::domain::search::indexed_form;
 use crate::domain::time::rfc3339;
 use crate::domain::{Mentions, MessageId, UserId};
@@ -44,6 +45,9 @@ pub struct MessageRow {
     pub last_reply_at: Option<i64>,
     #[serde(default)]
     pub participants: Option<String>,
+    /// The files it carries (`FileView`s, a JSON array), in their order.
+    #[serde(default)]
+    pub files: Option<String>,
 }
 
 impl MessageRow {
@@ -90,6 +94,14 @@ impl MessageRow {
         }
     }
 
+    /// The files it carries.
+    fn files(&self) -> Result<Vec<FileView>, ApiError> {
+        match self.files.as_deref() {
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("files", json)),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// The thread it is the root of, if any reply came.
     fn thread_summary(&self) -> Result<Option<ThreadSummary>, ApiError> {
         let (Some(reply_count), Some(last_reply_at)) = (self.reply_count, self.last_reply_at) else { return Ok(None) };
@@ -120,6 +132,7 @@ impl MessageRow {
                     reactions: Vec::new(),
                     in_thread,
                     thread,
+                    files: self.files()?,
                 }
             }
             _ => MessageView::Deleted {
@@ -129,6 +142,7 @@ impl MessageRow {
                 reactions: Vec::new(),
                 in_thread,
                 thread,
+                files: Vec::new(),
             },
         })
     }
@@ -158,7 +172,7 @@ impl History {
         message_id: &MessageId,
         user_id: &UserId,
         text: &str,
-        (mentions, parent, root): (&Mentions, Option<&MessageRow>, Option<&MessageRow>),
+        (mentions, parent, root, files): (&Mentions, Option<&MessageRow>, Option<&MessageRow>, &[FileView]),
         now: i64,
     ) -> Result<(MessageRow, Option<(i64, Event)>), ApiError> {
         let seq = self.latest_seq()? + 1;
@@ -177,6 +191,7 @@ impl History {
             root.map(|root| root.seq).into(),
         ];
         self.run(sql::INSERT_MESSAGE, args)?;
+        self.attach(files, seq)?;
         self.run(sql::INDEX_TEXT, vec![seq.into(), indexed_form(text).into()])?;
         for user in &mentions.users {
             self.run(sql::ADD_MENTION, vec![user.to_string().into(), seq.into()])?;
@@ -209,6 +224,7 @@ impl History {
             reply_count: None,
             last_reply_at: None,
             participants: None,
+            files: Some(serde_json::to_string(files).map_err(ApiError::internal)?),
         };
         Ok((row, thread))
     }
@@ -273,6 +289,7 @@ impl History {
     pub fn delete(&self, message: &MessageRow, now: i64) -> Result<Vec<(i64, Event)>, ApiError> {
         self.run(sql::DELETE_MESSAGE, vec![message.seq.into()])?;
         self.run(sql::UNINDEX_TEXT, vec![message.seq.into()])?;
+        self.doom_files_of(message.seq)?;
         self.drop_reactions(message.seq)?;
         let message_id =
             MessageId::parse(&message.message_id).map_err(|_| corrupt("message_id", &message.message_id))?;
@@ -354,6 +371,7 @@ impl History {
             reply_count: Option<i64>,
             last_reply_at: Option<i64>,
             participants: Option<String>,
+            files: Option<String>,
         }
         let rows: Vec<EventRow> = self.rows(sql::EVENTS_AFTER, vec![after.into(), limit.into()])?;
         let last = rows.last().map_or(after, |row| row.event_seq);
@@ -379,6 +397,7 @@ impl History {
                             reply_count: row.reply_count,
                             last_reply_at: row.last_reply_at,
                             participants: row.participants,
+                            files: row.files,
                         }
                         .view()?,
                     ),

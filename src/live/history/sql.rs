@@ -6,7 +6,9 @@ macro_rules! message_columns {
     () => {
         "m.seq, m.message_id, m.user_id, m.text, m.sent_at, m.edited_at, m.mentions, m.reply_to,
     p.message_id AS parent_id, p.user_id AS parent_user_id, substr(p.text, 1, 140) AS parent_preview,
-    m.thread, r.message_id AS thread_root_id, t.reply_count, t.last_reply_at, t.participants"
+    m.thread, r.message_id AS thread_root_id, t.reply_count, t.last_reply_at, t.participants,
+    (SELECT json_group_array(json_object('file_id', file_id, 'name', name, 'type', type, 'size', size))
+       FROM (SELECT * FROM files WHERE message_seq = m.seq ORDER BY position) AS attached) AS files"
     };
 }
 /// What a message is joined with: the message it replies to (`p`), the root of the thread it is
@@ -273,6 +275,28 @@ pub const TEXTS_BEFORE: &str =
 pub const MESSAGES_AT: &str =
     concat!(messages_with_parents!(), " WHERE m.seq IN (SELECT value FROM json_each(?)) ORDER BY m.seq DESC");
 
+// Files (`files.rs`).
+
+pub const ADD_FILE: &str =
+    "INSERT INTO files (file_id, user_id, name, type, size, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)";
+/// The files of these ids (`?`: a JSON array), as kept.
+pub const FILES_NAMED: &str = "SELECT file_id, user_id, name, type, size, message_seq, doomed FROM files
+    WHERE file_id IN (SELECT value FROM json_each(?))";
+/// A file goes into a message (`?1`, its seq), at a place in its list (`?2`).
+pub const ATTACH_FILE: &str = "UPDATE files SET message_seq = ?1, position = ?2 WHERE file_id = ?3";
+/// A deleted message's files are to leave R2.
+pub const DOOM_FILES_OF: &str = "UPDATE files SET doomed = 1, message_seq = NULL WHERE message_seq = ?";
+/// Uploads no message took, uploaded at or before `?`, are to leave R2.
+pub const DOOM_UNATTACHED: &str =
+    "UPDATE files SET doomed = 1 WHERE message_seq IS NULL AND doomed = 0 AND uploaded_at <= ?";
+pub const DOOMED_FILES: &str = "SELECT file_id FROM files WHERE doomed = 1 LIMIT ?";
+/// R2 has let them go (`?`: a JSON array of ids).
+pub const FORGET_FILES: &str = "DELETE FROM files WHERE file_id IN (SELECT value FROM json_each(?))";
+/// When the oldest upload no message took was uploaded.
+pub const OLDEST_UNATTACHED: &str = "SELECT min(uploaded_at) AS n FROM files WHERE message_seq IS NULL AND doomed = 0";
+/// Every file of the room, for its deletion (`> ''`: every id is).
+pub const EVERY_FILE: &str = "SELECT file_id FROM files WHERE file_id > '' LIMIT ?";
+
 /// Every statement above, by name, for `tests/history_sql.rs`.
 pub const ALL: &[(&str, &str)] = &[
     ("LATEST_SEQ", LATEST_SEQ),
@@ -369,6 +393,15 @@ pub const ALL: &[(&str, &str)] = &[
     ("SEARCH", SEARCH),
     ("TEXTS_BEFORE", TEXTS_BEFORE),
     ("MESSAGES_AT", MESSAGES_AT),
+    ("ADD_FILE", ADD_FILE),
+    ("FILES_NAMED", FILES_NAMED),
+    ("ATTACH_FILE", ATTACH_FILE),
+    ("DOOM_FILES_OF", DOOM_FILES_OF),
+    ("DOOM_UNATTACHED", DOOM_UNATTACHED),
+    ("DOOMED_FILES", DOOMED_FILES),
+    ("FORGET_FILES", FORGET_FILES),
+    ("OLDEST_UNATTACHED", OLDEST_UNATTACHED),
+    ("EVERY_FILE", EVERY_FILE),
 ];
 
 /// Numbers the messages of storage from before they were numbered (`HAS_ORDINALS` is 0), once:
@@ -486,6 +519,15 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS reaction_counts (message_seq INTEGER NOT NULL, key TEXT NOT NULL,
         count INTEGER NOT NULL, first_seq INTEGER NOT NULL, PRIMARY KEY (message_seq, key)) WITHOUT ROWID",
     SEARCH_INDEX,
+    // Each file uploaded to the room (`files.rs`): whose, what, when, and the message that
+    // carries it (NULL until one does); `doomed` once it is to leave R2 (its message deleted,
+    // or never attached), until R2 confirms.
+    "CREATE TABLE IF NOT EXISTS files (file_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL,
+        type TEXT NOT NULL, size INTEGER NOT NULL, uploaded_at INTEGER NOT NULL, message_seq INTEGER,
+        position INTEGER, doomed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS files_of_message ON files (message_seq, position)",
+    "CREATE INDEX IF NOT EXISTS files_unattached ON files (uploaded_at) WHERE message_seq IS NULL AND doomed = 0",
+    "CREATE INDEX IF NOT EXISTS files_doomed ON files (doomed)",
 ];
 
 /// The one table a deleted room's storage keeps, so that its object never comes back to life.

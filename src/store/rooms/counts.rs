@@ -86,6 +86,8 @@ fn written(
         // Its thread, but not the summary of one it roots (the room's history has it).
         in_thread,
         thread: None,
+        // Nor files: the mentions list shows none.
+        files: Vec::new(),
     })
 }
 

@@ -88,6 +88,23 @@ pub const ROOM_COUNT_OF_USER: &str = "SELECT room_count AS count FROM users WHER
 pub const WRITE_COUNT: &str = "SELECT count, window_start FROM write_counts WHERE user_id = ?1 AND kind = ?2";
 pub const OWNED_COUNT: &str = "SELECT owned_count FROM users WHERE user_id = ?1";
 
+// Files: the bytes a user (`?1`) uploaded in their day.
+
+/// Reserves `?3` bytes at `?2` (ms) within a day of `?4` ms beginning with the first upload past
+/// the last day's end, if the day's bytes stay within `?5`; a row (the day's start) if so.
+pub const RESERVE_FILE_BYTES: &str = "INSERT INTO file_bytes (user_id, window_start, bytes)
+  SELECT ?1, ?2, ?3 WHERE ?3 <= ?5 AND EXISTS (SELECT 1 FROM users WHERE user_id = ?1)
+  ON CONFLICT (user_id) DO UPDATE
+    SET window_start = CASE WHEN window_start <= ?2 - ?4 THEN ?2 ELSE window_start END,
+        bytes = CASE WHEN window_start <= ?2 - ?4 THEN ?3 ELSE bytes + ?3 END
+  WHERE CASE WHEN window_start <= ?2 - ?4 THEN ?3 ELSE bytes + ?3 END <= ?5
+  RETURNING window_start";
+/// The user's day, as kept.
+pub const FILE_BYTES: &str = "SELECT window_start, bytes FROM file_bytes WHERE user_id = ?1";
+/// An upload that failed gives back its `?3` bytes to the day (`?2`) it reserved them in.
+pub const RELEASE_FILE_BYTES: &str =
+    "UPDATE file_bytes SET bytes = max(0, bytes - ?3) WHERE user_id = ?1 AND window_start = ?2";
+
 // Inboxes: who has one open, and what a room's flush hands them.
 
 /// The user's (`?1`) inbox is open since `?2` (a newer socket's time replaces an older).

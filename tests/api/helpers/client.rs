@@ -253,3 +253,42 @@ impl Call {
         TextAnswer::from(answered(|| answer_of(self.request.clone().call())))
     }
 }
+
+/// An answer of bytes (a file), read whole.
+#[derive(Debug)]
+pub struct BytesAnswer {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub bytes: Vec<u8>,
+}
+
+impl BytesAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// The body as the JSON error every refusal is, asserting its status.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16) {
+        assert_eq!(self.status, status, "{}", String::from_utf8_lossy(&self.bytes));
+        let body: Value = serde_json::from_slice(&self.bytes).unwrap_or_else(|_| panic!("not JSON: {:?}", self.bytes));
+        assert!(body["error"].as_str().is_some_and(|error| !error.is_empty()), "{body}");
+    }
+}
+
+impl Call {
+    /// Sends the request and reads the answer as bytes, whatever its type.
+    pub fn send_bytes(self) -> BytesAnswer {
+        let _shared = self.turns.shared();
+        let response = answered(|| answer_of(self.request.clone().call()));
+        let status = response.status();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
+            .collect::<HashMap<_, _>>();
+        let mut bytes = Vec::new();
+        response.into_reader().read_to_end(&mut bytes).unwrap();
+        BytesAnswer { status, headers, bytes }
+    }
+}

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use client::Turns;
-pub use client::{Call, Resp, TextAnswer};
+pub use client::{BytesAnswer, Call, Resp, TextAnswer};
 pub use endpoints::{assert_everything_404, every_keyed_request, AsKey, NOBODY};
 pub use frontend::Frontend;
 use server::{build_once, d1_file, free_port, fresh_state_dir, migrate, start_wrangler};

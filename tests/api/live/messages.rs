@@ -78,7 +78,7 @@ fn deleting_ones_own_message_answers_204_and_history_shows_it_deleted() {
     let gone = posted(app(), &room.id, &room.member, "gone");
     let deleted = app().delete_message(&room.id, &room.member, id(&gone));
     deleted.assert_status(204);
-    let tombstone = json!({ "message_id": gone["message_id"], "seq": gone["seq"], "deleted": true, "reactions": [], "in_thread": null, "thread": null });
+    let tombstone = json!({ "message_id": gone["message_id"], "seq": gone["seq"], "deleted": true, "reactions": [], "in_thread": null, "thread": null, "files": [] });
     assert_eq!(history(app(), &room.id, &room.owner), [kept.clone(), tombstone.clone()]);
     assert_eq!(history(app(), &room.id, &room.member), [kept, tombstone], "the same for everyone");
 }

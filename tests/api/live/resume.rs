@@ -53,7 +53,7 @@ fn a_replayed_message_shows_it_as_it_is_now() {
     assert_eq!(app().delete_message(&room.id, &room.member, two["message_id"].as_str().unwrap()).status, 204);
 
     let (_, replayed) = Live::resume(app(), &room.id, Way::Viewer, start);
-    let deleted = json!({ "message_id": two["message_id"], "seq": two["seq"], "deleted": true, "reactions": [], "in_thread": null, "thread": null });
+    let deleted = json!({ "message_id": two["message_id"], "seq": two["seq"], "deleted": true, "reactions": [], "in_thread": null, "thread": null, "files": [] });
     assert_eq!(
         replayed,
         [

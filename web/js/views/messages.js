@@ -447,7 +447,7 @@ export function createChat({ id: roomId, me, transport }) {
     const was = shown.get(messageId)?.message;
     return {
       message_id: messageId, seq: was?.seq ?? seq ?? 0, deleted: true, reactions: [],
-      in_thread: was?.in_thread ?? null, thread: was?.thread ?? null,
+      in_thread: was?.in_thread ?? null, thread: was?.thread ?? null, files: [],
     };
   }
 
