@@ -129,6 +129,7 @@ pub const ROUTES: &[Route<Handler<Shared>>] = routes! {
     POST "/token" => tokens::create,
     DELETE "/token" => tokens::revoke,
     GET "/rooms" => directory::open_rooms,
+    GET "/limits" => files::limits,
     POST "/room" => rooms::create,
     POST "/room/" => rooms::create,
     GET "/room/:room_id" => rooms::get,

@@ -10,7 +10,7 @@ use super::messages::room_for;
 use super::{caller, db, Ctx, RoomRead};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
-use crate::domain::files::{disposition, FileView, Ranged};
+use crate::domain::files::{disposition, FileView, Ranged, MAX_FILES};
 use crate::domain::{Action, FileId, FileName, MediaType, Mentions, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{json, param, read_query_input};
@@ -19,6 +19,20 @@ use crate::live::protocol::NewFile;
 use crate::store::files::{release, reserve, Reserved};
 use crate::store::rooms::RoomQuery;
 use crate::store::Db;
+
+/// `GET /limits` → 200 `{file_max_bytes, file_bytes_per_day, files_per_message}`: what an upload
+/// and a post may carry here, so that a client refuses a file before sending it.
+pub async fn limits(_req: Request, ctx: Ctx) -> Result<Response, ApiError> {
+    let config = &ctx.data.config;
+    json(
+        200,
+        &serde_json::json!({
+            "file_max_bytes": config.file_max_bytes,
+            "file_bytes_per_day": config.file_bytes_per_day,
+            "files_per_message": MAX_FILES,
+        }),
+    )
+}
 
 /// `POST /room/{room_id}/files?name=` (`Authorization: Bearer`; the body the file's bytes,
 /// `Content-Type` its type, `Content-Length` its size) → 201 `{file_id, name, type, size}`: a

@@ -51,6 +51,8 @@ import * as session from './session.js';
 /** @typedef {Schemas['DeletedMessage']} DeletedMessage */
 /** @typedef {Message | DeletedMessage} HistoryItem a message as history and the live socket show it */
 /** @typedef {Schemas['Reaction']} Reaction one key's reactions to a message, `me` for this person */
+/** @typedef {Schemas['File']} FileInfo a file as a message shows it */
+/** @typedef {Schemas['Limits']} Limits */
 
 /** Every failed call: `status` is the HTTP status (0 when the server could not be reached). */
 export class ApiError extends Error {
@@ -288,16 +290,71 @@ export const unban = (id, user_id) => call('DELETE', room(id, `/bans/${enc(user_
 export const messages = (id, { before, after, limit, thread } = {}) =>
   call('GET', room(id, '/messages'), { auth: true, query: /** @satisfies {MessagesQuery} */ ({ before, after, limit, thread }) });
 /**
- * Posts a message: with `replyTo`, a reply to that one; with `thread`, in that root's thread.
- * @type {(id: string, text: AuthBody<'postMessage'>['text'], mentions?: UserId[], replyTo?: string | null, thread?: string | null) => Promise<Answer<'postMessage', 201>>}
+ * Posts a message: with `replyTo`, a reply to that one; with `thread`, in that root's thread;
+ * with `files`, carrying those uploads.
+ * @type {(id: string, text: AuthBody<'postMessage'>['text'], mentions?: UserId[], replyTo?: string | null, thread?: string | null, files?: string[]) => Promise<Answer<'postMessage', 201>>}
  */
-export const post = (id, text, mentions = [], replyTo = null, thread = null) =>
+export const post = (id, text, mentions = [], replyTo = null, thread = null, files = []) =>
   call('POST', room(id, '/messages'), {
     auth: true,
     body: /** @satisfies {AuthBody<'postMessage'>} */ ({
       text, mentions, ...(replyTo ? { reply_to: replyTo } : {}), ...(thread ? { thread } : {}),
+      ...(files.length > 0 ? { files } : {}),
     }),
   });
+/** What an upload may be here (read once). @type {() => Promise<Answer<'getLimits', 200>>} */
+export const limits = () => call('GET', '/limits');
+/**
+ * Uploads `file` to the room, telling `progress(sent, total)` as its bytes go (XMLHttpRequest:
+ * fetch says nothing of an upload's progress): the file as messages will show it.
+ * @param {string} id
+ * @param {File} file
+ * @param {(sent: number, total: number) => void} progress
+ * @returns {Promise<Answer<'uploadFile', 201>>}
+ */
+export function uploadFile(id, file, progress) {
+  const key = session.current()?.key;
+  if (!key) return Promise.reject(endSession(new ApiError(401, 'You are not logged in.'), null));
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', `${room(id, '/files')}?name=${enc(file.name || 'file')}`);
+    request.setRequestHeader('Authorization', `Bearer ${key}`);
+    request.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    request.upload.onprogress = (event) => progress(event.loaded, event.total || file.size);
+    request.onload = () => {
+      /** @type {any} */
+      let data = null;
+      try { data = JSON.parse(request.responseText); } catch { /* not JSON: said below */ }
+      if (request.status === 201) return resolve(data);
+      const message = typeof data?.error === 'string' ? data.error : `The upload failed (${request.status}).`;
+      const error = new ApiError(request.status, message, { retryAfter: Number(request.getResponseHeader('Retry-After')) || null });
+      reject(request.status === 401 ? endSession(error, session.current()?.user_id) : error);
+    };
+    request.onerror = () => reject(new ApiError(0, 'The server cannot be reached. Check your connection and try again.'));
+    request.send(file);
+  });
+}
+/**
+ * A file's bytes, fetched with the key as a header (an <img> cannot send one, and a key in a
+ * URL would end up in logs): shown from a blob: URL. Each file is fetched once a page.
+ * @type {(id: string, fileId: string) => Promise<Blob>}
+ */
+export const fileBlob = (id, fileId) => {
+  let blob = blobs.get(fileId);
+  if (!blob) {
+    const key = session.current()?.key;
+    blob = fetch(room(id, `/files/${enc(fileId)}`), { headers: key ? { Authorization: `Bearer ${key}` } : {} })
+      .then((response) => {
+        if (!response.ok) throw new ApiError(response.status, 'The file cannot be shown.');
+        return response.blob();
+      });
+    blob.catch(() => blobs.delete(fileId));
+    blobs.set(fileId, blob);
+  }
+  return blob;
+};
+/** @type {Map<string, Promise<Blob>>} */
+const blobs = new Map();
 /** @type {(id: string, message_id: string, text: AuthBody<'editMessage'>['text']) => Promise<Answer<'editMessage', 200>>} */
 export const editMessage = (id, message_id, text) =>
   call('PATCH', room(id, `/messages/${enc(message_id)}`), { auth: true, body: /** @satisfies {AuthBody<'editMessage'>} */ ({ text }) });

@@ -115,9 +115,11 @@ export function openSocket(path, params, onFrame, onClose) {
  * @param {string} txnId
  * @param {string[]} mentions
  * @param {string | null} replyTo
+ * @param {string[]} files
  */
-const sendFrame = (text, txnId, mentions, replyTo) =>
-  JSON.stringify({ type: 'send', text, txn_id: txnId, mentions, ...(replyTo ? { reply_to: replyTo } : {}) });
+const sendFrame = (text, txnId, mentions, replyTo, files) =>
+  JSON.stringify({ type: 'send', text, txn_id: txnId, mentions, ...(replyTo ? { reply_to: replyTo } : {}),
+    ...(files.length > 0 ? { files } : {}) });
 
 /** A transaction id for `send`: random, so that a retry is told apart from a second message. */
 const txnId = () => crypto.randomUUID();
@@ -150,7 +152,7 @@ export function openLive(roomId, handlers) {
   /**
    * Sends awaiting their `sent`, by txn_id. `socket` once handed to a socket: from then on only a
    * socket may retry it (its txn_id makes that safe), since an HTTP POST could post it twice.
-   * @type {Map<string, { text: string, mentions: string[], replyTo: string | null, socket: boolean, resolve: (message: Message) => void, reject: (error: Error) => void }>}
+   * @type {Map<string, { text: string, mentions: string[], replyTo: string | null, files: string[], socket: boolean, resolve: (message: Message) => void, reject: (error: Error) => void }>}
    */
   const pending = new Map();
 
@@ -175,7 +177,7 @@ export function openLive(roomId, handlers) {
       for (const [id, entry] of pending) {
         if (entry.socket) continue;
         pending.delete(id);
-        api.post(roomId, entry.text, entry.mentions, entry.replyTo).then(entry.resolve, entry.reject);
+        api.post(roomId, entry.text, entry.mentions, entry.replyTo, null, entry.files).then(entry.resolve, entry.reject);
       }
     }
     schedule();
@@ -278,7 +280,7 @@ export function openLive(roomId, handlers) {
         handlers.connected({ resumed });
         for (const [id, entry] of pending) {
           entry.socket = true;
-          current.send(sendFrame(entry.text, id, entry.mentions, entry.replyTo));
+          current.send(sendFrame(entry.text, id, entry.mentions, entry.replyTo, entry.files));
         }
         seen();
         return;
@@ -365,15 +367,16 @@ export function openLive(roomId, handlers) {
    * @param {string} text
    * @param {string[]} [mentions] the ids of the people it mentions
    * @param {string | null} [replyTo] the id of the message it replies to
+   * @param {string[]} [files] the ids of the uploads it carries
    * @returns {Promise<Message>}
    */
-  function send(text, mentions = [], replyTo = null) {
-    if (stopped || (fallback && !ready)) return api.post(roomId, text, mentions, replyTo);
+  function send(text, mentions = [], replyTo = null, files = []) {
+    if (stopped || (fallback && !ready)) return api.post(roomId, text, mentions, replyTo, null, files);
     return new Promise((resolve, reject) => {
       const id = txnId();
       const live = Boolean(ready && socket);
-      pending.set(id, { text, mentions, replyTo, socket: live, resolve, reject });
-      if (live) /** @type {WebSocket} */ (socket).send(sendFrame(text, id, mentions, replyTo));
+      pending.set(id, { text, mentions, replyTo, files, socket: live, resolve, reject });
+      if (live) /** @type {WebSocket} */ (socket).send(sendFrame(text, id, mentions, replyTo, files));
     });
   }
 

@@ -5,6 +5,7 @@
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import { userLabel, userText } from '../ui.js';
+import { attachments } from './files.js';
 
 /** @typedef {import('../api.js').Profile} Profile */
 
@@ -18,8 +19,9 @@ const TYPED_HANDLE = /(?:^|\s)@([a-z0-9._-]{2,30})$/i;
  * types. Typing `@` and the start of a handle offers the room's members who have one (Up, Down,
  * Enter or Tab to pick, Escape to close); a picked person is mentioned while their `@handle`
  * stays in the text. `replyTo(message)` makes the next message a reply to `message` (a bar above
- * the box says so, with Cancel; Escape cancels it too).
- * @param {{ submit: (words: string, mentions: string[], replyTo: string | null) => Promise<boolean>, typing: () => void, roomId: string }} actions
+ * the box says so, with Cancel; Escape cancels it too). Files come by the Attach button, by a
+ * drop on the box, or by a paste; each is uploaded at once, and goes with the next message.
+ * @param {{ submit: (words: string, mentions: string[], replyTo: string | null, files: string[]) => Promise<boolean>, typing: () => void, roomId: string }} actions
  * @returns {HTMLFormElement & { replyTo: (message: import('../api.js').Message) => void }}
  */
 export function composer({ submit, typing, roomId }) {
@@ -41,12 +43,41 @@ export function composer({ submit, typing, roomId }) {
     replyBar.hidden = true;
     fill(replyText);
   };
+  // The files the next message carries: with some, the text may be left empty.
+  const files = attachments({ roomId, changed: () => { text.required = files.ids().length === 0; } });
+  const picker = h('input', { type: 'file', multiple: true, hidden: true, tabindex: -1 });
+  const attach = h('button', { type: 'button', class: 'small', onclick: () => picker.click() }, 'Attach');
+  picker.addEventListener('change', () => {
+    // Copied first: emptying the input empties its list too.
+    files.add([...(picker.files ?? [])]);
+    picker.value = '';
+  });
   const form = h('form', { class: 'composer' },
     replyBar,
     h('label', { for: id }, 'Message'),
-    h('div', { class: 'row' }, text, h('button', { type: 'submit', class: 'primary' }, 'Send')),
+    h('div', { class: 'row' }, text, attach, picker, h('button', { type: 'submit', class: 'primary' }, 'Send')),
+    files.element,
     options,
-    h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line; @ and a handle mentions someone.'));
+    h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line; @ and a handle mentions someone; drop or paste files to attach them.'));
+  text.addEventListener('paste', (event) => {
+    const pasted = [...(event.clipboardData?.files ?? [])];
+    if (pasted.length === 0) return;
+    event.preventDefault();
+    files.add(pasted);
+  });
+  form.addEventListener('dragover', (event) => {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    form.classList.add('dropping');
+  });
+  form.addEventListener('dragleave', () => form.classList.remove('dropping'));
+  form.addEventListener('drop', (event) => {
+    form.classList.remove('dropping');
+    const dropped = [...(event.dataTransfer?.files ?? [])];
+    if (dropped.length === 0) return;
+    event.preventDefault();
+    files.add(dropped);
+  });
 
   // Whom the text mentions, by handle (lower case) to user id: those picked from the list.
   const picked = new Map();
@@ -114,19 +145,25 @@ export function composer({ submit, typing, roomId }) {
     .map(([, userId]) => userId);
 
   const send = async () => {
-    const words = text.value;
+    if (files.busy()) return;
+    const attached = files.ids();
+    // A message of files only says what they are.
+    const words = text.value.trim() || attached.length === 0 ? text.value : files.names().join(', ');
     if (!words.trim()) return;
     const mentions = mentioned(words);
     const reply = replying;
+    const typed = text.value;
     text.value = '';
     close();
     endReply();
-    // What was written is not lost: it goes back in the box, unless something new is there.
-    if (!(await submit(words, mentions, reply?.message_id ?? null)) && !text.value) {
-      text.value = words;
+    // What was written is not lost: it goes back in the box, unless something new is there;
+    // the files stay until they went.
+    if (!(await submit(words, mentions, reply?.message_id ?? null, attached)) && !text.value) {
+      text.value = typed;
       if (reply && !replying) startReply(reply);
     } else {
       picked.clear();
+      files.clear();
     }
   };
   /** @param {import('../api.js').Message} message */

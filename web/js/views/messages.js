@@ -7,6 +7,7 @@ import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import { actionMenu, busy, confirmDialog, errorLine, showError, timeOf, userLabel, userText } from '../ui.js';
 import { composer, joinPrompt } from './composer.js';
+import { fileList } from './files.js';
 import { afterReaction, reactionPicker, reactionRow } from './reactions.js';
 import { createSearch } from './search.js';
 import { createThread } from './thread.js';
@@ -29,7 +30,7 @@ const EARLY_LOAD_MS = 1_500;
  * How the conversation posts and says the person is typing: the room's live connection
  * (live.js), which falls back to HTTP by itself.
  * @typedef {object} Transport
- * @property {(text: string, mentions: string[], replyTo: string | null) => Promise<Message>} send
+ * @property {(text: string, mentions: string[], replyTo: string | null, files: string[]) => Promise<Message>} send
  * @property {() => void} typing
  * @property {(seq: number) => void} read the person has been shown the room up to `seq`
  */
@@ -200,6 +201,7 @@ export function createChat({ id: roomId, me, transport }) {
       message.reply_to && quote(message.reply_to),
       // dir=auto: laid out in its own direction, and isolated (unicode-bidi: isolate) from the rest.
       h('p', { class: 'text', dir: 'auto', id: textId, tabindex: -1 }, message.text),
+      fileList(roomId, message.files ?? []),
       reactions(message),
       threadLine(message));
   }
@@ -780,15 +782,16 @@ export function createChat({ id: roomId, me, transport }) {
    * @param {string} words
    * @param {string[]} [mentions] the ids of the people it mentions
    * @param {string | null} [replyTo] the id of the message it replies to
+   * @param {string[]} [files] the ids of the uploads it carries
    */
-  async function submit(words, mentions = [], replyTo = null) {
+  async function submit(words, mentions = [], replyTo = null, files = []) {
     const waiting = h('li', { class: 'msg mine pending' },
       h('p', { class: 'meta' }, 'Sending…'), h('p', { class: 'text', dir: 'auto' }, words));
     list.append(waiting);
     toBottom();
     showError(sendLine, null);
     try {
-      const message = await transport.send(words, mentions, replyTo);
+      const message = await transport.send(words, mentions, replyTo, files);
       waiting.remove();
       addNewer([message]);
       if (polling) poll();

@@ -352,8 +352,9 @@ export function renderRoom(main, roomId) {
       if (stopped) return;
       // The conversation posts through the live connection, which posts by HTTP when it must.
       const transport = {
-        send: (/** @type {string} */ text, /** @type {string[]} */ mentions, /** @type {string | null} */ replyTo) =>
-          /** @type {ReturnType<typeof openLive>} opened below */ (live).send(text, mentions, replyTo),
+        send: (/** @type {string} */ text, /** @type {string[]} */ mentions, /** @type {string | null} */ replyTo,
+          /** @type {string[]} */ files) =>
+          /** @type {ReturnType<typeof openLive>} opened below */ (live).send(text, mentions, replyTo, files),
         typing: () => live?.typing(),
         read: (/** @type {number} */ seq) => live?.read(seq),
       };

@@ -6,6 +6,7 @@
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
 import { errorLine, showError, timeOf, userLabel, userText } from '../ui.js';
+import { fileList } from './files.js';
 
 const PAGE = 50;
 
@@ -54,7 +55,8 @@ export function createThread({ roomId, root, mayWrite, close, read }) {
       h('p', { class: 'meta' }, userLabel(message.user_id), ' ',
         timeOf(message.sent_at),
         message.edited_at && h('span', { class: 'edited' }, ' · edited')),
-      h('p', { class: 'text', dir: 'auto' }, message.text));
+      h('p', { class: 'text', dir: 'auto' }, message.text),
+      fileList(roomId, message.files ?? []));
   }
 
   /** @param {HTMLLIElement} li */
