@@ -19,6 +19,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod files;
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/api/helpers/mod.rs"]
 mod helpers;
@@ -124,6 +125,9 @@ fn run() -> Outcome {
     }
     if wanted(9) {
         live::conversation::section(&mut report)?;
+    }
+    if wanted(10) {
+        files::section(&mut report)?;
     }
     report.finish(started.elapsed())
 }

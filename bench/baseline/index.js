@@ -54,6 +54,32 @@ async function caller(request, env) {
   return userId ?? undefined;
 }
 
+// A file, as the service keeps one: the caller's key (one KV read) and the room (the same D1
+// statement) checked, the body streamed into R2 as it comes, under the room's id and a new id;
+// served back, after the same checks, as R2 streams it.
+async function upload(request, env, roomId, name) {
+  const userId = await caller(request, env);
+  if (!userId) return json({ error: 'invalid or expired key' }, 401);
+  if ((await env.DB.prepare(ROOM).bind(roomId, null, null).first()) === null) return noRoom();
+  const fileId = crypto.randomUUID();
+  const type = request.headers.get('Content-Type') ?? 'application/octet-stream';
+  const object = await env.FILES.put(`${roomId}/${fileId}`, request.body, {
+    httpMetadata: { contentType: type },
+    customMetadata: { name },
+  });
+  return json({ file_id: fileId, name, type, size: object.size }, 201);
+}
+
+async function download(request, env, roomId, fileId) {
+  if ((await caller(request, env)) === undefined) return json({ error: 'invalid or expired key' }, 401);
+  if ((await env.DB.prepare(ROOM).bind(roomId, null, null).first()) === null) return noRoom();
+  const object = await env.FILES.get(`${roomId}/${fileId}`);
+  if (object === null) return json({ error: 'no such file in this room' }, 404);
+  return new Response(object.body, {
+    headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ETag: object.httpEtag },
+  });
+}
+
 async function join(request, env, roomId) {
   const userId = await caller(request, env);
   if (!userId) return json({ error: 'invalid or expired key' }, 401);
@@ -204,6 +230,10 @@ export default {
     const [, resource, id, part, ...rest] = url.pathname.split('/');
     const limit = Number(url.searchParams.get('limit') ?? 50);
     const offset = Number(url.searchParams.get('offset') ?? 0);
+    if (resource === 'room' && part === 'files') {
+      if (request.method === 'POST' && rest.length === 0) return upload(request, env, id, url.searchParams.get('name') ?? 'file');
+      if (request.method === 'GET' && rest.length === 1) return download(request, env, id, rest[0]);
+    }
     if (!id || rest.length > 0) return noRoute();
 
     if (resource === 'user' && request.method === 'GET' && part === undefined) return user(env, id);

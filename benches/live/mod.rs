@@ -650,7 +650,7 @@ fn workerd(state: &Path) -> Option<PathBuf> {
 }
 
 /// Its resident memory, KiB.
-fn workerd_rss_kib(state: &Path) -> Option<u64> {
+pub(crate) fn workerd_rss_kib(state: &Path) -> Option<u64> {
     let status = std::fs::read_to_string(workerd(state)?.join("status")).ok()?;
     status
         .lines()

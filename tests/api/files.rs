@@ -116,6 +116,20 @@ fn an_upload_comes_back_byte_exact_to_whoever_may_read_the_room() {
 }
 
 #[test]
+fn the_limits_say_what_an_upload_may_be_to_anyone() {
+    let answer = app().get("/limits").send();
+    answer.assert_ok(
+        200,
+        json!({ "file_max_bytes": 10_485_760, "file_bytes_per_day": 104_857_600, "files_per_message": 10 }),
+    );
+    static APP: OnceLock<TestApp> = OnceLock::new();
+    let off = APP.get_or_init(|| TestApp::spawn(&[("FILE_BYTES_PER_DAY", "off"), ("FILE_MAX_BYTES", "5")]));
+    off.get("/limits")
+        .send()
+        .assert_ok(200, json!({ "file_max_bytes": 5, "file_bytes_per_day": null, "files_per_message": 10 }));
+}
+
+#[test]
 fn a_closed_rooms_files_are_as_hidden_as_the_room() {
     let room = Staffed::new(false);
     let stranger = app().sign_up("stranger");

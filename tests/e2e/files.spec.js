@@ -29,8 +29,10 @@ test('a picture and a document go with a message, by the button; both pages show
   const a = await inRoom(person, ana, roomId);
   const b = await inRoom(person, bo, roomId);
   const sent = uploads(a, roomId);
+  // From the keyboard: Attach, then the browser's file chooser.
   const chooser = a.waitForEvent('filechooser');
-  await a.getByRole('button', { name: 'Attach' }).click();
+  await a.getByRole('button', { name: 'Attach' }).focus();
+  await a.keyboard.press('Enter');
   await (await chooser).setFiles([
     { name: 'dot.png', mimeType: 'image/png', buffer: PNG },
     { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('bring bread\n'.repeat(100)) },
