@@ -68,29 +68,30 @@ impl Room {
 
     /// The room is being deleted: all its files leave R2 first.
     pub async fn delete_all_files(&self, history: &History) -> Result<(), ApiError> {
-        let Some(room_id) = history.room_id()? else { return Ok(()) };
-        let bucket = self.env.bucket(BUCKET)?;
-        loop {
-            let files = history.all_files(DELETE_BATCH)?;
-            if files.is_empty() {
-                return Ok(());
-            }
-            bucket.delete_multiple(files.iter().map(|id| key(&room_id, id)).collect()).await?;
-            history.forget_files(&files)?;
-        }
+        delete_from_r2(&self.env, history, History::all_files).await
     }
 }
 
 /// Deletes from R2 what the room marked to leave it, and forgets it once R2 confirmed.
 async fn purge(env: &Env, history: &History) -> Result<(), ApiError> {
+    delete_from_r2(env, history, History::doomed_files).await
+}
+
+/// Deletes from R2, a batch at a time, the files `next` names, forgetting each batch once R2
+/// confirmed it, until it names none.
+async fn delete_from_r2(
+    env: &Env,
+    history: &History,
+    next: fn(&History, i64) -> Result<Vec<String>, ApiError>,
+) -> Result<(), ApiError> {
     let Some(room_id) = history.room_id()? else { return Ok(()) };
     let bucket = env.bucket(BUCKET)?;
     loop {
-        let doomed = history.doomed_files(DELETE_BATCH)?;
-        if doomed.is_empty() {
+        let files = next(history, DELETE_BATCH)?;
+        if files.is_empty() {
             return Ok(());
         }
-        bucket.delete_multiple(doomed.iter().map(|id| key(&room_id, id)).collect()).await?;
-        history.forget_files(&doomed)?;
+        bucket.delete_multiple(files.iter().map(|id| key(&room_id, id)).collect()).await?;
+        history.forget_files(&files)?;
     }
 }

@@ -8,21 +8,10 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{app, chunked_upload, eventually, BytesAnswer, Resp, Staffed, TestApp, User, NOBODY, UNKNOWN_ID};
+use crate::helpers::{
+    app, chunked_upload, eventually, noise, BytesAnswer, Resp, Staffed, TestApp, User, NOBODY, UNKNOWN_ID,
+};
 use crate::live::helpers::Live;
-
-/// `n` bytes of a deterministic noise (xorshift): no two files alike, nothing compressible.
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
-}
 
 fn upload(app: &TestApp, room: &str, by: &User, name: &str, kind: &str, bytes: &[u8]) -> Resp {
     app.post(&format!("/room/{room}/files")).by(by).query("name", name).raw(kind, bytes)

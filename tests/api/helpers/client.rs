@@ -230,12 +230,7 @@ impl TextAnswer {
 
     /// The answer read whole, or the error that cut it short.
     pub fn read(response: ureq::Response) -> std::io::Result<Self> {
-        let status = response.status();
-        let headers = response
-            .headers_names()
-            .into_iter()
-            .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
-            .collect::<HashMap<_, _>>();
+        let (status, headers) = (response.status(), headers_of(&response));
         let mut text = String::new();
         response.into_reader().read_to_string(&mut text)?;
         Ok(Self { status, headers, text })
@@ -281,14 +276,18 @@ impl Call {
     pub fn send_bytes(self) -> BytesAnswer {
         let _shared = self.turns.shared();
         let response = answered(|| answer_of(self.request.clone().call()));
-        let status = response.status();
-        let headers = response
-            .headers_names()
-            .into_iter()
-            .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
-            .collect::<HashMap<_, _>>();
+        let (status, headers) = (response.status(), headers_of(&response));
         let mut bytes = Vec::new();
         response.into_reader().read_to_end(&mut bytes).unwrap();
         BytesAnswer { status, headers, bytes }
     }
+}
+
+/// An answer's headers, by their lower-case names.
+fn headers_of(response: &ureq::Response) -> HashMap<String, String> {
+    response
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| response.header(&name).map(|value| (name.to_ascii_lowercase(), value.to_string())))
+        .collect()
 }

@@ -46,6 +46,20 @@ pub fn random_id() -> String {
 // The instances.
 
 /// The instance with the default settings, started on first use.
+/// `n` bytes of a deterministic noise (xorshift from `seed`): nothing a transport could compress,
+/// no two seeds alike.
+pub fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
 pub fn app() -> &'static TestApp {
     static APP: OnceLock<TestApp> = OnceLock::new();
     APP.get_or_init(|| TestApp::spawn(&[]))

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::helpers::TestApp;
+use crate::helpers::{noise, TestApp};
 use crate::live::workerd_rss_kib;
 use crate::{key, room, seeded, Outcome, Report, BASELINE, SMALL_ROOM};
 
@@ -20,7 +20,7 @@ pub fn section(report: &mut Report) -> Outcome {
     report.section("10. Files: a 10 MiB file through the service and through plain JS, to and from the same local R2");
     let ours = seeded(&[("FILE_BYTES_PER_DAY", "off"), ("FILE_MAX_BYTES", "104857600")], false, "wrangler.toml")?;
     let baseline = seeded(&[], false, BASELINE)?;
-    let bytes = noise(10 * MIB);
+    let bytes = noise(10 * MIB, 7);
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
     let (mut up_ours, mut up_theirs, mut down_ours, mut down_theirs) = (vec![], vec![], vec![], vec![]);
     for _ in 0..ROUNDS {
@@ -64,19 +64,6 @@ pub fn section(report: &mut Report) -> Outcome {
             .to_string(),
     );
     Ok(())
-}
-
-/// Deterministic noise: nothing a transport could compress.
-fn noise(n: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
 }
 
 /// One upload by seeded user 1 to room 1: its seconds, and the file's id.
@@ -129,7 +116,7 @@ fn peak_growth_kib(agent: &ureq::Agent, app: &TestApp, size: usize) -> Outcome<u
             }
         })
     };
-    let uploaded = upload(agent, app, &noise(size));
+    let uploaded = upload(agent, app, &noise(size, 11));
     done.store(true, Ordering::Relaxed);
     sampler.join().map_err(|_| "the memory sampler panicked")?;
     uploaded?;
