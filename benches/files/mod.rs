@@ -14,7 +14,7 @@ use crate::live::workerd_rss_kib;
 use crate::{key, room, seeded, Outcome, Report, BASELINE, SMALL_ROOM};
 
 const MIB: usize = 1 << 20;
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 15;
 
 pub fn section(report: &mut Report) -> Outcome {
     report.section("10. Files: a 10 MiB file through the service and through plain JS, to and from the same local R2");
@@ -58,9 +58,9 @@ pub fn section(report: &mut Report) -> Outcome {
     report.note(
         "An upload's body goes from the request to R2 as a stream (`Content-Length` required, so R2 \
          knows its length): the worker never holds the file, as the memory beside its size shows. \
-         The service also reads the caller's key (KV), the room and their membership (one D1 batch), \
-         reserves the day's bytes (one more) and tells the room's object of the file; the baseline \
-         only reads the key. A download reads the room (one D1 batch) before R2 streams the bytes."
+         Both read the caller's key (KV) and the room (D1) first; the service also reserves the \
+         day's bytes (one more D1 batch) and tells the room's object of the file. A download asks R2 \
+         while it checks the key and the room, and streams nothing before they said yes."
             .to_string(),
     );
     Ok(())

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use futures_util::future::join;
 use worker::{Data, HttpMetadata, Range, Request, Response};
 
 use super::messages::room_for;
@@ -134,43 +135,29 @@ async fn give_back(ctx: &Ctx, db: &Db, user: &UserId, reserved: Option<Reserved>
 /// `GET /room/{room_id}/files/{file_id}` → the file's bytes, to whoever may read the room (else
 /// the room's 404): the safe image types as themselves and inline, everything else as
 /// `application/octet-stream` to save; `Range` answered with 206, `If-None-Match` with 304.
+/// R2 is asked while the room is (its answer is used only once the room said yes): the file's
+/// first byte waits for the slower of the two, not for both in turn.
 pub async fn download(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let range = req.headers().get("Range")?;
     let if_none_match = req.headers().get("If-None-Match")?;
-    let request = RoomRead::new(req, &ctx).await?;
+    let room_id = param(&ctx, "room_id", RoomId::parse)?;
     let file_id = param(&ctx, "file_id", FileId::parse)?;
-    room_for(&ctx, request.query(), Action::View, &Mentions::NONE).await?;
     let bucket = ctx.env.bucket(BUCKET).map_err(|error| ApiError::Unavailable(format!("R2 binding: {error}")))?;
-    let key = key(&request.room_id.to_string(), &file_id.to_string());
-    let gone = ApiError::NotFound("no such file in this room");
-    // What the object is, first, when the answer depends on it (its size, its tag).
-    let head = if range.is_some() || if_none_match.is_some() {
-        Some(bucket.head(&key).await?.ok_or(gone.clone())?)
-    } else {
-        None
+    let key = key(&room_id.to_string(), &file_id.to_string());
+    let allowed = async {
+        let request = RoomRead::new(req, &ctx).await?;
+        room_for(&ctx, request.query(), Action::View, &Mentions::NONE).await.map(drop)
     };
-    if let (Some(head), Some(tags)) = (&head, &if_none_match) {
-        if tags.split(',').any(|tag| tag.trim() == head.http_etag() || tag.trim() == "*") {
+    let (allowed, fetched) = join(allowed, fetch(&bucket, &key, range.as_deref(), if_none_match.as_deref())).await;
+    allowed?;
+    let (object, ranged) = match fetched? {
+        Fetched::Object(object, ranged) => (object, ranged),
+        Fetched::NotModified(etag) => {
             let mut response = Response::empty()?.with_status(304);
-            response.headers_mut().set("ETag", &head.http_etag())?;
+            response.headers_mut().set("ETag", &etag)?;
             return Ok(response);
         }
-    }
-    let ranged = head.as_ref().map_or(Ranged::Whole, |head| Ranged::of(range.as_deref(), head.size()));
-    let object = match ranged {
-        Ranged::Whole => bucket.get(&key).execute().await?,
-        Ranged::Part { first, last } => {
-            bucket
-                .get(&key)
-                .range(Range::OffsetWithLength { offset: first, length: last - first + 1 })
-                .execute()
-                .await?
-        }
-        Ranged::Unsatisfiable => {
-            return Err(ApiError::RangeNotSatisfiable { size: head.map_or(0, |head| head.size()) });
-        }
-    }
-    .ok_or(gone)?;
+    };
     let size = object.size();
     let media_type = MediaType::parse(object.http_metadata().content_type.as_deref()).unwrap_or_default();
     let name = object
@@ -197,4 +184,39 @@ pub async fn download(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         headers.set("Content-Range", &format!("bytes {first}-{last}/{size}"))?;
     }
     Ok(response)
+}
+
+/// What R2 has of a file, as the request asks for it.
+enum Fetched {
+    /// The object (its body the range asked for, or all of it).
+    Object(worker::Object, Ranged),
+    /// The copy the caller has is the file: its tag.
+    NotModified(String),
+}
+
+/// The file from R2: first what it is (its size, its tag) when the answer depends on it.
+async fn fetch(
+    bucket: &worker::Bucket,
+    key: &str,
+    range: Option<&str>,
+    if_none_match: Option<&str>,
+) -> Result<Fetched, ApiError> {
+    let gone = || ApiError::NotFound("no such file in this room");
+    if range.is_none() && if_none_match.is_none() {
+        return Ok(Fetched::Object(bucket.get(key).execute().await?.ok_or_else(gone)?, Ranged::Whole));
+    }
+    let head = bucket.head(key).await?.ok_or_else(gone)?;
+    let etag = head.http_etag();
+    if if_none_match.is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*")) {
+        return Ok(Fetched::NotModified(etag));
+    }
+    let ranged = Ranged::of(range, head.size());
+    let object = match ranged {
+        Ranged::Whole => bucket.get(key).execute().await?,
+        Ranged::Part { first, last } => {
+            bucket.get(key).range(Range::OffsetWithLength { offset: first, length: last - first + 1 }).execute().await?
+        }
+        Ranged::Unsatisfiable => return Err(ApiError::RangeNotSatisfiable { size: head.size() }),
+    };
+    Ok(Fetched::Object(object.ok_or_else(gone)?, ranged))
 }
