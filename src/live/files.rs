@@ -4,7 +4,7 @@
 //! (`history::files`), deleting it from R2, and forgetting it once R2 confirmed: what R2 refuses
 //! stays marked and is tried again by the alarm.
 
-use worker::Env;
+use worker::{Bucket, Env};
 
 use super::history::History;
 use super::platform::{another_handle, wake_by};
@@ -20,6 +20,11 @@ pub const BUCKET: &str = "FILES";
 const DELETE_BATCH: i64 = 1_000;
 /// How long a failed deletion from R2 waits before it is tried again.
 const PURGE_RETRY_MILLIS: i64 = 10_000;
+
+/// The bucket, or 503 if the worker has no such binding.
+pub fn bucket(env: &Env) -> Result<Bucket, ApiError> {
+    env.bucket(BUCKET).map_err(|error| ApiError::Unavailable(format!("R2 binding {BUCKET}: {error}")))
+}
 
 /// Where a room's file is in the bucket.
 pub fn key(room_id: &str, file_id: &str) -> String {
@@ -78,20 +83,23 @@ async fn purge(env: &Env, history: &History) -> Result<(), ApiError> {
 }
 
 /// Deletes from R2, a batch at a time, the files `next` names, forgetting each batch once R2
-/// confirmed it, until it names none.
+/// confirmed it, until it names none. With none to delete (every alarm, every deletion of a
+/// message without files), that one query is all it costs.
 async fn delete_from_r2(
     env: &Env,
     history: &History,
     next: fn(&History, i64) -> Result<Vec<String>, ApiError>,
 ) -> Result<(), ApiError> {
+    let mut files = next(history, DELETE_BATCH)?;
+    if files.is_empty() {
+        return Ok(());
+    }
     let Some(room_id) = history.room_id()? else { return Ok(()) };
-    let bucket = env.bucket(BUCKET)?;
-    loop {
-        let files = next(history, DELETE_BATCH)?;
-        if files.is_empty() {
-            return Ok(());
-        }
+    let bucket = bucket(env)?;
+    while !files.is_empty() {
         bucket.delete_multiple(files.iter().map(|id| key(&room_id, id)).collect()).await?;
         history.forget_files(&files)?;
+        files = next(history, DELETE_BATCH)?;
     }
+    Ok(())
 }

@@ -89,8 +89,7 @@ impl Room {
         let marked = history.tally(FLUSH_BATCH)?;
         let tally = &marked.tally;
         // New messages or deletions since the last push: every connected member hears.
-        let deleted = !tally.deletions.is_empty() || !tally.reply_deletions.is_empty();
-        let activity = tally.last_seq != self.pushed_seq.get() || deleted;
+        let activity = tally.last_seq != self.pushed_seq.get() || !tally.all_deletions().is_empty();
         let listen = activity || !tally.reads.is_empty() || tally.mentioned.iter().any(|message| message.fresh != 0);
         let db = Db::open(&self.env, &RequestLog::default())?;
         let listened = rooms::flush_counts(&db, &room_id, tally, listen).await?;

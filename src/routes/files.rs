@@ -15,7 +15,7 @@ use crate::domain::files::{disposition, FileView, Ranged, MAX_FILES};
 use crate::domain::{Action, FileId, FileName, MediaType, Mentions, RoomId, UserId};
 use crate::error::ApiError;
 use crate::http::{json, param, read_query_input};
-use crate::live::files::{key, BUCKET};
+use crate::live::files::{bucket, key};
 use crate::live::protocol::NewFile;
 use crate::store::files::{release, reserve, Reserved};
 use crate::store::rooms::{self, permitted, RoomQuery};
@@ -97,7 +97,7 @@ fn declared_size(req: &Request) -> Result<u64, ApiError> {
 
 /// The request's body, as it comes, into R2 under `key`, with the file's type and name.
 async fn store(ctx: &Ctx, req: &Request, key: &str, file: &NewFile) -> Result<(), ApiError> {
-    let bucket = ctx.env.bucket(BUCKET).map_err(|error| ApiError::Unavailable(format!("R2 binding: {error}")))?;
+    let bucket = bucket(&ctx.env)?;
     let body = match req.inner().body() {
         Some(stream) if file.size > 0 => Data::ReadableStream(stream),
         _ => Data::Bytes(Vec::new()),
@@ -122,12 +122,12 @@ async fn give_back(ctx: &Ctx, db: &Db, user: &UserId, reserved: Option<Reserved>
         }
     }
     if let Some(key) = key {
-        let deleted = match ctx.env.bucket(BUCKET) {
-            Ok(bucket) => bucket.delete(key).await,
+        let deleted = match bucket(&ctx.env) {
+            Ok(bucket) => bucket.delete(key).await.map_err(ApiError::from),
             Err(error) => Err(error),
         };
         if let Err(error) = deleted {
-            ctx.data.log.failed(&format!("a failed upload left in R2: {error}"));
+            ctx.data.log.failed(&format!("a failed upload left in R2: {}", error.detail()));
         }
     }
 }
@@ -142,7 +142,7 @@ pub async fn download(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let if_none_match = req.headers().get("If-None-Match")?;
     let room_id = param(&ctx, "room_id", RoomId::parse)?;
     let file_id = param(&ctx, "file_id", FileId::parse)?;
-    let bucket = ctx.env.bucket(BUCKET).map_err(|error| ApiError::Unavailable(format!("R2 binding: {error}")))?;
+    let bucket = bucket(&ctx.env)?;
     let key = key(&room_id.to_string(), &file_id.to_string());
     // Whether the caller may read the room: its D1 batch alone (no call of the room's object).
     let allowed = async {

@@ -2,9 +2,8 @@
 // its progress shown; pictures shown in place (fetched with the key as a header, from a blob:
 // URL), other files as named downloads with their size; a file over the limit refused before
 // any byte is sent.
-const { test, expect, logIn, openRoom, history, seriousViolations } = require('./fixtures.js');
+const { test, expect, logIn, openRoom, messageRow, seriousViolations } = require('./fixtures.js');
 
-const messageRow = (page, text) => history(page).locator('.msg').filter({ has: page.locator('.text', { hasText: text }) });
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 

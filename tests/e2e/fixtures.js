@@ -139,6 +139,8 @@ async function openRoom(page, roomId) {
 
 const history = (page) => page.getByRole('region', { name: 'Message history' });
 const messageTexts = (page) => history(page).locator('.msg .text').allTextContents();
+/** A message shown in the history, by (part of) its text. */
+const messageRow = (page, text) => history(page).locator('.msg').filter({ has: page.locator('.text', { hasText: text }) });
 
 /** A regular expression that matches exactly `text`. */
 /** `text` as a regular expression matching it literally. */
@@ -175,6 +177,6 @@ const memberRow = (page, name) =>
     .filter({ has: page.locator('.who', { hasText: new RegExp(`^${escaped(name)}(\\s|$)`) }) });
 
 module.exports = {
-  test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, postInPage, memberRow,
+  test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, messageRow, postInPage, memberRow,
   seriousViolations,
 };

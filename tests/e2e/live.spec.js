@@ -3,12 +3,11 @@
 // server restart loses nothing.
 const { startServer } = require('./server.js');
 const {
-  test, expect, Api, logIn, openRoom, history, messageTexts, postInPage, unique, exactly, seriousViolations,
+  test, expect, Api, logIn, openRoom, history, messageTexts, messageRow, postInPage, unique, exactly, seriousViolations,
 } = require('./fixtures.js');
 
 const hereNow = (page) => page.getByRole('list', { name: 'Here now' });
 const typing = (page) => page.locator('.chat .typing');
-const messageRow = (page, text) => history(page).locator('.msg').filter({ has: page.locator('.text', { hasText: text }) });
 
 /**
  * What a page asks of the server: its HTTP requests and its sockets, with the frames each way

@@ -139,7 +139,8 @@ function endSession(error, user_id) {
 
 /**
  * The server's `{"error": "..."}` as a sentence a person can read.
- * @param {Response} response
+ * @param {{ status: number, headers: { get: (name: string) => string | null } }} response a fetch
+ *   Response, or what an XMLHttpRequest says of its answer
  * @param {Partial<Schemas['Error']> | null} data whatever JSON came back, if any
  */
 function describe(response, data) {
@@ -326,8 +327,9 @@ export function uploadFile(id, file, progress) {
       let data = null;
       try { data = JSON.parse(request.responseText); } catch { /* not JSON: said below */ }
       if (request.status === 201) return resolve(data);
-      const message = typeof data?.error === 'string' ? data.error : `The upload failed (${request.status}).`;
-      const error = new ApiError(request.status, message, { retryAfter: Number(request.getResponseHeader('Retry-After')) || null });
+      // Said as every other answer is (`describe` reads only a status and headers).
+      const answer = { status: request.status, headers: { get: (/** @type {string} */ name) => request.getResponseHeader(name) } };
+      const error = new ApiError(request.status, describe(answer, data), { retryAfter: Number(request.getResponseHeader('Retry-After')) || null });
       reject(request.status === 401 ? endSession(error, session.current()?.user_id) : error);
     };
     request.onerror = () => reject(new ApiError(0, 'The server cannot be reached. Check your connection and try again.'));

@@ -151,7 +151,7 @@ impl History {
         if !marked.marks.is_empty() {
             self.run(sql::FLUSHED_READS, vec![json(&marked.marks)?.into()])?;
         }
-        let deletions: Vec<i64> = marked.tally.deletions.iter().chain(&marked.tally.reply_deletions).copied().collect();
+        let deletions = marked.tally.all_deletions();
         if !deletions.is_empty() {
             self.run(sql::FLUSHED_DELETIONS, vec![json(&deletions)?.into()])?;
         }

@@ -111,6 +111,13 @@ pub struct Tally {
     pub replies: Vec<ReplyTally>,
 }
 
+impl Tally {
+    /// Every message deleted since D1 was last told, of the room's own line or in a thread.
+    pub fn all_deletions(&self) -> Vec<i64> {
+        self.deletions.iter().chain(&self.reply_deletions).copied().collect()
+    }
+}
+
 fn json(value: &impl Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(ApiError::internal)
 }
@@ -168,9 +175,9 @@ pub async fn flush_counts(db: &Db, room_id: &str, tally: &Tally, listen: bool) -
             batch.write(db.prepare(sql::FLUSH_ROOM_MENTIONS, &[room.clone(), mentioned.clone()])?);
         }
     }
-    if !tally.deletions.is_empty() || !tally.reply_deletions.is_empty() {
-        let all: Vec<i64> = tally.deletions.iter().chain(&tally.reply_deletions).copied().collect();
-        batch.write(db.prepare(sql::FLUSH_DELETED_MENTIONS, &[room.clone(), text(&json(&all)?)])?);
+    let deleted = tally.all_deletions();
+    if !deleted.is_empty() {
+        batch.write(db.prepare(sql::FLUSH_DELETED_MENTIONS, &[room.clone(), text(&json(&deleted)?)])?);
     }
     if !tally.deletions.is_empty() {
         batch.write(db.prepare(sql::FLUSH_DELETIONS, &[room.clone(), text(&json(&tally.deletions)?)])?);
