@@ -21,8 +21,17 @@ class Api {
     const headers = {};
     if (key) headers.Authorization = `Bearer ${key}`;
     if (body) headers['Content-Type'] = 'application/json';
-    const response = await fetch(url, { method, headers, body: body && JSON.stringify(body) });
-    const text = await response.text();
+    // `wrangler dev`'s own plain-text 503 when its watcher restarts the worker under a request
+    // (seen at the first request after a start): the worker never answered; asked again, as
+    // the Rust tests' helpers do, up to three times.
+    let response;
+    let text;
+    for (let tries = 1; ; tries += 1) {
+      response = await fetch(url, { method, headers, body: body && JSON.stringify(body) });
+      text = await response.text();
+      if (response.status !== 503 || !text.startsWith('Your worker restarted mid-request') || tries === 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return text ? JSON.parse(text) : null;
   }
