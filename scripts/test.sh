@@ -2,7 +2,8 @@
 # Runs every test, installing whatever is missing first:
 #   lints and formatting, the OpenAPI document validated and the web client type-checked
 #   against it, unit tests (native), the wasm build, the deploy script (against a fake account,
-#   and its dry run), the integration tests against a real `wrangler dev`, the benchmark's smoke
+#   and its dry run), the integration tests against a real `wrangler dev`, the client package
+#   (clients/js: its build and its own tests against `wrangler dev`), the benchmark's smoke
 #   check, fuzzing from the OpenAPI document, the load test, and the web client's browser tests.
 set -eu
 . "$(dirname -- "$0")/env.sh"
@@ -41,6 +42,10 @@ CHATROOMS_SKIP_BUILD=1 sh tests/deploy.sh
 # frames, on a key's TTL), not computing.
 step "integration tests against wrangler dev"
 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api -- --test-threads 4
+
+step "the client package (clients/js): its types from the documents, tsc --strict over a typed usage, its size budget, npm pack, and its tests against wrangler dev"
+node clients/js/scripts/build.mjs
+node clients/js/test/run.mjs
 
 # The test profile's build of benches/bench.rs reuses the integration tests' dependencies; the
 # bench profile (opt-level 3) would compile them all again.
