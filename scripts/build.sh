@@ -11,6 +11,8 @@ if [ "$toolchain" = debian-web ]; then
     # Debian's rustc keeps its own target directory so the two compilers never share artefacts.
     export CARGO_TARGET_DIR="$ROOT/target/debian-web"
 fi
+# The web client imports the client package (clients/js/src/) from web/js/client/.
+node clients/js/scripts/vendor.mjs web/js/client
 worker-build --release
 # worker-build keeps the wasm names section (function names for stack traces): 100+ KB that a
 # worker denying panics does not need. Strip it, and the producers section.

@@ -1,12 +1,12 @@
 #!/bin/sh
 # The contract, checked by other people's tools: web/openapi.json validated by
 # openapi-spec-validator, web/asyncapi.json (the live socket's frames) by the AsyncAPI 3.0.0
-# JSON Schema (scripts/asyncapi_check.py), and the web client type-checked against the OpenAPI
-# document. openapi-typescript turns
-# the document into types (target/contract/openapi.d.ts, made anew every run, never committed),
-# web/js/api.js gives each endpoint's answer its type from them in JSDoc, and tsc checks
-# web/js/ with those types (tsconfig.json), emitting nothing: a field the document renames and
-# the client still reads fails here. The client itself keeps no build step.
+# JSON Schema (scripts/asyncapi_check.py), and the web client type-checked against both. The
+# client package (clients/js) turns the documents into types (clients/js/scripts/generate.mjs,
+# by openapi-typescript: made anew every run, never committed); the web client calls the
+# service through that package (copied into web/js/client/ with those types), and tsc checks
+# web/js/ (tsconfig.json), emitting nothing: a field a document renames and the web client
+# still reads fails here. The web client itself keeps no build step.
 #
 #   scripts/contract.sh
 #
@@ -41,12 +41,9 @@ if [ ! -f "$schema" ]; then
 fi
 .venv/bin/python scripts/asyncapi_check.py "$schema" web/asyncapi.json
 
-step "openapi-typescript web/openapi.json -> target/contract/openapi.d.ts"
-mkdir -p target/contract
-openapi-typescript web/openapi.json --output target/contract/openapi.d.ts >target/contract/openapi-typescript.log 2>&1 || {
-    cat target/contract/openapi-typescript.log >&2
-    exit 1
-}
+step "the client package's types (clients/js/scripts/generate.mjs), copied into web/js/client/ with its sources"
+node clients/js/scripts/generate.mjs
+node clients/js/scripts/vendor.mjs --types web/js/client
 
 step "tsc: web/js/ against the document's types"
 tsc --noEmit -p tsconfig.json || {

@@ -1,13 +1,16 @@
-// web/asyncapi.json, the live socket's frames, and the web client that speaks them: the client
-// reads exactly the frames the document says the server sends, and sends exactly the ones it
-// says the server accepts. Read from the files: no browser and no server needed.
+// web/asyncapi.json, the live socket's frames, and the client package that speaks them for the
+// web client (clients/js): its types are generated from the document (so what it reads is
+// checked by tsc), it sends exactly the frames the document says the server accepts, and its
+// README names every event the server sends. Read from the files: no browser and no server needed.
 const fs = require('node:fs');
 const path = require('node:path');
 const { test, expect } = require('@playwright/test');
 
 const WEB = path.resolve(__dirname, '../../web');
 const document = JSON.parse(fs.readFileSync(path.join(WEB, 'asyncapi.json'), 'utf8'));
-const live = fs.readFileSync(path.join(WEB, 'js/live.js'), 'utf8');
+const PACKAGE = path.resolve(__dirname, '../../clients/js');
+const sources = fs.readdirSync(path.join(PACKAGE, 'src')).filter((name) => name.endsWith('.js'))
+  .map((name) => fs.readFileSync(path.join(PACKAGE, 'src', name), 'utf8')).join('\n');
 
 /** The frame types (`payload.properties.type.const`) of one operation's messages. */
 function frameTypes(operation) {
@@ -20,15 +23,17 @@ function frameTypes(operation) {
 
 const unique = (values) => [...new Set(values)].sort();
 
-test('the client reads exactly the frames the document says the server sends', () => {
-  // live.js's `Frame` typedef: every server frame the client handles, by its `type`.
-  const typedef = /@typedef \{([\s\S]*?)\}\} Frame\b/.exec(live)?.[1] ?? '';
-  const types = [...typedef.matchAll(/type: ((?:'\w+'(?: \| )?)+)/g)].flatMap(([, union]) => union.match(/\w+/g));
-  expect(unique(types)).toEqual(frameTypes('sendRoomFrames'));
+test('the package\'s README names every event the document says the server sends', () => {
+  const readme = fs.readFileSync(path.join(PACKAGE, 'README.md'), 'utf8');
+  // The frames that are the socket's own business, not events: the package handles them.
+  const own = new Set(['hello', 'ready', 'reset', 'sent', 'error', 'pong']);
+  const events = frameTypes('sendRoomFrames').filter((type) => !own.has(type));
+  const named = events.filter((type) => readme.includes(`\`${type}\``));
+  expect(named).toEqual(events);
 });
 
 test('the client sends exactly the frames the document says the server accepts', () => {
-  const sent = [...live.matchAll(/JSON\.stringify\(\{ type: '(\w+)'/g)].map(([, type]) => type);
+  const sent = [...sources.matchAll(/JSON\.stringify\((?:\/\*\*[^*]*\*\/ \()?\{ type: '(\w+)'/g)].map(([, type]) => type);
   expect(unique(sent)).toEqual(frameTypes('receiveClientFrames'));
 });
 

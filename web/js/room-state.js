@@ -73,7 +73,7 @@ export function afterEvent(standing, frame, me) {
  * The standing a socket's `hello` says, from the one before (whose admins it keeps, but for the
  * person's own flag).
  * @param {Standing} standing
- * @param {Extract<import('./live.js').Frame, { type: 'hello' }>} hello
+ * @param {import('./live.js').Hello} hello
  * @param {string} me
  * @returns {Standing}
  */

@@ -57,8 +57,9 @@ import { RoomLive } from './live.js';
  * @property {SocketConstructor} [WebSocket] the WebSocket to open live sockets with (default: the global one)
  * @property {Session | null} [session] the session to start with (a key from an earlier login)
  * @property {SessionStore} [store] where to keep the session instead of in the client
- * @property {(error: ChatroomsError) => void} [onSessionEnded] the key stopped working (a 401 to
- *   a call that sent it, or a socket closed with 4001): the client has forgotten it
+ * @property {(error: ChatroomsError, session: Session) => void} [onSessionEnded] the key stopped
+ *   working (a 401 to a call that sent it, or a socket closed with 4001): the client has
+ *   forgotten it; `session` is the one that ended
  * @property {(answer: { status: number, error: string | null, retryAfter: number | null }) => string} [describe]
  *   the message of each ChatroomsError (default: the service's own text)
  * @property {number} [retries] how many times a GET is asked again when the service cannot be
@@ -204,6 +205,16 @@ export class Client {
   }
 
   /**
+   * A ChatroomsError worded by `describe`, for a refusal that is no HTTP answer (a socket's
+   * `error` frame).
+   * @param {number} status
+   * @param {string | null} error
+   */
+  refusal(status, error) {
+    return new ChatroomsError(status, error, { message: this.#describe({ status, error, retryAfter: null }) });
+  }
+
+  /**
    * The ChatroomsError of a refusal; a 401 to a request that sent the key ends the session.
    * @param {Response} response
    * @param {string | null | undefined} key
@@ -227,11 +238,12 @@ export class Client {
   endSession(error = new ChatroomsError(401, 'key no longer valid')) {
     error.sessionEnded = true;
     if (this.#ending > 0 || !this.session) return error;
+    const ended = this.session;
     this.session = null;
     for (const connection of [...this.#running]) connection.closeFor(CLOSE.KEY_ENDED, error.error ?? 'key no longer valid');
     this.#running.clear();
     this.#inbox = null;
-    this.#onSessionEnded?.(error);
+    this.#onSessionEnded?.(error, ended);
     return error;
   }
 

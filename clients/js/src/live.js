@@ -291,7 +291,7 @@ export class RoomLive extends Emitter {
         const entry = frame.txn_id == null ? null : this.#pending.get(frame.txn_id);
         if (!entry || frame.txn_id == null) return; // a typing too soon, say: nothing to show
         this.#pending.delete(frame.txn_id);
-        entry.reject(new ChatroomsError(400, frame.error));
+        entry.reject(this.#room.client.refusal(400, frame.error));
         return;
       }
       case 'read':
@@ -453,4 +453,5 @@ export class RoomLive extends Emitter {
  * @param {string} text
  * @param {SendOptions} options
  */
-const sendFrame = (id, text, options) => JSON.stringify(/** @satisfies {ClientFrame} */ ({ ...options, type: 'send', text, txn_id: id }));
+const sendFrame = (id, text, { mentions, mention_room, reply_to, thread, files }) =>
+  JSON.stringify(/** @satisfies {ClientFrame} */ ({ type: 'send', text, txn_id: id, mentions, mention_room, reply_to, thread, files }));

@@ -117,7 +117,7 @@ function passwordForm() {
     done.textContent = '';
     if (data.get('new_password') !== data.get('again')) {
       again.control.focus();
-      throw new api.ApiError(400, 'The new password and its repetition differ.');
+      throw new api.ApiError(400, null, { message: 'The new password and its repetition differ.' });
     }
     await api.changePassword(/** @type {string} a text field */ (data.get('password')), /** @type {string} a text field */ (data.get('new_password')));
     form.reset();
