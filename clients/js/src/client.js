@@ -69,6 +69,9 @@ import { RoomLive } from './live.js';
 const enc = encodeURIComponent;
 const RETRY_MS = 250;
 const RETRY_ON = new Set([502, 503, 504]);
+// A page's own HTTP cache must not answer for the service; elsewhere there is none (and a
+// Worker of an older compatibility date refuses the option).
+const NO_STORE = typeof document === 'undefined' ? {} : { cache: /** @type {RequestCache} */ ('no-store') };
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -186,7 +189,7 @@ export class Client {
       /** @type {Response} */
       let response;
       try {
-        response = await this.#fetch(url, { method, headers: sent, body, cache: 'no-store' });
+        response = await this.#fetch(url, { method, headers: sent, body, ...NO_STORE });
       } catch {
         if (attempt < retries) {
           await sleep(RETRY_MS * 2 ** attempt);

@@ -1,6 +1,10 @@
 // The front-end Worker of a site on the same edge as chatrooms: it serves the API under the
 // site's own origin (`/api/...`) and a public, server-rendered preview of an open room
-// (`/r/{room_id}`), reaching the service only through its service binding, env.CHAT.
+// (`/r/{room_id}`), reaching the service only through its service binding, env.CHAT. The
+// preview calls the service with the client package (clients/js), given the binding's fetch;
+// a site that installed the package imports it as 'chatrooms-client'.
+
+import { ChatroomsError, createClient } from "../../../clients/js/src/index.js";
 
 const API_PREFIX = "/api/";
 // A service binding ignores the host of the URL it is given; this one only makes URLs whole.
@@ -62,36 +66,34 @@ async function roomPreview(request, roomId, env) {
     // No room has such an id: the answer for a room that does not exist.
     return jsonError(404, "room not found");
   }
-  const [room, page] = await Promise.all([
-    publicGet(env, `/room/${roomId}`),
-    publicGet(env, `/room/${roomId}/messages?limit=${PREVIEW_MESSAGES}`),
-  ]);
-  // The service's own error (404 for a closed or unknown room), as it answered it.
-  if (!room.ok) return room;
-  if (!page.ok) return page;
-  const { name, user_count: userCount } = await room.json();
-  const { messages } = await page.json();
-  const usernames = await authorNames(env, messages);
-  const html = renderPreview({ name, userCount, messages: [...messages].reverse(), usernames });
+  // It asks as a stranger: a client without a session sends no key.
+  const chat = createClient({ baseUrl: SERVICE_ORIGIN, fetch: (input, init) => env.CHAT.fetch(input, init) });
+  let room;
+  let page;
+  try {
+    [room, page] = await Promise.all([chat.room(roomId).get(), chat.room(roomId).messages({ limit: PREVIEW_MESSAGES })]);
+  } catch (error) {
+    if (!(error instanceof ChatroomsError) || error.status === 0) throw error;
+    // The service's own error (404 for a closed or unknown room), as it said it.
+    return jsonError(error.status, error.error ?? "the chat service is unavailable", retryAfter(error));
+  }
+  const usernames = await authorNames(chat, page.messages);
+  const html = renderPreview({ name: room.name, userCount: room.user_count, messages: [...page.messages].reverse(), usernames });
   const headers = { ...PREVIEW_HEADERS, "Cache-Control": `public, max-age=${PREVIEW_MAX_AGE}` };
   return new Response(request.method === "HEAD" ? null : html, { status: 200, headers });
 }
 
-// A GET on the service with no key and none of the visitor's headers.
-function publicGet(env, path) {
-  return env.CHAT.fetch(new Request(`${SERVICE_ORIGIN}${path}`, { headers: { Accept: "application/json" } }));
+function retryAfter(error) {
+  return error.retryAfter ? { "Retry-After": String(error.retryAfter) } : {};
 }
 
 // user id → username for the first few distinct authors; the others, and accounts that are
 // gone, are shown by id. A deleted message has no author.
-async function authorNames(env, messages) {
+async function authorNames(chat, messages) {
   const written = messages.filter((message) => !message.deleted);
   const authors = [...new Set(written.map((message) => message.user_id))].slice(0, NAMED_AUTHORS);
   const names = await Promise.all(
-    authors.map(async (userId) => {
-      const answer = await publicGet(env, `/user/${userId}`);
-      return answer.ok ? [userId, (await answer.json()).username] : null;
-    }),
+    authors.map((userId) => chat.user(userId).then((user) => [userId, user.username], () => null)),
   );
   return new Map(names.filter(Boolean));
 }
