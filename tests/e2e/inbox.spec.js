@@ -14,15 +14,25 @@ test('a message elsewhere shows on My rooms over the inbox socket, without polli
 
   const page = await person();
   const requests = [];
+  const finished = [];
   const sockets = [];
+  let hellos = 0;
+  const isList = (request) => request.method() === 'GET' && new URL(request.url()).pathname === `/user/${ana.id}/rooms`;
   page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
-  page.on('websocket', (socket) => sockets.push(new URL(socket.url())));
+  page.on('requestfinished', (request) => { if (isList(request)) finished.push(request); });
+  page.on('websocket', (socket) => {
+    sockets.push(new URL(socket.url()));
+    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello"')) hellos += 1; });
+  });
   await logIn(page, ana);
   await expect(roomItem(page, busy)).toBeVisible();
   await expect(roomItem(page, busy).locator('.badge.unread')).toHaveCount(0);
-  // The inbox socket is open (its hello came) before anything is posted.
+  // The inbox socket is open and its hello came before anything is posted; the list is read
+  // when the page opens and again on the hello (what changed while the inbox opened): both done.
   await expect.poll(() => sockets.filter((url) => url.pathname === `/user/${ana.id}/live`).length).toBe(1);
+  await expect.poll(() => hellos).toBe(1);
   const listed = () => requests.filter(({ method, url }) => method === 'GET' && url.pathname === `/user/${ana.id}/rooms`).length;
+  await expect.poll(() => finished.length >= 2 && finished.length === listed()).toBe(true);
   const before = listed();
 
   await api.post(bo, busy, 'are you there?');

@@ -11,8 +11,7 @@ import * as session from './session.js';
 /**
  * The page's one inbox connection, shared by whoever listens (the sidebar, My rooms): opened for
  * the first listener, closed after the last, and opened anew for another person's key.
- * `greeted` once its first `hello` came: a listener that comes later hears only reconnects' hellos.
- * @type {{ key: string, listeners: Set<InboxListener>, greeted: boolean, stop: () => void } | null}
+ * @type {{ key: string, listeners: Set<InboxListener>, stop: () => void } | null}
  */
 let shared = null;
 
@@ -29,11 +28,8 @@ export function listenInbox(onFrame) {
     /** @type {Set<InboxListener>} */
     const listeners = new Set();
     const inbox = client.inbox();
-    const connection = { key, listeners, greeted: false, stop: () => inbox.stop() };
-    inbox.on('event', (frame) => {
-      listeners.forEach((listener) => listener(frame));
-      if (frame.type === 'hello') connection.greeted = true;
-    });
+    const connection = { key, listeners, stop: () => inbox.stop() };
+    inbox.on('event', (frame) => listeners.forEach((listener) => listener(frame)));
     shared = connection;
   }
   const connection = shared;
@@ -43,12 +39,6 @@ export function listenInbox(onFrame) {
     if (connection.listeners.size === 0 && shared === connection) stopInbox();
   };
 }
-
-/**
- * Whether the inbox connection has said `hello` already: if so, the next one a new listener hears
- * is a reconnect's (what it read before may be stale).
- */
-export const inboxGreeted = () => shared?.greeted ?? false;
 
 /** Closes the inbox connection, whoever listens (logging out). */
 export function stopInbox() {

@@ -2,7 +2,7 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
-import { inboxGreeted, listenInbox } from '../inbox.js';
+import { listenInbox } from '../inbox.js';
 import * as session from '../session.js';
 import { errorLine, field, handleOf, navigate, onSubmit, pagedList, roomName, showError, userLabel, userText } from '../ui.js';
 
@@ -65,13 +65,12 @@ export function renderMyRooms(main) {
     h('section', { 'aria-label': 'Rooms you are in' }, rooms),
     messageForm(),
     createRoomForm());
-  // A hello after the list was read is a reconnect's: whatever was missed meanwhile is read again.
-  let greeted = inboxGreeted();
+  // From a hello on, every change is pushed; what changed between the first reading and the
+  // inbox's opening (or while it was away) is read again.
   return listenInbox((frame) => {
     switch (frame.type) {
       case 'hello':
-        if (greeted) rooms.reset();
-        greeted = true;
+        rooms.reset();
         break;
       case 'room_activity': {
         const item = [...rooms.querySelectorAll('li[data-room]')].find((li) => li.getAttribute('data-room') === frame.room_id);

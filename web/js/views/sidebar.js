@@ -6,7 +6,7 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
-import { inboxGreeted, listenInbox } from '../inbox.js';
+import { listenInbox } from '../inbox.js';
 import * as session from '../session.js';
 import { errorLine, roomName, showError, userLabel, userText } from '../ui.js';
 
@@ -87,13 +87,12 @@ export function createSidebar() {
     }
   }
 
-  let greeted = inboxGreeted();
   const unlisten = listenInbox((frame) => {
     switch (frame.type) {
       case 'hello':
-        // A reconnect's: whatever was missed meanwhile is read again.
-        if (greeted) load();
-        greeted = true;
+        // From now on every change is pushed; what changed between the first reading and the
+        // inbox's opening (a room deleted meanwhile, say), or while it was away, is read again.
+        load();
         break;
       case 'room_activity':
         moved(frame);
