@@ -52,8 +52,13 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
         Ok(config) => match routing::route(ROUTES, &method, &req.path()) {
             Ok(found) => {
                 route = Some(found.pattern);
-                let shared = Shared { config, log: log.clone(), context: Rc::new(context) };
-                found.router(req.method(), shared).run(req, env).await.map_err(ApiError::from)
+                match http::bookmark(&req) {
+                    Ok(bookmark) => {
+                        let shared = Shared { config, log: log.clone(), context: Rc::new(context), bookmark };
+                        found.router(req.method(), shared).run(req, env).await.map_err(ApiError::from)
+                    }
+                    Err(error) => Err(error),
+                }
             }
             Err(error) => Err(error),
         },

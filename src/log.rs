@@ -25,6 +25,8 @@ struct Record {
     pbkdf2_iterations: Cell<u64>,
     /// Why we failed (a 5xx), for the operator's eyes only.
     failure: RefCell<Option<String>>,
+    /// The latest D1 bookmark of the request's sessions: the answer's `X-D1-Bookmark`.
+    bookmark: RefCell<Option<String>>,
 }
 
 /// The request a line is about.
@@ -61,6 +63,20 @@ impl RequestLog {
     pub fn pbkdf2(&self, iterations: u32) {
         let record = &self.0.pbkdf2_iterations;
         record.set(record.get().saturating_add(u64::from(iterations)));
+    }
+
+    /// A D1 session's bookmark after a round trip. Bookmarks grow as D1's history does, so the
+    /// greatest is the latest (what a client must read at least, next time).
+    pub fn bookmark(&self, bookmark: String) {
+        let mut kept = self.0.bookmark.borrow_mut();
+        if kept.as_ref().is_none_or(|latest| *latest < bookmark) {
+            *kept = Some(bookmark);
+        }
+    }
+
+    /// The latest bookmark, if the request reached D1.
+    pub fn latest_bookmark(&self) -> Option<String> {
+        self.0.bookmark.borrow().clone()
     }
 
     pub fn failed(&self, detail: &str) {

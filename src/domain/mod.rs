@@ -2,6 +2,7 @@
 //! worker types, so every rule here is unit-tested natively.
 
 mod access;
+mod bookmark;
 pub mod files;
 mod handle;
 mod hidden;
@@ -18,6 +19,7 @@ pub mod throttle;
 pub mod time;
 
 pub use access::{Action, BannedBy, Refusal, Role, Situation, Standing, MUTED, NO_OWNER_POWERS};
+pub use bookmark::Bookmark;
 pub use files::{FileName, MediaType};
 pub use handle::{Handle, HandlePrefix, HandleRefusal, HANDLE_HELD_MILLIS};
 pub use ids::{FileId, MessageId, RoomId, UserId};

@@ -4,8 +4,8 @@
 use worker::Headers;
 
 const ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
-const ALLOW_HEADERS: &str = "Authorization, Content-Type";
-const EXPOSE_HEADERS: &str = "Retry-After";
+const ALLOW_HEADERS: &str = "Authorization, Content-Type, X-D1-Bookmark";
+const EXPOSE_HEADERS: &str = "Retry-After, X-D1-Bookmark";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE: &str = "86400";
 

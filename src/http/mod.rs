@@ -15,6 +15,7 @@ pub use cors::Cors;
 pub use input::{param, read_input, read_input_with_query_key, read_query_input, Input};
 
 use crate::config::Config;
+use crate::domain::Bookmark;
 use crate::error::{json_text, ApiError};
 use crate::log::RequestLog;
 
@@ -25,7 +26,20 @@ pub struct Shared {
     pub log: RequestLog,
     /// The request's context: work it may finish after the answer (`wait_until`).
     pub context: Rc<worker::Context>,
+    /// The client's latest D1 bookmark (`X-D1-Bookmark`), for reads a replica may serve.
+    pub bookmark: Option<Bookmark>,
 }
+
+/// The request's `X-D1-Bookmark`, if it sent one: a malformed one is a 400.
+pub fn bookmark(req: &worker::Request) -> Result<Option<Bookmark>, ApiError> {
+    match req.headers().get(BOOKMARK).map_err(ApiError::internal)? {
+        Some(text) => Ok(Some(Bookmark::parse(text.trim())?)),
+        None => Ok(None),
+    }
+}
+
+/// The header a client carries D1 bookmarks in, both ways.
+pub const BOOKMARK: &str = "X-D1-Bookmark";
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
     let text = serde_json::to_string(body).map_err(ApiError::internal)?;
@@ -64,6 +78,11 @@ pub fn finish(
     }
     if count_round_trips {
         headers.set("X-Round-Trips", &log.round_trips())?;
+    }
+    // Where in D1's history this answer was: the client sends it back, so that a replica
+    // serving its next read is at least this recent.
+    if let Some(bookmark) = log.latest_bookmark() {
+        headers.set(BOOKMARK, &bookmark)?;
     }
     cors.add_headers(headers)?;
     Ok(response)

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{db, optional_caller, Ctx};
+use super::{db, optional_caller, replica_db, Ctx};
 use crate::domain::{Page, UserId};
 use crate::error::{json_text, ApiError};
 use crate::http::{json, param, read_input};
@@ -15,7 +15,7 @@ pub async fn open_rooms(mut req: Request, ctx: Ctx) -> Result<Response, ApiError
     let input = read_input(&mut req).await?;
     let page = Page::parse(input.uint("limit")?, input.uint("offset")?)?;
     let query = input.text("q")?.filter(|query| !query.is_empty());
-    let (rooms, room_count) = directory::open_rooms(&db(&ctx)?, query, page).await?;
+    let (rooms, room_count) = directory::open_rooms(&replica_db(&ctx)?, query, page).await?;
     json(200, &json!({ "rooms": rooms, "index": page.offset, "room_count": room_count }))
 }
 

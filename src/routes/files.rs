@@ -8,7 +8,7 @@ use futures_util::future::join;
 use worker::{Data, HttpMetadata, Range, Request, Response};
 
 use super::messages::room_for;
-use super::{caller, db, Ctx, RoomRead};
+use super::{caller, db, room_db, Ctx, RoomRead};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::files::{disposition, FileView, Ranged, MAX_FILES};
@@ -147,7 +147,8 @@ pub async fn download(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     // Whether the caller may read the room: its D1 batch alone (no call of the room's object).
     let allowed = async {
         let request = RoomRead::new(req, &ctx).await?;
-        permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View).map(drop)
+        let db = room_db(&ctx, &request.query(), Action::View)?;
+        permitted(rooms::find(&db, request.query()).await?, Action::View).map(drop)
     };
     let (allowed, fetched) = join(allowed, fetch(&bucket, &key, range.as_deref(), if_none_match.as_deref())).await;
     allowed?;

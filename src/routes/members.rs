@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{conclude, db, Ctx, RoomRead, RoomWrite};
+use super::{conclude, db, room_db, Ctx, RoomRead, RoomWrite};
 use crate::clock::now_millis;
 use crate::domain::{Action, Refusal, Role, UserId};
 use crate::error::ApiError;
@@ -29,7 +29,8 @@ pub async fn list_bans(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 async fn list_users(req: Request, ctx: Ctx, listing: Listing, action: Action) -> Result<Response, ApiError> {
     let request = RoomRead::new(req, &ctx).await?;
     let page = request.page()?;
-    let (room, users) = rooms::page(&db(&ctx)?, request.query(), listing, page).await?.unzip();
+    let db = room_db(&ctx, &request.query(), Action::View)?;
+    let (room, users) = rooms::page(&db, request.query(), listing, page).await?.unzip();
     let room = permitted(room, action)?;
     json(200, &json!({ "users": users.unwrap_or_default(), "index": page.offset, "user_count": listing.count(&room) }))
 }
@@ -38,7 +39,8 @@ async fn list_users(req: Request, ctx: Ctx, listing: Listing, action: Action) ->
 /// a member.
 pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomRead::new(req, &ctx).await?;
-    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View)?;
+    let room =
+        permitted(rooms::find(&room_db(&ctx, &request.query(), Action::View)?, request.query()).await?, Action::View)?;
     match room.situation.target.role {
         Role::Stranger => Err(Refusal::NotAMember.into()),
         target => json(200, &json!({ "present": target.is_present() })),

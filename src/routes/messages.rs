@@ -3,7 +3,7 @@
 
 use worker::{Request, Response};
 
-use super::{db, notify, Ctx, RoomRead, RoomWrite};
+use super::{notify, room_db, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
 use crate::domain::files::file_list;
 use crate::domain::{Action, Mentions, MessageId, MessageSearch, MessageText, Page};
@@ -22,7 +22,7 @@ pub(super) async fn room_for(
     action: Action,
     mentions: &Mentions,
 ) -> Result<(Room, RoomObject), ApiError> {
-    let db = db(ctx)?;
+    let db = room_db(ctx, &query, action)?;
     let room = if action == Action::Post {
         let (room, pending, present) = rooms::find_with_pending(&db, query, &mentions.users).await?;
         let room = permitted(room, action)?;

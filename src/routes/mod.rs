@@ -37,6 +37,22 @@ fn db(ctx: &Ctx) -> Result<Db, ApiError> {
     Db::open(&ctx.env, &ctx.data.log)
 }
 
+/// The database for reads a replica may serve, at least as recent as the client's bookmark
+/// (`Db::replica`): what anyone may read, which no access of the reader's decides.
+fn replica_db(ctx: &Ctx) -> Result<Db, ApiError> {
+    Db::replica(&ctx.env, &ctx.data.log, ctx.data.bookmark.as_ref())
+}
+
+/// The database for `action` on one room: a viewer without a key who only looks (`View`,
+/// `Peek`) may be served by a replica; a caller's standing decides what they may do (a ban
+/// takes effect at once), so theirs is read on the primary, as every write is.
+fn room_db(ctx: &Ctx, query: &RoomQuery<'_>, action: Action) -> Result<Db, ApiError> {
+    match (query.caller, action) {
+        (None, Action::View | Action::Peek) => replica_db(ctx),
+        _ => db(ctx),
+    }
+}
+
 fn sessions(ctx: &Ctx) -> Result<Sessions, ApiError> {
     Sessions::open(&ctx.env, &ctx.data.log)
 }

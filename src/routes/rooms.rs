@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{caller, conclude, db, notify, Ctx, RoomRead, RoomWrite};
+use super::{caller, conclude, db, notify, room_db, Ctx, RoomRead, RoomWrite};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::{Action, RoomId, RoomName, UserId};
@@ -30,14 +30,16 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 pub async fn get(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomRead::new(req, &ctx).await?;
     // An invitee of a closed room sees the room itself, to decide.
-    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::Peek)?;
+    let room =
+        permitted(rooms::find(&room_db(&ctx, &request.query(), Action::Peek)?, request.query()).await?, Action::Peek)?;
     json(200, &room.view())
 }
 
 /// `GET /room/{room_id}/owner` → 200 `{owner}`.
 pub async fn owner(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let request = RoomRead::new(req, &ctx).await?;
-    let room = permitted(rooms::find(&db(&ctx)?, request.query()).await?, Action::View)?;
+    let room =
+        permitted(rooms::find(&room_db(&ctx, &request.query(), Action::View)?, request.query()).await?, Action::View)?;
     json(200, &json!({ "owner": room.owner }))
 }
 

@@ -4,7 +4,7 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use super::credentials::{address_key, check_password, client_network, hash_password, limit_network, start_session};
-use super::{caller, db, forget, sessions, Ctx};
+use super::{caller, db, forget, replica_db, sessions, Ctx};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::throttle::{seconds_until, SIGNUP_WINDOW_MILLIS};
@@ -57,7 +57,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, ApiError> {
 /// `GET /user/{user_id}` → 200 `{username, user_id, handle}`.
 pub async fn get(_req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     let user_id = param(&ctx, "user_id", UserId::parse)?;
-    let user = users::find(&db(&ctx)?, &user_id).await?.ok_or(ApiError::NotFound("user not found"))?;
+    let user = users::find(&replica_db(&ctx)?, &user_id).await?.ok_or(ApiError::NotFound("user not found"))?;
     json(200, &user)
 }
 
@@ -70,7 +70,7 @@ pub async fn by_handle(_req: Request, ctx: Ctx) -> Result<Response, ApiError> {
         Err(HandleRefusal::Reserved) => return Err(NOBODY),
         Err(HandleRefusal::Malformed(invalid)) => return Err(invalid.into()),
     };
-    let user = users::find_by_handle(&db(&ctx)?, &handle).await?.ok_or(NOBODY)?;
+    let user = users::find_by_handle(&replica_db(&ctx)?, &handle).await?.ok_or(NOBODY)?;
     json(200, &user)
 }
 

@@ -19,28 +19,53 @@ use serde::Deserialize;
 use worker::js_sys::{self, JSON};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::worker_sys::types::D1Database as D1DatabaseSys;
-use worker::{D1Database, D1PreparedStatement, Env};
+use worker::worker_sys::types::D1DatabaseSession as D1DatabaseSessionSys;
+use worker::{D1DatabaseSession, D1PreparedStatement, Env};
 
+use crate::domain::Bookmark;
 use crate::error::ApiError;
 use crate::log::RequestLog;
 
 pub use sessions::{Caller, Sessions};
 
-/// The D1 database, counting its round trips into the request's log.
+/// The D1 database, through one session of D1's Sessions API, counting its round trips into
+/// the request's log and keeping the session's latest bookmark there (the answer's
+/// `X-D1-Bookmark`).
 pub struct Db {
-    d1: D1Database,
+    session: D1DatabaseSession,
     log: RequestLog,
 }
 
 impl Db {
+    /// On the primary: every write, and every read that decides who may do what (a key's
+    /// guard, a member's standing), sees the latest state.
     pub fn open(env: &Env, log: &RequestLog) -> Result<Self, ApiError> {
+        Self::session(env, log, "first-primary")
+    }
+
+    /// Reads that may be a moment stale (the directory, profiles, what a viewer without a key
+    /// sees of an open room): any replica, but one at least as recent as `bookmark`, the
+    /// client's latest, so that it reads its own writes. Nothing here may decide an access.
+    pub fn replica(env: &Env, log: &RequestLog, bookmark: Option<&Bookmark>) -> Result<Self, ApiError> {
+        Self::session(env, log, bookmark.map_or("first-unconstrained", Bookmark::as_str))
+    }
+
+    fn session(env: &Env, log: &RequestLog, anchor: &str) -> Result<Self, ApiError> {
         let d1 = env.d1("DB").map_err(|error| ApiError::Unavailable(format!("D1 binding DB: {error}")))?;
-        Ok(Self { d1, log: log.clone() })
+        let session =
+            d1.with_session(Some(anchor)).map_err(|error| ApiError::internal(format!("d1 session: {error}")))?;
+        Ok(Self { session, log: log.clone() })
     }
 
     fn prepare(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, ApiError> {
-        self.d1.prepare(sql).bind(args).map_err(|error| ApiError::internal(format!("binding {sql}: {error}")))
+        self.session.prepare(sql).bind(args).map_err(|error| ApiError::internal(format!("binding {sql}: {error}")))
+    }
+
+    /// The session's bookmark after a round trip, for the answer.
+    fn note_bookmark(&self) {
+        if let Ok(Some(bookmark)) = self.session.get_bookmark() {
+            self.log.bookmark(bookmark);
+        }
     }
 
     /// `sql` bound to as many of `args`, from the first, as it has parameters: statements that
@@ -55,6 +80,7 @@ impl Db {
         self.log.d1();
         let promise = statement.inner().first(None).map_err(d1_error)?;
         let row = JsFuture::from(promise).await.map_err(d1_error)?;
+        self.note_bookmark();
         serde_json::from_str(&stringify(&row)?).map_err(|error| ApiError::internal(format!("d1 row: {error}")))
     }
 
@@ -63,9 +89,10 @@ impl Db {
         self.log.d1();
         let statements: js_sys::Array =
             statements.iter().map(|statement| JsValue::from(statement.inner().clone())).collect();
-        let database: &D1DatabaseSys = self.d1.as_ref().unchecked_ref();
-        let promise = database.batch(statements).map_err(d1_error)?;
+        let session: &D1DatabaseSessionSys = self.session.as_ref().unchecked_ref();
+        let promise = session.session_batch(statements).map_err(d1_error)?;
         let results = JsFuture::from(promise).await.map_err(d1_error)?;
+        self.note_bookmark();
         let results: Vec<StatementResult> = serde_json::from_str(&stringify(&results)?)
             .map_err(|error| ApiError::internal(format!("d1 results: {error}")))?;
         self.log.rows_written(results.iter().map(|result| result.meta.rows_written).sum());

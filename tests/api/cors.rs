@@ -29,6 +29,7 @@ fn a_preflight_from_an_allowed_origin_gets_204_with_the_cors_headers() {
     }
     let headers = response.header("Access-Control-Allow-Headers").unwrap().to_ascii_lowercase();
     assert!(headers.contains("authorization") && headers.contains("content-type"), "{headers}");
+    assert!(headers.contains("x-d1-bookmark"), "a browser sends its bookmark back: {headers}");
     assert!(response.header("Access-Control-Max-Age").is_some());
     assert_eq!(response.header("Vary"), Some("Origin"));
 }
@@ -53,6 +54,8 @@ fn an_allowed_origin_can_read_answers_and_errors() {
     error.assert_error(400);
     assert_eq!(error.header("Access-Control-Allow-Origin"), Some(ALLOWED));
     assert!(error.header("Access-Control-Expose-Headers").unwrap().contains("Retry-After"));
+    let exposed = user.header("Access-Control-Expose-Headers").unwrap();
+    assert!(exposed.contains("X-D1-Bookmark") && user.header("X-D1-Bookmark").is_some(), "{exposed}");
 }
 
 #[test]

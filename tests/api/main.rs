@@ -29,6 +29,7 @@ mod openapi;
 mod ownership;
 mod reactions;
 mod reads;
+mod replicas;
 mod revocation;
 mod rooms;
 mod search;

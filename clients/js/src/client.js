@@ -69,6 +69,8 @@ import { RoomLive } from './live.js';
 const enc = encodeURIComponent;
 const RETRY_MS = 250;
 const RETRY_ON = new Set([502, 503, 504]);
+/** The header the service's D1 bookmarks travel in, both ways (reads that see one's own writes). */
+const BOOKMARK = 'X-D1-Bookmark';
 // A page's own HTTP cache must not answer for the service; elsewhere there is none (and a
 // Worker of an older compatibility date refuses the option).
 const NO_STORE = typeof document === 'undefined' ? {} : { cache: /** @type {RequestCache} */ ('no-store') };
@@ -102,6 +104,8 @@ export class Client {
   #running = new Set();
   /** @type {Inbox | null} */
   #inbox = null;
+  /** @type {string | null} */
+  #bookmark = null;
 
   /** @param {ClientOptions} [options] */
   constructor({ baseUrl, fetch: fetchImpl, WebSocket: socket, session = null, store, onSessionEnded, describe, retries = 2 } = {}) {
@@ -184,6 +188,7 @@ export class Client {
     /** @type {Record<string, string>} */
     const sent = { Accept: 'application/json', ...headers };
     if (key) sent.Authorization = `Bearer ${key}`;
+    if (this.#bookmark) sent[BOOKMARK] = this.#bookmark;
     const retries = method === 'GET' ? this.#retries : 0;
     for (let attempt = 0; ; attempt += 1) {
       /** @type {Response} */
@@ -197,6 +202,7 @@ export class Client {
         }
         throw new ChatroomsError(0, null, { message: this.#describe({ status: 0, error: null, retryAfter: null }) });
       }
+      this.#keepBookmark(response.headers.get(BOOKMARK));
       if (RETRY_ON.has(response.status) && attempt < retries) {
         await response.body?.cancel();
         await sleep(RETRY_MS * 2 ** attempt);
@@ -215,6 +221,21 @@ export class Client {
    */
   refusal(status, error) {
     return new ChatroomsError(status, error, { message: this.#describe({ status, error, retryAfter: null }) });
+  }
+
+  /**
+   * Keeps the latest D1 bookmark the service answered with (bookmarks grow with the database's
+   * history): sent with every request, so that a read a replica serves is at least as recent
+   * as what this client last saw or wrote.
+   * @param {string | null} bookmark
+   */
+  #keepBookmark(bookmark) {
+    if (bookmark && (!this.#bookmark || bookmark > this.#bookmark)) this.#bookmark = bookmark;
+  }
+
+  /** The latest D1 bookmark the service answered with (`X-D1-Bookmark`), or null. */
+  get bookmark() {
+    return this.#bookmark;
   }
 
   /**
@@ -304,8 +325,10 @@ export class Client {
       request.setRequestHeader('Authorization', `Bearer ${key}`);
       request.setRequestHeader('Content-Type', contentType);
       request.setRequestHeader('Accept', 'application/json');
+      if (this.#bookmark) request.setRequestHeader(BOOKMARK, this.#bookmark);
       request.upload.onprogress = (event) => onProgress(event.loaded, event.total);
       request.onload = () => {
+        this.#keepBookmark(request.getResponseHeader(BOOKMARK));
         if (request.status === 201) {
           try {
             return resolve(JSON.parse(request.responseText));

@@ -247,3 +247,28 @@ test('every operation the document has is a call of the package (or a socket of 
     }
   }
 });
+
+test('the client carries the latest D1 bookmark: its reads a replica may serve see its own writes', async () => {
+  /** @type {(string | null)[]} */
+  const carried = [];
+  /** @type {typeof fetch} */
+  const watching = (input, init) => {
+    carried.push(new Headers(init?.headers).get('X-D1-Bookmark'));
+    return fetch(input, init);
+  };
+  const client = createClient({ baseUrl: base(), fetch: watching });
+  assert.equal(client.bookmark, null);
+  await client.signUp({ username: 'fay', password: 'correct horse battery', handle: unique('fay') });
+  assert.equal(carried[0], null, 'nothing to carry yet');
+  const first = client.bookmark;
+  assert.ok(first, 'the sign-up answered with a bookmark');
+  const name = unique('renamed');
+  const { room_id } = await client.createRoom({ name: unique('plain'), open: true });
+  await client.room(room_id).update({ name });
+  const written = /** @type {string} */ (client.bookmark);
+  assert.ok(written >= first);
+  // The directory is a read a replica may serve: it goes with the write's bookmark, and sees it.
+  const found = await client.directory({ q: name });
+  assert.equal(carried.at(-1), written);
+  assert.deepEqual(found.rooms.map((room) => room.room_id), [room_id]);
+});
