@@ -1,5 +1,6 @@
 // The baseline the benchmark compares the Rust worker with: per endpoint, the same D1 batch
-// (and, for a join, the same KV read) and the same one JSON log line, with nothing else. sql.js is written by the benchmark
+// through a D1 session as the service's (and, for a join, the same KV read), the same bookmark
+// header and the same one JSON log line, with nothing else. sql.js is written by the benchmark
 // from src/store/sql.rs before it starts this worker, so the statements are the service's own.
 // What it cannot find it answers as the service does, a JSON 404: the launchers probe
 // readiness with `GET /user/<an unknown id>`, and a thrown TypeError would be workerd's
@@ -258,11 +259,20 @@ async function serve(request, env, url) {
 }
 
 export default {
-  // Every request writes the service's one JSON log line (src/log.rs), as the service does:
-  // issue 24 compares the two doing the same work.
+  // Every request writes the service's one JSON log line (src/log.rs), and goes to D1 through a
+  // session of its Sessions API with the client's bookmark, answering the session's bookmark,
+  // as the service does: issue 24 compares the two doing the same work.
   async fetch(request, env) {
     const started = Date.now();
-    const [route, answer, d1, kvReads, objectCalls] = await serve(request, env, new URL(request.url));
+    const bookmark = request.headers.get('X-D1-Bookmark');
+    const replica = request.method === 'GET' && !request.headers.has('Authorization');
+    const session = env.DB.withSession(replica ? (bookmark ?? 'first-unconstrained') : 'first-primary');
+    let [route, answer, d1, kvReads, objectCalls] = await serve(request, { ...env, DB: session }, new URL(request.url));
+    const latest = session.getBookmark();
+    if (latest && answer.status !== 101) {
+      answer = new Response(answer.body, answer);
+      answer.headers.set('X-D1-Bookmark', latest);
+    }
     console.log(JSON.stringify({
       method: request.method, route, status: answer.status, ms: Date.now() - started,
       d1, kv_reads: kvReads, kv_writes: 0, object_calls: objectCalls, rows_written: 0, pbkdf2_iterations: 0,
