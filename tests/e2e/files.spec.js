@@ -103,3 +103,30 @@ test('a file dropped on the box or pasted into it is attached; one over the limi
   await expect(row.getByRole('list', { name: 'Files' }).getByRole('button')).toHaveCount(2);
   expect(await seriousViolations(page)).toEqual([]);
 });
+
+test('a reply in a thread carries files too: Attach beside its box, shown in the thread in both pages', async ({ person, api }) => {
+  const { ana, bo, roomId } = await api.twoMembers('thread files');
+  const root = await api.post(ana, roomId, 'the recipe?');
+  await api.call('POST', `/room/${roomId}/messages`, { key: bo.key, body: { text: 'coming', thread: root.message_id } });
+  const a = await inRoom(person, ana, roomId);
+  const b = await inRoom(person, bo, roomId);
+  const sent = uploads(a, roomId);
+  const panel = (page) => page.getByRole('complementary', { name: 'Thread' });
+  for (const page of [a, b]) await messageRow(page, 'the recipe?').getByRole('button', { name: /in its thread/ }).click();
+  const chooser = a.waitForEvent('filechooser');
+  await panel(a).getByRole('button', { name: 'Attach to reply' }).click();
+  await (await chooser).setFiles([{ name: 'recipe.txt', mimeType: 'text/plain', buffer: Buffer.from('flour, water, salt\n') }]);
+  const pending = panel(a).getByRole('list', { name: 'Files to send in the thread' });
+  await expect(pending.getByText('ready')).toHaveCount(1);
+  // The room's own box has nothing to send.
+  await expect(a.getByRole('list', { name: 'Files to send', exact: true })).toBeHidden();
+  // Files alone make a reply that names them.
+  await panel(a).getByRole('textbox', { name: 'Reply in thread' }).press('Enter');
+  await expect(pending.getByRole('listitem')).toHaveCount(0);
+  expect(sent).toHaveLength(1);
+  for (const page of [a, b]) {
+    const reply = panel(page).getByRole('list', { name: 'Replies' }).getByRole('listitem').filter({ hasText: 'recipe.txt' });
+    await expect(reply.getByRole('list', { name: 'Files' }).getByRole('button', { name: /recipe\.txt/ })).toBeVisible();
+  }
+  expect(await seriousViolations(a)).toEqual([]);
+});

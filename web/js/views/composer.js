@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { emit, fill, h } from '../dom.js';
 import { userLabel, userText } from '../ui.js';
-import { attachments } from './files.js';
+import { attachments, filePicker } from './files.js';
 
 /** @typedef {import('../api.js').Profile} Profile */
 
@@ -45,39 +45,15 @@ export function composer({ submit, typing, roomId }) {
   };
   // The files the next message carries: with some, the text may be left empty.
   const files = attachments({ roomId, changed: () => { text.required = files.ids().length === 0; } });
-  const picker = h('input', { type: 'file', multiple: true, hidden: true, tabindex: -1 });
-  const attach = h('button', { type: 'button', class: 'small', onclick: () => picker.click() }, 'Attach');
-  picker.addEventListener('change', () => {
-    // Copied first: emptying the input empties its list too.
-    files.add([...(picker.files ?? [])]);
-    picker.value = '';
-  });
+  const picking = filePicker(files);
   const form = h('form', { class: 'composer' },
     replyBar,
     h('label', { for: id }, 'Message'),
-    h('div', { class: 'row' }, text, attach, picker, h('button', { type: 'submit', class: 'primary' }, 'Send')),
+    h('div', { class: 'row' }, text, ...picking.controls, h('button', { type: 'submit', class: 'primary' }, 'Send')),
     files.element,
     options,
     h('p', { class: 'hint', id: `${id}-hint` }, 'Enter sends; Shift+Enter starts a new line; @ and a handle mentions someone; drop or paste files to attach them.'));
-  text.addEventListener('paste', (event) => {
-    const pasted = [...(event.clipboardData?.files ?? [])];
-    if (pasted.length === 0) return;
-    event.preventDefault();
-    files.add(pasted);
-  });
-  form.addEventListener('dragover', (event) => {
-    if (!event.dataTransfer?.types.includes('Files')) return;
-    event.preventDefault();
-    form.classList.add('dropping');
-  });
-  form.addEventListener('dragleave', () => form.classList.remove('dropping'));
-  form.addEventListener('drop', (event) => {
-    form.classList.remove('dropping');
-    const dropped = [...(event.dataTransfer?.files ?? [])];
-    if (dropped.length === 0) return;
-    event.preventDefault();
-    files.add(dropped);
-  });
+  picking.wire(form, text);
 
   // Whom the text mentions, by handle (lower case) to user id: those picked from the list.
   const picked = new Map();

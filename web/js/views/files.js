@@ -34,10 +34,10 @@ export function formatBytes(bytes) {
  * once one over the limit, or past the most a message carries), `ids()` the uploaded ones,
  * `busy()` whether one is still on its way, `clear()` after sending. `changed()` is told when
  * that changes.
- * @param {{ roomId: string, changed: () => void }} options
+ * @param {{ roomId: string, changed: () => void, label?: string }} options
  */
-export function attachments({ roomId, changed }) {
-  const list = h('ul', { class: 'attachments', 'aria-label': 'Files to send', hidden: true });
+export function attachments({ roomId, changed, label = 'Files to send' }) {
+  const list = h('ul', { class: 'attachments', 'aria-label': label, hidden: true });
   const line = h('p', { class: 'error', role: 'alert', hidden: true });
   const element = h('div', { class: 'attachments-box' }, list, line);
   /** @type {{ li: HTMLLIElement, file: File, info: FileInfo | null, failed: boolean }[]} */
@@ -115,6 +115,51 @@ export function attachments({ roomId, changed }) {
       for (const entry of entries.splice(0)) entry.li.remove();
       say(null);
       redraw();
+    },
+  };
+}
+
+/**
+ * The ways files come into a box to write in, for `files`: an Attach button (from the keyboard
+ * too) with its hidden picker, to place beside the box (`controls`), and, once the form exists
+ * (`wire`), a paste into the box and a drop on the form.
+ * @param {ReturnType<typeof attachments>} files
+ * @param {string} label the Attach button's name
+ */
+export function filePicker(files, label = 'Attach') {
+  const picker = h('input', { type: 'file', multiple: true, hidden: true, tabindex: -1 });
+  const attach = h('button', { type: 'button', class: 'small', onclick: () => picker.click() }, label);
+  picker.addEventListener('change', () => {
+    // Copied first: emptying the input empties its list too.
+    files.add([...(picker.files ?? [])]);
+    picker.value = '';
+  });
+  return {
+    controls: [attach, picker],
+    /**
+     * @param {HTMLFormElement} form
+     * @param {HTMLTextAreaElement} box
+     */
+    wire(form, box) {
+      box.addEventListener('paste', (event) => {
+        const pasted = [...(event.clipboardData?.files ?? [])];
+        if (pasted.length === 0) return;
+        event.preventDefault();
+        files.add(pasted);
+      });
+      form.addEventListener('dragover', (event) => {
+        if (!event.dataTransfer?.types.includes('Files')) return;
+        event.preventDefault();
+        form.classList.add('dropping');
+      });
+      form.addEventListener('dragleave', () => form.classList.remove('dropping'));
+      form.addEventListener('drop', (event) => {
+        form.classList.remove('dropping');
+        const dropped = [...(event.dataTransfer?.files ?? [])];
+        if (dropped.length === 0) return;
+        event.preventDefault();
+        files.add(dropped);
+      });
     },
   };
 }

@@ -6,7 +6,7 @@
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
 import { errorLine, showError, timeOf, userLabel, userText } from '../ui.js';
-import { fileList } from './files.js';
+import { attachments, fileList, filePicker } from './files.js';
 
 const PAGE = 50;
 
@@ -28,9 +28,14 @@ export function createThread({ roomId, root, mayWrite, close, read }) {
   const quoted = 'deleted' in root ? h('p', { class: 'muted' }, h('em', {}, 'The message this thread is about was deleted.'))
     : h('p', { class: 'thread-root' }, userLabel(root.user_id), ': ', userText(root.text));
   const box = h('textarea', { id: `thread-${rootId}`, rows: 2, maxlength: 4000, required: true, dir: 'auto' });
+  // Files go with a reply as with a message: with some, the words may be left out.
+  const files = attachments({ roomId, changed: () => { box.required = files.ids().length === 0; }, label: 'Files to send in the thread' });
+  const picking = filePicker(files, 'Attach to reply');
   const form = h('form', { class: 'composer thread-composer' },
     h('label', { for: box.id }, 'Reply in thread'),
-    h('div', { class: 'row' }, box, h('button', { type: 'submit', class: 'primary' }, 'Reply')));
+    h('div', { class: 'row' }, box, ...picking.controls, h('button', { type: 'submit', class: 'primary' }, 'Reply')),
+    files.element);
+  picking.wire(form, box);
   const closer = h('button', { type: 'button', class: 'small' }, 'Close thread');
   const element = h('aside', { class: 'thread-panel', 'aria-labelledby': `thread-heading-${rootId}` },
     h('div', { class: 'thread-head' }, heading, closer), quoted, older, list, line, mayWrite ? form : null);
@@ -101,11 +106,15 @@ export function createThread({ roomId, root, mayWrite, close, read }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const text = box.value;
+    if (files.busy()) return;
+    const attached = files.ids();
+    // A reply of files only says what they are.
+    const text = box.value.trim() || attached.length === 0 ? box.value : files.names().join(', ');
     if (!text.trim()) return;
     try {
-      show(await api.post(roomId, text, [], null, rootId));
+      show(await api.post(roomId, text, [], null, rootId, attached));
       box.value = '';
+      files.clear();
       showError(line, null);
     } catch (error) {
       showError(line, error);
