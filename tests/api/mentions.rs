@@ -160,3 +160,20 @@ fn ones_mentions_are_listed_across_rooms_newest_first_as_they_are_now() {
     mentions_of(&ann, &[("limit", "501")]).assert_error(400);
     mentions_of(&ann, &[]).assert_status(200);
 }
+
+#[test]
+fn a_mention_lists_the_files_its_message_carries() {
+    let room = Staffed::new(true);
+    let member = room.member.id.as_str();
+    let path = format!("/room/{}/files", room.id);
+    let uploaded = app().post(&path).query("name", "plan.txt").by(&room.owner).raw("text/plain", b"the plan");
+    uploaded.assert_status(201);
+    let file_id = uploaded.str("file_id");
+    let body = json!({ "text": "see the plan", "mentions": [member], "files": [file_id] });
+    app().post(&format!("/room/{}/messages", room.id)).by(&room.owner).json(body).assert_status(201);
+    // The room's flush writes the mention to D1 a moment after the post.
+    assert!(eventually(|| listed(&room.member).contains(&"see the plan".to_owned())), "never listed");
+    let listed = mentions_of(&room.member, &[]);
+    let files = &listed.body["mentions"][0]["message"]["files"];
+    assert_eq!(files, &json!([{ "file_id": file_id, "name": "plan.txt", "type": "text/plain", "size": 8 }]), "{}", listed.text);
+}

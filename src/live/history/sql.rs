@@ -4,10 +4,18 @@
 /// is now: its id, its author (NULL once deleted) and its first 140 characters.
 macro_rules! message_columns {
     () => {
-        "m.seq, m.message_id, m.user_id, m.text, m.sent_at, m.edited_at, m.mentions, m.reply_to,
+        concat!(
+            "m.seq, m.message_id, m.user_id, m.text, m.sent_at, m.edited_at, m.mentions, m.reply_to,
     p.message_id AS parent_id, p.user_id AS parent_user_id, substr(p.text, 1, 140) AS parent_preview,
-    m.thread, r.message_id AS thread_root_id, t.reply_count, t.last_reply_at, t.participants,
-    (SELECT json_group_array(json_object('file_id', file_id, 'name', name, 'type', type, 'size', size))
+    m.thread, r.message_id AS thread_root_id, t.reply_count, t.last_reply_at, t.participants, ",
+            files_of_message!()
+        )
+    };
+}
+/// The files message `m` carries, in their order, as a JSON array of `FileView`s.
+macro_rules! files_of_message {
+    () => {
+        "(SELECT json_group_array(json_object('file_id', file_id, 'name', name, 'type', type, 'size', size))
        FROM (SELECT * FROM files WHERE message_seq = m.seq ORDER BY position) AS attached) AS files"
     };
 }
@@ -85,8 +93,9 @@ macro_rules! followers_of_reply {
 /// whole room).
 pub const UNFLUSHED_MENTIONS: &str = concat!(
     "SELECT u.seq, u.fresh, m.message_id, m.user_id, m.text, m.sent_at, m.edited_at, m.mentions,
-    (SELECT r.message_id FROM messages AS r WHERE r.seq = m.thread) AS thread_id,
-    CASE WHEN m.thread IS NOT NULL AND m.user_id IS NOT NULL THEN ",
+    (SELECT r.message_id FROM messages AS r WHERE r.seq = m.thread) AS thread_id, ",
+    files_of_message!(),
+    ", CASE WHEN m.thread IS NOT NULL AND m.user_id IS NOT NULL THEN ",
     followers_of_reply!(),
     " END AS followers
     FROM unflushed_mentions AS u JOIN messages AS m ON m.seq = u.seq

@@ -70,6 +70,7 @@ impl History {
             edited_at: Option<i64>,
             mentions: Option<String>,
             thread_id: Option<String>,
+            files: Option<String>,
             followers: Option<String>,
         }
         let followers = |json: &str| -> Result<Vec<String>, ApiError> {
@@ -113,6 +114,7 @@ impl History {
                 room: i64::from(parsed.room),
                 thread: message.thread_id,
                 notify,
+                files: message.files.unwrap_or_else(|| "[]".to_owned()),
             });
         }
         let tally = Tally {

@@ -7,6 +7,7 @@ use worker::wasm_bindgen::JsValue;
 
 use super::super::directory::Attention;
 use super::super::{int, sql, text, Batch, Caller, CountRow, Db};
+use crate::domain::files::FileView;
 use crate::domain::time::rfc3339;
 use crate::domain::{Mentions, MessageId, RoomId, UserId};
 use crate::error::ApiError;
@@ -39,6 +40,8 @@ pub struct MentionTally {
     /// mentions the whole room, whoever followed the thread when it came (the room's own line
     /// mentions the members present, `FLUSH_ROOM_MENTIONS`).
     pub notify: Vec<String>,
+    /// The files it carries (`FileView`s, a JSON array), as D1 keeps them.
+    pub files: String,
 }
 
 impl MentionTally {
@@ -46,7 +49,15 @@ impl MentionTally {
     pub fn view(&self) -> Result<MessageView, ApiError> {
         let mentions = Mentions { users: self.users.clone(), room: self.room != 0 };
         let at = (self.at, self.edited_at);
-        written(&self.message_id, self.seq, &self.author, &self.text, at, mentions, self.thread.as_deref())
+        written(
+            &self.message_id,
+            self.seq,
+            &self.author,
+            &self.text,
+            at,
+            mentions,
+            (self.thread.as_deref(), &self.files),
+        )
     }
 }
 
@@ -66,10 +77,11 @@ fn written(
     text: &str,
     (sent_at, edited_at): (i64, Option<i64>),
     Mentions { users, room }: Mentions,
-    thread: Option<&str>,
+    (thread, files): (Option<&str>, &str),
 ) -> Result<MessageView, ApiError> {
     let corrupt = |field: &str| ApiError::internal(format!("mentions: a malformed {field}"));
     let in_thread = thread.map(|id| MessageId::parse(id).map_err(|_| corrupt("thread_id"))).transpose()?;
+    let files: Vec<FileView> = serde_json::from_str(files).map_err(|_| corrupt("files"))?;
     Ok(MessageView::Written {
         message_id: MessageId::parse(message_id).map_err(|_| corrupt("message_id"))?,
         seq,
@@ -86,8 +98,7 @@ fn written(
         // Its thread, but not the summary of one it roots (the room's history has it).
         in_thread,
         thread: None,
-        // Nor files: the mentions list shows none.
-        files: Vec::new(),
+        files,
     })
 }
 
@@ -218,6 +229,8 @@ pub struct MentionRow {
     pub mentions: String,
     /// For a reply in a thread, its root's id.
     pub thread_id: Option<String>,
+    /// The files it carries, as a JSON array.
+    pub files: String,
 }
 
 impl MentionRow {
@@ -227,8 +240,15 @@ impl MentionRow {
         let mentions: Mentions =
             serde_json::from_str(&self.mentions).map_err(|_| ApiError::internal("mentions: malformed mentions"))?;
         let at = (self.sent_at, self.edited_at);
-        let message =
-            written(&self.message_id, self.seq, &self.user_id, &self.text, at, mentions, self.thread_id.as_deref())?;
+        let message = written(
+            &self.message_id,
+            self.seq,
+            &self.user_id,
+            &self.text,
+            at,
+            mentions,
+            (self.thread_id.as_deref(), &self.files),
+        )?;
         Ok((room_id, message))
     }
 }

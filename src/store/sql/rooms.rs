@@ -268,10 +268,10 @@ pub const FLUSH_READS: &str = "WITH j AS MATERIALIZED (
 /// Messages that mention someone, as they are now (`?2`: a JSON array of `MentionTally`).
 pub const FLUSH_MENTIONED: &str =
     "INSERT INTO mentioned (room_id, seq, message_id, author_id, text, sent_at, edited_at,
-    mentions, thread_id)
+    mentions, thread_id, files)
   SELECT ?1, json_extract(value, '$.seq'), json_extract(value, '$.message_id'), json_extract(value, '$.author'),
          json_extract(value, '$.text'), json_extract(value, '$.at'), json_extract(value, '$.edited_at'),
-         json_extract(value, '$.mentions'), json_extract(value, '$.thread')
+         json_extract(value, '$.mentions'), json_extract(value, '$.thread'), json_extract(value, '$.files')
     FROM json_each(?2) WHERE EXISTS (SELECT 1 FROM rooms WHERE room_id = ?1)
   ON CONFLICT (room_id, seq) DO UPDATE SET text = excluded.text, edited_at = excluded.edited_at";
 /// The people a message posted since the last flush mentions by id (`notify`: in a thread
@@ -331,14 +331,14 @@ pub const BLOCKED_IN_ROOM: &str = "SELECT b.blocked_id AS user_id FROM blocks AS
 // before.
 
 pub const MENTIONS_OF_USER: &str = "SELECT x.room_id, y.message_id, y.seq, y.author_id AS user_id, y.text,
-       y.sent_at, y.edited_at, y.mentions, y.thread_id
+       y.sent_at, y.edited_at, y.mentions, y.thread_id, y.files
   FROM mentions AS x JOIN mentioned AS y ON y.room_id = x.room_id AND y.seq = x.seq
   WHERE x.user_id = ?1
     AND EXISTS (SELECT 1 FROM members AS mb WHERE mb.room_id = x.room_id AND mb.user_id = ?1 AND mb.present = 1)
     AND NOT EXISTS (SELECT 1 FROM blocks AS b WHERE b.user_id = ?1 AND b.blocked_id = x.author_id)
   ORDER BY x.at DESC, x.room_id DESC, x.seq DESC LIMIT ?2";
 pub const MENTIONS_OF_USER_BEFORE: &str = "SELECT x.room_id, y.message_id, y.seq, y.author_id AS user_id, y.text,
-       y.sent_at, y.edited_at, y.mentions, y.thread_id
+       y.sent_at, y.edited_at, y.mentions, y.thread_id, y.files
   FROM mentions AS x JOIN mentioned AS y ON y.room_id = x.room_id AND y.seq = x.seq
   WHERE x.user_id = ?1
     AND (x.at, x.room_id, x.seq) < (SELECT c.at, c.room_id, c.seq FROM mentioned AS w

@@ -4,6 +4,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { busy, errorLine, userLabel, timeOf, userText } from '../ui.js';
+import { fileList } from './files.js';
 
 /** @param {HTMLElement} main */
 export function renderMentions(main) {
@@ -25,6 +26,7 @@ export function renderMentions(main) {
           h('span', {}, userLabel(message.user_id), ' ',
             timeOf(message.sent_at)),
           h('q', { dir: 'auto' }, userText(message.text)),
+          fileList(room_id, message.files ?? []),
           h('a', { href: `#/room/${encodeURIComponent(room_id)}` }, 'Open the room')));
       }
       shown += page.mentions.length;
