@@ -175,5 +175,10 @@ fn a_mention_lists_the_files_its_message_carries() {
     assert!(eventually(|| listed(&room.member).contains(&"see the plan".to_owned())), "never listed");
     let listed = mentions_of(&room.member, &[]);
     let files = &listed.body["mentions"][0]["message"]["files"];
-    assert_eq!(files, &json!([{ "file_id": file_id, "name": "plan.txt", "type": "text/plain", "size": 8 }]), "{}", listed.text);
+    assert_eq!(
+        files,
+        &json!([{ "file_id": file_id, "name": "plan.txt", "type": "text/plain", "size": 8 }]),
+        "{}",
+        listed.text
+    );
 }
