@@ -22,7 +22,7 @@ test('a message elsewhere shows on My rooms over the inbox socket, without polli
   page.on('requestfinished', (request) => { if (isList(request)) finished.push(request); });
   page.on('websocket', (socket) => {
     sockets.push(new URL(socket.url()));
-    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello"')) hellos += 1; });
+    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello","rooms"')) hellos += 1; });
   });
   await logIn(page, ana);
   await expect(roomItem(page, busy)).toBeVisible();

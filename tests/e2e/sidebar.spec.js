@@ -29,15 +29,26 @@ test('a message in a room one is not looking at shows in the sidebar without pol
   const { ana, bo, here, there, thereName } = await twoRooms(api);
   const page = await person();
   const requests = [];
+  const finished = [];
   const sockets = [];
+  let hellos = 0;
+  const isList = (request) => request.method() === 'GET' && new URL(request.url()).pathname === `/user/${ana.id}/rooms`;
   page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
-  page.on('websocket', (socket) => sockets.push(new URL(socket.url()).pathname));
+  page.on('requestfinished', (request) => { if (isList(request)) finished.push(request); });
+  page.on('websocket', (socket) => {
+    sockets.push(new URL(socket.url()).pathname);
+    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello","rooms"')) hellos += 1; });
+  });
   await logIn(page, ana);
   await openRoom(page, here);
   await expect(row(page, here).getByRole('link')).toHaveAttribute('aria-current', 'page');
   await expect(row(page, there).locator('.badge')).toHaveCount(0);
+  // The inbox is open and its hello came; the list is read when the sidebar opens and again on
+  // the hello (what changed while the inbox opened): both readings done before anything is posted.
   await expect.poll(() => sockets.filter((path) => path === `/user/${ana.id}/live`).length).toBe(1);
+  await expect.poll(() => hellos).toBe(1);
   const listed = () => requests.filter(({ method, url }) => method === 'GET' && url.pathname === `/user/${ana.id}/rooms`).length;
+  await expect.poll(() => finished.length >= 2 && finished.length === listed()).toBe(true);
   const before = listed();
 
   await api.post(bo, there, 'over here!');
