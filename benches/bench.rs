@@ -129,6 +129,9 @@ fn run() -> Outcome {
     if wanted(10) {
         files::section(&mut report)?;
     }
+    if wanted(11) {
+        live::idle::section(&mut report)?;
+    }
     report.finish(started.elapsed())
 }
 

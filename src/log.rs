@@ -109,12 +109,25 @@ impl RequestLog {
             "object_calls": record.object_calls.get(),
             "rows_written": record.rows_written.get(),
             "pbkdf2_iterations": record.pbkdf2_iterations.get(),
+            "wasm_kib": wasm_kib(),
         });
         if let (Some(failure), Some(fields)) = (record.failure.borrow().as_deref(), line.as_object_mut()) {
             fields.insert("error".into(), failure.into());
         }
         line.to_string()
     }
+}
+
+/// The wasm instance's linear memory, KiB: it only grows, so a line that shows it growing
+/// under a steady load shows a leak. One isolate's, shared by the worker and its objects.
+#[cfg(target_arch = "wasm32")]
+pub fn wasm_kib() -> usize {
+    core::arch::wasm32::memory_size::<0>() * 64
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn wasm_kib() -> usize {
+    0
 }
 
 fn add(count: &Cell<u32>) {

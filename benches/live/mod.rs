@@ -20,6 +20,7 @@ use tungstenite::handshake::HandshakeError;
 use tungstenite::{Message, WebSocket};
 
 pub mod conversation;
+pub mod idle;
 pub mod inbox;
 pub mod resume;
 
@@ -658,30 +659,55 @@ pub(crate) fn workerd_rss_kib(state: &Path) -> Option<u64> {
         .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Its entry socket, found among the ports it listens on as the one that answers as the
-/// worker does (a JSON 404 for a path no route serves).
-fn workerd_entry(state: &Path) -> Option<String> {
-    let process = workerd(state)?;
+/// The loopback ports it listens on.
+fn workerd_ports(state: &Path) -> Vec<u16> {
+    let Some(process) = workerd(state) else { return Vec::new() };
     let sockets: Vec<String> = std::fs::read_dir(process.join("fd"))
-        .ok()?
+        .into_iter()
+        .flatten()
         .flatten()
         .filter_map(|file| std::fs::read_link(file.path()).ok())
         .filter_map(|to| to.to_str()?.strip_prefix("socket:[")?.strip_suffix(']').map(str::to_string))
         .collect();
-    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|row| {
+            let fields: Vec<&str> = row.split_whitespace().collect();
+            let (local, listening, inode) = (fields.get(1)?, fields.get(3)? == &"0A", fields.get(9)?);
+            if !listening || !sockets.iter().any(|socket| socket == inode) {
+                return None;
+            }
+            u16::from_str_radix(local.split(':').nth(1)?, 16).ok()
+        })
+        .collect()
+}
+
+/// Its entry socket: the port that answers as the worker does (a JSON 404 for a path no
+/// route serves).
+fn workerd_entry(state: &Path) -> Option<String> {
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(3)).build();
-    table.lines().skip(1).find_map(|row| {
-        let fields: Vec<&str> = row.split_whitespace().collect();
-        let (local, listening, inode) = (fields.get(1)?, fields.get(3)? == &"0A", fields.get(9)?);
-        if !listening || !sockets.iter().any(|socket| socket == inode) {
-            return None;
-        }
-        let port = u16::from_str_radix(local.split(':').nth(1)?, 16).ok()?;
+    workerd_ports(state).into_iter().find_map(|port| {
         let base = format!("http://127.0.0.1:{port}");
         match agent.get(&format!("{base}/nowhere/at/all/here")).call() {
             Err(ureq::Error::Status(404, answer)) if answer.content_type() == "application/json" => Some(base),
             _ => None,
         }
+    })
+}
+
+/// Its own inspector's session for the worker's isolate (`ws://…/core:user:<name>`): the one
+/// wrangler's inspector proxy relays, reached directly (the proxy stalls past a few thousand
+/// sockets).
+pub(crate) fn workerd_inspector(state: &Path) -> Option<String> {
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(3)).build();
+    workerd_ports(state).into_iter().find_map(|port| {
+        let targets: Value = agent.get(&format!("http://127.0.0.1:{port}/json/list")).call().ok()?.into_json().ok()?;
+        targets.as_array()?.iter().find_map(|target| {
+            let id = target["id"].as_str()?;
+            id.starts_with("core:user:").then(|| format!("ws://127.0.0.1:{port}/{id}"))
+        })
     })
 }
 

@@ -65,12 +65,12 @@ impl DurableObject for LiveRoom {
         let (code, reason) = frames::close::echo(code, &reason);
         // A socket the room closed first is closed already: this does nothing then.
         let _ = ws.close(Some(code), Some(reason));
-        self.room.presence_changed().await;
+        self.room.left(&ws).await;
         Ok(())
     }
 
-    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
-        self.room.presence_changed().await;
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.room.left(&ws).await;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ use super::room::Room;
 use super::sockets::{self, is_open, send, Socket, Sockets};
 use super::standing::Standing;
 use crate::clock::now_millis;
+use crate::domain::UserId;
 use crate::error::ApiError;
 
 impl Room {
@@ -62,16 +63,19 @@ impl Room {
                 });
             }
         }
+        let newcomer = self.joined(socket.user_id.as_ref());
         send(&ws, &ServerFrame::Hello { seq: latest, room: &connect.room, you: you.as_ref() });
         match connect.after.map(|after| history.resume(after)).transpose()? {
-            None => ready(&ws, &self.sockets(), latest),
+            None => ready(&ws, latest, &self.here()),
             Some(Resume::Reset) => {
                 send(&ws, &ServerFrame::Reset { seq: latest });
-                ready(&ws, &self.sockets(), latest);
+                ready(&ws, latest, &self.here());
             }
             Some(Resume::Replay) => self.replay(ws, history, connect.after.unwrap_or(latest))?,
         }
-        self.presence_changed().await;
+        if newcomer {
+            self.presence_soon().await;
+        }
         Ok(Ok(Response::from_websocket(pair.client)?))
     }
 
@@ -84,7 +88,7 @@ impl Room {
         if latest - after <= REPLAY_PAGE {
             // Small enough to send at once.
             send_page(&ws, &history, after)?;
-            ready(&ws, &self.sockets(), latest);
+            ready(&ws, latest, &self.here());
             return Ok(());
         }
         self.replaying.borrow_mut().push(ws.clone());
@@ -105,7 +109,7 @@ impl Room {
                             sockets::close(&ws, Standing::Out { code: 1011, reason: "replay failed" });
                         }
                         replaying.borrow_mut().retain(|other| *other != ws);
-                        ready(&ws, &Sockets::new(&state, &replaying), cursor);
+                        ready(&ws, cursor, &Sockets::new(&state, &replaying).present_users());
                         return;
                     }
                 }
@@ -130,7 +134,7 @@ fn send_page(ws: &WebSocket, history: &History, after: i64) -> Result<i64, ApiEr
 }
 
 /// `ready` and who is here: the socket then gets every event as it happens.
-fn ready(ws: &WebSocket, sockets: &Sockets<'_>, latest: i64) {
+fn ready(ws: &WebSocket, latest: i64, here: &[UserId]) {
     send(ws, &ServerFrame::Ready { seq: latest });
-    send(ws, &ServerFrame::Presence { users: &sockets.present_users() });
+    send(ws, &ServerFrame::Presence { users: here });
 }

@@ -40,6 +40,11 @@ pub struct Room {
     history: RefCell<Option<Option<Rc<History>>>>,
     /// The last `presence` frame sent, while the object stays in memory.
     presence: RefCell<Option<Vec<UserId>>>,
+    /// Who has a socket open, while that is known without looking at every socket: a new
+    /// socket is told it from here, so that opening one costs the same in a room of 5 sockets
+    /// or 5,000. Unknown (`None`) after a wake or once a user's socket closed, until the next
+    /// look (`here`, or the alarm's).
+    here: RefCell<Option<Vec<UserId>>>,
     /// Sockets still being sent their replay.
     pub(super) replaying: Rc<RefCell<Vec<WebSocket>>>,
     pub(super) rates: Rates,
@@ -66,6 +71,7 @@ impl Room {
             env,
             history: RefCell::new(None),
             presence: RefCell::new(None),
+            here: RefCell::new(None),
             replaying: Rc::default(),
             rates: Rates::default(),
             config: RefCell::new(None),
@@ -105,9 +111,47 @@ impl Room {
         Some(config)
     }
 
-    /// Asks for an alarm soon, to tell who is here once the changes settle.
+    /// A user's socket closed, or may have: who is here is unknown until the next look, and an
+    /// alarm soon tells everyone once the changes settle.
     pub async fn presence_changed(&self) {
+        *self.here.borrow_mut() = None;
+        self.presence_soon().await;
+    }
+
+    /// A socket closed: who is here changed if it was a user's (a viewer without a key is not
+    /// listed, and the room need not look at its other sockets then).
+    pub async fn left(&self, ws: &WebSocket) {
+        if Socket::of(ws).user_id.is_some() {
+            self.presence_changed().await;
+        }
+    }
+
+    /// A socket of `user_id` (`None`: a viewer without a key, whom presence does not list)
+    /// opened: what is known of who is here gains them. Whether everyone is to be told (they
+    /// were not in the last `presence` frame): then `presence_soon`.
+    pub fn joined(&self, user_id: Option<&UserId>) -> bool {
+        let Some(user_id) = user_id else { return false };
+        if let Some(here) = self.here.borrow_mut().as_mut() {
+            if let Err(at) = here.binary_search(user_id) {
+                here.insert(at, *user_id);
+            }
+        }
+        self.presence.borrow().as_ref().is_none_or(|told| told.binary_search(user_id).is_err())
+    }
+
+    /// An alarm soon, to tell who is here once the changes settle.
+    pub async fn presence_soon(&self) {
         self.wake_by(now_millis() + PRESENCE_COALESCE_MILLIS).await;
+    }
+
+    /// Who has a socket open (user ids, sorted): what is known, else a look at every socket.
+    pub fn here(&self) -> Vec<UserId> {
+        if let Some(here) = self.here.borrow().as_ref() {
+            return here.clone();
+        }
+        let here = self.sockets().present_users();
+        *self.here.borrow_mut() = Some(here.clone());
+        here
     }
 
     /// Tells D1 the members' counts if that is due, tells who is here if that changed, closes
@@ -128,6 +172,7 @@ impl Room {
             }
         }
         let users = sockets.present_users();
+        *self.here.borrow_mut() = Some(users.clone());
         if self.presence.borrow().as_ref() != Some(&users) {
             sockets.broadcast(&ServerFrame::Presence { users: &users });
             *self.presence.borrow_mut() = Some(users);
