@@ -160,7 +160,7 @@ mod tests {
         let line: serde_json::Value = serde_json::from_str(&log.line(&served(200))).unwrap();
         assert_eq!(
             line,
-            json!({"method": "POST", "route": "/room/:room_id/members", "status": 200, "ms": 12, "d1": 1, "kv_reads": 1, "kv_writes": 0, "object_calls": 0, "rows_written": 0, "pbkdf2_iterations": 0})
+            json!({"method": "POST", "route": "/room/:room_id/members", "status": 200, "ms": 12, "d1": 1, "kv_reads": 1, "kv_writes": 0, "object_calls": 0, "rows_written": 0, "pbkdf2_iterations": 0, "wasm_kib": 0})
         );
     }
 

@@ -6,7 +6,7 @@
 //! worker, its wasm instance's linear memory (the `wasm_kib` of the worker's log line). Under
 //! `wrangler dev` one isolate runs the worker and its objects; the room is the only object
 //! with sockets. workerd's resident set is reported beside it: it is the whole runtime's
-//! (each connection's buffers, the socket pumps), which the platform does not bill to an object.
+//! (each connection's buffers, the socket pumps), outside the isolate's heap and linear memory.
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -111,8 +111,8 @@ pub fn section(report: &mut Report) -> Outcome {
          inspector, then `Runtime.getHeapUsage`), plus the wasm instance's linear memory (the `wasm_kib` of the \
          worker's log line), with the sockets just opened (the object awake). Sockets open 16 at a time, keyless \
          viewers, straight to the workerd that runs each worker; each count adds sockets to those already open. \
-         workerd's resident set is the whole process's (each connection's buffers and pumps, the same for both \
-         workers), after the sockets opened."
+         workerd's resident set is the whole process's after the sockets opened: each connection's buffers \
+         and pumps, outside the isolate's heap and linear memory."
             .into(),
     );
     Ok(())
@@ -161,7 +161,8 @@ fn own(room: &LiveRoom, sockets: usize, connect: f64) -> Outcome<Own> {
     Ok(Own {
         sockets,
         heap: collected_heap(
-            &workerd_inspector(&room.app.state).ok_or("idle sockets: the worker's workerd has no inspector to reach")?,
+            &workerd_inspector(&room.app.state)
+                .ok_or("idle sockets: the worker's workerd has no inspector to reach")?,
         )?,
         wasm: wasm_kib(room.app)? * 1024.0,
         rss: workerd_rss_kib(&room.app.state).map(|kib| kib as f64),

@@ -21,7 +21,6 @@ impl Room {
     /// Accepts the socket the worker authorized: the 101 answer, or why not.
     pub async fn accept(&self, connect: Connect) -> Result<Result<Response, Answer<()>>, ApiError> {
         let history = self.history()?;
-        history.set_open(connect.room.open, false)?;
         let now = now_millis();
         let mut socket = Socket {
             user_id: connect.you.as_ref().map(|you| you.user_id),
@@ -32,7 +31,13 @@ impl Room {
             frames: 0,
             window_start: now,
         };
-        let told = history.told(socket.key_hash.as_ref(), socket.user_id.as_ref())?;
+        let mut told = history.told(socket.key_hash.as_ref(), socket.user_id.as_ref())?;
+        // The room's openness, as the worker found it, until an event says: written once, not
+        // on every opening (a write holds the answer until it is stored).
+        if told.open.is_none() {
+            history.set_open(connect.room.open, false)?;
+            told.open = Some(connect.room.open);
+        }
         match Standing::of(socket.keyed(), socket.present, told) {
             Standing::Out { .. } if told.key_ended => return Ok(Err(Denied::KeyEnded.into())),
             Standing::Out { .. } if told.banned => return Ok(Err(Denied::Banned.into())),

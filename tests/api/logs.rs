@@ -88,6 +88,8 @@ fn every_request_writes_one_line_with_its_route_pattern_status_and_costs_and_no_
         for field in ["ms", "d1", "kv_reads", "kv_writes"] {
             assert!(line[field].is_u64(), "{field} in {line}");
         }
+        // The wasm instance's linear memory, in KiB (it starts at 1.25 MiB).
+        assert!(line["wasm_kib"].as_u64().is_some_and(|kib| kib >= 1024), "wasm_kib in {line}");
         assert!(line.get("error").is_none(), "{line}");
     }
     // The room's read: one D1 round trip, one KV read (the key).
