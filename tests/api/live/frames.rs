@@ -242,3 +242,27 @@ fn presence_reaches_the_others_when_someone_connects_and_when_they_go() {
     admin.close();
     wait_for_presence(&mut owner, vec![room.owner.id.clone(), room.member.id.clone()]);
 }
+
+#[test]
+fn a_socket_opening_is_told_who_is_here_after_someone_left_and_who_came_back() {
+    let (room, _member, mut owner) = room_with_sockets();
+    let sorted = |mut users: Vec<String>| {
+        users.sort();
+        users
+    };
+    let (both, all) = (
+        sorted(vec![room.owner.id.clone(), room.member.id.clone()]),
+        sorted(vec![room.owner.id.clone(), room.member.id.clone(), room.admin.id.clone()]),
+    );
+    wait_for_presence(&mut owner, both.clone());
+    let admin = Live::bearer(app(), &room.id, &room.admin);
+    wait_for_presence(&mut owner, all.clone());
+    admin.close();
+    wait_for_presence(&mut owner, both.clone());
+    // The room keeps who is here while it knows: a departure is forgotten, not kept.
+    assert_eq!(Live::viewer(app(), &room.id).presence(), both);
+    // One who comes back is listed to their own socket at once, and to the others soon.
+    let mut back = Live::bearer(app(), &room.id, &room.admin);
+    assert_eq!(back.presence(), all);
+    wait_for_presence(&mut owner, all);
+}
