@@ -18,7 +18,7 @@ pub mod store;
 
 use std::rc::Rc;
 
-use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
+use worker::{event, web_sys, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 use crate::config::Settings;
 use crate::error::ApiError;
@@ -31,27 +31,29 @@ use crate::routes::{
 };
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Response> {
+async fn fetch(raw: web_sys::Request, env: Env, context: Context) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
     let started = clock::now_millis();
     let settings = Settings::of(&env);
     let log = RequestLog::default();
     // The request's own method: `worker` would read an unknown one as GET.
-    let method = req.inner().method();
-    let origin = req.headers().get("Origin").ok().flatten();
-    let preflight = req.method() == Method::Options;
+    let method = raw.method();
+    let origin = raw.headers().get("Origin").ok().flatten();
+    let preflight = method == "OPTIONS";
     let cors = Cors::new(settings.cors_origins(), origin.as_deref(), preflight);
     let mut route = None;
-    // The handle (not `Request.clone()`, which would tee the body), to drain what the answer
-    // leaves of its body (`http::body::drain_behind`).
-    let raw = Clone::clone(req.inner());
     let outcome = match settings.config {
         Err(problem) => Err(ApiError::internal(format!("configuration: {problem}"))),
         // A CORS preflight: answered before routing, which would call it a wrong method.
         Ok(_) if preflight => http::no_content(),
-        Ok(config) => match routing::route(ROUTES, &method, &req.path()) {
+        Ok(config) => match routing::route(ROUTES, &method, routing::path_of(&raw.url())) {
             Ok(found) => {
                 route = Some(found.pattern);
+                // Only a routed request becomes a `worker::Request`, which reads the request's
+                // `cf` properties whether or not anyone looks at them (the runtime builds them
+                // from JSON on first access): a 404, a 405 or a preflight never pays that.
+                // A handle, not `Request.clone()`, which would tee the body.
+                let req = Request::from(Clone::clone(&raw));
                 match http::bookmark(&req) {
                     Ok(bookmark) => {
                         let shared = Shared { config, log: log.clone(), context: Rc::new(context), bookmark };
@@ -63,6 +65,7 @@ async fn fetch(req: Request, env: Env, context: Context) -> worker::Result<Respo
             Err(error) => Err(error),
         },
     };
+    // What the answer leaves of the body is drained behind it (`http::body::drain_behind`).
     let response = http::body::drain_behind(&raw, http::finish(outcome, &log, settings.count_round_trips, cors)?)?;
     let served =
         Served { method: &method, route, status: response.status_code(), millis: clock::now_millis() - started };

@@ -24,6 +24,16 @@ pub struct Route<H> {
 /// clients, caches and link checkers take to change nothing, does not reach them (405).
 const UNSAFE_GETS: &[&str] = &["/token"];
 
+/// The path of a request's URL as the runtime serialized it (`https://host/a/b?c` → `/a/b`),
+/// read without parsing the URL again, as `worker::Request::path` reads it: the first `/` after
+/// the host begins the path, and `?` and `#` within it are always percent-encoded.
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let rest = url.get(after_scheme..).unwrap_or_default();
+    let path = rest.find('/').and_then(|at| rest.get(at..)).unwrap_or("/");
+    path.split(['?', '#']).next().unwrap_or("/")
+}
+
 /// The route for `method` and `path`. Patterns never overlap, so the first match is the only
 /// one. `method` is the request's own: `worker` reads an unknown method as GET.
 pub fn route<'r, H>(routes: &'r [Route<H>], method: &str, path: &str) -> Result<&'r Route<H>, ApiError> {
@@ -86,6 +96,15 @@ fn matches(pattern: &str, path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_read_from_the_url_as_the_runtime_wrote_it() {
+        assert_eq!(path_of("https://chat.example/room/1/messages?limit=5#x"), "/room/1/messages");
+        assert_eq!(path_of("http://127.0.0.1:8787/"), "/");
+        assert_eq!(path_of("http://127.0.0.1:8787"), "/");
+        assert_eq!(path_of("https://h/users?q=a/b"), "/users");
+        assert_eq!(path_of("https://h/a%3Fb/c"), "/a%3Fb/c");
+    }
 
     const ROUTES: &[Route<u8>] = &[
         Route { method: "GET", pattern: "/token", handler: 5 },
