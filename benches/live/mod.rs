@@ -270,7 +270,13 @@ fn idle_rows(report: &mut Report, mine: &FanOut, theirs: &FanOut) {
         (Some(ours), Some(js)) => format!("{ours:.1} ({js:.1})"),
         _ => "not measurable (no workerd process found for the instance)".to_string(),
     };
-    report.info(&format!("workerd memory per idle socket, KiB ({n} sockets; JS object)"), "(reported)", measured);
+    // The whole process's, grown by the rounds before this one too: the object's own memory is
+    // section 11's (idle.rs).
+    report.info(
+        &format!("workerd's resident set per idle socket, KiB ({n} sockets; JS object; the object's own: section 11)"),
+        "(reported)",
+        measured,
+    );
     let messages = mine.messages.max(1) as f64;
     report.row(
         "socket send: D1 round trips, rows written per message (worker log lines)",

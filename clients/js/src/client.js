@@ -264,9 +264,8 @@ export class Client {
     if (this.#ending > 0 || !this.session) return error;
     const ended = this.session;
     this.session = null;
-    for (const connection of [...this.#running]) connection.closeFor(CLOSE.KEY_ENDED, error.error ?? 'key no longer valid');
-    this.#running.clear();
-    this.#inbox = null;
+    const text = error.error ?? 'key no longer valid';
+    this.#closeAll((connection) => connection.closeFor(CLOSE.KEY_ENDED, text));
     this.#onSessionEnded?.(error, ended);
     return error;
   }
@@ -353,7 +352,15 @@ export class Client {
 
   /** Stops every live socket and the inbox this client opened. */
   stop() {
-    for (const connection of [...this.#running]) connection.stop();
+    this.#closeAll((connection) => connection.stop());
+  }
+
+  /**
+   * Ends every running connection one way, and forgets them and the inbox.
+   * @param {(connection: { stop(): void, closeFor(code: number, text: string): void }) => void} end
+   */
+  #closeAll(end) {
+    for (const connection of [...this.#running]) end(connection);
     this.#running.clear();
     this.#inbox = null;
   }
