@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::{Message, WebSocket};
 
-use super::{baseline, open, ours, workerd_inspector, workerd_rss_kib, LiveRoom, Socket};
+use super::{baseline, open, ours, request_lines, workerd_inspector, workerd_rss_kib, LiveRoom, Socket};
 use crate::helpers::TestApp;
 use crate::{percentile, Outcome, Report, BASELINE};
 
@@ -139,9 +139,8 @@ fn measure(room: &LiveRoom, sizes: &[usize]) -> Outcome<Vec<Own>> {
     let mut open_sockets: Vec<Socket> = Vec::new();
     let mut measured = vec![own(room, 0, 0.0)?];
     for &n in sizes {
-        let (more, connects) = open(&room.url(), n.saturating_sub(open_sockets.len()))?;
+        let (more, mut connects) = open(&room.url(), n.saturating_sub(open_sockets.len()))?;
         open_sockets.extend(more);
-        let mut connects = connects;
         connects.sort();
         let own = own(room, open_sockets.len(), percentile(&connects, 0.5))?;
         println!(
@@ -178,10 +177,8 @@ fn wasm_kib(app: &TestApp) -> Outcome<f64> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         let log = app.log();
-        let line = log.get(from..).unwrap_or_default().lines().find_map(|line| {
-            let line: Value = serde_json::from_str(line.get(line.find('{')?..)?).ok()?;
-            (line["route"].is_null() && line["status"] == 404).then_some(line)
-        });
+        let line = request_lines(log.get(from..).unwrap_or_default())
+            .find(|line| line["route"].is_null() && line["status"] == 404);
         if let Some(line) = line {
             return Ok(line["wasm_kib"].as_f64().unwrap_or(0.0));
         }

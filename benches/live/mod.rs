@@ -342,10 +342,8 @@ struct Logged {
 
 fn logged(log: &str, wanted: impl Fn(&Value) -> bool) -> Logged {
     let mut sum = Logged::default();
-    for line in log.lines() {
-        let Some(start) = line.find('{') else { continue };
-        let Ok(line) = serde_json::from_str::<Value>(&line[start..]) else { continue };
-        if line.get("d1").is_none() || !wanted(&line) {
+    for line in request_lines(log) {
+        if !wanted(&line) {
             continue;
         }
         sum.lines += 1;
@@ -353,6 +351,14 @@ fn logged(log: &str, wanted: impl Fn(&Value) -> bool) -> Logged {
         sum.rows_written += line["rows_written"].as_u64().unwrap_or(0);
     }
     sum
+}
+
+/// The worker's request lines in a stretch of its log (wrangler's own lines and the rest left
+/// out): each a JSON object with the request's counts.
+fn request_lines(log: &str) -> impl Iterator<Item = Value> + '_ {
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line.get(line.find('{')?..)?).ok())
+        .filter(|line| line.get("d1").is_some())
 }
 
 fn senders(rate: f64) -> usize {
