@@ -44,7 +44,7 @@ export function composer({ submit, typing, roomId }) {
     fill(replyText);
   };
   // The files the next message carries: with some, the text may be left empty.
-  const files = attachments({ roomId, changed: () => { text.required = files.ids().length === 0; } });
+  const files = attachments({ roomId, box: text });
   const picking = filePicker(files);
   const form = h('form', { class: 'composer' },
     replyBar,
@@ -123,8 +123,7 @@ export function composer({ submit, typing, roomId }) {
   const send = async () => {
     if (files.busy()) return;
     const attached = files.ids();
-    // A message of files only says what they are.
-    const words = text.value.trim() || attached.length === 0 ? text.value : files.names().join(', ');
+    const words = files.words(text.value);
     if (!words.trim()) return;
     const mentions = mentioned(words);
     const reply = replying;

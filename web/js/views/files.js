@@ -32,16 +32,17 @@ export function formatBytes(bytes) {
 /**
  * The files the next message carries, for room `roomId`: `add(files)` uploads each (refusing at
  * once one over the limit, or past the most a message carries), `ids()` the uploaded ones,
- * `busy()` whether one is still on its way, `clear()` after sending. `changed()` is told when
- * that changes.
- * @param {{ roomId: string, changed: () => void, label?: string }} options
+ * `words(typed)` what the message then says, `busy()` whether one is still on its way,
+ * `clear()` after sending. The words in `box` are required while no file is uploaded.
+ * @param {{ roomId: string, box: HTMLTextAreaElement, label?: string }} options
  */
-export function attachments({ roomId, changed, label = 'Files to send' }) {
+export function attachments({ roomId, box, label = 'Files to send' }) {
   const list = h('ul', { class: 'attachments', 'aria-label': label, hidden: true });
   const line = h('p', { class: 'error', role: 'alert', hidden: true });
   const element = h('div', { class: 'attachments-box' }, list, line);
   /** @type {{ li: HTMLLIElement, file: File, info: FileInfo | null, failed: boolean }[]} */
   const entries = [];
+  const uploaded = () => entries.filter((entry) => entry.info);
 
   const say = (/** @type {string | null} */ message) => {
     line.hidden = !message;
@@ -49,7 +50,7 @@ export function attachments({ roomId, changed, label = 'Files to send' }) {
   };
   const redraw = () => {
     list.hidden = entries.length === 0;
-    changed();
+    box.required = uploaded().length === 0;
   };
   /** @param {typeof entries[number]} entry */
   const drop = (entry) => {
@@ -108,8 +109,13 @@ export function attachments({ roomId, changed, label = 'Files to send' }) {
       }
       return undefined;
     },
-    ids: () => entries.filter((entry) => entry.info).map((entry) => /** @type {FileInfo} */ (entry.info).file_id),
-    names: () => entries.filter((entry) => entry.info).map((entry) => entry.file.name),
+    ids: () => uploaded().map((entry) => /** @type {FileInfo} */ (entry.info).file_id),
+    /**
+     * What a message typed as `typed` says with these files: its words, or, of files alone,
+     * their names.
+     * @param {string} typed
+     */
+    words: (typed) => (typed.trim() || uploaded().length === 0 ? typed : uploaded().map((entry) => entry.file.name).join(', ')),
     busy: () => entries.some((entry) => !entry.info && !entry.failed),
     clear() {
       for (const entry of entries.splice(0)) entry.li.remove();

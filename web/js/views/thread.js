@@ -29,7 +29,7 @@ export function createThread({ roomId, root, mayWrite, close, read }) {
     : h('p', { class: 'thread-root' }, userLabel(root.user_id), ': ', userText(root.text));
   const box = h('textarea', { id: `thread-${rootId}`, rows: 2, maxlength: 4000, required: true, dir: 'auto' });
   // Files go with a reply as with a message: with some, the words may be left out.
-  const files = attachments({ roomId, changed: () => { box.required = files.ids().length === 0; }, label: 'Files to send in the thread' });
+  const files = attachments({ roomId, box, label: 'Files to send in the thread' });
   const picking = filePicker(files, 'Attach to reply');
   const form = h('form', { class: 'composer thread-composer' },
     h('label', { for: box.id }, 'Reply in thread'),
@@ -108,8 +108,7 @@ export function createThread({ roomId, root, mayWrite, close, read }) {
     event.preventDefault();
     if (files.busy()) return;
     const attached = files.ids();
-    // A reply of files only says what they are.
-    const text = box.value.trim() || attached.length === 0 ? box.value : files.names().join(', ');
+    const text = files.words(box.value);
     if (!text.trim()) return;
     try {
       show(await api.post(roomId, text, [], null, rootId, attached));
