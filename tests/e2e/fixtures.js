@@ -185,7 +185,37 @@ const memberRow = (page, name) =>
   page.getByRole('list', { name: 'Members' }).getByRole('listitem')
     .filter({ has: page.locator('.who', { hasText: new RegExp(`^${escaped(name)}(\\s|$)`) }) });
 
+/**
+ * Watches a page for `userId`'s inbox: the sockets it opens (paths), and its readings of the
+ * person's rooms list (`listed()`, those asked for). `settled()` waits for the inbox's one
+ * socket and its hello, and for the list's readings, when the page opened and again on the
+ * hello (what changed while the inbox opened), to be done: what comes after is news.
+ */
+function watchInbox(page, userId) {
+  const list = `/user/${userId}/rooms`;
+  const isList = (request) => request.method() === 'GET' && new URL(request.url()).pathname === list;
+  const sockets = [];
+  let asked = 0;
+  let finished = 0;
+  let hellos = 0;
+  page.on('request', (request) => { if (isList(request)) asked += 1; });
+  page.on('requestfinished', (request) => { if (isList(request)) finished += 1; });
+  page.on('websocket', (socket) => {
+    sockets.push(new URL(socket.url()).pathname);
+    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello","rooms"')) hellos += 1; });
+  });
+  return {
+    sockets,
+    listed: () => asked,
+    async settled() {
+      await expect.poll(() => sockets.filter((path) => path === `/user/${userId}/live`).length).toBe(1);
+      await expect.poll(() => hellos).toBe(1);
+      await expect.poll(() => finished >= 2 && finished === asked).toBe(true);
+    },
+  };
+}
+
 module.exports = {
   test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, messageRow, postInPage, memberRow,
-  seriousViolations,
+  seriousViolations, watchInbox,
 };

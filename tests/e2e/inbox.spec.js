@@ -1,6 +1,6 @@
 // "My rooms" keeps up without polling: one inbox socket (GET /user/{id}/live) tells the list
 // of a message in a room the person is not looking at, and of a mention; reading clears it.
-const { test, expect, logIn, unique, openRoom, history, seriousViolations } = require('./fixtures.js');
+const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox } = require('./fixtures.js');
 
 const roomItem = (page, roomId) => page.locator(`li.room-item[data-room="${roomId}"]`);
 
@@ -13,26 +13,12 @@ test('a message elsewhere shows on My rooms over the inbox socket, without polli
   await api.join(bo, busy);
 
   const page = await person();
-  const requests = [];
-  const finished = [];
-  const sockets = [];
-  let hellos = 0;
-  const isList = (request) => request.method() === 'GET' && new URL(request.url()).pathname === `/user/${ana.id}/rooms`;
-  page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
-  page.on('requestfinished', (request) => { if (isList(request)) finished.push(request); });
-  page.on('websocket', (socket) => {
-    sockets.push(new URL(socket.url()));
-    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello","rooms"')) hellos += 1; });
-  });
+  const inbox = watchInbox(page, ana.id);
+  const listed = inbox.listed;
   await logIn(page, ana);
   await expect(roomItem(page, busy)).toBeVisible();
   await expect(roomItem(page, busy).locator('.badge.unread')).toHaveCount(0);
-  // The inbox socket is open and its hello came before anything is posted; the list is read
-  // when the page opens and again on the hello (what changed while the inbox opened): both done.
-  await expect.poll(() => sockets.filter((url) => url.pathname === `/user/${ana.id}/live`).length).toBe(1);
-  await expect.poll(() => hellos).toBe(1);
-  const listed = () => requests.filter(({ method, url }) => method === 'GET' && url.pathname === `/user/${ana.id}/rooms`).length;
-  await expect.poll(() => finished.length >= 2 && finished.length === listed()).toBe(true);
+  await inbox.settled();
   const before = listed();
 
   await api.post(bo, busy, 'are you there?');

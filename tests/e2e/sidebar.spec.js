@@ -1,7 +1,7 @@
 // The layout people know from chat apps: a sidebar of one's rooms beside the open one, sorted by
 // activity, with badges that one inbox socket keeps up to date (no polling); the read position
 // moves only over what was on screen; on a phone, the list and the room are two screens.
-const { test, expect, logIn, unique, openRoom, history, seriousViolations } = require('./fixtures.js');
+const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox } = require('./fixtures.js');
 
 const sidebar = (page) => page.getByRole('navigation', { name: 'Your rooms' });
 const row = (page, roomId) => sidebar(page).locator(`li.side-room[data-room="${roomId}"]`);
@@ -28,27 +28,13 @@ async function standing(api, user, roomId) {
 test('a message in a room one is not looking at shows in the sidebar without polling; opening the room clears it', async ({ person, api }) => {
   const { ana, bo, here, there, thereName } = await twoRooms(api);
   const page = await person();
-  const requests = [];
-  const finished = [];
-  const sockets = [];
-  let hellos = 0;
-  const isList = (request) => request.method() === 'GET' && new URL(request.url()).pathname === `/user/${ana.id}/rooms`;
-  page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
-  page.on('requestfinished', (request) => { if (isList(request)) finished.push(request); });
-  page.on('websocket', (socket) => {
-    sockets.push(new URL(socket.url()).pathname);
-    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello","rooms"')) hellos += 1; });
-  });
+  const inbox = watchInbox(page, ana.id);
+  const { sockets, listed } = inbox;
   await logIn(page, ana);
   await openRoom(page, here);
   await expect(row(page, here).getByRole('link')).toHaveAttribute('aria-current', 'page');
   await expect(row(page, there).locator('.badge')).toHaveCount(0);
-  // The inbox is open and its hello came; the list is read when the sidebar opens and again on
-  // the hello (what changed while the inbox opened): both readings done before anything is posted.
-  await expect.poll(() => sockets.filter((path) => path === `/user/${ana.id}/live`).length).toBe(1);
-  await expect.poll(() => hellos).toBe(1);
-  const listed = () => requests.filter(({ method, url }) => method === 'GET' && url.pathname === `/user/${ana.id}/rooms`).length;
-  await expect.poll(() => finished.length >= 2 && finished.length === listed()).toBe(true);
+  await inbox.settled();
   const before = listed();
 
   await api.post(bo, there, 'over here!');
