@@ -85,6 +85,10 @@ pub struct Config {
     /// `INBOX_FANOUT`: inboxes one handler calls at most; more go through relays (2 to 40;
     /// tests set 2 to make a few members take the relays' path).
     pub inbox_fanout: usize,
+    /// `ROOM_SOCKETS_PER_OBJECT`: the sockets one object of a room holds (its own, and each
+    /// of its fan-out objects); past them, the room spreads its sockets over fan-out objects
+    /// (1 to 30,000; tests set 2).
+    pub sockets_per_object: usize,
     /// `FILE_MAX_BYTES`: the largest file an upload may be.
     pub file_max_bytes: u64,
     /// `FILE_BYTES_PER_DAY`: the bytes one user may upload in a day; `None` (`off`): no cap.
@@ -98,6 +102,11 @@ impl Config {
     pub const DEFAULT_SESSION_TTL_SECONDS: u64 = 604_800;
     /// Workers KV refuses a shorter expiration.
     pub const MIN_SESSION_TTL_SECONDS: u64 = 60;
+    /// A room's sockets an object holds: at ~0.4 KiB an idle socket (benchmark section 11),
+    /// far under an object's 128 MB, and few enough that one event's sends stay short.
+    pub const DEFAULT_SOCKETS_PER_OBJECT: u32 = 1000;
+    /// Under the 32,768 WebSockets the platform lets one object hold.
+    pub const MAX_SOCKETS_PER_OBJECT: u32 = 30_000;
     /// OWASP's figure for PBKDF2-HMAC-SHA256.
     pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 600_000;
     pub const MIN_PBKDF2_ITERATIONS: u32 = 1_000;
@@ -200,6 +209,10 @@ impl Config {
         if !(2..=crate::inbox::fanout::DEFAULT_WIDTH as u32).contains(&inbox_fanout) {
             return Err(format!("INBOX_FANOUT must be 2 to {}", crate::inbox::fanout::DEFAULT_WIDTH));
         }
+        let sockets_per_object = number(&lookup, "ROOM_SOCKETS_PER_OBJECT", Self::DEFAULT_SOCKETS_PER_OBJECT)?;
+        if !(1..=Self::MAX_SOCKETS_PER_OBJECT).contains(&sockets_per_object) {
+            return Err(format!("ROOM_SOCKETS_PER_OBJECT must be 1 to {}", Self::MAX_SOCKETS_PER_OBJECT));
+        }
         let file_max_bytes = number(&lookup, "FILE_MAX_BYTES", Self::DEFAULT_FILE_MAX_BYTES)?;
         if !(1..=Self::MAX_FILE_MAX_BYTES).contains(&file_max_bytes) {
             return Err(format!("FILE_MAX_BYTES must be 1 to {}", Self::MAX_FILE_MAX_BYTES));
@@ -226,6 +239,7 @@ impl Config {
             room_events_fault,
             counts_flush_millis,
             inbox_fanout: inbox_fanout as usize,
+            sockets_per_object: sockets_per_object as usize,
             file_max_bytes,
             file_bytes_per_day,
             file_unattached_millis,
@@ -310,6 +324,14 @@ mod tests {
         assert_eq!(config.ticket_seconds, 60);
         assert_eq!(config.counts_flush_millis, 1_000);
         assert_eq!(config.inbox_fanout, 40);
+    }
+
+    #[test]
+    fn an_object_holds_a_thousand_sockets_unless_told() {
+        assert_eq!(parse(&[]).unwrap().sockets_per_object, 1000);
+        assert_eq!(parse(&[("ROOM_SOCKETS_PER_OBJECT", "2")]).unwrap().sockets_per_object, 2);
+        assert!(parse(&[("ROOM_SOCKETS_PER_OBJECT", "0")]).is_err());
+        assert!(parse(&[("ROOM_SOCKETS_PER_OBJECT", "40000")]).is_err());
     }
 
     #[test]

@@ -25,6 +25,8 @@ struct Record {
     pbkdf2_iterations: Cell<u64>,
     /// Why we failed (a 5xx), for the operator's eyes only.
     failure: RefCell<Option<String>>,
+    /// The fan-out object a socket's opening was placed in (`live::fan`), if not the room's own.
+    fan: Cell<Option<u32>>,
     /// The latest D1 bookmark of the request's sessions: the answer's `X-D1-Bookmark`.
     bookmark: RefCell<Option<String>>,
 }
@@ -79,6 +81,11 @@ impl RequestLog {
         self.0.bookmark.borrow().clone()
     }
 
+    /// The socket opening went to fan-out object `fan`.
+    pub fn fan(&self, fan: u32) {
+        self.0.fan.set(Some(fan));
+    }
+
     pub fn failed(&self, detail: &str) {
         *self.0.failure.borrow_mut() = Some(detail.to_owned());
     }
@@ -111,6 +118,7 @@ impl RequestLog {
             rows_written: record.rows_written.get(),
             pbkdf2_iterations: record.pbkdf2_iterations.get(),
             wasm_kib: wasm_kib(),
+            fan: record.fan.get(),
             error: failure.as_deref(),
         };
         // Written straight from the fields: no map of values built and dropped each request.
@@ -132,6 +140,8 @@ struct Line<'a> {
     rows_written: u64,
     pbkdf2_iterations: u64,
     wasm_kib: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fan: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
 }

@@ -3,6 +3,8 @@
 
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
 
+use super::fan::client::FanObject;
+use super::fan::protocol::Placement;
 use super::protocol::{Answer, Call, Changes, Connect, OutboxEvent, RoomCall, CALL_HEADER, ROOM_HEADER};
 use crate::domain::RoomId;
 use crate::error::ApiError;
@@ -66,9 +68,17 @@ impl RoomObject {
         Ok(self.call(Changes { events }).await?.applied)
     }
 
-    /// Opens the socket the worker authorized: the object's 101 answer, or its refusal.
-    pub async fn connect(&self, connect: Connect) -> Result<Response, ApiError> {
-        upgraded(self.send(connect.into()).await?).await
+    /// Opens the socket the worker authorized: the object's 101 answer, or that of the
+    /// fan-out object the room placed it in, or the room's refusal.
+    pub async fn connect(&self, env: &Env, connect: Connect) -> Result<Response, ApiError> {
+        let mut response = self.send(connect.into()).await?;
+        if response.status_code() != 200 {
+            return upgraded(response).await;
+        }
+        let placement = response.json::<Answer<Placement>>().await.map_err(unavailable)?.into_result()?;
+        self.log.object();
+        self.log.fan(placement.fan);
+        FanObject::of(env, &self.room_id, placement.fan)?.accept(self.room_id, placement).await
     }
 }
 

@@ -1,13 +1,16 @@
 //! What a socket's frames do: checked against what the socket may do now (`Standing`), then a
 //! `send` posts, `typing` tells the others, `ping` is answered.
 
+use std::cell::RefCell;
+
 use worker::{WebSocket, WebSocketIncomingMessage};
 
+use super::fan::protocol::FrameReply;
 use super::frames::{self, close, ClientFrame, FrameError, MessageView, Outgoing, ServerFrame};
 use super::history::History;
-use super::protocol::{Answer, Post, Read};
+use super::protocol::{Answer, FanFrame, Post, Read};
 use super::room::Room;
-use super::sockets::{self, is_open, send, Socket};
+use super::sockets::{self, is_open, send, Rates, Socket};
 use super::standing::Standing;
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
@@ -16,64 +19,126 @@ use crate::error::ApiError;
 use crate::log::RequestLog;
 use crate::store::{rooms, Db};
 
+/// A socket's frame as text, if the socket may go on sending: else the socket is closed (a
+/// binary frame, one too big, too many frames, its key expired), or closing already. What
+/// every object that holds a room's sockets checks first.
+pub fn admitted(
+    ws: &WebSocket,
+    message: WebSocketIncomingMessage,
+    rates: &Rates,
+    now: i64,
+) -> Result<Option<(Socket, String)>, ApiError> {
+    // A socket that is closing, by either side, is heard no more.
+    if !is_open(ws) {
+        return Ok(None);
+    }
+    let text = match message {
+        WebSocketIncomingMessage::Binary(_) => {
+            sockets::close(ws, Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" });
+            return Ok(None);
+        }
+        WebSocketIncomingMessage::String(text) => text,
+    };
+    if text.len() > frames::MAX_FRAME_BYTES {
+        sockets::close(ws, Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
+        return Ok(None);
+    }
+    let mut socket = Socket::of(ws);
+    let within = rates.frame(&mut socket, now);
+    if socket.user_id.is_none() {
+        ws.serialize_attachment(&socket)?;
+    }
+    if !within {
+        sockets::close(ws, Standing::Out { code: close::POLICY, reason: "too many frames" });
+        return Ok(None);
+    }
+    if socket.expires_at.is_some_and(|expires_at| expires_at <= now) {
+        sockets::close(ws, Standing::KEY_ENDED);
+        return Ok(None);
+    }
+    Ok(Some((socket, text)))
+}
+
+/// The socket a frame came from: one of this object's own, or one a fan-out object holds (by
+/// its id), whose answers go back to that object.
+pub enum Origin<'a> {
+    Here(&'a WebSocket),
+    Fan { id: u64, answers: RefCell<Vec<String>> },
+}
+
+impl<'a> Origin<'a> {
+    pub fn here(&self) -> Option<&'a WebSocket> {
+        match self {
+            Self::Here(ws) => Some(ws),
+            Self::Fan { .. } => None,
+        }
+    }
+
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Self::Here(_) => None,
+            Self::Fan { id, .. } => Some(*id),
+        }
+    }
+
+    fn send(&self, frame: &ServerFrame<'_>) {
+        match self {
+            Self::Here(ws) => send(ws, frame),
+            Self::Fan { answers, .. } => answers.borrow_mut().push(frame.text()),
+        }
+    }
+}
+
 impl Room {
+    /// A frame of a socket a fan-out object holds, which checked its size and rate: refused,
+    /// or done, as a frame of the room's own socket is; the frames for the socket, sent once
+    /// the object has applied what the frame made the room hand it.
+    pub async fn fan_frame(&self, frame: FanFrame) -> Result<Answer<FrameReply>, ApiError> {
+        let standing = self.standing(&frame.socket)?;
+        if let Standing::Out { code, reason } = standing {
+            return Ok(Answer::Done(FrameReply { close: Some((code, reason.to_owned())), ..FrameReply::default() }));
+        }
+        let origin = Origin::Fan { id: frame.socket.id, answers: RefCell::default() };
+        self.frame(&origin, &frame.socket, standing, &frame.text, now_millis()).await;
+        let Origin::Fan { answers, .. } = origin else { return Err(ApiError::internal("a fan's frame came here")) };
+        Ok(Answer::Done(FrameReply { frames: answers.into_inner(), close: None, after: self.mark(frame.fan) }))
+    }
+
     /// A frame from a socket: refused, or done, by what the socket may do now.
     pub async fn on_frame(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<(), ApiError> {
-        // A socket that is closing, by either side, is heard no more.
-        if !is_open(ws) {
-            return Ok(());
-        }
-        let text = match message {
-            WebSocketIncomingMessage::Binary(_) => {
-                sockets::close(ws, Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" });
-                return Ok(());
-            }
-            WebSocketIncomingMessage::String(text) => text,
-        };
-        if text.len() > frames::MAX_FRAME_BYTES {
-            sockets::close(ws, Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
-            return Ok(());
-        }
         let now = now_millis();
-        let mut socket = Socket::of(ws);
-        let within = self.rates.frame(&mut socket, now);
-        if socket.user_id.is_none() {
-            ws.serialize_attachment(&socket)?;
-        }
-        if !within {
-            sockets::close(ws, Standing::Out { code: close::POLICY, reason: "too many frames" });
-            return Ok(());
-        }
-        if socket.expires_at.is_some_and(|expires_at| expires_at <= now) {
-            sockets::close(ws, Standing::KEY_ENDED);
-            return Ok(());
-        }
+        let Some((socket, text)) = admitted(ws, message, &self.rates, now)? else { return Ok(()) };
         let standing = self.standing(&socket)?;
         if let Standing::Out { .. } = standing {
             sockets::close(ws, standing);
             self.presence_changed().await;
             return Ok(());
         }
-        let outcome = match ClientFrame::parse(&text) {
+        self.frame(&Origin::Here(ws), &socket, standing, &text, now).await;
+        Ok(())
+    }
+
+    /// What a frame of a socket that may stay does.
+    async fn frame(&self, origin: &Origin<'_>, socket: &Socket, standing: Standing, text: &str, now: i64) {
+        let outcome = match ClientFrame::parse(text) {
             Err(error) => Err(error),
-            Ok(ClientFrame::Send(outgoing)) => self.send_frame(ws, &socket, standing, outgoing).await,
-            Ok(ClientFrame::Typing) => self.typing_frame(ws, &socket, standing, now),
-            Ok(ClientFrame::Read { seq }) => self.read_frame(ws, &socket, standing, seq),
+            Ok(ClientFrame::Send(outgoing)) => self.send_frame(origin, socket, standing, outgoing).await,
+            Ok(ClientFrame::Typing) => self.typing_frame(origin, socket, standing, now),
+            Ok(ClientFrame::Read { seq }) => self.read_frame(origin, socket, standing, seq),
             Ok(ClientFrame::Ping) => {
-                send(ws, &ServerFrame::Pong);
+                origin.send(&ServerFrame::Pong);
                 Ok(())
             }
         };
         if let Err(error) = outcome {
-            send(ws, &error.frame());
+            origin.send(&error.frame());
         }
         self.counts_changed().await;
-        Ok(())
     }
 
     async fn send_frame(
         &self,
-        ws: &WebSocket,
+        origin: &Origin<'_>,
         socket: &Socket,
         standing: Standing,
         Outgoing { text, txn_id, mentions, reply_to, thread, files }: Outgoing,
@@ -88,7 +153,7 @@ impl Room {
             return Err(refuse("only present members may post"));
         };
         let history = self.history().map_err(internal)?;
-        let sent = |message: &MessageView| send(ws, &ServerFrame::Sent { txn_id, message });
+        let sent = |message: &MessageView| origin.send(&ServerFrame::Sent { txn_id, message });
         if let Some(message) = history.sent_before(&user_id, txn_id).map_err(internal)? {
             sent(&message.view().map_err(internal)?);
             return Ok(());
@@ -131,7 +196,7 @@ impl Room {
         Ok(mentions.check(found.admin != 0, usize::try_from(found.present).unwrap_or(0)))
     }
 
-    fn read_frame(&self, ws: &WebSocket, socket: &Socket, standing: Standing, seq: i64) -> Result<(), FrameError> {
+    fn read_frame(&self, origin: &Origin<'_>, socket: &Socket, standing: Standing, seq: i64) -> Result<(), FrameError> {
         let Some(user_id) = socket.user_id.filter(|_| standing == Standing::Member) else {
             return Err(FrameError::new("only present members keep a read position", None));
         };
@@ -139,20 +204,26 @@ impl Room {
             worker::console_error!("room socket read: {}", error.detail());
             FrameError::new("internal error", None)
         };
-        match self.read(&Read { user_id, seq: Some(seq) }, Some(ws)).map_err(internal)? {
+        match self.read(&Read { user_id, seq: Some(seq) }, Some(origin)).map_err(internal)? {
             Answer::Done(_) => Ok(()),
             Answer::Denied(denied) => Err(FrameError::new(ApiError::from(denied).message(), None)),
         }
     }
 
-    fn typing_frame(&self, ws: &WebSocket, socket: &Socket, standing: Standing, now: i64) -> Result<(), FrameError> {
+    fn typing_frame(
+        &self,
+        origin: &Origin<'_>,
+        socket: &Socket,
+        standing: Standing,
+        now: i64,
+    ) -> Result<(), FrameError> {
         let Some(user_id) = socket.user_id.filter(|_| standing.may_post()) else {
             return Err(FrameError::new("only present members may type", None));
         };
         if !self.rates.typing(&user_id, now) {
             return Err(FrameError::new("typing too often: once every 2 seconds", None));
         }
-        self.sockets().broadcast_but(&ServerFrame::Typing { user_id: &user_id }, std::slice::from_ref(ws));
+        self.broadcast_frame(&ServerFrame::Typing { user_id: &user_id }, Some(origin));
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub mod apply;
 pub mod client;
 pub mod events;
 pub mod examples;
+pub mod fan;
 pub mod files;
 mod flush;
 pub mod frames;

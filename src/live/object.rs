@@ -14,8 +14,8 @@ use worker::{
 
 use super::frames::{self, ServerFrame};
 use super::protocol::{
-    Answer, Call, Changes, Connect, Deletion, Denied, Edit, HistoryQuery, NewFile, Post, React, ReactorsQuery, Read,
-    Redeem, RoomCall, SearchQuery, Ticket, CALL_HEADER, ROOM_HEADER,
+    Answer, Call, Changes, Connect, Deletion, Denied, Edit, FanFrame, FanJudge, FanPull, FanReport, HistoryQuery,
+    NewFile, Post, React, ReactorsQuery, Read, Redeem, RoomCall, SearchQuery, Ticket, CALL_HEADER, ROOM_HEADER,
 };
 use super::room::Room;
 use super::sockets::send;
@@ -144,6 +144,10 @@ impl LiveRoom {
             Call::Reactors(query) => reply::<ReactorsQuery>(&room.reactors(&query)?),
             Call::Search(query) => reply::<SearchQuery>(&room.search(&query)?),
             Call::AddFile(file) => reply::<NewFile>(&room.add_file(&file).await?),
+            Call::FanFrame(frame) => reply::<FanFrame>(&room.fan_frame(frame).await?),
+            Call::FanReport(report) => reply::<FanReport>(&room.fan_report(&report).await?),
+            Call::FanPull(pull) => reply::<FanPull>(&room.fan_pull(&pull)?),
+            Call::FanJudge(judge) => reply::<FanJudge>(&room.fan_judge(&judge)?),
         };
         room.counts_changed().await;
         answer

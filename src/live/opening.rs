@@ -6,20 +6,23 @@ use std::rc::Rc;
 
 use worker::{Response, WebSocket, WebSocketPair};
 
-use super::frames::{Numbered, Reading, ServerFrame};
+use super::fan::protocol::{Opening, Placement};
+use super::frames::{Numbered, Reading, ServerFrame, You};
 use super::history::{History, Resume, REPLAY_PAGE};
 use super::platform::{another_handle, yield_now};
 use super::protocol::{Answer, Connect, Denied};
 use super::room::Room;
 use super::sockets::{self, is_open, send, Socket, Sockets};
 use super::standing::Standing;
+use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::UserId;
 use crate::error::ApiError;
 
 impl Room {
-    /// Accepts the socket the worker authorized: the 101 answer, or why not.
-    pub async fn accept(&self, connect: Connect) -> Result<Result<Response, Answer<()>>, ApiError> {
+    /// Accepts the socket the worker authorized: the 101 answer, or why not, or the fan-out
+    /// object that is to hold it (`fan`).
+    pub async fn accept(&self, connect: Connect) -> Result<Result<Response, Answer<Placement>>, ApiError> {
         let history = self.history()?;
         let now = now_millis();
         let mut socket = Socket {
@@ -30,6 +33,7 @@ impl Room {
             opened_at: now,
             frames: 0,
             window_start: now,
+            id: 0,
         };
         let mut told = history.told(socket.key_hash.as_ref(), socket.user_id.as_ref())?;
         // The room's openness, as the worker found it, until an event says: written once, not
@@ -45,6 +49,23 @@ impl Room {
             Standing::Viewer => socket.present = false,
             Standing::Member => {}
         }
+        let latest = history.latest_seq()?;
+        let you = self.you(connect.you, socket.present, &history, &connect.blocked)?;
+        let hello = ServerFrame::Hello { seq: latest, room: &connect.room, you: you.as_ref() };
+        let resume = connect.after.map(|after| history.resume(after)).transpose()?;
+        if let Some(fan) = self.place(socket.user_id.as_ref())? {
+            let opening = match (resume, connect.after) {
+                (Some(Resume::Replay), Some(after)) => Opening::Replay { after },
+                (Some(_), _) => Opening::Reset,
+                (None, _) => Opening::Fresh,
+            };
+            // 53 bits: an attachment crosses to JavaScript, whose numbers hold no more.
+            socket.id = u64::from_le_bytes(random_bytes()?) >> 11;
+            if self.joined(socket.user_id.as_ref()) {
+                self.presence_soon().await;
+            }
+            return Ok(Err(Answer::Done(Placement { fan, socket, hello: hello.text(), seq: latest, opening })));
+        }
         if let Some(user_id) = &socket.user_id {
             self.sockets().make_room_for(user_id);
         }
@@ -54,23 +75,10 @@ impl Room {
         let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         self.state.accept_websocket_with_tags(&ws, &tags);
         ws.serialize_attachment(&socket)?;
-        let latest = history.latest_seq()?;
-        let mut you = connect.you;
-        if let Some(you) = you.as_mut() {
-            you.present = socket.present;
-            if you.present {
-                let position = history.read_position(&you.user_id)?;
-                you.reading = Some(Reading {
-                    read_seq: position.read_seq,
-                    unread: history.unread(&you.user_id, position.read_seq)?,
-                    mentions: history.mentioned(&you.user_id, position.read_seq, &connect.blocked)?,
-                    marked_unread: position.marked_unread,
-                });
-            }
-        }
+        self.fans.opened_here();
         let newcomer = self.joined(socket.user_id.as_ref());
-        send(&ws, &ServerFrame::Hello { seq: latest, room: &connect.room, you: you.as_ref() });
-        match connect.after.map(|after| history.resume(after)).transpose()? {
+        send(&ws, &hello);
+        match resume {
             None => ready(&ws, latest, &self.here()),
             Some(Resume::Reset) => {
                 send(&ws, &ServerFrame::Reset { seq: latest });
@@ -82,6 +90,28 @@ impl Room {
             self.presence_soon().await;
         }
         Ok(Ok(Response::from_websocket(pair.client)?))
+    }
+
+    /// The socket's user as `hello` shows them: a present member with where they read.
+    fn you(
+        &self,
+        you: Option<You>,
+        present: bool,
+        history: &History,
+        blocked: &[UserId],
+    ) -> Result<Option<You>, ApiError> {
+        let Some(mut you) = you else { return Ok(None) };
+        you.present = present;
+        if present {
+            let position = history.read_position(&you.user_id)?;
+            you.reading = Some(Reading {
+                read_seq: position.read_seq,
+                unread: history.unread(&you.user_id, position.read_seq)?,
+                mentions: history.mentioned(&you.user_id, position.read_seq, blocked)?,
+                marked_unread: position.marked_unread,
+            });
+        }
+        Ok(Some(you))
     }
 
     /// Sends the events after `after`, `REPLAY_PAGE` at a time, letting the room's other calls
@@ -97,6 +127,8 @@ impl Room {
             return Ok(());
         }
         self.replaying.borrow_mut().push(ws.clone());
+        // Those in the fan-out objects, as the replay begins.
+        let theirs = if self.has_fans() { self.users_of_fans()? } else { Vec::new() };
         let replaying = self.replaying.clone();
         let state = another_handle(&self.state);
         self.state.wait_until(async move {
@@ -114,7 +146,11 @@ impl Room {
                             sockets::close(&ws, Standing::Out { code: 1011, reason: "replay failed" });
                         }
                         replaying.borrow_mut().retain(|other| *other != ws);
-                        ready(&ws, cursor, &Sockets::new(&state, &replaying).present_users());
+                        let mut here = Sockets::new(&state, &replaying).present_users();
+                        here.extend(theirs);
+                        here.sort_unstable();
+                        here.dedup();
+                        ready(&ws, cursor, &here);
                         return;
                     }
                 }

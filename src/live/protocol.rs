@@ -9,8 +9,10 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::fan::protocol::{Closes, FanNumber, FrameReply, Held, Placement, Pulled};
 use super::frames::{Change, MessageView, Reaction, You};
 use super::history::ReadPosition;
+use super::sockets::Socket;
 use crate::auth::session::KeyHash;
 use crate::domain::limits::WriteKind;
 use crate::domain::{
@@ -44,6 +46,14 @@ pub enum Call {
     Reactors(ReactorsQuery),
     Search(SearchQuery),
     AddFile(NewFile),
+    /// From a fan-out object: a frame of a socket it holds.
+    FanFrame(FanFrame),
+    /// From a fan-out object: how many sockets it holds, and whose.
+    FanReport(FanReport),
+    /// From a fan-out object: events it, or one of its sockets, has not had.
+    FanPull(FanPull),
+    /// From a fan-out object: whether each kind of socket it holds may stay.
+    FanJudge(FanJudge),
 }
 
 /// A call, and what the object answers it with when it is done.
@@ -317,6 +327,39 @@ pub struct Redeemed {
     pub key_hash: KeyHash,
 }
 
+/// A frame of a socket a fan-out object holds: the object checked its size and rate, and
+/// answered a `ping`; the room does the rest.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FanFrame {
+    pub fan: FanNumber,
+    pub socket: Socket,
+    pub text: String,
+}
+
+/// A fan-out object's open sockets, the sockets it ever accepted, and the users among them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FanReport {
+    pub fan: FanNumber,
+    pub sockets: u32,
+    pub accepted: u64,
+    pub users: Vec<UserId>,
+}
+
+/// The events after `after` up to `through`, a page of them, as `user_id` sees them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FanPull {
+    pub after: i64,
+    pub through: i64,
+    pub user_id: Option<UserId>,
+}
+
+/// The kinds of socket a fan-out object holds: the answer says, for each, how to close it, or
+/// nothing if it may stay.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FanJudge {
+    pub held: Vec<Held>,
+}
+
 macro_rules! calls {
     ($($call:ident($request:ty) -> $done:ty),* $(,)?) => {
         $(
@@ -333,7 +376,7 @@ macro_rules! calls {
 }
 
 calls! {
-    Connect(Connect) -> (),
+    Connect(Connect) -> Placement,
     Apply(Changes) -> Applied,
     Post(Post) -> MessageView,
     History(HistoryQuery) -> HistoryPage,
@@ -346,6 +389,10 @@ calls! {
     Reactors(ReactorsQuery) -> Reactors,
     Search(SearchQuery) -> HistoryPage,
     AddFile(NewFile) -> (),
+    FanFrame(FanFrame) -> FrameReply,
+    FanReport(FanReport) -> (),
+    FanPull(FanPull) -> Pulled,
+    FanJudge(FanJudge) -> Closes,
 }
 
 #[cfg(test)]

@@ -10,8 +10,11 @@ use std::rc::Rc;
 use worker::{Env, State, WebSocket};
 
 use super::apply::{apply, Effect};
+use super::fan::protocol::{Item, Whom};
+use super::fan::Fans;
 use super::frames::{Event, MessageView, Numbered, ServerFrame};
 use super::history::{Author, Ceiling, Cursor, History, MessageRow, Reacted, ReadPosition};
+use super::incoming::Origin;
 use super::platform::atomically;
 use super::protocol::{
     Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, React, Reactions, Reactors,
@@ -62,6 +65,8 @@ pub struct Room {
     /// When the last flush started (in memory: after an eviction, long quiet, the next flush
     /// may come at once).
     pub(super) flushed_at: Cell<Option<i64>>,
+    /// The room's fan-out objects, past `ROOM_SOCKETS_PER_OBJECT` sockets (`fan`).
+    pub(super) fans: Fans,
 }
 
 impl Room {
@@ -80,6 +85,7 @@ impl Room {
             flush_again: Cell::new(false),
             pushed_seq: Cell::new(-1),
             flushed_at: Cell::new(None),
+            fans: Fans::default(),
         }
     }
 
@@ -121,6 +127,7 @@ impl Room {
     /// A socket closed: who is here changed if it was a user's (a viewer without a key is not
     /// listed, and the room need not look at its other sockets then).
     pub async fn left(&self, ws: &WebSocket) {
+        self.fans.closed_here();
         if Socket::of(ws).user_id.is_some() {
             self.presence_changed().await;
         }
@@ -149,9 +156,48 @@ impl Room {
         if let Some(here) = self.here.borrow().as_ref() {
             return here.clone();
         }
-        let here = self.sockets().present_users();
+        let here = self.present_users();
         *self.here.borrow_mut() = Some(here.clone());
         here
+    }
+
+    /// Who has a socket open, in this object or a fan-out object: a look at every socket here.
+    pub(crate) fn present_users(&self) -> Vec<UserId> {
+        let mut users = self.sockets().present_users();
+        if self.has_fans() {
+            match self.users_of_fans() {
+                Ok(theirs) => users.extend(theirs),
+                Err(error) => worker::console_error!("room fans: {}", error.detail()),
+            }
+            users.sort_unstable();
+            users.dedup();
+        }
+        users
+    }
+
+    /// Sends every socket, in this object and in the fan-out objects, the event.
+    pub(super) fn broadcast_event(&self, event: &Event, seq: i64, message: Option<&MessageView>) {
+        let text = ServerFrame::Event(Numbered::new(event, seq, message)).text();
+        self.sockets().broadcast_text(&text, &[]);
+        self.hand_event(seq, text, Vec::new());
+    }
+
+    /// Sends every socket a frame without a seq, but the one it answers (`but`).
+    pub(super) fn broadcast_frame(&self, frame: &ServerFrame<'_>, but: Option<&Origin>) {
+        let text = frame.text();
+        self.sockets().broadcast_text(&text, but.and_then(Origin::here).map(std::slice::from_ref).unwrap_or_default());
+        if self.has_fans() {
+            self.hand_fans(Item::Frame { text, whom: Whom::All, but: but.and_then(Origin::id) });
+        }
+    }
+
+    /// Closes the sockets of `whom` in the fan-out objects.
+    fn close_in_fans(&self, whom: Whom, standing: Standing) {
+        if let Standing::Out { code, reason } = standing {
+            if self.has_fans() {
+                self.hand_fans(Item::Close { whom, code, reason: reason.to_owned() });
+            }
+        }
     }
 
     /// Tells D1 the members' counts if that is due, tells who is here if that changed, closes
@@ -171,10 +217,14 @@ impl Room {
                 None => {}
             }
         }
-        let users = sockets.present_users();
+        self.fans.counted_here(sockets.all().len());
+        let users = self.present_users();
         *self.here.borrow_mut() = Some(users.clone());
         if self.presence.borrow().as_ref() != Some(&users) {
             sockets.broadcast(&ServerFrame::Presence { users: &users });
+            if self.has_fans() {
+                self.hand_fans(Item::Presence { users: users.clone() });
+            }
             *self.presence.borrow_mut() = Some(users);
         }
         let files_due = self.sweep_files(&history, now).await?;
@@ -224,10 +274,9 @@ impl Room {
             let placed = (&post.mentions, parent.as_ref(), root.as_ref(), files.as_slice());
             let (row, thread) = history.post(&post.message_id, &post.user_id, &post.text, placed, now)?;
             let message = row.view()?;
-            let event = Numbered::new(&Event::Message, message.seq(), Some(&message));
-            self.sockets().broadcast(&ServerFrame::Event(event));
+            self.broadcast_event(&Event::Message, message.seq(), Some(&message));
             if let Some((seq, event)) = thread {
-                self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)));
+                self.broadcast_event(&event, seq, None);
             }
             // One read position for the whole room, threads included: posting moves it.
             history.wrote(&post.user_id, message.seq())?;
@@ -342,7 +391,9 @@ impl Room {
                 (*user_id, ServerFrame::Event(Numbered::new(event, seq, Some(&theirs))).text())
             })
             .collect();
-        self.sockets().broadcast_own(&ServerFrame::Event(Numbered::new(event, seq, Some(message))), &own);
+        let text = ServerFrame::Event(Numbered::new(event, seq, Some(message))).text();
+        self.sockets().broadcast_own(&text, &own);
+        self.hand_event(seq, text, own);
         Ok(message.for_reactor(by_user.get(user_id).map_or(&[], Vec::as_slice)))
     }
 
@@ -359,9 +410,7 @@ impl Room {
             let now = now_millis();
             self.count(&history, WriteKind::Reaction, &react.user_id, now)?;
             match history.react(&message, (&react.key, &react.user_id, react.add), now)? {
-                Reacted::Changed { seq, event } => {
-                    self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)));
-                }
+                Reacted::Changed { seq, event } => self.broadcast_event(&event, seq, None),
                 Reacted::Unchanged => {}
                 Reacted::TooManyKeys => return Err(Denied::TooManyKeys.into()),
                 Reacted::TooManyOfTheirs => return Err(Denied::TooManyOfYours.into()),
@@ -392,7 +441,7 @@ impl Room {
                 return Err(Denied::NotYours.into());
             }
             for (seq, event) in history.delete(&message, now_millis())? {
-                self.sockets().broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)));
+                self.broadcast_event(&event, seq, None);
             }
             // Its files leave R2, after the answer.
             self.purge_later();
@@ -403,15 +452,20 @@ impl Room {
     /// Moves a member's read position up to `seq`, or marks the room unread for them (`seq`
     /// none); their sockets but `from` (the one that read, if a socket did) are told where they
     /// read up to when it moved.
-    pub fn read(&self, read: &Read, from: Option<&WebSocket>) -> Result<Answer<ReadPosition>, ApiError> {
+    pub fn read(&self, read: &Read, from: Option<&Origin>) -> Result<Answer<ReadPosition>, ApiError> {
         answer((|| {
             let history = self.history()?;
             let Some(seq) = read.seq else { return Ok(history.mark_unread(&read.user_id)?) };
             let (before, after) = history.read_up_to(&read.user_id, seq)?.ok_or(Denied::PastLatest)?;
             if after.read_seq > before.read_seq {
                 let frame = ServerFrame::Read { seq: after.read_seq };
-                for ws in self.sockets().of_user(&read.user_id).iter().filter(|ws| Some(*ws) != from) {
+                let here = from.and_then(Origin::here);
+                for ws in self.sockets().of_user(&read.user_id).iter().filter(|ws| Some(*ws) != here) {
                     sockets::send(ws, &frame);
+                }
+                if self.has_fans() {
+                    let whom = Whom::User { user_id: read.user_id };
+                    self.hand_fans(Item::Frame { text: frame.text(), whom, but: from.and_then(Origin::id) });
                 }
             }
             Ok(after)
@@ -495,17 +549,27 @@ impl Room {
         };
         for effect in effects {
             match effect {
-                Effect::Broadcast(seq, event) => {
-                    sockets.broadcast(&ServerFrame::Event(Numbered::new(&event, seq, None)))
+                Effect::Broadcast(seq, event) => self.broadcast_event(&event, seq, None),
+                Effect::CloseKey(key_hash) => {
+                    close_all(sockets.of_key(&key_hash), Standing::KEY_ENDED);
+                    self.close_in_fans(Whom::Key { key_hash }, Standing::KEY_ENDED);
                 }
-                Effect::CloseKey(key_hash) => close_all(sockets.of_key(&key_hash), Standing::KEY_ENDED),
-                Effect::CloseUser { user_id, standing } => close_all(sockets.of_user(&user_id), standing),
+                Effect::CloseUser { user_id, standing } => {
+                    close_all(sockets.of_user(&user_id), standing);
+                    self.close_in_fans(Whom::User { user_id }, standing);
+                }
                 Effect::Present(user_id) => {
                     for ws in sockets.of_user(&user_id) {
                         ws.serialize_attachment(&Socket { present: true, ..Socket::of(&ws) })?;
                     }
+                    if self.has_fans() {
+                        self.hand_fans(Item::Present { user_id });
+                    }
                 }
                 Effect::Judge => {
+                    if self.has_fans() {
+                        self.hand_fans(Item::Judge);
+                    }
                     for ws in sockets.all() {
                         let standing = self.standing_of(history, &Socket::of(&ws))?;
                         if matches!(standing, Standing::Out { .. }) {
@@ -516,6 +580,7 @@ impl Room {
                 Effect::Tell(user_id, frame) => told.push(Delivery { user_id, frames: vec![frame] }),
                 Effect::Delete => {
                     close_all(sockets.all(), Standing::ROOM_DELETED);
+                    self.close_in_fans(Whom::All, Standing::ROOM_DELETED);
                     // Its files leave R2 first: once its storage is gone, nothing says which.
                     if let Err(error) = self.delete_all_files(history).await {
                         worker::console_error!("room files: left in R2 by the room's deletion: {}", error.detail());

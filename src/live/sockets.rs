@@ -33,6 +33,10 @@ pub struct Socket {
     /// together, in `Rates`).
     pub frames: u32,
     pub window_start: i64,
+    /// In a fan-out object, the socket's id (random): the room names it so (0 in the room's
+    /// own object).
+    #[serde(default)]
+    pub id: u64,
 }
 
 impl Socket {
@@ -62,7 +66,7 @@ impl Socket {
 }
 
 /// Sends a frame already in JS: as in `send`, a closing socket is its close handler's.
-fn send_js(ws: &WebSocket, frame: &JsString) {
+pub fn send_js(ws: &WebSocket, frame: &JsString) {
     let socket: &web_sys::WebSocket = ws.as_ref();
     let _ = socket.unchecked_ref::<JsSocket>().send(frame);
 }
@@ -124,8 +128,8 @@ impl<'a> Sockets<'a> {
     }
 
     /// Sends the frame to every open socket of the room but `but`, and but those replaying.
-    pub fn broadcast_but(&self, frame: &ServerFrame<'_>, but: &[WebSocket]) {
-        let frame = JsString::from(frame.text());
+    pub fn broadcast_text(&self, frame: &str, but: &[WebSocket]) {
+        let frame = JsString::from(frame);
         let replaying = self.replaying.borrow();
         for ws in self.all().iter().filter(|ws| !but.contains(ws) && !replaying.contains(ws)) {
             send_js(ws, &frame);
@@ -133,12 +137,12 @@ impl<'a> Sockets<'a> {
     }
 
     pub fn broadcast(&self, frame: &ServerFrame<'_>) {
-        self.broadcast_but(frame, &[]);
+        self.broadcast_text(&frame.text(), &[]);
     }
 
     /// Sends every open socket but those replaying the frame, or, to a user in `own`, their
     /// own version of it (a message whose reactions they share in, `me` for them).
-    pub fn broadcast_own(&self, frame: &ServerFrame<'_>, own: &[(UserId, String)]) {
+    pub fn broadcast_own(&self, frame: &str, own: &[(UserId, String)]) {
         let replaying = self.replaying.borrow();
         let mut theirs = Vec::new();
         for (user_id, text) in own {
@@ -149,7 +153,7 @@ impl<'a> Sockets<'a> {
             }
         }
         drop(replaying);
-        self.broadcast_but(frame, &theirs);
+        self.broadcast_text(frame, &theirs);
     }
 
     /// The users with a socket open.

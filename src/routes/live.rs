@@ -80,7 +80,7 @@ pub async fn connect(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     });
     let connect =
         Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after, blocked };
-    object.connect(connect).await
+    object.connect(&ctx.env, connect).await
 }
 
 /// A socket's request: an upgrade (else 426), its fields, but never a key in the URL (400).

@@ -13,6 +13,7 @@ mod bounds;
 mod closes;
 mod dms;
 mod events;
+mod fans;
 mod frames;
 pub mod helpers;
 mod inbox;

@@ -32,6 +32,7 @@ pub const REPLAY_PAGE: i64 = 500;
 /// How long an ended key is remembered: longer than any session lives.
 pub const ENDED_KEY_MILLIS: i64 = 400 * 24 * 3600 * 1000;
 
+mod fans;
 mod files;
 mod messages;
 mod people;
@@ -42,6 +43,7 @@ pub mod sql;
 mod tally;
 pub mod tickets;
 
+pub use fans::FanRow;
 pub use messages::{Cursor, MessageRow, Messages, Stored};
 pub use reactions::Reacted;
 pub use reads::ReadPosition;

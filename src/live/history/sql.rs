@@ -235,6 +235,8 @@ pub const SET_OPEN: &str = "INSERT OR REPLACE INTO facts (name, value) VALUES ('
 pub const KNOW_OPEN: &str = "INSERT OR IGNORE INTO facts (name, value) VALUES ('open', ?)";
 pub const APPLIED: &str = "SELECT value AS n FROM applied WHERE name = 'outbox'";
 pub const SET_APPLIED: &str = "INSERT OR REPLACE INTO applied (name, value) VALUES ('outbox', ?)";
+pub const FANS: &str = "SELECT k, sockets, accepted, placed, users FROM fans ORDER BY k";
+pub const SAVE_FAN: &str = "INSERT OR REPLACE INTO fans (k, sockets, accepted, placed, users) VALUES (?, ?, ?, ?, ?)";
 pub const HAS_TABLE: &str = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?";
 pub const BURY: &str = "INSERT INTO gone (at) VALUES (?)";
 
@@ -384,6 +386,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("KNOW_OPEN", KNOW_OPEN),
     ("APPLIED", APPLIED),
     ("SET_APPLIED", SET_APPLIED),
+    ("FANS", FANS),
+    ("SAVE_FAN", SAVE_FAN),
     ("HAS_TABLE", HAS_TABLE),
     ("BURY", BURY),
     ("REACTION_STATE", REACTION_STATE),
@@ -537,6 +541,11 @@ pub const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS files_of_message ON files (message_seq, position)",
     "CREATE INDEX IF NOT EXISTS files_unattached ON files (uploaded_at) WHERE message_seq IS NULL AND doomed = 0",
     "CREATE INDEX IF NOT EXISTS files_doomed ON files (doomed)",
+    // The room's fan-out objects (`live::fan`), by number: the sockets each last said it held
+    // and had ever accepted, the sockets placed in it, and the users among its sockets (a JSON
+    // array).
+    "CREATE TABLE IF NOT EXISTS fans (k INTEGER PRIMARY KEY, sockets INTEGER NOT NULL, accepted INTEGER NOT NULL,
+        placed INTEGER NOT NULL, users TEXT NOT NULL)",
 ];
 
 /// The one table a deleted room's storage keeps, so that its object never comes back to life.

@@ -124,7 +124,14 @@ impl TestApp {
     }
 
     /// A fresh instance from another wrangler config (for missing bindings, say).
+    /// `CHATROOMS_TEST_VARS` (`NAME=value,...`) adds vars to every instance: say
+    /// `ROOM_SOCKETS_PER_OBJECT=1`, to run the suite with every room's sockets past its first
+    /// in fan-out objects.
     pub fn spawn_with_config(config: &str, vars: &[(&str, &str)]) -> Self {
+        let extra = std::env::var("CHATROOMS_TEST_VARS").unwrap_or_default();
+        let mut vars = vars.to_vec();
+        vars.extend(extra.split(',').filter_map(|pair| pair.split_once('=')).filter(|(name, _)| !name.is_empty()));
+        let vars = vars.as_slice();
         build_once();
         let state = fresh_state_dir();
         let has_database = std::fs::read_to_string(Path::new(ROOT).join(config)).unwrap().contains("[[d1_databases]]");

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{app, Staffed, User, NOBODY, PASSWORD};
+use crate::helpers::{app, with_database, Staffed, User, NOBODY, PASSWORD};
 use crate::live::helpers::{Live, ACCESS_LOST, KEY_ENDED, ROOM_DELETED};
 use crate::live::{everyone_gets_a_new_message, posted};
 
@@ -215,52 +215,56 @@ fn a_login_past_the_session_cap_closes_the_oldest_keys_sockets_with_4001() {
 /// The member left, and the room's object was told; then D1 finds them present again without
 /// telling it (as when the worker read D1 just before their leaving committed). Whatever it
 /// read, the object has seen them leave: their post, edit and deletion are refused, and no
-/// socket hears of them.
+/// socket hears of them. (On an instance of its own: it writes D1 beside the worker.)
 #[test]
 fn an_author_who_lost_the_race_with_their_leaving_is_refused_by_the_room() {
-    let room = Staffed::new(true);
-    let message = posted(app(), &room.id, &room.member, "before leaving")["message_id"].as_str().unwrap().to_string();
-    let mut viewer = Live::viewer(app(), &room.id);
-    let left = app().remove_member(&room.id, &room.member, &room.member.id);
-    assert_eq!(left.body, json!({ "present": false }), "{}", left.text);
-    assert_eq!(viewer.next_of("member_left")["user_id"], room.member.id.as_str());
-    present_again_in_d1_alone(&room);
-    app().post_message(&room.id, &room.member, "after leaving").assert_error(403);
-    app().edit_message(&room.id, &room.member, &message, "edited after leaving").assert_error(403);
-    app().delete_message(&room.id, &room.member, &message).assert_error(403);
-    viewer.assert_quiet();
-    let history = app().messages(&room.id, &room.owner, &[]);
-    assert_eq!(history.body["messages"].as_array().map(Vec::len), Some(1), "{}", history.text);
-    assert_eq!(history.body["messages"][0]["text"], "before leaving");
+    with_database(|app| {
+        let room = Staffed::on(app, true);
+        let message = posted(app, &room.id, &room.member, "before leaving")["message_id"].as_str().unwrap().to_string();
+        let mut viewer = Live::viewer(app, &room.id);
+        let left = app.remove_member(&room.id, &room.member, &room.member.id);
+        assert_eq!(left.body, json!({ "present": false }), "{}", left.text);
+        assert_eq!(viewer.next_of("member_left")["user_id"], room.member.id.as_str());
+        present_again_in_d1_alone(&room);
+        app.post_message(&room.id, &room.member, "after leaving").assert_error(403);
+        app.edit_message(&room.id, &room.member, &message, "edited after leaving").assert_error(403);
+        app.delete_message(&room.id, &room.member, &message).assert_error(403);
+        viewer.assert_quiet();
+        let history = app.messages(&room.id, &room.owner, &[]);
+        assert_eq!(history.body["messages"].as_array().map(Vec::len), Some(1), "{}", history.text);
+        assert_eq!(history.body["messages"][0]["text"], "before leaving");
+    });
 }
 
 /// A join whose event is still queued reaches the room's object before the author's post, so
 /// that the post is neither refused nor numbered before the join.
 #[test]
 fn an_authors_write_hands_the_room_its_queued_events_first() {
-    let room = Staffed::new(true);
-    let mut viewer = Live::viewer(app(), &room.id);
-    let left = app().remove_member(&room.id, &room.member, &room.member.id);
-    assert_eq!(left.body, json!({ "present": false }), "{}", left.text);
-    viewer.next_of("member_left");
-    present_again_in_d1_alone(&room);
-    app().sql(&format!(
-        "INSERT INTO room_outbox (room_id, event) VALUES ('{}', json_object('type', 'member_joined', 'user_id', '{}'))",
-        room.id, room.member.id
-    ));
-    let message = posted(app(), &room.id, &room.member, "back again")["message_id"].clone();
-    assert_eq!(viewer.next_of("member_joined")["user_id"], room.member.id.as_str());
-    let frame = viewer.next_of("message");
-    assert_eq!(frame["message"]["message_id"], message);
-    assert!(app().sql(&format!("SELECT id FROM room_outbox WHERE room_id = '{}'", room.id)).is_empty());
+    with_database(|app| {
+        let room = Staffed::on(app, true);
+        let mut viewer = Live::viewer(app, &room.id);
+        let left = app.remove_member(&room.id, &room.member, &room.member.id);
+        assert_eq!(left.body, json!({ "present": false }), "{}", left.text);
+        viewer.next_of("member_left");
+        present_again_in_d1_alone(&room);
+        app.sql(&format!(
+            "INSERT INTO room_outbox (room_id, event) VALUES ('{}', json_object('type', 'member_joined', 'user_id', '{}'))",
+            room.id, room.member.id
+        ));
+        let message = posted(app, &room.id, &room.member, "back again")["message_id"].clone();
+        assert_eq!(viewer.next_of("member_joined")["user_id"], room.member.id.as_str());
+        let frame = viewer.next_of("message");
+        assert_eq!(frame["message"]["message_id"], message);
+        assert!(app.sql(&format!("SELECT id FROM room_outbox WHERE room_id = '{}'", room.id)).is_empty());
+    });
 }
 
 /// The member is present again in D1, with nothing queued for the room's object.
 fn present_again_in_d1_alone(room: &Staffed) {
-    app().sql(&format!(
+    room.app.sql(&format!(
         "INSERT INTO members (room_id, user_id, joined_at, present) VALUES ('{0}', '{1}', 0, 1)
          ON CONFLICT (room_id, user_id) DO UPDATE SET present = 1",
         room.id, room.member.id
     ));
-    assert_eq!(app().presence(&room.id, NOBODY, &room.member.id).body, json!({ "present": true }));
+    assert_eq!(room.app.presence(&room.id, NOBODY, &room.member.id).body, json!({ "present": true }));
 }

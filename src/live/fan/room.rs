@@ -1,0 +1,328 @@
+//! The room's side of its fan-out objects: where a new socket goes, the line of items to each
+//! fan-out object (one delivery under way, the items meanwhile gathered behind it), what they
+//! tell the room of themselves, and what they ask of it.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use worker::Env;
+
+use super::client::FanObject;
+use super::protocol::{Closes, FanNumber, Held, Item, Mark, Numbered, Pulled};
+use crate::auth::random_bytes;
+use crate::domain::{RoomId, UserId};
+use crate::error::ApiError;
+use crate::live::frames::{Numbered as NumberedEvent, ServerFrame};
+use crate::live::history::{FanRow, REPLAY_PAGE};
+use crate::live::protocol::{Answer, FanJudge, FanPull, FanReport};
+use crate::live::room::Room;
+use crate::live::sockets::Socket;
+use crate::live::standing::Standing;
+
+/// Items one delivery hands over at most.
+const DELIVERY_ITEMS: usize = 500;
+
+/// Tries of one delivery before its items are given up (a fan-out object asks the room for
+/// the events it missed; what else they said is lost, and logged).
+const DELIVERY_TRIES: u32 = 5;
+
+/// What the room's object knows of its fan-out objects while it lives.
+pub struct Fans {
+    /// This object's life: a fan-out object tells the lines of two lives apart by it.
+    epoch: u32,
+    /// The fan-out objects, as the storage keeps them, once read.
+    known: RefCell<Option<Vec<Fan>>>,
+    /// The line to each fan-out object.
+    lines: Rc<RefCell<HashMap<FanNumber, Line>>>,
+    /// The sockets the room's own object holds, while counted.
+    own: Cell<Option<usize>>,
+    room_id: Cell<Option<RoomId>>,
+    /// Where this object life placed each user's sockets, until their fan-out object says.
+    homes: RefCell<HashMap<UserId, FanNumber>>,
+}
+
+struct Fan {
+    row: FanRow,
+    users: Vec<UserId>,
+}
+
+impl Fan {
+    /// Its sockets, and those placed in it that it has not accepted yet.
+    fn load(&self) -> u64 {
+        u64::from(self.row.sockets) + self.row.placed.saturating_sub(self.row.accepted)
+    }
+}
+
+#[derive(Default)]
+struct Line {
+    /// The number of the last item put in the line.
+    n: u64,
+    queue: Vec<Numbered>,
+    delivering: bool,
+}
+
+impl Default for Fans {
+    fn default() -> Self {
+        let epoch = random_bytes::<4>().map(u32::from_le_bytes).unwrap_or(1);
+        Self {
+            epoch,
+            known: RefCell::new(None),
+            lines: Rc::default(),
+            own: Cell::new(None),
+            room_id: Cell::new(None),
+            homes: RefCell::default(),
+        }
+    }
+}
+
+impl Fans {
+    /// A socket opened in the room's own object.
+    pub fn opened_here(&self) {
+        if let Some(own) = self.own.get() {
+            self.own.set(Some(own + 1));
+        }
+    }
+
+    /// A socket of the room's own object closed.
+    pub fn closed_here(&self) {
+        if let Some(own) = self.own.get() {
+            self.own.set(Some(own.saturating_sub(1)));
+        }
+    }
+
+    /// The sockets the room's own object holds, as counted (`None`: count them).
+    pub fn counted_here(&self, sockets: usize) {
+        self.own.set(Some(sockets));
+    }
+}
+
+impl Room {
+    /// The room's fan-out objects: read from storage once an object life.
+    fn known_fans(&self) -> Result<std::cell::RefMut<'_, Vec<Fan>>, ApiError> {
+        if self.fans.known.borrow().is_none() {
+            let rows = match self.stored()? {
+                Some(history) => history.fans()?,
+                None => Vec::new(),
+            };
+            let fans = rows
+                .into_iter()
+                .map(|row| {
+                    let users = serde_json::from_str(&row.users).unwrap_or_default();
+                    Fan { row, users }
+                })
+                .collect();
+            *self.fans.known.borrow_mut() = Some(fans);
+        }
+        Ok(std::cell::RefMut::map(self.fans.known.borrow_mut(), |known| known.get_or_insert_with(Vec::new)))
+    }
+
+    fn room_id(&self) -> Result<RoomId, ApiError> {
+        if let Some(room_id) = self.fans.room_id.get() {
+            return Ok(room_id);
+        }
+        let room_id = self.history()?.room_id()?.unwrap_or_default();
+        let room_id = RoomId::parse(&room_id).map_err(|_| ApiError::internal("room object: its room id is unknown"))?;
+        self.fans.room_id.set(Some(room_id));
+        Ok(room_id)
+    }
+
+    /// Where a new socket of `user_id` goes: `None` for the room's own object. A user's
+    /// sockets stay together, in the object that holds their others (so that the limits on one
+    /// user's sockets hold as in one object); others go to the room's own object while it holds
+    /// fewer than `ROOM_SOCKETS_PER_OBJECT`, else to the first fan-out object with room, else
+    /// to a new one. Counted as placed there.
+    pub(crate) fn place(&self, user_id: Option<&UserId>) -> Result<Option<FanNumber>, ApiError> {
+        let cap = self.config().map_or(1000, |config| config.sockets_per_object) as u64;
+        let own = match self.fans.own.get() {
+            Some(own) => own,
+            None => {
+                let own = self.sockets().all().len();
+                self.fans.own.set(Some(own));
+                own
+            }
+        };
+        if (own as u64) < cap && !self.has_fans() {
+            return Ok(None);
+        }
+        if user_id.is_some_and(|user_id| !self.sockets().of_user(user_id).is_empty()) {
+            return Ok(None);
+        }
+        let mut fans = self.known_fans()?;
+        let home = user_id.and_then(|user_id| {
+            fans.iter().position(|fan| fan.users.binary_search(user_id).is_ok()).or_else(|| {
+                let k = *self.fans.homes.borrow().get(user_id)?;
+                fans.iter().position(|fan| fan.row.k == k)
+            })
+        });
+        if home.is_none() && (own as u64) < cap {
+            return Ok(None);
+        }
+        let at = match home.or_else(|| fans.iter().position(|fan| fan.load() < cap)) {
+            Some(at) => at,
+            None => {
+                let k = FanNumber::try_from(fans.len()).map_err(ApiError::internal)?;
+                let row = FanRow { k, sockets: 0, accepted: 0, placed: 0, users: "[]".to_owned() };
+                fans.push(Fan { row, users: Vec::new() });
+                fans.len() - 1
+            }
+        };
+        let fan = fans.get_mut(at).ok_or_else(|| ApiError::internal("room object: a fan-out object lost"))?;
+        fan.row.placed += 1;
+        self.history()?.save_fan(&fan.row)?;
+        if let Some(user_id) = user_id {
+            self.fans.homes.borrow_mut().insert(*user_id, fan.row.k);
+        }
+        Ok(Some(fan.row.k))
+    }
+
+    /// A fan-out object told the room of itself: who is here may have changed.
+    pub async fn fan_report(&self, report: &FanReport) -> Result<Answer<()>, ApiError> {
+        let history = self.history()?;
+        let changed = {
+            let mut fans = self.known_fans()?;
+            let Some(fan) = fans.iter_mut().find(|fan| fan.row.k == report.fan) else { return Ok(Answer::Done(())) };
+            fan.row.sockets = report.sockets;
+            fan.row.accepted = report.accepted;
+            let changed = fan.users != report.users;
+            if changed {
+                fan.users.clone_from(&report.users);
+                fan.row.users = serde_json::to_string(&fan.users).map_err(ApiError::internal)?;
+            }
+            history.save_fan(&fan.row)?;
+            changed
+        };
+        if changed {
+            self.presence_changed().await;
+        }
+        Ok(Answer::Done(()))
+    }
+
+    /// The users with a socket in a fan-out object.
+    pub(crate) fn users_of_fans(&self) -> Result<Vec<UserId>, ApiError> {
+        Ok(self.known_fans()?.iter().flat_map(|fan| fan.users.iter().copied()).collect())
+    }
+
+    /// A page of the events after `after`, up to `through`, as `user_id` sees them; and who is here.
+    pub fn fan_pull(&self, pull: &FanPull) -> Result<Answer<Pulled>, ApiError> {
+        let history = self.history()?;
+        let (mut events, _) = history.events_after(pull.after, REPLAY_PAGE)?;
+        events.retain(|stored| stored.seq <= pull.through);
+        history
+            .fill_reactions(events.iter_mut().filter_map(|stored| stored.message.as_mut()), pull.user_id.as_ref())?;
+        let last = events.last().map_or(pull.after, |stored| stored.seq);
+        let events = events
+            .iter()
+            .map(|stored| {
+                ServerFrame::Event(NumberedEvent::new(&stored.event, stored.seq, stored.message.as_ref())).text()
+            })
+            .collect();
+        Ok(Answer::Done(Pulled { events, last, here: self.here() }))
+    }
+
+    /// How each kind of socket a fan-out object holds must close, if it must.
+    pub fn fan_judge(&self, judge: &FanJudge) -> Result<Answer<Closes>, ApiError> {
+        let closes = judge
+            .held
+            .iter()
+            .map(|Held { user_id, key_hash, present }| {
+                let socket =
+                    Socket { user_id: *user_id, key_hash: key_hash.clone(), present: *present, ..Socket::default() };
+                Ok(match self.standing(&socket)? {
+                    Standing::Out { code, reason } => Some((code, reason.to_owned())),
+                    _ => None,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(Answer::Done(closes))
+    }
+
+    /// Where the line to fan-out object `fan` stands: its last item.
+    pub(crate) fn mark(&self, fan: FanNumber) -> Option<Mark> {
+        let lines = self.fans.lines.borrow();
+        lines.get(&fan).map(|line| Mark { epoch: self.fans.epoch, n: line.n })
+    }
+
+    /// Hands the item to every fan-out object that holds sockets, or is about to: each gets it
+    /// after every item before it.
+    pub(crate) fn hand_fans(&self, item: Item) {
+        let active: Vec<FanNumber> = match self.known_fans() {
+            Ok(fans) => fans.iter().filter(|fan| fan.load() > 0).map(|fan| fan.row.k).collect(),
+            Err(error) => {
+                worker::console_error!("room fans: {}", error.detail());
+                return;
+            }
+        };
+        if active.is_empty() {
+            return;
+        }
+        let room_id = match self.room_id() {
+            Ok(room_id) => room_id,
+            Err(error) => {
+                worker::console_error!("room fans: {}", error.detail());
+                return;
+            }
+        };
+        let mut lines = self.fans.lines.borrow_mut();
+        for fan in active {
+            let line = lines.entry(fan).or_default();
+            line.n += 1;
+            line.queue.push(Numbered { epoch: self.fans.epoch, n: line.n, item: item.clone() });
+            if !line.delivering {
+                line.delivering = true;
+                self.state.wait_until(deliver(self.env.clone(), room_id, fan, self.fans.lines.clone()));
+            }
+        }
+    }
+
+    /// Hands an event to the fan-out objects: its frame, and those of who see their own.
+    pub(crate) fn hand_event(&self, seq: i64, text: String, own: Vec<(UserId, String)>) {
+        if self.has_fans() {
+            self.hand_fans(Item::Event { seq, text, own });
+        }
+    }
+
+    /// Whether the room has fan-out objects (read once an object life).
+    pub(crate) fn has_fans(&self) -> bool {
+        self.known_fans().is_ok_and(|fans| !fans.is_empty())
+    }
+}
+
+/// Hands the line's items to the fan-out object, a delivery at a time, until none is left.
+async fn deliver(env: Env, room_id: RoomId, fan: FanNumber, lines: Rc<RefCell<HashMap<FanNumber, Line>>>) {
+    loop {
+        let items: Vec<Numbered> = {
+            let mut lines = lines.borrow_mut();
+            let Some(line) = lines.get_mut(&fan) else { return };
+            if line.queue.is_empty() {
+                line.delivering = false;
+                return;
+            }
+            let take = line.queue.len().min(DELIVERY_ITEMS);
+            line.queue.drain(..take).collect()
+        };
+        let mut tries = 0;
+        loop {
+            let outcome = match FanObject::of(&env, &room_id, fan) {
+                Ok(object) => object.deliver(room_id, fan, items.clone()).await,
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(()) => break,
+                Err(error) => {
+                    tries += 1;
+                    if tries >= DELIVERY_TRIES {
+                        worker::console_error!(
+                            "room fans: {} items to fan {fan} given up: {}",
+                            items.len(),
+                            error.detail()
+                        );
+                        break;
+                    }
+                    worker::Delay::from(Duration::from_millis(50 << tries)).await;
+                }
+            }
+        }
+    }
+}
