@@ -10,6 +10,8 @@
 //! Section 8 (benches/live/inbox.rs) is the inbox's latency and cost; `BENCH_INBOX_MEMBERS=200,1000`
 //! (the default) sets the numbers of connected members of its rounds. Section 9
 //! (benches/live/conversation.rs) is what replies and reactions cost a page of history.
+//! Section 12 (benches/live/spread.rs) is a room past one object: `BENCH_SPREAD_SOCKETS`
+//! (5,000) sockets over fan-out objects beside one object holding them all.
 //! `BENCH_SMOKE=1` runs only the smoke check the test command uses: both workers start, answer
 //! one read route identically, side by side, and deliver every message of a few seconds'
 //! posting to a few sockets, once and in order. Neither of the two writes `bench/RESULTS.md`.
@@ -131,6 +133,9 @@ fn run() -> Outcome {
     }
     if wanted(11) {
         live::idle::section(&mut report)?;
+    }
+    if wanted(12) {
+        live::spread::section(&mut report)?;
     }
     report.finish(started.elapsed())
 }

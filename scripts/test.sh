@@ -2,7 +2,8 @@
 # Runs every test, installing whatever is missing first:
 #   lints and formatting, the OpenAPI document validated and the web client type-checked
 #   against it, unit tests (native), the wasm build, the deploy script (against a fake account,
-#   and its dry run), the integration tests against a real `wrangler dev`, the client package
+#   and its dry run), the integration tests against a real `wrangler dev` (the live ones twice:
+#   once more with rooms spread over fan-out objects), the client package
 #   (clients/js: its build and its own tests against `wrangler dev`), the benchmark's smoke
 #   check, fuzzing from the OpenAPI document, the load test, and the web client's browser tests.
 set -eu
@@ -42,6 +43,11 @@ CHATROOMS_SKIP_BUILD=1 sh tests/deploy.sh
 # frames, on a key's TTL), not computing.
 step "integration tests against wrangler dev"
 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api -- --test-threads 4
+
+# The live protocol again, with every room's sockets past its first in fan-out objects
+# (src/live/fan/): a client must not be able to tell which object holds its socket.
+step "the live tests again, every room spread over fan-out objects (ROOM_SOCKETS_PER_OBJECT=1)"
+CHATROOMS_TEST_VARS=ROOM_SOCKETS_PER_OBJECT=1 CHATROOMS_SKIP_BUILD=1 cargo test --quiet --test api -- --test-threads 4 live::
 
 step "the client package (clients/js): its types from the documents, tsc --strict over a typed usage, its size budget, npm pack, and its tests against wrangler dev"
 node clients/js/scripts/build.mjs

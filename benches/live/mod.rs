@@ -23,6 +23,7 @@ pub mod conversation;
 pub mod idle;
 pub mod inbox;
 pub mod resume;
+pub mod spread;
 
 use super::{key, percentile, room, seed_keys, Outcome, Report, BASELINE, SMALL_ROOM};
 use crate::helpers::TestApp;
@@ -52,7 +53,7 @@ const FRAMES_PER_10_SECONDS: f64 = 25.0;
 const DRAIN: Duration = Duration::from_secs(30);
 
 /// Members who post, at most (the baseline's seeded room has ten).
-const SENDERS: u32 = 10;
+pub const SENDERS: u32 = 10;
 
 /// A room to fan out in, on one worker, and present members' keys to post with.
 pub struct LiveRoom<'a> {
@@ -100,7 +101,7 @@ pub fn baseline(app: &TestApp) -> LiveRoom<'_> {
 }
 
 /// What one round measured.
-struct FanOut {
+pub struct FanOut {
     sockets: usize,
     /// Sorted.
     connect: Vec<Duration>,
@@ -110,6 +111,10 @@ struct FanOut {
     answered: usize,
     lost: usize,
     reordered: usize,
+    /// A socket's seqs that skipped one (only messages are posted in a round).
+    gaps: usize,
+    /// The median, over the messages, of the time from a message's first receipt to its last.
+    spread: Duration,
     /// From the first send to the last receipt.
     active: Duration,
     /// workerd's resident memory (KiB) before the sockets opened and once they sat open.
@@ -131,6 +136,7 @@ impl FanOut {
         self.answered += other.answered;
         self.lost += other.lost;
         self.reordered += other.reordered;
+        self.gaps += other.gaps;
         self.active += other.active;
         self.sending.lines += other.sending.lines;
         self.sending.d1 += other.sending.d1;
@@ -142,7 +148,7 @@ impl FanOut {
         self.latencies.len() as f64 / self.active.as_secs_f64().max(f64::EPSILON)
     }
 
-    fn delivery(&self) -> (f64, f64) {
+    pub fn delivery(&self) -> (f64, f64) {
         (percentile(&self.latencies, 0.5), percentile(&self.latencies, 0.99))
     }
 
@@ -155,8 +161,8 @@ impl FanOut {
     }
 
     /// Every message answered `sent`, and reached every socket once, in order.
-    fn complete(&self) -> bool {
-        self.lost == 0 && self.reordered == 0 && self.answered == self.messages
+    pub fn complete(&self) -> bool {
+        self.lost == 0 && self.reordered == 0 && self.gaps == 0 && self.answered == self.messages
     }
 }
 
@@ -367,7 +373,7 @@ fn senders(rate: f64) -> usize {
 
 /// One round: `sockets` receivers connect, sit idle for `idle_seconds`, then receive what the
 /// sender posts at `shape.rate` for `shape.seconds`.
-fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) -> Outcome<FanOut> {
+pub fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) -> Outcome<FanOut> {
     let url = target.url();
     let messages = (shape.rate * shape.seconds).round() as usize;
     // Each round's own: a `txn_id` sent again is answered and not posted again.
@@ -414,14 +420,19 @@ fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) 
     let sending = logged(&target.app.log()[from..], |line| line["route"] != "/room/:room_id/live");
 
     let mut latencies = Vec::new();
-    let (mut lost, mut reordered, mut last) = (0, 0, started);
+    let (mut lost, mut reordered, mut gaps, mut last) = (0, 0, 0, started);
+    let mut receipts: Vec<Option<(Instant, Instant)>> = vec![None; messages];
     for socket in &deliveries {
         let mut seen = vec![false; messages];
         let mut previous = 0;
         for &(index, seq, at) in socket {
             if seq <= previous || seen[index] {
                 reordered += 1;
+            } else if previous != 0 && seq != previous + 1 {
+                gaps += 1;
             }
+            let receipt = &mut receipts[index];
+            *receipt = Some(receipt.map_or((at, at), |(first, last)| (first.min(at), last.max(at))));
             previous = previous.max(seq);
             seen[index] = true;
             if let Some(sent) = sends[index] {
@@ -435,6 +446,9 @@ fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) 
         return Err(format!("{url}: no message reached any of {sockets} sockets"));
     }
     latencies.sort();
+    let mut spreads: Vec<Duration> = receipts.iter().flatten().map(|(first, last)| *last - *first).collect();
+    spreads.sort();
+    let spread = spreads.get(spreads.len() / 2).copied().unwrap_or_default();
     let first = sends.iter().flatten().min().copied().unwrap_or(started);
     let round = FanOut {
         sockets,
@@ -444,6 +458,8 @@ fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) 
         answered,
         lost,
         reordered,
+        gaps,
+        spread,
         active: last.saturating_duration_since(first),
         rss,
         idle,
@@ -453,7 +469,7 @@ fn fan_out(target: &LiveRoom, sockets: usize, shape: &Shape, idle_seconds: f64) 
     let ((p50, p99), (c50, c99)) = (round.delivery(), round.connect_ms());
     println!(
         "  {:>4} {sockets:>5} sockets: delivery {p50:.1}/{p99:.1} ms, {:.0}/s, lost {lost}, reordered {reordered}, \
-         {answered} of {messages} sent answered, connect {c50:.1}/{c99:.1} ms",
+         gaps {gaps}, {answered} of {messages} sent answered, connect {c50:.1}/{c99:.1} ms",
         target.name,
         round.per_second()
     );

@@ -272,17 +272,17 @@ impl Fan {
     async fn apply(&self, items: Vec<Numbered>) -> std::result::Result<(), ApiError> {
         let Some(mut stand) = self.stand()? else { return Err(failed("items before the room was known")) };
         for Numbered { epoch, n, item } in items {
-            if stand.epoch == epoch && n <= stand.n {
+            if !fresh(&stand, epoch, n) {
                 continue;
             }
             stand.epoch = epoch;
             stand.n = n;
             match item {
                 Item::Event { seq, text, own } => {
-                    match stand.seq {
-                        Some(last) if seq <= last => continue,
-                        Some(last) if seq > last + 1 && self.holds_any() => self.catch_up(&mut stand, seq - 1).await?,
-                        _ => {}
+                    match step(stand.seq, seq) {
+                        Step::Had => continue,
+                        Step::Missed if self.holds_any() => self.catch_up(&mut stand, seq - 1).await?,
+                        Step::Missed | Step::Next => {}
                     }
                     self.sockets().broadcast_own(&text, &own);
                     stand.seq = Some(seq);
@@ -543,6 +543,56 @@ impl Fan {
     }
 }
 
+/// Whether the room's item numbered `n` in its life `epoch` is new here: a new life's items
+/// all are.
+fn fresh(stand: &Stand, epoch: u32, n: u64) -> bool {
+    stand.epoch != epoch || n > stand.n
+}
+
+/// What an event does here, by the seq of the last its sockets had.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// They had it.
+    Had,
+    /// The next: sent.
+    Next,
+    /// Events before it were missed (a delivery given up): asked of the room first.
+    Missed,
+}
+
+fn step(last: Option<i64>, seq: i64) -> Step {
+    match last {
+        Some(last) if seq <= last => Step::Had,
+        Some(last) if seq > last + 1 => Step::Missed,
+        _ => Step::Next,
+    }
+}
+
 fn id_tag(id: u64) -> String {
     format!("id:{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_its_sockets_had_is_skipped_and_one_past_a_gap_waits_for_the_gap() {
+        assert_eq!(step(Some(7), 7), Step::Had);
+        assert_eq!(step(Some(7), 3), Step::Had);
+        assert_eq!(step(Some(7), 8), Step::Next);
+        assert_eq!(step(Some(7), 10), Step::Missed);
+        // Before its first socket, whatever comes is where it starts.
+        assert_eq!(step(None, 10), Step::Next);
+    }
+
+    #[test]
+    fn an_item_is_applied_once_and_a_new_life_of_the_room_starts_its_count_again() {
+        let room_id = crate::domain::RoomId::parse("00000000-0000-4000-9000-000000000001").unwrap();
+        let stand = Stand { room_id, k: 0, seq: Some(1), epoch: 7, n: 5, accepted: 1 };
+        assert!(!fresh(&stand, 7, 5));
+        assert!(!fresh(&stand, 7, 4));
+        assert!(fresh(&stand, 7, 6));
+        assert!(fresh(&stand, 8, 1));
+    }
 }

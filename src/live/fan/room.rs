@@ -156,12 +156,11 @@ impl Room {
                 fans.iter().position(|fan| fan.row.k == k)
             })
         });
-        if home.is_none() && (own as u64) < cap {
-            return Ok(None);
-        }
-        let at = match home.or_else(|| fans.iter().position(|fan| fan.load() < cap)) {
-            Some(at) => at,
-            None => {
+        let loads: Vec<u64> = fans.iter().map(Fan::load).collect();
+        let at = match choose(own as u64, cap, home, &loads) {
+            Choice::Here => return Ok(None),
+            Choice::Fan(at) => at,
+            Choice::New => {
                 let k = FanNumber::try_from(fans.len()).map_err(ApiError::internal)?;
                 let row = FanRow { k, sockets: 0, accepted: 0, placed: 0, users: "[]".to_owned() };
                 fans.push(Fan { row, users: Vec::new() });
@@ -289,6 +288,29 @@ impl Room {
     }
 }
 
+/// Where a new socket goes.
+#[derive(Debug, PartialEq, Eq)]
+enum Choice {
+    /// The room's own object.
+    Here,
+    /// The fan-out object at this index.
+    Fan(usize),
+    /// A new fan-out object.
+    New,
+}
+
+/// Where a socket goes whose user has none open here, given the sockets the room's own object
+/// holds, the cap, the index of the fan-out object that holds the user's others, and each
+/// fan-out object's load: home, else the room's own object while it has room, else the first
+/// fan-out object with room, else a new one.
+fn choose(own: u64, cap: u64, home: Option<usize>, loads: &[u64]) -> Choice {
+    match home {
+        Some(at) => Choice::Fan(at),
+        None if own < cap => Choice::Here,
+        None => loads.iter().position(|load| *load < cap).map_or(Choice::New, Choice::Fan),
+    }
+}
+
 /// Hands the line's items to the fan-out object, a delivery at a time, until none is left.
 async fn deliver(env: Env, room_id: RoomId, fan: FanNumber, lines: Rc<RefCell<HashMap<FanNumber, Line>>>) {
     loop {
@@ -324,5 +346,25 @@ async fn deliver(env: Env, room_id: RoomId, fan: FanNumber, lines: Rc<RefCell<Ha
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rooms_own_object_fills_first_then_each_fan_out_object_in_turn() {
+        assert_eq!(choose(999, 1000, None, &[]), Choice::Here);
+        assert_eq!(choose(1000, 1000, None, &[]), Choice::New);
+        assert_eq!(choose(1000, 1000, None, &[1000, 999]), Choice::Fan(1));
+        assert_eq!(choose(1000, 1000, None, &[1000, 1000]), Choice::New);
+        // A socket closed in the room's own object: its place is taken again first.
+        assert_eq!(choose(999, 1000, None, &[10]), Choice::Here);
+    }
+
+    #[test]
+    fn a_users_sockets_stay_together_even_in_a_full_object() {
+        assert_eq!(choose(10, 1000, Some(1), &[5, 1000]), Choice::Fan(1));
     }
 }
