@@ -306,6 +306,12 @@ impl Fan {
                     for ws in self.of(&whom).iter().filter(|ws| is_open(ws)) {
                         let _ = ws.close(Some(code), Some(reason.as_str()));
                     }
+                    if whom == Whom::All && code == frames::close::ROOM_DELETED {
+                        // The room is gone: so is what this object kept of it.
+                        self.state.storage().delete_all().await?;
+                        *self.stand.borrow_mut() = None;
+                        return Ok(());
+                    }
                     // Who is here changed now, not once the clients finish their closes.
                     self.report_soon().await;
                 }
@@ -537,7 +543,8 @@ impl Fan {
         let report = FanReport { fan: stand.k, sockets: open, accepted: stand.accepted, users };
         self.room(&stand)?.call(report).await?;
         if let Some(next) = next {
-            let _ = self.state.storage().set_alarm(in_millis(next - now_millis())).await;
+            // Unless a report asked for sooner meanwhile.
+            wake_by(&self.state, next).await;
         }
         Ok(())
     }

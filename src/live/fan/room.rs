@@ -311,6 +311,21 @@ fn choose(own: u64, cap: u64, home: Option<usize>, loads: &[u64]) -> Choice {
     }
 }
 
+/// After items given up that closed sockets, the line gets a `Judge`: the fan-out object then
+/// asks the room about every socket it holds. (Events given up are asked for by the fan-out
+/// object itself, at the next one it gets.)
+fn judge_next(lines: &RefCell<HashMap<FanNumber, Line>>, fan: FanNumber, lost: &[Numbered]) {
+    let Some(epoch) = lost.first().map(|item| item.epoch) else { return };
+    // Not after a `Judge` given up: an object that stays unreachable is not called forever.
+    if !lost.iter().any(|item| matches!(item.item, Item::Close { .. })) {
+        return;
+    }
+    let mut lines = lines.borrow_mut();
+    let Some(line) = lines.get_mut(&fan) else { return };
+    line.n += 1;
+    line.queue.push(Numbered { epoch, n: line.n, item: Item::Judge });
+}
+
 /// Hands the line's items to the fan-out object, a delivery at a time, until none is left.
 async fn deliver(env: Env, room_id: RoomId, fan: FanNumber, lines: Rc<RefCell<HashMap<FanNumber, Line>>>) {
     loop {
@@ -340,6 +355,7 @@ async fn deliver(env: Env, room_id: RoomId, fan: FanNumber, lines: Rc<RefCell<Ha
                             items.len(),
                             error.detail()
                         );
+                        judge_next(&lines, fan, &items);
                         break;
                     }
                     worker::Delay::from(Duration::from_millis(50 << tries)).await;
