@@ -121,9 +121,7 @@ impl LiveRoom {
         if let Call::Redeem(redeem) = call {
             return reply::<Redeem>(&room.redeem(&redeem)?);
         }
-        if let Some(history) = room.stored()? {
-            history.know_room_id(&room_id.to_string())?;
-        }
+        room.know_room_id(&room_id)?;
         let answer = match call {
             Call::Redeem(_) => Err(ApiError::internal("a ticket's redemption served twice")),
             // A deleted room takes the changes still on their way as applied.

@@ -118,6 +118,19 @@ impl Room {
         Ok(std::cell::RefMut::map(self.fans.known.borrow_mut(), |known| known.get_or_insert_with(Vec::new)))
     }
 
+    /// Keeps the room's id the worker's call names, once an object life: a write, even one that
+    /// changes nothing, holds the call's answer until the storage has it.
+    pub fn know_room_id(&self, room_id: &RoomId) -> Result<(), ApiError> {
+        if self.fans.room_id.get().is_some() {
+            return Ok(());
+        }
+        if let Some(history) = self.stored()? {
+            history.know_room_id(&room_id.to_string())?;
+            self.fans.room_id.set(Some(*room_id));
+        }
+        Ok(())
+    }
+
     fn room_id(&self) -> Result<RoomId, ApiError> {
         if let Some(room_id) = self.fans.room_id.get() {
             return Ok(room_id);
