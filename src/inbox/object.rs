@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 
 use serde::Deserialize;
-use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, Socket as TcpSocket, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
@@ -19,7 +18,7 @@ use crate::clock::now_millis;
 use crate::config::Settings;
 use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::live::frames::{self, close};
+use crate::live::frames::close;
 use crate::live::history::tickets;
 use crate::live::platform;
 use crate::live::protocol::{Answer, Denied, Redeemed, CALL_HEADER};
@@ -59,9 +58,7 @@ pub struct Inbox {
 
 impl DurableObject for Inbox {
     fn new(state: State, env: Env) -> Self {
-        if let Ok(pair) = WebSocketRequestResponsePair::new(frames::PING, frames::PONG) {
-            state.set_websocket_auto_response(&pair);
-        }
+        platform::answer_pings(&state);
         Self { state, env, waiting: RefCell::default() }
     }
 
@@ -90,8 +87,7 @@ impl DurableObject for Inbox {
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _was_clean: bool) -> Result<()> {
-        let (code, reason) = frames::close::echo(code, &reason);
-        let _ = ws.close(Some(code), Some(reason));
+        platform::answer_close(&ws, code, &reason);
         self.closed_if_empty().await;
         Ok(())
     }

@@ -3,7 +3,6 @@
 
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
 
-use super::fan::client::FanObject;
 use super::fan::protocol::Placement;
 use super::protocol::{Answer, Call, Changes, Connect, OutboxEvent, RoomCall, CALL_HEADER, ROOM_HEADER};
 use crate::domain::RoomId;
@@ -68,18 +67,24 @@ impl RoomObject {
         Ok(self.call(Changes { events }).await?.applied)
     }
 
-    /// Opens the socket the worker authorized: the object's 101 answer, or that of the
-    /// fan-out object the room placed it in, or the room's refusal.
-    pub async fn connect(&self, env: &Env, connect: Connect) -> Result<Response, ApiError> {
+    /// Opens the socket the worker authorized: the object's 101 answer, or the fan-out object
+    /// it placed the socket in, or its refusal.
+    pub async fn connect(&self, connect: Connect) -> Result<Opened, ApiError> {
         let mut response = self.send(connect.into()).await?;
         if response.status_code() != 200 {
-            return upgraded(response).await;
+            return Ok(Opened::Here(upgraded(response).await?));
         }
         let placement = response.json::<Answer<Placement>>().await.map_err(unavailable)?.into_result()?;
-        self.log.object();
-        self.log.fan(placement.fan);
-        FanObject::of(env, &self.room_id, placement.fan)?.accept(self.room_id, placement).await
+        Ok(Opened::Placed(placement))
     }
+}
+
+/// What a socket's opening got from the room's object.
+pub enum Opened {
+    /// The 101 answer, with the socket.
+    Here(Response),
+    /// The fan-out object that is to hold it.
+    Placed(Placement),
 }
 
 /// An object's answer to a socket's opening: its 101 (with the socket), or its refusal.

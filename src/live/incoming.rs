@@ -10,7 +10,7 @@ use super::frames::{self, close, ClientFrame, FrameError, MessageView, Outgoing,
 use super::history::History;
 use super::protocol::{Answer, FanFrame, Post, Read};
 use super::room::Room;
-use super::sockets::{self, is_open, send, Rates, Socket};
+use super::sockets::{self, is_open, Origin, Rates, Socket};
 use super::standing::Standing;
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
@@ -57,36 +57,6 @@ pub fn admitted(
         return Ok(None);
     }
     Ok(Some((socket, text)))
-}
-
-/// The socket a frame came from: one of this object's own, or one a fan-out object holds (by
-/// its id), whose answers go back to that object.
-pub enum Origin<'a> {
-    Here(&'a WebSocket),
-    Fan { id: u64, answers: RefCell<Vec<String>> },
-}
-
-impl<'a> Origin<'a> {
-    pub fn here(&self) -> Option<&'a WebSocket> {
-        match self {
-            Self::Here(ws) => Some(ws),
-            Self::Fan { .. } => None,
-        }
-    }
-
-    pub fn id(&self) -> Option<u64> {
-        match self {
-            Self::Here(_) => None,
-            Self::Fan { id, .. } => Some(*id),
-        }
-    }
-
-    fn send(&self, frame: &ServerFrame<'_>) {
-        match self {
-            Self::Here(ws) => send(ws, frame),
-            Self::Fan { answers, .. } => answers.borrow_mut().push(frame.text()),
-        }
-    }
 }
 
 impl Room {

@@ -6,13 +6,13 @@
 //! It trusts its caller: only the worker reaches it, and the worker has authorized the call.
 
 use serde::Serialize;
-use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, Socket as TcpSocket, State, WebSocket,
     WebSocketIncomingMessage,
 };
 
-use super::frames::{self, ServerFrame};
+use super::frames::ServerFrame;
+use super::platform::{answer_close, answer_pings};
 use super::protocol::{
     Answer, Call, Changes, Connect, Deletion, Denied, Edit, FanFrame, FanJudge, FanPull, FanReport, HistoryQuery,
     NewFile, Post, React, ReactorsQuery, Read, Redeem, RoomCall, SearchQuery, Ticket, CALL_HEADER, ROOM_HEADER,
@@ -29,10 +29,7 @@ pub struct LiveRoom {
 
 impl DurableObject for LiveRoom {
     fn new(state: State, env: Env) -> Self {
-        // `ping` is answered by the runtime, without waking the object (see `frames::PING`).
-        if let Ok(pair) = WebSocketRequestResponsePair::new(frames::PING, frames::PONG) {
-            state.set_websocket_auto_response(&pair);
-        }
+        answer_pings(&state);
         Self { room: Room::new(state, env) }
     }
 
@@ -62,9 +59,7 @@ impl DurableObject for LiveRoom {
     /// the runtime does not for a hibernated socket, so that the close handshake ends and the
     /// connection with it; then who is here is told again.
     async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _was_clean: bool) -> Result<()> {
-        let (code, reason) = frames::close::echo(code, &reason);
-        // A socket the room closed first is closed already: this does nothing then.
-        let _ = ws.close(Some(code), Some(reason));
+        answer_close(&ws, code, &reason);
         self.room.left(&ws).await;
         Ok(())
     }

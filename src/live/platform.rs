@@ -11,7 +11,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys;
 use worker::worker_sys::DurableObjectState;
-use worker::State;
+use worker::worker_sys::WebSocketRequestResponsePair;
+use worker::{State, WebSocket};
 
 use crate::error::ApiError;
 
@@ -72,6 +73,22 @@ pub async fn wake_by(state: &State, at: i64) {
     if due.is_none_or(|due| due > at) {
         let _ = storage.set_alarm(in_millis(at - crate::clock::now_millis())).await;
     }
+}
+
+/// Has the runtime answer a socket's `ping` itself, without waking the object (see
+/// `frames::PING`): every object that holds sockets.
+pub fn answer_pings(state: &State) {
+    if let Ok(pair) = WebSocketRequestResponsePair::new(super::frames::PING, super::frames::PONG) {
+        state.set_websocket_auto_response(&pair);
+    }
+}
+
+/// Answers a client's close with the same code, as the runtime does not for a hibernated
+/// socket, so that the close handshake ends and the connection with it. A socket the object
+/// closed first is closed already: this does nothing then.
+pub fn answer_close(ws: &WebSocket, code: usize, reason: &str) {
+    let (code, reason) = super::frames::close::echo(code, reason);
+    let _ = ws.close(Some(code), Some(reason));
 }
 
 /// Lets the object's other calls in before going on.

@@ -14,13 +14,12 @@ use super::fan::protocol::{Item, Whom};
 use super::fan::Fans;
 use super::frames::{Event, MessageView, Numbered, ServerFrame};
 use super::history::{Author, Ceiling, Cursor, History, MessageRow, Reacted, ReadPosition};
-use super::incoming::Origin;
 use super::platform::atomically;
 use super::protocol::{
     Answer, Applied, Changes, Deletion, Denied, Edit, HistoryPage, HistoryQuery, Post, React, Reactions, Reactors,
     ReactorsQuery, Read, Redeem, Redeemed, SearchQuery, Ticket,
 };
-use super::sockets::{self, Rates, Socket, Sockets};
+use super::sockets::{self, Origin, Rates, Socket, Sockets};
 use super::standing::Standing;
 use crate::clock::now_millis;
 use crate::config::{Config, RoomEventsFault, Settings};

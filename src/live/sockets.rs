@@ -65,6 +65,36 @@ impl Socket {
     }
 }
 
+/// The socket a frame came from: one of this object's own, or one a fan-out object holds (by
+/// its id), whose answers go back to that object.
+pub enum Origin<'a> {
+    Here(&'a WebSocket),
+    Fan { id: u64, answers: RefCell<Vec<String>> },
+}
+
+impl<'a> Origin<'a> {
+    pub fn here(&self) -> Option<&'a WebSocket> {
+        match self {
+            Self::Here(ws) => Some(ws),
+            Self::Fan { .. } => None,
+        }
+    }
+
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Self::Here(_) => None,
+            Self::Fan { id, .. } => Some(*id),
+        }
+    }
+
+    pub fn send(&self, frame: &ServerFrame<'_>) {
+        match self {
+            Self::Here(ws) => send(ws, frame),
+            Self::Fan { answers, .. } => answers.borrow_mut().push(frame.text()),
+        }
+    }
+}
+
 /// Sends a frame already in JS: as in `send`, a closing socket is its close handler's.
 pub fn send_js(ws: &WebSocket, frame: &JsString) {
     let socket: &web_sys::WebSocket = ws.as_ref();

@@ -11,7 +11,8 @@ use crate::clock::now_millis;
 use crate::domain::{Action, Refusal, Role, RoomId, RoomKind};
 use crate::error::ApiError;
 use crate::http::{json, param, read_input, Input};
-use crate::live::client::RoomObject;
+use crate::live::client::{Opened, RoomObject};
+use crate::live::fan::client::FanObject;
 use crate::live::frames::You;
 use crate::live::protocol::{Connect, Denied, Redeem, Ticket};
 use crate::store::rooms::{self, permitted, Room, RoomQuery};
@@ -80,7 +81,14 @@ pub async fn connect(req: Request, ctx: Ctx) -> Result<Response, ApiError> {
     });
     let connect =
         Connect { room: room.view(), you, key_hash: caller.map(|caller| caller.key), expires_at, after, blocked };
-    object.connect(&ctx.env, connect).await
+    match object.connect(connect).await? {
+        Opened::Here(upgraded) => Ok(upgraded),
+        Opened::Placed(placement) => {
+            ctx.data.log.object();
+            ctx.data.log.fan(placement.fan);
+            FanObject::of(&ctx.env, &room_id, placement.fan)?.accept(room_id, placement).await
+        }
+    }
 }
 
 /// A socket's request: an upgrade (else 426), its fields, but never a key in the URL (400).

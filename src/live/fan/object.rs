@@ -9,7 +9,6 @@ use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
-use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, Socket as TcpSocket, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
@@ -22,7 +21,7 @@ use crate::error::ApiError;
 use crate::live::client::RoomObject;
 use crate::live::frames::{self, ClientFrame, ServerFrame};
 use crate::live::incoming::admitted;
-use crate::live::platform::{in_millis, wake_by};
+use crate::live::platform::{answer_close, answer_pings, in_millis, wake_by};
 use crate::live::protocol::{Answer, FanFrame, FanJudge, FanPull, FanReport, CALL_HEADER};
 use crate::live::sockets::{self, is_open, send, Rates, Socket, Sockets};
 use crate::live::standing::Standing;
@@ -93,9 +92,7 @@ fn failed(error: impl std::fmt::Display) -> ApiError {
 
 impl DurableObject for RoomFan {
     fn new(state: State, env: Env) -> Self {
-        if let Ok(pair) = WebSocketRequestResponsePair::new(frames::PING, frames::PONG) {
-            state.set_websocket_auto_response(&pair);
-        }
+        answer_pings(&state);
         let fan = Fan {
             state,
             env,
@@ -137,8 +134,7 @@ impl DurableObject for RoomFan {
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _was_clean: bool) -> Result<()> {
-        let (code, reason) = frames::close::echo(code, &reason);
-        let _ = ws.close(Some(code), Some(reason));
+        answer_close(&ws, code, &reason);
         self.fan.report_soon().await;
         Ok(())
     }
