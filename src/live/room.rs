@@ -202,6 +202,7 @@ impl Room {
     /// Tells D1 the members' counts if that is due, tells who is here if that changed, closes
     /// sockets whose key expired, and wakes again at the next expiry or flush.
     pub async fn on_alarm(&self) -> Result<(), ApiError> {
+        self.resume_fans();
         let Some(history) = self.stored()? else { return Ok(()) };
         let now = now_millis();
         if history.flush_due()?.is_some_and(|due| due <= now) {
