@@ -30,6 +30,9 @@ use crate::log::RequestLog;
 /// How long opens and closes gather before the room is told.
 const REPORT_MILLIS: i64 = 200;
 
+/// How long a report the room's object did not answer waits to be made again.
+const REPORT_RETRY_MILLIS: i64 = 2_000;
+
 /// How long an answer to a frame waits for the item it follows before it goes anyway.
 const PARKED_MILLIS: i64 = 2_000;
 
@@ -535,14 +538,21 @@ impl Fan {
                 users.insert(user_id);
             }
         }
-        let users: Vec<UserId> = users.into_iter().collect();
-        let report = FanReport { fan: stand.k, sockets: open, accepted: stand.accepted, users };
-        self.room(&stand)?.call(report).await?;
+        // The next expiry first: a report that fails must not leave a key's end unwatched.
         if let Some(next) = next {
-            // Unless a report asked for sooner meanwhile.
             wake_by(&self.state, next).await;
         }
-        Ok(())
+        let users: Vec<UserId> = users.into_iter().collect();
+        let report = FanReport { fan: stand.k, sockets: open, accepted: stand.accepted, users };
+        match self.room(&stand)?.call(report).await {
+            // The room's object did not answer: told again in a moment (who is here must reach
+            // it). A refusal (the room is gone) is not tried again.
+            Err(error @ ApiError::Unavailable(_)) => {
+                wake_by(&self.state, now_millis() + REPORT_RETRY_MILLIS).await;
+                Err(error)
+            }
+            outcome => outcome,
+        }
     }
 }
 

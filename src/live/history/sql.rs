@@ -235,7 +235,8 @@ pub const SET_OPEN: &str = "INSERT OR REPLACE INTO facts (name, value) VALUES ('
 pub const KNOW_OPEN: &str = "INSERT OR IGNORE INTO facts (name, value) VALUES ('open', ?)";
 pub const APPLIED: &str = "SELECT value AS n FROM applied WHERE name = 'outbox'";
 pub const SET_APPLIED: &str = "INSERT OR REPLACE INTO applied (name, value) VALUES ('outbox', ?)";
-pub const FANS: &str = "SELECT k, sockets, accepted, placed, users FROM fans ORDER BY k";
+/// Every fan-out object, once an object life: by its key's range, not a scan.
+pub const FANS: &str = "SELECT k, sockets, accepted, placed, users FROM fans WHERE k >= 0 ORDER BY k";
 pub const SAVE_FAN: &str = "INSERT OR REPLACE INTO fans (k, sockets, accepted, placed, users) VALUES (?, ?, ?, ?, ?)";
 pub const HAS_TABLE: &str = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?";
 pub const BURY: &str = "INSERT INTO gone (at) VALUES (?)";
