@@ -551,7 +551,10 @@ fn read_frame(socket: &mut Socket) -> Result<Option<Value>, String> {
         }
         Ok(Message::Close(close)) => Err(format!("the server closed the socket: {close:?}")),
         Ok(_) => Ok(None),
-        Err(tungstenite::Error::Io(error)) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+        // A read a signal interrupted (EINTR) is read again, as a timeout is.
+        Err(tungstenite::Error::Io(error))
+            if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) =>
+        {
             Ok(None)
         }
         Err(error) => Err(error.to_string()),
