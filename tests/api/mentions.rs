@@ -105,8 +105,12 @@ fn unread_mentions_count_in_hello_and_the_rooms_list_but_not_a_blocked_authors()
         let rows = app().rooms_of(&ann.id, &ann, &[]).body["rooms"].clone();
         rows.as_array().unwrap().iter().find(|row| row["room_id"] == room.id.as_str()).cloned().unwrap()
     };
-    assert!(eventually(|| row()["mentions"] == 2), "the rooms list never showed them: {}", row());
-    assert_eq!(row()["unread"], 4);
+    // The room tells D1 its counts in batches: the four posts may take two.
+    assert!(
+        eventually(|| row()["mentions"] == 2 && row()["unread"] == 4),
+        "the rooms list never showed them: {}",
+        row()
+    );
     // Read past them: none left; the room's mention of the owner is his, not hers.
     let seq = everyone.body["seq"].as_i64().unwrap();
     app().put(&format!("/room/{}/read", room.id)).by(&ann).json(json!({ "seq": seq })).assert_status(200);
