@@ -208,15 +208,8 @@ impl Room {
         if history.flush_due()?.is_some_and(|due| due <= now) {
             self.flush().await;
         }
-        let mut next_expiry: Option<i64> = None;
         let sockets = self.sockets();
-        for ws in sockets.all() {
-            match Socket::of(&ws).expires_at {
-                Some(expires_at) if expires_at <= now => sockets::close(&ws, Standing::KEY_ENDED),
-                Some(expires_at) => next_expiry = Some(next_expiry.map_or(expires_at, |next| next.min(expires_at))),
-                None => {}
-            }
-        }
+        let next_expiry = sockets.close_expired(now);
         self.fans.counted_here(sockets.all().len());
         let users = self.present_users();
         *self.here.borrow_mut() = Some(users.clone());
@@ -559,9 +552,7 @@ impl Room {
                     self.close_in_fans(Whom::User { user_id }, standing);
                 }
                 Effect::Present(user_id) => {
-                    for ws in sockets.of_user(&user_id) {
-                        ws.serialize_attachment(&Socket { present: true, ..Socket::of(&ws) })?;
-                    }
+                    sockets.mark_present(&user_id)?;
                     if self.has_fans() {
                         self.hand_fans(Item::Present { user_id });
                     }

@@ -186,6 +186,27 @@ impl<'a> Sockets<'a> {
         self.broadcast_text(frame, &theirs);
     }
 
+    /// Closes the sockets whose key expired by `now` (4001); when the next of the others expires.
+    pub fn close_expired(&self, now: i64) -> Option<i64> {
+        let mut next: Option<i64> = None;
+        for ws in self.all() {
+            match Socket::of(&ws).expires_at {
+                Some(expires_at) if expires_at <= now => close(&ws, Standing::KEY_ENDED),
+                Some(expires_at) => next = Some(next.map_or(expires_at, |next| next.min(expires_at))),
+                None => {}
+            }
+        }
+        next
+    }
+
+    /// The user was found a present member (`member_joined`): their sockets may post.
+    pub fn mark_present(&self, user_id: &UserId) -> Result<(), worker::Error> {
+        for ws in self.of_user(user_id) {
+            ws.serialize_attachment(&Socket { present: true, ..Socket::of(&ws) })?;
+        }
+        Ok(())
+    }
+
     /// The users with a socket open.
     pub fn present_users(&self) -> Vec<UserId> {
         let users: BTreeSet<UserId> =

@@ -5,7 +5,7 @@
 //! socket's attachment, as the room's own object does.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -314,11 +314,7 @@ impl Fan {
                     // Who is here changed now, not once the clients finish their closes.
                     self.report_soon().await;
                 }
-                Item::Present { user_id } => {
-                    for ws in self.sockets().of_user(&user_id) {
-                        ws.serialize_attachment(&Socket { present: true, ..Socket::of(&ws) })?;
-                    }
-                }
+                Item::Present { user_id } => self.sockets().mark_present(&user_id)?,
                 Item::Judge => {
                     self.judge(&stand).await?;
                     self.report_soon().await;
@@ -519,30 +515,13 @@ impl Fan {
     /// again at the next expiry.
     async fn on_alarm(&self) -> std::result::Result<(), ApiError> {
         let Some(stand) = self.stand()? else { return Ok(()) };
-        let now = now_millis();
-        let mut next: Option<i64> = None;
-        let mut open = 0u32;
-        let mut users = BTreeSet::new();
-        for ws in self.sockets().all().into_iter().filter(is_open) {
-            let socket = Socket::of(&ws);
-            match socket.expires_at {
-                Some(expires_at) if expires_at <= now => {
-                    sockets::close(&ws, Standing::KEY_ENDED);
-                    continue;
-                }
-                Some(expires_at) => next = Some(next.map_or(expires_at, |next| next.min(expires_at))),
-                None => {}
-            }
-            open += 1;
-            if let Some(user_id) = socket.user_id {
-                users.insert(user_id);
-            }
-        }
+        let sockets = self.sockets();
         // The next expiry first: a report that fails must not leave a key's end unwatched.
-        if let Some(next) = next {
+        if let Some(next) = sockets.close_expired(now_millis()) {
             wake_by(&self.state, next).await;
         }
-        let users: Vec<UserId> = users.into_iter().collect();
+        let open = u32::try_from(sockets.all().iter().filter(|ws| is_open(ws)).count()).unwrap_or(u32::MAX);
+        let users = sockets.present_users();
         let report = FanReport { fan: stand.k, sockets: open, accepted: stand.accepted, users };
         match self.room(&stand)?.call(report).await {
             // The room's object did not answer: told again in a moment (who is here must reach
