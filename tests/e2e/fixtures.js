@@ -186,36 +186,59 @@ const memberRow = (page, name) =>
     .filter({ has: page.locator('.who', { hasText: new RegExp(`^${escaped(name)}(\\s|$)`) }) });
 
 /**
- * Watches a page for `userId`'s inbox: the sockets it opens (paths), and its readings of the
- * person's rooms list (`listed()`, those asked for). `settled()` waits for the inbox's one
- * socket and its hello, and for the list's readings, when the page opened and again on the
- * hello (what changed while the inbox opened), to be done: what comes after is news.
+ * Watches a page for `userId`'s inbox: the sockets it opens (paths), the frames its inbox
+ * received (`frames`, parsed), and its readings of the person's rooms list (`listed()`, those
+ * asked for). `settled()` waits for the inbox's one socket and its hello, and for the list's
+ * readings, when the page opened and again on the hello (what changed while the inbox opened),
+ * to be done: what comes after is news.
  */
 function watchInbox(page, userId) {
   const list = `/user/${userId}/rooms`;
+  const inbox = `/user/${userId}/live`;
   const isList = (request) => request.method() === 'GET' && new URL(request.url()).pathname === list;
   const sockets = [];
+  const frames = [];
   let asked = 0;
   let finished = 0;
-  let hellos = 0;
   page.on('request', (request) => { if (isList(request)) asked += 1; });
   page.on('requestfinished', (request) => { if (isList(request)) finished += 1; });
   page.on('websocket', (socket) => {
-    sockets.push(new URL(socket.url()).pathname);
-    socket.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"hello","rooms"')) hellos += 1; });
+    const path = new URL(socket.url()).pathname;
+    sockets.push(path);
+    if (path === inbox) socket.on('framereceived', ({ payload }) => frames.push(JSON.parse(String(payload))));
   });
+  const hellos = () => frames.filter((frame) => frame.type === 'hello').length;
   return {
     sockets,
+    frames,
     listed: () => asked,
     async settled() {
       await expect.poll(() => sockets.filter((path) => path === `/user/${userId}/live`).length).toBe(1);
-      await expect.poll(() => hellos).toBe(1);
+      await expect.poll(hellos).toBe(1);
       await expect.poll(() => finished >= 2 && finished === asked).toBe(true);
     },
   };
 }
 
+/**
+ * Has the server answer the page's readings of `userId`'s rooms list at once, but hands the
+ * answers to the page only on `release()`: what a slow network does to an answer read before
+ * the inbox pushed a change. `answered()`: how many the server answered.
+ */
+async function holdListings(page, userId) {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  let answered = 0;
+  await page.route((url) => url.pathname === `/user/${userId}/rooms`, async (route) => {
+    const response = await route.fetch();
+    answered += 1;
+    await released;
+    await route.fulfill({ response });
+  });
+  return { answered: () => answered, release };
+}
+
 module.exports = {
   test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, messageRow, postInPage, memberRow,
-  seriousViolations, watchInbox,
+  seriousViolations, watchInbox, holdListings,
 };

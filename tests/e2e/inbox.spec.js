@@ -1,6 +1,6 @@
 // "My rooms" keeps up without polling: one inbox socket (GET /user/{id}/live) tells the list
 // of a message in a room the person is not looking at, and of a mention; reading clears it.
-const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox } = require('./fixtures.js');
+const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox, holdListings } = require('./fixtures.js');
 
 const roomItem = (page, roomId) => page.locator(`li.room-item[data-room="${roomId}"]`);
 
@@ -34,6 +34,31 @@ test('a message elsewhere shows on My rooms over the inbox socket, without polli
   const { messages } = await api.call('GET', `/room/${busy}/messages`, { key: ana.key });
   await api.call('PUT', `/room/${busy}/read`, { key: ana.key, body: { seq: messages[0].seq } });
   await expect(roomItem(page, busy).locator('.badge')).toHaveCount(0);
+});
+
+test('what the inbox pushes while My rooms is read again is not undone by the reading', async ({ person, api }) => {
+  const ana = await api.signUp('ana');
+  const bo = await api.signUp('bo');
+  const busy = await api.createRoom(ana, unique('busy'));
+  const elsewhere = await api.createRoom(bo, unique('elsewhere'));
+  await api.join(bo, busy);
+  const page = await person();
+  const inbox = watchInbox(page, ana.id);
+  await logIn(page, ana);
+  await expect(roomItem(page, busy)).toBeVisible();
+  await inbox.settled();
+  // Ana joins a room: the page reads its lists again, and the server answers before Bo posts;
+  // the answer reaches the page only after the post's push.
+  const held = await holdListings(page, ana.id);
+  const before = inbox.listed();
+  await api.join(ana, elsewhere);
+  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'joined' && frame.room_id === elsewhere)).toBe(true);
+  await expect.poll(() => held.answered() >= 1 && held.answered() === inbox.listed() - before).toBe(true);
+  await api.post(bo, busy, 'while the list was read');
+  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'room_activity' && frame.room_id === busy)).toBe(true);
+  held.release();
+  await expect(roomItem(page, elsewhere)).toBeVisible();
+  await expect(roomItem(page, busy).locator('.badge.unread')).toHaveText('1 unread');
 });
 
 test('a mention is highlighted in its room and listed under Mentions', async ({ person, api }) => {

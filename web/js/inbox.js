@@ -29,7 +29,10 @@ export function listenInbox(onFrame) {
     const listeners = new Set();
     const inbox = client.inbox();
     const connection = { key, listeners, stop: () => inbox.stop() };
-    inbox.on('event', (frame) => listeners.forEach((listener) => listener(frame)));
+    inbox.on('event', (frame) => {
+      overheard(frame);
+      listeners.forEach((listener) => listener(frame));
+    });
     shared = connection;
   }
   const connection = shared;
@@ -44,4 +47,39 @@ export function listenInbox(onFrame) {
 export function stopInbox() {
   shared?.stop();
   shared = null;
+}
+
+/**
+ * The readings of one's rooms under way, each with what the inbox said of each room since it
+ * began: `room_activity`'s counts and `read`'s position, the latest of each.
+ * @type {Set<Map<string, Partial<import('./api.js').MyRoom>>>}
+ */
+const readings = new Set();
+
+/** @param {InboxFrame} frame */
+function overheard(frame) {
+  if (frame.type !== 'room_activity' && frame.type !== 'read') return;
+  const { type: _type, room_id: roomId, ...news } = frame;
+  for (const heard of readings) heard.set(roomId, { ...heard.get(roomId), ...news });
+}
+
+/**
+ * Reads a page of one's rooms (`read`), with what the inbox said of them meanwhile laid over
+ * it. A room's flush writes D1 and then pushes, so a reading may be answered from before a push
+ * that came while it was under way, and drawing it as read would undo the push; a push that came
+ * before it began, it has.
+ * @template {{ rooms: import('./api.js').MyRoom[] }} P
+ * @param {() => Promise<P>} read
+ * @returns {Promise<P>}
+ */
+export async function readRooms(read) {
+  /** @type {Map<string, Partial<import('./api.js').MyRoom>>} */
+  const heard = new Map();
+  readings.add(heard);
+  try {
+    const page = await read();
+    return { ...page, rooms: page.rooms.map((room) => ({ ...room, ...heard.get(room.room_id) })) };
+  } finally {
+    readings.delete(heard);
+  }
 }

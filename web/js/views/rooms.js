@@ -2,7 +2,7 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
-import { listenInbox } from '../inbox.js';
+import { listenInbox, readRooms } from '../inbox.js';
 import * as session from '../session.js';
 import { errorLine, field, handleOf, navigate, onSubmit, pagedList, roomName, showError, userLabel, userText } from '../ui.js';
 
@@ -52,7 +52,7 @@ export function drawAttention(badges, { unread, mentions }) {
 export function renderMyRooms(main) {
   const rooms = pagedList({
     label: 'My rooms',
-    fetchPage: (offset, limit) => api.myRooms(offset, limit),
+    fetchPage: (offset, limit) => readRooms(() => api.myRooms(offset, limit)),
     render: (/** @type {import('../api.js').MyRoom} */ room) => roomItem(room, room),
     empty: 'You are not in any room yet. Create one below, or find an open one in the directory.',
   });

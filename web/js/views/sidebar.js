@@ -6,7 +6,7 @@
 
 import * as api from '../api.js';
 import { fill, h } from '../dom.js';
-import { listenInbox } from '../inbox.js';
+import { listenInbox, readRooms } from '../inbox.js';
 import * as session from '../session.js';
 import { errorLine, roomName, showError, userLabel, userText } from '../ui.js';
 
@@ -41,7 +41,7 @@ export function createSidebar() {
   async function load() {
     const request = ++latest;
     try {
-      const page = await api.myRooms(0, SHOWN);
+      const page = await readRooms(() => api.myRooms(0, SHOWN));
       if (stopped || request !== latest) return;
       rows.clear();
       fill(list, page.rooms.map((room) => {
