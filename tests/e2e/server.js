@@ -27,10 +27,16 @@ function freePort() {
   });
 }
 
-async function waitUntilUp(base, child, log, rebuildsBefore = 0, timeoutMs = 90_000) {
+/** What a start that found its port taken throws. */
+class PortTaken extends Error {}
+
+async function waitUntilUp(base, child, log, rebuildsBefore = 0, logBefore = 0, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
+    if (fs.readFileSync(log, 'utf8').slice(logBefore).includes('Address already in use')) {
+      throw new PortTaken(`workerd found ${base}'s port taken`);
+    }
     try {
       // wrangler's watcher rebuilds and reloads the worker once when it is ready, which can be
       // after the first answer: up means that reload has happened, and the worker answers JSON.
@@ -64,11 +70,33 @@ async function startServer() {
   execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
     cwd: ROOT, env: { ...ENV, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  let port = await freePort();
+  let base = `http://127.0.0.1:${port}`;
   let child = null;
 
+  // The watcher's first rebuild restarts workerd on the same port; on this kind of machine the
+  // old one now and then still holds it, and the new one dies with "Address already in use"
+  // (workerd's doing, not the worker's). Such a start is tried again, up to three times in all:
+  // on another port the first time, on the same one (once free) after a `halt()`.
+  let started = false;
   async function start() {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await startOnce();
+        started = true;
+        return;
+      } catch (error) {
+        if (!(error instanceof PortTaken) || attempt === 3) throw error;
+        await halt();
+        if (!started) {
+          port = await freePort();
+          base = `http://127.0.0.1:${port}`;
+        }
+      }
+    }
+  }
+
+  async function startOnce() {
     const inspector = await freePort();
     const args = [
       'dev', '--ip', '127.0.0.1', '--port', port, '--inspector-port', inspector, '--persist-to', state,
@@ -82,10 +110,11 @@ async function startServer() {
     // whole group (wrangler and workerd), so no server outlives the tests.
     const script = '"$0" "$@" </dev/null >>"$LOG" 2>&1 &\ncat >/dev/null\nkill -TERM 0';
     const before = rebuilds(log);
+    const logBefore = fs.readFileSync(log, 'utf8').length;
     child = spawn('sh', ['-c', script, WRANGLER, ...args], {
       cwd: ROOT, env: { ...ENV, LOG: log }, stdio: ['pipe', 'ignore', 'inherit'], detached: true,
     });
-    await waitUntilUp(base, child, log, before);
+    await waitUntilUp(base, child, log, before, logBefore);
   }
 
   async function halt() {
