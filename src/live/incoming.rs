@@ -19,29 +19,40 @@ use crate::error::ApiError;
 use crate::log::RequestLog;
 use crate::store::{rooms, Db};
 
-/// A socket's frame as text, if the socket may go on sending: else the socket is closed (a
-/// binary frame, one too big, too many frames, its key expired), or closing already. What
-/// every object that holds a room's sockets checks first.
+/// What the checks every object that holds a room's sockets makes first say of a frame.
+pub enum Admitted {
+    /// The frame, as text, of a socket that may go on sending.
+    Frame(Socket, String),
+    /// The socket was closed for it (a binary frame, one too big, too many frames, its key
+    /// expired): who is here may have changed.
+    Closed,
+    /// The socket was closing already: the frame is dropped.
+    Dropped,
+}
+
+/// Checks a socket's frame: its kind, size and rate, and the socket's key's expiry.
 pub fn admitted(
     ws: &WebSocket,
     message: WebSocketIncomingMessage,
     rates: &Rates,
     now: i64,
-) -> Result<Option<(Socket, String)>, ApiError> {
+) -> Result<Admitted, ApiError> {
     // A socket that is closing, by either side, is heard no more.
     if !is_open(ws) {
-        return Ok(None);
+        return Ok(Admitted::Dropped);
     }
+    let refused = |standing: Standing| {
+        sockets::close(ws, standing);
+        Ok(Admitted::Closed)
+    };
     let text = match message {
         WebSocketIncomingMessage::Binary(_) => {
-            sockets::close(ws, Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" });
-            return Ok(None);
+            return refused(Standing::Out { code: close::UNSUPPORTED, reason: "frames are JSON text" })
         }
         WebSocketIncomingMessage::String(text) => text,
     };
     if text.len() > frames::MAX_FRAME_BYTES {
-        sockets::close(ws, Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
-        return Ok(None);
+        return refused(Standing::Out { code: close::TOO_BIG, reason: "frame over 64 KiB" });
     }
     let mut socket = Socket::of(ws);
     let within = rates.frame(&mut socket, now);
@@ -49,14 +60,12 @@ pub fn admitted(
         ws.serialize_attachment(&socket)?;
     }
     if !within {
-        sockets::close(ws, Standing::Out { code: close::POLICY, reason: "too many frames" });
-        return Ok(None);
+        return refused(Standing::Out { code: close::POLICY, reason: "too many frames" });
     }
     if socket.expires_at.is_some_and(|expires_at| expires_at <= now) {
-        sockets::close(ws, Standing::KEY_ENDED);
-        return Ok(None);
+        return refused(Standing::KEY_ENDED);
     }
-    Ok(Some((socket, text)))
+    Ok(Admitted::Frame(socket, text))
 }
 
 impl Room {
@@ -77,7 +86,15 @@ impl Room {
     /// A frame from a socket: refused, or done, by what the socket may do now.
     pub async fn on_frame(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Result<(), ApiError> {
         let now = now_millis();
-        let Some((socket, text)) = admitted(ws, message, &self.rates, now)? else { return Ok(()) };
+        let (socket, text) = match admitted(ws, message, &self.rates, now)? {
+            Admitted::Frame(socket, text) => (socket, text),
+            // Gone from who is here now, not once the client answers the close.
+            Admitted::Closed => {
+                self.presence_changed().await;
+                return Ok(());
+            }
+            Admitted::Dropped => return Ok(()),
+        };
         let standing = self.standing(&socket)?;
         if let Standing::Out { .. } = standing {
             sockets::close(ws, standing);

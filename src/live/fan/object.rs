@@ -20,7 +20,7 @@ use crate::domain::{RoomId, UserId};
 use crate::error::ApiError;
 use crate::live::client::RoomObject;
 use crate::live::frames::{self, ClientFrame, ServerFrame};
-use crate::live::incoming::admitted;
+use crate::live::incoming::{admitted, Admitted};
 use crate::live::platform::{answer_close, answer_pings, in_millis, wake_by};
 use crate::live::protocol::{Answer, FanFrame, FanJudge, FanPull, FanReport, CALL_HEADER};
 use crate::live::sockets::{self, is_open, send, Rates, Socket, Sockets};
@@ -453,7 +453,15 @@ impl Fan {
         ws: &WebSocket,
         message: WebSocketIncomingMessage,
     ) -> std::result::Result<(), ApiError> {
-        let Some((socket, text)) = admitted(ws, message, &self.rates, now_millis())? else { return Ok(()) };
+        let (socket, text) = match admitted(ws, message, &self.rates, now_millis())? {
+            Admitted::Frame(socket, text) => (socket, text),
+            // Gone from who is here now, not once the client answers the close.
+            Admitted::Closed => {
+                self.report_soon().await;
+                return Ok(());
+            }
+            Admitted::Dropped => return Ok(()),
+        };
         if let Ok(ClientFrame::Ping) = ClientFrame::parse(&text) {
             send(ws, &ServerFrame::Pong);
             return Ok(());

@@ -136,6 +136,16 @@ fn a_binary_frame_closes_the_socket_with_1003_and_the_room_keeps_working() {
     everyone_gets_a_new_message(app(), &room.id, &room.owner, &mut [&mut owner]);
 }
 
+#[test]
+fn a_socket_closed_for_its_frame_leaves_presence_before_its_client_answers_the_close() {
+    let (room, mut member, mut owner) = room_with_sockets();
+    wait_for_presence(&mut owner, vec![room.owner.id.clone(), room.member.id.clone()]);
+    // The member's client reads nothing more for now: it does not answer the room's close.
+    member.try_send(Message::binary(b"\x00\x01".to_vec()));
+    wait_for_presence(&mut owner, vec![room.owner.id.clone()]);
+    member.expect_close(UNSUPPORTED);
+}
+
 /// A `send` frame of exactly `size` bytes.
 fn send_frame_of(size: usize) -> String {
     let empty = json!({ "type": "send", "txn_id": "big", "text": "" }).to_string();
