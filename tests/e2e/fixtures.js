@@ -221,24 +221,31 @@ function watchInbox(page, userId) {
 }
 
 /**
- * Has the server answer the page's readings of `userId`'s rooms list at once, but hands the
- * answers to the page only on `release()`: what a slow network does to an answer read before
- * the inbox pushed a change. `answered()`: how many the server answered.
+ * `user` joins the room `joins`, so that the page (watched by `inbox`, from `watchInbox`) reads
+ * their rooms list again; the server answers that reading at once, then `change()` changes the
+ * room `roomId` (a post, say), and the answer reaches the page only after the inbox pushed that
+ * change: what a slow network does to an answer read before a push.
  */
-async function holdListings(page, userId) {
+async function listedAcrossAPush(page, inbox, api, { user, joins, change, roomId }) {
   let release;
   const released = new Promise((resolve) => { release = resolve; });
   let answered = 0;
-  await page.route((url) => url.pathname === `/user/${userId}/rooms`, async (route) => {
+  await page.route((url) => url.pathname === `/user/${user.id}/rooms`, async (route) => {
     const response = await route.fetch();
     answered += 1;
     await released;
     await route.fulfill({ response });
   });
-  return { answered: () => answered, release };
+  const before = inbox.listed();
+  await api.join(user, joins);
+  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'joined' && frame.room_id === joins)).toBe(true);
+  await expect.poll(() => answered >= 1 && answered === inbox.listed() - before).toBe(true);
+  await change();
+  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'room_activity' && frame.room_id === roomId)).toBe(true);
+  release();
 }
 
 module.exports = {
   test, expect, Api, PASSWORD, unique, exactly, signUpInPage, logInInPage, logIn, openRoom, history, messageTexts, messageRow, postInPage, memberRow,
-  seriousViolations, watchInbox, holdListings,
+  seriousViolations, watchInbox, listedAcrossAPush,
 };

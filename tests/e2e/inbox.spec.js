@@ -1,6 +1,6 @@
 // "My rooms" keeps up without polling: one inbox socket (GET /user/{id}/live) tells the list
 // of a message in a room the person is not looking at, and of a mention; reading clears it.
-const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox, holdListings } = require('./fixtures.js');
+const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox, listedAcrossAPush } = require('./fixtures.js');
 
 const roomItem = (page, roomId) => page.locator(`li.room-item[data-room="${roomId}"]`);
 
@@ -47,16 +47,10 @@ test('what the inbox pushes while My rooms is read again is not undone by the re
   await logIn(page, ana);
   await expect(roomItem(page, busy)).toBeVisible();
   await inbox.settled();
-  // Ana joins a room: the page reads its lists again, and the server answers before Bo posts;
-  // the answer reaches the page only after the post's push.
-  const held = await holdListings(page, ana.id);
-  const before = inbox.listed();
-  await api.join(ana, elsewhere);
-  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'joined' && frame.room_id === elsewhere)).toBe(true);
-  await expect.poll(() => held.answered() >= 1 && held.answered() === inbox.listed() - before).toBe(true);
-  await api.post(bo, busy, 'while the list was read');
-  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'room_activity' && frame.room_id === busy)).toBe(true);
-  held.release();
+  // Ana joins a room, and the page's reading of the list is answered before Bo posts.
+  await listedAcrossAPush(page, inbox, api, {
+    user: ana, joins: elsewhere, roomId: busy, change: () => api.post(bo, busy, 'while the list was read'),
+  });
   await expect(roomItem(page, elsewhere)).toBeVisible();
   await expect(roomItem(page, busy).locator('.badge.unread')).toHaveText('1 unread');
 });

@@ -1,7 +1,7 @@
 // The layout people know from chat apps: a sidebar of one's rooms beside the open one, sorted by
 // activity, with badges that one inbox socket keeps up to date (no polling); the read position
 // moves only over what was on screen; on a phone, the list and the room are two screens.
-const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox, holdListings } = require('./fixtures.js');
+const { test, expect, logIn, unique, openRoom, history, seriousViolations, watchInbox, listedAcrossAPush } = require('./fixtures.js');
 
 const sidebar = (page) => page.getByRole('navigation', { name: 'Your rooms' });
 const row = (page, roomId) => sidebar(page).locator(`li.side-room[data-room="${roomId}"]`);
@@ -71,17 +71,10 @@ test('what the inbox pushes while the list is read again is not undone by the re
   await logIn(page, ana);
   await openRoom(page, here);
   await inbox.settled();
-  // Ana joins a room: the sidebar reads its list again, and the server answers before Bo posts;
-  // the answer reaches the page only after the post's push.
-  const held = await holdListings(page, ana.id);
-  const before = inbox.listed();
-  await api.join(ana, elsewhere);
-  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'joined' && frame.room_id === elsewhere)).toBe(true);
-  await expect.poll(() => held.answered() >= 1 && held.answered() === inbox.listed() - before).toBe(true);
-  await api.post(bo, there, 'while the list was read');
-  await expect.poll(() => inbox.frames.some((frame) => frame.type === 'room_activity' && frame.room_id === there)).toBe(true);
-  expect(inbox.frames.findLast((frame) => frame.room_id === there)).toMatchObject({ unread: 1 });
-  held.release();
+  // Ana joins a room, and the sidebar's reading of the list is answered before Bo posts.
+  await listedAcrossAPush(page, inbox, api, {
+    user: ana, joins: elsewhere, roomId: there, change: () => api.post(bo, there, 'while the list was read'),
+  });
   await expect(row(page, elsewhere)).toBeVisible();
   await expect(row(page, there).locator('.badge.unread')).toHaveText('1 unread');
 });
