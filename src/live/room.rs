@@ -5,6 +5,7 @@
 //! storage `history/`'s.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use worker::{Env, State, WebSocket};
@@ -24,7 +25,7 @@ use super::standing::Standing;
 use crate::clock::now_millis;
 use crate::config::{Config, RoomEventsFault, Settings};
 use crate::domain::limits::WriteKind;
-use crate::domain::{MessageId, RoomId, UserId};
+use crate::domain::{MessageId, ReactionKey, RoomId, UserId};
 use crate::error::ApiError;
 use crate::inbox::fanout;
 use crate::inbox::protocol::Delivery;
@@ -375,15 +376,7 @@ impl Room {
         message: &MessageView,
         user_id: &UserId,
     ) -> Result<MessageView, ApiError> {
-        let reacted = matches!(message, MessageView::Written { reactions, .. } if !reactions.is_empty());
-        let by_user = if reacted { history.reactions_by_user(message.seq())? } else { Default::default() };
-        let own: Vec<(UserId, String)> = by_user
-            .iter()
-            .map(|(user_id, keys)| {
-                let theirs = message.for_reactor(keys);
-                (*user_id, ServerFrame::Event(Numbered::new(event, seq, Some(&theirs))).text())
-            })
-            .collect();
+        let (own, by_user) = own_frames(history, event, seq, message)?;
         let text = ServerFrame::Event(Numbered::new(event, seq, Some(message))).text();
         self.sockets().broadcast_own(&text, &own);
         self.hand_event(seq, text, own);
@@ -660,3 +653,26 @@ fn answer<T>(outcome: Result<T, Stop>) -> Result<Answer<T>, ApiError> {
         Err(Stop::Failed(error)) => Err(error),
     }
 }
+
+/// The event's frame as each who shares in its message's reactions sees it (their reactions say
+/// `me`), and who reacted how; a message without reactions costs no lookup.
+pub(super) fn own_frames(
+    history: &History,
+    event: &Event,
+    seq: i64,
+    message: &MessageView,
+) -> Result<OwnFrames, ApiError> {
+    let reacted = matches!(message, MessageView::Written { reactions, .. } if !reactions.is_empty());
+    let by_user = if reacted { history.reactions_by_user(message.seq())? } else { BTreeMap::default() };
+    let own = by_user
+        .iter()
+        .map(|(user_id, keys)| {
+            let theirs = message.for_reactor(keys);
+            (*user_id, ServerFrame::Event(Numbered::new(event, seq, Some(&theirs))).text())
+        })
+        .collect();
+    Ok((own, by_user))
+}
+
+/// Frames of an event for the users who see their own version, and who reacted how.
+pub(super) type OwnFrames = (Vec<(UserId, String)>, BTreeMap<UserId, Vec<ReactionKey>>);

@@ -347,8 +347,8 @@ impl Fan {
         let mut last = stand.seq.unwrap_or(through);
         while last < through {
             let pulled = self.room(stand)?.call(FanPull { after: last, through, user_id: None }).await?;
-            for text in &pulled.events {
-                self.sockets().broadcast_text(text, &[]);
+            for event in &pulled.events {
+                self.sockets().broadcast_own(&event.text, &event.own);
             }
             *self.presence.borrow_mut() = Some(pulled.here);
             if pulled.events.is_empty() {
@@ -390,8 +390,8 @@ impl Fan {
         let user_id = placement.socket.user_id;
         while cursor < latest && is_open(ws) {
             let pulled = self.room(&stand)?.call(FanPull { after: cursor, through: latest, user_id }).await?;
-            for text in &pulled.events {
-                let _ = ws.send_with_str(text);
+            for event in &pulled.events {
+                let _ = ws.send_with_str(&event.text);
             }
             *self.presence.borrow_mut() = Some(pulled.here);
             if pulled.events.is_empty() {

@@ -116,11 +116,20 @@ pub struct FrameReply {
 /// A page of events, as a socket (of `user_id`) sees them, and who is here.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Pulled {
-    pub events: Vec<String>,
+    pub events: Vec<Pull>,
     /// The seq of the last event sent (`after` if none).
     pub last: i64,
     /// Who is here.
     pub here: Vec<UserId>,
+}
+
+/// A pulled event's frame; pulled for every socket (no `user_id`), also the frames of those
+/// who see their own version of it (a message whose reactions they share in), as `Item::Event`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Pull {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own: Vec<(UserId, String)>,
 }
 
 /// For each kind of socket a fan-out object holds (`Held`), the close code and reason it must

@@ -10,7 +10,7 @@ use std::time::Duration;
 use worker::{Env, State};
 
 use super::client::FanObject;
-use super::protocol::{Closes, FanNumber, Held, Item, Mark, Numbered, Pulled};
+use super::protocol::{Closes, FanNumber, Held, Item, Mark, Numbered, Pull, Pulled};
 use crate::auth::random_bytes;
 use crate::clock::now_millis;
 use crate::domain::{RoomId, UserId};
@@ -19,7 +19,7 @@ use crate::live::frames::{Numbered as NumberedEvent, ServerFrame};
 use crate::live::history::{FanRow, REPLAY_PAGE};
 use crate::live::platform::{another_handle, wake_by};
 use crate::live::protocol::{Answer, FanJudge, FanPull, FanReport};
-use crate::live::room::Room;
+use crate::live::room::{own_frames, Room};
 use crate::live::sockets::Socket;
 use crate::live::standing::Standing;
 
@@ -234,9 +234,15 @@ impl Room {
         let events = events
             .iter()
             .map(|stored| {
-                ServerFrame::Event(NumberedEvent::new(&stored.event, stored.seq, stored.message.as_ref())).text()
+                let text =
+                    ServerFrame::Event(NumberedEvent::new(&stored.event, stored.seq, stored.message.as_ref())).text();
+                let own = match (&stored.message, pull.user_id) {
+                    (Some(message), None) => own_frames(&history, &stored.event, stored.seq, message)?.0,
+                    _ => Vec::new(),
+                };
+                Ok(Pull { text, own })
             })
-            .collect();
+            .collect::<Result<_, ApiError>>()?;
         Ok(Answer::Done(Pulled { events, last, here: self.here() }))
     }
 
