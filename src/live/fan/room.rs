@@ -46,7 +46,8 @@ pub struct Fans {
     /// The sockets the room's own object holds, while counted.
     own: Cell<Option<usize>>,
     room_id: Cell<Option<RoomId>>,
-    /// Where this object life placed each user's sockets, until their fan-out object says.
+    /// Where this object life placed each user's sockets, until their fan-out object says
+    /// (it reports having accepted every socket placed in it).
     homes: RefCell<HashMap<UserId, FanNumber>>,
 }
 
@@ -210,6 +211,10 @@ impl Room {
                 fan.row.users = serde_json::to_string(&fan.users).map_err(ApiError::internal)?;
             }
             history.save_fan(&fan.row)?;
+            // It accepted every socket placed in it: its users are where their sockets are.
+            if fan.row.accepted >= fan.row.placed {
+                self.fans.homes.borrow_mut().retain(|_, home| *home != report.fan);
+            }
             changed
         };
         if changed {
