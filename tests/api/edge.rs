@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde_json::json;
 
 use crate::helpers::{Frontend, TestApp, TextAnswer, User, UNKNOWN_ID};
+use crate::live::helpers::{Live, ACCESS_LOST};
 
 fn site() -> &'static Frontend {
     static SITE: OnceLock<Frontend> = OnceLock::new();
@@ -58,6 +59,29 @@ fn the_api_under_api_answers_as_the_service() {
     page.assert_status(200);
     assert_eq!(page.body["messages"][0]["text"], json!("hello from the edge"));
     assert_eq!(page.body["messages"][0]["user_id"], json!(owner.id));
+}
+
+#[test]
+fn a_live_socket_opens_through_the_api_and_gets_the_rooms_events() {
+    let owner = owner();
+    let room = room_named(owner, "edge live", true);
+    // By ticket, as a browser on the site opens it; and a viewer's, without one.
+    let mut member = Live::ticketed(api(), &room, owner);
+    let mut viewer = Live::viewer(api(), &room);
+    member.post("live at the edge", "edge-1");
+    let (message, sent) = (member.next_of("message"), member.next_of("sent"));
+    assert_eq!(sent["message"]["text"], json!("live at the edge"));
+    assert_eq!(message["message"], sent["message"]);
+    assert_eq!(viewer.next_of("message")["message"], sent["message"]);
+    // A ban closes the banned one's socket with its code, through the binding too.
+    let guest = guest();
+    api().join(&room, guest);
+    let mut banned = Live::bearer(api(), &room, guest);
+    api().ban(&room, owner, &guest.id).assert_status(200);
+    assert_eq!(banned.next_of("member_left")["user_id"], json!(guest.id));
+    banned.expect_close(ACCESS_LOST);
+    member.close();
+    viewer.close();
 }
 
 #[test]

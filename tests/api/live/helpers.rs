@@ -119,8 +119,11 @@ pub fn ticket(app: &TestApp, room: &str, user: &User) -> String {
 /// The WebSocket handshake for `path`, or the server's refusal. A handshake the dev proxy
 /// answered with its own reload 503 is tried again, as `helpers::answered` does for requests.
 pub fn handshake(app: &TestApp, path: &str, way: Way) -> Result<WebSocket<TcpStream>, Refusal> {
-    let address = app.base.trim_start_matches("http://").to_string();
-    let uri: Uri = format!("ws://{address}{path}").parse().unwrap();
+    // The base may carry a path (a front-end's `/api`): the socket connects to its host.
+    let base = app.base.trim_start_matches("http://");
+    let (address, prefix) = base.split_once('/').map_or((base, ""), |(address, _)| (address, &base[address.len()..]));
+    let address = address.to_string();
+    let uri: Uri = format!("ws://{address}{prefix}{path}").parse().unwrap();
     let mut tries = 0;
     loop {
         tries += 1;
