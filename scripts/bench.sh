@@ -3,7 +3,7 @@
 # Rust worker, and a plain-JS baseline in bench/baseline), measures password hashing, request
 # overhead, round trips, scale, size, and live rooms (WebSocket fan-out beside a plain-JS Durable
 # Object, and what a message and an open tab cost), prints a table of targets and measured
-# values, and writes it to bench/RESULTS.md. About 15 minutes. BENCH_SECONDS=N lengthens each
+# values, and writes it to bench/RESULTS.md. About 20 minutes. BENCH_SECONDS=N lengthens each
 # round of section 2; BENCH_SECTIONS=2,4 runs only those sections (6 is the live one), and
 # BENCH_SMOKE=1 only the check the test command runs (both workers start, answer one read route
 # alike, and fan a few seconds of messages out to 5 sockets with none lost or reordered);
