@@ -213,7 +213,7 @@ function watchInbox(page, userId) {
     frames,
     listed: () => asked,
     async settled() {
-      await expect.poll(() => sockets.filter((path) => path === `/user/${userId}/live`).length).toBe(1);
+      await expect.poll(() => sockets.filter((path) => path === inbox).length).toBe(1);
       await expect.poll(hellos).toBe(1);
       await expect.poll(() => finished >= 2 && finished === asked).toBe(true);
     },

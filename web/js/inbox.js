@@ -2,7 +2,7 @@
 // a ticket, reconnects with backoff, a fresh `hello` with the whole list on each), shared by
 // whoever listens on the page.
 
-import { client } from './api.js';
+import { client, myRooms } from './api.js';
 import * as session from './session.js';
 
 /** @typedef {import('./client/inbox.js').InboxEvent} InboxFrame a frame the inbox sends, but `pong` */
@@ -64,20 +64,20 @@ function overheard(frame) {
 }
 
 /**
- * Reads a page of one's rooms (`read`), with what the inbox said of them meanwhile laid over
- * it. A room's flush writes D1 and then pushes, so a reading may be answered from before a push
- * that came while it was under way, and drawing it as read would undo the push; a push that came
- * before it began, it has.
- * @template {{ rooms: import('./api.js').MyRoom[] }} P
- * @param {() => Promise<P>} read
- * @returns {Promise<P>}
+ * A page of one's rooms, the latest activity first (`api.myRooms`), with what the inbox said of
+ * them meanwhile laid over it. A room's flush writes D1 and then pushes, so a reading may be
+ * answered from before a push that came while it was under way, and drawing it as read would
+ * undo the push; a push that came before it began, it has.
+ * @param {number} offset
+ * @param {number} limit
+ * @returns {ReturnType<typeof myRooms>}
  */
-export async function readRooms(read) {
+export async function readRooms(offset, limit) {
   /** @type {Map<string, Partial<import('./api.js').MyRoom>>} */
   const heard = new Map();
   readings.add(heard);
   try {
-    const page = await read();
+    const page = await myRooms(offset, limit);
     return { ...page, rooms: page.rooms.map((room) => ({ ...room, ...heard.get(room.room_id) })) };
   } finally {
     readings.delete(heard);

@@ -121,7 +121,7 @@ pub fn ticket(app: &TestApp, room: &str, user: &User) -> String {
 pub fn handshake(app: &TestApp, path: &str, way: Way) -> Result<WebSocket<TcpStream>, Refusal> {
     // The base may carry a path (a front-end's `/api`): the socket connects to its host.
     let base = app.base.trim_start_matches("http://");
-    let (address, prefix) = base.split_once('/').map_or((base, ""), |(address, _)| (address, &base[address.len()..]));
+    let (address, prefix) = base.find('/').map_or((base, ""), |at| base.split_at(at));
     let address = address.to_string();
     let uri: Uri = format!("ws://{address}{prefix}{path}").parse().unwrap();
     let mut tries = 0;

@@ -52,7 +52,7 @@ export function drawAttention(badges, { unread, mentions }) {
 export function renderMyRooms(main) {
   const rooms = pagedList({
     label: 'My rooms',
-    fetchPage: (offset, limit) => readRooms(() => api.myRooms(offset, limit)),
+    fetchPage: readRooms,
     render: (/** @type {import('../api.js').MyRoom} */ room) => roomItem(room, room),
     empty: 'You are not in any room yet. Create one below, or find an open one in the directory.',
   });

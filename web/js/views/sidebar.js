@@ -4,7 +4,6 @@
 // moves its room to the top and counts it; reading it (here, or in another tab) clears it.
 // On a phone the sidebar is not shown: My rooms and the room are two screens.
 
-import * as api from '../api.js';
 import { fill, h } from '../dom.js';
 import { listenInbox, readRooms } from '../inbox.js';
 import * as session from '../session.js';
@@ -41,7 +40,7 @@ export function createSidebar() {
   async function load() {
     const request = ++latest;
     try {
-      const page = await readRooms(() => api.myRooms(0, SHOWN));
+      const page = await readRooms(0, SHOWN);
       if (stopped || request !== latest) return;
       rows.clear();
       fill(list, page.rooms.map((room) => {
